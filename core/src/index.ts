@@ -1,0 +1,5 @@
+export * from './model';
+export { Engine, type EngineOptions } from './engine';
+export { startServer, buildServer, type ServerOptions, type RunningServer } from './server/app';
+export type { TrackingService } from './tracking/service';
+export type { TrackingEvents } from './tracking/events';

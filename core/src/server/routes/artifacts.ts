@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import path from 'node:path';
+import { normalizeArtifactPath, parseArtifactUri } from '../../artifacts/paths';
+import type { Engine } from '../../engine';
+import { invalid } from '../../model/errors';
+import { endpoint } from '../endpoint';
+import { optionalString, requiredString } from '../request';
+
+const PROXY = '/api/2.0/mlflow-artifacts';
+
+/** The artifact path inside the store of a run-relative path. */
+async function runPath(engine: Engine, runId: string, relative: string | undefined): Promise<{ root: string; full: string }> {
+  const run = await engine.tracking.getRun(runId);
+  const root = parseArtifactUri(run.info.artifactUri).relative;
+  const inner = normalizeArtifactPath(relative ?? '');
+  return { root, full: inner ? `${root}/${inner}` : root };
+}
+
+async function sendFile(engine: Engine, reply: FastifyReply, storePath: string): Promise<FastifyReply> {
+  const { stream, size } = await engine.artifacts.read(storePath);
+  return reply
+    .header('content-type', 'application/octet-stream')
+    .header('content-length', size)
+    .header('content-disposition', `attachment; filename="${encodeURIComponent(path.posix.basename(storePath))}"`)
+    .header('x-content-type-options', 'nosniff')
+    .send(stream);
+}
+
+/**
+ * Artifact endpoints: MLflow's run listing and `get-artifact`, and the `mlflow-artifacts` proxy
+ * (upload, download, list, delete) the `mlflow` client uses for `mlflow-artifacts:` URIs.
+ * Every client-given path goes through the store's confinement.
+ */
+export function artifactRoutes(app: FastifyInstance, engine: Engine): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  endpoint(app, 'GET', '/artifacts/list', async (f) => {
+    const runId = optionalString(f, 'run_id') || requiredString(f, 'run_uuid');
+    const { root, full } = await runPath(engine, runId, optionalString(f, 'path'));
+    const entries = await engine.artifacts.list(full);
+    return {
+      root_uri: (await engine.tracking.getRun(runId)).info.artifactUri,
+      ...(entries.length > 0
+        ? {
+            files: entries.map((e) => ({
+              path: e.path.slice(root.length + 1),
+              is_dir: e.isDir,
+              ...(e.fileSize !== undefined ? { file_size: e.fileSize } : {}),
+            })),
+          }
+        : {}),
+    };
+  });
+
+  app.get('/get-artifact', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const runId = optionalString(query, 'run_id') || requiredString(query, 'run_uuid');
+    const { full } = await runPath(engine, runId, requiredString(query, 'path'));
+    return sendFile(engine, reply, full);
+  });
+
+  endpoint(
+    app,
+    'GET',
+    '/artifacts',
+    async (f) => {
+      const dir = normalizeArtifactPath(optionalString(f, 'path') ?? '');
+      const entries = await engine.artifacts.list(dir);
+      if (entries.length === 0) return {};
+      return {
+        files: entries.map((e) => ({
+          path: path.posix.basename(e.path),
+          is_dir: e.isDir,
+          ...(e.fileSize !== undefined ? { file_size: e.fileSize } : {}),
+        })),
+      };
+    },
+    PROXY,
+  );
+
+  const target = (params: unknown): string => {
+    const raw = (params as { '*'?: string })['*'];
+    if (!raw) throw invalid('Give the artifact path after /artifacts/.');
+    return raw;
+  };
+
+  app.get(`${PROXY}/artifacts/*`, async (request, reply) => sendFile(engine, reply, target(request.params)));
+
+  app.put(`${PROXY}/artifacts/*`, async (request) => {
+    await engine.artifacts.write(target(request.params), request.body as NodeJS.ReadableStream);
+    return {};
+  });
+
+  app.delete(`${PROXY}/artifacts/*`, async (request) => {
+    await engine.artifacts.delete(target(request.params));
+    return {};
+  });
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { LoggedModelStatus } from '../../model';
+import { invalid } from '../../model/errors';
+import type { TrackingService } from '../../tracking/service';
+import { validateParam, validateTag } from '../../tracking/validation';
+import { encodeLoggedModel } from '../encode';
+import { endpoint } from '../endpoint';
+import { keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from '../request';
+import { loggedModelMatcher } from './loggedModelFilter';
+
+const STATUSES: readonly LoggedModelStatus[] = [
+  'LOGGED_MODEL_STATUS_UNSPECIFIED',
+  'LOGGED_MODEL_PENDING',
+  'LOGGED_MODEL_READY',
+  'LOGGED_MODEL_UPLOAD_FAILED',
+];
+
+const modelIdOf = (request: { params: unknown }): string => {
+  const id = (request.params as { id?: string }).id;
+  if (!id) throw invalid('Give the logged model id in the path.');
+  return id;
+};
+
+/** MLflow 3 logged-model endpoints, as `log_model` and autologging call them. */
+export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingService): void {
+  endpoint(app, 'POST', '/logged-models', async (f) => {
+    const model = await tracking.createLoggedModel({
+      experimentId: requiredString(f, 'experiment_id'),
+      name: optionalString(f, 'name') || 'model',
+      modelType: optionalString(f, 'model_type'),
+      sourceRunId: optionalString(f, 'source_run_id'),
+      tags: keyValues(f, 'tags').map(validateTag),
+      params: keyValues(f, 'params').map(validateParam),
+    });
+    return { model: encodeLoggedModel(model) };
+  });
+
+  endpoint(app, 'GET', '/logged-models/:id', async (_f, request) => ({
+    model: encodeLoggedModel(await tracking.getLoggedModel(modelIdOf(request))),
+  }));
+
+  endpoint(app, 'PATCH', '/logged-models/:id', async (f, request) => {
+    const status = requiredString(f, 'status') as LoggedModelStatus;
+    if (!STATUSES.includes(status)) throw invalid(`Invalid logged model status '${status}'.`);
+    return { model: encodeLoggedModel(await tracking.finalizeLoggedModel(modelIdOf(request), status)) };
+  });
+
+  endpoint(app, 'DELETE', '/logged-models/:id', async (_f, request) => {
+    await tracking.deleteLoggedModel(modelIdOf(request));
+    return {};
+  });
+
+  endpoint(app, 'PATCH', '/logged-models/:id/tags', async (f, request) => {
+    await tracking.setLoggedModelTags(modelIdOf(request), keyValues(f, 'tags').map(validateTag));
+    return {};
+  });
+
+  endpoint(app, 'DELETE', '/logged-models/:id/tags/:key', async (_f, request) => {
+    await tracking.deleteLoggedModelTag(modelIdOf(request), (request.params as { key: string }).key);
+    return {};
+  });
+
+  endpoint(app, 'POST', '/logged-models/:id/params', async (f, request) => {
+    await tracking.logLoggedModelParams(modelIdOf(request), keyValues(f, 'params').map(validateParam));
+    return {};
+  });
+
+  endpoint(app, 'POST', '/logged-models/search', async (f: Fields) => {
+    const matches = loggedModelMatcher(optionalString(f, 'filter'));
+    const maxResults = optionalInteger(f, 'max_results') ?? 100;
+    const page = await tracking.searchLoggedModels(stringList(f, 'experiment_ids'), 50_000, optionalString(f, 'page_token'));
+    const models = page.items.filter(matches).slice(0, maxResults);
+    return models.length > 0 ? { models: models.map(encodeLoggedModel) } : {};
+  });
+}

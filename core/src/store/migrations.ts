@@ -1,0 +1,179 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned schema migrations. Each entry runs once, in order, inside one IMMEDIATE transaction
+ * that also bumps `PRAGMA user_version`; a store written by a newer Sextant is refused.
+ *
+ * Layout for the read paths:
+ * - `metric_series` holds one row per (run, metric key) with the latest point, so search and
+ *   tables never scan history; `metric_points` is clustered by (series, step, timestamp) so a
+ *   history reads in chart order; `metric_blocks` keeps min/max/first/last per block of
+ *   `BLOCK_SIZE` points (in logging order) so a million-point series downsamples from ~16k rows.
+ * - `runs.run_pk` is a compact integer key; params, tags and series join on it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE experiments (
+    experiment_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    artifact_location TEXT NOT NULL,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL
+  );
+  CREATE TABLE experiment_tags (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE runs (
+    run_pk INTEGER PRIMARY KEY,
+    run_uuid TEXT NOT NULL UNIQUE,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER,
+    artifact_uri TEXT NOT NULL,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    deleted_time INTEGER
+  );
+  CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time DESC, run_pk);
+
+  CREATE TABLE params (
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_pk, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX params_by_key_value ON params(key, value, run_pk);
+
+  CREATE TABLE tags (
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_pk, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX tags_by_key_value ON tags(key, value, run_pk);
+
+  CREATE TABLE metric_series (
+    series_id INTEGER PRIMARY KEY,
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    key TEXT NOT NULL,
+    points INTEGER NOT NULL DEFAULT 0,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL DEFAULT 0,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    UNIQUE (run_pk, key)
+  );
+  CREATE INDEX metric_series_by_key_value ON metric_series(key, value, run_pk);
+
+  CREATE TABLE metric_points (
+    series_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL,
+    PRIMARY KEY (series_id, step, timestamp, value, is_nan)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE metric_blocks (
+    series_id INTEGER NOT NULL,
+    block INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    first_step INTEGER NOT NULL, first_ts INTEGER NOT NULL, first_value REAL,
+    last_step INTEGER NOT NULL, last_ts INTEGER NOT NULL, last_value REAL,
+    min_step INTEGER, min_ts INTEGER, min_value REAL,
+    max_step INTEGER, max_ts INTEGER, max_value REAL,
+    PRIMARY KEY (series_id, block)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE datasets (
+    dataset_pk INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    schema TEXT,
+    profile TEXT,
+    UNIQUE (experiment_id, name, digest)
+  );
+  CREATE TABLE run_inputs (
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    dataset_pk INTEGER NOT NULL REFERENCES datasets(dataset_pk),
+    tags TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (run_pk, dataset_pk)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE logged_models (
+    model_id TEXT PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+    name TEXT NOT NULL,
+    artifact_uri TEXT NOT NULL,
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_message TEXT,
+    model_type TEXT,
+    source_run_id TEXT,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active'
+  );
+  CREATE INDEX logged_models_by_experiment ON logged_models(experiment_id, creation_time DESC);
+  CREATE TABLE logged_model_tags (
+    model_id TEXT NOT NULL REFERENCES logged_models(model_id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (model_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE logged_model_params (
+    model_id TEXT NOT NULL REFERENCES logged_models(model_id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (model_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE logged_model_metrics (
+    model_id TEXT NOT NULL REFERENCES logged_models(model_id),
+    key TEXT NOT NULL,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    run_id TEXT,
+    dataset_name TEXT,
+    dataset_digest TEXT,
+    PRIMARY KEY (model_id, key, step, timestamp, value, is_nan)
+  ) WITHOUT ROWID;
+  CREATE TABLE run_models (
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    model_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('input', 'output')),
+    step INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_pk, model_id, direction)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Points per `metric_blocks` row. */
+export const BLOCK_SIZE = 64;
+
+/** Brings a database up to the latest schema version; returns the version it found. */
+export function migrate(db: Database.Database): number {
+  const found = db.pragma('user_version', { simple: true }) as number;
+  if (found > MIGRATIONS.length) {
+    throw new Error(
+      `this store has schema version ${found}, newer than this Sextant knows (${MIGRATIONS.length}); upgrade Sextant`,
+    );
+  }
+  for (let version = found; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return found;
+}

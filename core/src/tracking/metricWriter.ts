@@ -1,0 +1,163 @@
+import type Database from 'better-sqlite3';
+import { BLOCK_SIZE } from '../store/migrations';
+import type { MetricInput } from './store';
+
+interface SeriesState {
+  seriesId: number;
+  points: number;
+  latest: { step: number; timestamp: number; value: number } | undefined;
+}
+
+interface SeriesRow {
+  series_id: number;
+  points: number;
+  step: number;
+  timestamp: number;
+  value: number;
+  is_nan: number;
+}
+
+interface BlockAggregate {
+  seriesId: number;
+  block: number;
+  points: number;
+  first: [number, number, number];
+  last: [number, number, number];
+  min?: [number, number, number];
+  max?: [number, number, number];
+}
+
+/** Orders points the way MLflow picks a run's latest metric: step, then timestamp, then value. */
+function isNewer(
+  a: { step: number; timestamp: number; value: number },
+  b: { step: number; timestamp: number; value: number },
+): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
+
+/**
+ * Writes metric points of one run inside the caller's transaction: raw points (duplicates of
+ * an identical point are ignored, as MLflow does), the per-block aggregates used for
+ * downsampling, and the latest value per key.
+ */
+export class MetricWriter {
+  private readonly selectSeries: Database.Statement;
+  private readonly insertSeries: Database.Statement;
+  private readonly updateSeries: Database.Statement;
+  private readonly insertPoint: Database.Statement;
+  private readonly upsertBlock: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.selectSeries = db.prepare(
+      'SELECT series_id, points, step, timestamp, value, is_nan FROM metric_series WHERE run_pk = ? AND key = ?',
+    );
+    this.insertSeries = db.prepare(
+      'INSERT INTO metric_series (run_pk, key, points, value, is_nan, step, timestamp) VALUES (?, ?, 0, 0, 0, 0, 0)',
+    );
+    this.updateSeries = db.prepare(
+      'UPDATE metric_series SET points = ?, value = ?, is_nan = ?, step = ?, timestamp = ? WHERE series_id = ?',
+    );
+    this.insertPoint = db.prepare(
+      'INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.upsertBlock = db.prepare(`
+      INSERT INTO metric_blocks (series_id, block, points,
+        first_step, first_ts, first_value, last_step, last_ts, last_value,
+        min_step, min_ts, min_value, max_step, max_ts, max_value)
+      VALUES (@seriesId, @block, @points, @fs, @ft, @fv, @ls, @lt, @lv, @mins, @mint, @minv, @maxs, @maxt, @maxv)
+      ON CONFLICT (series_id, block) DO UPDATE SET
+        points = points + excluded.points,
+        last_step = excluded.last_step, last_ts = excluded.last_ts, last_value = excluded.last_value,
+        min_step = CASE WHEN min_value IS NULL OR excluded.min_value < min_value THEN excluded.min_step ELSE min_step END,
+        min_ts = CASE WHEN min_value IS NULL OR excluded.min_value < min_value THEN excluded.min_ts ELSE min_ts END,
+        min_value = CASE WHEN min_value IS NULL OR excluded.min_value < min_value THEN excluded.min_value ELSE min_value END,
+        max_step = CASE WHEN max_value IS NULL OR excluded.max_value > max_value THEN excluded.max_step ELSE max_step END,
+        max_ts = CASE WHEN max_value IS NULL OR excluded.max_value > max_value THEN excluded.max_ts ELSE max_ts END,
+        max_value = CASE WHEN max_value IS NULL OR excluded.max_value > max_value THEN excluded.max_value ELSE max_value END
+    `);
+  }
+
+  /** Must run inside an IMMEDIATE transaction. */
+  write(runPk: number, metrics: readonly MetricInput[]): void {
+    const series = new Map<string, SeriesState>();
+    const blocks = new Map<string, BlockAggregate>();
+    for (const m of metrics) {
+      const state = series.get(m.key) ?? this.load(runPk, m.key);
+      series.set(m.key, state);
+      const isNan = Number.isNaN(m.value);
+      const stored = isNan ? 0 : m.value;
+      const inserted = this.insertPoint.run(state.seriesId, m.step, m.timestamp, stored, isNan ? 1 : 0);
+      if (inserted.changes === 0) continue;
+      const point: [number, number, number] = [m.step, m.timestamp, m.value];
+      this.aggregate(blocks, state.seriesId, Math.floor(state.points / BLOCK_SIZE), point);
+      state.points++;
+      if (!state.latest || isNewer(m, state.latest)) state.latest = m;
+    }
+    for (const state of series.values()) {
+      const latest = state.latest ?? { step: 0, timestamp: 0, value: 0 };
+      const isNan = Number.isNaN(latest.value);
+      this.updateSeries.run(
+        state.points,
+        isNan ? 0 : latest.value,
+        isNan ? 1 : 0,
+        latest.step,
+        latest.timestamp,
+        state.seriesId,
+      );
+    }
+    for (const b of blocks.values()) {
+      const nanToNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+      this.upsertBlock.run({
+        seriesId: b.seriesId,
+        block: b.block,
+        points: b.points,
+        fs: b.first[0],
+        ft: b.first[1],
+        fv: nanToNull(b.first[2]),
+        ls: b.last[0],
+        lt: b.last[1],
+        lv: nanToNull(b.last[2]),
+        mins: b.min?.[0] ?? null,
+        mint: b.min?.[1] ?? null,
+        minv: b.min?.[2] ?? null,
+        maxs: b.max?.[0] ?? null,
+        maxt: b.max?.[1] ?? null,
+        maxv: b.max?.[2] ?? null,
+      });
+    }
+  }
+
+  private load(runPk: number, key: string): SeriesState {
+    const row = this.selectSeries.get(runPk, key) as SeriesRow | undefined;
+    if (!row) {
+      const created = this.insertSeries.run(runPk, key);
+      return { seriesId: Number(created.lastInsertRowid), points: 0, latest: undefined };
+    }
+    return {
+      seriesId: row.series_id,
+      points: row.points,
+      latest: { step: row.step, timestamp: row.timestamp, value: row.is_nan ? NaN : row.value },
+    };
+  }
+
+  private aggregate(
+    blocks: Map<string, BlockAggregate>,
+    seriesId: number,
+    block: number,
+    point: [number, number, number],
+  ): void {
+    const id = `${seriesId}:${block}`;
+    let agg = blocks.get(id);
+    if (!agg) {
+      agg = { seriesId, block, points: 0, first: point, last: point };
+      blocks.set(id, agg);
+    }
+    agg.points++;
+    agg.last = point;
+    if (Number.isNaN(point[2])) return;
+    if (!agg.min || point[2] < agg.min[2]) agg.min = point;
+    if (!agg.max || point[2] > agg.max[2]) agg.max = point;
+  }
+}

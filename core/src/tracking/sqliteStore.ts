@@ -1,0 +1,568 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type {
+  DatasetInput,
+  Experiment,
+  KeyValue,
+  LifecycleStage,
+  LoggedModel,
+  LoggedModelStatus,
+  Metric,
+  ModelIo,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  SampledSeries,
+  ViewType,
+} from '../model';
+import { invalid, notFound, SextantError } from '../model/errors';
+import { LoggedModelsSql } from './loggedModelsSql';
+import { MetricWriter } from './metricWriter';
+import { decodePageToken, toPage } from './pageToken';
+import {
+  groupByRun,
+  toDataset,
+  toExperiment,
+  toMetric,
+  toRunInfo,
+  type DatasetRow,
+  type ExperimentRow,
+  type MetricRow,
+  type RunRow,
+} from './rows';
+import { sampleSeries } from './sampleSql';
+import { compileExperimentSearch, compileRunSearch } from './search/sql';
+import type {
+  CreateLoggedModelInput,
+  CreateRunInput,
+  MetricInput,
+  RunMetric,
+  SearchExperimentsInput,
+  SearchLoggedModelsInput,
+  SearchRunsInput,
+  TrackingStore,
+} from './store';
+
+const stagesFor = (viewType: ViewType): string[] =>
+  viewType === 'ALL' ? ['active', 'deleted'] : viewType === 'DELETED_ONLY' ? ['deleted'] : ['active'];
+
+const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
+
+/** The tracking store on SQLite (better-sqlite3). Writes that read first run IMMEDIATE. */
+export class SqliteTrackingStore implements TrackingStore {
+  private readonly metrics: MetricWriter;
+  private readonly models: LoggedModelsSql;
+  private readonly stmt: Record<string, Database.Statement>;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly artifactRootUri = 'mlflow-artifacts:/',
+  ) {
+    this.metrics = new MetricWriter(db);
+    this.models = new LoggedModelsSql(db);
+    this.stmt = {
+      runByUuid: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
+      experimentById: db.prepare('SELECT * FROM experiments WHERE experiment_id = ?'),
+      experimentByName: db.prepare('SELECT * FROM experiments WHERE name = ?'),
+      experimentTags: db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?'),
+      paramValue: db.prepare('SELECT value FROM params WHERE run_pk = ? AND key = ?'),
+      insertParam: db.prepare('INSERT INTO params (run_pk, key, value) VALUES (?, ?, ?)'),
+      upsertTag: db.prepare(
+        'INSERT INTO tags (run_pk, key, value) VALUES (?, ?, ?) ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value',
+      ),
+      renameRunFromTag: db.prepare('UPDATE runs SET name = ? WHERE run_pk = ?'),
+    };
+    this.ensureDefaultExperiment();
+  }
+
+  private ensureDefaultExperiment(): void {
+    const now = Date.now();
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
+         VALUES (0, 'Default', ?, ?, ?)`,
+      )
+      .run(`${this.artifactRootUri}0`, now, now);
+  }
+
+  private experimentRow(experimentId: string): ExperimentRow {
+    const id = Number(experimentId);
+    const row = Number.isInteger(id)
+      ? (this.stmt.experimentById!.get(id) as ExperimentRow | undefined)
+      : undefined;
+    if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
+    return row;
+  }
+
+  private runRow(runId: string): RunRow {
+    const row = this.stmt.runByUuid!.get(runId) as RunRow | undefined;
+    if (!row) throw notFound(`Run with id=${runId} not found`);
+    return row;
+  }
+
+  private activeRunRow(runId: string): RunRow {
+    const row = this.runRow(runId);
+    if (row.lifecycle_stage !== 'active') {
+      throw invalid(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+    }
+    return row;
+  }
+
+  async createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string> {
+    return this.db
+      .transaction(() => {
+        if (this.stmt.experimentByName!.get(name)) {
+          throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
+        }
+        const now = Date.now();
+        const result = this.db
+          .prepare(
+            'INSERT INTO experiments (name, artifact_location, creation_time, last_update_time) VALUES (?, ?, ?, ?)',
+          )
+          .run(name, artifactLocation ?? '', now, now);
+        const id = Number(result.lastInsertRowid);
+        if (!artifactLocation) {
+          this.db
+            .prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?')
+            .run(`${this.artifactRootUri}${id}`, id);
+        }
+        const insertTag = this.db.prepare(
+          'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
+        );
+        for (const tag of tags) insertTag.run(id, tag.key, tag.value);
+        return String(id);
+      })
+      .immediate();
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const row = this.experimentRow(experimentId);
+    return toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]);
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    const row = this.stmt.experimentByName!.get(name) as ExperimentRow | undefined;
+    return row && toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]);
+  }
+
+  async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
+    const compiled = compileExperimentSearch(input.filter, input.orderBy);
+    const offset = decodePageToken(input.pageToken);
+    const rows = this.db
+      .prepare(
+        `SELECT e.* FROM experiments e
+         WHERE e.lifecycle_stage IN (SELECT value FROM json_each(?)) AND (${compiled.where})
+         ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
+      )
+      .all(JSON.stringify(stagesFor(input.viewType)), ...compiled.params, input.maxResults + 1, offset) as ExperimentRow[];
+    const page = toPage(rows, offset, input.maxResults);
+    return {
+      ...page,
+      items: page.items.map((row) =>
+        toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]),
+      ),
+    };
+  }
+
+  async renameExperiment(experimentId: string, name: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        if (row.lifecycle_stage !== 'active') {
+          throw invalid(`Cannot rename a non-active experiment ${experimentId}.`);
+        }
+        const clash = this.stmt.experimentByName!.get(name) as ExperimentRow | undefined;
+        if (clash && clash.experiment_id !== row.experiment_id) {
+          throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
+        }
+        this.db
+          .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
+          .run(name, Date.now(), row.experiment_id);
+      })
+      .immediate();
+  }
+
+  async setExperimentLifecycle(experimentId: string, stage: LifecycleStage): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        if (stage === 'deleted' && row.experiment_id === 0) {
+          throw invalid('Cannot delete the default experiment 0. This is an internally reserved experiment.');
+        }
+        if (row.lifecycle_stage === stage) {
+          throw invalid(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment ${experimentId}: it is already ${stage}.`);
+        }
+        const now = Date.now();
+        this.db
+          .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
+          .run(stage, now, row.experiment_id);
+        this.db
+          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage != ?')
+          .run(stage, stage === 'deleted' ? now : null, row.experiment_id, stage);
+      })
+      .immediate();
+  }
+
+  async setExperimentTag(experimentId: string, tag: KeyValue): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        if (row.lifecycle_stage !== 'active') {
+          throw invalid(`The experiment ${experimentId} must be in the 'active' state.`);
+        }
+        this.db
+          .prepare('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)')
+          .run(row.experiment_id, tag.key, tag.value);
+      })
+      .immediate();
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.experimentRow(experimentId);
+        const result = this.db
+          .prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?')
+          .run(row.experiment_id, key);
+        if (result.changes === 0) throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
+      })
+      .immediate();
+  }
+
+  async createRun(input: CreateRunInput): Promise<Run> {
+    const runId = randomUUID().replace(/-/g, '');
+    const runPk = this.db
+      .transaction(() => {
+        const experiment = this.experimentRow(input.experimentId);
+        if (experiment.lifecycle_stage !== 'active') {
+          throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
+        }
+        const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
+        const name = input.runName || runNameTag || runId.slice(0, 8);
+        const result = this.db
+          .prepare(
+            `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
+             VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
+          )
+          .run(
+            runId,
+            experiment.experiment_id,
+            name,
+            input.userId,
+            input.startTime,
+            `${experiment.artifact_location}/${runId}/artifacts`,
+          );
+        const pk = Number(result.lastInsertRowid);
+        for (const tag of input.tags) this.stmt.upsertTag!.run(pk, tag.key, tag.value);
+        this.stmt.upsertTag!.run(pk, 'mlflow.runName', name);
+        return pk;
+      })
+      .immediate();
+    return this.loadRuns([runPk])[0] as Run;
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return this.loadRuns([this.runRow(runId).run_pk])[0] as Run;
+  }
+
+  async updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo> {
+    return this.db
+      .transaction(() => {
+        const row = this.activeRunRow(runId);
+        const status = update.status ?? (row.status as RunStatus);
+        let endTime = update.endTime ?? row.end_time;
+        if (endTime === null && TERMINAL.includes(status) && update.status) endTime = Date.now();
+        const name = update.runName || row.name;
+        this.db
+          .prepare('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_pk = ?')
+          .run(status, endTime, name, row.run_pk);
+        if (update.runName) this.stmt.upsertTag!.run(row.run_pk, 'mlflow.runName', name);
+        return toRunInfo({ ...row, status, end_time: endTime, name });
+      })
+      .immediate();
+  }
+
+  async setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.runRow(runId);
+        this.db
+          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_pk = ?')
+          .run(stage, stage === 'deleted' ? Date.now() : null, row.run_pk);
+      })
+      .immediate();
+  }
+
+  async logBatch(runId: string, metrics: MetricInput[], params: KeyValue[], tags: KeyValue[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.activeRunRow(runId);
+        for (const param of params) {
+          const existing = this.stmt.paramValue!.get(row.run_pk, param.key) as { value: string } | undefined;
+          if (existing === undefined) this.stmt.insertParam!.run(row.run_pk, param.key, param.value);
+          else if (existing.value !== param.value) {
+            throw invalid(
+              `Changing param values is not allowed. Param with key='${param.key}' was already logged with ` +
+                `value='${existing.value}' for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
+            );
+          }
+        }
+        for (const tag of tags) {
+          this.stmt.upsertTag!.run(row.run_pk, tag.key, tag.value);
+          if (tag.key === 'mlflow.runName') this.stmt.renameRunFromTag!.run(tag.value, row.run_pk);
+        }
+        if (metrics.length > 0) this.metrics.write(row.run_pk, metrics);
+        this.models.recordMetrics(runId, metrics);
+      })
+      .immediate();
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.activeRunRow(runId);
+        const result = this.db.prepare('DELETE FROM tags WHERE run_pk = ? AND key = ?').run(row.run_pk, key);
+        if (result.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+      })
+      .immediate();
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.activeRunRow(runId);
+        const upsertDataset = this.db.prepare(
+          `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = excluded.source
+           RETURNING dataset_pk`,
+        );
+        const link = this.db.prepare(
+          'INSERT OR REPLACE INTO run_inputs (run_pk, dataset_pk, tags) VALUES (?, ?, ?)',
+        );
+        for (const input of datasets) {
+          const d = input.dataset;
+          const { dataset_pk } = upsertDataset.get(
+            row.experiment_id,
+            d.name,
+            d.digest,
+            d.sourceType,
+            d.source,
+            d.schema ?? null,
+            d.profile ?? null,
+          ) as { dataset_pk: number };
+          link.run(row.run_pk, dataset_pk, JSON.stringify(input.tags));
+        }
+        this.models.linkRun(row.run_pk, models, 'input');
+      })
+      .immediate();
+  }
+
+  async logOutputs(runId: string, models: ModelIo[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.activeRunRow(runId);
+        this.models.linkRun(row.run_pk, models, 'output');
+      })
+      .immediate();
+  }
+
+  async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
+    const compiled = compileRunSearch(input.filter, input.orderBy);
+    const offset = decodePageToken(input.pageToken);
+    const experimentIds = input.experimentIds.map(Number).filter(Number.isInteger);
+    const sql = `SELECT r.run_pk FROM runs r ${compiled.joins}
+      WHERE (${compiled.where})
+        AND r.experiment_id IN (SELECT value FROM json_each(?))
+        AND r.lifecycle_stage IN (SELECT value FROM json_each(?))
+      ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`;
+    const pks = this.db
+      .prepare(sql)
+      .pluck()
+      .all(
+        ...compiled.params,
+        JSON.stringify(experimentIds),
+        JSON.stringify(stagesFor(input.viewType)),
+        input.maxResults + 1,
+        offset,
+      ) as number[];
+    const page = toPage(pks, offset, input.maxResults);
+    return { ...page, items: this.loadRuns(page.items) };
+  }
+
+  async getMetricHistory(runId: string, key: string, maxResults: number, pageToken?: string): Promise<Page<Metric>> {
+    const row = this.runRow(runId);
+    const offset = decodePageToken(pageToken);
+    const rows = this.db
+      .prepare(
+        `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
+         JOIN metric_series s ON s.series_id = p.series_id
+         WHERE s.run_pk = ? AND s.key = ? ORDER BY p.step, p.timestamp LIMIT ? OFFSET ?`,
+      )
+      .all(key, row.run_pk, key, maxResults + 1, offset) as MetricRow[];
+    const page = toPage(rows, offset, maxResults);
+    return { ...page, items: page.items.map(toMetric) };
+  }
+
+  async getMetricHistoryBulkInterval(
+    runIds: string[],
+    key: string,
+    startStep: number | undefined,
+    endStep: number | undefined,
+    maxResults: number,
+  ): Promise<RunMetric[]> {
+    const out: RunMetric[] = [];
+    for (const runId of runIds) {
+      const row = this.runRow(runId);
+      const steps = this.db
+        .prepare(
+          `SELECT DISTINCT p.step FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
+           WHERE s.run_pk = ? AND s.key = ? AND p.step BETWEEN ? AND ? ORDER BY p.step`,
+        )
+        .pluck()
+        .all(row.run_pk, key, startStep ?? Number.MIN_SAFE_INTEGER, endStep ?? Number.MAX_SAFE_INTEGER) as number[];
+      const chosen = new Set<number>();
+      if (steps.length <= maxResults) steps.forEach((s) => chosen.add(s));
+      else {
+        for (let i = 0; i < maxResults; i++) {
+          chosen.add(steps[Math.round((i * (steps.length - 1)) / Math.max(1, maxResults - 1))] as number);
+        }
+      }
+      const rows = this.db
+        .prepare(
+          `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
+           JOIN metric_series s ON s.series_id = p.series_id
+           WHERE s.run_pk = ? AND s.key = ? AND p.step IN (SELECT value FROM json_each(?))
+           ORDER BY p.step, p.timestamp`,
+        )
+        .all(key, row.run_pk, key, JSON.stringify([...chosen])) as MetricRow[];
+      for (const metricRow of rows) out.push({ ...toMetric(metricRow), runId });
+    }
+    return out;
+  }
+
+  async sampleMetric(runId: string, key: string, budget: number): Promise<SampledSeries> {
+    return sampleSeries(this.db, this.runRow(runId).run_pk, runId, key, budget);
+  }
+
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return this.db
+      .transaction(() => {
+        const experiment = this.experimentRow(input.experimentId);
+        if (input.sourceRunId) this.runRow(input.sourceRunId);
+        return this.models.create(experiment.experiment_id, experiment.artifact_location, input);
+      })
+      .immediate();
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return this.models.get(modelId);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.db.transaction(() => this.models.finalize(modelId, status)).immediate();
+  }
+
+  async searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    return this.models.search(input);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    this.db.transaction(() => this.models.setTags(modelId, tags)).immediate();
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    this.db.transaction(() => this.models.deleteTag(modelId, key)).immediate();
+  }
+
+  async logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    this.db.transaction(() => this.models.logParams(modelId, params)).immediate();
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    this.db.transaction(() => this.models.delete(modelId)).immediate();
+  }
+
+  async failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]> {
+    return this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare(
+            `SELECT run_pk, run_uuid FROM runs WHERE status = 'RUNNING'
+             AND (? IS NULL OR run_uuid IN (SELECT value FROM json_each(?)))`,
+          )
+          .all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as { run_pk: number; run_uuid: string }[];
+        const now = Date.now();
+        for (const row of rows) {
+          this.db.prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?").run(now, row.run_pk);
+          this.stmt.upsertTag!.run(row.run_pk, 'sextant.failureReason', reason);
+        }
+        return rows.map((r) => r.run_uuid);
+      })
+      .immediate();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** Loads whole runs (info, latest metrics, params, tags, inputs, outputs) keeping `runPks` order. */
+  private loadRuns(runPks: number[]): Run[] {
+    if (runPks.length === 0) return [];
+    const ids = JSON.stringify(runPks);
+    const inList = '(SELECT value FROM json_each(?))';
+    const infos = new Map(
+      (this.db.prepare(`SELECT * FROM runs WHERE run_pk IN ${inList}`).all(ids) as RunRow[]).map((r) => [r.run_pk, r]),
+    );
+    const params = groupByRun(
+      this.db.prepare(`SELECT run_pk, key, value FROM params WHERE run_pk IN ${inList}`).all(ids) as (KeyValue & {
+        run_pk: number;
+      })[],
+    );
+    const tags = groupByRun(
+      this.db.prepare(`SELECT run_pk, key, value FROM tags WHERE run_pk IN ${inList}`).all(ids) as (KeyValue & {
+        run_pk: number;
+      })[],
+    );
+    const metrics = groupByRun(
+      this.db
+        .prepare(`SELECT run_pk, key, value, is_nan, step, timestamp FROM metric_series WHERE run_pk IN ${inList}`)
+        .all(ids) as (MetricRow & { run_pk: number })[],
+    );
+    const inputs = groupByRun(
+      this.db
+        .prepare(
+          `SELECT i.run_pk, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+           FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk IN ${inList}`,
+        )
+        .all(ids) as (DatasetRow & { run_pk: number; tags: string })[],
+    );
+    const models = groupByRun(this.models.runLinks(ids));
+    const strip = (kv: KeyValue): KeyValue => ({ key: kv.key, value: kv.value });
+    return runPks.map((pk) => {
+      const links = models.get(pk) ?? [];
+      return {
+        info: toRunInfo(infos.get(pk) as RunRow),
+        data: {
+          metrics: (metrics.get(pk) ?? []).map(toMetric),
+          params: (params.get(pk) ?? []).map(strip),
+          tags: (tags.get(pk) ?? []).map(strip),
+        },
+        inputs: {
+          datasetInputs: (inputs.get(pk) ?? []).map((row) => ({
+            tags: JSON.parse(row.tags) as KeyValue[],
+            dataset: toDataset(row),
+          })),
+          modelInputs: links.filter((l) => l.direction === 'input').map((l) => ({ modelId: l.model_id, step: l.step })),
+        },
+        outputs: {
+          modelOutputs: links.filter((l) => l.direction === 'output').map((l) => ({ modelId: l.model_id, step: l.step })),
+        },
+      };
+    });
+  }
+}

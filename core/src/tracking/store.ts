@@ -1,0 +1,126 @@
+import type {
+  DatasetInput,
+  Experiment,
+  KeyValue,
+  LifecycleStage,
+  LoggedModel,
+  LoggedModelStatus,
+  Metric,
+  ModelIo,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  SampledSeries,
+  ViewType,
+} from '../model';
+
+/** A metric point as logged, with the MLflow 3 model and dataset links it may carry. */
+export interface MetricInput extends Metric {
+  modelId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId: string;
+  runName: string;
+  startTime: number;
+  tags: KeyValue[];
+}
+
+export interface SearchRunsInput {
+  experimentIds: string[];
+  filter?: string;
+  viewType: ViewType;
+  maxResults: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+export interface SearchExperimentsInput {
+  filter?: string;
+  viewType: ViewType;
+  maxResults: number;
+  orderBy?: string[];
+  pageToken?: string;
+}
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name: string;
+  modelType?: string;
+  sourceRunId?: string;
+  tags: KeyValue[];
+  params: KeyValue[];
+}
+
+export interface SearchLoggedModelsInput {
+  experimentIds: string[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+/** A metric point of one run, as `get-history-bulk-interval` returns it. */
+export interface RunMetric extends Metric {
+  runId: string;
+}
+
+/**
+ * Persistence of the tracking model. Every method is async so that a networked store
+ * (PostgreSQL) can implement the same contract; callers never see SQL.
+ * Methods throw SextantError with RESOURCE_DOES_NOT_EXIST for unknown ids.
+ */
+export interface TrackingStore {
+  createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment | undefined>;
+  searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, name: string): Promise<void>;
+  setExperimentLifecycle(experimentId: string, stage: LifecycleStage): Promise<void>;
+  setExperimentTag(experimentId: string, tag: KeyValue): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo>;
+  setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
+  /** Writes metrics, params and tags atomically; refuses to change a logged param's value. */
+  logBatch(runId: string, metrics: MetricInput[], params: KeyValue[], tags: KeyValue[]): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void>;
+  logOutputs(runId: string, models: ModelIo[]): Promise<void>;
+  searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+  getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults: number,
+    pageToken?: string,
+  ): Promise<Page<Metric>>;
+  getMetricHistoryBulkInterval(
+    runIds: string[],
+    key: string,
+    startStep: number | undefined,
+    endStep: number | undefined,
+    maxResults: number,
+  ): Promise<RunMetric[]>;
+  /** The series downsampled to at most `budget` points, keeping each bucket's extremes. */
+  sampleMetric(runId: string, key: string, budget: number): Promise<SampledSeries>;
+
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>>;
+  setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+
+  /** Marks runs still RUNNING as FAILED with the reason in a tag; returns their ids. */
+  failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]>;
+  close(): Promise<void>;
+}

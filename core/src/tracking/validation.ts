@@ -1,0 +1,124 @@
+import type { KeyValue, Metric } from '../model';
+import { invalid } from '../model/errors';
+
+/** MLflow's limits, so clients that pass MLflow's checks pass Sextant's and vice versa. */
+export const LIMITS = {
+  metricsPerBatch: 1000,
+  paramsPerBatch: 100,
+  tagsPerBatch: 100,
+  entitiesPerBatch: 1000,
+  keyLength: 250,
+  paramValueLength: 6000,
+  tagValueLength: 8000,
+  experimentNameLength: 500,
+  runNameLength: 500,
+} as const;
+
+const KEY_PATTERN = /^[\w\-./ :]+$/u;
+
+/** Checks a metric/param/tag key: MLflow's characters, no path tricks, bounded length. */
+export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw invalid(`Missing value for required parameter 'key' of a ${kind}.`);
+  }
+  if (key.length > LIMITS.keyLength) {
+    throw invalid(`${kind} name '${key.slice(0, 40)}...' had length ${key.length}, which exceeded length limit of ${LIMITS.keyLength}`);
+  }
+  if (!KEY_PATTERN.test(key) || key.startsWith('/') || key.split('/').includes('..')) {
+    throw invalid(
+      `Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), ` +
+        'periods (.), spaces ( ), colons (:) and slashes (/), and may not be or contain a relative path like ".."',
+    );
+  }
+  return key;
+}
+
+function validateValue(kind: 'param' | 'tag', key: string, value: unknown, limit: number): string {
+  if (value === null || value === undefined) throw invalid(`Missing value for required parameter 'value' of ${kind} '${key}'.`);
+  const text = String(value);
+  if (text.length > limit) {
+    throw invalid(`${kind} '${key}' had a value of length ${text.length}, which exceeded length limit of ${limit}`);
+  }
+  return text;
+}
+
+export const validateParam = (p: { key?: unknown; value?: unknown }): KeyValue => {
+  const key = validateKey('param', p.key);
+  return { key, value: validateValue('param', key, p.value, LIMITS.paramValueLength) };
+};
+
+export const validateTag = (t: { key?: unknown; value?: unknown }): KeyValue => {
+  const key = validateKey('tag', t.key);
+  return { key, value: validateValue('tag', key, t.value, LIMITS.tagValueLength) };
+};
+
+/** Parses a JSON number as MLflow sends it: numbers, or the strings "NaN", "Infinity", "-Infinity". */
+export function toNumber(raw: unknown, what: string): number {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    if (raw === 'NaN') return NaN;
+    if (raw === 'Infinity' || raw === 'inf') return Infinity;
+    if (raw === '-Infinity' || raw === '-inf') return -Infinity;
+    const n = Number(raw);
+    if (!Number.isNaN(n)) return n;
+  }
+  throw invalid(`Got invalid value ${JSON.stringify(raw)} for ${what}: expected a number.`);
+}
+
+/** Parses an int64 field, sent by MLflow clients as a JSON number or a decimal string. */
+export function toInteger(raw: unknown, what: string, fallback?: number): number {
+  if ((raw === undefined || raw === null) && fallback !== undefined) return fallback;
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+    throw invalid(`Got invalid value ${JSON.stringify(raw)} for ${what}: expected an integer.`);
+  }
+  return n;
+}
+
+export const validateMetric = (m: {
+  key?: unknown;
+  value?: unknown;
+  timestamp?: unknown;
+  step?: unknown;
+}): Metric => {
+  const key = validateKey('metric', m.key);
+  if (m.value === undefined || m.value === null) throw invalid(`Missing value for required parameter 'value' of metric '${key}'.`);
+  return {
+    key,
+    value: toNumber(m.value, `metric '${key}' value`),
+    timestamp: toInteger(m.timestamp, `metric '${key}' timestamp`, Date.now()),
+    step: toInteger(m.step, `metric '${key}' step`, 0),
+  };
+};
+
+/** Enforces MLflow's per-request batch limits with MLflow's wording. */
+export function validateBatchSize(metrics: number, params: number, tags: number): void {
+  if (metrics > LIMITS.metricsPerBatch) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics} metrics. Please split up metrics across multiple requests and try again.`);
+  }
+  if (params > LIMITS.paramsPerBatch) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params} params. Please split up params across multiple requests and try again.`);
+  }
+  if (tags > LIMITS.tagsPerBatch) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags} tags. Please split up tags across multiple requests and try again.`);
+  }
+  if (metrics + params + tags > LIMITS.entitiesPerBatch) {
+    throw invalid(`A batch logging request can contain at most ${LIMITS.entitiesPerBatch} metrics, params and tags in total. Got ${metrics + params + tags}.`);
+  }
+}
+
+/** Duplicate keys within one batch: params must agree, as MLflow checks. */
+export function checkDuplicateParams(params: KeyValue[]): KeyValue[] {
+  const seen = new Map<string, string>();
+  const out: KeyValue[] = [];
+  for (const p of params) {
+    const previous = seen.get(p.key);
+    if (previous === undefined) {
+      seen.set(p.key, p.value);
+      out.push(p);
+    } else if (previous !== p.value) {
+      throw invalid(`Duplicate parameter keys have been submitted: '${p.key}' with different values '${previous}' and '${p.value}'.`);
+    }
+  }
+  return out;
+}

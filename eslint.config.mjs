@@ -1,0 +1,44 @@
+// Lint rules, including the package boundaries of DESIGN.md: core imports no other package of
+// the repo; core/src/model imports nothing; clients import only the protocol and model types.
+import js from '@eslint/js';
+import importPlugin from 'eslint-plugin-import';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.sextant/**', '**/*.js', '**/*.mjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { import: importPlugin },
+    settings: { 'import/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'import/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './core',
+              from: ['./language-server', './extension-vscode', './extension-jupyterlab', './media', './test'],
+              message: 'core imports no other package of the repo (DESIGN.md, dependency direction).',
+            },
+            {
+              target: './core/src/model',
+              from: './core/src',
+              except: ['./model'],
+              message: 'core/src/model holds pure data types and imports nothing.',
+            },
+            {
+              target: ['./extension-vscode', './extension-jupyterlab', './media'],
+              from: './core/src',
+              except: ['./model'],
+              message: 'clients import only the protocol and core/model types, never core runtime code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
