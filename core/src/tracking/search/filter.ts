@@ -127,7 +127,7 @@ function matchAt(re: RegExp, text: string, at: number): string | undefined {
   return re.exec(text)?.[0];
 }
 
-/** Reads a quoted run at `at`; a doubled quote or a backslash-escaped quote stands for itself. */
+/** Reads quoted text at `at`; a doubled quote or a backslash-escaped quote stands for itself. */
 function readQuoted(text: string, at: number, what: string): { value: string; end: number } {
   const quote = text[at] as string;
   let value = '';
