@@ -47,6 +47,9 @@ import type {
 const stagesFor = (viewType: ViewType): string[] =>
   viewType === 'ALL' ? ['active', 'deleted'] : viewType === 'DELETED_ONLY' ? ['deleted'] : ['active'];
 
+/** `?, ?, ?` for an IN list (at least one, so an empty list matches nothing). */
+const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?').join(', '));
+
 const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 
 /** The tracking store on SQLite (better-sqlite3). Writes that read first run IMMEDIATE. */
@@ -375,18 +378,19 @@ export class SqliteTrackingStore implements TrackingStore {
     const compiled = compileRunSearch(input.filter, input.orderBy);
     const offset = decodePageToken(input.pageToken);
     const experimentIds = input.experimentIds.map(Number).filter(Number.isInteger);
+    const stages = stagesFor(input.viewType);
     const sql = `SELECT r.run_pk FROM runs r ${compiled.joins}
       WHERE (${compiled.where})
-        AND r.experiment_id IN (SELECT value FROM json_each(?))
-        AND r.lifecycle_stage IN (SELECT value FROM json_each(?))
+        AND r.experiment_id IN (${placeholders(experimentIds.length)})
+        AND r.lifecycle_stage IN (${placeholders(stages.length)})
       ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`;
     const pks = this.db
       .prepare(sql)
       .pluck()
       .all(
         ...compiled.params,
-        JSON.stringify(experimentIds),
-        JSON.stringify(stagesFor(input.viewType)),
+        ...experimentIds,
+        ...stages,
         input.maxResults + 1,
         offset,
       ) as number[];
