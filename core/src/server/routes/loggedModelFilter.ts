@@ -35,7 +35,8 @@ export function loggedModelMatcher(filter: string | undefined): (model: LoggedMo
         `Invalid logged model filter clause '${clause.trim()}': use <name|model_id|model_type|status|source_run_id|tags.<k>|params.<k>> (=|!=|LIKE) '<value>' joined by AND.`,
       );
     }
-    const [, field = '', op = '', raw = ''] = match;
+    const [, rawField = '', op = '', raw = ''] = match;
+    const field = rawField.trim();
     const value = raw.replace(/\\(.)/g, '$1');
     const key = field.toLowerCase().startsWith('tags.') || field.toLowerCase().startsWith('params.') ? field : field.toLowerCase();
     const opUpper = op.toUpperCase();
