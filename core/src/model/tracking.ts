@@ -115,6 +115,13 @@ export type LoggedModelStatus =
   | 'LOGGED_MODEL_READY'
   | 'LOGGED_MODEL_UPLOAD_FAILED';
 
+/** A metric point of a logged model: which run logged it, on which dataset. */
+export interface LoggedModelMetric extends Metric {
+  runId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
+}
+
 /** An MLflow 3 logged model (a model that a run or a notebook produced). */
 export interface LoggedModel {
   modelId: string;
@@ -129,5 +136,5 @@ export interface LoggedModel {
   sourceRunId?: string;
   tags: KeyValue[];
   params: KeyValue[];
-  metrics: Metric[];
+  metrics: LoggedModelMetric[];
 }

@@ -99,6 +99,16 @@ export const encodeLoggedModel = (m: LoggedModel): Record<string, unknown> => ({
   },
   data: {
     ...(m.params.length > 0 ? { params: encodeTags(m.params) } : {}),
-    ...(m.metrics.length > 0 ? { metrics: m.metrics.map(encodeMetric) } : {}),
+    ...(m.metrics.length > 0
+      ? {
+          metrics: m.metrics.map((metric) => ({
+            ...encodeMetric(metric),
+            model_id: m.modelId,
+            ...(metric.runId ? { run_id: metric.runId } : {}),
+            ...(metric.datasetName ? { dataset_name: metric.datasetName } : {}),
+            ...(metric.datasetDigest ? { dataset_digest: metric.datasetDigest } : {}),
+          })),
+        }
+      : {}),
   },
 });

@@ -18,6 +18,17 @@ interface LoggedModelRow {
   source_run_id: string | null;
 }
 
+interface LoggedModelMetricRow {
+  key: string;
+  value: number;
+  is_nan: number;
+  step: number;
+  timestamp: number;
+  run_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
 /** Row of `run_models`: which logged models a run used or produced. */
 export interface RunModelLink {
   run_pk: number;
@@ -53,8 +64,11 @@ export class LoggedModelsSql {
     return this.get(modelId);
   }
 
+  /** An active model; a deleted one is not found, as in MLflow. */
   get(modelId: string): LoggedModel {
-    const row = this.db.prepare('SELECT * FROM logged_models WHERE model_id = ?').get(modelId) as
+    const row = this.db
+      .prepare("SELECT * FROM logged_models WHERE model_id = ? AND lifecycle_stage = 'active'")
+      .get(modelId) as
       | LoggedModelRow
       | undefined;
     if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
@@ -153,8 +167,11 @@ export class LoggedModelsSql {
     const kv = (table: string): KeyValue[] =>
       this.db.prepare(`SELECT key, value FROM ${table} WHERE model_id = ?`).all(row.model_id) as KeyValue[];
     const metrics = this.db
-      .prepare('SELECT key, value, is_nan, step, timestamp FROM logged_model_metrics WHERE model_id = ?')
-      .all(row.model_id) as { key: string; value: number; is_nan: number; step: number; timestamp: number }[];
+      .prepare(
+        `SELECT key, value, is_nan, step, timestamp, run_id, dataset_name, dataset_digest
+         FROM logged_model_metrics WHERE model_id = ?`,
+      )
+      .all(row.model_id) as LoggedModelMetricRow[];
     return {
       modelId: row.model_id,
       experimentId: String(row.experiment_id),
@@ -173,6 +190,9 @@ export class LoggedModelsSql {
         value: m.is_nan ? NaN : m.value,
         step: m.step,
         timestamp: m.timestamp,
+        ...(m.run_id ? { runId: m.run_id } : {}),
+        ...(m.dataset_name ? { datasetName: m.dataset_name } : {}),
+        ...(m.dataset_digest ? { datasetDigest: m.dataset_digest } : {}),
       })),
     };
   }

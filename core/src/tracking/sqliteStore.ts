@@ -91,9 +91,10 @@ export class SqliteTrackingStore implements TrackingStore {
 
   private experimentRow(experimentId: string): ExperimentRow {
     const id = Number(experimentId);
-    const row = Number.isInteger(id)
-      ? (this.stmt.experimentById!.get(id) as ExperimentRow | undefined)
-      : undefined;
+    if (!/^\d+$/.test(experimentId) || !Number.isSafeInteger(id)) {
+      throw invalid(`Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`);
+    }
+    const row = this.stmt.experimentById!.get(id) as ExperimentRow | undefined;
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return row;
   }
@@ -341,11 +342,11 @@ export class SqliteTrackingStore implements TrackingStore {
         const upsertDataset = this.db.prepare(
           `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
            VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = excluded.source
+           ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = datasets.source
            RETURNING dataset_pk`,
         );
         const link = this.db.prepare(
-          'INSERT OR REPLACE INTO run_inputs (run_pk, dataset_pk, tags) VALUES (?, ?, ?)',
+          'INSERT OR IGNORE INTO run_inputs (run_pk, dataset_pk, tags) VALUES (?, ?, ?)',
         );
         for (const input of datasets) {
           const d = input.dataset;

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LIMITS, checkDuplicateParams, toInteger, toNumber, validateBatchSize, validateKey, validateMetric } from './validation';
+import {
+  LIMITS,
+  checkDuplicateParams,
+  toInteger,
+  toNumber,
+  validateBatchSize,
+  validateKey,
+  validateMetric,
+  validateParam,
+  validateTag,
+} from './validation';
 
 describe('validation', () => {
   it('accepts MLflow key characters and refuses path tricks', () => {
@@ -36,6 +46,14 @@ describe('validation', () => {
     assert.throws(() => validateBatchSize(0, 101, 0), /at most 100 params/);
     assert.throws(() => validateBatchSize(0, 0, 101), /at most 100 tags/);
     assert.throws(() => validateBatchSize(900, 100, 1), /in total/);
+  });
+
+  it("cuts values past MLflow's length limits, as MLflow's server does", () => {
+    const param = validateParam({ key: 'p', value: 'x'.repeat(LIMITS.paramValueLength + 1) });
+    assert.equal(param.value.length, LIMITS.paramValueLength);
+    const tag = validateTag({ key: 't', value: 'y'.repeat(LIMITS.tagValueLength + 5) });
+    assert.equal(tag.value.length, LIMITS.tagValueLength);
+    assert.equal(validateParam({ key: 'p', value: 42 }).value, '42');
   });
 
   it('drops identical duplicate params and refuses conflicting ones', () => {

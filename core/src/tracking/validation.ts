@@ -33,13 +33,11 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
   return key;
 }
 
+/** A param or tag value; longer than `limit` is cut to `limit`, as MLflow's server does by default. */
 function validateValue(kind: 'param' | 'tag', key: string, value: unknown, limit: number): string {
   if (value === null || value === undefined) throw invalid(`Missing value for required parameter 'value' of ${kind} '${key}'.`);
   const text = String(value);
-  if (text.length > limit) {
-    throw invalid(`${kind} '${key}' had a value of length ${text.length}, which exceeded length limit of ${limit}`);
-  }
-  return text;
+  return text.length > limit ? text.slice(0, limit) : text;
 }
 
 export const validateParam = (p: { key?: unknown; value?: unknown }): KeyValue => {

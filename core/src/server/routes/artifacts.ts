@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import path from 'node:path';
 import { normalizeArtifactPath, parseArtifactUri } from '../../artifacts/paths';
 import type { Engine } from '../../engine';
-import { invalid } from '../../model/errors';
+import { invalid, SextantError } from '../../model/errors';
 import { endpoint } from '../endpoint';
 import { optionalString, requiredString } from '../request';
 
@@ -96,4 +96,20 @@ export function artifactRoutes(app: FastifyInstance, engine: Engine): void {
     await engine.artifacts.delete(target(request.params));
     return {};
   });
+
+  for (const step of ['create', 'complete', 'abort']) {
+    app.post(`${PROXY}/mpu/${step}/*`, async () => {
+      throw unsupported('Multipart upload');
+    });
+  }
+  app.get(`${PROXY}/presigned/*`, async () => {
+    throw unsupported('Multipart download');
+  });
 }
+
+/**
+ * MLflow's answer when the artifact store has no multipart or presigned transfers: the client
+ * recognises this message and falls back to plain proxied uploads and downloads.
+ */
+const unsupported = (what: string): SextantError =>
+  new SextantError('NOT_IMPLEMENTED', `${what} is not supported for the current artifact repository`);

@@ -46,8 +46,7 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
   endpoint(app, 'GET', '/experiments/search', search);
 
   endpoint(app, 'POST', '/experiments/update', async (f) => {
-    const newName = optionalString(f, 'new_name');
-    if (newName) await tracking.renameExperiment(requiredString(f, 'experiment_id'), newName);
+    await tracking.renameExperiment(requiredString(f, 'experiment_id'), requiredString(f, 'new_name'));
     return {};
   });
 

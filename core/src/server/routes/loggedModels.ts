@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { LoggedModelStatus } from '../../model';
 import { invalid } from '../../model/errors';
 import type { TrackingService } from '../../tracking/service';
+import { decodePageToken, toPage } from '../../tracking/pageToken';
 import { validateParam, validateTag } from '../../tracking/validation';
 import { encodeLoggedModel } from '../encode';
 import { endpoint } from '../endpoint';
-import { keyValues, optionalInteger, optionalString, requiredString, stringList, type Fields } from '../request';
-import { loggedModelMatcher } from './loggedModelFilter';
+import { keyValues, objectList, optionalInteger, optionalString, requiredString, stringList, type Fields } from '../request';
+import { loggedModelMatcher, type DatasetFilter } from './loggedModelFilter';
+import { loggedModelComparator, type LoggedModelOrder } from './loggedModelOrder';
 
 const STATUSES: readonly LoggedModelStatus[] = [
   'LOGGED_MODEL_STATUS_UNSPECIFIED',
@@ -20,6 +22,24 @@ const modelIdOf = (request: { params: unknown }): string => {
   if (!id) throw invalid('Give the logged model id in the path.');
   return id;
 };
+
+const datasetsOf = (f: Fields): DatasetFilter[] =>
+  objectList(f, 'datasets').map((d) => {
+    const digest = optionalString(d, 'dataset_digest');
+    return { datasetName: requiredString(d, 'dataset_name'), ...(digest ? { datasetDigest: digest } : {}) };
+  });
+
+const orderOf = (f: Fields): LoggedModelOrder[] =>
+  objectList(f, 'order_by').map((o) => {
+    const datasetName = optionalString(o, 'dataset_name');
+    const datasetDigest = optionalString(o, 'dataset_digest');
+    return {
+      fieldName: requiredString(o, 'field_name'),
+      ascending: o.ascending !== false && o.ascending !== 'false',
+      ...(datasetName ? { datasetName } : {}),
+      ...(datasetDigest ? { datasetDigest } : {}),
+    };
+  });
 
 /** MLflow 3 logged-model endpoints, as `log_model` and autologging call them. */
 export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingService): void {
@@ -66,10 +86,17 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
   });
 
   endpoint(app, 'POST', '/logged-models/search', async (f: Fields) => {
-    const matches = loggedModelMatcher(optionalString(f, 'filter'));
+    const matches = loggedModelMatcher(optionalString(f, 'filter'), datasetsOf(f));
+    const order = loggedModelComparator(orderOf(f));
     const maxResults = optionalInteger(f, 'max_results') ?? 100;
-    const page = await tracking.searchLoggedModels(stringList(f, 'experiment_ids'), 50_000, optionalString(f, 'page_token'));
-    const models = page.items.filter(matches).slice(0, maxResults);
-    return models.length > 0 ? { models: models.map(encodeLoggedModel) } : {};
+    if (maxResults <= 0) throw invalid(`Invalid value ${maxResults} for parameter 'max_results': it must be positive.`);
+    const offset = decodePageToken(optionalString(f, 'page_token'));
+    const all = await tracking.searchLoggedModels(stringList(f, 'experiment_ids'), 50_000);
+    const matching = all.items.filter(matches).sort(order);
+    const page = toPage(matching.slice(offset, offset + maxResults + 1), offset, maxResults);
+    return {
+      ...(page.items.length > 0 ? { models: page.items.map(encodeLoggedModel) } : {}),
+      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+    };
   });
 }
