@@ -83,7 +83,11 @@ export async function api(
 }
 
 /** POST that must succeed; returns the parsed body. */
-export async function ok(baseUrl: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+export async function ok(
+  baseUrl: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
   const response = await api(baseUrl, path, body);
   assert.equal(response.status, 200, `${path} answered ${response.status}: ${response.text}`);
   return response.body;
@@ -101,10 +105,19 @@ export function assertMlflowError(
 ): string {
   const text = typeof response.body === 'string' ? response.body : (response.text ?? '');
   const where = `${context}${context ? ': ' : ''}`;
-  assert.equal(response.status, status, `${where}expected ${status}, got ${response.status}: ${text}`);
-  const body = (
-    typeof response.body === 'string' ? JSON.parse(response.body) : response.body
-  ) as Record<string, unknown>;
+  assert.equal(
+    response.status,
+    status,
+    `${where}expected ${status}, got ${response.status}: ${text}`,
+  );
+  let body: Record<string, unknown>;
+  try {
+    body = (
+      typeof response.body === 'string' ? JSON.parse(response.body) : response.body
+    ) as Record<string, unknown>;
+  } catch {
+    return assert.fail(`${where}the error body is not JSON: ${text}`);
+  }
   assert.equal(body.error_code, errorCode, `${where}error_code in ${text}`);
   assert.equal(typeof body.message, 'string', `${where}message in ${text}`);
   assert.ok((body.message as string).length > 0, `${where}empty message`);

@@ -77,7 +77,9 @@ export function startServerProcess(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`sextant server did not print its address in ${START_TIMEOUT_MS} ms:\n${output}`));
+      reject(
+        new Error(`sextant server did not print its address in ${START_TIMEOUT_MS} ms:\n${output}`),
+      );
     }, START_TIMEOUT_MS);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();

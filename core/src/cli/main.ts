@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { Engine } from '../engine';
 import { SextantError } from '../model/errors';
-import { startServer } from '../server/app';
+import { assertBindAllowed, startServer } from '../server/app';
 import { duration, table, time } from './format';
 import { runCommand } from './runCommand';
 
@@ -19,7 +19,20 @@ async function experimentIds(engine: Engine, nameOrId: string | undefined): Prom
   }
   const byName = await engine.tracking.getExperimentByName(nameOrId);
   if (byName) return [byName.experimentId];
+  if (!/^\d+$/.test(nameOrId)) {
+    throw new Error(
+      `no experiment named '${nameOrId}' in ${engine.storeDir}; see \`sextant experiments list\``,
+    );
+  }
   return [(await engine.tracking.getExperiment(nameOrId)).experimentId];
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1) {
+    throw new Error(`${option} takes a positive whole number, not '${text}'`);
+  }
+  return value;
 }
 
 function withEngine(store: string, action: (engine: Engine) => Promise<void>): Promise<void> {
@@ -46,6 +59,7 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
     .action(async (opts: { host: string; port: string; store: string; token?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${opts.port}'`);
+      assertBindAllowed(opts.host, opts.token);
       const engine = openStore(opts.store, true);
       let server;
       try {
@@ -101,7 +115,7 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
             experimentIds: await experimentIds(engine, opts.experiment),
             ...(opts.filter ? { filter: opts.filter } : {}),
             ...(opts.orderBy ? { orderBy: opts.orderBy } : {}),
-            maxResults: Number(opts.max),
+            maxResults: positiveInteger(opts.max, '--max'),
           });
           if (opts.json) return void out.write(`${JSON.stringify(page.items, null, 2)}\n`);
           out.write(

@@ -45,6 +45,16 @@ const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) =
   },
 };
 
+/** Refuses a non-loopback bind without a token, before anything is opened or bound. */
+export function assertBindAllowed(host: string, token: string | undefined): void {
+  if (!isLoopback(host) && !token) {
+    throw new Error(
+      `refusing to listen on ${host} without a token: binding beyond loopback exposes the store; ` +
+        'pass --token (or SEXTANT_TOKEN) or bind 127.0.0.1',
+    );
+  }
+}
+
 function policyFor(options: ServerOptions, port: number): AccessPolicy {
   return {
     allowedHosts: hostsFor(options.host, port),
@@ -59,12 +69,7 @@ export async function buildServer(
   options: ServerOptions,
   policy: AccessPolicy = policyFor(options, options.port),
 ): Promise<FastifyInstance> {
-  if (!isLoopback(options.host) && !options.token) {
-    throw new Error(
-      `refusing to listen on ${options.host} without a token: binding beyond loopback exposes the store; ` +
-        'pass --token (or SEXTANT_TOKEN) or bind 127.0.0.1',
-    );
-  }
+  assertBindAllowed(options.host, options.token);
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024, logger: false });
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: FastifyError, _request, reply) => {

@@ -7,8 +7,10 @@ import type Database from 'better-sqlite3';
  * Layout for the read paths:
  * - `metric_series` holds one row per (run, metric key) with the latest point, so search and
  *   tables never scan history; `metric_points` is clustered by (series, step, timestamp) so a
- *   history reads in chart order; `metric_blocks` keeps min/max/first/last per block of
- *   `BLOCK_SIZE` points (in logging order) so a million-point series downsamples from ~16k rows.
+ *   history reads in chart order; `metric_blocks` keeps min/max/first/last per block of points
+ *   (in logging order) at several levels, `BLOCK_SIZE` points at level 0 and `BLOCK_FANOUT`
+ *   times more per level up, so a sample of any series reads at most ~8 blocks per bucket
+ *   (a million points sampled to 1000 read ~2k rows, not ~16k).
  * - `runs.run_pk` is a compact integer key; params, tags and series join on it.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -83,13 +85,14 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE metric_blocks (
     series_id INTEGER NOT NULL,
+    level INTEGER NOT NULL,
     block INTEGER NOT NULL,
     points INTEGER NOT NULL,
     first_step INTEGER NOT NULL, first_ts INTEGER NOT NULL, first_value REAL,
     last_step INTEGER NOT NULL, last_ts INTEGER NOT NULL, last_value REAL,
     min_step INTEGER, min_ts INTEGER, min_value REAL,
     max_step INTEGER, max_ts INTEGER, max_value REAL,
-    PRIMARY KEY (series_id, block)
+    PRIMARY KEY (series_id, level, block)
   ) WITHOUT ROWID;
 
   CREATE TABLE datasets (
@@ -158,8 +161,17 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Points per `metric_blocks` row. */
+/** Points per level-0 `metric_blocks` row. */
 export const BLOCK_SIZE = 64;
+/** A block of level n + 1 spans this many blocks of level n. */
+export const BLOCK_FANOUT = 8;
+/** Levels kept in `metric_blocks`: blocks of 64, 512, 4096 and 32768 points. */
+export const BLOCK_LEVELS = 4;
+
+/** Points per block at `level`. */
+export function blockSpan(level: number): number {
+  return BLOCK_SIZE * BLOCK_FANOUT ** level;
+}
 
 /** Brings a database up to the latest schema version; returns the version it found. */
 export function migrate(db: Database.Database): number {

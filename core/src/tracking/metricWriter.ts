@@ -1,11 +1,28 @@
 import type Database from 'better-sqlite3';
-import { BLOCK_SIZE } from '../store/migrations';
+import { BLOCK_LEVELS, blockSpan } from '../store/migrations';
 import type { MetricInput } from './store';
+
+type Point = [step: number, timestamp: number, value: number];
+
+/** An aggregate of consecutive new points of one series, merged into one `metric_blocks` row. */
+interface BlockAggregate {
+  level: number;
+  block: number;
+  points: number;
+  first: Point;
+  last: Point;
+  min: Point | undefined;
+  max: Point | undefined;
+}
 
 interface SeriesState {
   seriesId: number;
   points: number;
   latest: { step: number; timestamp: number; value: number } | undefined;
+  /** The block being filled at each level by this write. */
+  open: (BlockAggregate | undefined)[];
+  /** Blocks this write finished filling or touched, to upsert. */
+  done: BlockAggregate[];
 }
 
 interface SeriesRow {
@@ -15,16 +32,6 @@ interface SeriesRow {
   timestamp: number;
   value: number;
   is_nan: number;
-}
-
-interface BlockAggregate {
-  seriesId: number;
-  block: number;
-  points: number;
-  first: [number, number, number];
-  last: [number, number, number];
-  min?: [number, number, number];
-  max?: [number, number, number];
 }
 
 /** One `metric_points` row: series_id, step, timestamp, stored value, is_nan. */
@@ -40,6 +47,10 @@ const INSERT_CHUNK = 50;
 /** Thrown inside the all-or-nothing savepoint to undo it when a point was already stored. */
 const DUPLICATE = Symbol('duplicate point');
 
+const SPANS = Array.from({ length: BLOCK_LEVELS }, (_, level) => blockSpan(level));
+
+const nanToNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
 /** Orders points the way MLflow picks a run's latest metric: step, then timestamp, then value. */
 function isNewer(
   a: { step: number; timestamp: number; value: number },
@@ -52,8 +63,8 @@ function isNewer(
 
 /**
  * Writes metric points of one run inside the caller's transaction: raw points (duplicates of
- * an identical point are ignored, as MLflow does), the per-block aggregates used for
- * downsampling, and the latest value per key.
+ * an identical point are ignored, as MLflow does), the per-block aggregates of every level used
+ * for downsampling, and the latest value per key.
  */
 export class MetricWriter {
   private readonly selectSeries: Database.Statement;
@@ -80,11 +91,11 @@ export class MetricWriter {
       'INSERT OR IGNORE INTO metric_points (series_id, step, timestamp, value, is_nan) VALUES (?, ?, ?, ?, ?)',
     );
     this.upsertBlock = db.prepare(`
-      INSERT INTO metric_blocks (series_id, block, points,
+      INSERT INTO metric_blocks (series_id, level, block, points,
         first_step, first_ts, first_value, last_step, last_ts, last_value,
         min_step, min_ts, min_value, max_step, max_ts, max_value)
-      VALUES (@seriesId, @block, @points, @fs, @ft, @fv, @ls, @lt, @lv, @mins, @mint, @minv, @maxs, @maxt, @maxv)
-      ON CONFLICT (series_id, block) DO UPDATE SET
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (series_id, level, block) DO UPDATE SET
         points = points + excluded.points,
         last_step = excluded.last_step, last_ts = excluded.last_ts, last_value = excluded.last_value,
         min_step = CASE WHEN min_value IS NULL OR excluded.min_value < min_value THEN excluded.min_step ELSE min_step END,
@@ -128,7 +139,6 @@ export class MetricWriter {
       if (error !== DUPLICATE) throw error;
       allNew = false;
     }
-    const blocks = new Map<string, BlockAggregate>();
     for (let i = 0; i < metrics.length; i++) {
       const m = metrics[i] as MetricInput;
       const state = states[i] as SeriesState;
@@ -136,9 +146,7 @@ export class MetricWriter {
         const row = rows[i] as PointRow;
         if (this.insertPoint.run(row[0], row[1], row[2], row[3], row[4]).changes === 0) continue;
       }
-      const point: [number, number, number] = [m.step, m.timestamp, m.value];
-      this.aggregate(blocks, state.seriesId, Math.floor(state.points / BLOCK_SIZE), point);
-      state.points++;
+      this.aggregate(state, [m.step, m.timestamp, m.value]);
       if (!state.latest || isNewer(m, state.latest)) state.latest = m;
     }
     for (const state of series.values()) {
@@ -152,26 +160,27 @@ export class MetricWriter {
         latest.timestamp,
         state.seriesId,
       );
-    }
-    for (const b of blocks.values()) {
-      const nanToNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
-      this.upsertBlock.run({
-        seriesId: b.seriesId,
-        block: b.block,
-        points: b.points,
-        fs: b.first[0],
-        ft: b.first[1],
-        fv: nanToNull(b.first[2]),
-        ls: b.last[0],
-        lt: b.last[1],
-        lv: nanToNull(b.last[2]),
-        mins: b.min?.[0] ?? null,
-        mint: b.min?.[1] ?? null,
-        minv: b.min?.[2] ?? null,
-        maxs: b.max?.[0] ?? null,
-        maxt: b.max?.[1] ?? null,
-        maxv: b.max?.[2] ?? null,
-      });
+      for (const open of state.open) if (open) state.done.push(open);
+      for (const b of state.done) {
+        this.upsertBlock.run(
+          state.seriesId,
+          b.level,
+          b.block,
+          b.points,
+          b.first[0],
+          b.first[1],
+          nanToNull(b.first[2]),
+          b.last[0],
+          b.last[1],
+          nanToNull(b.last[2]),
+          b.min?.[0] ?? null,
+          b.min?.[1] ?? null,
+          b.min?.[2] ?? null,
+          b.max?.[0] ?? null,
+          b.max?.[1] ?? null,
+          b.max?.[2] ?? null,
+        );
+      }
     }
   }
 
@@ -199,33 +208,37 @@ export class MetricWriter {
 
   private load(runPk: number, key: string): SeriesState {
     const row = this.selectSeries.get(runPk, key) as SeriesRow | undefined;
+    const open = new Array<BlockAggregate | undefined>(BLOCK_LEVELS).fill(undefined);
     if (!row) {
       const created = this.insertSeries.run(runPk, key);
-      return { seriesId: Number(created.lastInsertRowid), points: 0, latest: undefined };
+      return { seriesId: Number(created.lastInsertRowid), points: 0, latest: undefined, open, done: [] };
     }
     return {
       seriesId: row.series_id,
       points: row.points,
       latest: { step: row.step, timestamp: row.timestamp, value: row.is_nan ? NaN : row.value },
+      open,
+      done: [],
     };
   }
 
-  private aggregate(
-    blocks: Map<string, BlockAggregate>,
-    seriesId: number,
-    block: number,
-    point: [number, number, number],
-  ): void {
-    const id = `${seriesId}:${block}`;
-    let agg = blocks.get(id);
-    if (!agg) {
-      agg = { seriesId, block, points: 0, first: point, last: point };
-      blocks.set(id, agg);
+  /** Counts a new point (the series' `points`-th, from 0) into its block at every level. */
+  private aggregate(state: SeriesState, point: Point): void {
+    const position = state.points++;
+    const isNan = Number.isNaN(point[2]);
+    for (let level = 0; level < BLOCK_LEVELS; level++) {
+      const block = Math.floor(position / (SPANS[level] as number));
+      let agg = state.open[level];
+      if (!agg || agg.block !== block) {
+        if (agg) state.done.push(agg);
+        agg = { level, block, points: 0, first: point, last: point, min: undefined, max: undefined };
+        state.open[level] = agg;
+      }
+      agg.points++;
+      agg.last = point;
+      if (isNan) continue;
+      if (!agg.min || point[2] < agg.min[2]) agg.min = point;
+      if (!agg.max || point[2] > agg.max[2]) agg.max = point;
     }
-    agg.points++;
-    agg.last = point;
-    if (Number.isNaN(point[2])) return;
-    if (!agg.min || point[2] < agg.min[2]) agg.min = point;
-    if (!agg.max || point[2] > agg.max[2]) agg.max = point;
   }
 }

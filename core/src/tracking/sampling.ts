@@ -35,17 +35,15 @@ function pushPoints(out: SeriesColumns, points: Point[]): void {
   }
 }
 
-/** M4 over raw columns in equal-count buckets; at most `budget` points come back. */
-export function m4Columns(series: SeriesColumns, budget: number): SeriesColumns {
-  const n = series.steps.length;
-  if (n <= budget) return series;
+/**
+ * Positions M4 keeps of `n` values in equal-count buckets (first, last, min and max of each;
+ * NaN never an extreme), ascending and distinct: at most `budget`, all of them when n <= budget.
+ */
+export function m4Indices(values: ArrayLike<number>, budget: number): number[] {
+  const n = values.length;
+  if (n <= budget) return Array.from({ length: n }, (_, i) => i);
   const buckets = Math.max(1, Math.floor(budget / 4));
-  const out: SeriesColumns = { steps: [], timestamps: [], values: [] };
-  const at = (i: number): Point => [
-    series.steps[i] as number,
-    series.timestamps[i] as number,
-    series.values[i] as number,
-  ];
+  const out: number[] = [];
   for (let b = 0; b < buckets; b++) {
     const start = Math.floor((b * n) / buckets);
     const end = Math.floor(((b + 1) * n) / buckets);
@@ -53,13 +51,28 @@ export function m4Columns(series: SeriesColumns, budget: number): SeriesColumns 
     let lo = -1;
     let hi = -1;
     for (let i = start; i < end; i++) {
-      const v = series.values[i] as number;
+      const v = values[i] as number;
       if (Number.isNaN(v)) continue;
-      if (lo < 0 || v < (series.values[lo] as number)) lo = i;
-      if (hi < 0 || v > (series.values[hi] as number)) hi = i;
+      if (lo < 0 || v < (values[lo] as number)) lo = i;
+      if (hi < 0 || v > (values[hi] as number)) hi = i;
     }
-    const picks = [start, end - 1, lo, hi].filter((i, k, all) => i >= 0 && all.indexOf(i) === k);
-    pushPoints(out, picks.map(at));
+    const picks = [start, end - 1];
+    if (lo >= 0) picks.push(lo);
+    if (hi >= 0) picks.push(hi);
+    picks.sort((x, y) => x - y);
+    for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k] as number);
+  }
+  return out;
+}
+
+/** M4 over raw columns in equal-count buckets; at most `budget` points come back. */
+export function m4Columns(series: SeriesColumns, budget: number): SeriesColumns {
+  if (series.steps.length <= budget) return series;
+  const out: SeriesColumns = { steps: [], timestamps: [], values: [] };
+  for (const i of m4Indices(series.values, budget)) {
+    out.steps.push(series.steps[i] as number);
+    out.timestamps.push(series.timestamps[i] as number);
+    out.values.push(series.values[i] as number);
   }
   return out;
 }

@@ -9,7 +9,7 @@ export interface GitSource {
   commit: string;
   branch: string;
   dirty: boolean;
-  /** `git diff HEAD` of tracked files, empty when clean. */
+  /** `git diff HEAD` of tracked files, then one `# untracked: <path>` line per new file; empty when clean. */
   diff: string;
   remote?: string;
 }
@@ -25,7 +25,11 @@ export async function captureGit(cwd: string): Promise<GitSource | undefined> {
     const commit = (await git(cwd, ['rev-parse', 'HEAD'])).trim();
     const branch = (await git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
     const status = await git(cwd, ['status', '--porcelain']);
-    const diff = await git(cwd, ['diff', 'HEAD', '--no-color']);
+    const tracked = await git(cwd, ['diff', 'HEAD', '--no-color']);
+    const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard'])).trim();
+    const diff = untracked
+      ? `${tracked}${untracked.split('\n').map((f) => `# untracked: ${f}`).join('\n')}\n`
+      : tracked;
     const remote = (await git(cwd, ['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
     return { commit, branch, dirty: status.trim() !== '', diff, ...(remote ? { remote } : {}) };
   } catch {

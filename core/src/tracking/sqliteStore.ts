@@ -19,6 +19,7 @@ import type {
 import { invalid, notFound, SextantError } from '../model/errors';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';
+import { generateRunName } from './runNames';
 import { decodePageToken, toPage } from './pageToken';
 import {
   groupByRun,
@@ -243,7 +244,7 @@ export class SqliteTrackingStore implements TrackingStore {
           throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
         }
         const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
-        const name = input.runName || runNameTag || runId.slice(0, 8);
+        const name = input.runName || runNameTag || generateRunName();
         const result = this.db
           .prepare(
             `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)

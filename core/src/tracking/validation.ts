@@ -36,6 +36,9 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
 /** A param or tag value; longer than `limit` is cut to `limit`, as MLflow's server does by default. */
 function validateValue(kind: 'param' | 'tag', key: string, value: unknown, limit: number): string {
   if (value === null || value === undefined) throw invalid(`Missing value for required parameter 'value' of ${kind} '${key}'.`);
+  if (typeof value === 'object') {
+    throw invalid(`Invalid value for ${kind} '${key}': expected a string, got ${Array.isArray(value) ? 'a list' : 'an object'}.`);
+  }
   const text = String(value);
   return text.length > limit ? text.slice(0, limit) : text;
 }
