@@ -5,7 +5,9 @@ import importPlugin from 'eslint-plugin-import';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.sextant/**', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.sextant/**', '**/*.js', '**/*.mjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,8 +23,15 @@ export default tseslint.config(
           zones: [
             {
               target: './core',
-              from: ['./language-server', './extension-vscode', './extension-jupyterlab', './media', './test'],
-              message: 'core imports no other package of the repo (DESIGN.md, dependency direction).',
+              from: [
+                './language-server',
+                './extension-vscode',
+                './extension-jupyterlab',
+                './media',
+                './test',
+              ],
+              message:
+                'core imports no other package of the repo (DESIGN.md, dependency direction).',
             },
             {
               target: './core/src/model',
@@ -34,7 +43,8 @@ export default tseslint.config(
               target: ['./extension-vscode', './extension-jupyterlab', './media'],
               from: './core/src',
               except: ['./model'],
-              message: 'clients import only the protocol and core/model types, never core runtime code.',
+              message:
+                'clients import only the protocol and core/model types, never core runtime code.',
             },
           ],
         },

@@ -55,15 +55,24 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '5000')
     .option(...storeOption)
-    .option('--token <token>', 'require this bearer token (needed beyond loopback)', process.env.SEXTANT_TOKEN)
+    .option(
+      '--token <token>',
+      'require this bearer token (needed beyond loopback)',
+      process.env.SEXTANT_TOKEN,
+    )
     .action(async (opts: { host: string; port: string; store: string; token?: string }) => {
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port '${opts.port}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`invalid port '${opts.port}'`);
       assertBindAllowed(opts.host, opts.token);
       const engine = openStore(opts.store, true);
       let server;
       try {
-        server = await startServer(engine, { host: opts.host, port, ...(opts.token ? { token: opts.token } : {}) });
+        server = await startServer(engine, {
+          host: opts.host,
+          port,
+          ...(opts.token ? { token: opts.token } : {}),
+        });
       } catch (error) {
         await engine.close();
         throw error;
@@ -71,7 +80,10 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
       out.write(`Sextant tracking server at ${server.url} (store: ${engine.storeDir})\n`);
       out.write(`Log into it with: export MLFLOW_TRACKING_URI=${server.url}\n`);
       const stop = (): void => {
-        void server.close().then(() => engine.close()).then(() => process.exit(0));
+        void server
+          .close()
+          .then(() => engine.close())
+          .then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -104,12 +116,19 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
     .command('list')
     .option(...storeOption)
     .option('--experiment <nameOrId>', 'only this experiment')
-    .option('--filter <filter>', "MLflow filter, e.g. \"metrics.acc > 0.9 and params.lr = '0.01'\"")
+    .option('--filter <filter>', 'MLflow filter, e.g. "metrics.acc > 0.9 and params.lr = \'0.01\'"')
     .option('--order-by <clause...>', 'e.g. "metrics.acc DESC"')
     .option('--max <n>', 'most runs to show', '100')
     .option('--json', 'print JSON')
     .action(
-      (opts: { store: string; experiment?: string; filter?: string; orderBy?: string[]; max: string; json?: boolean }) =>
+      (opts: {
+        store: string;
+        experiment?: string;
+        filter?: string;
+        orderBy?: string[];
+        max: string;
+        json?: boolean;
+      }) =>
         withEngine(opts.store, async (engine) => {
           const page = await engine.tracking.searchRuns({
             experimentIds: await experimentIds(engine, opts.experiment),
@@ -171,20 +190,22 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
     .option('--name <name>', 'run name')
     .argument('<command...>', 'the command and its arguments')
     .passThroughOptions()
-    .action(async (command: string[], opts: { store: string; experiment?: string; name?: string }) => {
-      const engine = openStore(opts.store, true);
-      try {
-        process.exitCode = await runCommand(engine, command, {
-          ...(opts.experiment ? { experiment: opts.experiment } : {}),
-          ...(opts.name ? { name: opts.name } : {}),
-          cwd: process.cwd(),
-          stdout: process.stdout,
-          stderr: process.stderr,
-        });
-      } finally {
-        await engine.close();
-      }
-    });
+    .action(
+      async (command: string[], opts: { store: string; experiment?: string; name?: string }) => {
+        const engine = openStore(opts.store, true);
+        try {
+          process.exitCode = await runCommand(engine, command, {
+            ...(opts.experiment ? { experiment: opts.experiment } : {}),
+            ...(opts.name ? { name: opts.name } : {}),
+            cwd: process.cwd(),
+            stdout: process.stdout,
+            stderr: process.stderr,
+          });
+        } finally {
+          await engine.close();
+        }
+      },
+    );
 
   return program;
 }
@@ -199,7 +220,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    const message = error instanceof SextantError ? `${error.code}: ${error.message}` : (error as Error).message;
+    const message =
+      error instanceof SextantError ? `${error.code}: ${error.message}` : (error as Error).message;
     process.stderr.write(`sextant: ${message}\n`);
     process.exitCode = 1;
   }

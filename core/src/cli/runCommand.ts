@@ -29,9 +29,14 @@ async function experimentIdFor(engine: Engine, nameOrId: string | undefined): Pr
  * artifact), keeps stdout/stderr as artifacts, and ends the run with the child's status.
  * Resolves to the exit code to return.
  */
-export async function runCommand(engine: Engine, command: string[], options: RunCommandOptions): Promise<number> {
+export async function runCommand(
+  engine: Engine,
+  command: string[],
+  options: RunCommandOptions,
+): Promise<number> {
   const [program, ...args] = command;
-  if (!program) throw new Error('give the command to run after --, e.g. `sextant run -- python train.py`');
+  if (!program)
+    throw new Error('give the command to run after --, e.g. `sextant run -- python train.py`');
   const git = await captureGit(options.cwd);
   const run = await engine.tracking.createRun({
     experimentId: await experimentIdFor(engine, options.experiment),
@@ -49,7 +54,9 @@ export async function runCommand(engine: Engine, command: string[], options: Run
   const root = run.info.artifactUri.replace(/^mlflow-artifacts:\//, '');
   if (git?.dirty) await engine.artifacts.write(`${root}/source/git.diff`, Buffer.from(git.diff));
   const server = await startServer(engine, { host: '127.0.0.1', port: 0 });
-  options.stderr.write(`sextant: run ${runId} in experiment ${run.info.experimentId}, tracking at ${server.url}\n`);
+  options.stderr.write(
+    `sextant: run ${runId} in experiment ${run.info.experimentId}, tracking at ${server.url}\n`,
+  );
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let status: RunStatus = 'FAILED';
@@ -73,10 +80,12 @@ export async function runCommand(engine: Engine, command: string[], options: Run
     };
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => {
+    const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+      (resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code, signal) => resolve({ code, signal }));
+      },
+    ).finally(() => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
     });

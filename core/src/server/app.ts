@@ -26,11 +26,17 @@ export interface ServerOptions {
 const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) => ErrorBody }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     status: 400,
-    body: (e) => ({ error_code: 'MALFORMED_REQUEST', message: `Malformed JSON in request body: ${e.message}` }),
+    body: (e) => ({
+      error_code: 'MALFORMED_REQUEST',
+      message: `Malformed JSON in request body: ${e.message}`,
+    }),
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
-    body: () => ({ error_code: 'MALFORMED_REQUEST', message: 'Request body is empty; send a JSON object.' }),
+    body: () => ({
+      error_code: 'MALFORMED_REQUEST',
+      message: 'Request body is empty; send a JSON object.',
+    }),
   },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
@@ -74,15 +80,21 @@ export async function buildServer(
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof SextantError) {
-      return reply.code(HTTP_STATUS[error.code]).send({ error_code: error.code, message: error.message });
+      return reply
+        .code(HTTP_STATUS[error.code])
+        .send({ error_code: error.code, message: error.message });
     }
     const known = FASTIFY_ERRORS[error.code];
     if (known) return reply.code(known.status).send(known.body(error));
     if (error.statusCode && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error_code: 'BAD_REQUEST', message: error.message });
+      return reply
+        .code(error.statusCode)
+        .send({ error_code: 'BAD_REQUEST', message: error.message });
     }
     process.stderr.write(`sextant server: internal error: ${error.stack ?? error.message}\n`);
-    return reply.code(500).send({ error_code: 'INTERNAL_ERROR', message: `Internal error: ${error.message}` });
+    return reply
+      .code(500)
+      .send({ error_code: 'INTERNAL_ERROR', message: `Internal error: ${error.message}` });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

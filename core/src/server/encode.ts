@@ -1,12 +1,4 @@
-import type {
-  Dataset,
-  Experiment,
-  KeyValue,
-  LoggedModel,
-  Metric,
-  Run,
-  RunInfo,
-} from '../model';
+import type { Dataset, Experiment, KeyValue, LoggedModel, Metric, Run, RunInfo } from '../model';
 
 /**
  * Model entities to MLflow's JSON wire format (snake_case; int64 as JSON numbers; non-finite
@@ -15,7 +7,8 @@ import type {
 
 const numberOrString = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
 
-export const encodeTags = (tags: KeyValue[]): KeyValue[] => tags.map((t) => ({ key: t.key, value: t.value }));
+export const encodeTags = (tags: KeyValue[]): KeyValue[] =>
+  tags.map((t) => ({ key: t.key, value: t.value }));
 
 export const encodeMetric = (m: Metric): Record<string, unknown> => ({
   key: m.key,
@@ -78,7 +71,12 @@ export const encodeRun = (run: Run): Record<string, unknown> => ({
   },
   outputs: {
     ...(run.outputs.modelOutputs.length > 0
-      ? { model_outputs: run.outputs.modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step ?? 0 })) }
+      ? {
+          model_outputs: run.outputs.modelOutputs.map((m) => ({
+            model_id: m.modelId,
+            step: m.step ?? 0,
+          })),
+        }
       : {}),
   },
 });

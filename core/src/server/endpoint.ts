@@ -4,7 +4,11 @@ import { fieldsOf, type Fields } from './request';
 /** Prefix of MLflow's REST API. */
 export const MLFLOW_API = '/api/2.0/mlflow';
 
-export type Handler = (fields: Fields, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+export type Handler = (
+  fields: Fields,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => Promise<unknown>;
 
 /**
  * Registers one MLflow endpoint: the handler gets the request's fields (query for GET, JSON body

@@ -7,7 +7,8 @@ import { toInteger } from '../tracking/validation';
 export type Fields = Record<string, unknown>;
 
 export function fieldsOf(request: FastifyRequest): Fields {
-  const source = request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
+  const source =
+    request.method === 'GET' || request.method === 'HEAD' ? request.query : request.body;
   if (source === undefined || source === null) return {};
   if (typeof source !== 'object' || Array.isArray(source)) {
     throw invalid('The request body must be a JSON object.');
@@ -18,10 +19,14 @@ export function fieldsOf(request: FastifyRequest): Fields {
 export function requiredString(fields: Fields, name: string): string {
   const value = fields[name];
   if (value === undefined || value === null || value === '') {
-    throw invalid(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+    throw invalid(
+      `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+    );
   }
   if (typeof value !== 'string') {
-    throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected a string.`);
+    throw invalid(
+      `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected a string.`,
+    );
   }
   return value;
 }
@@ -30,14 +35,18 @@ export function optionalString(fields: Fields, name: string): string | undefined
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') {
-    throw invalid(`Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected a string.`);
+    throw invalid(
+      `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected a string.`,
+    );
   }
   return value;
 }
 
 export function optionalInteger(fields: Fields, name: string): number | undefined {
   const value = fields[name];
-  return value === undefined || value === null || value === '' ? undefined : toInteger(value, `parameter '${name}'`);
+  return value === undefined || value === null || value === ''
+    ? undefined
+    : toInteger(value, `parameter '${name}'`);
 }
 
 /** A repeated string field: a JSON array, or repeated query parameters. */
@@ -46,7 +55,8 @@ export function stringList(fields: Fields, name: string): string[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
   for (const item of list) {
-    if (typeof item !== 'string') throw invalid(`Invalid value for '${name}': expected a list of strings.`);
+    if (typeof item !== 'string')
+      throw invalid(`Invalid value for '${name}': expected a list of strings.`);
   }
   return list as string[];
 }
@@ -55,7 +65,10 @@ export function stringList(fields: Fields, name: string): string[] {
 export function objectList(fields: Fields, name: string): Fields[] {
   const value = fields[name];
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
+  if (
+    !Array.isArray(value) ||
+    value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))
+  ) {
     throw invalid(`Invalid value for '${name}': expected a list of objects.`);
   }
   return value as Fields[];
@@ -81,6 +94,9 @@ export function viewType(fields: Fields, name: string): ViewType | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
   const found = VIEW_TYPES[String(value)];
-  if (!found) throw invalid(`Invalid value ${JSON.stringify(value)} for '${name}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`);
+  if (!found)
+    throw invalid(
+      `Invalid value ${JSON.stringify(value)} for '${name}': use ACTIVE_ONLY, DELETED_ONLY or ALL.`,
+    );
   return found;
 }

@@ -4,7 +4,11 @@ import { hostsFor, isLoopback } from './security';
 
 describe('hostsFor', () => {
   it('answers a loopback bind on its loopback names only', () => {
-    assert.deepEqual([...hostsFor('127.0.0.1', 5000)].sort(), ['127.0.0.1:5000', '[::1]:5000', 'localhost:5000']);
+    assert.deepEqual([...hostsFor('127.0.0.1', 5000)].sort(), [
+      '127.0.0.1:5000',
+      '[::1]:5000',
+      'localhost:5000',
+    ]);
   });
 
   it('adds the bound name for a non-loopback bind', () => {
@@ -13,7 +17,12 @@ describe('hostsFor', () => {
   });
 
   it('knows loopback addresses', () => {
-    assert.ok(isLoopback('127.0.0.1') && isLoopback('127.9.9.9') && isLoopback('::1') && isLoopback('localhost'));
+    assert.ok(
+      isLoopback('127.0.0.1') &&
+        isLoopback('127.9.9.9') &&
+        isLoopback('::1') &&
+        isLoopback('localhost'),
+    );
     assert.ok(!isLoopback('0.0.0.0') && !isLoopback('192.168.0.1'));
   });
 });

@@ -14,14 +14,17 @@ export interface AccessPolicy {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+export const isLoopback = (host: string): boolean =>
+  LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** The Host values a server bound to `host:port` answers to. */
 export function hostsFor(host: string, port: number): Set<string> {
-  const names = isLoopback(host) || host === '0.0.0.0' || host === '::'
-    ? ['127.0.0.1', 'localhost', '[::1]']
-    : [];
-  if (!isLoopback(host) && host !== '0.0.0.0' && host !== '::') names.push(host.includes(':') ? `[${host}]` : host);
+  const names =
+    isLoopback(host) || host === '0.0.0.0' || host === '::'
+      ? ['127.0.0.1', 'localhost', '[::1]']
+      : [];
+  if (!isLoopback(host) && host !== '0.0.0.0' && host !== '::')
+    names.push(host.includes(':') ? `[${host}]` : host);
   return new Set(names.map((n) => `${n}:${port}`));
 }
 
@@ -61,7 +64,8 @@ export function accessHook(policy: AccessPolicy) {
     if (policy.token && !tokenMatches(request.headers.authorization, policy.token)) {
       return refuse(reply, 401, {
         error_code: 'UNAUTHENTICATED',
-        message: 'This Sextant server requires a token: send `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN for mlflow clients).',
+        message:
+          'This Sextant server requires a token: send `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN for mlflow clients).',
       });
     }
     return undefined;

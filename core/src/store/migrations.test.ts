@@ -27,7 +27,10 @@ describe('migrations', () => {
 describe('openDatabase', () => {
   it('uses WAL and names the missing store in its error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-db-'));
-    assert.throws(() => openDatabase(path.join(dir, 'nope'), { create: false }), /no Sextant store at .*nope/);
+    assert.throws(
+      () => openDatabase(path.join(dir, 'nope'), { create: false }),
+      /no Sextant store at .*nope/,
+    );
     const db = openDatabase(dir, { create: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();

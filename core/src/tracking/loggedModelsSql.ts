@@ -41,7 +41,11 @@ export interface RunModelLink {
 export class LoggedModelsSql {
   constructor(private readonly db: Database.Database) {}
 
-  create(experimentId: number, experimentLocation: string, input: CreateLoggedModelInput): LoggedModel {
+  create(
+    experimentId: number,
+    experimentLocation: string,
+    input: CreateLoggedModelInput,
+  ): LoggedModel {
     const modelId = `m-${randomUUID().replace(/-/g, '')}`;
     const now = Date.now();
     this.db
@@ -68,9 +72,7 @@ export class LoggedModelsSql {
   get(modelId: string): LoggedModel {
     const row = this.db
       .prepare("SELECT * FROM logged_models WHERE model_id = ? AND lifecycle_stage = 'active'")
-      .get(modelId) as
-      | LoggedModelRow
-      | undefined;
+      .get(modelId) as LoggedModelRow | undefined;
     if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
     return this.toModel(row);
   }
@@ -91,7 +93,11 @@ export class LoggedModelsSql {
          AND experiment_id IN (SELECT value FROM json_each(?))
          ORDER BY creation_time DESC, model_id LIMIT ? OFFSET ?`,
       )
-      .all(JSON.stringify(input.experimentIds.map(Number)), input.maxResults + 1, offset) as LoggedModelRow[];
+      .all(
+        JSON.stringify(input.experimentIds.map(Number)),
+        input.maxResults + 1,
+        offset,
+      ) as LoggedModelRow[];
     const page = toPage(rows, offset, input.maxResults);
     return { ...page, items: page.items.map((row) => this.toModel(row)) };
   }
@@ -106,8 +112,11 @@ export class LoggedModelsSql {
 
   deleteTag(modelId: string, key: string): void {
     this.get(modelId);
-    const result = this.db.prepare('DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?').run(modelId, key);
-    if (result.changes === 0) throw notFound(`No tag with key '${key}' on logged model '${modelId}'.`);
+    const result = this.db
+      .prepare('DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?')
+      .run(modelId, key);
+    if (result.changes === 0)
+      throw notFound(`No tag with key '${key}' on logged model '${modelId}'.`);
   }
 
   logParams(modelId: string, params: KeyValue[]): void {
@@ -120,7 +129,9 @@ export class LoggedModelsSql {
   delete(modelId: string): void {
     this.get(modelId);
     this.db
-      .prepare("UPDATE logged_models SET lifecycle_stage = 'deleted', last_update_time = ? WHERE model_id = ?")
+      .prepare(
+        "UPDATE logged_models SET lifecycle_stage = 'deleted', last_update_time = ? WHERE model_id = ?",
+      )
       .run(Date.now(), modelId);
   }
 
@@ -159,13 +170,17 @@ export class LoggedModelsSql {
   /** Links of the runs whose pks are in the JSON array `runPksJson`. */
   runLinks(runPksJson: string): RunModelLink[] {
     return this.db
-      .prepare('SELECT run_pk, model_id, direction, step FROM run_models WHERE run_pk IN (SELECT value FROM json_each(?))')
+      .prepare(
+        'SELECT run_pk, model_id, direction, step FROM run_models WHERE run_pk IN (SELECT value FROM json_each(?))',
+      )
       .all(runPksJson) as RunModelLink[];
   }
 
   private toModel(row: LoggedModelRow): LoggedModel {
     const kv = (table: string): KeyValue[] =>
-      this.db.prepare(`SELECT key, value FROM ${table} WHERE model_id = ?`).all(row.model_id) as KeyValue[];
+      this.db
+        .prepare(`SELECT key, value FROM ${table} WHERE model_id = ?`)
+        .all(row.model_id) as KeyValue[];
     const metrics = this.db
       .prepare(
         `SELECT key, value, is_nan, step, timestamp, run_id, dataset_name, dataset_digest

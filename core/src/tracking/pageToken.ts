@@ -14,11 +14,17 @@ export function decodePageToken(token: string | undefined): number {
   } catch {
     // fall through to the error below
   }
-  throw invalid(`Invalid page token ${JSON.stringify(token)}: pass back the next_page_token of a previous page`);
+  throw invalid(
+    `Invalid page token ${JSON.stringify(token)}: pass back the next_page_token of a previous page`,
+  );
 }
 
 /** Cuts `limit + 1` fetched rows into a page and the token of the next one. */
-export function toPage<T>(rows: T[], offset: number, limit: number): { items: T[]; nextPageToken?: string } {
+export function toPage<T>(
+  rows: T[],
+  offset: number,
+  limit: number,
+): { items: T[]; nextPageToken?: string } {
   if (rows.length > limit) {
     return { items: rows.slice(0, limit), nextPageToken: encodePageToken(offset + limit) };
   }

@@ -22,7 +22,8 @@ describe('m4Columns', () => {
     assert.ok(out.steps.includes(7777));
     assert.equal(out.steps[0], 0);
     assert.equal(out.steps.at(-1), 9999);
-    for (let i = 1; i < out.steps.length; i++) assert.ok((out.steps[i] as number) > (out.steps[i - 1] as number));
+    for (let i = 1; i < out.steps.length; i++)
+      assert.ok((out.steps[i] as number) > (out.steps[i - 1] as number));
   });
 
   it('skips NaN when looking for extremes but keeps bucket edges', () => {

@@ -28,7 +28,9 @@ const MAX_SEARCH_RESULTS = 50_000;
 
 function checkMaxResults(maxResults: number, limit = MAX_SEARCH_RESULTS): number {
   if (!Number.isInteger(maxResults) || maxResults <= 0 || maxResults > limit) {
-    throw invalid(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer at most ${limit}.`);
+    throw invalid(
+      `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a positive integer at most ${limit}.`,
+    );
   }
   return maxResults;
 }
@@ -37,7 +39,8 @@ function checkName(kind: string, name: unknown, limit: number): string {
   if (typeof name !== 'string' || name.trim() === '') {
     throw invalid(`Invalid ${kind} name: ${JSON.stringify(name)}. It must be a non-empty string.`);
   }
-  if (name.length > limit) throw invalid(`${kind} name exceeds the maximum length of ${limit} characters.`);
+  if (name.length > limit)
+    throw invalid(`${kind} name exceeds the maximum length of ${limit} characters.`);
   return name;
 }
 
@@ -50,8 +53,16 @@ export class TrackingService {
 
   constructor(readonly store: TrackingStore) {}
 
-  async createExperiment(name: string, artifactLocation?: string, tags: KeyValue[] = []): Promise<string> {
-    const id = await this.store.createExperiment(checkName('experiment', name, LIMITS.experimentNameLength), artifactLocation, tags);
+  async createExperiment(
+    name: string,
+    artifactLocation?: string,
+    tags: KeyValue[] = [],
+  ): Promise<string> {
+    const id = await this.store.createExperiment(
+      checkName('experiment', name, LIMITS.experimentNameLength),
+      artifactLocation,
+      tags,
+    );
     this.events.emit('experimentChanged', { experimentId: id });
     return id;
   }
@@ -79,7 +90,10 @@ export class TrackingService {
   }
 
   async renameExperiment(experimentId: string, name: string): Promise<void> {
-    await this.store.renameExperiment(experimentId, checkName('experiment', name, LIMITS.experimentNameLength));
+    await this.store.renameExperiment(
+      experimentId,
+      checkName('experiment', name, LIMITS.experimentNameLength),
+    );
     this.events.emit('experimentChanged', { experimentId });
   }
 
@@ -94,7 +108,10 @@ export class TrackingService {
   }
 
   async setExperimentTag(experimentId: string, tag: KeyValue): Promise<void> {
-    await this.store.setExperimentTag(experimentId, { key: validateKey('tag', tag.key), value: tag.value });
+    await this.store.setExperimentTag(experimentId, {
+      key: validateKey('tag', tag.key),
+      value: tag.value,
+    });
     this.events.emit('experimentChanged', { experimentId });
   }
 
@@ -111,7 +128,8 @@ export class TrackingService {
     tags?: KeyValue[];
   }): Promise<Run> {
     const tags = input.tags ?? [];
-    if (tags.length > LIMITS.tagsPerBatch * 10) throw invalid('Too many tags in one create-run request.');
+    if (tags.length > LIMITS.tagsPerBatch * 10)
+      throw invalid('Too many tags in one create-run request.');
     const run = await this.store.createRun({
       experimentId: input.experimentId || '0',
       userId: input.userId ?? '',
@@ -127,7 +145,10 @@ export class TrackingService {
     return this.store.getRun(runId);
   }
 
-  async updateRun(runId: string, update: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+  async updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo> {
     const info = await this.store.updateRun(runId, update);
     this.emitRun(info);
     return info;
@@ -144,13 +165,19 @@ export class TrackingService {
   }
 
   /** Logs metrics, params and tags in one transaction, within MLflow's batch limits. */
-  async logBatch(runId: string, metrics: MetricInput[], params: KeyValue[], tags: KeyValue[]): Promise<void> {
+  async logBatch(
+    runId: string,
+    metrics: MetricInput[],
+    params: KeyValue[],
+    tags: KeyValue[],
+  ): Promise<void> {
     validateBatchSize(metrics.length, params.length, tags.length);
     await this.store.logBatch(runId, metrics, checkDuplicateParams(params), tags);
     if (metrics.length > 0) {
       this.events.emit('metricsAppended', { runId, keys: [...new Set(metrics.map((m) => m.key))] });
     }
-    if (params.length > 0 || tags.length > 0) this.events.emit('runChanged', { runId, experimentId: '' });
+    if (params.length > 0 || tags.length > 0)
+      this.events.emit('runChanged', { runId, experimentId: '' });
   }
 
   logMetric(runId: string, metric: MetricInput): Promise<void> {
@@ -188,8 +215,18 @@ export class TrackingService {
     });
   }
 
-  getMetricHistory(runId: string, key: string, maxResults = 25_000, pageToken?: string): Promise<Page<Metric>> {
-    return this.store.getMetricHistory(runId, key, checkMaxResults(maxResults, 1_000_000), pageToken);
+  getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults = 25_000,
+    pageToken?: string,
+  ): Promise<Page<Metric>> {
+    return this.store.getMetricHistory(
+      runId,
+      key,
+      checkMaxResults(maxResults, 1_000_000),
+      pageToken,
+    );
   }
 
   getMetricHistoryBulkInterval(
@@ -200,12 +237,22 @@ export class TrackingService {
     maxResults = 1000,
   ): Promise<RunMetric[]> {
     if (runIds.length === 0 || runIds.length > 100) {
-      throw invalid(`GetMetricHistoryBulkInterval takes between 1 and 100 run_ids; got ${runIds.length}.`);
+      throw invalid(
+        `GetMetricHistoryBulkInterval takes between 1 and 100 run_ids; got ${runIds.length}.`,
+      );
     }
     if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
-      throw invalid(`end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`);
+      throw invalid(
+        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+      );
     }
-    return this.store.getMetricHistoryBulkInterval(runIds, key, startStep, endStep, checkMaxResults(maxResults, 1000));
+    return this.store.getMetricHistoryBulkInterval(
+      runIds,
+      key,
+      startStep,
+      endStep,
+      checkMaxResults(maxResults, 1000),
+    );
   }
 
   /** A chart-ready sample of one series: at most `budget` points, extremes kept. */
@@ -229,8 +276,16 @@ export class TrackingService {
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
-  searchLoggedModels(experimentIds: string[], maxResults = 100, pageToken?: string): Promise<Page<LoggedModel>> {
-    return this.store.searchLoggedModels({ experimentIds, maxResults: checkMaxResults(maxResults), pageToken });
+  searchLoggedModels(
+    experimentIds: string[],
+    maxResults = 100,
+    pageToken?: string,
+  ): Promise<Page<LoggedModel>> {
+    return this.store.searchLoggedModels({
+      experimentIds,
+      maxResults: checkMaxResults(maxResults),
+      pageToken,
+    });
   }
 
   setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {

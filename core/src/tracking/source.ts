@@ -28,9 +28,14 @@ export async function captureGit(cwd: string): Promise<GitSource | undefined> {
     const tracked = await git(cwd, ['diff', 'HEAD', '--no-color']);
     const untracked = (await git(cwd, ['ls-files', '--others', '--exclude-standard'])).trim();
     const diff = untracked
-      ? `${tracked}${untracked.split('\n').map((f) => `# untracked: ${f}`).join('\n')}\n`
+      ? `${tracked}${untracked
+          .split('\n')
+          .map((f) => `# untracked: ${f}`)
+          .join('\n')}\n`
       : tracked;
-    const remote = (await git(cwd, ['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+    const remote = (
+      await git(cwd, ['config', '--get', 'remote.origin.url']).catch(() => '')
+    ).trim();
     return { commit, branch, dirty: status.trim() !== '', diff, ...(remote ? { remote } : {}) };
   } catch {
     return undefined;

@@ -58,7 +58,10 @@ describe('experiments', () => {
     });
     assert.equal(second.items.length, 2);
     assert.equal(second.nextPageToken, undefined);
-    await rejectsWith(tracking.searchExperiments({ pageToken: 'garbage!' }), 'INVALID_PARAMETER_VALUE');
+    await rejectsWith(
+      tracking.searchExperiments({ pageToken: 'garbage!' }),
+      'INVALID_PARAMETER_VALUE',
+    );
   });
 });
 
@@ -77,7 +80,10 @@ describe('runs', () => {
       [{ key: 't', value: 'a' }],
     );
     await tracking.logParam(id, { key: 'lr', value: '0.1' });
-    await rejectsWith(tracking.logParam(id, { key: 'lr', value: '0.2' }), 'INVALID_PARAMETER_VALUE');
+    await rejectsWith(
+      tracking.logParam(id, { key: 'lr', value: '0.2' }),
+      'INVALID_PARAMETER_VALUE',
+    );
     await tracking.setTag(id, { key: 't', value: 'b' });
     const got = await tracking.getRun(id);
     assert.deepEqual(got.data.params, [{ key: 'lr', value: '0.1' }]);
@@ -98,7 +104,12 @@ describe('runs', () => {
     const id = run.info.runId;
     await tracking.logParam(id, { key: 'p', value: '1' });
     await rejectsWith(
-      tracking.logBatch(id, [{ key: 'm', value: 1, step: 0, timestamp: 1 }], [{ key: 'p', value: '2' }], []),
+      tracking.logBatch(
+        id,
+        [{ key: 'm', value: 1, step: 0, timestamp: 1 }],
+        [{ key: 'p', value: '2' }],
+        [],
+      ),
       'INVALID_PARAMETER_VALUE',
     );
     assert.deepEqual((await tracking.getRun(id)).data.metrics, []);
@@ -153,7 +164,10 @@ describe('runs', () => {
       page.items.map((r) => r.info.runName),
       ['s5', 's3'],
     );
-    await rejectsWith(tracking.searchRuns({ experimentIds: [exp], filter: 'metrics.acc >' }), 'INVALID_PARAMETER_VALUE');
+    await rejectsWith(
+      tracking.searchRuns({ experimentIds: [exp], filter: 'metrics.acc >' }),
+      'INVALID_PARAMETER_VALUE',
+    );
   });
 
   it('records dataset inputs', async () => {
@@ -161,7 +175,13 @@ describe('runs', () => {
     await tracking.logInputs(run.info.runId, [
       {
         tags: [{ key: 'mlflow.data.context', value: 'train' }],
-        dataset: { name: 'iris', digest: 'abc', sourceType: 'local', source: '{}', schema: '{"a":1}' },
+        dataset: {
+          name: 'iris',
+          digest: 'abc',
+          sourceType: 'local',
+          source: '{}',
+          schema: '{"a":1}',
+        },
       },
     ]);
     const got = await tracking.getRun(run.info.runId);
@@ -178,14 +198,22 @@ describe('sampleMetric', () => {
     for (let start = 0; start < total; start += 1000) {
       const batch = Array.from({ length: 1000 }, (_, i) => {
         const step = start + i;
-        return { key: 'loss', value: step === 33_333 ? -1 : step === 44_444 ? 99 : Math.cos(step / 100), step, timestamp: step };
+        return {
+          key: 'loss',
+          value: step === 33_333 ? -1 : step === 44_444 ? 99 : Math.cos(step / 100),
+          step,
+          timestamp: step,
+        };
       });
       await tracking.logBatch(id, batch, [], []);
     }
     const sample = await tracking.sampleMetric(id, 'loss', 1000);
     assert.equal(sample.total, total);
     assert.ok(sample.downsampled);
-    assert.ok(sample.steps.length <= 1000 && sample.steps.length > 500, `got ${sample.steps.length}`);
+    assert.ok(
+      sample.steps.length <= 1000 && sample.steps.length > 500,
+      `got ${sample.steps.length}`,
+    );
     assert.equal(Math.min(...sample.values), -1);
     assert.equal(Math.max(...sample.values), 99);
     assert.equal(sample.steps[0], 0);

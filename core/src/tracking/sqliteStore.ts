@@ -46,7 +46,11 @@ import type {
 } from './store';
 
 const stagesFor = (viewType: ViewType): string[] =>
-  viewType === 'ALL' ? ['active', 'deleted'] : viewType === 'DELETED_ONLY' ? ['deleted'] : ['active'];
+  viewType === 'ALL'
+    ? ['active', 'deleted']
+    : viewType === 'DELETED_ONLY'
+      ? ['deleted']
+      : ['active'];
 
 /** `?, ?, ?` for an IN list (at least one, so an empty list matches nothing). */
 const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?').join(', '));
@@ -93,7 +97,9 @@ export class SqliteTrackingStore implements TrackingStore {
   private experimentRow(experimentId: string): ExperimentRow {
     const id = Number(experimentId);
     if (!/^\d+$/.test(experimentId) || !Number.isSafeInteger(id)) {
-      throw invalid(`Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`);
+      throw invalid(
+        `Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`,
+      );
     }
     const row = this.stmt.experimentById!.get(id) as ExperimentRow | undefined;
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
@@ -109,12 +115,18 @@ export class SqliteTrackingStore implements TrackingStore {
   private activeRunRow(runId: string): RunRow {
     const row = this.runRow(runId);
     if (row.lifecycle_stage !== 'active') {
-      throw invalid(`The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`);
+      throw invalid(
+        `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
     }
     return row;
   }
 
-  async createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string> {
+  async createExperiment(
+    name: string,
+    artifactLocation: string | undefined,
+    tags: KeyValue[],
+  ): Promise<string> {
     return this.db
       .transaction(() => {
         if (this.stmt.experimentByName!.get(name)) {
@@ -160,7 +172,12 @@ export class SqliteTrackingStore implements TrackingStore {
          WHERE e.lifecycle_stage IN (SELECT value FROM json_each(?)) AND (${compiled.where})
          ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
       )
-      .all(JSON.stringify(stagesFor(input.viewType)), ...compiled.params, input.maxResults + 1, offset) as ExperimentRow[];
+      .all(
+        JSON.stringify(stagesFor(input.viewType)),
+        ...compiled.params,
+        input.maxResults + 1,
+        offset,
+      ) as ExperimentRow[];
     const page = toPage(rows, offset, input.maxResults);
     return {
       ...page,
@@ -193,17 +210,25 @@ export class SqliteTrackingStore implements TrackingStore {
       .transaction(() => {
         const row = this.experimentRow(experimentId);
         if (stage === 'deleted' && row.experiment_id === 0) {
-          throw invalid('Cannot delete the default experiment 0. This is an internally reserved experiment.');
+          throw invalid(
+            'Cannot delete the default experiment 0. This is an internally reserved experiment.',
+          );
         }
         if (row.lifecycle_stage === stage) {
-          throw invalid(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment ${experimentId}: it is already ${stage}.`);
+          throw invalid(
+            `Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment ${experimentId}: it is already ${stage}.`,
+          );
         }
         const now = Date.now();
         this.db
-          .prepare('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?')
+          .prepare(
+            'UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?',
+          )
           .run(stage, now, row.experiment_id);
         this.db
-          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage != ?')
+          .prepare(
+            'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage != ?',
+          )
           .run(stage, stage === 'deleted' ? now : null, row.experiment_id, stage);
       })
       .immediate();
@@ -217,7 +242,9 @@ export class SqliteTrackingStore implements TrackingStore {
           throw invalid(`The experiment ${experimentId} must be in the 'active' state.`);
         }
         this.db
-          .prepare('INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)')
+          .prepare(
+            'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
+          )
           .run(row.experiment_id, tag.key, tag.value);
       })
       .immediate();
@@ -230,7 +257,8 @@ export class SqliteTrackingStore implements TrackingStore {
         const result = this.db
           .prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?')
           .run(row.experiment_id, key);
-        if (result.changes === 0) throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
+        if (result.changes === 0)
+          throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
       })
       .immediate();
   }
@@ -302,13 +330,20 @@ export class SqliteTrackingStore implements TrackingStore {
       .immediate();
   }
 
-  async logBatch(runId: string, metrics: MetricInput[], params: KeyValue[], tags: KeyValue[]): Promise<void> {
+  async logBatch(
+    runId: string,
+    metrics: MetricInput[],
+    params: KeyValue[],
+    tags: KeyValue[],
+  ): Promise<void> {
     this.db
       .transaction(() => {
         const row = this.activeRunRow(runId);
         for (const param of params) {
-          const existing = this.stmt.paramValue!.get(row.run_pk, param.key) as { value: string } | undefined;
-          if (existing === undefined) this.stmt.insertParam!.run(row.run_pk, param.key, param.value);
+          const existing = this.stmt.paramValue!.get(row.run_pk, param.key) as
+            { value: string } | undefined;
+          if (existing === undefined)
+            this.stmt.insertParam!.run(row.run_pk, param.key, param.value);
           else if (existing.value !== param.value) {
             throw invalid(
               `Changing param values is not allowed. Param with key='${param.key}' was already logged with ` +
@@ -330,8 +365,11 @@ export class SqliteTrackingStore implements TrackingStore {
     this.db
       .transaction(() => {
         const row = this.activeRunRow(runId);
-        const result = this.db.prepare('DELETE FROM tags WHERE run_pk = ? AND key = ?').run(row.run_pk, key);
-        if (result.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+        const result = this.db
+          .prepare('DELETE FROM tags WHERE run_pk = ? AND key = ?')
+          .run(row.run_pk, key);
+        if (result.changes === 0)
+          throw notFound(`No tag with name: ${key} in run with id ${runId}`);
       })
       .immediate();
   }
@@ -400,7 +438,12 @@ export class SqliteTrackingStore implements TrackingStore {
     return { ...page, items: this.loadRuns(page.items) };
   }
 
-  async getMetricHistory(runId: string, key: string, maxResults: number, pageToken?: string): Promise<Page<Metric>> {
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults: number,
+    pageToken?: string,
+  ): Promise<Page<Metric>> {
     const row = this.runRow(runId);
     const offset = decodePageToken(pageToken);
     const rows = this.db
@@ -430,12 +473,19 @@ export class SqliteTrackingStore implements TrackingStore {
            WHERE s.run_pk = ? AND s.key = ? AND p.step BETWEEN ? AND ? ORDER BY p.step`,
         )
         .pluck()
-        .all(row.run_pk, key, startStep ?? Number.MIN_SAFE_INTEGER, endStep ?? Number.MAX_SAFE_INTEGER) as number[];
+        .all(
+          row.run_pk,
+          key,
+          startStep ?? Number.MIN_SAFE_INTEGER,
+          endStep ?? Number.MAX_SAFE_INTEGER,
+        ) as number[];
       const chosen = new Set<number>();
       if (steps.length <= maxResults) steps.forEach((s) => chosen.add(s));
       else {
         for (let i = 0; i < maxResults; i++) {
-          chosen.add(steps[Math.round((i * (steps.length - 1)) / Math.max(1, maxResults - 1))] as number);
+          chosen.add(
+            steps[Math.round((i * (steps.length - 1)) / Math.max(1, maxResults - 1))] as number,
+          );
         }
       }
       const rows = this.db
@@ -501,10 +551,15 @@ export class SqliteTrackingStore implements TrackingStore {
             `SELECT run_pk, run_uuid FROM runs WHERE status = 'RUNNING'
              AND (? IS NULL OR run_uuid IN (SELECT value FROM json_each(?)))`,
           )
-          .all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as { run_pk: number; run_uuid: string }[];
+          .all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as {
+          run_pk: number;
+          run_uuid: string;
+        }[];
         const now = Date.now();
         for (const row of rows) {
-          this.db.prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?").run(now, row.run_pk);
+          this.db
+            .prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?")
+            .run(now, row.run_pk);
           this.stmt.upsertTag!.run(row.run_pk, 'sextant.failureReason', reason);
         }
         return rows.map((r) => r.run_uuid);
@@ -522,21 +577,29 @@ export class SqliteTrackingStore implements TrackingStore {
     const ids = JSON.stringify(runPks);
     const inList = '(SELECT value FROM json_each(?))';
     const infos = new Map(
-      (this.db.prepare(`SELECT * FROM runs WHERE run_pk IN ${inList}`).all(ids) as RunRow[]).map((r) => [r.run_pk, r]),
+      (this.db.prepare(`SELECT * FROM runs WHERE run_pk IN ${inList}`).all(ids) as RunRow[]).map(
+        (r) => [r.run_pk, r],
+      ),
     );
     const params = groupByRun(
-      this.db.prepare(`SELECT run_pk, key, value FROM params WHERE run_pk IN ${inList}`).all(ids) as (KeyValue & {
+      this.db
+        .prepare(`SELECT run_pk, key, value FROM params WHERE run_pk IN ${inList}`)
+        .all(ids) as (KeyValue & {
         run_pk: number;
       })[],
     );
     const tags = groupByRun(
-      this.db.prepare(`SELECT run_pk, key, value FROM tags WHERE run_pk IN ${inList}`).all(ids) as (KeyValue & {
+      this.db
+        .prepare(`SELECT run_pk, key, value FROM tags WHERE run_pk IN ${inList}`)
+        .all(ids) as (KeyValue & {
         run_pk: number;
       })[],
     );
     const metrics = groupByRun(
       this.db
-        .prepare(`SELECT run_pk, key, value, is_nan, step, timestamp FROM metric_series WHERE run_pk IN ${inList}`)
+        .prepare(
+          `SELECT run_pk, key, value, is_nan, step, timestamp FROM metric_series WHERE run_pk IN ${inList}`,
+        )
         .all(ids) as (MetricRow & { run_pk: number })[],
     );
     const inputs = groupByRun(
@@ -563,10 +626,14 @@ export class SqliteTrackingStore implements TrackingStore {
             tags: JSON.parse(row.tags) as KeyValue[],
             dataset: toDataset(row),
           })),
-          modelInputs: links.filter((l) => l.direction === 'input').map((l) => ({ modelId: l.model_id, step: l.step })),
+          modelInputs: links
+            .filter((l) => l.direction === 'input')
+            .map((l) => ({ modelId: l.model_id, step: l.step })),
         },
         outputs: {
-          modelOutputs: links.filter((l) => l.direction === 'output').map((l) => ({ modelId: l.model_id, step: l.step })),
+          modelOutputs: links
+            .filter((l) => l.direction === 'output')
+            .map((l) => ({ modelId: l.model_id, step: l.step })),
         },
       };
     });

@@ -73,7 +73,11 @@ export interface RunMetric extends Metric {
  * Methods throw SextantError with RESOURCE_DOES_NOT_EXIST for unknown ids.
  */
 export interface TrackingStore {
-  createExperiment(name: string, artifactLocation: string | undefined, tags: KeyValue[]): Promise<string>;
+  createExperiment(
+    name: string,
+    artifactLocation: string | undefined,
+    tags: KeyValue[],
+  ): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment | undefined>;
   searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>>;
@@ -90,7 +94,12 @@ export interface TrackingStore {
   ): Promise<RunInfo>;
   setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
   /** Writes metrics, params and tags atomically; refuses to change a logged param's value. */
-  logBatch(runId: string, metrics: MetricInput[], params: KeyValue[], tags: KeyValue[]): Promise<void>;
+  logBatch(
+    runId: string,
+    metrics: MetricInput[],
+    params: KeyValue[],
+    tags: KeyValue[],
+  ): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
   logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void>;
   logOutputs(runId: string, models: ModelIo[]): Promise<void>;

@@ -14,8 +14,17 @@ import {
 
 describe('validation', () => {
   it('accepts MLflow key characters and refuses path tricks', () => {
-    for (const key of ['loss', 'train/loss', 'a.b-c_d e:f']) assert.equal(validateKey('metric', key), key);
-    for (const key of ['', '../x', 'a/../b', '/abs', 'a\\b', 'semi;colon', 'x'.repeat(LIMITS.keyLength + 1)]) {
+    for (const key of ['loss', 'train/loss', 'a.b-c_d e:f'])
+      assert.equal(validateKey('metric', key), key);
+    for (const key of [
+      '',
+      '../x',
+      'a/../b',
+      '/abs',
+      'a\\b',
+      'semi;colon',
+      'x'.repeat(LIMITS.keyLength + 1),
+    ]) {
       assert.throws(() => validateKey('param', key), /param/);
     }
   });
@@ -57,7 +66,20 @@ describe('validation', () => {
   });
 
   it('drops identical duplicate params and refuses conflicting ones', () => {
-    assert.deepEqual(checkDuplicateParams([{ key: 'a', value: '1' }, { key: 'a', value: '1' }]), [{ key: 'a', value: '1' }]);
-    assert.throws(() => checkDuplicateParams([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]), /Duplicate/);
+    assert.deepEqual(
+      checkDuplicateParams([
+        { key: 'a', value: '1' },
+        { key: 'a', value: '1' },
+      ]),
+      [{ key: 'a', value: '1' }],
+    );
+    assert.throws(
+      () =>
+        checkDuplicateParams([
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ]),
+      /Duplicate/,
+    );
   });
 });

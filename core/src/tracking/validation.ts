@@ -22,7 +22,9 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
     throw invalid(`Missing value for required parameter 'key' of a ${kind}.`);
   }
   if (key.length > LIMITS.keyLength) {
-    throw invalid(`${kind} name '${key.slice(0, 40)}...' had length ${key.length}, which exceeded length limit of ${LIMITS.keyLength}`);
+    throw invalid(
+      `${kind} name '${key.slice(0, 40)}...' had length ${key.length}, which exceeded length limit of ${LIMITS.keyLength}`,
+    );
   }
   if (!KEY_PATTERN.test(key) || key.startsWith('/') || key.split('/').includes('..')) {
     throw invalid(
@@ -35,9 +37,12 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
 
 /** A param or tag value; longer than `limit` is cut to `limit`, as MLflow's server does by default. */
 function validateValue(kind: 'param' | 'tag', key: string, value: unknown, limit: number): string {
-  if (value === null || value === undefined) throw invalid(`Missing value for required parameter 'value' of ${kind} '${key}'.`);
+  if (value === null || value === undefined)
+    throw invalid(`Missing value for required parameter 'value' of ${kind} '${key}'.`);
   if (typeof value === 'object') {
-    throw invalid(`Invalid value for ${kind} '${key}': expected a string, got ${Array.isArray(value) ? 'a list' : 'an object'}.`);
+    throw invalid(
+      `Invalid value for ${kind} '${key}': expected a string, got ${Array.isArray(value) ? 'a list' : 'an object'}.`,
+    );
   }
   const text = String(value);
   return text.length > limit ? text.slice(0, limit) : text;
@@ -83,7 +88,8 @@ export const validateMetric = (m: {
   step?: unknown;
 }): Metric => {
   const key = validateKey('metric', m.key);
-  if (m.value === undefined || m.value === null) throw invalid(`Missing value for required parameter 'value' of metric '${key}'.`);
+  if (m.value === undefined || m.value === null)
+    throw invalid(`Missing value for required parameter 'value' of metric '${key}'.`);
   return {
     key,
     value: toNumber(m.value, `metric '${key}' value`),
@@ -95,16 +101,24 @@ export const validateMetric = (m: {
 /** Enforces MLflow's per-request batch limits with MLflow's wording. */
 export function validateBatchSize(metrics: number, params: number, tags: number): void {
   if (metrics > LIMITS.metricsPerBatch) {
-    throw invalid(`A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics} metrics. Please split up metrics across multiple requests and try again.`);
+    throw invalid(
+      `A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics} metrics. Please split up metrics across multiple requests and try again.`,
+    );
   }
   if (params > LIMITS.paramsPerBatch) {
-    throw invalid(`A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params} params. Please split up params across multiple requests and try again.`);
+    throw invalid(
+      `A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params} params. Please split up params across multiple requests and try again.`,
+    );
   }
   if (tags > LIMITS.tagsPerBatch) {
-    throw invalid(`A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags} tags. Please split up tags across multiple requests and try again.`);
+    throw invalid(
+      `A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags} tags. Please split up tags across multiple requests and try again.`,
+    );
   }
   if (metrics + params + tags > LIMITS.entitiesPerBatch) {
-    throw invalid(`A batch logging request can contain at most ${LIMITS.entitiesPerBatch} metrics, params and tags in total. Got ${metrics + params + tags}.`);
+    throw invalid(
+      `A batch logging request can contain at most ${LIMITS.entitiesPerBatch} metrics, params and tags in total. Got ${metrics + params + tags}.`,
+    );
   }
 }
 
@@ -118,7 +132,9 @@ export function checkDuplicateParams(params: KeyValue[]): KeyValue[] {
       seen.set(p.key, p.value);
       out.push(p);
     } else if (previous !== p.value) {
-      throw invalid(`Duplicate parameter keys have been submitted: '${p.key}' with different values '${previous}' and '${p.value}'.`);
+      throw invalid(
+        `Duplicate parameter keys have been submitted: '${p.key}' with different values '${previous}' and '${p.value}'.`,
+      );
     }
   }
   return out;

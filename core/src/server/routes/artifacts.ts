@@ -9,19 +9,30 @@ import { optionalString, requiredString } from '../request';
 const PROXY = '/api/2.0/mlflow-artifacts';
 
 /** The artifact path inside the store of a run-relative path. */
-async function runPath(engine: Engine, runId: string, relative: string | undefined): Promise<{ root: string; full: string }> {
+async function runPath(
+  engine: Engine,
+  runId: string,
+  relative: string | undefined,
+): Promise<{ root: string; full: string }> {
   const run = await engine.tracking.getRun(runId);
   const root = parseArtifactUri(run.info.artifactUri).relative;
   const inner = normalizeArtifactPath(relative ?? '');
   return { root, full: inner ? `${root}/${inner}` : root };
 }
 
-async function sendFile(engine: Engine, reply: FastifyReply, storePath: string): Promise<FastifyReply> {
+async function sendFile(
+  engine: Engine,
+  reply: FastifyReply,
+  storePath: string,
+): Promise<FastifyReply> {
   const { stream, size } = await engine.artifacts.read(storePath);
   return reply
     .header('content-type', 'application/octet-stream')
     .header('content-length', size)
-    .header('content-disposition', `attachment; filename="${encodeURIComponent(path.posix.basename(storePath))}"`)
+    .header(
+      'content-disposition',
+      `attachment; filename="${encodeURIComponent(path.posix.basename(storePath))}"`,
+    )
     .header('x-content-type-options', 'nosniff')
     .send(stream);
 }
@@ -85,7 +96,9 @@ export function artifactRoutes(app: FastifyInstance, engine: Engine): void {
     return raw;
   };
 
-  app.get(`${PROXY}/artifacts/*`, async (request, reply) => sendFile(engine, reply, target(request.params)));
+  app.get(`${PROXY}/artifacts/*`, async (request, reply) =>
+    sendFile(engine, reply, target(request.params)),
+  );
 
   app.put(`${PROXY}/artifacts/*`, async (request) => {
     await engine.artifacts.write(target(request.params), request.body as NodeJS.ReadableStream);
@@ -112,4 +125,7 @@ export function artifactRoutes(app: FastifyInstance, engine: Engine): void {
  * recognises this message and falls back to plain proxied uploads and downloads.
  */
 const unsupported = (what: string): SextantError =>
-  new SextantError('NOT_IMPLEMENTED', `${what} is not supported for the current artifact repository`);
+  new SextantError(
+    'NOT_IMPLEMENTED',
+    `${what} is not supported for the current artifact repository`,
+  );

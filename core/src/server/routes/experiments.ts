@@ -4,7 +4,14 @@ import { notFound } from '../../model/errors';
 import type { TrackingService } from '../../tracking/service';
 import { encodeExperiment } from '../encode';
 import { endpoint } from '../endpoint';
-import { keyValues, optionalInteger, optionalString, requiredString, stringList, viewType } from '../request';
+import {
+  keyValues,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  stringList,
+  viewType,
+} from '../request';
 
 /** MLflow's experiment endpoints. */
 export function experimentRoutes(app: FastifyInstance, tracking: TrackingService): void {
@@ -46,7 +53,10 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
   endpoint(app, 'GET', '/experiments/search', search);
 
   endpoint(app, 'POST', '/experiments/update', async (f) => {
-    await tracking.renameExperiment(requiredString(f, 'experiment_id'), requiredString(f, 'new_name'));
+    await tracking.renameExperiment(
+      requiredString(f, 'experiment_id'),
+      requiredString(f, 'new_name'),
+    );
     return {};
   });
 
@@ -69,7 +79,10 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
   });
 
   endpoint(app, 'POST', '/experiments/delete-experiment-tag', async (f) => {
-    await tracking.deleteExperimentTag(requiredString(f, 'experiment_id'), requiredString(f, 'key'));
+    await tracking.deleteExperimentTag(
+      requiredString(f, 'experiment_id'),
+      requiredString(f, 'key'),
+    );
     return {};
   });
 }

@@ -6,7 +6,15 @@ import { decodePageToken, toPage } from '../../tracking/pageToken';
 import { validateParam, validateTag } from '../../tracking/validation';
 import { encodeLoggedModel } from '../encode';
 import { endpoint } from '../endpoint';
-import { keyValues, objectList, optionalInteger, optionalString, requiredString, stringList, type Fields } from '../request';
+import {
+  keyValues,
+  objectList,
+  optionalInteger,
+  optionalString,
+  requiredString,
+  stringList,
+  type Fields,
+} from '../request';
 import { loggedModelMatcher, type DatasetFilter } from './loggedModelFilter';
 import { loggedModelComparator, type LoggedModelOrder } from './loggedModelOrder';
 
@@ -26,7 +34,10 @@ const modelIdOf = (request: { params: unknown }): string => {
 const datasetsOf = (f: Fields): DatasetFilter[] =>
   objectList(f, 'datasets').map((d) => {
     const digest = optionalString(d, 'dataset_digest');
-    return { datasetName: requiredString(d, 'dataset_name'), ...(digest ? { datasetDigest: digest } : {}) };
+    return {
+      datasetName: requiredString(d, 'dataset_name'),
+      ...(digest ? { datasetDigest: digest } : {}),
+    };
   });
 
 const orderOf = (f: Fields): LoggedModelOrder[] =>
@@ -62,7 +73,9 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
   endpoint(app, 'PATCH', '/logged-models/:id', async (f, request) => {
     const status = requiredString(f, 'status') as LoggedModelStatus;
     if (!STATUSES.includes(status)) throw invalid(`Invalid logged model status '${status}'.`);
-    return { model: encodeLoggedModel(await tracking.finalizeLoggedModel(modelIdOf(request), status)) };
+    return {
+      model: encodeLoggedModel(await tracking.finalizeLoggedModel(modelIdOf(request), status)),
+    };
   });
 
   endpoint(app, 'DELETE', '/logged-models/:id', async (_f, request) => {
@@ -76,12 +89,18 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
   });
 
   endpoint(app, 'DELETE', '/logged-models/:id/tags/:key', async (_f, request) => {
-    await tracking.deleteLoggedModelTag(modelIdOf(request), (request.params as { key: string }).key);
+    await tracking.deleteLoggedModelTag(
+      modelIdOf(request),
+      (request.params as { key: string }).key,
+    );
     return {};
   });
 
   endpoint(app, 'POST', '/logged-models/:id/params', async (f, request) => {
-    await tracking.logLoggedModelParams(modelIdOf(request), keyValues(f, 'params').map(validateParam));
+    await tracking.logLoggedModelParams(
+      modelIdOf(request),
+      keyValues(f, 'params').map(validateParam),
+    );
     return {};
   });
 
@@ -89,7 +108,10 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
     const matches = loggedModelMatcher(optionalString(f, 'filter'), datasetsOf(f));
     const order = loggedModelComparator(orderOf(f));
     const maxResults = optionalInteger(f, 'max_results') ?? 100;
-    if (maxResults <= 0) throw invalid(`Invalid value ${maxResults} for parameter 'max_results': it must be positive.`);
+    if (maxResults <= 0)
+      throw invalid(
+        `Invalid value ${maxResults} for parameter 'max_results': it must be positive.`,
+      );
     const offset = decodePageToken(optionalString(f, 'page_token'));
     const all = await tracking.searchLoggedModels(stringList(f, 'experiment_ids'), 50_000);
     const matching = all.items.filter(matches).sort(order);

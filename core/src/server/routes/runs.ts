@@ -58,7 +58,9 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return { run: encodeRun(run) };
   });
 
-  endpoint(app, 'GET', '/runs/get', async (f) => ({ run: encodeRun(await tracking.getRun(runIdOf(f))) }));
+  endpoint(app, 'GET', '/runs/get', async (f) => ({
+    run: encodeRun(await tracking.getRun(runIdOf(f))),
+  }));
 
   endpoint(app, 'POST', '/runs/update', async (f) => {
     const info = await tracking.updateRun(runIdOf(f), {
