@@ -26,5 +26,6 @@ export function openDatabase(storeDir: string, options: { create: boolean }): Da
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
   migrate(db);
+  db.pragma('optimize=0x10002');
   return db;
 }

@@ -39,7 +39,10 @@ export interface RunModelLink {
 
 /** SQL of MLflow 3 logged models. Methods expect to run inside the store's transactions. */
 export class LoggedModelsSql {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    db: Database.Database,
+    private readonly sql: (text: string) => Database.Statement = (text) => db.prepare(text),
+  ) {}
 
   create(
     experimentId: number,
@@ -48,21 +51,19 @@ export class LoggedModelsSql {
   ): LoggedModel {
     const modelId = `m-${randomUUID().replace(/-/g, '')}`;
     const now = Date.now();
-    this.db
-      .prepare(
-        `INSERT INTO logged_models (model_id, experiment_id, name, artifact_uri, creation_time, last_update_time,
+    this.sql(
+      `INSERT INTO logged_models (model_id, experiment_id, name, artifact_uri, creation_time, last_update_time,
            status, model_type, source_run_id) VALUES (?, ?, ?, ?, ?, ?, 'LOGGED_MODEL_PENDING', ?, ?)`,
-      )
-      .run(
-        modelId,
-        experimentId,
-        input.name,
-        `${experimentLocation}/models/${modelId}/artifacts`,
-        now,
-        now,
-        input.modelType ?? null,
-        input.sourceRunId ?? null,
-      );
+    ).run(
+      modelId,
+      experimentId,
+      input.name,
+      `${experimentLocation}/models/${modelId}/artifacts`,
+      now,
+      now,
+      input.modelType ?? null,
+      input.sourceRunId ?? null,
+    );
     this.setTags(modelId, input.tags);
     this.logParams(modelId, input.params);
     return this.get(modelId);
@@ -70,41 +71,41 @@ export class LoggedModelsSql {
 
   /** An active model; a deleted one is not found, as in MLflow. */
   get(modelId: string): LoggedModel {
-    const row = this.db
-      .prepare("SELECT * FROM logged_models WHERE model_id = ? AND lifecycle_stage = 'active'")
-      .get(modelId) as LoggedModelRow | undefined;
+    const row = this.sql(
+      "SELECT * FROM logged_models WHERE model_id = ? AND lifecycle_stage = 'active'",
+    ).get(modelId) as LoggedModelRow | undefined;
     if (!row) throw notFound(`Logged model with ID '${modelId}' not found.`);
     return this.toModel(row);
   }
 
   finalize(modelId: string, status: LoggedModelStatus): LoggedModel {
     this.get(modelId);
-    this.db
-      .prepare('UPDATE logged_models SET status = ?, last_update_time = ? WHERE model_id = ?')
-      .run(status, Date.now(), modelId);
+    this.sql('UPDATE logged_models SET status = ?, last_update_time = ? WHERE model_id = ?').run(
+      status,
+      Date.now(),
+      modelId,
+    );
     return this.get(modelId);
   }
 
   search(input: SearchLoggedModelsInput): Page<LoggedModel> {
     const offset = decodePageToken(input.pageToken);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM logged_models WHERE lifecycle_stage = 'active'
+    const rows = this.sql(
+      `SELECT * FROM logged_models WHERE lifecycle_stage = 'active'
          AND experiment_id IN (SELECT value FROM json_each(?))
          ORDER BY creation_time DESC, model_id LIMIT ? OFFSET ?`,
-      )
-      .all(
-        JSON.stringify(input.experimentIds.map(Number)),
-        input.maxResults + 1,
-        offset,
-      ) as LoggedModelRow[];
+    ).all(
+      JSON.stringify(input.experimentIds.map(Number)),
+      input.maxResults + 1,
+      offset,
+    ) as LoggedModelRow[];
     const page = toPage(rows, offset, input.maxResults);
     return { ...page, items: page.items.map((row) => this.toModel(row)) };
   }
 
   setTags(modelId: string, tags: KeyValue[]): void {
     this.get(modelId);
-    const upsert = this.db.prepare(
+    const upsert = this.sql(
       'INSERT INTO logged_model_tags (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value',
     );
     for (const tag of tags) upsert.run(modelId, tag.key, tag.value);
@@ -112,15 +113,16 @@ export class LoggedModelsSql {
 
   deleteTag(modelId: string, key: string): void {
     this.get(modelId);
-    const result = this.db
-      .prepare('DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?')
-      .run(modelId, key);
+    const result = this.sql('DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?').run(
+      modelId,
+      key,
+    );
     if (result.changes === 0)
       throw notFound(`No tag with key '${key}' on logged model '${modelId}'.`);
   }
 
   logParams(modelId: string, params: KeyValue[]): void {
-    const upsert = this.db.prepare(
+    const upsert = this.sql(
       'INSERT INTO logged_model_params (model_id, key, value) VALUES (?, ?, ?) ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value',
     );
     for (const param of params) upsert.run(modelId, param.key, param.value);
@@ -128,16 +130,14 @@ export class LoggedModelsSql {
 
   delete(modelId: string): void {
     this.get(modelId);
-    this.db
-      .prepare(
-        "UPDATE logged_models SET lifecycle_stage = 'deleted', last_update_time = ? WHERE model_id = ?",
-      )
-      .run(Date.now(), modelId);
+    this.sql(
+      "UPDATE logged_models SET lifecycle_stage = 'deleted', last_update_time = ? WHERE model_id = ?",
+    ).run(Date.now(), modelId);
   }
 
   /** Copies metric points that name a model (MLflow 3 `model_id`) onto that model. */
   recordMetrics(runId: string, metrics: readonly MetricInput[]): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT OR IGNORE INTO logged_model_metrics
          (model_id, key, value, is_nan, step, timestamp, run_id, dataset_name, dataset_digest)
        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM logged_models WHERE model_id = ?)`,
@@ -161,7 +161,7 @@ export class LoggedModelsSql {
   }
 
   linkRun(runPk: number, models: readonly ModelIo[], direction: 'input' | 'output'): void {
-    const link = this.db.prepare(
+    const link = this.sql(
       'INSERT OR REPLACE INTO run_models (run_pk, model_id, direction, step) VALUES (?, ?, ?, ?)',
     );
     for (const model of models) link.run(runPk, model.modelId, direction, model.step ?? 0);
@@ -169,24 +169,20 @@ export class LoggedModelsSql {
 
   /** Links of the runs whose pks are in the JSON array `runPksJson`. */
   runLinks(runPksJson: string): RunModelLink[] {
-    return this.db
-      .prepare(
-        'SELECT run_pk, model_id, direction, step FROM run_models WHERE run_pk IN (SELECT value FROM json_each(?))',
-      )
-      .all(runPksJson) as RunModelLink[];
+    return this.sql(
+      'SELECT run_pk, model_id, direction, step FROM run_models WHERE run_pk IN (SELECT value FROM json_each(?))',
+    ).all(runPksJson) as RunModelLink[];
   }
 
   private toModel(row: LoggedModelRow): LoggedModel {
     const kv = (table: string): KeyValue[] =>
-      this.db
-        .prepare(`SELECT key, value FROM ${table} WHERE model_id = ?`)
-        .all(row.model_id) as KeyValue[];
-    const metrics = this.db
-      .prepare(
-        `SELECT key, value, is_nan, step, timestamp, run_id, dataset_name, dataset_digest
+      this.sql(`SELECT key, value FROM ${table} WHERE model_id = ?`).all(
+        row.model_id,
+      ) as KeyValue[];
+    const metrics = this.sql(
+      `SELECT key, value, is_nan, step, timestamp, run_id, dataset_name, dataset_digest
          FROM logged_model_metrics WHERE model_id = ?`,
-      )
-      .all(row.model_id) as LoggedModelMetricRow[];
+    ).all(row.model_id) as LoggedModelMetricRow[];
     return {
       modelId: row.model_id,
       experimentId: String(row.experiment_id),

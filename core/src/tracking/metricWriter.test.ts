@@ -51,18 +51,28 @@ const point = (key: string, step: number, value = step * 0.5): MetricInput => ({
 
 function seriesOf(runPk: number, key: string) {
   return db
-    .prepare('SELECT series_id, points, step, value, is_nan FROM metric_series WHERE run_pk = ? AND key = ?')
-    .get(runPk, key) as { series_id: number; points: number; step: number; value: number; is_nan: number };
+    .prepare(
+      'SELECT series_id, points, step, value, is_nan FROM metric_series WHERE run_pk = ? AND key = ?',
+    )
+    .get(runPk, key) as {
+    series_id: number;
+    points: number;
+    step: number;
+    value: number;
+    is_nan: number;
+  };
 }
 
 /** Blocks and points at each level; every level must account for every point once. */
 function blockTotals(seriesId: number): { blocks: number; points: number }[] {
-  return Array.from({ length: BLOCK_LEVELS }, (_, level) =>
-    db
-      .prepare(
-        'SELECT count(*) AS blocks, coalesce(sum(points), 0) AS points FROM metric_blocks WHERE series_id = ? AND level = ?',
-      )
-      .get(seriesId, level) as { blocks: number; points: number },
+  return Array.from(
+    { length: BLOCK_LEVELS },
+    (_, level) =>
+      db
+        .prepare(
+          'SELECT count(*) AS blocks, coalesce(sum(points), 0) AS points FROM metric_blocks WHERE series_id = ? AND level = ?',
+        )
+        .get(seriesId, level) as { blocks: number; points: number },
   );
 }
 
@@ -70,7 +80,10 @@ const pointsPerLevel = (seriesId: number): number[] => blockTotals(seriesId).map
 const expectPoints = (n: number): number[] => Array<number>(BLOCK_LEVELS).fill(n);
 
 const stored = (seriesId: number): number =>
-  db.prepare('SELECT count(*) FROM metric_points WHERE series_id = ?').pluck().get(seriesId) as number;
+  db
+    .prepare('SELECT count(*) FROM metric_points WHERE series_id = ?')
+    .pluck()
+    .get(seriesId) as number;
 
 describe('MetricWriter', () => {
   it('stores batches of any size (not a multiple of the insert chunk) with exact aggregates', () => {
@@ -88,13 +101,19 @@ describe('MetricWriter', () => {
     assert.equal(s.step, step - 1);
     assert.deepEqual(
       blockTotals(s.series_id),
-      Array.from({ length: BLOCK_LEVELS }, (_, level) => ({ blocks: Math.ceil(step / blockSpan(level)), points: step })),
+      Array.from({ length: BLOCK_LEVELS }, (_, level) => ({
+        blocks: Math.ceil(step / blockSpan(level)),
+        points: step,
+      })),
     );
   });
 
   it('ignores points already stored, in later batches and within one batch', () => {
     const run = newRun();
-    write(run, Array.from({ length: 120 }, (_, i) => point('acc', i)));
+    write(
+      run,
+      Array.from({ length: 120 }, (_, i) => point('acc', i)),
+    );
     // 60 repeats of stored points, 2 copies of one new point, 40 new points.
     const batch = [
       ...Array.from({ length: 60 }, (_, i) => point('acc', i + 30)),
@@ -122,7 +141,8 @@ describe('MetricWriter', () => {
   it('writes several keys of one batch to their own series', () => {
     const run = newRun();
     const batch: MetricInput[] = [];
-    for (let k = 0; k < 10; k++) for (let i = 0; i < 100; i++) batch.push(point(`m${k}`, i, k * 1000 + i));
+    for (let k = 0; k < 10; k++)
+      for (let i = 0; i < 100; i++) batch.push(point(`m${k}`, i, k * 1000 + i));
     write(run, batch);
     for (let k = 0; k < 10; k++) {
       const s = seriesOf(run, `m${k}`);
@@ -141,7 +161,9 @@ describe('metric_blocks levels', () => {
     for (let start = 0; start < n; start += 1000) {
       write(
         run,
-        Array.from({ length: Math.min(1000, n - start) }, (_, k) => point('y', start + k, value(start + k))),
+        Array.from({ length: Math.min(1000, n - start) }, (_, k) =>
+          point('y', start + k, value(start + k)),
+        ),
       );
     }
     const s = seriesOf(run, 'y');
@@ -196,18 +218,24 @@ describe('sampling from levels', () => {
     const run = newRun();
     const n = blockSpan(1) * 300 + 123;
     const noise = (i: number): number => ((i * 7919) % 101) / 1000;
-    const value = (i: number): number => (i === 77_777 ? 1e6 : i === 33_333 ? -1e6 : Math.cos(i / 1000) + noise(i));
+    const value = (i: number): number =>
+      i === 77_777 ? 1e6 : i === 33_333 ? -1e6 : Math.cos(i / 1000) + noise(i);
     for (let start = 0; start < n; start += 1000) {
       write(
         run,
-        Array.from({ length: Math.min(1000, n - start) }, (_, k) => point('z', start + k, value(start + k))),
+        Array.from({ length: Math.min(1000, n - start) }, (_, k) =>
+          point('z', start + k, value(start + k)),
+        ),
       );
     }
     assert.equal(sampleLevel(n, 1000), 1);
     const sample = sampleSeries(db, run, `run${run}`, 'z', 1000);
     assert.equal(sample.total, n);
     assert.ok(sample.downsampled);
-    assert.ok(sample.steps.length <= 1000 && sample.steps.length > 800, `got ${sample.steps.length}`);
+    assert.ok(
+      sample.steps.length <= 1000 && sample.steps.length > 800,
+      `got ${sample.steps.length}`,
+    );
     assert.equal(Math.max(...sample.values), 1e6);
     assert.equal(Math.min(...sample.values), -1e6);
     assert.equal(sample.steps[0], 0);

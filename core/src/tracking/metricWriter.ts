@@ -211,7 +211,13 @@ export class MetricWriter {
     const open = new Array<BlockAggregate | undefined>(BLOCK_LEVELS).fill(undefined);
     if (!row) {
       const created = this.insertSeries.run(runPk, key);
-      return { seriesId: Number(created.lastInsertRowid), points: 0, latest: undefined, open, done: [] };
+      return {
+        seriesId: Number(created.lastInsertRowid),
+        points: 0,
+        latest: undefined,
+        open,
+        done: [],
+      };
     }
     return {
       seriesId: row.series_id,
@@ -231,7 +237,15 @@ export class MetricWriter {
       let agg = state.open[level];
       if (!agg || agg.block !== block) {
         if (agg) state.done.push(agg);
-        agg = { level, block, points: 0, first: point, last: point, min: undefined, max: undefined };
+        agg = {
+          level,
+          block,
+          points: 0,
+          first: point,
+          last: point,
+          min: undefined,
+          max: undefined,
+        };
         state.open[level] = agg;
       }
       agg.points++;

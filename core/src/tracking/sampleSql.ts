@@ -8,10 +8,18 @@ import { m4Blocks, m4Indices, type Block, type SeriesColumns } from './sampling'
 export const RAW_SAMPLE_LIMIT = 20_000;
 
 type BlockRow = [
-  number, number, number | null,
-  number, number, number | null,
-  number | null, number | null, number | null,
-  number | null, number | null, number | null,
+  number,
+  number,
+  number | null,
+  number,
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
   number,
 ];
 
@@ -23,8 +31,12 @@ function toBlock(row: BlockRow): Block {
     points,
     first: [fs, ft, orNaN(fv)],
     last: [ls, lt, orNaN(lv)],
-    ...(minv !== null ? { min: [mins as number, mint as number, minv] as [number, number, number] } : {}),
-    ...(maxv !== null ? { max: [maxs as number, maxt as number, maxv] as [number, number, number] } : {}),
+    ...(minv !== null
+      ? { min: [mins as number, mint as number, minv] as [number, number, number] }
+      : {}),
+    ...(maxv !== null
+      ? { max: [maxs as number, maxt as number, maxv] as [number, number, number] }
+      : {}),
   };
 }
 
@@ -64,10 +76,14 @@ function toColumns(rows: Iterable<PointRow>): SeriesColumns {
  */
 function sampleRaw(db: Database.Database, seriesId: number, budget: number): SeriesColumns {
   const column = (sql: string): unknown[] =>
-    db.prepare(`SELECT ${sql} FROM metric_points WHERE series_id = ? ${CHART_ORDER}`).pluck().all(seriesId);
+    db
+      .prepare(`SELECT ${sql} FROM metric_points WHERE series_id = ? ${CHART_ORDER}`)
+      .pluck()
+      .all(seriesId);
   const steps = column('step') as number[];
-  const values = Float64Array.from(column('CASE WHEN is_nan THEN NULL ELSE value END') as (number | null)[], (v) =>
-    v === null ? NaN : v,
+  const values = Float64Array.from(
+    column('CASE WHEN is_nan THEN NULL ELSE value END') as (number | null)[],
+    (v) => (v === null ? NaN : v),
   );
   const keep = m4Indices(values, budget);
   const keptSteps = [...new Set(keep.map((i) => steps[i] as number))];

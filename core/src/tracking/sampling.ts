@@ -60,7 +60,8 @@ export function m4Indices(values: ArrayLike<number>, budget: number): number[] {
     if (lo >= 0) picks.push(lo);
     if (hi >= 0) picks.push(hi);
     picks.sort((x, y) => x - y);
-    for (let k = 0; k < picks.length; k++) if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k] as number);
+    for (let k = 0; k < picks.length; k++)
+      if (k === 0 || picks[k] !== picks[k - 1]) out.push(picks[k] as number);
   }
   return out;
 }

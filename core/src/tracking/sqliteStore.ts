@@ -17,6 +17,7 @@ import type {
   ViewType,
 } from '../model';
 import { invalid, notFound, SextantError } from '../model/errors';
+import { StatementCache } from '../store/statementCache';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';
 import { generateRunName } from './runNames';
@@ -62,13 +63,16 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly metrics: MetricWriter;
   private readonly models: LoggedModelsSql;
   private readonly stmt: Record<string, Database.Statement>;
+  private readonly sql: (text: string) => Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly artifactRootUri = 'mlflow-artifacts:/',
   ) {
+    const cache = new StatementCache(db);
+    this.sql = (text) => cache.get(text);
     this.metrics = new MetricWriter(db);
-    this.models = new LoggedModelsSql(db);
+    this.models = new LoggedModelsSql(db, this.sql);
     this.stmt = {
       runByUuid: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
       experimentById: db.prepare('SELECT * FROM experiments WHERE experiment_id = ?'),
@@ -86,12 +90,10 @@ export class SqliteTrackingStore implements TrackingStore {
 
   private ensureDefaultExperiment(): void {
     const now = Date.now();
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
+    this.sql(
+      `INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
          VALUES (0, 'Default', ?, ?, ?)`,
-      )
-      .run(`${this.artifactRootUri}0`, now, now);
+    ).run(`${this.artifactRootUri}0`, now, now);
   }
 
   private experimentRow(experimentId: string): ExperimentRow {
@@ -133,18 +135,17 @@ export class SqliteTrackingStore implements TrackingStore {
           throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
         }
         const now = Date.now();
-        const result = this.db
-          .prepare(
-            'INSERT INTO experiments (name, artifact_location, creation_time, last_update_time) VALUES (?, ?, ?, ?)',
-          )
-          .run(name, artifactLocation ?? '', now, now);
+        const result = this.sql(
+          'INSERT INTO experiments (name, artifact_location, creation_time, last_update_time) VALUES (?, ?, ?, ?)',
+        ).run(name, artifactLocation ?? '', now, now);
         const id = Number(result.lastInsertRowid);
         if (!artifactLocation) {
-          this.db
-            .prepare('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?')
-            .run(`${this.artifactRootUri}${id}`, id);
+          this.sql('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?').run(
+            `${this.artifactRootUri}${id}`,
+            id,
+          );
         }
-        const insertTag = this.db.prepare(
+        const insertTag = this.sql(
           'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
         );
         for (const tag of tags) insertTag.run(id, tag.key, tag.value);
@@ -166,18 +167,16 @@ export class SqliteTrackingStore implements TrackingStore {
   async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
     const compiled = compileExperimentSearch(input.filter, input.orderBy);
     const offset = decodePageToken(input.pageToken);
-    const rows = this.db
-      .prepare(
-        `SELECT e.* FROM experiments e
+    const rows = this.sql(
+      `SELECT e.* FROM experiments e
          WHERE e.lifecycle_stage IN (SELECT value FROM json_each(?)) AND (${compiled.where})
          ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
-      )
-      .all(
-        JSON.stringify(stagesFor(input.viewType)),
-        ...compiled.params,
-        input.maxResults + 1,
-        offset,
-      ) as ExperimentRow[];
+    ).all(
+      JSON.stringify(stagesFor(input.viewType)),
+      ...compiled.params,
+      input.maxResults + 1,
+      offset,
+    ) as ExperimentRow[];
     const page = toPage(rows, offset, input.maxResults);
     return {
       ...page,
@@ -198,9 +197,9 @@ export class SqliteTrackingStore implements TrackingStore {
         if (clash && clash.experiment_id !== row.experiment_id) {
           throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
         }
-        this.db
-          .prepare('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?')
-          .run(name, Date.now(), row.experiment_id);
+        this.sql(
+          'UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?',
+        ).run(name, Date.now(), row.experiment_id);
       })
       .immediate();
   }
@@ -220,16 +219,12 @@ export class SqliteTrackingStore implements TrackingStore {
           );
         }
         const now = Date.now();
-        this.db
-          .prepare(
-            'UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?',
-          )
-          .run(stage, now, row.experiment_id);
-        this.db
-          .prepare(
-            'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage != ?',
-          )
-          .run(stage, stage === 'deleted' ? now : null, row.experiment_id, stage);
+        this.sql(
+          'UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?',
+        ).run(stage, now, row.experiment_id);
+        this.sql(
+          'UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage != ?',
+        ).run(stage, stage === 'deleted' ? now : null, row.experiment_id, stage);
       })
       .immediate();
   }
@@ -241,11 +236,9 @@ export class SqliteTrackingStore implements TrackingStore {
         if (row.lifecycle_stage !== 'active') {
           throw invalid(`The experiment ${experimentId} must be in the 'active' state.`);
         }
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
-          )
-          .run(row.experiment_id, tag.key, tag.value);
+        this.sql(
+          'INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?, ?, ?)',
+        ).run(row.experiment_id, tag.key, tag.value);
       })
       .immediate();
   }
@@ -254,9 +247,9 @@ export class SqliteTrackingStore implements TrackingStore {
     this.db
       .transaction(() => {
         const row = this.experimentRow(experimentId);
-        const result = this.db
-          .prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?')
-          .run(row.experiment_id, key);
+        const result = this.sql(
+          'DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?',
+        ).run(row.experiment_id, key);
         if (result.changes === 0)
           throw notFound(`No tag with name: ${key} in experiment ${experimentId}.`);
       })
@@ -273,19 +266,17 @@ export class SqliteTrackingStore implements TrackingStore {
         }
         const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
         const name = input.runName || runNameTag || generateRunName();
-        const result = this.db
-          .prepare(
-            `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
+        const result = this.sql(
+          `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
              VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
-          )
-          .run(
-            runId,
-            experiment.experiment_id,
-            name,
-            input.userId,
-            input.startTime,
-            `${experiment.artifact_location}/${runId}/artifacts`,
-          );
+        ).run(
+          runId,
+          experiment.experiment_id,
+          name,
+          input.userId,
+          input.startTime,
+          `${experiment.artifact_location}/${runId}/artifacts`,
+        );
         const pk = Number(result.lastInsertRowid);
         for (const tag of input.tags) this.stmt.upsertTag!.run(pk, tag.key, tag.value);
         this.stmt.upsertTag!.run(pk, 'mlflow.runName', name);
@@ -310,9 +301,12 @@ export class SqliteTrackingStore implements TrackingStore {
         let endTime = update.endTime ?? row.end_time;
         if (endTime === null && TERMINAL.includes(status) && update.status) endTime = Date.now();
         const name = update.runName || row.name;
-        this.db
-          .prepare('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_pk = ?')
-          .run(status, endTime, name, row.run_pk);
+        this.sql('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_pk = ?').run(
+          status,
+          endTime,
+          name,
+          row.run_pk,
+        );
         if (update.runName) this.stmt.upsertTag!.run(row.run_pk, 'mlflow.runName', name);
         return toRunInfo({ ...row, status, end_time: endTime, name });
       })
@@ -323,9 +317,11 @@ export class SqliteTrackingStore implements TrackingStore {
     this.db
       .transaction(() => {
         const row = this.runRow(runId);
-        this.db
-          .prepare('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_pk = ?')
-          .run(stage, stage === 'deleted' ? Date.now() : null, row.run_pk);
+        this.sql('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_pk = ?').run(
+          stage,
+          stage === 'deleted' ? Date.now() : null,
+          row.run_pk,
+        );
       })
       .immediate();
   }
@@ -365,9 +361,10 @@ export class SqliteTrackingStore implements TrackingStore {
     this.db
       .transaction(() => {
         const row = this.activeRunRow(runId);
-        const result = this.db
-          .prepare('DELETE FROM tags WHERE run_pk = ? AND key = ?')
-          .run(row.run_pk, key);
+        const result = this.sql('DELETE FROM tags WHERE run_pk = ? AND key = ?').run(
+          row.run_pk,
+          key,
+        );
         if (result.changes === 0)
           throw notFound(`No tag with name: ${key} in run with id ${runId}`);
       })
@@ -378,13 +375,13 @@ export class SqliteTrackingStore implements TrackingStore {
     this.db
       .transaction(() => {
         const row = this.activeRunRow(runId);
-        const upsertDataset = this.db.prepare(
+        const upsertDataset = this.sql(
           `INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source = datasets.source
            RETURNING dataset_pk`,
         );
-        const link = this.db.prepare(
+        const link = this.sql(
           'INSERT OR IGNORE INTO run_inputs (run_pk, dataset_pk, tags) VALUES (?, ?, ?)',
         );
         for (const input of datasets) {
@@ -424,8 +421,7 @@ export class SqliteTrackingStore implements TrackingStore {
         AND r.experiment_id IN (${placeholders(experimentIds.length)})
         AND r.lifecycle_stage IN (${placeholders(stages.length)})
       ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`;
-    const pks = this.db
-      .prepare(sql)
+    const pks = this.sql(sql)
       .pluck()
       .all(
         ...compiled.params,
@@ -446,13 +442,11 @@ export class SqliteTrackingStore implements TrackingStore {
   ): Promise<Page<Metric>> {
     const row = this.runRow(runId);
     const offset = decodePageToken(pageToken);
-    const rows = this.db
-      .prepare(
-        `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
+    const rows = this.sql(
+      `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
          JOIN metric_series s ON s.series_id = p.series_id
          WHERE s.run_pk = ? AND s.key = ? ORDER BY p.step, p.timestamp LIMIT ? OFFSET ?`,
-      )
-      .all(key, row.run_pk, key, maxResults + 1, offset) as MetricRow[];
+    ).all(key, row.run_pk, key, maxResults + 1, offset) as MetricRow[];
     const page = toPage(rows, offset, maxResults);
     return { ...page, items: page.items.map(toMetric) };
   }
@@ -467,11 +461,10 @@ export class SqliteTrackingStore implements TrackingStore {
     const out: RunMetric[] = [];
     for (const runId of runIds) {
       const row = this.runRow(runId);
-      const steps = this.db
-        .prepare(
-          `SELECT DISTINCT p.step FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
+      const steps = this.sql(
+        `SELECT DISTINCT p.step FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
            WHERE s.run_pk = ? AND s.key = ? AND p.step BETWEEN ? AND ? ORDER BY p.step`,
-        )
+      )
         .pluck()
         .all(
           row.run_pk,
@@ -488,14 +481,12 @@ export class SqliteTrackingStore implements TrackingStore {
           );
         }
       }
-      const rows = this.db
-        .prepare(
-          `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
+      const rows = this.sql(
+        `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
            JOIN metric_series s ON s.series_id = p.series_id
            WHERE s.run_pk = ? AND s.key = ? AND p.step IN (SELECT value FROM json_each(?))
            ORDER BY p.step, p.timestamp`,
-        )
-        .all(key, row.run_pk, key, JSON.stringify([...chosen])) as MetricRow[];
+      ).all(key, row.run_pk, key, JSON.stringify([...chosen])) as MetricRow[];
       for (const metricRow of rows) out.push({ ...toMetric(metricRow), runId });
     }
     return out;
@@ -546,20 +537,19 @@ export class SqliteTrackingStore implements TrackingStore {
   async failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]> {
     return this.db
       .transaction(() => {
-        const rows = this.db
-          .prepare(
-            `SELECT run_pk, run_uuid FROM runs WHERE status = 'RUNNING'
+        const rows = this.sql(
+          `SELECT run_pk, run_uuid FROM runs WHERE status = 'RUNNING'
              AND (? IS NULL OR run_uuid IN (SELECT value FROM json_each(?)))`,
-          )
-          .all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as {
+        ).all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as {
           run_pk: number;
           run_uuid: string;
         }[];
         const now = Date.now();
         for (const row of rows) {
-          this.db
-            .prepare("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?")
-            .run(now, row.run_pk);
+          this.sql("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?").run(
+            now,
+            row.run_pk,
+          );
           this.stmt.upsertTag!.run(row.run_pk, 'sextant.failureReason', reason);
         }
         return rows.map((r) => r.run_uuid);
@@ -577,38 +567,35 @@ export class SqliteTrackingStore implements TrackingStore {
     const ids = JSON.stringify(runPks);
     const inList = '(SELECT value FROM json_each(?))';
     const infos = new Map(
-      (this.db.prepare(`SELECT * FROM runs WHERE run_pk IN ${inList}`).all(ids) as RunRow[]).map(
-        (r) => [r.run_pk, r],
-      ),
+      (this.sql(`SELECT * FROM runs WHERE run_pk IN ${inList}`).all(ids) as RunRow[]).map((r) => [
+        r.run_pk,
+        r,
+      ]),
     );
     const params = groupByRun(
-      this.db
-        .prepare(`SELECT run_pk, key, value FROM params WHERE run_pk IN ${inList}`)
-        .all(ids) as (KeyValue & {
+      this.sql(`SELECT run_pk, key, value FROM params WHERE run_pk IN ${inList}`).all(
+        ids,
+      ) as (KeyValue & {
         run_pk: number;
       })[],
     );
     const tags = groupByRun(
-      this.db
-        .prepare(`SELECT run_pk, key, value FROM tags WHERE run_pk IN ${inList}`)
-        .all(ids) as (KeyValue & {
+      this.sql(`SELECT run_pk, key, value FROM tags WHERE run_pk IN ${inList}`).all(
+        ids,
+      ) as (KeyValue & {
         run_pk: number;
       })[],
     );
     const metrics = groupByRun(
-      this.db
-        .prepare(
-          `SELECT run_pk, key, value, is_nan, step, timestamp FROM metric_series WHERE run_pk IN ${inList}`,
-        )
-        .all(ids) as (MetricRow & { run_pk: number })[],
+      this.sql(
+        `SELECT run_pk, key, value, is_nan, step, timestamp FROM metric_series WHERE run_pk IN ${inList}`,
+      ).all(ids) as (MetricRow & { run_pk: number })[],
     );
     const inputs = groupByRun(
-      this.db
-        .prepare(
-          `SELECT i.run_pk, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+      this.sql(
+        `SELECT i.run_pk, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
            FROM run_inputs i JOIN datasets d ON d.dataset_pk = i.dataset_pk WHERE i.run_pk IN ${inList}`,
-        )
-        .all(ids) as (DatasetRow & { run_pk: number; tags: string })[],
+      ).all(ids) as (DatasetRow & { run_pk: number; tags: string })[],
     );
     const models = groupByRun(this.models.runLinks(ids));
     const strip = (kv: KeyValue): KeyValue => ({ key: kv.key, value: kv.value });

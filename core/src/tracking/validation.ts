@@ -16,8 +16,12 @@ export const LIMITS = {
 
 const KEY_PATTERN = /^[\w\-./ :]+$/u;
 
+/** Keys that passed {@link validateKey}: a batch repeats a few keys a thousand times. */
+const knownGoodKeys = new Set<string>();
+
 /** Checks a metric/param/tag key: MLflow's characters, no path tricks, bounded length. */
 export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): string {
+  if (typeof key === 'string' && knownGoodKeys.has(key)) return key;
   if (typeof key !== 'string' || key.length === 0) {
     throw invalid(`Missing value for required parameter 'key' of a ${kind}.`);
   }
@@ -32,6 +36,8 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
         'periods (.), spaces ( ), colons (:) and slashes (/), and may not be or contain a relative path like ".."',
     );
   }
+  if (knownGoodKeys.size >= 10_000) knownGoodKeys.clear();
+  knownGoodKeys.add(key);
   return key;
 }
 
