@@ -9,7 +9,7 @@ echo "== lint"
 npm run --silent lint
 
 echo "== unit and integration tests (node --test)"
-node --test --test-concurrency=2 core/dist test/dist
+node --test --test-concurrency=2 core/dist language-server/dist test/dist
 
 echo "== MLflow compatibility suite (pytest + real mlflow client)"
 .venv/bin/python -m pytest -q -p no:cacheprovider test/compat

@@ -1,0 +1,133 @@
+import { invalid, LIMITS, validateTag, type Run, type TrackingService } from '@sextant/core';
+import type { Connection } from 'vscode-languageserver/node';
+import {
+  optionalInteger,
+  optionalString,
+  optionalStringList,
+  optionalViewType,
+  requiredString,
+  requiredStringList,
+} from '../params';
+import {
+  RunsCompareRequest,
+  RunsDeleteRequest,
+  RunsGetRequest,
+  RunsRenameRequest,
+  RunsRestoreRequest,
+  RunsSearchRequest,
+  RunsSetTagRequest,
+  type MetricComparison,
+  type MetricStats,
+  type ParamComparison,
+  type RunsCompareResult,
+} from '../protocol';
+import { runSummary } from '../summaries';
+import { handle, type HandlerContext } from './context';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_COMPARED_RUNS = 100;
+
+const sortedKeys = (lists: { key: string }[][]): string[] =>
+  [...new Set(lists.flatMap((list) => list.map((item) => item.key)))].sort();
+
+function compareParams(runs: Run[]): ParamComparison[] {
+  return sortedKeys(runs.map((r) => r.data.params)).map((key) => {
+    const values = runs.map((r) => r.data.params.find((p) => p.key === key)?.value ?? null);
+    return { key, values, differs: new Set(values).size > 1 };
+  });
+}
+
+async function metricStats(
+  tracking: TrackingService,
+  run: Run,
+  key: string,
+): Promise<MetricStats | null> {
+  const latest = run.data.metrics.find((m) => m.key === key);
+  if (!latest) return null;
+  // Four points of M4 over one bucket are the first, last, min and max of the whole series.
+  const sample = await tracking.sampleMetric(run.info.runId, key, 4);
+  const finite = sample.values.filter((v) => !Number.isNaN(v));
+  return {
+    latest: latest.value,
+    step: latest.step,
+    min: finite.length > 0 ? Math.min(...finite) : null,
+    max: finite.length > 0 ? Math.max(...finite) : null,
+  };
+}
+
+async function compareRuns(
+  tracking: TrackingService,
+  runIds: string[],
+): Promise<RunsCompareResult> {
+  const runs = await Promise.all(runIds.map((id) => tracking.getRun(id)));
+  const metrics: MetricComparison[] = [];
+  for (const key of sortedKeys(runs.map((r) => r.data.metrics))) {
+    metrics.push({ key, runs: await Promise.all(runs.map((r) => metricStats(tracking, r, key))) });
+  }
+  return { runs: runs.map((r) => runSummary(r)), params: compareParams(runs), metrics };
+}
+
+function runName(params: unknown): string {
+  const name = requiredString(params, 'name');
+  if (name.trim() === '' || name.length > LIMITS.runNameLength) {
+    throw invalid(
+      `Invalid run name: give a non-blank name of at most ${LIMITS.runNameLength} characters.`,
+    );
+  }
+  return name;
+}
+
+/** `sextant/runs/...`: search, get, compare, delete, restore, rename, setTag. */
+export function registerRunHandlers(connection: Connection, context: HandlerContext): void {
+  const tracking = (): TrackingService => context.workspace().engine.tracking;
+  const summaryOf = async (runId: string) => runSummary(await tracking().getRun(runId));
+
+  handle(connection, RunsSearchRequest, async (params) => {
+    const metricKeys = optionalStringList(params, 'metricKeys');
+    const page = await tracking().searchRuns({
+      experimentIds: requiredStringList(params, 'experimentIds', 1, 1000),
+      filter: optionalString(params, 'filter'),
+      orderBy: optionalStringList(params, 'orderBy'),
+      viewType: optionalViewType(params),
+      maxResults: optionalInteger(params, 'maxResults', 1, 50_000) ?? DEFAULT_PAGE_SIZE,
+      pageToken: optionalString(params, 'pageToken'),
+    });
+    return {
+      runs: page.items.map((run) => runSummary(run, metricKeys)),
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    };
+  });
+
+  handle(connection, RunsGetRequest, (params) =>
+    tracking().getRun(requiredString(params, 'runId')),
+  );
+
+  handle(connection, RunsCompareRequest, (params) =>
+    compareRuns(tracking(), requiredStringList(params, 'runIds', 1, MAX_COMPARED_RUNS)),
+  );
+
+  handle(connection, RunsDeleteRequest, async (params) => {
+    const runId = requiredString(params, 'runId');
+    await tracking().deleteRun(runId);
+    return summaryOf(runId);
+  });
+
+  handle(connection, RunsRestoreRequest, async (params) => {
+    const runId = requiredString(params, 'runId');
+    await tracking().restoreRun(runId);
+    return summaryOf(runId);
+  });
+
+  handle(connection, RunsRenameRequest, async (params) => {
+    const runId = requiredString(params, 'runId');
+    await tracking().updateRun(runId, { runName: runName(params) });
+    return summaryOf(runId);
+  });
+
+  handle(connection, RunsSetTagRequest, async (params) => {
+    const runId = requiredString(params, 'runId');
+    const { key, value } = (params ?? {}) as { key?: unknown; value?: unknown };
+    await tracking().setTag(runId, validateTag({ key, value }));
+    return summaryOf(runId);
+  });
+}
