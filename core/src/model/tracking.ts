@@ -95,6 +95,16 @@ export interface Page<T> {
 /** Which entities a search returns, as MLflow's `ViewType`. */
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
 
+/** Extremes of one metric series of a run, for tables and comparisons. */
+export interface MetricRange {
+  key: string;
+  /** Points in the series. */
+  points: number;
+  /** Smallest and largest non-NaN values; null when every value is NaN. */
+  min: number | null;
+  max: number | null;
+}
+
 /** A downsampled metric series for charts: columns rather than objects, ordered by step. */
 export interface SampledSeries {
   key: string;

@@ -5,6 +5,7 @@ import type {
   LoggedModel,
   LoggedModelStatus,
   Metric,
+  MetricRange,
   ModelIo,
   Page,
   Run,
@@ -253,6 +254,11 @@ export class TrackingService {
       endStep,
       checkMaxResults(maxResults, 1000),
     );
+  }
+
+  /** Min, max and point count of each metric of a run. */
+  metricRanges(runId: string): Promise<MetricRange[]> {
+    return this.store.metricRanges(runId);
   }
 
   /** A chart-ready sample of one series: at most `budget` points, extremes kept. */

@@ -224,5 +224,11 @@ describe('sampleMetric', () => {
     assert.equal(small.downsampled, false);
     assert.deepEqual(small.values, [1]);
     await rejectsWith(tracking.sampleMetric(id, 'missing'), 'RESOURCE_DOES_NOT_EXIST');
+
+    const ranges = await tracking.metricRanges(id);
+    assert.deepEqual(ranges, [
+      { key: 'loss', points: total, min: -1, max: 99 },
+      { key: 'small', points: 1, min: 1, max: 1 },
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import type {
   LoggedModel,
   LoggedModelStatus,
   Metric,
+  MetricRange,
   ModelIo,
   Page,
   Run,
@@ -17,6 +18,7 @@ import type {
   ViewType,
 } from '../model';
 import { invalid, notFound, SextantError } from '../model/errors';
+import { BLOCK_LEVELS } from '../store/migrations';
 import { StatementCache } from '../store/statementCache';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';
@@ -490,6 +492,14 @@ export class SqliteTrackingStore implements TrackingStore {
       for (const metricRow of rows) out.push({ ...toMetric(metricRow), runId });
     }
     return out;
+  }
+
+  async metricRanges(runId: string): Promise<MetricRange[]> {
+    return this.sql(
+      `SELECT s.key, s.points, min(b.min_value) AS min, max(b.max_value) AS max
+       FROM metric_series s JOIN metric_blocks b ON b.series_id = s.series_id AND b.level = ?
+       WHERE s.run_pk = ? GROUP BY s.series_id ORDER BY s.key`,
+    ).all(BLOCK_LEVELS - 1, this.runRow(runId).run_pk) as MetricRange[];
   }
 
   async sampleMetric(runId: string, key: string, budget: number): Promise<SampledSeries> {

@@ -6,6 +6,7 @@ import type {
   LoggedModel,
   LoggedModelStatus,
   Metric,
+  MetricRange,
   ModelIo,
   Page,
   Run,
@@ -117,6 +118,8 @@ export interface TrackingStore {
     endStep: number | undefined,
     maxResults: number,
   ): Promise<RunMetric[]>;
+  /** Min, max and point count of every metric series of a run, without reading the points. */
+  metricRanges(runId: string): Promise<MetricRange[]>;
   /** The series downsampled to at most `budget` points, keeping each bucket's extremes. */
   sampleMetric(runId: string, key: string, budget: number): Promise<SampledSeries>;
 

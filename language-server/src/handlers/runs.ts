@@ -37,33 +37,21 @@ function compareParams(runs: Run[]): ParamComparison[] {
   });
 }
 
-async function metricStats(
-  tracking: TrackingService,
-  run: Run,
-  key: string,
-): Promise<MetricStats | null> {
-  const latest = run.data.metrics.find((m) => m.key === key);
-  if (!latest) return null;
-  // Four points of M4 over one bucket are the first, last, min and max of the whole series.
-  const sample = await tracking.sampleMetric(run.info.runId, key, 4);
-  const finite = sample.values.filter((v) => !Number.isNaN(v));
-  return {
-    latest: latest.value,
-    step: latest.step,
-    min: finite.length > 0 ? Math.min(...finite) : null,
-    max: finite.length > 0 ? Math.max(...finite) : null,
-  };
-}
-
 async function compareRuns(
   tracking: TrackingService,
   runIds: string[],
 ): Promise<RunsCompareResult> {
   const runs = await Promise.all(runIds.map((id) => tracking.getRun(id)));
-  const metrics: MetricComparison[] = [];
-  for (const key of sortedKeys(runs.map((r) => r.data.metrics))) {
-    metrics.push({ key, runs: await Promise.all(runs.map((r) => metricStats(tracking, r, key))) });
-  }
+  const ranges = await Promise.all(runIds.map((id) => tracking.metricRanges(id)));
+  const metrics: MetricComparison[] = sortedKeys(runs.map((r) => r.data.metrics)).map((key) => ({
+    key,
+    runs: runs.map((run, i): MetricStats | null => {
+      const latest = run.data.metrics.find((m) => m.key === key);
+      const range = ranges[i]?.find((r) => r.key === key);
+      if (!latest || !range) return null;
+      return { latest: latest.value, step: latest.step, min: range.min, max: range.max };
+    }),
+  }));
   return { runs: runs.map((r) => runSummary(r)), params: compareParams(runs), metrics };
 }
 
