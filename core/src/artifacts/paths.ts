@@ -197,7 +197,14 @@ export function validateArtifactLocation(location: string | null | undefined): s
         "its own store. Leave artifact_location empty, or give 'mlflow-artifacts:/<path>'.",
     );
   }
-  return `${ARTIFACTS_SCHEME}/${parseArtifactUri(location).relative}`;
+  try {
+    return `${ARTIFACTS_SCHEME}/${parseArtifactUri(location).relative}`;
+  } catch (error) {
+    throw invalid(
+      `artifact_location ${shown(location)} is not allowed: ${(error as Error).message} ` +
+        "Leave artifact_location empty, or give 'mlflow-artifacts:/<path>' with a plain relative path.",
+    );
+  }
 }
 
 /**
