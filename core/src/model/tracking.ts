@@ -148,3 +148,28 @@ export interface LoggedModel {
   params: KeyValue[];
   metrics: LoggedModelMetric[];
 }
+
+/** What one notebook cell execution logged to its run: the keys, by kind. */
+export interface CellLogged {
+  params: string[];
+  metrics: string[];
+  tags: string[];
+}
+
+/** One executed notebook cell recorded against the run that was active while it ran. */
+export interface CellExecution {
+  /** The frontend's cell id (nbformat 4.5 `id`); empty when the frontend sent none. */
+  cellId: string;
+  executionCount: number | null;
+  source: string;
+  /** sha256 of `source`, hex. */
+  sourceHash: string;
+  startTime: number;
+  durationMs: number;
+  status: 'ok' | 'error';
+  /** `ExceptionType: message` when the cell raised. */
+  error?: string;
+  logged: CellLogged;
+  /** The notebook's path, when the kernel knows it. */
+  notebook?: string;
+}

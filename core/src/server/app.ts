@@ -4,6 +4,7 @@ import { SextantError } from '../model/errors';
 import { HTTP_STATUS, type ErrorBody } from './errors';
 import { registerMetrics } from './metrics';
 import { artifactRoutes } from './routes/artifacts';
+import { cellRoutes } from './routes/cells';
 import { experimentRoutes } from './routes/experiments';
 import { loggedModelRoutes } from './routes/loggedModels';
 import { runRoutes } from './routes/runs';
@@ -126,6 +127,7 @@ export async function buildServer(
   experimentRoutes(app, engine.tracking);
   runRoutes(app, engine.tracking);
   loggedModelRoutes(app, engine.tracking);
+  cellRoutes(app, engine.tracking);
   await app.register(async (scope) => artifactRoutes(scope, engine));
   return app;
 }

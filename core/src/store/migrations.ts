@@ -159,6 +159,24 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_pk, model_id, direction)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE run_cells (
+    run_pk INTEGER NOT NULL REFERENCES runs(run_pk),
+    seq INTEGER NOT NULL,
+    cell_id TEXT NOT NULL,
+    execution_count INTEGER,
+    source TEXT NOT NULL,
+    source_hash TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    error TEXT,
+    logged TEXT NOT NULL DEFAULT '{}',
+    notebook TEXT,
+    PRIMARY KEY (run_pk, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX run_cells_by_cell ON run_cells(cell_id, run_pk);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

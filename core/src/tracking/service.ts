@@ -1,4 +1,5 @@
 import type {
+  CellExecution,
   DatasetInput,
   Experiment,
   KeyValue,
@@ -15,6 +16,8 @@ import type {
   ViewType,
 } from '../model';
 import { invalid } from '../model/errors';
+import { CELL_LIMITS } from './cells';
+import type { RunCell } from './cellsSql';
 import { TrackingEventBus } from './events';
 import type {
   CreateLoggedModelInput,
@@ -308,6 +311,24 @@ export class TrackingService {
 
   deleteLoggedModel(modelId: string): Promise<void> {
     return this.store.deleteLoggedModel(modelId);
+  }
+
+  /** Records executed notebook cells against a run (at most {@link CELL_LIMITS}.perRequest). */
+  async logCells(runId: string, cells: CellExecution[]): Promise<void> {
+    if (cells.length > CELL_LIMITS.perRequest) {
+      throw invalid(`At most ${CELL_LIMITS.perRequest} cells per request; got ${cells.length}.`);
+    }
+    await this.store.logCells(runId, cells);
+    this.events.emit('runChanged', { runId, experimentId: '' });
+  }
+
+  listCells(runId: string): Promise<RunCell[]> {
+    return this.store.listCells(runId);
+  }
+
+  findCells(cellIds: string[]): Promise<RunCell[]> {
+    if (cellIds.length > 10_000) throw invalid('Ask for at most 10000 cell ids at once.');
+    return this.store.findCells(cellIds);
   }
 
   private emitRun(info: RunInfo): void {

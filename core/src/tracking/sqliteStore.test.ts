@@ -232,3 +232,36 @@ describe('sampleMetric', () => {
     ]);
   });
 });
+
+describe('notebook cells', () => {
+  it('records cells in execution order and finds the latest run of each cell id', async () => {
+    const first = await tracking.createRun({});
+    const second = await tracking.createRun({});
+    const cell = (cellId: string, source: string, startTime: number) => ({
+      cellId,
+      executionCount: startTime,
+      source,
+      sourceHash: '',
+      startTime,
+      durationMs: 5,
+      status: 'ok' as const,
+      logged: { params: [], metrics: ['loss'], tags: [] },
+    });
+    await tracking.logCells(first.info.runId, [cell('a', 'x = 1', 1), cell('b', 'y = 2', 2)]);
+    await tracking.logCells(first.info.runId, [cell('c', 'z = 3', 3)]);
+    await tracking.logCells(second.info.runId, [cell('a', 'x = 10', 4)]);
+    const cells = await tracking.listCells(first.info.runId);
+    assert.deepEqual(
+      cells.map((c) => c.cellId),
+      ['a', 'b', 'c'],
+    );
+    const found = await tracking.findCells(['a', 'b', 'missing']);
+    assert.deepEqual(
+      found.map((c) => [c.cellId, c.runId, c.source]),
+      [
+        ['a', second.info.runId, 'x = 10'],
+        ['b', first.info.runId, 'y = 2'],
+      ],
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type {
+  CellExecution,
   DatasetInput,
   Experiment,
   KeyValue,
@@ -20,6 +21,7 @@ import type {
 import { invalid, notFound, SextantError } from '../model/errors';
 import { BLOCK_LEVELS } from '../store/migrations';
 import { StatementCache } from '../store/statementCache';
+import { CellsSql, type RunCell } from './cellsSql';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';
 import { generateRunName } from './runNames';
@@ -64,6 +66,7 @@ const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 export class SqliteTrackingStore implements TrackingStore {
   private readonly metrics: MetricWriter;
   private readonly models: LoggedModelsSql;
+  private readonly cells: CellsSql;
   private readonly stmt: Record<string, Database.Statement>;
   private readonly sql: (text: string) => Database.Statement;
 
@@ -75,6 +78,7 @@ export class SqliteTrackingStore implements TrackingStore {
     this.sql = (text) => cache.get(text);
     this.metrics = new MetricWriter(db);
     this.models = new LoggedModelsSql(db, this.sql);
+    this.cells = new CellsSql(this.sql);
     this.stmt = {
       runByUuid: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
       experimentById: db.prepare('SELECT * FROM experiments WHERE experiment_id = ?'),
@@ -542,6 +546,20 @@ export class SqliteTrackingStore implements TrackingStore {
 
   async deleteLoggedModel(modelId: string): Promise<void> {
     this.db.transaction(() => this.models.delete(modelId)).immediate();
+  }
+
+  async logCells(runId: string, cells: CellExecution[]): Promise<void> {
+    this.db
+      .transaction(() => this.cells.append(this.activeRunRow(runId).run_pk, cells))
+      .immediate();
+  }
+
+  async listCells(runId: string): Promise<RunCell[]> {
+    return this.cells.ofRun(this.runRow(runId).run_pk);
+  }
+
+  async findCells(cellIds: string[]): Promise<RunCell[]> {
+    return this.cells.latestOf(cellIds);
   }
 
   async failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]> {

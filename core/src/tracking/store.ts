@@ -1,4 +1,5 @@
 import type {
+  CellExecution,
   DatasetInput,
   Experiment,
   KeyValue,
@@ -15,6 +16,7 @@ import type {
   SampledSeries,
   ViewType,
 } from '../model';
+import type { RunCell } from './cellsSql';
 
 /** A metric point as logged, with the MLflow 3 model and dataset links it may carry. */
 export interface MetricInput extends Metric {
@@ -131,6 +133,13 @@ export interface TrackingStore {
   deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
   logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void>;
   deleteLoggedModel(modelId: string): Promise<void>;
+
+  /** Appends executed notebook cells to a run, after those already recorded. */
+  logCells(runId: string, cells: CellExecution[]): Promise<void>;
+  /** The cells a run recorded, in execution order. */
+  listCells(runId: string): Promise<RunCell[]>;
+  /** The latest recorded execution of each cell id (for notebook cell badges). */
+  findCells(cellIds: string[]): Promise<RunCell[]>;
 
   /** Marks runs still RUNNING as FAILED with the reason in a tag; returns their ids. */
   failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]>;
