@@ -6,3 +6,4 @@ export type { TrackingEvents } from './tracking/events';
 export { LIMITS, validateTag } from './tracking/validation';
 export { normalizeArtifactPath, parseArtifactUri } from './artifacts/paths';
 export type { ArtifactEntry } from './artifacts/localStore';
+export { publishServer, SERVER_FILE } from './server/serverFile';

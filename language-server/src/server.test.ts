@@ -101,6 +101,10 @@ describe('language server over in-memory streams', { timeout: 20_000 }, () => {
     assert.deepEqual(await session.client.sendRequest(ServerInfoRequest), session.sextant);
     const health = await fetch(`${session.sextant.trackingUri}/health`);
     assert.equal(await health.text(), 'OK');
+    const published = JSON.parse(
+      fs.readFileSync(path.join(session.sextant.storeDir, 'server.json'), 'utf8'),
+    ) as { url: string };
+    assert.equal(published.url, session.sextant.trackingUri);
   });
 
   it('lists experiments, including those created over HTTP', async () => {

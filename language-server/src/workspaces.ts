@@ -1,4 +1,4 @@
-import { Engine, startServer, type RunningServer } from '@sextant/core';
+import { Engine, publishServer, startServer, type RunningServer } from '@sextant/core';
 import path from 'node:path';
 
 /** One store directory opened: its engine and the HTTP tracking endpoint over it. */
@@ -17,14 +17,19 @@ export interface WorkspaceLease {
   release(): Promise<void>;
 }
 
+interface Opened {
+  workspace: Workspace;
+  http: RunningServer;
+  /** The store's `server.json`, removed when the workspace closes. */
+  published: { remove(): void };
+}
+
 interface Entry {
-  opening: Promise<{ workspace: Workspace; http: RunningServer }>;
+  opening: Promise<Opened>;
   users: number;
 }
 
-async function openWorkspace(
-  storeDir: string,
-): Promise<{ workspace: Workspace; http: RunningServer }> {
+async function openWorkspace(storeDir: string): Promise<Opened> {
   let engine: Engine;
   try {
     engine = Engine.open({ storeDir });
@@ -36,7 +41,8 @@ async function openWorkspace(
   }
   try {
     const http = await startServer(engine, { host: '127.0.0.1', port: 0 });
-    return { workspace: { storeDir, engine, trackingUri: http.url }, http };
+    const published = publishServer(storeDir, http.url);
+    return { workspace: { storeDir, engine, trackingUri: http.url }, http, published };
   } catch (error) {
     await engine.close();
     throw error;
@@ -78,7 +84,8 @@ export class WorkspaceRegistry {
         opened.users--;
         if (opened.users > 0) return;
         this.entries.delete(key);
-        const { http } = await opened.opening;
+        const { http, published } = await opened.opening;
+        published.remove();
         await http.close();
         await workspace.engine.close();
       },

@@ -4,6 +4,7 @@ import { Engine } from '../engine';
 import { SextantError } from '../model/errors';
 import { assertBindAllowed, startServer } from '../server/app';
 import { duration, table, time } from './format';
+import { publishServer } from '../server/serverFile';
 import { runCommand } from './runCommand';
 
 const DEFAULT_STORE = process.env.SEXTANT_STORE ?? '.sextant';
@@ -77,9 +78,11 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
         await engine.close();
         throw error;
       }
+      const published = publishServer(engine.storeDir, server.url);
       out.write(`Sextant tracking server at ${server.url} (store: ${engine.storeDir})\n`);
       out.write(`Log into it with: export MLFLOW_TRACKING_URI=${server.url}\n`);
       const stop = (): void => {
+        published.remove();
         void server
           .close()
           .then(() => engine.close())

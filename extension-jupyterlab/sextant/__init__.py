@@ -1,0 +1,26 @@
+"""Sextant for IPython kernels: ``%load_ext sextant`` registers the magics and the cell tracker."""
+
+from .magics import SextantMagics
+from .tracker import CellTracker
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+_tracker: CellTracker | None = None
+
+
+def load_ipython_extension(ipython) -> None:
+    """Called by ``%load_ext sextant``."""
+    global _tracker
+    if _tracker is not None:
+        return
+    _tracker = CellTracker(ipython)
+    _tracker.register()
+    ipython.register_magics(SextantMagics(ipython, _tracker))
+
+
+def unload_ipython_extension(ipython) -> None:
+    """Called by ``%unload_ext sextant``: stops cell tracking."""
+    global _tracker
+    if _tracker is not None:
+        _tracker.unregister()
+        _tracker = None
