@@ -11,6 +11,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
+  CellExecution,
   ErrorCode,
   Experiment,
   LifecycleStage,
@@ -22,6 +23,8 @@ import type {
 } from '@sextant/core';
 
 export type {
+  CellExecution,
+  CellLogged,
   ErrorCode,
   Experiment,
   KeyValue,
@@ -343,6 +346,32 @@ export const ArtifactsReadRequest = new RequestType<
   ArtifactsReadResult,
   SextantErrorData
 >('sextant/artifacts/read');
+
+/** A recorded notebook cell execution with the run it was recorded against. */
+export type CellRecord = CellExecution & { runId: string };
+
+export interface CellsListParams {
+  runId: string;
+}
+
+export interface CellsFindParams {
+  /** Notebook cell ids (nbformat `id`), at most 10,000. */
+  cellIds: string[];
+}
+
+export interface CellsResult {
+  cells: CellRecord[];
+}
+
+/** The cells a run recorded (the `%sextant` cell tracker), in execution order. */
+export const CellsListRequest = new RequestType<CellsListParams, CellsResult, SextantErrorData>(
+  'sextant/cells/list',
+);
+
+/** The latest recorded execution of each given cell id, across runs: notebook cell badges. */
+export const CellsFindRequest = new RequestType<CellsFindParams, CellsResult, SextantErrorData>(
+  'sextant/cells/find',
+);
 
 /** A run was created, updated, renamed, tagged, deleted or restored. At most one per run per 100 ms. */
 export const RunsChangedNotification = new NotificationType<RunsChangedParams>(

@@ -5,6 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import {
   ArtifactsListRequest,
+  CellsFindRequest,
+  CellsListRequest,
   ArtifactsReadRequest,
   ExperimentsChangedNotification,
   ExperimentsListRequest,
@@ -332,6 +334,40 @@ describe('language server over in-memory streams', { timeout: 20_000 }, () => {
       session.client.sendRequest(RunsRenameRequest, { runId: runB, name: '  ' }),
       ErrorCodes.InvalidParams,
       'INVALID_PARAMETER_VALUE',
+    );
+  });
+
+  it('lists the notebook cells a run recorded and finds the latest run of each cell', async () => {
+    const cell = (id: string, source: string, start: number) => ({
+      cell_id: id,
+      execution_count: start,
+      source,
+      start_time: start,
+      duration_ms: 3,
+      status: 'ok',
+      logged: { params: [], metrics: ['loss'], tags: [] },
+    });
+    const response = await fetch(`${session.sextant.trackingUri}/api/2.0/sextant/cells/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        run_id: runB,
+        cells: [cell('c1', 'a = 1', 1), cell('c2', 'b = 2', 2)],
+      }),
+    });
+    assert.equal(response.status, 200, await response.text());
+    const { cells } = await session.client.sendRequest(CellsListRequest, { runId: runB });
+    assert.deepEqual(
+      cells.map((c) => [c.cellId, c.source, c.runId, c.logged.metrics]),
+      [
+        ['c1', 'a = 1', runB, ['loss']],
+        ['c2', 'b = 2', runB, ['loss']],
+      ],
+    );
+    const found = await session.client.sendRequest(CellsFindRequest, { cellIds: ['c2', 'nope'] });
+    assert.deepEqual(
+      found.cells.map((c) => c.cellId),
+      ['c2'],
     );
   });
 

@@ -11,6 +11,7 @@ import {
 import { toResponseError } from './errors';
 import type { HandlerContext } from './handlers/context';
 import { registerArtifactHandlers } from './handlers/artifacts';
+import { registerCellHandlers } from './handlers/cells';
 import { registerExperimentHandlers } from './handlers/experiments';
 import { registerMetricHandlers } from './handlers/metrics';
 import { registerRunHandlers } from './handlers/runs';
@@ -186,6 +187,7 @@ export function createSextantServer(
   registerRunHandlers(connection, context);
   registerMetricHandlers(connection, context);
   registerArtifactHandlers(connection, context);
+  registerCellHandlers(connection, context);
 
   connection.onShutdown(stop);
   connection.onExit(() => void stop());
