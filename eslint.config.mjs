@@ -6,7 +6,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.venv/**', '.sextant/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      '**/dist/**',
+      '**/out/**',
+      '**/node_modules/**',
+      '.venv/**',
+      '.sextant/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -45,6 +53,45 @@ export default tseslint.config(
               except: ['./model'],
               message:
                 'clients import only the protocol and core/model types, never core runtime code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['extension-vscode/**/*.ts', 'extension-jupyterlab/**/*.ts', 'media/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@sextant/core', message: 'clients take core types from the protocol.' }],
+          patterns: [
+            {
+              regex: '^@sextant/core/(?!dist/model)',
+              message:
+                'clients import only the protocol and core/model types, never core runtime code.',
+            },
+            {
+              regex: '^@sextant/language-server(?!/dist/protocol$)',
+              message: 'clients import only the protocol of the language server (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['media/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'media never touches an IDE API: use the bridge.' }],
+          patterns: [
+            {
+              regex: '^@sextant/(core|language-server)(?!/dist/protocol$)',
+              message: 'media imports only the protocol of the language server.',
             },
           ],
         },

@@ -1,0 +1,107 @@
+/**
+ * What the extension's features need from the language server, as plain TypeScript: the
+ * `sextant/*` requests and notifications of the protocol. {@link SextantClient} implements it over
+ * vscode-languageclient; tests implement it with fakes.
+ */
+import type {
+  ArtifactsListParams,
+  ArtifactsListResult,
+  ExperimentsChangedParams,
+  ExperimentsListParams,
+  ExperimentsListResult,
+  MetricsAppendedParams,
+  MetricsHistoryParams,
+  MetricsHistoryResult,
+  Run,
+  RunsChangedParams,
+  RunsCompareResult,
+  RunsSearchParams,
+  RunsSearchResult,
+  RunSummary,
+  ServerInfo,
+} from '@sextant/language-server/dist/protocol';
+
+/** Something to stop. */
+export interface Disposable {
+  dispose(): void;
+}
+
+/** Subscribes a listener; the result unsubscribes it. */
+export type Subscribe<T> = (listener: (event: T) => void) => Disposable;
+
+/** The `sextant/*` protocol as the extension's features use it. */
+export interface SextantApi {
+  /** Where the server is; undefined until it has started. */
+  readonly info: ServerInfo | undefined;
+  listExperiments(params: ExperimentsListParams): Promise<ExperimentsListResult>;
+  searchRuns(params: RunsSearchParams): Promise<RunsSearchResult>;
+  getRun(runId: string): Promise<Run>;
+  compareRuns(runIds: string[]): Promise<RunsCompareResult>;
+  metricHistory(params: MetricsHistoryParams): Promise<MetricsHistoryResult>;
+  listArtifacts(params: ArtifactsListParams): Promise<ArtifactsListResult>;
+  deleteRun(runId: string): Promise<RunSummary>;
+  restoreRun(runId: string): Promise<RunSummary>;
+  renameRun(runId: string, name: string): Promise<RunSummary>;
+  readonly onRunsChanged: Subscribe<RunsChangedParams>;
+  readonly onMetricsAppended: Subscribe<MetricsAppendedParams>;
+  readonly onExperimentsChanged: Subscribe<ExperimentsChangedParams>;
+  /** The server started, or moved to another store. */
+  readonly onServerInfo: Subscribe<ServerInfo>;
+}
+
+/** A minimal event emitter without VS Code, so features stay testable as plain code. */
+export class Emitter<T> {
+  private readonly listeners = new Set<(event: T) => void>();
+
+  readonly event: Subscribe<T> = (listener) => {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  };
+
+  fire(event: T): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+/**
+ * Runs an async task at most once at a time; a request made while it runs schedules one more run
+ * after it, so bursts of notifications cost at most two round trips.
+ */
+export class Coalescer {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly task: () => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Asks for a run; resolves when the run that covers this request has finished. */
+  request(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.task();
+        } catch (error) {
+          this.onError(error);
+        }
+      } while (this.again);
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+}
+
+/** The message of an error from the server or elsewhere, for a user to read. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

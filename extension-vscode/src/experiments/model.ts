@@ -1,0 +1,177 @@
+/**
+ * What the Experiments tree shows, as plain data: labels, descriptions, icons and context values
+ * of experiments and runs. The VS Code adapter (`tree.ts`) turns these into tree items.
+ */
+import type {
+  Experiment,
+  Metric,
+  RunStatus,
+  RunSummary,
+} from '@sextant/language-server/dist/protocol';
+import { formatDuration } from '@sextant/media/dist/lib/format';
+
+/** A node of the Experiments tree. */
+export type ExperimentsNode =
+  | { kind: 'experiment'; experiment: Experiment }
+  | { kind: 'run'; run: RunSummary }
+  | { kind: 'more'; experimentId: string }
+  | { kind: 'message'; text: string };
+
+/** A run node of the Experiments tree. */
+export type RunNode = ExperimentsNode & { kind: 'run' };
+
+/** True for a run node. */
+export function isRunNode(node: unknown): node is RunNode {
+  return (node as ExperimentsNode | undefined)?.kind === 'run';
+}
+
+/** The runs a command acts on: the ones it was invoked on, else the tree's selection. */
+export function targetRuns(
+  node: unknown,
+  selected: unknown,
+  selection: readonly ExperimentsNode[],
+): RunSummary[] {
+  const picked = Array.isArray(selected) && selected.some(isRunNode) ? selected : undefined;
+  const nodes = picked ?? (isRunNode(node) ? [node] : selection);
+  const runs = nodes.filter(isRunNode).map((n) => n.run);
+  return [...new Map(runs.map((r) => [r.runId, r])).values()];
+}
+
+/** A codicon with an optional theme color id. */
+export interface Icon {
+  id: string;
+  color?: string;
+}
+
+/** A tree item as plain data. */
+export interface ItemModel {
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon?: Icon;
+  /** Matched by `when` clauses of the context menus: `experiment`, `run.active`, `run.deleted`, `more`. */
+  contextValue: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+}
+
+const STATUS_ICONS: Record<RunStatus, Icon> = {
+  RUNNING: { id: 'loading~spin' },
+  SCHEDULED: { id: 'clock', color: 'charts.blue' },
+  FINISHED: { id: 'pass', color: 'testing.iconPassed' },
+  FAILED: { id: 'error', color: 'testing.iconFailed' },
+  KILLED: { id: 'circle-slash', color: 'charts.orange' },
+};
+
+/** The icon of a run: its status, or a bin once deleted. */
+export function runIcon(run: Pick<RunSummary, 'status' | 'lifecycleStage'>): Icon {
+  return run.lifecycleStage === 'deleted' ? { id: 'trash' } : STATUS_ICONS[run.status];
+}
+
+/** The metric shown beside a run: the preferred key when the run has it, else the first key. */
+export function keyMetricOf(
+  metrics: Record<string, number>,
+  preferred?: string,
+): [string, number] | undefined {
+  if (preferred && preferred in metrics) return [preferred, metrics[preferred]!];
+  const first = Object.keys(metrics).sort()[0];
+  return first === undefined ? undefined : [first, metrics[first]!];
+}
+
+/** A metric value in a few characters. */
+export function shortNumber(value: number | null): string {
+  if (value === null) return 'NaN';
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** The duration of a run so far (or in all, once ended). */
+export function runDuration(run: Pick<RunSummary, 'startTime' | 'endTime'>, now: number): number {
+  return (run.endTime ?? now) - run.startTime;
+}
+
+/** The tree item of a run. */
+export function runItem(run: RunSummary, options: { keyMetric?: string; now: number }): ItemModel {
+  const metric = keyMetricOf(run.metrics, options.keyMetric);
+  const duration = formatDuration(runDuration(run, options.now));
+  const parts = [metric ? `${metric[0]}=${shortNumber(metric[1])}` : undefined, duration];
+  const metricLines = Object.keys(run.metrics)
+    .sort()
+    .map((key) => `${key}: ${shortNumber(run.metrics[key] ?? null)}`);
+  return {
+    id: `run:${run.runId}`,
+    label: run.runName || run.runId.slice(0, 8),
+    description: parts.filter(Boolean).join(' · '),
+    tooltip: [
+      `${run.runName} (${run.status.toLowerCase()}${run.lifecycleStage === 'deleted' ? ', deleted' : ''})`,
+      `Run ID: ${run.runId}`,
+      `Started: ${new Date(run.startTime).toISOString()}`,
+      `Duration: ${duration}`,
+      ...metricLines,
+    ].join('\n'),
+    icon: runIcon(run),
+    contextValue: run.lifecycleStage === 'deleted' ? 'run.deleted' : 'run.active',
+    collapsible: 'none',
+  };
+}
+
+/** The tree item of an experiment; the active one is marked and expanded. */
+export function experimentItem(experiment: Experiment, active: boolean): ItemModel {
+  return {
+    id: `experiment:${experiment.experimentId}`,
+    label: experiment.name,
+    description: active ? 'active' : undefined,
+    tooltip: `${experiment.name}\nExperiment ID: ${experiment.experimentId}\nArtifacts: ${experiment.artifactLocation}`,
+    icon: { id: active ? 'beaker-stop' : 'beaker' },
+    contextValue: 'experiment',
+    collapsible: active ? 'expanded' : 'collapsed',
+  };
+}
+
+/** The item that loads the next page of an experiment's runs. */
+export function moreItem(experimentId: string, loaded: number): ItemModel {
+  return {
+    id: `more:${experimentId}:${loaded}`,
+    label: 'Load more runs…',
+    description: `${loaded} shown`,
+    icon: { id: 'ellipsis' },
+    contextValue: 'more',
+    collapsible: 'none',
+  };
+}
+
+/** Sort orders offered for runs, as MLflow order_by clauses. */
+export const RUN_ORDERS: readonly { label: string; orderBy: string[] }[] = [
+  { label: 'Newest first', orderBy: ['attributes.start_time DESC'] },
+  { label: 'Oldest first', orderBy: ['attributes.start_time ASC'] },
+  { label: 'Name', orderBy: ['attributes.run_name ASC'] },
+];
+
+/** Orders for a metric, both ways. */
+export function metricOrders(key: string): { label: string; orderBy: string[] }[] {
+  return [
+    { label: `${key} ascending`, orderBy: [`metrics.\`${key}\` ASC`] },
+    { label: `${key} descending`, orderBy: [`metrics.\`${key}\` DESC`] },
+  ];
+}
+
+/** The `sextant/runs/search` filter that counts running runs for the status bar. */
+export const RUNNING_FILTER = "attributes.status = 'RUNNING'";
+
+/** The status bar text: the server's address and the running-run count. */
+export function statusBarText(trackingUri: string | undefined, running: number): string {
+  if (!trackingUri) return '$(beaker) Sextant: starting…';
+  const host = trackingUri.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  return running > 0
+    ? `$(beaker) Sextant ${host} · $(loading~spin) ${running} running`
+    : `$(beaker) Sextant ${host}`;
+}
+
+/** The run with the latest points of a `sextant/metrics/appended` notification merged in. */
+export function withLatestMetrics(run: RunSummary, latest: readonly Metric[]): RunSummary {
+  const metrics = { ...run.metrics };
+  for (const point of latest) metrics[point.key] = point.value;
+  return { ...run, metrics };
+}

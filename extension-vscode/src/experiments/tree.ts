@@ -1,0 +1,211 @@
+/** The Experiments tree: experiments, then their runs one page at a time, kept live. */
+import * as vscode from 'vscode';
+import type {
+  Experiment,
+  MetricsAppendedParams,
+  RunsChangedParams,
+  RunSummary,
+  ViewType,
+} from '@sextant/language-server/dist/protocol';
+import { errorMessage, type SextantApi } from '../api';
+import { toTreeItem } from '../vscode/treeItem';
+import {
+  experimentItem,
+  moreItem,
+  RUN_ORDERS,
+  runItem,
+  withLatestMetrics,
+  type ExperimentsNode,
+} from './model';
+
+export type { ExperimentsNode } from './model';
+
+/** Runs of one experiment loaded so far. */
+interface RunPages {
+  runs: RunSummary[];
+  nextPageToken?: string;
+}
+
+/** Runs per page of the tree. */
+const PAGE_SIZE = 100;
+
+/** Supplies the Experiments tree from the language server. */
+export class ExperimentsTree
+  implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable
+{
+  private readonly changed = new vscode.EventEmitter<ExperimentsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly pages = new Map<string, RunPages>();
+  private readonly runNodes = new Map<string, ExperimentsNode & { kind: 'run' }>();
+  private readonly pendingExperiments = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: { dispose(): void }[] = [];
+
+  /** The experiment new runs go to; shown expanded. */
+  activeExperimentId: string | undefined;
+  /** MLflow filter applied to runs. */
+  filter: string | undefined;
+  orderBy: string[] = RUN_ORDERS[0]!.orderBy;
+  showDeleted = false;
+
+  constructor(
+    private readonly api: SextantApi,
+    private readonly keyMetric: () => string | undefined,
+  ) {
+    this.subscriptions.push(
+      api.onRunsChanged((event) => this.runChanged(event)),
+      api.onMetricsAppended((event) => this.metricsAppended(event)),
+      api.onExperimentsChanged(() => this.refresh()),
+      api.onServerInfo(() => this.refresh()),
+    );
+  }
+
+  /** Forgets every loaded page and reloads the tree. */
+  refresh(): void {
+    this.pages.clear();
+    this.runNodes.clear();
+    this.changed.fire(undefined);
+  }
+
+  private runChanged({ run }: RunsChangedParams): void {
+    const node = this.runNodes.get(run.runId);
+    const hidden = run.lifecycleStage === 'deleted' && !this.showDeleted;
+    if (node && !hidden) {
+      node.run = run;
+      const page = this.pages.get(run.experimentId);
+      if (page) page.runs = page.runs.map((r) => (r.runId === run.runId ? run : r));
+      this.changed.fire(node);
+      return;
+    }
+    this.pendingExperiments.add(run.experimentId);
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      for (const id of this.pendingExperiments) this.pages.delete(id);
+      this.pendingExperiments.clear();
+      this.changed.fire(undefined);
+    }, 200);
+  }
+
+  private metricsAppended({ runId, latest }: MetricsAppendedParams): void {
+    const node = this.runNodes.get(runId);
+    if (!node) return;
+    node.run = withLatestMetrics(node.run, latest);
+    this.changed.fire(node);
+  }
+
+  getTreeItem(node: ExperimentsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'experiment':
+        return toTreeItem(
+          experimentItem(node.experiment, node.experiment.experimentId === this.activeExperimentId),
+        );
+      case 'run':
+        return toTreeItem(runItem(node.run, { keyMetric: this.keyMetric(), now: Date.now() }), {
+          command: 'sextant.showRunDetails',
+          title: 'Show Run Details',
+          arguments: [node],
+        });
+      case 'more': {
+        const loaded = this.pages.get(node.experimentId)?.runs.length ?? 0;
+        return toTreeItem(moreItem(node.experimentId, loaded), {
+          command: 'sextant.loadMoreRuns',
+          title: 'Load More Runs',
+          arguments: [node.experimentId],
+        });
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('info');
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: ExperimentsNode): Promise<ExperimentsNode[]> {
+    try {
+      if (!node) return await this.experiments();
+      if (node.kind === 'experiment') return await this.runs(node.experiment.experimentId);
+      return [];
+    } catch (error) {
+      return [{ kind: 'message', text: `Sextant: ${errorMessage(error)}` }];
+    }
+  }
+
+  private get viewType(): ViewType {
+    return this.showDeleted ? 'ALL' : 'ACTIVE_ONLY';
+  }
+
+  private async experiments(): Promise<ExperimentsNode[]> {
+    if (!this.api.info) return [{ kind: 'message', text: 'Starting the Sextant server…' }];
+    const experiments: Experiment[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.api.listExperiments({ pageToken, orderBy: ['name ASC'] });
+      experiments.push(...page.experiments);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    if (experiments.length === 0) {
+      return [{ kind: 'message', text: 'No experiments yet: log a run with mlflow.' }];
+    }
+    if (!experiments.some((e) => e.experimentId === this.activeExperimentId)) {
+      this.activeExperimentId = experiments[0]!.experimentId;
+    }
+    return experiments.map((experiment) => ({ kind: 'experiment', experiment }));
+  }
+
+  private async runs(experimentId: string): Promise<ExperimentsNode[]> {
+    let pages = this.pages.get(experimentId);
+    if (!pages) {
+      pages = await this.fetchPage(experimentId, undefined);
+      this.pages.set(experimentId, pages);
+    }
+    const nodes: ExperimentsNode[] = pages.runs.map((run) => {
+      const node = { kind: 'run' as const, run };
+      this.runNodes.set(run.runId, node);
+      return node;
+    });
+    if (pages.nextPageToken) nodes.push({ kind: 'more', experimentId });
+    if (nodes.length === 0) {
+      nodes.push({
+        kind: 'message',
+        text: this.filter ? 'No run matches the filter.' : 'No runs yet.',
+      });
+    }
+    return nodes;
+  }
+
+  private async fetchPage(experimentId: string, pageToken: string | undefined): Promise<RunPages> {
+    const result = await this.api.searchRuns({
+      experimentIds: [experimentId],
+      filter: this.filter,
+      orderBy: this.orderBy,
+      viewType: this.viewType,
+      maxResults: PAGE_SIZE,
+      pageToken,
+    });
+    return { runs: result.runs, nextPageToken: result.nextPageToken };
+  }
+
+  /** Appends the next page of an experiment's runs. */
+  async loadMore(experimentId: string): Promise<void> {
+    const pages = this.pages.get(experimentId);
+    if (!pages?.nextPageToken) return;
+    const next = await this.fetchPage(experimentId, pages.nextPageToken);
+    this.pages.set(experimentId, {
+      runs: [...pages.runs, ...next.runs],
+      nextPageToken: next.nextPageToken,
+    });
+    this.changed.fire(undefined);
+  }
+
+  /** The parent of a node, so that `reveal` works. */
+  getParent(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Sextant for VS Code: starts the language server, and shows experiments and runs in the
+ * Sextant activity-bar container, run views and comparisons in webviews, and the tracking server
+ * in the status bar and the terminals' environment.
+ */
+import * as vscode from 'vscode';
+import { errorMessage } from './api';
+import { SextantClient } from './client';
+import { registerCommands } from './commands';
+import { ExperimentsTree } from './experiments/tree';
+import { RunDetailsTree } from './runDetails/tree';
+import { createStatusBar } from './statusBar';
+import { Panels } from './webviews/panels';
+
+let client: SextantClient | undefined;
+
+/** What `activate` returns, for tests and other extensions. */
+export interface SextantExtensionApi {
+  client: SextantClient;
+  /** The Experiments tree's data, as the view shows it. */
+  experiments: ExperimentsTree;
+  /** Resolves once the server has started (or rejects with why it could not). */
+  ready: Promise<void>;
+}
+
+/** Activated by a workspace with a `.sextant` store, or by Sextant's views and commands. */
+export function activate(context: vscode.ExtensionContext): SextantExtensionApi {
+  const output = vscode.window.createOutputChannel('Sextant', { log: true });
+  const sextant = new SextantClient(context, output);
+  client = sextant;
+  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('sextant');
+
+  const experiments = new ExperimentsTree(
+    sextant,
+    () => config().get<string>('keyMetric') || undefined,
+  );
+  experiments.activeExperimentId = context.workspaceState.get<string>('sextant.activeExperiment');
+  const experimentsView = vscode.window.createTreeView('sextant.experiments', {
+    treeDataProvider: experiments,
+    canSelectMany: true,
+    showCollapseAll: true,
+  });
+  const details = new RunDetailsTree(sextant);
+  const detailsView = vscode.window.createTreeView('sextant.runDetails', {
+    treeDataProvider: details,
+  });
+  const panels = new Panels(context, sextant, output);
+
+  const env = context.environmentVariableCollection;
+  env.description = "Points MLflow clients at Sextant's tracking server.";
+  const setActiveExperiment = (id: string, name: string): void => {
+    void context.workspaceState.update('sextant.activeExperiment', id);
+    env.replace('MLFLOW_EXPERIMENT_NAME', name);
+  };
+
+  context.subscriptions.push(
+    output,
+    sextant,
+    experiments,
+    experimentsView,
+    details,
+    detailsView,
+    panels,
+    experimentsView.onDidChangeSelection(({ selection }) => {
+      const last = selection.at(-1);
+      if (last?.kind === 'run') details.show(last.run.runId);
+    }),
+    sextant.onServerInfo((info) => env.replace('MLFLOW_TRACKING_URI', info.trackingUri)),
+    createStatusBar(sextant, (message) => output.warn(message)),
+    ...registerCommands({
+      api: sextant,
+      experiments,
+      experimentsView,
+      details,
+      panels,
+      setActiveExperiment,
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('sextant.keyMetric')) experiments.refresh();
+    }),
+  );
+
+  const ready = sextant.start().then(
+    (info) => {
+      output.info(`Tracking server at ${info.trackingUri}, store ${info.storeDir}`);
+    },
+    (error: unknown) => {
+      const message = `Sextant: the language server did not start: ${errorMessage(error)}`;
+      output.error(message);
+      void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+        if (choice) output.show();
+      });
+      throw error;
+    },
+  );
+  ready.catch(() => undefined);
+  return { client: sextant, experiments, ready };
+}
+
+/** Stops the language server. */
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

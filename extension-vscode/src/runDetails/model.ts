@@ -1,0 +1,118 @@
+/** What the Run Details tree shows, as plain data: sections of a run and their rows. */
+import type { ArtifactFile, Run } from '@sextant/language-server/dist/protocol';
+import { formatDuration } from '@sextant/media/dist/lib/format';
+import { runIcon, shortNumber, type Icon } from '../experiments/model';
+
+/** A row or a section of the Run Details tree. */
+export interface DetailNode {
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon?: Icon;
+  /** Text the "copy" action puts on the clipboard. */
+  copyValue?: string;
+  /** A section has children; a row has none. */
+  children?: DetailNode[];
+}
+
+/** Tags MLflow and Sextant set for their own use, shown apart from the user's tags. */
+export function isSystemTag(key: string): boolean {
+  return key.startsWith('mlflow.') || key.startsWith('sextant.');
+}
+
+function tag(run: Run, key: string): string | undefined {
+  return run.data.tags.find((t) => t.key === key)?.value;
+}
+
+function byKey<T extends { key: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+function section(label: string, children: DetailNode[], icon: string): DetailNode {
+  return {
+    label,
+    description: String(children.length),
+    icon: { id: icon },
+    children: children.length > 0 ? children : [{ label: 'none', icon: { id: 'dash' } }],
+  };
+}
+
+/** The sections of a run: overview, params, latest metrics, tags, artifacts. */
+export function runDetailSections(run: Run, artifacts: ArtifactFile[], now: number): DetailNode[] {
+  const { info } = run;
+  const commit = tag(run, 'mlflow.source.git.commit');
+  const source = tag(run, 'mlflow.source.name');
+  const overview: DetailNode[] = [
+    { label: 'Status', description: info.status, icon: runIcon(info) },
+    { label: 'Run ID', description: info.runId, copyValue: info.runId, icon: { id: 'key' } },
+    {
+      label: 'Started',
+      description: new Date(info.startTime).toLocaleString(),
+      icon: { id: 'calendar' },
+    },
+    {
+      label: 'Duration',
+      description: formatDuration((info.endTime ?? now) - info.startTime),
+      icon: { id: 'watch' },
+    },
+  ];
+  if (info.userId)
+    overview.push({ label: 'User', description: info.userId, icon: { id: 'person' } });
+  if (source)
+    overview.push({
+      label: 'Source',
+      description: source,
+      copyValue: source,
+      icon: { id: 'file-code' },
+    });
+  overview.push({
+    label: 'Source commit',
+    description: commit ? commit.slice(0, 12) : 'not recorded',
+    tooltip: commit,
+    copyValue: commit,
+    icon: { id: 'git-commit' },
+  });
+  return [
+    { label: info.runName || info.runId, icon: runIcon(info), children: overview },
+    section(
+      'Parameters',
+      byKey(run.data.params).map((p) => ({
+        label: p.key,
+        description: p.value,
+        tooltip: `${p.key} = ${p.value}`,
+        copyValue: p.value,
+      })),
+      'symbol-parameter',
+    ),
+    section(
+      'Metrics',
+      byKey(run.data.metrics).map((m) => ({
+        label: m.key,
+        description: `${shortNumber(m.value)} (step ${m.step})`,
+        tooltip: `${m.key} = ${m.value} at step ${m.step}`,
+        copyValue: String(m.value),
+      })),
+      'graph-line',
+    ),
+    section(
+      'Tags',
+      byKey(run.data.tags.filter((t) => !isSystemTag(t.key))).map((t) => ({
+        label: t.key,
+        description: t.value,
+        tooltip: `${t.key} = ${t.value}`,
+        copyValue: t.value,
+      })),
+      'tag',
+    ),
+    section(
+      'Artifacts',
+      artifacts.map((a) => ({
+        label: a.isDir ? `${a.path}/` : a.path,
+        description: a.fileSize === undefined ? undefined : `${a.fileSize} B`,
+        icon: { id: a.isDir ? 'folder' : 'file' },
+        copyValue: a.path,
+      })),
+      'files',
+    ),
+  ];
+}

@@ -1,0 +1,63 @@
+/** The status bar item: the tracking server's address and how many runs are running. */
+import * as vscode from 'vscode';
+import { Coalescer, type SextantApi } from './api';
+import { RUNNING_FILTER, statusBarText } from './experiments/model';
+
+/** Counts running runs over every experiment (one page of up to 1000 is plenty for a badge). */
+export async function countRunning(api: SextantApi): Promise<number> {
+  const { experiments } = await api.listExperiments({ maxResults: 1000 });
+  if (experiments.length === 0) return 0;
+  const { runs } = await api.searchRuns({
+    experimentIds: experiments.map((e) => e.experimentId),
+    filter: RUNNING_FILTER,
+    maxResults: 1000,
+    metricKeys: [],
+  });
+  return runs.length;
+}
+
+/** Creates the item and keeps it current; the result disposes both. */
+export function createStatusBar(
+  api: SextantApi,
+  log: (message: string) => void,
+): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem(
+    'sextant.server',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
+  item.name = 'Sextant';
+  item.command = 'sextant.copyTrackingUri';
+  let running = 0;
+  const render = (): void => {
+    const uri = api.info?.trackingUri;
+    item.text = statusBarText(uri, running);
+    item.tooltip = uri
+      ? `Sextant tracking server: ${uri}\nStore: ${api.info?.storeDir}\n${running} running run(s)\nClick to copy MLFLOW_TRACKING_URI`
+      : 'Sextant is starting';
+  };
+  const recount = new Coalescer(
+    async () => {
+      if (!api.info) return;
+      running = await countRunning(api);
+      render();
+    },
+    (error) => log(`Sextant: counting running runs failed: ${String(error)}`),
+  );
+  const subscriptions = [
+    api.onServerInfo(() => {
+      render();
+      void recount.request();
+    }),
+    api.onRunsChanged(() => void recount.request()),
+  ];
+  render();
+  item.show();
+  void recount.request();
+  return {
+    dispose: () => {
+      for (const s of subscriptions) s.dispose();
+      item.dispose();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The host side of the `media` views, as plain code: answers `ready` with a whole snapshot, and
+ * pushes fresh series when a shown run logs points. The VS Code adapter (`panels.ts`) gives it a
+ * way to post and the user actions.
+ */
+import type { MetricsAppendedParams } from '@sextant/language-server/dist/protocol';
+import { MessageType, isViewMessage, type HostMessage } from '@sextant/media/dist/lib/contract';
+import { Coalescer, errorMessage, type Disposable, type SextantApi } from '../api';
+
+/** What the user asked a view for, carried out by the IDE. */
+export interface ViewActions {
+  openRun(runId: string): void;
+  saveFile(fileName: string, content: string): void;
+  /** Something to report (a view error, a failed request). */
+  log(message: string): void;
+}
+
+/** Which view and which runs. */
+export type ViewSubject = { view: 'compare'; runIds: string[] } | { view: 'run'; runId: string };
+
+/** The runs a subject shows. */
+export function runIdsOf(subject: ViewSubject): string[] {
+  return subject.view === 'compare' ? subject.runIds : [subject.runId];
+}
+
+/** The part of a view's saved state (see `media`'s views) that says which runs it shows. */
+interface PanelState {
+  runIds?: unknown;
+  runId?: unknown;
+}
+
+/** The subject of a view restored after a reload, from the state the view saved. */
+export function restoredSubject(view: 'compare' | 'run', state: unknown): ViewSubject | undefined {
+  const saved = (state ?? {}) as PanelState;
+  if (view === 'compare' && Array.isArray(saved.runIds) && saved.runIds.length > 0) {
+    return { view, runIds: saved.runIds.map(String) };
+  }
+  if (view === 'run' && typeof saved.runId === 'string') return { view, runId: saved.runId };
+  return undefined;
+}
+
+/** Drives one view: snapshots on `ready` and on changes of its runs, series updates on new points. */
+export class ViewPresenter implements Disposable {
+  private ready = false;
+  private readonly snapshot: Coalescer;
+  private readonly pendingKeys = new Map<string, Set<string>>();
+  private readonly series: Coalescer;
+  private readonly subscriptions: Disposable[];
+
+  constructor(
+    private subject: ViewSubject,
+    private readonly api: SextantApi,
+    private readonly post: (message: HostMessage) => void,
+    private readonly actions: ViewActions,
+    private readonly budget: () => number,
+  ) {
+    const fail = (error: unknown): void => actions.log(`Sextant: ${errorMessage(error)}`);
+    this.snapshot = new Coalescer(() => this.pushSnapshot(), fail);
+    this.series = new Coalescer(() => this.pushSeries(), fail);
+    this.subscriptions = [
+      api.onMetricsAppended((event) => void this.metricsAppended(event)),
+      api.onRunsChanged(({ run }) => {
+        if (this.ready && runIdsOf(this.subject).includes(run.runId)) void this.snapshot.request();
+      }),
+    ];
+  }
+
+  /** The view and runs shown. */
+  get shown(): ViewSubject {
+    return this.subject;
+  }
+
+  /** Shows other runs; pushes their snapshot once the view is ready. */
+  show(subject: ViewSubject): Promise<void> {
+    this.subject = subject;
+    return this.ready ? this.snapshot.request() : Promise.resolve();
+  }
+
+  /** Handles one message from the view. */
+  async receive(message: unknown): Promise<void> {
+    if (!isViewMessage(message)) {
+      this.actions.log(
+        `Sextant: a view sent a message of unknown type: ${JSON.stringify(message)}`,
+      );
+      return;
+    }
+    switch (message.type) {
+      case MessageType.Ready:
+        this.ready = true;
+        await this.snapshot.request();
+        break;
+      case MessageType.OpenRun:
+        this.actions.openRun(message.runId);
+        break;
+      case MessageType.SaveFile:
+        this.actions.saveFile(message.fileName, message.content);
+        break;
+      case MessageType.ViewError:
+        this.actions.log(`Sextant view: ${message.message}`);
+        break;
+      default:
+        this.actions.log(`Sextant: unhandled view message ${JSON.stringify(message)}`);
+    }
+  }
+
+  /** Asks for the series of a shown run that received points; resolves once pushed. */
+  metricsAppended(event: MetricsAppendedParams): Promise<void> {
+    if (!this.ready || !runIdsOf(this.subject).includes(event.runId)) return Promise.resolve();
+    const keys = this.pendingKeys.get(event.runId) ?? new Set<string>();
+    for (const key of event.keys) keys.add(key);
+    this.pendingKeys.set(event.runId, keys);
+    return this.series.request();
+  }
+
+  private async pushSeries(): Promise<void> {
+    const pending = [...this.pendingKeys];
+    this.pendingKeys.clear();
+    const results = await Promise.all(
+      pending.map(([runId, keys]) =>
+        this.api.metricHistory({ runIds: [runId], keys: [...keys], budget: this.budget() }),
+      ),
+    );
+    const series = results.flatMap((r) => r.series);
+    if (series.length > 0) this.post({ type: MessageType.SeriesUpdate, series });
+  }
+
+  private async pushSnapshot(): Promise<void> {
+    const subject = this.subject;
+    const budget = this.budget();
+    if (subject.view === 'compare') {
+      const [compare, history] = await Promise.all([
+        this.api.compareRuns(subject.runIds),
+        this.api.metricHistory({ runIds: subject.runIds, budget }),
+      ]);
+      this.post({ type: MessageType.CompareSnapshot, compare, series: history.series });
+    } else {
+      const [run, artifacts, history] = await Promise.all([
+        this.api.getRun(subject.runId),
+        this.api.listArtifacts({ runId: subject.runId }),
+        this.api.metricHistory({ runIds: [subject.runId], budget }),
+      ]);
+      this.post({
+        type: MessageType.RunSnapshot,
+        run,
+        artifacts: artifacts.files,
+        series: history.series,
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Entry of the views inside a VS Code webview: picks the view named by `<body data-view>` and
+ * mounts it over the postMessage bridge.
+ */
+import { reportErrors, vsCodeBridge, type VsCodeApi } from '../bridge';
+import { mountCompare } from '../views/compare';
+import { mountRun } from '../views/run';
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const bridge = vsCodeBridge(acquireVsCodeApi(), window);
+reportErrors(bridge, window);
+const root = document.getElementById('root')!;
+const view = document.body.dataset['view'];
+if (view === 'compare') mountCompare(root, bridge);
+else if (view === 'run') mountRun(root, bridge);
+else root.textContent = `Unknown Sextant view: ${String(view)}`;

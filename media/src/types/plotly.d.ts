@@ -1,0 +1,27 @@
+/** The part of plotly.js-dist-min's API that the views use (SVG traces only: no WebGL, no eval). */
+declare module 'plotly.js-dist-min' {
+  export type Datum = number | string | null;
+  export interface Trace {
+    type: 'scatter';
+    mode?: 'lines' | 'markers' | 'lines+markers';
+    name?: string;
+    x: Datum[];
+    y: Datum[];
+    line?: { color?: string; width?: number };
+    marker?: { color?: string; size?: number };
+    hovertemplate?: string;
+    showlegend?: boolean;
+    legendgroup?: string;
+    opacity?: number;
+  }
+  export type Layout = Record<string, unknown>;
+  export type Config = Record<string, unknown>;
+  export function react(
+    root: HTMLElement,
+    data: Trace[],
+    layout?: Layout,
+    config?: Config,
+  ): Promise<unknown>;
+  export function purge(root: HTMLElement): void;
+  export const Plots: { resize(root: HTMLElement): void };
+}

@@ -1,0 +1,161 @@
+/** Run view: charts of all the run's metrics, its params, tags, artifacts and source. */
+import type { ArtifactFile, Run, SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { Bridge } from '../bridge';
+import { DEFAULT_CHART_OPTIONS, formatNumber, type ChartOptions } from '../chart';
+import { MessageType, mergeSeries, type HostMessage } from '../contract';
+import { ChartGrid } from './charts';
+import { formatDuration, h, replaceChildren, table } from './dom';
+import { chartToolbar } from './toolbar';
+
+/** What the run view keeps across reloads. */
+export interface RunViewState {
+  chart: ChartOptions;
+  /** The run shown, so that the host can restore the view after a reload. */
+  runId?: string;
+}
+
+function tag(run: Run, key: string): string | undefined {
+  return run.data.tags.find((t) => t.key === key)?.value;
+}
+
+function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Mounts the run view in `root` and tells the host it is ready. */
+export function mountRun(root: HTMLElement, bridge: Bridge): void {
+  let state: RunViewState = { chart: DEFAULT_CHART_OPTIONS, ...bridge.getState<RunViewState>() };
+  let run: Run | undefined;
+  let series: SampledSeries[] = [];
+
+  const header = h('header', {}, h('h1', {}, 'Run'), h('p', { class: 'muted' }, 'Loading…'));
+  const chartsEl = h('div', { class: 'charts' });
+  const grid = new ChartGrid(chartsEl);
+  const details = h('div', { class: 'details' });
+
+  const drawCharts = (): void => {
+    if (!run) return;
+    const id = run.info.runId;
+    grid.render(series, [id], new Map([[id, run.info.runName]]), state.chart);
+  };
+
+  const draw = (r: Run, artifacts: ArtifactFile[]): void => {
+    const source = tag(r, 'mlflow.source.name');
+    const commit = tag(r, 'mlflow.source.git.commit');
+    const command = tag(r, 'sextant.command') ?? tag(r, 'mlflow.source.command');
+    const duration = formatDuration((r.info.endTime ?? Date.now()) - r.info.startTime);
+    replaceChildren(
+      header,
+      h('h1', {}, r.info.runName || r.info.runId),
+      h(
+        'p',
+        { class: 'meta' },
+        h('span', { class: `status status-${r.info.status.toLowerCase()}` }, r.info.status),
+        ` · ${new Date(r.info.startTime).toLocaleString()} · ${duration} · `,
+        h('code', {}, r.info.runId),
+      ),
+      source || commit || command
+        ? h(
+            'p',
+            { class: 'meta' },
+            source ? h('span', {}, 'Source: ', h('code', {}, source)) : null,
+            commit ? h('span', {}, ' · Commit: ', h('code', {}, commit.slice(0, 12))) : null,
+            command ? h('span', {}, ' · Command: ', h('code', {}, command)) : null,
+          )
+        : null,
+    );
+    const byKey = <T extends { key: string }>(items: T[]): T[] =>
+      [...items].sort((a, b) => a.key.localeCompare(b.key));
+    replaceChildren(
+      details,
+      h(
+        'section',
+        { 'aria-label': 'Parameters' },
+        h('h2', {}, 'Parameters'),
+        r.data.params.length === 0
+          ? h('p', { class: 'muted empty' }, 'No parameters logged.')
+          : table(
+              ['Parameter', 'Value'],
+              byKey(r.data.params).map((p) => ({ cells: [h('code', {}, p.key), p.value] })),
+            ),
+      ),
+      h(
+        'section',
+        { 'aria-label': 'Latest metrics' },
+        h('h2', {}, 'Latest metrics'),
+        r.data.metrics.length === 0
+          ? h('p', { class: 'muted empty' }, 'No metrics logged.')
+          : table(
+              ['Metric', 'Value', 'Step'],
+              byKey(r.data.metrics).map((m) => ({
+                cells: [h('code', {}, m.key), formatNumber(m.value), String(m.step)],
+              })),
+            ),
+      ),
+      h(
+        'section',
+        { 'aria-label': 'Tags' },
+        h('h2', {}, 'Tags'),
+        r.data.tags.length === 0
+          ? h('p', { class: 'muted empty' }, 'No tags.')
+          : table(
+              ['Tag', 'Value'],
+              byKey(r.data.tags).map((t) => ({ cells: [h('code', {}, t.key), t.value] })),
+            ),
+      ),
+      h(
+        'section',
+        { 'aria-label': 'Artifacts' },
+        h('h2', {}, 'Artifacts'),
+        artifacts.length === 0
+          ? h('p', { class: 'muted empty' }, 'No artifacts.')
+          : table(
+              ['Path', 'Size'],
+              artifacts.map((a) => ({
+                cells: [h('code', {}, a.isDir ? `${a.path}/` : a.path), formatBytes(a.fileSize)],
+              })),
+            ),
+      ),
+    );
+  };
+
+  replaceChildren(
+    root,
+    header,
+    h(
+      'section',
+      { 'aria-label': 'Metric charts' },
+      h('h2', {}, 'Metrics'),
+      chartToolbar(state.chart, (chart) => {
+        state = { ...state, chart };
+        bridge.setState(state);
+        drawCharts();
+      }),
+      chartsEl,
+    ),
+    details,
+  );
+
+  bridge.listen((message: HostMessage) => {
+    switch (message.type) {
+      case MessageType.RunSnapshot:
+        run = message.run;
+        series = message.series;
+        state = { ...state, runId: run.info.runId };
+        bridge.setState(state);
+        draw(message.run, message.artifacts);
+        drawCharts();
+        break;
+      case MessageType.SeriesUpdate:
+        series = mergeSeries(series, message.series);
+        drawCharts();
+        break;
+      default:
+        console.warn('sextant run view: ignored message', message.type);
+    }
+  });
+  bridge.post({ type: MessageType.Ready });
+}

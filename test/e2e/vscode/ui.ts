@@ -1,0 +1,209 @@
+/**
+ * The Sextant extension as a person sees it: code-server (VS Code 1.100.3) with the built .vsix
+ * installed, driven by playwright-core and Debian's Chromium (shared/recipes/vscode-real-ui.md).
+ * A workspace gets runs logged by the real `mlflow` client into the extension's tracking server;
+ * the test opens the Sextant view, sees the runs, compares two, finds the charts and the params
+ * diff in the webview, logs a new point and sees it appear, and takes screenshots in dark and
+ * light themes under test/e2e/vscode/screenshots/.
+ *
+ * Run it with `bash test/e2e/vscode/run.sh` (installs what it needs, builds the .vsix).
+ * Environment: CODE_SERVER (binary), VSIX, PYTHON (with mlflow), CHROMIUM (default /usr/bin/chromium).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Frame, Page } from 'playwright-core';
+import { startSession, waitFor } from './codeServer';
+
+/** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
+declare const document: {
+  body?: { dataset: Record<string, string | undefined> };
+  querySelector(selector: string): unknown;
+};
+declare const window: { dispatchEvent(event: Event): boolean };
+
+const run = promisify(execFile);
+const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
+const SHOTS = path.join(HERE, 'screenshots');
+
+function need(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name} (see test/e2e/vscode/run.sh)`);
+  return value;
+}
+
+/** The frame of the webview whose page shows `view` (`compare` or `run`). */
+async function viewFrame(page: Page, view: string): Promise<Frame> {
+  return waitFor(`the ${view} webview`, async () => {
+    for (const frame of page.frames()) {
+      const found = await frame
+        .evaluate((v) => document.body?.dataset['view'] === v, view)
+        .catch(() => false);
+      if (found) return frame;
+    }
+    return undefined;
+  });
+}
+
+async function pick(page: Page, text: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${label}"]`).first();
+  await row.waitFor();
+  await row.click();
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await pick(page, `>${title}`, title);
+}
+
+async function setTheme(page: Page, theme: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await pick(page, theme, theme);
+  await page.waitForTimeout(1500);
+}
+
+async function main(): Promise<void> {
+  const codeServer = need('CODE_SERVER');
+  const vsix = need('VSIX');
+  const python = need('PYTHON');
+  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-ws-'));
+  fs.mkdirSync(path.join(workspace, '.sextant'));
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const session = await startSession({
+    codeServer,
+    workspace,
+    prepare: async ({ userDir, extensionsDir, env }) => {
+      await run(
+        codeServer,
+        [
+          '--user-data-dir',
+          userDir,
+          '--extensions-dir',
+          extensionsDir,
+          '--install-extension',
+          vsix,
+        ],
+        { env },
+      );
+    },
+  });
+  const context = session.browser;
+  const port = session.port;
+  const problems: string[] = [];
+  let probed = false;
+  const started = Date.now();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => {
+      const text = message.text();
+      if (text === 'sextant-console-probe') probed = true;
+      else if (/Content Security Policy|unsafe-eval|Sextant view:/i.test(text)) problems.push(text);
+    });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+
+    const status = page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first();
+    await status.waitFor({ timeout: 60_000 });
+    const host = /127\.0\.0\.1:\d+/.exec((await status.innerText()) ?? '')![0];
+    const trackingUri = `http://${host}`;
+    console.log(`status bar shows ${host} after ${Date.now() - started} ms`);
+
+    const pyEnv = { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' };
+    const seeded = await run(python, [path.join(HERE, 'log_runs.py'), 'seed'], { env: pyEnv });
+    const ids = JSON.parse(seeded.stdout.trim().split('\n').at(-1)!) as Record<string, string>;
+
+    await page.locator('.activitybar [aria-label^="Sextant"]').first().click();
+    const row = (text: string) => page.locator('.monaco-list-row', { hasText: text }).first();
+    await row('e2e').waitFor();
+    if ((await row('e2e').getAttribute('aria-expanded')) !== 'true') await row('e2e').click();
+    await row('run-a').waitFor();
+    await row('run-b').waitFor();
+    console.log('tree shows run-a and run-b');
+
+    await row('run-a').click();
+    await row('run-b').click({ modifiers: ['Control'] });
+    await page.locator('.monaco-list-row', { hasText: 'Parameters' }).first().waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar-dark.png') });
+
+    await runCommand(page, 'Sextant: Compare Selected Runs');
+    const compare = await viewFrame(page, 'compare');
+    await compare.locator('.chart[data-metric="loss"] .main-svg').first().waitFor();
+    await compare.locator('.chart[data-metric="accuracy"] .main-svg').first().waitFor();
+    const paramRows = await compare.locator('table.params tbody tr').allInnerTexts();
+    if (!paramRows.some((r) => r.startsWith('lr')) || paramRows.some((r) => r.startsWith('seed'))) {
+      throw new Error(`params diff shows ${JSON.stringify(paramRows)}, expected lr and not seed`);
+    }
+    const csp = await compare
+      .locator('meta[http-equiv="Content-Security-Policy"]')
+      .getAttribute('content');
+    if (!/script-src 'nonce-[^']+'(;|$)/.test(csp ?? '') || /unsafe-eval/.test(csp ?? '')) {
+      throw new Error(`the webview's CSP is not strict: ${csp}`);
+    }
+    await compare.evaluate(() => console.log('sextant-console-probe'));
+    await waitFor('the webview console to reach the test', async () => probed || undefined, 5_000);
+    console.log('comparison shows loss and accuracy charts and the lr diff, under a nonce CSP');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-dark.png') });
+    await compare.locator('#scatter .main-svg').first().scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-scatter.png') });
+    await compare.locator('h1').first().scrollIntoViewIfNeeded();
+
+    const logged = Date.now();
+    await run(python, [path.join(HERE, 'log_runs.py'), 'point', ids['run-a']!, '60', '0.42'], {
+      env: pyEnv,
+    });
+    const pointLogged = Date.now();
+    await waitFor(
+      'the new point in the loss chart',
+      () =>
+        compare.evaluate(() => {
+          const chart = document.querySelector('.chart[data-metric="loss"]') as {
+            data?: { x: unknown[] }[];
+          } | null;
+          return chart?.data?.some((trace) => trace.x.includes(60)) || undefined;
+        }),
+      10_000,
+    );
+    console.log(
+      `new point shown ${Date.now() - pointLogged} ms after the client returned (${Date.now() - logged} ms incl. python start)`,
+    );
+
+    await setTheme(page, 'Light Modern');
+    await compare.evaluate(() => window.dispatchEvent(new Event('resize')));
+    await page.screenshot({ path: path.join(SHOTS, 'compare-light.png') });
+
+    await compare.locator('button.link', { hasText: 'run-a' }).first().click();
+    const runView = await viewFrame(page, 'run');
+    await runView.locator('.chart[data-metric="loss"] .main-svg').first().waitFor();
+    await runView.locator('table.data', { hasText: 'team' }).first().waitFor();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'run-light.png') });
+    await setTheme(page, 'Dark Modern');
+    await page.screenshot({ path: path.join(SHOTS, 'run-dark.png') });
+    await runCommand(page, 'View: Close All Editors');
+    await setTheme(page, 'Light Modern');
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar-light.png') });
+
+    if (problems.length > 0)
+      throw new Error(`the webviews reported problems:\n${problems.join('\n')}`);
+    console.log(
+      `ok: Sextant UI test passed in ${Date.now() - started} ms; screenshots in ${SHOTS}`,
+    );
+  } catch (error) {
+    await context.pages()[0]?.screenshot({ path: path.join(SHOTS, 'failure.png') });
+    throw error;
+  } finally {
+    await session.close();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
