@@ -6,6 +6,7 @@
 import type {
   ArtifactsListParams,
   ArtifactsListResult,
+  CellsResult,
   ExperimentsChangedParams,
   ExperimentsListParams,
   ExperimentsListResult,
@@ -42,6 +43,8 @@ export interface SextantApi {
   deleteRun(runId: string): Promise<RunSummary>;
   restoreRun(runId: string): Promise<RunSummary>;
   renameRun(runId: string, name: string): Promise<RunSummary>;
+  /** The latest recorded execution of each notebook cell id (ids never recorded are left out). */
+  findCells(cellIds: string[]): Promise<CellsResult>;
   readonly onRunsChanged: Subscribe<RunsChangedParams>;
   readonly onMetricsAppended: Subscribe<MetricsAppendedParams>;
   readonly onExperimentsChanged: Subscribe<ExperimentsChangedParams>;

@@ -11,6 +11,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   ArtifactsListRequest,
+  CellsFindRequest,
   ExperimentsChangedNotification,
   ExperimentsListRequest,
   MetricsAppendedNotification,
@@ -122,6 +123,8 @@ export class SextantClient implements SextantApi {
     this.client.sendRequest(RunsRestoreRequest, { runId });
   renameRun: SextantApi['renameRun'] = (runId, name) =>
     this.client.sendRequest(RunsRenameRequest, { runId, name });
+  findCells: SextantApi['findCells'] = (cellIds) =>
+    this.client.sendRequest(CellsFindRequest, { cellIds });
 
   dispose(): void {
     for (const emitter of [

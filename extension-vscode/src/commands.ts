@@ -57,6 +57,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }),
     register('sextant.loadMoreRuns', (experimentId) => experiments.loadMore(String(experimentId))),
     register('sextant.openRun', (node, selected) => {
+      // From a notebook cell's status item: the run id and its name.
+      if (typeof node === 'string') {
+        panels.showRun(node, typeof selected === 'string' ? selected : undefined);
+        return;
+      }
       for (const run of runsOf(node, selected)) panels.showRun(run.runId, run.runName);
     }),
     register('sextant.compareRuns', async (node, selected) => {

@@ -8,6 +8,7 @@ import { errorMessage } from './api';
 import { SextantClient } from './client';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experiments/tree';
+import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
 import { RunDetailsTree } from './runDetails/tree';
 import { createStatusBar } from './statusBar';
 import { Panels } from './webviews/panels';
@@ -19,6 +20,8 @@ export interface SextantExtensionApi {
   client: SextantClient;
   /** The Experiments tree's data, as the view shows it. */
   experiments: ExperimentsTree;
+  /** The notebook cell status items (what the `%sextant` cell tracker recorded per cell). */
+  cellStatus: CellStatusProvider;
   /** Resolves once the server has started (or rejects with why it could not). */
   ready: Promise<void>;
 }
@@ -45,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     treeDataProvider: details,
   });
   const panels = new Panels(context, sextant, output);
+  const cellStatus = new CellStatusProvider(sextant, (message) => output.warn(message));
 
   const env = context.environmentVariableCollection;
   env.description = "Points MLflow clients at Sextant's tracking server.";
@@ -61,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     details,
     detailsView,
     panels,
+    cellStatus,
+    vscode.notebooks.registerNotebookCellStatusBarItemProvider(JUPYTER_NOTEBOOK, cellStatus),
     experimentsView.onDidChangeSelection(({ selection }) => {
       const last = selection.at(-1);
       if (last?.kind === 'run') details.show(last.run.runId);
@@ -94,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     },
   );
   ready.catch(() => undefined);
-  return { client: sextant, experiments, ready };
+  return { client: sextant, experiments, cellStatus, ready };
 }
 
 /** Stops the language server. */

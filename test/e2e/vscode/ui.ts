@@ -3,7 +3,8 @@
  * installed, driven by playwright-core and Debian's Chromium (shared/recipes/vscode-real-ui.md).
  * A workspace gets runs logged by the real `mlflow` client into the extension's tracking server;
  * the test opens the Sextant view, sees the runs, compares two, finds the charts and the params
- * diff in the webview, logs a new point and sees it appear, and takes screenshots in dark and
+ * diff in the webview, logs a new point and sees it appear, opens a notebook whose cells were
+ * recorded against a run and sees them in the cell status bar, and takes screenshots in dark and
  * light themes under test/e2e/vscode/screenshots/.
  *
  * Run it with `bash test/e2e/vscode/run.sh` (installs what it needs, builds the .vsix).
@@ -66,12 +67,46 @@ async function setTheme(page: Page, theme: string): Promise<void> {
   await page.waitForTimeout(1500);
 }
 
+/** The cells of the notebook the test opens; `logged` ones are recorded against run-a. */
+const NOTEBOOK_CELLS = [
+  { id: 'ui-setup', source: 'import mlflow', logged: undefined },
+  {
+    id: 'ui-params',
+    source: 'mlflow.log_params({"lr": 0.1, "seed": 7})',
+    logged: { params: ['lr', 'seed'], metrics: [], tags: [] },
+  },
+  {
+    id: 'ui-train',
+    source:
+      'for step in range(50):\n    mlflow.log_metric("loss", ...)\n    mlflow.log_metric("accuracy", ...)',
+    logged: { params: [], metrics: ['loss', 'accuracy'], tags: [] },
+  },
+];
+
+/** NOTEBOOK_CELLS as an nbformat 4.5 notebook with cell ids. */
+function notebookJson(): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { language_info: { name: 'python' } },
+    cells: NOTEBOOK_CELLS.map((c) => ({
+      cell_type: 'code',
+      id: c.id,
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source: c.source.split(/(?<=\n)/),
+    })),
+  });
+}
+
 async function main(): Promise<void> {
   const codeServer = need('CODE_SERVER');
   const vsix = need('VSIX');
   const python = need('PYTHON');
   const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-ws-'));
   fs.mkdirSync(path.join(workspace, '.sextant'));
+  fs.writeFileSync(path.join(workspace, 'train.ipynb'), notebookJson());
   fs.mkdirSync(SHOTS, { recursive: true });
   const session = await startSession({
     codeServer,
@@ -188,6 +223,40 @@ async function main(): Promise<void> {
     await runCommand(page, 'View: Close All Editors');
     await setTheme(page, 'Light Modern');
     await page.screenshot({ path: path.join(SHOTS, 'sidebar-light.png') });
+
+    // A notebook whose cells the kernel's cell tracker recorded: each shows its run in the cell
+    // status bar.
+    const response = await fetch(`${trackingUri}/api/2.0/sextant/cells/log`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        run_id: ids['run-a'],
+        cells: NOTEBOOK_CELLS.filter((c) => c.logged).map((c, i) => ({
+          cell_id: c.id,
+          execution_count: i + 1,
+          source: c.source,
+          start_time: Date.now(),
+          duration_ms: 2300,
+          status: 'ok',
+          logged: c.logged,
+        })),
+      }),
+    });
+    if (response.status !== 200) throw new Error(`cells/log: ${await response.text()}`);
+    await page.keyboard.press('Control+P');
+    await pick(page, 'train.ipynb', 'train.ipynb');
+    const cellItem = page.locator('.cell-status-item', { hasText: 'run-a' });
+    await cellItem.first().waitFor();
+    const texts = await cellItem.allInnerTexts();
+    if (texts.length !== 2 || !texts.some((t) => t.includes('run-a · loss, accuracy'))) {
+      throw new Error(`notebook cell status items: ${JSON.stringify(texts)}`);
+    }
+    console.log(`notebook cells show ${JSON.stringify(texts)}`);
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'notebook-light.png') });
+    await cellItem.last().hover();
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(SHOTS, 'notebook-tooltip-light.png') });
 
     if (problems.length > 0)
       throw new Error(`the webviews reported problems:\n${problems.join('\n')}`);
