@@ -3,11 +3,17 @@
 Plain `mlflow` code, nothing Sextant-specific: run it against a Sextant server and it logs there.
 """
 
+import warnings
+
 import mlflow
 from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 from sklearn.model_selection import train_test_split
+
+# The early "epochs" stop lbfgs on purpose, to draw a loss curve: their warnings are expected.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 mlflow.set_experiment("sextant-demo")
 X, y = load_iris(return_X_y=True)
