@@ -57,6 +57,19 @@ const stagesFor = (viewType: ViewType): string[] =>
       ? ['deleted']
       : ['active'];
 
+/** Statements of the hot paths, prepared once through the statement cache. */
+const SQL = {
+  runByUuid: 'SELECT * FROM runs WHERE run_uuid = ?',
+  experimentById: 'SELECT * FROM experiments WHERE experiment_id = ?',
+  experimentByName: 'SELECT * FROM experiments WHERE name = ?',
+  experimentTags: 'SELECT key, value FROM experiment_tags WHERE experiment_id = ?',
+  paramValue: 'SELECT value FROM params WHERE run_pk = ? AND key = ?',
+  insertParam: 'INSERT INTO params (run_pk, key, value) VALUES (?, ?, ?)',
+  upsertTag:
+    'INSERT INTO tags (run_pk, key, value) VALUES (?, ?, ?) ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value',
+  renameRunFromTag: 'UPDATE runs SET name = ? WHERE run_pk = ?',
+} as const;
+
 /** `?, ?, ?` for an IN list (at least one, so an empty list matches nothing). */
 const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?').join(', '));
 
@@ -67,7 +80,6 @@ export class SqliteTrackingStore implements TrackingStore {
   private readonly metrics: MetricWriter;
   private readonly models: LoggedModelsSql;
   private readonly cells: CellsSql;
-  private readonly stmt: Record<string, Database.Statement>;
   private readonly sql: (text: string) => Database.Statement;
 
   constructor(
@@ -79,18 +91,6 @@ export class SqliteTrackingStore implements TrackingStore {
     this.metrics = new MetricWriter(db);
     this.models = new LoggedModelsSql(db, this.sql);
     this.cells = new CellsSql(this.sql);
-    this.stmt = {
-      runByUuid: db.prepare('SELECT * FROM runs WHERE run_uuid = ?'),
-      experimentById: db.prepare('SELECT * FROM experiments WHERE experiment_id = ?'),
-      experimentByName: db.prepare('SELECT * FROM experiments WHERE name = ?'),
-      experimentTags: db.prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?'),
-      paramValue: db.prepare('SELECT value FROM params WHERE run_pk = ? AND key = ?'),
-      insertParam: db.prepare('INSERT INTO params (run_pk, key, value) VALUES (?, ?, ?)'),
-      upsertTag: db.prepare(
-        'INSERT INTO tags (run_pk, key, value) VALUES (?, ?, ?) ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value',
-      ),
-      renameRunFromTag: db.prepare('UPDATE runs SET name = ? WHERE run_pk = ?'),
-    };
     this.ensureDefaultExperiment();
   }
 
@@ -109,13 +109,13 @@ export class SqliteTrackingStore implements TrackingStore {
         `Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`,
       );
     }
-    const row = this.stmt.experimentById!.get(id) as ExperimentRow | undefined;
+    const row = this.sql(SQL.experimentById).get(id) as ExperimentRow | undefined;
     if (!row) throw notFound(`No Experiment with id=${experimentId} exists`);
     return row;
   }
 
   private runRow(runId: string): RunRow {
-    const row = this.stmt.runByUuid!.get(runId) as RunRow | undefined;
+    const row = this.sql(SQL.runByUuid).get(runId) as RunRow | undefined;
     if (!row) throw notFound(`Run with id=${runId} not found`);
     return row;
   }
@@ -137,7 +137,7 @@ export class SqliteTrackingStore implements TrackingStore {
   ): Promise<string> {
     return this.db
       .transaction(() => {
-        if (this.stmt.experimentByName!.get(name)) {
+        if (this.sql(SQL.experimentByName).get(name)) {
           throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
         }
         const now = Date.now();
@@ -162,12 +162,14 @@ export class SqliteTrackingStore implements TrackingStore {
 
   async getExperiment(experimentId: string): Promise<Experiment> {
     const row = this.experimentRow(experimentId);
-    return toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]);
+    return toExperiment(row, this.sql(SQL.experimentTags).all(row.experiment_id) as KeyValue[]);
   }
 
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
-    const row = this.stmt.experimentByName!.get(name) as ExperimentRow | undefined;
-    return row && toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]);
+    const row = this.sql(SQL.experimentByName).get(name) as ExperimentRow | undefined;
+    return (
+      row && toExperiment(row, this.sql(SQL.experimentTags).all(row.experiment_id) as KeyValue[])
+    );
   }
 
   async searchExperiments(input: SearchExperimentsInput): Promise<Page<Experiment>> {
@@ -187,7 +189,7 @@ export class SqliteTrackingStore implements TrackingStore {
     return {
       ...page,
       items: page.items.map((row) =>
-        toExperiment(row, this.stmt.experimentTags!.all(row.experiment_id) as KeyValue[]),
+        toExperiment(row, this.sql(SQL.experimentTags).all(row.experiment_id) as KeyValue[]),
       ),
     };
   }
@@ -199,7 +201,7 @@ export class SqliteTrackingStore implements TrackingStore {
         if (row.lifecycle_stage !== 'active') {
           throw invalid(`Cannot rename a non-active experiment ${experimentId}.`);
         }
-        const clash = this.stmt.experimentByName!.get(name) as ExperimentRow | undefined;
+        const clash = this.sql(SQL.experimentByName).get(name) as ExperimentRow | undefined;
         if (clash && clash.experiment_id !== row.experiment_id) {
           throw new SextantError('RESOURCE_ALREADY_EXISTS', `Experiment '${name}' already exists.`);
         }
@@ -284,8 +286,8 @@ export class SqliteTrackingStore implements TrackingStore {
           `${experiment.artifact_location}/${runId}/artifacts`,
         );
         const pk = Number(result.lastInsertRowid);
-        for (const tag of input.tags) this.stmt.upsertTag!.run(pk, tag.key, tag.value);
-        this.stmt.upsertTag!.run(pk, 'mlflow.runName', name);
+        for (const tag of input.tags) this.sql(SQL.upsertTag).run(pk, tag.key, tag.value);
+        this.sql(SQL.upsertTag).run(pk, 'mlflow.runName', name);
         return pk;
       })
       .immediate();
@@ -313,7 +315,7 @@ export class SqliteTrackingStore implements TrackingStore {
           name,
           row.run_pk,
         );
-        if (update.runName) this.stmt.upsertTag!.run(row.run_pk, 'mlflow.runName', name);
+        if (update.runName) this.sql(SQL.upsertTag).run(row.run_pk, 'mlflow.runName', name);
         return toRunInfo({ ...row, status, end_time: endTime, name });
       })
       .immediate();
@@ -342,10 +344,10 @@ export class SqliteTrackingStore implements TrackingStore {
       .transaction(() => {
         const row = this.activeRunRow(runId);
         for (const param of params) {
-          const existing = this.stmt.paramValue!.get(row.run_pk, param.key) as
+          const existing = this.sql(SQL.paramValue).get(row.run_pk, param.key) as
             { value: string } | undefined;
           if (existing === undefined)
-            this.stmt.insertParam!.run(row.run_pk, param.key, param.value);
+            this.sql(SQL.insertParam).run(row.run_pk, param.key, param.value);
           else if (existing.value !== param.value) {
             throw invalid(
               `Changing param values is not allowed. Param with key='${param.key}' was already logged with ` +
@@ -354,8 +356,9 @@ export class SqliteTrackingStore implements TrackingStore {
           }
         }
         for (const tag of tags) {
-          this.stmt.upsertTag!.run(row.run_pk, tag.key, tag.value);
-          if (tag.key === 'mlflow.runName') this.stmt.renameRunFromTag!.run(tag.value, row.run_pk);
+          this.sql(SQL.upsertTag).run(row.run_pk, tag.key, tag.value);
+          if (tag.key === 'mlflow.runName')
+            this.sql(SQL.renameRunFromTag).run(tag.value, row.run_pk);
         }
         if (metrics.length > 0) this.metrics.write(row.run_pk, metrics);
         this.models.recordMetrics(runId, metrics);
@@ -560,29 +563,6 @@ export class SqliteTrackingStore implements TrackingStore {
 
   async findCells(cellIds: string[]): Promise<RunCell[]> {
     return this.cells.latestOf(cellIds);
-  }
-
-  async failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]> {
-    return this.db
-      .transaction(() => {
-        const rows = this.sql(
-          `SELECT run_pk, run_uuid FROM runs WHERE status = 'RUNNING'
-             AND (? IS NULL OR run_uuid IN (SELECT value FROM json_each(?)))`,
-        ).all(runIds ? 1 : null, JSON.stringify(runIds ?? [])) as {
-          run_pk: number;
-          run_uuid: string;
-        }[];
-        const now = Date.now();
-        for (const row of rows) {
-          this.sql("UPDATE runs SET status = 'FAILED', end_time = ? WHERE run_pk = ?").run(
-            now,
-            row.run_pk,
-          );
-          this.stmt.upsertTag!.run(row.run_pk, 'sextant.failureReason', reason);
-        }
-        return rows.map((r) => r.run_uuid);
-      })
-      .immediate();
   }
 
   async close(): Promise<void> {

@@ -141,7 +141,5 @@ export interface TrackingStore {
   /** The latest recorded execution of each cell id (for notebook cell badges). */
   findCells(cellIds: string[]): Promise<RunCell[]>;
 
-  /** Marks runs still RUNNING as FAILED with the reason in a tag; returns their ids. */
-  failOrphanedRuns(reason: string, runIds?: string[]): Promise<string[]>;
   close(): Promise<void>;
 }
