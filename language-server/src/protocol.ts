@@ -12,6 +12,12 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
   CellExecution,
+  LineageEdge,
+  LineageNode,
+  PipelineDiagnostic,
+  PipelineRun,
+  StepRun,
+  StepStatus,
   ErrorCode,
   Experiment,
   LifecycleStage,
@@ -25,6 +31,15 @@ import type {
 export type {
   CellExecution,
   CellLogged,
+  LineageEdge,
+  LineageNode,
+  PipelineDiagnostic,
+  PipelineEvent,
+  PipelineRun,
+  PipelineRunStatus,
+  StepRun,
+  StepStatus,
+  TriggerRecord,
   ErrorCode,
   Experiment,
   KeyValue,
@@ -390,3 +405,209 @@ export const ExperimentsChangedNotification = new NotificationType<ExperimentsCh
 
 /** The server moved to another store (the `sextant.storeDir` setting changed). */
 export const ServerChangedNotification = new NotificationType<ServerInfo>('sextant/server/changed');
+
+/** A pipeline as the Pipelines tree lists it. */
+export interface PipelineSummary {
+  name: string;
+  /** Absolute path of the file that declares it. */
+  file: string;
+  /** Step names after expansion, in a topological order. */
+  steps: string[];
+  /** The newest run of this pipeline, if any. */
+  lastRun?: PipelineRun;
+}
+
+/** A pipeline file found in the workspace. */
+export interface PipelineFileSummary {
+  /** Absolute path. */
+  file: string;
+  pipelines: PipelineSummary[];
+  /** Problems that keep the file (or some of its pipelines) from running. */
+  diagnostics: PipelineDiagnostic[];
+}
+
+/** Result of `sextant/pipelines/list`. */
+export interface PipelinesListResult {
+  files: PipelineFileSummary[];
+}
+
+/** Params naming one pipeline of one file. */
+export interface PipelineRef {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** The pipeline's name; the file's only (or first) pipeline when absent. */
+  pipeline?: string;
+}
+
+/** Params of `sextant/pipelines/graph`. */
+export interface PipelinesGraphParams extends PipelineRef {
+  /** Colour the graph by this run; by the newest run (and staleness) when absent. */
+  pipelineRunId?: string;
+}
+
+/** One step of the graph. */
+export interface PipelineGraphNode {
+  step: string;
+  status: StepStatus;
+  /** The step's command, for tooltips. */
+  run: string;
+  compute: string;
+  /** Milliseconds, when it ran (or was restored from the cache). */
+  durationMs?: number;
+  /** The tracking run of its latest execution. */
+  runId?: string;
+  outputs: string[];
+}
+
+/** The DAG of one pipeline, with each step's status. */
+export interface PipelineGraph {
+  pipeline: string;
+  file: string;
+  nodes: PipelineGraphNode[];
+  /** `from` must finish before `to`. */
+  edges: Array<{ from: string; to: string }>;
+  /** The run the statuses come from. */
+  run?: PipelineRun;
+}
+
+/** Params of `sextant/pipelines/run`. */
+export interface PipelinesRunParams extends PipelineRef {
+  /** Run only this step and what it needs. */
+  step?: string;
+  /** Ignore the cache. */
+  force?: boolean;
+  /** Plan only: answer what would run, start nothing. */
+  dry?: boolean;
+}
+
+/** Result of `sextant/pipelines/run`. */
+export interface PipelinesRunResult {
+  /** Absent for a dry run. */
+  pipelineRunId?: string;
+  /** Each step of the plan and whether it will run or come from the cache. */
+  plan: Array<{ step: string; action: 'run' | 'cached' }>;
+}
+
+/** Params naming one pipeline run. */
+export interface PipelineRunIdParams {
+  pipelineRunId: string;
+}
+
+/** Params of `sextant/pipelines/runs`. */
+export interface PipelinesRunsParams {
+  file?: string;
+  pipeline?: string;
+  /** Default 50. */
+  limit?: number;
+}
+
+/** Result of `sextant/pipelines/runs`. */
+export interface PipelinesRunsResult {
+  /** Newest first. */
+  runs: PipelineRun[];
+}
+
+/** Params of `sextant/pipelines/stepLog`. */
+export interface PipelinesStepLogParams {
+  pipelineRunId: string;
+  step: string;
+}
+
+/** Result of `sextant/pipelines/stepLog`. */
+export interface PipelinesStepLogResult {
+  stdout: string;
+  stderr: string;
+  /** True when the logs were cut to their last 1 MiB each. */
+  truncated: boolean;
+}
+
+/** Params of `sextant/lineage/query`. */
+export interface LineageQueryParams {
+  /** Start from an artifact (workspace-relative path); its newest version unless `digest`. */
+  path?: string;
+  digest?: string;
+  /** Or start from a step execution. */
+  pipelineRunId?: string;
+  step?: string;
+  /** `upstream`: what produced it; `downstream`: what used it. */
+  direction: 'upstream' | 'downstream';
+  /** Default 10. */
+  depth?: number;
+}
+
+/** Result of `sextant/lineage/query`. */
+export interface LineageQueryResult {
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+
+/** Params of `sextant/pipelines/changed`. */
+export interface PipelinesChangedParams {
+  /** The pipeline run as it is now. */
+  run: PipelineRun;
+}
+
+/** Params of `sextant/pipelines/log`. */
+export interface PipelinesLogParams {
+  pipelineRunId: string;
+  step: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Pipeline files of the workspace, their pipelines, problems and newest runs. */
+export const PipelinesListRequest = new RequestType0<PipelinesListResult, SextantErrorData>(
+  'sextant/pipelines/list',
+);
+
+/** The DAG of a pipeline with each step's status. */
+export const PipelinesGraphRequest = new RequestType<
+  PipelinesGraphParams,
+  PipelineGraph,
+  SextantErrorData
+>('sextant/pipelines/graph');
+
+/** Starts a pipeline run (or plans one with `dry`); answers before the steps finish. */
+export const PipelinesRunRequest = new RequestType<
+  PipelinesRunParams,
+  PipelinesRunResult,
+  SextantErrorData
+>('sextant/pipelines/run');
+
+/** Cancels a pipeline run: running steps' process trees are stopped. */
+export const PipelinesCancelRequest = new RequestType<
+  PipelineRunIdParams,
+  PipelineRun,
+  SextantErrorData
+>('sextant/pipelines/cancel');
+
+/** Pipeline runs, newest first. */
+export const PipelinesRunsRequest = new RequestType<
+  PipelinesRunsParams,
+  PipelinesRunsResult,
+  SextantErrorData
+>('sextant/pipelines/runs');
+
+/** The stored stdout and stderr of one step of one pipeline run. */
+export const PipelinesStepLogRequest = new RequestType<
+  PipelinesStepLogParams,
+  PipelinesStepLogResult,
+  SextantErrorData
+>('sextant/pipelines/stepLog');
+
+/** Walks the lineage graph from an artifact or a step execution. */
+export const LineageQueryRequest = new RequestType<
+  LineageQueryParams,
+  LineageQueryResult,
+  SextantErrorData
+>('sextant/lineage/query');
+
+/** A pipeline run started, a step changed state, or the run ended. At most one per run per 100 ms. */
+export const PipelinesChangedNotification = new NotificationType<PipelinesChangedParams>(
+  'sextant/pipelines/changed',
+);
+
+/** Output of a running step, in chunks as it arrives. */
+export const PipelinesLogNotification = new NotificationType<PipelinesLogParams>(
+  'sextant/pipelines/log',
+);

@@ -1,0 +1,100 @@
+/**
+ * The seams between the parts of Sextant's pipelines: the spec loader (`spec/`), the runner and
+ * its cache (`run/`), compute backends (`../compute/`), environments and triggers. Each part
+ * implements or consumes these; none reaches into another's files.
+ */
+import type {
+  PipelineDiagnostic,
+  PipelineEvent,
+  PipelineRun,
+  ResolvedPipeline,
+  ResolvedStep,
+  TriggerRecord,
+} from '../model/pipeline';
+
+/** What loading one pipeline file gives: its pipelines (resolved) and every problem found. */
+export interface LoadedPipelineFile {
+  /** Absolute path. */
+  file: string;
+  /** Pipelines that resolved; a pipeline with an error diagnostic is left out. */
+  pipelines: ResolvedPipeline[];
+  diagnostics: PipelineDiagnostic[];
+}
+
+/** Loads and validates a pipeline file; `text` overrides the file on disk (an unsaved editor). */
+export type LoadPipelineFile = (
+  file: string,
+  options?: { text?: string; root?: string },
+) => Promise<LoadedPipelineFile>;
+
+/** A step handed to a compute backend. */
+export interface StepLaunch {
+  step: ResolvedStep;
+  /** Absolute workspace root; `step.wd` is relative to it. */
+  root: string;
+  /** The whole environment of the process (PATH already holds a provisioned venv's bin). */
+  env: Record<string, string>;
+  /** Aborted on cancellation or timeout: the backend stops the step (its whole process tree). */
+  signal: AbortSignal;
+  /** Output as it arrives. */
+  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  /** Called once the backend knows an external id (Ray's submission id). */
+  onExternalId?(id: string): void;
+}
+
+/** How a step execution ended. */
+export interface StepOutcome {
+  /** The process's exit code; non-zero (or null when killed) is a failure. */
+  exitCode: number | null;
+  /** Why it failed or stopped, for people. */
+  reason?: string;
+}
+
+/** Runs one step somewhere: a local process, or a job on a Ray cluster. */
+export interface ComputeBackend {
+  readonly kind: 'local' | 'ray';
+  execute(launch: StepLaunch): Promise<StepOutcome>;
+}
+
+/** Provisions (or reuses) a virtual environment for a requirements file. */
+export type ProvisionEnvironment = (request: {
+  /** Absolute path of the requirements file. */
+  requirements: string;
+  /** Folder that holds the environments, keyed by the file's content hash. */
+  cacheDir: string;
+  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  signal: AbortSignal;
+}) => Promise<{
+  /** Absolute path of the environment's `bin/`. */ binDir: string;
+  reused: boolean;
+}>;
+
+/** Options of one pipeline run. */
+export interface StartOptions {
+  /** Run only this step and its upstream. */
+  step?: string;
+  /** Ignore the cache. */
+  force?: boolean;
+  trigger?: TriggerRecord;
+}
+
+/** A step as a dry run plans it. */
+export interface PlannedStep {
+  step: string;
+  action: 'run' | 'cached';
+}
+
+/** The pipeline service the CLI, the HTTP server (webhooks), triggers and the language server drive. */
+export interface PipelineRunner {
+  /** What would run, without running anything. */
+  plan(file: string, pipeline?: string, options?: StartOptions): Promise<PlannedStep[]>;
+  /** Starts a run and answers once it is recorded; `finished` settles when it ends. */
+  start(
+    file: string,
+    pipeline?: string,
+    options?: StartOptions,
+  ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }>;
+  cancel(pipelineRunId: string): Promise<PipelineRun>;
+  /** Subscribes to progress of every run; returns the unsubscribe function. */
+  onEvent(listener: (event: PipelineEvent) => void): () => void;
+}
