@@ -101,6 +101,8 @@ export interface ResolvedStep {
   outputs: string[];
   /** Metrics files (JSON or YAML, flat or nested numbers) read after the step; also outputs. */
   metrics: string[];
+  /** Files among the outputs to also store as artifacts of the step's tracked run (small ones). */
+  artifacts: string[];
   environment: StepEnvironment;
   resources: StepResources;
   /** Name of a compute target: `local` (default) or one declared under `compute:` (e.g. Ray). */

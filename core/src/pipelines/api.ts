@@ -9,6 +9,7 @@ import type {
   PipelineRun,
   ResolvedPipeline,
   ResolvedStep,
+  StepStatus,
   TriggerRecord,
 } from '../model/pipeline';
 
@@ -84,6 +85,17 @@ export interface PlannedStep {
   action: 'run' | 'cached';
 }
 
+/** A step's state as hovers and the graph show it. */
+export interface StepState {
+  status: StepStatus;
+  durationMs?: number;
+  /** The tracking run of its latest execution. */
+  runId?: string;
+  pipelineRunId?: string;
+  /** When it last ended. */
+  endTime?: number;
+}
+
 /** The pipeline service the CLI, the HTTP server (webhooks), triggers and the language server drive. */
 export interface PipelineRunner {
   /** What would run, without running anything. */
@@ -95,6 +107,11 @@ export interface PipelineRunner {
     options?: StartOptions,
   ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }>;
   cancel(pipelineRunId: string): Promise<PipelineRun>;
+  /**
+   * Each step's state now: from the newest run that executed it, or `stale` when its cache key
+   * differs from that run's (a dependency, param or command changed), or `queued` if never run.
+   */
+  stepStates(file: string, pipeline?: string): Promise<Record<string, StepState>>;
   /** Subscribes to progress of every run; returns the unsubscribe function. */
   onEvent(listener: (event: PipelineEvent) => void): () => void;
 }
