@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts/localStore';
+import { LineageService } from './lineage/service';
+import { PipelineService } from './pipelines/run/runner';
 import { openDatabase } from './store/sqlite';
 import { TrackingService } from './tracking/service';
 import { SqliteTrackingStore } from './tracking/sqliteStore';
@@ -22,7 +24,19 @@ export class Engine {
     readonly storeDir: string,
     readonly tracking: TrackingService,
     readonly artifacts: LocalArtifactStore,
-  ) {}
+    /** Pipelines: plan, run (cached, in parallel), cancel, step states, runs and step logs. */
+    readonly pipelines: PipelineService,
+    /** Lineage between artifact versions and step executions; OpenLineage export. */
+    readonly lineage: LineageService,
+  ) {
+    this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
+      process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
+      return [];
+    });
+  }
+
+  /** Pipeline runs that a killed Sextant had left running, marked failed when this engine opened. */
+  readonly recovered: Promise<string[]>;
 
   static open(options: EngineOptions): Engine {
     const storeDir = path.resolve(options.storeDir);
@@ -31,10 +45,14 @@ export class Engine {
     const artifacts = new LocalArtifactStore(path.join(storeDir, 'artifacts'), {
       ...(options.maxArtifactBytes ? { maxFileBytes: options.maxArtifactBytes } : {}),
     });
-    return new Engine(storeDir, tracking, artifacts);
+    const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
+    const lineage = new LineageService(pipelines.lineage, pipelines.runs);
+    return new Engine(storeDir, tracking, artifacts, pipelines, lineage);
   }
 
   async close(): Promise<void> {
+    await this.recovered;
+    await this.pipelines.stopAll();
     await this.tracking.store.close();
   }
 }

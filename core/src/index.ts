@@ -7,3 +7,14 @@ export { LIMITS, validateTag } from './tracking/validation';
 export { normalizeArtifactPath, parseArtifactUri } from './artifacts/paths';
 export type { ArtifactEntry } from './artifacts/localStore';
 export { publishServer, SERVER_FILE } from './server/serverFile';
+export type { PipelineService, StepLog } from './pipelines/run/runner';
+export type { LineageService } from './lineage/service';
+export type { LineageQuery, LineageGraph } from './lineage/query';
+export type { OpenLineageRunEvent } from './lineage/openlineage';
+export type {
+  PipelineRunner,
+  PlannedStep,
+  StartOptions,
+  StepState,
+  LoadedPipelineFile,
+} from './pipelines/api';

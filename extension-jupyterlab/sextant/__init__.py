@@ -3,9 +3,14 @@
 from .magics import SextantMagics
 from .tracker import CellTracker
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "_jupyter_labextension_paths"]
 
 _tracker: CellTracker | None = None
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt JupyterLab extension lies (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "@sextant/jupyterlab"}]
 
 
 def load_ipython_extension(ipython) -> None:

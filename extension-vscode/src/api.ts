@@ -6,6 +6,8 @@
 import type {
   ArtifactsListParams,
   ArtifactsListResult,
+  ArtifactsReadParams,
+  ArtifactsReadResult,
   CellsResult,
   ExperimentsChangedParams,
   ExperimentsListParams,
@@ -21,6 +23,9 @@ import type {
   RunSummary,
   ServerInfo,
 } from '@sextant/language-server/dist/protocol';
+
+/** Where the language server (and with it the tracking server) is in its life. */
+export type ServerState = 'starting' | 'running' | 'stopped';
 
 /** Something to stop. */
 export interface Disposable {
@@ -40,6 +45,8 @@ export interface SextantApi {
   compareRuns(runIds: string[]): Promise<RunsCompareResult>;
   metricHistory(params: MetricsHistoryParams): Promise<MetricsHistoryResult>;
   listArtifacts(params: ArtifactsListParams): Promise<ArtifactsListResult>;
+  /** The content of one artifact file, as text or base64, up to `maxBytes`. */
+  readArtifact(params: ArtifactsReadParams): Promise<ArtifactsReadResult>;
   deleteRun(runId: string): Promise<RunSummary>;
   restoreRun(runId: string): Promise<RunSummary>;
   renameRun(runId: string, name: string): Promise<RunSummary>;
@@ -50,6 +57,10 @@ export interface SextantApi {
   readonly onExperimentsChanged: Subscribe<ExperimentsChangedParams>;
   /** The server started, or moved to another store. */
   readonly onServerInfo: Subscribe<ServerInfo>;
+  /** Whether the server is starting, running, or stopped by the user (or failed to start). */
+  readonly state: ServerState;
+  /** The server was stopped (by `sextant.stopServer`, or it failed). */
+  readonly onServerStopped: Subscribe<void>;
 }
 
 /** A minimal event emitter without VS Code, so features stay testable as plain code. */

@@ -5,12 +5,14 @@
 import * as vscode from 'vscode';
 import {
   LanguageClient,
+  State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
   ArtifactsListRequest,
+  ArtifactsReadRequest,
   CellsFindRequest,
   ExperimentsChangedNotification,
   ExperimentsListRequest,
@@ -31,7 +33,8 @@ import {
   type RunsChangedParams,
   type ServerInfo,
 } from '@sextant/language-server/dist/protocol';
-import { Emitter, type SextantApi } from './api';
+import { Emitter, type ServerState, type SextantApi } from './api';
+import { pipelinesOverConnection, type PipelinesApi } from './pipelines/api';
 
 /** The node runtime that runs the server: the setting, else this process when it is plain Node. */
 function serverRuntime(): string | undefined {
@@ -48,12 +51,17 @@ export class SextantClient implements SextantApi {
   private readonly metricsAppended = new Emitter<MetricsAppendedParams>();
   private readonly experimentsChanged = new Emitter<ExperimentsChangedParams>();
   private readonly serverInfo = new Emitter<ServerInfo>();
+  private readonly serverStopped = new Emitter<void>();
   private current: ServerInfo | undefined;
+  private serverState: ServerState = 'starting';
 
   readonly onRunsChanged = this.runsChanged.event;
   readonly onMetricsAppended = this.metricsAppended.event;
   readonly onExperimentsChanged = this.experimentsChanged.event;
   readonly onServerInfo = this.serverInfo.event;
+  readonly onServerStopped = this.serverStopped.event;
+  /** The `sextant/pipelines/*` requests and notifications. */
+  readonly pipelines: PipelinesApi;
 
   constructor(context: vscode.ExtensionContext, output: vscode.LogOutputChannel) {
     const module = context.asAbsolutePath('out/server.js');
@@ -65,34 +73,63 @@ export class SextantClient implements SextantApi {
     const storeDir = vscode.workspace.getConfiguration('sextant').get<string>('storeDir');
     const initializationOptions: InitializationOptions = storeDir ? { storeDir } : {};
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: 'file', language: 'yaml', pattern: '**/sextant.{yaml,yml}' }],
+      // Pipeline files, and every YAML file: the params and component files they name.
+      documentSelector: [
+        { scheme: 'file', pattern: '**/{sextant,*.sextant}.{yaml,yml}' },
+        { scheme: 'file', language: 'yaml' },
+      ],
       initializationOptions,
       synchronize: { configurationSection: 'sextant' },
       outputChannel: output,
     };
     this.client = new LanguageClient('sextant', 'Sextant', serverOptions, clientOptions);
+    this.pipelines = pipelinesOverConnection(this.client);
     this.client.onNotification(RunsChangedNotification, (p) => this.runsChanged.fire(p));
     this.client.onNotification(MetricsAppendedNotification, (p) => this.metricsAppended.fire(p));
     this.client.onNotification(ExperimentsChangedNotification, (p) =>
       this.experimentsChanged.fire(p),
     );
     this.client.onNotification(ServerChangedNotification, (p) => this.setInfo(p));
+    // The server process exited by itself (a crash): the tracking server went with it.
+    this.client.onDidChangeState(({ newState }) => {
+      if (newState === State.Stopped && this.serverState === 'running') this.setStopped();
+    });
   }
 
   get info(): ServerInfo | undefined {
     return this.current;
   }
 
-  /** Starts the server and waits until it has opened the store. */
+  get state(): ServerState {
+    return this.serverState;
+  }
+
+  /**
+   * Starts the server (again, after {@link stop}) and waits until it has opened the store; the
+   * tracking server lives in the language server's process, so it starts with it.
+   */
   async start(): Promise<ServerInfo> {
-    await this.client.start();
-    const experimental = this.client.initializeResult?.capabilities.experimental as
-      ExperimentalCapabilities | undefined;
-    if (!experimental?.sextant) {
-      throw new Error('The Sextant language server did not say where its tracking server is.');
+    this.serverState = 'starting';
+    try {
+      await this.client.start();
+      const experimental = this.client.initializeResult?.capabilities.experimental as
+        ExperimentalCapabilities | undefined;
+      if (!experimental?.sextant) {
+        throw new Error('The Sextant language server did not say where its tracking server is.');
+      }
+      this.serverState = 'running';
+      this.setInfo(experimental.sextant);
+      return experimental.sextant;
+    } catch (error) {
+      this.setStopped();
+      throw error;
     }
-    this.setInfo(experimental.sextant);
-    return experimental.sextant;
+  }
+
+  private setStopped(): void {
+    this.serverState = 'stopped';
+    this.current = undefined;
+    this.serverStopped.fire();
   }
 
   private setInfo(info: ServerInfo): void {
@@ -100,10 +137,13 @@ export class SextantClient implements SextantApi {
     this.serverInfo.fire(info);
   }
 
-  /** Stops the server. */
+  /** Stops the server, and with it the tracking server. */
   async stop(): Promise<void> {
+    const wasStopped = this.serverState === 'stopped';
+    this.serverState = 'stopped';
     this.current = undefined;
     if (this.client.isRunning()) await this.client.stop();
+    if (!wasStopped) this.serverStopped.fire();
   }
 
   listExperiments: SextantApi['listExperiments'] = (params) =>
@@ -117,6 +157,8 @@ export class SextantClient implements SextantApi {
     this.client.sendRequest(MetricsHistoryRequest, params);
   listArtifacts: SextantApi['listArtifacts'] = (params) =>
     this.client.sendRequest(ArtifactsListRequest, params);
+  readArtifact: SextantApi['readArtifact'] = (params) =>
+    this.client.sendRequest(ArtifactsReadRequest, params);
   deleteRun: SextantApi['deleteRun'] = (runId) =>
     this.client.sendRequest(RunsDeleteRequest, { runId });
   restoreRun: SextantApi['restoreRun'] = (runId) =>
@@ -132,6 +174,7 @@ export class SextantClient implements SextantApi {
       this.metricsAppended,
       this.experimentsChanged,
       this.serverInfo,
+      this.serverStopped,
     ]) {
       emitter.dispose();
     }

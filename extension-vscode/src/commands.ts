@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '@sextant/language-server/dist/protocol';
 import { errorMessage, type SextantApi } from './api';
+import { registerArtifactCommands } from './artifacts/commands';
 import type { ExperimentsTree } from './experiments/tree';
 import {
   isRunNode,
@@ -23,6 +24,8 @@ export interface CommandContext {
   panels: Panels;
   /** Sets the experiment new runs of the terminals go to. */
   setActiveExperiment(id: string, name: string): void;
+  /** Starts and stops the language server, and with it the tracking server. */
+  server: { start(): Promise<unknown>; stop(): Promise<void> };
 }
 
 /** Registers every command. */
@@ -48,6 +51,29 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand(id, guarded(fn));
 
   return [
+    ...registerArtifactCommands(api, panels, register),
+    register('sextant.startServer', async () => {
+      if (api.state === 'running') {
+        vscode.window.setStatusBarMessage(
+          `Sextant: the tracking server is already running at ${api.info?.trackingUri}`,
+          4000,
+        );
+        return;
+      }
+      const info = (await ctx.server.start()) as { trackingUri?: string } | undefined;
+      vscode.window.setStatusBarMessage(
+        `Sextant: tracking server started at ${info?.trackingUri ?? api.info?.trackingUri}`,
+        4000,
+      );
+    }),
+    register('sextant.stopServer', async () => {
+      if (api.state === 'stopped') return;
+      await ctx.server.stop();
+      vscode.window.setStatusBarMessage(
+        'Sextant: tracking server stopped; "Sextant: Start Tracking Server" starts it again',
+        5000,
+      );
+    }),
     register('sextant.refresh', () => {
       experiments.refresh();
       details.show(details.shownRunId);

@@ -9,6 +9,7 @@ import { SextantClient } from './client';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experiments/tree';
 import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
+import { registerPipelines } from './pipelines';
 import { RunDetailsTree } from './runDetails/tree';
 import { createStatusBar } from './statusBar';
 import { Panels } from './webviews/panels';
@@ -20,6 +21,8 @@ export interface SextantExtensionApi {
   client: SextantClient;
   /** The Experiments tree's data, as the view shows it. */
   experiments: ExperimentsTree;
+  /** The Run Details tree's data (the selected run, its sections and artifacts). */
+  details: RunDetailsTree;
   /** The notebook cell status items (what the `%sextant` cell tracker recorded per cell). */
   cellStatus: CellStatusProvider;
   /** Resolves once the server has started (or rejects with why it could not). */
@@ -72,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
       if (last?.kind === 'run') details.show(last.run.runId);
     }),
     sextant.onServerInfo((info) => env.replace('MLFLOW_TRACKING_URI', info.trackingUri)),
+    sextant.onServerStopped(() => env.delete('MLFLOW_TRACKING_URI')),
     createStatusBar(sextant, (message) => output.warn(message)),
     ...registerCommands({
       api: sextant,
@@ -80,11 +84,14 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
       details,
       panels,
       setActiveExperiment,
+      server: sextant,
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('sextant.keyMetric')) experiments.refresh();
     }),
   );
+
+  registerPipelines(context, sextant, (runId) => panels.showRun(runId));
 
   const ready = sextant.start().then(
     (info) => {
@@ -100,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     },
   );
   ready.catch(() => undefined);
-  return { client: sextant, experiments, cellStatus, ready };
+  return { client: sextant, experiments, details, cellStatus, ready };
 }
 
 /** Stops the language server. */

@@ -1,4 +1,7 @@
-/** The status bar item: the tracking server's address and how many runs are running. */
+/**
+ * The status bar item: the tracking server's address and how many runs are running, or that the
+ * server is stopped (a click starts it again).
+ */
 import * as vscode from 'vscode';
 import { Coalescer, type SextantApi } from './api';
 import { RUNNING_FILTER, statusBarText } from './experiments/model';
@@ -27,14 +30,17 @@ export function createStatusBar(
     10,
   );
   item.name = 'Sextant';
-  item.command = 'sextant.copyTrackingUri';
   let running = 0;
   const render = (): void => {
     const uri = api.info?.trackingUri;
-    item.text = statusBarText(uri, running);
-    item.tooltip = uri
-      ? `Sextant tracking server: ${uri}\nStore: ${api.info?.storeDir}\n${running} running run(s)\nClick to copy MLFLOW_TRACKING_URI`
-      : 'Sextant is starting';
+    const stopped = api.state === 'stopped';
+    item.text = statusBarText(uri, running, api.state);
+    item.command = stopped ? 'sextant.startServer' : 'sextant.copyTrackingUri';
+    item.tooltip = stopped
+      ? "Sextant's tracking server is stopped. Click to start it."
+      : uri
+        ? `Sextant tracking server: ${uri}\nStore: ${api.info?.storeDir}\n${running} running run(s)\nClick to copy MLFLOW_TRACKING_URI`
+        : 'Sextant is starting';
   };
   const recount = new Coalescer(
     async () => {
@@ -50,6 +56,10 @@ export function createStatusBar(
       void recount.request();
     }),
     api.onRunsChanged(() => void recount.request()),
+    api.onServerStopped(() => {
+      running = 0;
+      render();
+    }),
   ];
   render();
   item.show();

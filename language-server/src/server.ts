@@ -14,6 +14,7 @@ import { registerArtifactHandlers } from './handlers/artifacts';
 import { registerCellHandlers } from './handlers/cells';
 import { registerExperimentHandlers } from './handlers/experiments';
 import { registerMetricHandlers } from './handlers/metrics';
+import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines';
 import { registerRunHandlers } from './handlers/runs';
 import { LiveUpdates } from './notifications';
 import {
@@ -23,6 +24,7 @@ import {
   type ServerInfo,
 } from './protocol';
 import { WorkspaceRegistry, type WorkspaceLease } from './workspaces';
+import { registerPipelineLanguageFeatures } from './yaml';
 
 /** This package's version, reported in `serverInfo` and `sextant/server/info`. */
 const VERSION: string = (
@@ -82,6 +84,7 @@ export function createSextantServer(
   let pullsConfiguration = false;
   let lease: WorkspaceLease | undefined;
   let live: LiveUpdates | undefined;
+  let pipelineLive: PipelineUpdates | undefined;
   let moving: Promise<void> = Promise.resolve();
 
   const context: HandlerContext = {
@@ -94,6 +97,7 @@ export function createSextantServer(
       }
       return lease.workspace;
     },
+    folder: () => folder,
   };
 
   const info = (): ServerInfo => {
@@ -112,8 +116,10 @@ export function createSextantServer(
     const next = await workspaces.acquire(storeDir);
     const previous = lease;
     live?.dispose();
+    pipelineLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     if (previous) {
       await previous.release();
       await connection.sendNotification(ServerChangedNotification, info());
@@ -133,6 +139,8 @@ export function createSextantServer(
     await moving;
     live?.dispose();
     live = undefined;
+    pipelineLive?.dispose();
+    pipelineLive = undefined;
     const held = lease;
     lease = undefined;
     try {
@@ -153,7 +161,7 @@ export function createSextantServer(
     }
     const experimental: ExperimentalCapabilities = { sextant: info() };
     return {
-      capabilities: { experimental },
+      capabilities: { experimental, ...pipelineLanguage.capabilities },
       serverInfo: { name: 'sextant-language-server', version: VERSION },
     };
   });
@@ -188,6 +196,10 @@ export function createSextantServer(
   registerMetricHandlers(connection, context);
   registerArtifactHandlers(connection, context);
   registerCellHandlers(connection, context);
+  registerPipelineHandlers(connection, context);
+  const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
+    stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
+  });
 
   connection.onShutdown(stop);
   connection.onExit(() => void stop());

@@ -6,6 +6,10 @@
  */
 import type {
   ArtifactFile,
+  ArtifactsReadResult,
+  PipelineGraph,
+  PipelineRun,
+  PipelinesStepLogResult,
   Run,
   RunsCompareResult,
   SampledSeries,
@@ -27,6 +31,32 @@ export enum MessageType {
   SaveFile = 'saveFile',
   /** View → host: something went wrong in the view (a script error, a CSP violation). */
   ViewError = 'viewError',
+  /** View → host: read one artifact of the shown run for a preview. */
+  ReadArtifact = 'readArtifact',
+  /** Host → view: the content of an artifact, answering {@link ReadArtifact}. */
+  ArtifactContent = 'artifactContent',
+  /** View → host: list one folder of the shown run's artifacts. */
+  ListArtifacts = 'listArtifacts',
+  /** Host → view: one folder of artifacts, answering {@link ListArtifacts}. */
+  ArtifactListing = 'artifactListing',
+  /** View → host: save an artifact of the shown run to a file the user picks. */
+  DownloadArtifact = 'downloadArtifact',
+  /** Host → view: show the preview of one artifact (opened from the Run Details tree). */
+  RevealArtifact = 'revealArtifact',
+  /** Host → view: the DAG of a pipeline with each step's status (re-laid out when its shape changes). */
+  PipelineSnapshot = 'pipelineSnapshot',
+  /** Host → view: a run of the shown pipeline started or changed (`sextant/pipelines/changed`). */
+  PipelineRunUpdate = 'pipelineRunUpdate',
+  /** Host → view: output of a running step (`sextant/pipelines/log`). */
+  PipelineLog = 'pipelineLog',
+  /** Host → view: what the side panel shows of one step: its stored log and its tracked run. */
+  PipelineStepDetails = 'pipelineStepDetails',
+  /** View → host: run the pipeline, or one step and what it needs. */
+  RunPipeline = 'runPipeline',
+  /** View → host: cancel a pipeline run. */
+  CancelPipelineRun = 'cancelPipelineRun',
+  /** View → host: a step was selected; answer with its details. */
+  SelectStep = 'selectStep',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -79,16 +109,140 @@ export interface Ready {
   type: MessageType.Ready;
 }
 
+/** A request for an artifact preview; the host picks how much to read from its kind. */
+export interface ReadArtifact {
+  type: MessageType.ReadArtifact;
+  /** Path relative to the run's artifact root. */
+  path: string;
+}
+
+/** An artifact's content, or why it could not be read. */
+export interface ArtifactContent {
+  type: MessageType.ArtifactContent;
+  path: string;
+  result?: ArtifactsReadResult;
+  error?: string;
+}
+
+/** A request for one folder of artifacts. */
+export interface ListArtifacts {
+  type: MessageType.ListArtifacts;
+  path: string;
+}
+
+/** One folder of artifacts, or why it could not be listed. */
+export interface ArtifactListing {
+  type: MessageType.ArtifactListing;
+  path: string;
+  files: ArtifactFile[];
+  error?: string;
+}
+
+/** A request to download an artifact. */
+export interface DownloadArtifact {
+  type: MessageType.DownloadArtifact;
+  path: string;
+}
+
+/** Asks the run view to preview one artifact. */
+export interface RevealArtifact {
+  type: MessageType.RevealArtifact;
+  path: string;
+}
+
+/** The DAG of the shown pipeline. */
+export interface PipelineSnapshot {
+  type: MessageType.PipelineSnapshot;
+  graph: PipelineGraph;
+}
+
+/** A run of the shown pipeline as it is now. */
+export interface PipelineRunUpdate {
+  type: MessageType.PipelineRunUpdate;
+  run: PipelineRun;
+}
+
+/** A chunk of a running step's output. */
+export interface PipelineLog {
+  type: MessageType.PipelineLog;
+  pipelineRunId: string;
+  step: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** The details of one step of one pipeline run, answering {@link SelectStep}. */
+export interface PipelineStepDetails {
+  type: MessageType.PipelineStepDetails;
+  step: string;
+  pipelineRunId?: string;
+  /** Stored stdout and stderr; absent when the step has not run. */
+  log?: PipelinesStepLogResult;
+  /** The tracked run of the step's latest execution (params, metrics). */
+  run?: Run;
+  /** Why something could not be loaded, for people. */
+  error?: string;
+}
+
+/** A request to run the pipeline (or one step and its upstream). */
+export interface RunPipeline {
+  type: MessageType.RunPipeline;
+  step?: string;
+  force?: boolean;
+}
+
+/** A request to cancel a pipeline run. */
+export interface CancelPipelineRun {
+  type: MessageType.CancelPipelineRun;
+  pipelineRunId: string;
+}
+
+/** A step was selected in the graph. */
+export interface SelectStep {
+  type: MessageType.SelectStep;
+  step: string;
+  pipelineRunId?: string;
+  /** The tracked run of the step, when the view knows it. */
+  runId?: string;
+}
+
 /** Messages a host sends to a view. */
-export type HostMessage = CompareSnapshot | RunSnapshot | SeriesUpdate;
+export type HostMessage =
+  | CompareSnapshot
+  | RunSnapshot
+  | SeriesUpdate
+  | PipelineSnapshot
+  | PipelineRunUpdate
+  | PipelineLog
+  | PipelineStepDetails
+  | ArtifactContent
+  | ArtifactListing
+  | RevealArtifact;
 
 /** Messages a view sends to its host. */
-export type ViewMessage = Ready | OpenRun | SaveFile | ViewError;
+export type ViewMessage =
+  | Ready
+  | OpenRun
+  | SaveFile
+  | ViewError
+  | RunPipeline
+  | CancelPipelineRun
+  | SelectStep
+  | ReadArtifact
+  | ListArtifacts
+  | DownloadArtifact;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
   MessageType.RunSnapshot,
   MessageType.SeriesUpdate,
+  MessageType.PipelineSnapshot,
+  MessageType.PipelineRunUpdate,
+  MessageType.PipelineLog,
+  MessageType.PipelineStepDetails,
+  MessageType.ArtifactContent,
+  MessageType.ArtifactListing,
+  MessageType.RevealArtifact,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -96,6 +250,12 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.OpenRun,
   MessageType.SaveFile,
   MessageType.ViewError,
+  MessageType.RunPipeline,
+  MessageType.CancelPipelineRun,
+  MessageType.SelectStep,
+  MessageType.ReadArtifact,
+  MessageType.ListArtifacts,
+  MessageType.DownloadArtifact,
 ]);
 
 function typeOf(value: unknown): string | undefined {

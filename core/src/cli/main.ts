@@ -6,6 +6,9 @@ import { assertBindAllowed, startServer } from '../server/app';
 import { duration, table, time } from './format';
 import { publishServer } from '../server/serverFile';
 import { runCommand } from './runCommand';
+import { registerLineageCommands } from './lineageCommand';
+import { registerPipelineCommands } from './pipelineCommand';
+import { registerComponentCommands } from './componentCommand';
 
 const DEFAULT_STORE = process.env.SEXTANT_STORE ?? '.sextant';
 
@@ -209,6 +212,10 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
         }
       },
     );
+
+  registerPipelineCommands(program, storeOption, out);
+  registerLineageCommands(program, storeOption, out);
+  registerComponentCommands(program, out);
 
   return program;
 }

@@ -7,6 +7,7 @@ import { artifactRoutes } from './routes/artifacts';
 import { cellRoutes } from './routes/cells';
 import { experimentRoutes } from './routes/experiments';
 import { loggedModelRoutes } from './routes/loggedModels';
+import { pipelineHookRoutes, type PipelineHooks } from './routes/pipelineHooks';
 import { runRoutes } from './routes/runs';
 import { accessHook, hostsFor, isLoopback, type AccessPolicy } from './security';
 
@@ -22,6 +23,8 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
+  /** Pipelines a webhook may start (`POST /api/2.0/sextant/pipelines/trigger`); none without it. */
+  pipelines?: PipelineHooks;
 }
 
 const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) => ErrorBody }> = {
@@ -128,6 +131,7 @@ export async function buildServer(
   runRoutes(app, engine.tracking);
   loggedModelRoutes(app, engine.tracking);
   cellRoutes(app, engine.tracking);
+  if (options.pipelines) pipelineHookRoutes(app, options.pipelines, engine.storeDir);
   await app.register(async (scope) => artifactRoutes(scope, engine));
   return app;
 }

@@ -177,6 +177,65 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX run_cells_by_cell ON run_cells(cell_id, run_pk);
   `,
+  `
+  CREATE TABLE pipeline_runs (
+    pipeline_run_id TEXT PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    file TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled')),
+    trigger_kind TEXT NOT NULL,
+    trigger_detail TEXT,
+    run_id TEXT,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER,
+    forced INTEGER NOT NULL DEFAULT 0,
+    owner_pid INTEGER,
+    owner_host TEXT
+  );
+  CREATE INDEX pipeline_runs_by_pipeline ON pipeline_runs(file, pipeline, start_time DESC);
+  CREATE INDEX pipeline_runs_by_time ON pipeline_runs(start_time DESC);
+  CREATE INDEX pipeline_runs_running ON pipeline_runs(status) WHERE status = 'running';
+
+  CREATE TABLE step_runs (
+    pipeline_run_id TEXT NOT NULL REFERENCES pipeline_runs(pipeline_run_id),
+    step TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    cache_key TEXT,
+    run_id TEXT,
+    compute TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    start_time INTEGER,
+    end_time INTEGER,
+    exit_code INTEGER,
+    reason TEXT,
+    external_id TEXT,
+    PRIMARY KEY (pipeline_run_id, step)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE lineage_edges (
+    edge_pk INTEGER PRIMARY KEY,
+    relation TEXT NOT NULL CHECK (relation IN ('consumed', 'produced')),
+    pipeline_run_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    path TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    cached INTEGER NOT NULL DEFAULT 0,
+    time INTEGER NOT NULL,
+    UNIQUE (pipeline_run_id, step, relation, path)
+  );
+  CREATE INDEX lineage_edges_by_artifact ON lineage_edges(path, digest, relation);
+  CREATE INDEX lineage_edges_by_time ON lineage_edges(path, time DESC);
+
+  CREATE TABLE file_hashes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns TEXT NOT NULL,
+    inode TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    checked_time INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Experiment, RunSummary } from '@sextant/language-server/dist/protocol';
 import {
+  childRunsFilter,
   experimentItem,
+  nestRuns,
   keyMetricOf,
   runIcon,
   runItem,
@@ -113,4 +115,45 @@ test('withLatestMetrics puts new latest values in the summary', () => {
   const updated = withLatestMetrics(run(), [{ key: 'loss', value: 0.42, step: 60, timestamp: 0 }]);
   assert.deepEqual(updated.metrics, { loss: 0.42, accuracy: 0.9 });
   assert.equal(runItem(updated, { keyMetric: 'loss', now: 0 }).description, 'loss=0.42 · 2m 05s');
+});
+
+test('nestRuns nests children under parents of the page and keeps orphans at the top', () => {
+  const runs = [
+    run({ runId: 'p', runName: 'parent' }),
+    run({ runId: 'c1', parentRunId: 'p' }),
+    run({ runId: 'g', parentRunId: 'c1' }),
+    run({ runId: 'o', parentRunId: 'not-in-page' }),
+    run({ runId: 'c2', parentRunId: 'p' }),
+    run({ runId: 'x', parentRunId: 'y' }),
+    run({ runId: 'y', parentRunId: 'x' }),
+  ];
+  const { roots, children } = nestRuns(runs);
+  assert.deepEqual(
+    roots.map((r) => r.runId),
+    ['p', 'o', 'x', 'y'],
+  );
+  assert.deepEqual(
+    children.get('p')!.map((r) => r.runId),
+    ['c1', 'c2'],
+  );
+  assert.deepEqual(
+    children.get('c1')!.map((r) => r.runId),
+    ['g'],
+  );
+  assert.equal(runItem(runs[0]!, { now: 0, hasChildren: true }).collapsible, 'collapsed');
+  assert.equal(runItem(runs[1]!, { now: 0 }).collapsible, 'none');
+  assert.match(runItem(runs[1]!, { now: 0 }).tooltip!, /Parent run: p/);
+});
+
+test('childRunsFilter adds the parent clause to the user filter and quotes safely', () => {
+  assert.equal(childRunsFilter('abc', undefined), "tags.mlflow.parentRunId = 'abc'");
+  assert.equal(
+    childRunsFilter("a'b", 'metrics.loss < 1'),
+    "metrics.loss < 1 and tags.mlflow.parentRunId = 'a''b'",
+  );
+});
+
+test('the status bar says when the server is stopped', () => {
+  assert.equal(statusBarText(undefined, 0, 'stopped'), '$(debug-stop) Sextant: stopped');
+  assert.equal(statusBarText(undefined, 0, 'starting'), '$(beaker) Sextant: starting…');
 });

@@ -9,13 +9,22 @@ import type {
   RunSummary,
 } from '@sextant/language-server/dist/protocol';
 import { formatDuration } from '@sextant/media/dist/lib/format';
+import type { ServerState } from '../api';
 
 /** A node of the Experiments tree. */
 export type ExperimentsNode =
   | { kind: 'experiment'; experiment: Experiment }
-  | { kind: 'run'; run: RunSummary }
+  | {
+      kind: 'run';
+      run: RunSummary;
+      /** Child runs are known (nested under it). */ hasChildren?: boolean;
+    }
   | { kind: 'more'; experimentId: string }
-  | { kind: 'message'; text: string };
+  | {
+      kind: 'message';
+      text: string;
+      /** A command run when the message is clicked. */ command?: string;
+    };
 
 /** A run node of the Experiments tree. */
 export type RunNode = ExperimentsNode & { kind: 'run' };
@@ -92,8 +101,11 @@ export function runDuration(run: Pick<RunSummary, 'startTime' | 'endTime'>, now:
   return (run.endTime ?? now) - run.startTime;
 }
 
-/** The tree item of a run. */
-export function runItem(run: RunSummary, options: { keyMetric?: string; now: number }): ItemModel {
+/** The tree item of a run; one with child runs can be expanded to them. */
+export function runItem(
+  run: RunSummary,
+  options: { keyMetric?: string; now: number; hasChildren?: boolean },
+): ItemModel {
   const metric = keyMetricOf(run.metrics, options.keyMetric);
   const duration = formatDuration(runDuration(run, options.now));
   const parts = [metric ? `${metric[0]}=${shortNumber(metric[1])}` : undefined, duration];
@@ -107,14 +119,57 @@ export function runItem(run: RunSummary, options: { keyMetric?: string; now: num
     tooltip: [
       `${run.runName} (${run.status.toLowerCase()}${run.lifecycleStage === 'deleted' ? ', deleted' : ''})`,
       `Run ID: ${run.runId}`,
+      ...(run.parentRunId ? [`Parent run: ${run.parentRunId}`] : []),
       `Started: ${new Date(run.startTime).toISOString()}`,
       `Duration: ${duration}`,
       ...metricLines,
     ].join('\n'),
     icon: runIcon(run),
     contextValue: run.lifecycleStage === 'deleted' ? 'run.deleted' : 'run.active',
-    collapsible: 'none',
+    collapsible: options.hasChildren ? 'collapsed' : 'none',
   };
+}
+
+/** Runs of one page arranged by parent. */
+export interface NestedRuns {
+  /** Runs without a parent, or whose parent is not in the page (or that form a cycle). */
+  roots: RunSummary[];
+  /** Runs of the page by their parent's id, in page order. */
+  children: Map<string, RunSummary[]>;
+}
+
+/** Nests the runs of a page under their parents, keeping the page's order. */
+export function nestRuns(runs: readonly RunSummary[]): NestedRuns {
+  const byId = new Map(runs.map((r) => [r.runId, r]));
+  const reachesRoot = (run: RunSummary): boolean => {
+    const seen = new Set([run.runId]);
+    let parentId = run.parentRunId;
+    while (parentId !== undefined) {
+      const parent = byId.get(parentId);
+      if (!parent) return true;
+      if (seen.has(parentId)) return false;
+      seen.add(parentId);
+      parentId = parent.parentRunId;
+    }
+    return true;
+  };
+  const roots: RunSummary[] = [];
+  const children = new Map<string, RunSummary[]>();
+  for (const run of runs) {
+    const parentId = run.parentRunId;
+    if (parentId === undefined || !byId.has(parentId) || !reachesRoot(run)) {
+      roots.push(run);
+      continue;
+    }
+    children.set(parentId, [...(children.get(parentId) ?? []), run]);
+  }
+  return { roots, children };
+}
+
+/** The `sextant/runs/search` filter for the children of a run, within a user's filter. */
+export function childRunsFilter(parentRunId: string, filter: string | undefined): string {
+  const clause = `tags.mlflow.parentRunId = '${parentRunId.replace(/'/g, "''")}'`;
+  return filter ? `${filter} and ${clause}` : clause;
 }
 
 /** The tree item of an experiment; the active one is marked and expanded. */
@@ -160,8 +215,13 @@ export function metricOrders(key: string): { label: string; orderBy: string[] }[
 /** The `sextant/runs/search` filter that counts running runs for the status bar. */
 export const RUNNING_FILTER = "attributes.status = 'RUNNING'";
 
-/** The status bar text: the server's address and the running-run count. */
-export function statusBarText(trackingUri: string | undefined, running: number): string {
+/** The status bar text: the server's address and the running-run count, or that it is stopped. */
+export function statusBarText(
+  trackingUri: string | undefined,
+  running: number,
+  state: ServerState = 'running',
+): string {
+  if (state === 'stopped') return '$(debug-stop) Sextant: stopped';
   if (!trackingUri) return '$(beaker) Sextant: starting…';
   const host = trackingUri.replace(/^https?:\/\//, '').replace(/\/$/, '');
   return running > 0

@@ -1,4 +1,7 @@
-/** The Experiments tree: experiments, then their runs one page at a time, kept live. */
+/**
+ * The Experiments tree: experiments, then their runs one page at a time, kept live; child runs
+ * nest under their parent (from the same page, and all of them from a search when it expands).
+ */
 import * as vscode from 'vscode';
 import type {
   Experiment,
@@ -10,8 +13,10 @@ import type {
 import { errorMessage, type SextantApi } from '../api';
 import { toTreeItem } from '../vscode/treeItem';
 import {
+  childRunsFilter,
   experimentItem,
   moreItem,
+  nestRuns,
   RUN_ORDERS,
   runItem,
   withLatestMetrics,
@@ -28,6 +33,8 @@ interface RunPages {
 
 /** Runs per page of the tree. */
 const PAGE_SIZE = 100;
+/** Most children of one run listed when it expands. */
+const CHILDREN_PAGE_SIZE = 1000;
 
 /** Supplies the Experiments tree from the language server. */
 export class ExperimentsTree
@@ -38,6 +45,10 @@ export class ExperimentsTree
   private readonly pages = new Map<string, RunPages>();
   private readonly runNodes = new Map<string, ExperimentsNode & { kind: 'run' }>();
   private readonly pendingExperiments = new Set<string>();
+  /** Children of a run by its id, as the search on expanding it found them. */
+  private readonly childRuns = new Map<string, RunSummary[]>();
+  /** Children of a run by its id, from the loaded pages. */
+  private pageChildren = new Map<string, RunSummary[]>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: { dispose(): void }[] = [];
 
@@ -57,6 +68,7 @@ export class ExperimentsTree
       api.onMetricsAppended((event) => this.metricsAppended(event)),
       api.onExperimentsChanged(() => this.refresh()),
       api.onServerInfo(() => this.refresh()),
+      api.onServerStopped(() => this.refresh()),
     );
   }
 
@@ -64,6 +76,8 @@ export class ExperimentsTree
   refresh(): void {
     this.pages.clear();
     this.runNodes.clear();
+    this.childRuns.clear();
+    this.pageChildren = new Map();
     this.changed.fire(undefined);
   }
 
@@ -74,10 +88,18 @@ export class ExperimentsTree
       node.run = run;
       const page = this.pages.get(run.experimentId);
       if (page) page.runs = page.runs.map((r) => (r.runId === run.runId ? run : r));
+      const siblings = run.parentRunId ? this.childRuns.get(run.parentRunId) : undefined;
+      if (siblings) {
+        this.childRuns.set(
+          run.parentRunId!,
+          siblings.map((r) => (r.runId === run.runId ? run : r)),
+        );
+      }
       this.changed.fire(node);
       return;
     }
     this.pendingExperiments.add(run.experimentId);
+    if (run.parentRunId) this.childRuns.delete(run.parentRunId);
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
       for (const id of this.pendingExperiments) this.pages.delete(id);
@@ -100,11 +122,18 @@ export class ExperimentsTree
           experimentItem(node.experiment, node.experiment.experimentId === this.activeExperimentId),
         );
       case 'run':
-        return toTreeItem(runItem(node.run, { keyMetric: this.keyMetric(), now: Date.now() }), {
-          command: 'sextant.showRunDetails',
-          title: 'Show Run Details',
-          arguments: [node],
-        });
+        return toTreeItem(
+          runItem(node.run, {
+            keyMetric: this.keyMetric(),
+            now: Date.now(),
+            hasChildren: node.hasChildren,
+          }),
+          {
+            command: 'sextant.showRunDetails',
+            title: 'Show Run Details',
+            arguments: [node],
+          },
+        );
       case 'more': {
         const loaded = this.pages.get(node.experimentId)?.runs.length ?? 0;
         return toTreeItem(moreItem(node.experimentId, loaded), {
@@ -116,6 +145,7 @@ export class ExperimentsTree
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('info');
+        if (node.command) item.command = { command: node.command, title: node.text };
         return item;
       }
     }
@@ -125,6 +155,7 @@ export class ExperimentsTree
     try {
       if (!node) return await this.experiments();
       if (node.kind === 'experiment') return await this.runs(node.experiment.experimentId);
+      if (node.kind === 'run' && node.hasChildren) return await this.children(node.run);
       return [];
     } catch (error) {
       return [{ kind: 'message', text: `Sextant: ${errorMessage(error)}` }];
@@ -136,6 +167,15 @@ export class ExperimentsTree
   }
 
   private async experiments(): Promise<ExperimentsNode[]> {
+    if (this.api.state === 'stopped') {
+      return [
+        {
+          kind: 'message',
+          text: 'The Sextant server is stopped. Click to start it.',
+          command: 'sextant.startServer',
+        },
+      ];
+    }
     if (!this.api.info) return [{ kind: 'message', text: 'Starting the Sextant server…' }];
     const experiments: Experiment[] = [];
     let pageToken: string | undefined;
@@ -159,11 +199,9 @@ export class ExperimentsTree
       pages = await this.fetchPage(experimentId, undefined);
       this.pages.set(experimentId, pages);
     }
-    const nodes: ExperimentsNode[] = pages.runs.map((run) => {
-      const node = { kind: 'run' as const, run };
-      this.runNodes.set(run.runId, node);
-      return node;
-    });
+    const nested = nestRuns(pages.runs);
+    for (const [parentId, runs] of nested.children) this.pageChildren.set(parentId, runs);
+    const nodes: ExperimentsNode[] = nested.roots.map((run) => this.runNode(run));
     if (pages.nextPageToken) nodes.push({ kind: 'more', experimentId });
     if (nodes.length === 0) {
       nodes.push({
@@ -172,6 +210,31 @@ export class ExperimentsTree
       });
     }
     return nodes;
+  }
+
+  private runNode(run: RunSummary): ExperimentsNode & { kind: 'run' } {
+    const node = { kind: 'run' as const, run, hasChildren: this.pageChildren.has(run.runId) };
+    this.runNodes.set(run.runId, node);
+    return node;
+  }
+
+  /** The children of a run: every one a search finds, else those of the loaded pages. */
+  private async children(parent: RunSummary): Promise<ExperimentsNode[]> {
+    let runs = this.childRuns.get(parent.runId);
+    if (!runs) {
+      const result = await this.api.searchRuns({
+        experimentIds: [parent.experimentId],
+        filter: childRunsFilter(parent.runId, this.filter),
+        orderBy: this.orderBy,
+        viewType: this.viewType,
+        maxResults: CHILDREN_PAGE_SIZE,
+      });
+      const fromPage = this.pageChildren.get(parent.runId) ?? [];
+      const found = new Set(result.runs.map((r) => r.runId));
+      runs = [...result.runs, ...fromPage.filter((r) => !found.has(r.runId))];
+      this.childRuns.set(parent.runId, runs);
+    }
+    return runs.map((run) => this.runNode(run));
   }
 
   private async fetchPage(experimentId: string, pageToken: string | undefined): Promise<RunPages> {

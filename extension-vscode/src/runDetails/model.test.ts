@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Run } from '@sextant/language-server/dist/protocol';
-import { isSystemTag, runDetailSections } from './model';
+import { artifactNodes, detailContextValue, isSystemTag, runDetailSections } from './model';
 
 const run: Run = {
   info: {
@@ -71,4 +71,25 @@ test('system tags are those of mlflow and sextant', () => {
   assert.ok(isSystemTag('mlflow.runName'));
   assert.ok(isSystemTag('sextant.notebook'));
   assert.ok(!isSystemTag('team'));
+});
+
+test('artifact rows: folders expand lazily, files open; each has its context value', () => {
+  const rows = artifactNodes('r1', [
+    { path: 'plots', isDir: true },
+    { path: 'plots/curve.png', isDir: false, fileSize: 2048 },
+  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.label, r.description, detailContextValue(r), r.children]),
+    [
+      ['plots/', undefined, 'artifact.dir', undefined],
+      ['curve.png', '2.0 KiB', 'artifact.file', undefined],
+    ],
+  );
+  assert.deepEqual(rows[1]!.artifact, { runId: 'r1', path: 'plots/curve.png', isDir: false });
+  assert.deepEqual(
+    artifactNodes('r1', []).map((r) => r.label),
+    ['empty'],
+  );
+  assert.equal(detailContextValue({ label: 'x', copyValue: 'v' }), 'detail.copyable');
+  assert.equal(detailContextValue({ label: 'x' }), 'detail');
 });

@@ -1,5 +1,6 @@
 /** What the Run Details tree shows, as plain data: sections of a run and their rows. */
 import type { ArtifactFile, Run } from '@sextant/language-server/dist/protocol';
+import { formatBytes } from '@sextant/media/dist/lib/artifacts';
 import { formatDuration } from '@sextant/media/dist/lib/format';
 import { runIcon, shortNumber, type Icon } from '../experiments/model';
 
@@ -13,6 +14,35 @@ export interface DetailNode {
   copyValue?: string;
   /** A section has children; a row has none. */
   children?: DetailNode[];
+  /** An artifact file or folder of the run (a folder's children are listed when it expands). */
+  artifact?: ArtifactRef;
+}
+
+/** One artifact of one run. */
+export interface ArtifactRef {
+  runId: string;
+  /** Path relative to the run's artifact root. */
+  path: string;
+  isDir: boolean;
+}
+
+/** The rows of one level of a run's artifacts: folders expand, files open. */
+export function artifactNodes(runId: string, files: readonly ArtifactFile[]): DetailNode[] {
+  if (files.length === 0) return [{ label: 'empty', icon: { id: 'dash' } }];
+  return files.map((a) => ({
+    label: `${a.path.slice(a.path.lastIndexOf('/') + 1)}${a.isDir ? '/' : ''}`,
+    description: a.fileSize === undefined ? undefined : formatBytes(a.fileSize),
+    tooltip: a.path,
+    icon: { id: a.isDir ? 'folder' : 'file' },
+    copyValue: a.path,
+    artifact: { runId, path: a.path, isDir: a.isDir },
+  }));
+}
+
+/** The context value of a row, matched by the `when` clauses of its menu. */
+export function detailContextValue(node: DetailNode): string {
+  if (node.artifact) return node.artifact.isDir ? 'artifact.dir' : 'artifact.file';
+  return node.copyValue !== undefined ? 'detail.copyable' : 'detail';
 }
 
 /** Tags MLflow and Sextant set for their own use, shown apart from the user's tags. */
@@ -104,15 +134,14 @@ export function runDetailSections(run: Run, artifacts: ArtifactFile[], now: numb
       })),
       'tag',
     ),
-    section(
-      'Artifacts',
-      artifacts.map((a) => ({
-        label: a.isDir ? `${a.path}/` : a.path,
-        description: a.fileSize === undefined ? undefined : `${a.fileSize} B`,
-        icon: { id: a.isDir ? 'folder' : 'file' },
-        copyValue: a.path,
-      })),
-      'files',
-    ),
+    {
+      label: 'Artifacts',
+      description: String(artifacts.length),
+      icon: { id: 'files' },
+      children:
+        artifacts.length > 0
+          ? artifactNodes(info.runId, artifacts)
+          : [{ label: 'none', icon: { id: 'dash' } }],
+    },
   ];
 }

@@ -1,7 +1,10 @@
-/** The Run Details tree: the run selected in the Experiments tree, kept live. */
+/**
+ * The Run Details tree: the run selected in the Experiments tree, kept live; its artifact folders
+ * are listed when they expand, and a click on an artifact file opens it.
+ */
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
-import { runDetailSections, type DetailNode } from './model';
+import { artifactNodes, detailContextValue, runDetailSections, type DetailNode } from './model';
 
 /** Supplies the Run Details tree for one run at a time. */
 export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vscode.Disposable {
@@ -20,6 +23,8 @@ export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vsco
     this.subscriptions = [
       api.onRunsChanged(({ run }) => touched(run.runId)),
       api.onMetricsAppended(({ runId }) => touched(runId)),
+      api.onServerInfo(() => this.changed.fire(undefined)),
+      api.onServerStopped(() => this.changed.fire(undefined)),
     ];
   }
 
@@ -39,7 +44,9 @@ export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vsco
       node.label,
       node.children
         ? vscode.TreeItemCollapsibleState.Expanded
-        : vscode.TreeItemCollapsibleState.None,
+        : node.artifact?.isDir
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.None,
     );
     item.description = node.description;
     item.tooltip =
@@ -50,13 +57,24 @@ export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vsco
         node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined,
       );
     }
-    item.contextValue = node.copyValue !== undefined ? 'detail.copyable' : 'detail';
+    item.contextValue = detailContextValue(node);
+    if (node.artifact && !node.artifact.isDir) {
+      item.command = { command: 'sextant.openArtifact', title: 'Open Artifact', arguments: [node] };
+    }
     return item;
   }
 
   async getChildren(node?: DetailNode): Promise<DetailNode[]> {
+    if (node?.artifact?.isDir) {
+      const { runId, path } = node.artifact;
+      try {
+        return artifactNodes(runId, (await this.api.listArtifacts({ runId, path })).files);
+      } catch (error) {
+        return [{ label: `Sextant: ${errorMessage(error)}`, icon: { id: 'error' } }];
+      }
+    }
     if (node) return node.children ?? [];
-    if (!this.runId) return [];
+    if (!this.runId || this.api.state === 'stopped') return [];
     try {
       const [run, artifacts] = await Promise.all([
         this.api.getRun(this.runId),

@@ -32,9 +32,9 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-/** The page of the view named `view` (`compare` or `run`). */
+/** The page of the view named `view` (`compare`, `run` or `pipeline`). */
 export function viewHtml(
-  view: 'compare' | 'run',
+  view: 'compare' | 'run' | 'pipeline',
   title: string,
   assets: PageAssets,
   nonce: string,

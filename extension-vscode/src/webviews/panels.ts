@@ -19,7 +19,10 @@ export const RUN_VIEW_TYPE = 'sextant.run';
 /** Opens, reuses and restores the views' panels. */
 export class Panels implements vscode.Disposable {
   private compare: { panel: vscode.WebviewPanel; presenter: ViewPresenter } | undefined;
-  private readonly runs = new Map<string, vscode.WebviewPanel>();
+  private readonly runs = new Map<
+    string,
+    { panel: vscode.WebviewPanel; presenter: ViewPresenter }
+  >();
   private readonly assetsRoot: vscode.Uri;
 
   constructor(
@@ -62,11 +65,12 @@ export class Panels implements vscode.Disposable {
     this.attach(panel, subject);
   }
 
-  /** Shows one run in its own panel. */
-  showRun(runId: string, runName?: string): void {
+  /** Shows one run in its own panel; with `artifactPath`, previews that artifact in it. */
+  showRun(runId: string, runName?: string, artifactPath?: string): void {
     const existing = this.runs.get(runId);
     if (existing) {
-      existing.reveal();
+      existing.panel.reveal();
+      if (artifactPath !== undefined) existing.presenter.reveal(artifactPath);
       return;
     }
     const subject: ViewSubject = { view: 'run', runId };
@@ -76,7 +80,8 @@ export class Panels implements vscode.Disposable {
       vscode.ViewColumn.Active,
       this.options(),
     );
-    this.attach(panel, subject);
+    const presenter = this.attach(panel, subject);
+    if (artifactPath !== undefined) presenter.reveal(artifactPath);
     if (runName === undefined) {
       void this.api.getRun(runId).then(
         (run) => (panel.title = this.title(subject, run.info.runName)),
@@ -99,12 +104,14 @@ export class Panels implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, subject: ViewSubject): void {
+  private attach(panel: vscode.WebviewPanel, subject: ViewSubject): ViewPresenter {
     const webview = panel.webview;
     webview.options = this.options();
     const actions: ViewActions = {
       openRun: (runId) => this.showRun(runId),
       saveFile: (fileName, content) => void this.save(fileName, content),
+      downloadArtifact: (runId, path) =>
+        void vscode.commands.executeCommand('sextant.downloadArtifact', { runId, path }),
       log: (message) => this.output.warn(message),
     };
     const presenter = new ViewPresenter(
@@ -134,12 +141,13 @@ export class Panels implements vscode.Disposable {
         for (const s of subscriptions) s.dispose();
         if (this.compare?.panel === panel) this.compare = undefined;
         for (const id of runIdsOf(presenter.shown)) {
-          if (this.runs.get(id) === panel) this.runs.delete(id);
+          if (this.runs.get(id)?.panel === panel) this.runs.delete(id);
         }
       }),
     ];
     if (subject.view === 'compare') this.compare = { panel, presenter };
-    else this.runs.set(subject.runId, panel);
+    else this.runs.set(subject.runId, { panel, presenter });
+    return presenter;
   }
 
   private async save(fileName: string, content: string): Promise<void> {
@@ -157,6 +165,6 @@ export class Panels implements vscode.Disposable {
 
   dispose(): void {
     this.compare?.panel.dispose();
-    for (const panel of this.runs.values()) panel.dispose();
+    for (const { panel } of this.runs.values()) panel.dispose();
   }
 }

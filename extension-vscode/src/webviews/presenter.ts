@@ -4,6 +4,11 @@
  * way to post and the user actions.
  */
 import type { MetricsAppendedParams } from '@sextant/language-server/dist/protocol';
+import {
+  IMAGE_PREVIEW_BYTES,
+  TEXT_PREVIEW_BYTES,
+  previewKind,
+} from '@sextant/media/dist/lib/artifacts';
 import { MessageType, isViewMessage, type HostMessage } from '@sextant/media/dist/lib/contract';
 import { Coalescer, errorMessage, type Disposable, type SextantApi } from '../api';
 
@@ -11,6 +16,8 @@ import { Coalescer, errorMessage, type Disposable, type SextantApi } from '../ap
 export interface ViewActions {
   openRun(runId: string): void;
   saveFile(fileName: string, content: string): void;
+  /** Saves an artifact of a run where the user picks. */
+  downloadArtifact(runId: string, path: string): void;
   /** Something to report (a view error, a failed request). */
   log(message: string): void;
 }
@@ -46,6 +53,8 @@ export class ViewPresenter implements Disposable {
   private readonly pendingKeys = new Map<string, Set<string>>();
   private readonly series: Coalescer;
   private readonly subscriptions: Disposable[];
+  /** An artifact to preview once the view has its first snapshot. */
+  private pendingReveal: string | undefined;
 
   constructor(
     private subject: ViewSubject,
@@ -76,6 +85,12 @@ export class ViewPresenter implements Disposable {
     return this.ready ? this.snapshot.request() : Promise.resolve();
   }
 
+  /** Asks a run view to preview one of its artifacts (once it is ready). */
+  reveal(path: string): void {
+    if (this.ready) this.post({ type: MessageType.RevealArtifact, path });
+    else this.pendingReveal = path;
+  }
+
   /** Handles one message from the view. */
   async receive(message: unknown): Promise<void> {
     if (!isViewMessage(message)) {
@@ -98,8 +113,48 @@ export class ViewPresenter implements Disposable {
       case MessageType.ViewError:
         this.actions.log(`Sextant view: ${message.message}`);
         break;
+      case MessageType.ReadArtifact:
+        await this.readArtifact(String(message.path));
+        break;
+      case MessageType.ListArtifacts:
+        await this.listArtifacts(String(message.path));
+        break;
+      case MessageType.DownloadArtifact:
+        if (this.subject.view === 'run') {
+          this.actions.downloadArtifact(this.subject.runId, String(message.path));
+        }
+        break;
       default:
         this.actions.log(`Sextant: unhandled view message ${JSON.stringify(message)}`);
+    }
+  }
+
+  /** Answers a preview request: images as base64 up to 8 MiB, text files' first 256 KiB. */
+  private async readArtifact(path: string): Promise<void> {
+    if (this.subject.view !== 'run') return;
+    const kind = previewKind(path);
+    try {
+      if (kind === 'none') throw new Error(`${path} has no preview: download it to open it.`);
+      const result = await this.api.readArtifact({
+        runId: this.subject.runId,
+        path,
+        ...(kind === 'image'
+          ? { encoding: 'base64' as const, maxBytes: IMAGE_PREVIEW_BYTES }
+          : { maxBytes: TEXT_PREVIEW_BYTES }),
+      });
+      this.post({ type: MessageType.ArtifactContent, path, result });
+    } catch (error) {
+      this.post({ type: MessageType.ArtifactContent, path, error: errorMessage(error) });
+    }
+  }
+
+  private async listArtifacts(path: string): Promise<void> {
+    if (this.subject.view !== 'run') return;
+    try {
+      const { files } = await this.api.listArtifacts({ runId: this.subject.runId, path });
+      this.post({ type: MessageType.ArtifactListing, path, files });
+    } catch (error) {
+      this.post({ type: MessageType.ArtifactListing, path, files: [], error: errorMessage(error) });
     }
   }
 
@@ -145,6 +200,10 @@ export class ViewPresenter implements Disposable {
         artifacts: artifacts.files,
         series: history.series,
       });
+      if (this.pendingReveal !== undefined) {
+        this.post({ type: MessageType.RevealArtifact, path: this.pendingReveal });
+        this.pendingReveal = undefined;
+      }
     }
   }
 

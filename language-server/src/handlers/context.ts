@@ -7,6 +7,8 @@ import type { Workspace } from '../workspaces';
 export interface HandlerContext {
   /** The workspace this connection serves; throws before `initialize`. */
   workspace(): Workspace;
+  /** The first workspace folder (absolute), when the client named one. */
+  folder?(): string | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { reportErrors, vsCodeBridge, type VsCodeApi } from '../bridge';
 import { mountCompare } from '../views/compare';
+import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -14,4 +15,5 @@ const root = document.getElementById('root')!;
 const view = document.body.dataset['view'];
 if (view === 'compare') mountCompare(root, bridge);
 else if (view === 'run') mountRun(root, bridge);
+else if (view === 'pipeline') mountPipeline(root, bridge);
 else root.textContent = `Unknown Sextant view: ${String(view)}`;

@@ -1,6 +1,8 @@
 /**
- * Run comparison: one chart per metric key with the runs overlaid, a params table with "only show
- * differences", a metrics summary, and CSV export. Pure DOM against a {@link Bridge}.
+ * Run comparison: one chart per metric key with the runs overlaid (step or time x, log scale,
+ * smoothing), a params table with "only show differences", parallel coordinates of the params
+ * against a metric, a scatter of one param against one metric, a metrics summary, and CSV export.
+ * Pure DOM against a {@link Bridge}.
  */
 import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/dist/protocol';
 import type { Bridge } from '../bridge';
@@ -9,6 +11,7 @@ import { MessageType, mergeSeries, type HostMessage } from '../contract';
 import { compareToCsv } from '../csv';
 import { ChartGrid, renderScatter, runColor } from './charts';
 import { formatDuration, h, replaceChildren, table } from './dom';
+import { ParallelChart } from './parallel';
 import { chartToolbar } from './toolbar';
 
 /** What the comparison view keeps across reloads. */
@@ -20,6 +23,8 @@ export interface CompareState {
   /** The param and metric of the scatter. */
   scatterParam?: string;
   scatterMetric?: string;
+  /** The metric the parallel coordinates end on and are colored by. */
+  parallelMetric?: string;
 }
 
 /** Mounts the comparison view in `root` and tells the host it is ready. */
@@ -49,6 +54,10 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
     state = next;
     bridge.setState(state);
   };
+  const parallel = new ParallelChart({
+    onMetric: (key) => save({ ...state, parallelMetric: key }),
+    onOpenRun: (runId) => bridge.post({ type: MessageType.OpenRun, runId }),
+  });
 
   const drawCharts = (): void => {
     if (!compare) return;
@@ -240,9 +249,17 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
       chartsEl,
     ),
     paramsSection,
+    parallel.element,
     scatterSection,
     metricsSection,
   );
+
+  // Hosts switch themes by changing the body's class and CSS variables: redraw the scatter in the
+  // new colors (the metric charts and the parallel coordinates watch for themselves).
+  new MutationObserver(() => drawScatter()).observe(document.body, {
+    attributes: true,
+    attributeFilter: ['class', 'style', 'data-vscode-theme-id'],
+  });
 
   bridge.listen((message: HostMessage) => {
     switch (message.type) {
@@ -252,6 +269,7 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
         save({ ...state, runIds: compare.runs.map((r) => r.runId) });
         drawTables();
         drawCharts();
+        parallel.update(compare, state.parallelMetric);
         drawScatter();
         break;
       case MessageType.SeriesUpdate:

@@ -1,8 +1,12 @@
-/** Run view: charts of all the run's metrics, its params, tags, artifacts and source. */
-import type { ArtifactFile, Run, SampledSeries } from '@sextant/language-server/dist/protocol';
+/**
+ * Run view: charts of all the run's metrics, its params, tags, source, and its artifacts with
+ * previews of images and text files.
+ */
+import type { Run, SampledSeries } from '@sextant/language-server/dist/protocol';
 import type { Bridge } from '../bridge';
 import { DEFAULT_CHART_OPTIONS, formatNumber, type ChartOptions } from '../chart';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';
+import { ArtifactsPanel } from './artifacts';
 import { ChartGrid } from './charts';
 import { formatDuration, h, replaceChildren, table } from './dom';
 import { chartToolbar } from './toolbar';
@@ -18,13 +22,6 @@ function tag(run: Run, key: string): string | undefined {
   return run.data.tags.find((t) => t.key === key)?.value;
 }
 
-function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 /** Mounts the run view in `root` and tells the host it is ready. */
 export function mountRun(root: HTMLElement, bridge: Bridge): void {
   let state: RunViewState = { chart: DEFAULT_CHART_OPTIONS, ...bridge.getState<RunViewState>() };
@@ -35,6 +32,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   const chartsEl = h('div', { class: 'charts' });
   const grid = new ChartGrid(chartsEl);
   const details = h('div', { class: 'details' });
+  const artifacts = new ArtifactsPanel(bridge);
 
   const drawCharts = (): void => {
     if (!run) return;
@@ -42,7 +40,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
     grid.render(series, [id], new Map([[id, run.info.runName]]), state.chart);
   };
 
-  const draw = (r: Run, artifacts: ArtifactFile[]): void => {
+  const draw = (r: Run): void => {
     const source = tag(r, 'mlflow.source.name');
     const commit = tag(r, 'mlflow.source.git.commit');
     const command = tag(r, 'sextant.command') ?? tag(r, 'mlflow.source.command');
@@ -106,19 +104,6 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
               byKey(r.data.tags).map((t) => ({ cells: [h('code', {}, t.key), t.value] })),
             ),
       ),
-      h(
-        'section',
-        { 'aria-label': 'Artifacts' },
-        h('h2', {}, 'Artifacts'),
-        artifacts.length === 0
-          ? h('p', { class: 'muted empty' }, 'No artifacts.')
-          : table(
-              ['Path', 'Size'],
-              artifacts.map((a) => ({
-                cells: [h('code', {}, a.isDir ? `${a.path}/` : a.path), formatBytes(a.fileSize)],
-              })),
-            ),
-      ),
     );
   };
 
@@ -137,6 +122,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
       chartsEl,
     ),
     details,
+    artifacts.element,
   );
 
   bridge.listen((message: HostMessage) => {
@@ -146,8 +132,16 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
         series = message.series;
         state = { ...state, runId: run.info.runId };
         bridge.setState(state);
-        draw(message.run, message.artifacts);
+        draw(message.run);
+        artifacts.setRoot(message.artifacts);
         drawCharts();
+        break;
+      case MessageType.ArtifactContent:
+      case MessageType.ArtifactListing:
+        artifacts.receive(message);
+        break;
+      case MessageType.RevealArtifact:
+        artifacts.preview(message.path);
         break;
       case MessageType.SeriesUpdate:
         series = mergeSeries(series, message.series);

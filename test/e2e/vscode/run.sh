@@ -12,3 +12,5 @@ echo "-- extension-host tests"
 node test/dist/e2e/vscode/host.js
 echo "-- UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/ui.js
+echo "-- pipelines UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiPipelines.js

@@ -2,10 +2,12 @@
  * The Sextant extension as a person sees it: code-server (VS Code 1.100.3) with the built .vsix
  * installed, driven by playwright-core and Debian's Chromium (shared/recipes/vscode-real-ui.md).
  * A workspace gets runs logged by the real `mlflow` client into the extension's tracking server;
- * the test opens the Sextant view, sees the runs, compares two, finds the charts and the params
- * diff in the webview, logs a new point and sees it appear, opens a notebook whose cells were
- * recorded against a run and sees them in the cell status bar, and takes screenshots in dark and
- * light themes under test/e2e/vscode/screenshots/.
+ * the test opens the Sextant view, sees the runs (a child run nested under its parent), compares
+ * two, finds the charts, the params diff and the parallel coordinates (hover, brushing) in the
+ * webview, logs a new point and sees it appear, opens a run and previews its image, CSV and text
+ * artifacts, opens a notebook whose cells were recorded against a run and sees them in the cell
+ * status bar, and takes screenshots in dark, light and high-contrast themes under
+ * test/e2e/vscode/screenshots/.
  *
  * Run it with `bash test/e2e/vscode/run.sh` (installs what it needs, builds the .vsix).
  * Environment: CODE_SERVER (binary), VSIX, PYTHON (with mlflow), CHROMIUM (default /usr/bin/chromium).
@@ -186,6 +188,78 @@ async function main(): Promise<void> {
     await compare.locator('#scatter .main-svg').first().scrollIntoViewIfNeeded();
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(SHOTS, 'compare-dark-scatter.png') });
+
+    // Parallel coordinates: one line per run, an axis per param and the metric last; focus shows a
+    // run's values, brushing an axis (keyboard, then mouse) keeps the runs in range.
+    const parallel = compare.locator('svg.parallel');
+    await parallel.waitFor();
+    // An axis label's first text node is its name (its <title> child holds the full text).
+    const axisNames = (selector: string) =>
+      compare
+        .locator(selector)
+        .evaluateAll((labels) =>
+          labels.map(
+            (l) => (l as unknown as { firstChild: { textContent: string } }).firstChild.textContent,
+          ),
+        );
+    const axes = await axisNames('svg.parallel .pc-axis-label');
+    if (
+      axes.at(-1) !== 'accuracy' ||
+      !axes.includes('lr') ||
+      (await compare.locator('.pc-run').count()) !== 2
+    ) {
+      throw new Error(`parallel coordinates show axes ${JSON.stringify(axes)}`);
+    }
+    await compare.locator('#parallel-metric').selectOption('loss');
+    await waitFor(
+      'the loss axis',
+      async () => (await axisNames('.pc-metric-axis .pc-axis-label'))[0] === 'loss' || undefined,
+    );
+    await compare.locator('.pc-run').first().focus();
+    const tip = compare.locator('.parallel-tooltip');
+    await tip.waitFor();
+    if (!/run-[ab]/.test(await tip.innerText()))
+      throw new Error('the run tooltip lacks the run name');
+    const inRange = compare.locator('#parallel-status');
+    const lrBrush = compare.locator('.pc-brush-area[data-axis="param:lr"]');
+    await lrBrush.focus();
+    await page.keyboard.press('ArrowDown');
+    await waitFor(
+      'a keyboard brush on lr',
+      async () => (await inRange.textContent())?.startsWith('1 of 2') || undefined,
+    );
+    await page.keyboard.press('Escape');
+    await waitFor(
+      'the brush cleared',
+      async () => (await inRange.textContent())?.startsWith('2 of 2') || undefined,
+    );
+    await parallel.scrollIntoViewIfNeeded();
+    const box = (await compare.locator('.pc-brush-area[data-axis="metric:loss"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.4, { steps: 5 });
+    await page.mouse.up();
+    await waitFor(
+      'a mouse brush on loss',
+      async () => (await inRange.textContent())?.startsWith('1 of 2') || undefined,
+    );
+    console.log(`parallel coordinates: axes ${axes.join(', ')}; focus tooltip and brushing work`);
+    const showParallel = () =>
+      compare.evaluate(() =>
+        (
+          document.querySelector('section[aria-label="Parallel coordinates"]') as {
+            scrollIntoView(options: { block: string }): void;
+          }
+        ).scrollIntoView({ block: 'start' }),
+      );
+    await showParallel();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-brushed.png') });
+    await compare.locator('#parallel-clear').click();
+    await compare.locator('.pc-run').first().focus();
+    await showParallel();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-parallel.png') });
     await compare.locator('h1').first().scrollIntoViewIfNeeded();
 
     const logged = Date.now();
@@ -208,19 +282,94 @@ async function main(): Promise<void> {
       `new point shown ${Date.now() - pointLogged} ms after the client returned (${Date.now() - logged} ms incl. python start)`,
     );
 
+    const compareShots = async (theme: string): Promise<void> => {
+      await compare.locator('h1').first().scrollIntoViewIfNeeded();
+      await compare.evaluate(() => window.dispatchEvent(new Event('resize')));
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(SHOTS, `compare-${theme}.png`) });
+      await showParallel();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SHOTS, `compare-${theme}-parallel.png`) });
+    };
     await setTheme(page, 'Light Modern');
-    await compare.evaluate(() => window.dispatchEvent(new Event('resize')));
-    await page.screenshot({ path: path.join(SHOTS, 'compare-light.png') });
+    await compareShots('light');
+    await setTheme(page, 'Dark High Contrast');
+    await compareShots('hc');
+    await compare.locator('h1').first().scrollIntoViewIfNeeded();
 
     await compare.locator('button.link', { hasText: 'run-a' }).first().click();
     const runView = await viewFrame(page, 'run');
     await runView.locator('.chart[data-metric="loss"] .main-svg').first().waitFor();
     await runView.locator('table.data', { hasText: 'team' }).first().waitFor();
-    await page.waitForTimeout(800);
-    await page.screenshot({ path: path.join(SHOTS, 'run-light.png') });
+    // Artifacts: the PNG is previewed as a data: URL image (decoded, so the CSP let it in), the
+    // CSV as a table and the text file in monospace, each on a click; folders expand.
+    const image = runView.locator('img.artifact-image');
+    await image.waitFor();
+    await waitFor('the PNG preview to decode', () =>
+      image.evaluate(
+        (img) => (img as unknown as { naturalWidth: number }).naturalWidth === 160 || undefined,
+      ),
+    );
+    const artifactButton = (name: string) =>
+      runView.locator('section[aria-label="Artifacts"] button.link', { hasText: name }).first();
+    await artifactButton('predictions.csv').click();
+    await runView.locator('table.csv td', { hasText: 'bird, small' }).waitFor();
+    await artifactButton('notes.txt').click();
+    await runView.locator('pre.artifact-text', { hasText: 'lr was tuned by hand' }).waitFor();
+    await artifactButton('config/').click();
+    await artifactButton('model.json').click();
+    await runView.locator('pre.artifact-text', { hasText: '"dropout": 0.1' }).waitFor();
+    console.log('run view previews the PNG, CSV, text and nested JSON artifacts');
+    const runShots = async (theme: string): Promise<void> => {
+      await runView.locator('h1').first().scrollIntoViewIfNeeded();
+      await page.waitForTimeout(600);
+      await page.screenshot({ path: path.join(SHOTS, `run-${theme}.png`) });
+      await runView.locator('section[aria-label="Artifacts"] h2').scrollIntoViewIfNeeded();
+      await runView.evaluate(() => {
+        const heading = document.querySelector('section[aria-label="Artifacts"] h2') as {
+          scrollIntoView(options: { block: string }): void;
+        } | null;
+        heading?.scrollIntoView({ block: 'start' });
+      });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(SHOTS, `run-${theme}-artifacts.png`) });
+    };
+    await runShots('hc');
+    await setTheme(page, 'Light Modern');
+    await runShots('light');
     await setTheme(page, 'Dark Modern');
-    await page.screenshot({ path: path.join(SHOTS, 'run-dark.png') });
+    await runShots('dark');
     await runCommand(page, 'View: Close All Editors');
+
+    // The child run fold-1 is nested under run-b.
+    await row('run-b').click();
+    await page.keyboard.press('ArrowRight');
+    await row('fold-1').waitFor();
+    const level = await row('fold-1').getAttribute('aria-level');
+    if (level !== '3')
+      throw new Error(`fold-1 is at tree level ${level}, expected 3 (under run-b)`);
+    console.log('the child run fold-1 is nested under run-b');
+    await row('run-a').click();
+    await page.locator('.monaco-list-row', { hasText: 'Parameters' }).first().waitFor();
+    // Run Details lists the artifacts; a folder expands on demand, a text file opens read-only.
+    // The pane is short: move to its last row until the artifacts are in view (it redraws when
+    // the run's details arrive).
+    await waitFor('the artifacts in Run Details', async () => {
+      await page.locator('.monaco-list-row', { hasText: 'Run ID' }).first().click();
+      await page.keyboard.press('End');
+      await page.waitForTimeout(300);
+      return (await row('loss_curve.png').isVisible()) || undefined;
+    });
+    await row('config/').click();
+    await row('model.json').waitFor();
+    await row('notes.txt').click();
+    await page.locator('.tab', { hasText: 'notes.txt' }).waitFor();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'lr was tuned by hand' }).waitFor();
+    console.log('Run Details lists the artifacts and opens notes.txt in a read-only editor');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar-dark-nested.png') });
+    await setTheme(page, 'Dark High Contrast');
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar-hc.png') });
     await setTheme(page, 'Light Modern');
     await page.screenshot({ path: path.join(SHOTS, 'sidebar-light.png') });
 

@@ -1,0 +1,232 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { Engine } from '../engine';
+import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
+import { startServer } from '../server/app';
+import { duration, table, time } from './format';
+
+/** The pipeline file `sextant pipeline` reads when `--file` is not given. */
+export const DEFAULT_PIPELINE_FILE = 'sextant.yaml';
+
+/** Where `sextant pipeline` writes: the terminal, or a test's streams. */
+export interface PipelineCliStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const STATUS_WORD: Record<StepRun['status'], string> = {
+  queued: 'queued',
+  running: 'running',
+  cached: 'cached (restored from the cache)',
+  done: 'done',
+  failed: 'FAILED',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+  stale: 'stale',
+};
+
+/** Exit code of a finished pipeline run: 0 done, 130 cancelled, 1 otherwise. */
+export const exitCodeOf = (run: PipelineRun): number =>
+  run.status === 'done' ? 0 : run.status === 'cancelled' ? 130 : 1;
+
+/** `3 done, 2 cached` for a run's steps. */
+export function stepCounts(run: PipelineRun): string {
+  const counts = new Map<string, number>();
+  for (const s of run.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+}
+
+/** Prefixes each line of a chunk of step output with the step's name. */
+function prefixer(): (step: string, text: string) => string {
+  const open = new Map<string, boolean>();
+  return (step, text) => {
+    let out = '';
+    let atStart = !open.get(step);
+    for (const char of text) {
+      if (atStart) out += `${step} | `;
+      out += char;
+      atStart = char === '\n';
+    }
+    open.set(step, !atStart);
+    return out;
+  };
+}
+
+interface RunOptions {
+  store: string;
+  file: string;
+  step?: string;
+  force?: boolean;
+  dry?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `sextant pipeline run`: plans (`--dry`) or runs a pipeline, streaming each step's status and
+ * output; Ctrl-C (SIGINT) or SIGTERM cancels the run cleanly (step process trees stopped) and a
+ * second one exits at once. Resolves to the exit code.
+ */
+export async function runPipeline(
+  name: string | undefined,
+  options: RunOptions,
+  streams: PipelineCliStreams,
+): Promise<number> {
+  const engine = Engine.open({ storeDir: path.resolve(options.store), create: true });
+  const file = path.resolve(options.file);
+  try {
+    await engine.recovered;
+    const start = {
+      ...(options.step ? { step: options.step } : {}),
+      force: options.force === true,
+    };
+    if (options.dry) {
+      const plan = await engine.pipelines.plan(file, name, start);
+      if (options.json) streams.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      else
+        streams.stdout.write(
+          `${table(
+            ['STEP', 'ACTION'],
+            plan.map((p) => [p.step, p.action]),
+          )}\n`,
+        );
+      return 0;
+    }
+    const server = await startServer(engine, { host: '127.0.0.1', port: 0 });
+    engine.pipelines.trackingUri = server.url;
+    const prefix = prefixer();
+    let pipelineRunId: string | undefined;
+    const pending: PipelineEvent[] = [];
+    const shown = new Map<string, StepRun['status']>();
+    const show = (event: PipelineEvent): void => {
+      if (event.type === 'step-log') {
+        const target = event.stream === 'stdout' ? streams.stdout : streams.stderr;
+        target.write(prefix(event.step, event.text));
+      } else if (event.type === 'step-status') {
+        const s = event.step;
+        if (s.status === 'queued' || shown.get(s.step) === s.status) return;
+        shown.set(s.step, s.status);
+        const reason = s.reason ? `: ${s.reason}` : '';
+        streams.stderr.write(`sextant: step ${s.step} ${STATUS_WORD[s.status]}${reason}\n`);
+      }
+    };
+    const unsubscribe = engine.pipelines.onEvent((event) => {
+      if (event.type === 'run-started' || event.type === 'run-finished') return;
+      if (event.pipelineRunId === pipelineRunId) show(event);
+      else if (pipelineRunId === undefined) pending.push(event);
+    });
+    let interrupts = 0;
+    const interrupt = (): void => {
+      interrupts++;
+      if (interrupts > 1 || !pipelineRunId) {
+        streams.stderr.write('sextant: stopped\n');
+        process.exit(130);
+      }
+      streams.stderr.write('sextant: cancelling the pipeline run (Ctrl-C again to quit at once)\n');
+      void engine.pipelines.cancel(pipelineRunId).catch(() => undefined);
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    try {
+      const { run, finished } = await engine.pipelines.start(file, name, start);
+      pipelineRunId = run.pipelineRunId;
+      streams.stderr.write(
+        `sextant: pipeline ${run.pipeline} run ${run.pipelineRunId} (tracking run ${run.runId ?? '-'})\n`,
+      );
+      for (const event of pending.splice(0)) {
+        if (event.type !== 'run-started' && event.type !== 'run-finished') {
+          if (event.pipelineRunId === pipelineRunId) show(event);
+        }
+      }
+      const final = await finished;
+      streams.stderr.write(
+        `sextant: pipeline ${final.pipeline} ${final.status} in ${duration(final.startTime, final.endTime ?? null)} (${stepCounts(final)})\n`,
+      );
+      if (options.json) streams.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
+      return exitCodeOf(final);
+    } finally {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      unsubscribe();
+      await server.close();
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Registers `sextant pipeline run` and `sextant pipeline runs`. */
+export function registerPipelineCommands(
+  program: Command,
+  storeOption: readonly [string, string, string],
+  out: NodeJS.WritableStream,
+): void {
+  const pipeline = program.command('pipeline').description('run pipelines and list their runs');
+  pipeline
+    .command('run [name]')
+    .description('run a pipeline (its only or first one when no name is given)')
+    .option(...storeOption)
+    .option('--file <file>', 'pipeline file', DEFAULT_PIPELINE_FILE)
+    .option('--step <step>', 'run only this step and the steps it needs')
+    .option('--force', 'ignore the cache: run every step')
+    .option('--dry', 'show what would run or come from the cache, run nothing')
+    .option('--json', 'print the plan (with --dry) or the finished run as JSON on stdout')
+    .action(async (name: string | undefined, opts: RunOptions) => {
+      process.exitCode = await runPipeline(name, opts, { stdout: out, stderr: process.stderr });
+    });
+
+  pipeline
+    .command('runs')
+    .description('list pipeline runs, newest first')
+    .option(...storeOption)
+    .option('--pipeline <name>', 'only runs of this pipeline')
+    .option('--file <file>', 'only runs of pipelines of this file')
+    .option('--limit <n>', 'most runs to show', '20')
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: {
+        store: string;
+        pipeline?: string;
+        file?: string;
+        limit: string;
+        json?: boolean;
+      }) => {
+        const limit = Number(opts.limit);
+        if (!/^\d+$/.test(opts.limit) || limit < 1) {
+          throw new Error(`--limit takes a positive whole number, not '${opts.limit}'`);
+        }
+        const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
+        try {
+          await engine.recovered;
+          const runs = engine.pipelines.listRuns({
+            ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+            ...(opts.file ? { file: opts.file } : {}),
+            limit,
+          });
+          if (opts.json) return void out.write(`${JSON.stringify(runs, null, 2)}\n`);
+          out.write(
+            `${table(
+              ['PIPELINE RUN', 'PIPELINE', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'STEPS'],
+              runs.map((r) => [
+                r.pipelineRunId,
+                r.pipeline,
+                r.status,
+                r.trigger.kind,
+                time(r.startTime),
+                duration(r.startTime, r.endTime ?? null),
+                stepCounts(r),
+              ]),
+            )}\n`,
+          );
+          for (const r of runs) {
+            for (const s of r.steps) {
+              if (s.reason && (s.status === 'failed' || r.status !== 'done')) {
+                out.write(`${r.pipelineRunId} ${s.step}: ${s.status}: ${s.reason}\n`);
+              }
+            }
+          }
+        } finally {
+          await engine.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+
+/** The states of a Ray job, as the Jobs API reports them. */
+export type RayJobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const TERMINAL = new Set<RayJobStatus>(['SUCCEEDED', 'FAILED', 'STOPPED']);
+
+/** The fields of `GET /api/jobs/{id}` that Sextant reads. */
+interface RayJobInfo {
+  status: RayJobStatus;
+  message?: string | null;
+  driver_exit_code?: number | null;
+}
+
+/** Options of {@link RayBackend}. */
+export interface RayBackendOptions {
+  /** How often the job's status and logs are read, in milliseconds (default 500). */
+  pollIntervalMs?: number;
+  /** How long to wait for a stopped job to reach a final state, in milliseconds (default 30 s). */
+  stopTimeoutMs?: number;
+  /** Consecutive failed requests to the cluster before the step fails (default 10). */
+  maxPollFailures?: number;
+}
+
+/** The exit code of a job whose working directory the cluster cannot see. */
+const UNSEEN_EXIT = 97;
+
+const unseen = (cwd: string): string =>
+  `sextant: the Ray cluster cannot see the step's working directory ${cwd}; ` +
+  'run the cluster on this machine, or mount the workspace at the same path on its nodes';
+
+/** Quotes a string for a POSIX shell. */
+const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** Variables a job always carries: where and how to track (the cluster's own may differ). */
+const ALWAYS_SENT = /^(MLFLOW_|SEXTANT_)/;
+
+/**
+ * The variables a step's job carries: the tracking ones, and what the runner added or changed
+ * relative to this process (the step's variables, a provisioned environment's PATH), never
+ * Ray's own. The rest of the job's environment is the cluster's.
+ */
+function jobEnvironment(launch: StepLaunch): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(launch.env)) {
+    if (key.startsWith('RAY_')) continue;
+    if (ALWAYS_SENT.test(key) || process.env[key] !== value) vars[key] = value;
+  }
+  return { ...vars, ...launch.step.environment.vars };
+}
+
+/**
+ * Runs steps as jobs on a Ray cluster through Ray's Jobs REST API (the dashboard address, e.g.
+ * `http://127.0.0.1:8265`): submits the step's command, streams its log, follows its status and
+ * stops the job when the step is cancelled.
+ *
+ * The job runs in the step's working directory as this machine sees it, so the cluster must share
+ * the workspace's file system (a cluster on this machine, or a shared mount).
+ */
+export class RayBackend implements ComputeBackend {
+  readonly kind = 'ray' as const;
+  private readonly base: string;
+  private readonly pollIntervalMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly maxPollFailures: number;
+
+  constructor(
+    readonly address: string,
+    options: RayBackendOptions = {},
+  ) {
+    let url: URL;
+    try {
+      url = new URL(address);
+    } catch {
+      throw new Error(
+        `invalid Ray address '${address}': give the dashboard's URL, e.g. http://127.0.0.1:8265`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(
+        `invalid Ray address '${address}': the Jobs API is spoken over http(s), e.g. http://127.0.0.1:8265`,
+      );
+    }
+    this.base = url.href.replace(/\/+$/, '');
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+    this.maxPollFailures = options.maxPollFailures ?? 10;
+  }
+
+  async execute(launch: StepLaunch): Promise<StepOutcome> {
+    const { step, root, signal } = launch;
+    if (signal.aborted)
+      return { exitCode: null, reason: 'cancelled before it was submitted to Ray' };
+    const cwd = path.resolve(root, step.wd);
+    const relative = path.relative(path.resolve(root), cwd);
+    if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+      throw new Error(
+        `step '${step.name}': working directory '${step.wd}' is outside the workspace`,
+      );
+    }
+    const submissionId = `sextant-${randomUUID()}`;
+    const body = {
+      entrypoint:
+        `cd ${shellQuote(cwd)} || { echo ${shellQuote(unseen(cwd))} >&2; exit ${UNSEEN_EXIT}; }; ` +
+        `exec sh -c ${shellQuote(step.run)}`,
+      submission_id: submissionId,
+      runtime_env: { env_vars: jobEnvironment(launch) },
+      metadata: { sextant_step: step.name },
+      entrypoint_num_cpus: step.resources.cpu,
+      ...(step.resources.gpu > 0 ? { entrypoint_num_gpus: step.resources.gpu } : {}),
+      ...(step.resources.memoryMb > 0
+        ? { entrypoint_memory: step.resources.memoryMb * 1024 * 1024 }
+        : {}),
+    };
+    const response = await this.request('POST', '/api/jobs/', body);
+    if (!response.ok) {
+      throw new Error(
+        `Ray refused the job of step '${step.name}' (HTTP ${response.status}): ${summary(response)}`,
+      );
+    }
+    launch.onExternalId?.(submissionId);
+    return this.follow(submissionId, launch);
+  }
+
+  /** Polls the job until it ends, streaming new log text; stops it when the signal aborts. */
+  private async follow(id: string, launch: StepLaunch): Promise<StepOutcome> {
+    const { signal } = launch;
+    let shown = 0;
+    let failures = 0;
+    let stopAsked: number | undefined;
+    const stop = (): void => {
+      stopAsked = Date.now();
+      this.request('POST', `/api/jobs/${id}/stop`).catch(() => undefined);
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    try {
+      for (;;) {
+        let info: RayJobInfo;
+        try {
+          info = await this.jobInfo(id);
+          shown = await this.streamLogs(id, shown, launch);
+          failures = 0;
+        } catch (error) {
+          failures += 1;
+          if (failures >= this.maxPollFailures) throw error;
+          await delay(this.pollIntervalMs);
+          continue;
+        }
+        if (TERMINAL.has(info.status)) return outcome(id, info, signal.aborted);
+        if (stopAsked !== undefined && Date.now() - stopAsked > this.stopTimeoutMs) {
+          return {
+            exitCode: null,
+            reason: `cancelled; Ray job ${id} did not stop within ${this.stopTimeoutMs} ms (last status ${info.status})`,
+          };
+        }
+        await delay(this.pollIntervalMs);
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async jobInfo(id: string): Promise<RayJobInfo> {
+    const response = await this.request('GET', `/api/jobs/${id}`);
+    if (!response.ok) {
+      throw new Error(
+        `Ray job ${id}: status request failed (HTTP ${response.status}): ${summary(response)}`,
+      );
+    }
+    return parse<RayJobInfo>(response, `the status of job ${id}`);
+  }
+
+  /** Hands on the part of the job's log not shown yet; returns how much has been shown. */
+  private async streamLogs(id: string, shown: number, launch: StepLaunch): Promise<number> {
+    const response = await this.request('GET', `/api/jobs/${id}/logs`);
+    if (!response.ok) {
+      throw new Error(
+        `Ray job ${id}: log request failed (HTTP ${response.status}): ${summary(response)}`,
+      );
+    }
+    const { logs } = parse<{ logs?: string }>(response, `the logs of job ${id}`);
+    if (typeof logs !== 'string' || logs.length <= shown) return shown;
+    launch.onOutput('stdout', logs.slice(shown));
+    return logs.length;
+  }
+
+  /**
+   * One request to the Jobs API. Node's `fetch` is not used: it sends `Sec-Fetch-Mode`, which
+   * Ray's dashboard takes for browser traffic and refuses on every POST.
+   */
+  private request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<JobsResponse> {
+    const url = new URL(`${this.base}${route}`);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        url,
+        {
+          method,
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            accept: 'application/json',
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': payload.length }
+              : {}),
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            resolve({
+              status,
+              ok: status >= 200 && status < 300,
+              text: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+        },
+      );
+      request.on('timeout', () =>
+        request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+      );
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `cannot reach the Ray cluster at ${this.base} (${error.code ?? error.message}): start it ` +
+              "(ray start --head --include-dashboard true) or fix the compute target's address",
+          ),
+        ),
+      );
+      request.end(payload);
+    });
+  }
+}
+
+/** A response of the Jobs API, read whole. */
+interface JobsResponse {
+  status: number;
+  ok: boolean;
+  text: string;
+}
+
+/** The gist of an error response: the last line of Ray's traceback, or its text. */
+function summary(response: JobsResponse): string {
+  const lines = response.text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').slice(0, 500) || `HTTP ${response.status}`;
+}
+
+function parse<T>(response: JobsResponse, what: string): T {
+  try {
+    return JSON.parse(response.text) as T;
+  } catch {
+    throw new Error(`Ray answered ${what} with something other than JSON: ${summary(response)}`);
+  }
+}
+
+/** Maps a final Ray job state to a step outcome. */
+function outcome(id: string, info: RayJobInfo, cancelled: boolean): StepOutcome {
+  switch (info.status) {
+    case 'SUCCEEDED':
+      return { exitCode: 0 };
+    case 'STOPPED':
+      return {
+        exitCode: null,
+        reason: cancelled ? `cancelled; Ray job ${id} stopped` : `Ray job ${id} was stopped`,
+      };
+    default:
+      return {
+        exitCode:
+          typeof info.driver_exit_code === 'number' && info.driver_exit_code !== 0
+            ? info.driver_exit_code
+            : null,
+        reason: `Ray job ${id} failed: ${firstLine(info.message) ?? 'no message from Ray'}`,
+      };
+  }
+}
+
+const firstLine = (text: string | null | undefined): string | undefined =>
+  text ? text.split('\n')[0] : undefined;

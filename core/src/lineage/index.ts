@@ -1,0 +1,10 @@
+export { LineageService, DEFAULT_NAMESPACE } from './service';
+export { LineageStore, type StoredEdge } from './store';
+export { queryLineage, type LineageQuery, type LineageGraph } from './query';
+export {
+  openLineageEvents,
+  asUuid,
+  OPENLINEAGE_PRODUCER,
+  type OpenLineageRunEvent,
+  type OpenLineageDataset,
+} from './openlineage';

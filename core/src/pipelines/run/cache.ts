@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FileHasher, ManifestEntry, PathHash } from './fileHash';
+
+/** One output of a cached step execution: its workspace-relative path and content digest. */
+export interface CachedOutput {
+  path: string;
+  digest: string;
+}
+
+/** What the cache keeps for one cache key: the outputs a step made, and the run that made them. */
+export interface CacheEntry {
+  key: string;
+  outputs: CachedOutput[];
+  /** The tracking run of the execution that filled the entry. */
+  runId?: string;
+  time: number;
+}
+
+const HEX_KEY = /^[0-9a-f]{16,128}$/;
+
+/** The hex part of `md5:<hex>` or `md5:<hex>.dir`. */
+function hexOf(digest: string): { hex: string; dir: boolean } {
+  const match = /^md5:([0-9a-f]{32})(\.dir)?$/.exec(digest);
+  if (!match) throw new Error(`not a content digest: '${digest}'`);
+  return { hex: match[1] as string, dir: match[2] !== undefined };
+}
+
+/**
+ * The content-addressed cache under `<store>/cache/`: file contents by MD5 in `objects/`, folders
+ * as JSON manifests (`<md5>.dir`) listing their files, and one entry per step cache key in
+ * `steps/`. Objects are read-only; outputs are restored by reflink where the file system has it,
+ * else by copy, so editing a restored file never changes the cache.
+ */
+export class ContentCache {
+  constructor(
+    readonly root: string,
+    private readonly hasher: FileHasher,
+  ) {}
+
+  /** The entry for a step cache key when it and every object it names are present. */
+  async lookup(key: string): Promise<CacheEntry | undefined> {
+    if (!HEX_KEY.test(key)) throw new Error(`not a cache key: '${key}'`);
+    let entry: CacheEntry;
+    try {
+      entry = JSON.parse(await fs.readFile(this.entryFile(key), 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+    for (const output of entry.outputs)
+      if (!(await this.hasObject(output.digest))) return undefined;
+    return entry;
+  }
+
+  /** Stores the outputs (already hashed) and writes the entry for `key`. */
+  async save(
+    key: string,
+    root: string,
+    outputs: Array<{ path: string; hash: PathHash }>,
+    runId?: string,
+  ): Promise<CacheEntry> {
+    const stored: CachedOutput[] = [];
+    for (const { path: relative, hash } of outputs) {
+      const absolute = path.join(root, relative);
+      if (hash.kind === 'file') await this.storeFile(absolute, hexOf(hash.digest).hex);
+      else if (hash.kind === 'dir') {
+        for (const e of hash.entries) await this.storeFile(path.join(absolute, e.path), e.md5);
+        await this.writeAtomic(
+          this.objectFile(hexOf(hash.digest).hex, true),
+          JSON.stringify(hash.entries),
+        );
+      } else throw new Error(`output '${relative}' does not exist`);
+      stored.push({ path: relative, digest: hash.digest });
+    }
+    const entry: CacheEntry = {
+      key,
+      outputs: stored,
+      ...(runId ? { runId } : {}),
+      time: Date.now(),
+    };
+    await this.writeAtomic(this.entryFile(key), JSON.stringify(entry));
+    return entry;
+  }
+
+  /** Puts each output of an entry in place under `root`, skipping those already identical. */
+  async restore(entry: CacheEntry, root: string): Promise<void> {
+    for (const output of entry.outputs) {
+      const target = path.join(root, output.path);
+      const current = await this.hasher.hash(target);
+      if (current.kind !== 'missing' && current.digest === output.digest) continue;
+      await fs.rm(target, { recursive: true, force: true });
+      const { hex, dir } = hexOf(output.digest);
+      if (!dir) {
+        await this.restoreFile(hex, target);
+        continue;
+      }
+      const entries = await this.manifest(hex);
+      await fs.mkdir(target, { recursive: true });
+      for (const e of entries) await this.restoreFile(e.md5, path.join(target, e.path));
+    }
+  }
+
+  /** Whether the object(s) of a digest are all in the cache. */
+  async hasObject(digest: string): Promise<boolean> {
+    const { hex, dir } = hexOf(digest);
+    if (!dir) return exists(this.objectFile(hex, false));
+    let entries: ManifestEntry[];
+    try {
+      entries = await this.manifest(hex);
+    } catch {
+      return false;
+    }
+    for (const e of entries) if (!(await exists(this.objectFile(e.md5, false)))) return false;
+    return true;
+  }
+
+  /** The files of a folder digest (`md5:<hex>.dir`); empty for a file digest or a lost manifest. */
+  async manifestOf(digest: string): Promise<ManifestEntry[]> {
+    const { hex, dir } = hexOf(digest);
+    if (!dir) return [];
+    return this.manifest(hex).catch(() => []);
+  }
+
+  private async manifest(hex: string): Promise<ManifestEntry[]> {
+    return JSON.parse(await fs.readFile(this.objectFile(hex, true), 'utf8')) as ManifestEntry[];
+  }
+
+  private async storeFile(source: string, md5: string): Promise<void> {
+    const target = this.objectFile(md5, false);
+    if (await exists(target)) return;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.copyFile(source, temp, fsSync.constants.COPYFILE_FICLONE);
+    await fs.chmod(temp, 0o444);
+    await fs.rename(temp, target);
+  }
+
+  private async restoreFile(md5: string, target: string): Promise<void> {
+    const source = this.objectFile(md5, false);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.copyFile(source, target, fsSync.constants.COPYFILE_FICLONE);
+    await fs.chmod(target, 0o644);
+    const stat = await fs.stat(source);
+    await fs.utimes(target, stat.atime, stat.mtime);
+    await this.hasher.remember(target, md5);
+  }
+
+  private async writeAtomic(file: string, text: string): Promise<void> {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.writeFile(temp, text);
+    await fs.rename(temp, file);
+  }
+
+  private objectFile(hex: string, dir: boolean): string {
+    return path.join(this.root, 'objects', hex.slice(0, 2), `${hex.slice(2)}${dir ? '.dir' : ''}`);
+  }
+
+  private entryFile(key: string): string {
+    return path.join(this.root, 'steps', key.slice(0, 2), `${key.slice(2)}.json`);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

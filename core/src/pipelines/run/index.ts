@@ -1,0 +1,12 @@
+export {
+  PipelineService,
+  STEP_LOG_LIMIT,
+  type PipelineServiceOptions,
+  type StepLog,
+} from './runner';
+export { ContentCache, type CacheEntry, type CachedOutput } from './cache';
+export { FileHasher, type PathHash, type ManifestEntry } from './fileHash';
+export { stepCacheKey, canonicalJson, insideRoot } from './cacheKey';
+export { selectSteps, downstreamOf } from './plan';
+export { ResourcePool, machineCapacity, type Capacity } from './resources';
+export { PIPELINE_TAGS, experimentNameOf } from './tracking';

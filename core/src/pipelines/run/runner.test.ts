@@ -1,0 +1,526 @@
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../../engine';
+import type {
+  PipelineEvent,
+  PipelineRun,
+  ResolvedPipeline,
+  ResolvedStep,
+  StepParam,
+} from '../../model/pipeline';
+import { PipelineService } from './runner';
+import { artifactRootOf, experimentNameOf, PIPELINE_TAGS } from './tracking';
+
+const location = {
+  file: '/dev/null',
+  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+};
+
+/** A resolved step with the defaults the spec loader fills in. */
+function step(name: string, run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep {
+  return {
+    name,
+    run,
+    wd: '.',
+    deps: [],
+    params: [],
+    outputs: [],
+    metrics: [],
+    artifacts: [],
+    environment: { vars: {} },
+    resources: { cpu: 1, gpu: 0, memoryMb: 0 },
+    compute: 'local',
+    retries: 0,
+    upstream: [],
+    location,
+    ...extra,
+  };
+}
+
+function pipelineOf(root: string, steps: ResolvedStep[], name = 'demo'): ResolvedPipeline {
+  return {
+    name,
+    file: path.join(root, 'sextant.yaml'),
+    root,
+    steps,
+    compute: [],
+    triggers: [],
+    location,
+  };
+}
+
+/** Whether a process has exited (gone, or a zombie waiting for its reaper), within 3 s. */
+export async function processGone(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    } catch {
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const param = (key: string, value: unknown): StepParam => ({ file: 'params.yaml', key, value });
+
+/** prepare → train → evaluate over shell commands, with `scale` as train's param. */
+function chain(root: string, scale: number): ResolvedPipeline {
+  return pipelineOf(root, [
+    step('prepare', 'mkdir -p data && seq 1 5 > data/raw.txt && echo prepared', {
+      deps: ['input.txt'],
+      outputs: ['data'],
+    }),
+    step('train', `awk '{s += $1 * ${scale}} END {print s}' data/raw.txt > model.txt`, {
+      deps: ['data'],
+      params: [param('train.scale', scale)],
+      outputs: ['model.txt'],
+      upstream: ['prepare'],
+      artifacts: ['model.txt'],
+    }),
+    step(
+      'evaluate',
+      'echo "{\\"score\\": $(cat model.txt), \\"nested\\": {\\"ok\\": 1}}" > metrics.json',
+      {
+        deps: ['model.txt'],
+        metrics: ['metrics.json'],
+        upstream: ['train'],
+      },
+    ),
+  ]);
+}
+
+describe('the pipeline runner', () => {
+  let store: string;
+  let root: string;
+  let engine: Engine;
+  const events: PipelineEvent[] = [];
+
+  before(() => {
+    store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-run-store-'));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-run-ws-'));
+    fs.writeFileSync(path.join(root, 'input.txt'), 'hello\n');
+    engine = Engine.open({ storeDir: store });
+    engine.pipelines.onEvent((e) => events.push(e));
+  });
+
+  after(async () => {
+    await engine.close();
+    fs.rmSync(store, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  const run = async (p: ResolvedPipeline, options = {}): Promise<PipelineRun> => {
+    const started = await engine.pipelines.startPipeline(p, options);
+    return started.finished;
+  };
+  const statuses = (r: PipelineRun): Record<string, string> =>
+    Object.fromEntries(r.steps.map((s) => [s.step, s.status]));
+
+  it('plans every step to run at first, runs them in order and records each as a child run', async () => {
+    const p = chain(root, 2);
+    assert.deepEqual(
+      (await engine.pipelines.planPipeline(p)).map((s) => s.action),
+      ['run', 'run', 'run'],
+    );
+    const first = await run(p);
+    assert.equal(first.status, 'done', JSON.stringify(first.steps));
+    assert.deepEqual(statuses(first), { prepare: 'done', train: 'done', evaluate: 'done' });
+    assert.equal(fs.readFileSync(path.join(root, 'model.txt'), 'utf8').trim(), '30');
+
+    const parent = await engine.tracking.getRun(first.runId as string);
+    assert.equal(parent.info.status, 'FINISHED');
+    const train = first.steps.find((s) => s.step === 'train')!;
+    const child = await engine.tracking.getRun(train.runId as string);
+    const tags = Object.fromEntries(child.data.tags.map((t) => [t.key, t.value]));
+    assert.equal(tags[PIPELINE_TAGS.parent], first.runId);
+    assert.equal(tags[PIPELINE_TAGS.step], 'train');
+    assert.equal(tags[PIPELINE_TAGS.cached], 'false');
+    assert.equal(tags[PIPELINE_TAGS.cacheKey], train.cacheKey);
+    assert.deepEqual(child.data.params, [{ key: 'train.scale', value: '2' }]);
+    assert.equal(child.info.status, 'FINISHED');
+
+    const evaluate = first.steps.find((s) => s.step === 'evaluate')!;
+    const evalRun = await engine.tracking.getRun(evaluate.runId as string);
+    const metrics = Object.fromEntries(evalRun.data.metrics.map((m) => [m.key, m.value]));
+    assert.deepEqual(metrics, { score: 30, 'nested.ok': 1 });
+
+    const log = await engine.pipelines.stepLog(first.pipelineRunId, 'prepare');
+    assert.equal(log.stdout, 'prepared\n');
+    assert.equal(log.truncated, false);
+    const kinds = events.filter((e) => e.type === 'step-status').map((e) => e.type);
+    assert.ok(kinds.length >= 6);
+    assert.ok(events.some((e) => e.type === 'step-log' && e.text.includes('prepared')));
+  });
+
+  it('takes unchanged steps from the cache, restoring deleted outputs byte for byte', async () => {
+    const p = chain(root, 2);
+    assert.deepEqual(
+      (await engine.pipelines.planPipeline(p)).map((s) => s.action),
+      ['cached', 'cached', 'cached'],
+    );
+    const before = fs.readFileSync(path.join(root, 'data', 'raw.txt'));
+    fs.rmSync(path.join(root, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'model.txt'), 'tampered');
+    const second = await run(p);
+    assert.deepEqual(statuses(second), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+    assert.deepEqual(fs.readFileSync(path.join(root, 'data', 'raw.txt')), before);
+    assert.equal(fs.readFileSync(path.join(root, 'model.txt'), 'utf8').trim(), '30');
+    const train = second.steps.find((s) => s.step === 'train')!;
+    const child = await engine.tracking.getRun(train.runId as string);
+    assert.equal(child.data.tags.find((t) => t.key === PIPELINE_TAGS.cached)?.value, 'true');
+    const artifactRoot = artifactRootOf(child.info.artifactUri);
+    assert.ok(
+      await engine.artifacts.exists(`${artifactRoot}/model.txt`),
+      'artifacts: of a cached step',
+    );
+    const log = await engine.pipelines.stepLog(second.pipelineRunId, 'prepare');
+    assert.equal(log.stdout, 'prepared\n', 'a cached step keeps the log of the run that made it');
+  });
+
+  it('re-runs exactly the steps downstream of a changed param, and reports them stale first', async () => {
+    const p = chain(root, 3);
+    const states = await engine.pipelines.statesOf(p);
+    assert.equal(states.prepare?.status, 'cached');
+    assert.equal(states.train?.status, 'stale');
+    assert.deepEqual(
+      (await engine.pipelines.planPipeline(p)).map((s) => `${s.step}:${s.action}`),
+      ['prepare:cached', 'train:run', 'evaluate:run'],
+    );
+    const third = await run(p);
+    assert.deepEqual(statuses(third), { prepare: 'cached', train: 'done', evaluate: 'done' });
+    assert.equal(fs.readFileSync(path.join(root, 'model.txt'), 'utf8').trim(), '45');
+    const forced = await run(p, { force: true, step: 'train' });
+    assert.deepEqual(statuses(forced), { prepare: 'done', train: 'done' });
+  });
+
+  it('records lineage: what produced the metrics, what used the input', async () => {
+    const up = engine.lineage.query({ path: 'metrics.json', direction: 'upstream' });
+    const steps = up.nodes.flatMap((n) => (n.kind === 'execution' ? [n.step] : [])).sort();
+    assert.deepEqual([...new Set(steps)], ['evaluate', 'prepare', 'train']);
+    assert.ok(up.nodes.some((n) => n.kind === 'artifact' && n.path === 'input.txt'));
+    const down = engine.lineage.query({ path: 'input.txt', direction: 'downstream', depth: 1 });
+    assert.ok(down.nodes.some((n) => n.kind === 'artifact' && n.path === 'data'));
+    assert.ok(!down.nodes.some((n) => n.kind === 'artifact' && n.path === 'model.txt'));
+
+    const events = engine.lineage.exportOpenLineage();
+    assert.ok(events.length >= 6);
+    const complete = events.find((e) => e.eventType === 'COMPLETE' && e.job.name === 'demo.train');
+    assert.ok(complete);
+    assert.match(
+      complete.run.runId,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    assert.equal(complete.outputs[0]?.name, 'model.txt');
+    assert.match(String(complete.outputs[0]?.facets.version?.datasetVersion), /^md5:[0-9a-f]{32}$/);
+    assert.equal(complete.inputs[0]?.name, 'data');
+  });
+
+  it('skips the steps downstream of a failure and fails the run', async () => {
+    const p = pipelineOf(
+      root,
+      [
+        step('bad', 'echo oops >&2; exit 3', { outputs: ['bad.txt'] }),
+        step('after', 'cp bad.txt after.txt', {
+          deps: ['bad.txt'],
+          outputs: ['after.txt'],
+          upstream: ['bad'],
+        }),
+        step('independent', 'echo fine > fine.txt', { outputs: ['fine.txt'] }),
+      ],
+      'failing',
+    );
+    const result = await run(p);
+    assert.equal(result.status, 'failed');
+    const bad = result.steps.find((s) => s.step === 'bad')!;
+    assert.equal(bad.status, 'failed');
+    assert.equal(bad.exitCode, 3);
+    assert.match(bad.reason ?? '', /exited with code 3/);
+    assert.deepEqual(statuses(result), { bad: 'failed', after: 'skipped', independent: 'done' });
+    assert.match(result.steps[1]?.reason ?? '', /upstream step 'bad' failed/);
+    assert.equal((await engine.pipelines.stepLog(result.pipelineRunId, 'bad')).stderr, 'oops\n');
+    assert.equal((await engine.tracking.getRun(bad.runId as string)).info.status, 'FAILED');
+  });
+
+  it('retries a failing step and stops one that runs past its timeout', async () => {
+    const counter = path.join(root, 'attempts');
+    const p = pipelineOf(
+      root,
+      [
+        step(
+          'flaky',
+          `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 2 ] && echo ok > flaky.txt`,
+          {
+            outputs: ['flaky.txt'],
+            retries: 2,
+          },
+        ),
+        step('slow', 'sleep 20', { timeoutSec: 1 }),
+      ],
+      'retrying',
+    );
+    const started = Date.now();
+    const result = await run(p);
+    assert.ok(Date.now() - started < 15_000, 'the timeout did not stop the step');
+    const flaky = result.steps.find((s) => s.step === 'flaky')!;
+    assert.equal(flaky.status, 'done');
+    assert.equal(flaky.attempts, 2);
+    const slow = result.steps.find((s) => s.step === 'slow')!;
+    assert.equal(slow.status, 'failed');
+    assert.match(slow.reason ?? '', /timed out after 1 s/);
+  });
+
+  it('runs independent steps in parallel only as far as the declared resources allow', async () => {
+    const stamp = (name: string): string =>
+      `date +%s%N > ${name}.start; sleep 1.5; date +%s%N > ${name}.end`;
+    const window = (name: string): [number, number] => [
+      Number(fs.readFileSync(path.join(root, `${name}.start`), 'utf8')),
+      Number(fs.readFileSync(path.join(root, `${name}.end`), 'utf8')),
+    ];
+    const overlaps = (a: string, b: string): boolean => {
+      const [as, ae] = window(a);
+      const [bs, be] = window(b);
+      return as < be && bs < ae;
+    };
+    const light = pipelineOf(root, [step('a', stamp('a')), step('b', stamp('b'))], 'light');
+    assert.equal((await run(light)).status, 'done');
+    assert.ok(overlaps('a', 'b'), 'two 1-cpu steps did not run at once');
+    const whole = { cpu: os.availableParallelism(), gpu: 0, memoryMb: 0 };
+    const heavy = pipelineOf(
+      root,
+      [step('c', stamp('c'), { resources: whole }), step('d', stamp('d'), { resources: whole })],
+      'heavy',
+    );
+    assert.equal((await run(heavy)).status, 'done');
+    assert.ok(!overlaps('c', 'd'), 'two steps that each need every core ran at once');
+  });
+
+  it('cancels a run: the step process tree is gone and the step is cancelled', async () => {
+    const pidFile = path.join(root, 'sleeper.pid');
+    const p = pipelineOf(
+      root,
+      [
+        step('long', `echo started; sh -c 'sleep 60 & echo $! > ${pidFile}; wait'`),
+        step('later', 'true', { upstream: ['long'] }),
+      ],
+      'cancelling',
+    );
+    const { run: started, finished } = await engine.pipelines.startPipeline(p);
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8').trim() === '') {
+      assert.ok(Date.now() < deadline, 'the step did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
+    await assert.rejects(engine.pipelines.startPipeline(p), /'cancelling' is already running/);
+    const live = await engine.pipelines.stepLog(started.pipelineRunId, 'long');
+    assert.equal(live.stdout, 'started\n', 'the log of a running step');
+    const cancelled = await engine.pipelines.cancel(started.pipelineRunId);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(statuses(cancelled), { long: 'cancelled', later: 'cancelled' });
+    assert.equal((await finished).status, 'cancelled');
+    assert.ok(await processGone(sleeper), 'the grandchild sleep survived');
+    const stored = engine.pipelines.getRun(started.pipelineRunId);
+    assert.equal(stored.status, 'cancelled');
+    const runId = stored.steps[0]?.runId as string;
+    assert.equal((await engine.tracking.getRun(runId)).info.status, 'KILLED');
+  });
+
+  it('sends a step to the Ray target it names, and fails one naming an undeclared target', async () => {
+    const p: ResolvedPipeline = {
+      ...pipelineOf(
+        root,
+        [
+          step('remote', 'echo hi', { compute: 'cluster' }),
+          step('nowhere', 'echo hi', { compute: 'moon' }),
+        ],
+        'computing',
+      ),
+      compute: [{ name: 'cluster', kind: 'ray', address: 'http://127.0.0.1:9' }],
+    };
+    const result = await run(p);
+    const remote = result.steps.find((s) => s.step === 'remote')!;
+    assert.equal(remote.status, 'failed');
+    assert.equal(remote.compute, 'cluster');
+    assert.match(remote.reason ?? '', /127\.0\.0\.1:9|Ray|ECONNREFUSED/i);
+    const nowhere = result.steps.find((s) => s.step === 'nowhere')!;
+    assert.equal(nowhere.status, 'failed');
+    assert.match(nowhere.reason ?? '', /compute target 'moon'/);
+  });
+
+  it('fails a step whose dependency is missing, naming it', async () => {
+    const p = pipelineOf(root, [step('needs', 'true', { deps: ['nowhere.csv'] })], 'missing');
+    const result = await run(p);
+    assert.equal(result.steps[0]?.status, 'failed');
+    assert.match(result.steps[0]?.reason ?? '', /'nowhere.csv' does not exist/);
+  });
+
+  it('refuses paths outside the workspace before running anything', async () => {
+    const p = pipelineOf(root, [step('escape', 'true', { outputs: ['../outside.txt'] })], 'escape');
+    await assert.rejects(engine.pipelines.startPipeline(p), /inside the workspace/);
+    assert.equal(engine.pipelines.listRuns({ pipeline: 'escape' }).length, 0);
+  });
+});
+
+describe('orphan recovery', () => {
+  it('fails the runs and tracking runs a killed Sextant left running', async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-orphan-'));
+    try {
+      const first = Engine.open({ storeDir: store });
+      const pipelineRunId = 'f0e1d2c3-0000-4000-8000-000000000001';
+      const parent = await first.tracking.createRun({ runName: 'demo' });
+      const child = await first.tracking.createRun({ runName: 'hang' });
+      // A step run created just before the kill, before its step record named it.
+      const unnamed = await first.tracking.createRun({
+        experimentId: await first.tracking.createExperiment(experimentNameOf('demo')),
+        runName: 'next',
+        tags: [{ key: PIPELINE_TAGS.pipelineRunId, value: pipelineRunId }],
+      });
+      first.pipelines.runs.insert({
+        pipelineRunId,
+        pipeline: 'demo',
+        file: '/ws/sextant.yaml',
+        status: 'running',
+        trigger: { kind: 'manual' },
+        runId: parent.info.runId,
+        startTime: Date.now(),
+        forced: false,
+        steps: [
+          {
+            step: 'hang',
+            status: 'running',
+            compute: 'local',
+            attempts: 1,
+            runId: child.info.runId,
+          },
+          { step: 'next', status: 'queued', compute: 'local', attempts: 0 },
+        ],
+      });
+      await first.close();
+      // The owner was a process that is gone now: a shell that has exited.
+      const gone = Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
+      const db = new Database(path.join(store, 'sextant.db'));
+      db.prepare('UPDATE pipeline_runs SET owner_pid = ?').run(gone);
+      db.close();
+
+      const second = Engine.open({ storeDir: store });
+      assert.deepEqual(await second.recovered, [pipelineRunId]);
+      const recovered = second.pipelines.getRun(pipelineRunId);
+      assert.equal(recovered.status, 'failed');
+      assert.equal(recovered.steps[0]?.status, 'failed');
+      assert.match(
+        recovered.steps[0]?.reason ?? '',
+        new RegExp(`Sextant stopped while this ran \\(process ${gone} is gone\\)`),
+      );
+      assert.equal(recovered.steps[1]?.status, 'skipped');
+      for (const runId of [parent.info.runId, child.info.runId, unnamed.info.runId]) {
+        const run = await second.tracking.getRun(runId);
+        assert.equal(run.info.status, 'FAILED');
+        assert.match(
+          run.data.tags.find((t) => t.key === PIPELINE_TAGS.failureReason)?.value ?? '',
+          /Sextant stopped/,
+        );
+      }
+      assert.deepEqual(await second.pipelines.recoverOrphans(), [], 'recovered twice');
+      await second.close();
+    } finally {
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves alone a run whose owner process is alive', async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-orphan-'));
+    const owner = spawn('sleep', ['30']);
+    try {
+      const first = Engine.open({ storeDir: store });
+      first.pipelines.runs.insert({
+        pipelineRunId: 'f0e1d2c3-0000-4000-8000-000000000002',
+        pipeline: 'demo',
+        file: '/ws/sextant.yaml',
+        status: 'running',
+        trigger: { kind: 'manual' },
+        startTime: Date.now(),
+        forced: false,
+        steps: [{ step: 'a', status: 'running', compute: 'local', attempts: 1 }],
+      });
+      await first.close();
+      const db = new Database(path.join(store, 'sextant.db'));
+      db.prepare('UPDATE pipeline_runs SET owner_pid = ?').run(owner.pid);
+      db.close();
+      const second = Engine.open({ storeDir: store });
+      assert.deepEqual(await second.recovered, []);
+      assert.equal(
+        second.pipelines.getRun('f0e1d2c3-0000-4000-8000-000000000002').status,
+        'running',
+      );
+      await second.close();
+    } finally {
+      owner.kill('SIGKILL');
+      fs.rmSync(store, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('environments', () => {
+  it('provisions a step with requirements: its bin first on PATH, the file in the cache key', async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-ws-'));
+    const engine = Engine.open({ storeDir: store });
+    const db = new Database(path.join(store, 'sextant.db'));
+    const requests: string[] = [];
+    const service = new PipelineService({
+      storeDir: store,
+      db,
+      tracking: engine.tracking,
+      artifacts: engine.artifacts,
+      provision: async (request) => {
+        requests.push(request.requirements);
+        assert.equal(request.cacheDir, path.join(store, 'envs'));
+        const bin = path.join(request.cacheDir, 'fake', 'bin');
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(path.join(bin, 'hello'), '#!/bin/sh\necho from the environment\n', {
+          mode: 0o755,
+        });
+        request.onOutput('stderr', 'provisioned\n');
+        return { binDir: bin, reused: false };
+      },
+    });
+    try {
+      fs.writeFileSync(path.join(root, 'requirements.txt'), 'numpy==2.0\n');
+      const p = pipelineOf(root, [
+        step('greet', 'hello > out.txt', {
+          outputs: ['out.txt'],
+          environment: { vars: {}, requirements: 'requirements.txt' },
+        }),
+      ]);
+      const { finished } = await service.startPipeline(p);
+      const result = await finished;
+      assert.equal(result.status, 'done', JSON.stringify(result.steps));
+      assert.equal(fs.readFileSync(path.join(root, 'out.txt'), 'utf8'), 'from the environment\n');
+      assert.deepEqual(requests, [path.join(root, 'requirements.txt')]);
+      assert.equal((await service.stepLog(result.pipelineRunId, 'greet')).stderr, 'provisioned\n');
+      assert.deepEqual(
+        (await service.planPipeline(p)).map((s) => s.action),
+        ['cached'],
+      );
+      fs.writeFileSync(path.join(root, 'requirements.txt'), 'numpy==2.1\n');
+      assert.deepEqual(
+        (await service.planPipeline(p)).map((s) => s.action),
+        ['run'],
+      );
+    } finally {
+      db.close();
+      await engine.close();
+      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,1033 @@
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LocalArtifactStore } from '../../artifacts/localStore';
+import { LocalBackend, stopOrphanedGroup } from '../../compute/local';
+import { RayBackend } from '../../compute/ray';
+import { provisionEnvironment } from '../environments';
+import { findPipelineFiles, loadPipelineFile } from '../spec';
+import { invalid, notFound, SextantError } from '../../model/errors';
+import type {
+  PipelineEvent,
+  PipelineRun,
+  PipelineRunStatus,
+  ResolvedPipeline,
+  ResolvedStep,
+  StepRun,
+  StepStatus,
+} from '../../model/pipeline';
+import type { TrackingService } from '../../tracking/service';
+import { LineageStore, type StoredEdge } from '../../lineage/store';
+import type {
+  ComputeBackend,
+  LoadedPipelineFile,
+  LoadPipelineFile,
+  PipelineRunner,
+  PlannedStep,
+  ProvisionEnvironment,
+  StartOptions,
+  StepState,
+} from '../api';
+import { ContentCache, type CacheEntry } from './cache';
+import { insideRoot, stepCacheKey } from './cacheKey';
+import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
+import { readMetricsFile } from './metricsFile';
+import { producerOf, selectSteps } from './plan';
+import { machineCapacity, ResourcePool, type Capacity } from './resources';
+import { PipelineRunStore } from './runStore';
+import { StepTracking } from './tracking';
+
+/** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
+export const LINEAGE_FILES_PER_FOLDER = 1000;
+
+/** Most bytes of each log stream a step-log answer carries (its tail). */
+export const STEP_LOG_LIMIT = 1024 * 1024;
+
+/** Options of {@link PipelineService}. */
+export interface PipelineServiceOptions {
+  storeDir: string;
+  db: Database.Database;
+  tracking: TrackingService;
+  artifacts: LocalArtifactStore;
+  /** The spec loader; `pipelines/spec` when not given. */
+  load?: LoadPipelineFile;
+  /** Environment provisioning; `pipelines/environments` when not given. */
+  provision?: ProvisionEnvironment;
+  /** What local steps may use at once; the machine's cores, GPUs and memory when not given. */
+  capacity?: Capacity;
+  /** The backend for a step's compute target; local processes and Ray when not given. */
+  backendFor?: (pipeline: ResolvedPipeline, step: ResolvedStep) => ComputeBackend;
+  /** SIGTERM-to-SIGKILL grace of local steps, in ms. */
+  killGraceMs?: number;
+}
+
+/** The stored logs of one step execution. */
+export interface StepLog {
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+/** A pipeline run this process drives. */
+interface ActiveRun {
+  run: PipelineRun;
+  pipeline: ResolvedPipeline;
+  controller: AbortController;
+  parent: { runId: string; experimentId: string };
+  finished: Promise<PipelineRun>;
+}
+
+/** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const FINISHED_OK: readonly StepStatus[] = ['done', 'cached'];
+
+/** A step that writes nothing runs for its effects, so it always runs (never from the cache). */
+const cacheable = (step: ResolvedStep): boolean => step.outputs.length + step.metrics.length > 0;
+
+const tail = (buffer: Buffer): { text: string; cut: boolean } =>
+  buffer.length > STEP_LOG_LIMIT
+    ? { text: buffer.subarray(buffer.length - STEP_LOG_LIMIT).toString('utf8'), cut: true }
+    : { text: buffer.toString('utf8'), cut: false };
+
+async function readTail(file: string): Promise<Buffer> {
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, STEP_LOG_LIMIT + 1);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return size > length ? Buffer.concat([Buffer.alloc(1), buffer]) : buffer;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+/**
+ * Sextant's pipeline runner: plans, runs, caches and records pipelines. Steps run as soon as the
+ * steps they need are done, in parallel within the machine's cores and the steps' declared
+ * resources; an unchanged step (same cache key) is restored from the content-addressed cache
+ * instead. Every step execution is a child tracking run of the pipeline run's parent run, and
+ * its inputs and outputs are recorded as lineage edges.
+ */
+export class PipelineService implements PipelineRunner {
+  readonly runs: PipelineRunStore;
+  readonly lineage: LineageStore;
+  readonly hasher: FileHasher;
+  readonly cache: ContentCache;
+  /** The MLflow tracking URI handed to steps (`MLFLOW_TRACKING_URI`, `MLFLOW_RUN_ID`), when served. */
+  trackingUri: string | undefined;
+  private readonly events = new EventEmitter<{ event: [PipelineEvent] }>();
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly pool: ResourcePool;
+  private readonly stepTracking: StepTracking;
+  private readonly local: LocalBackend;
+  private readonly rayBackends = new Map<string, ComputeBackend>();
+  private readonly logDir: string;
+
+  constructor(private readonly options: PipelineServiceOptions) {
+    this.runs = new PipelineRunStore(options.db);
+    this.lineage = new LineageStore(options.db);
+    this.hasher = new FileHasher(options.db);
+    this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
+    this.pool = new ResourcePool(options.capacity ?? machineCapacity());
+    this.stepTracking = new StepTracking(options.tracking, options.artifacts);
+    this.local = new LocalBackend(options.killGraceMs);
+    this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
+    this.events.setMaxListeners(0);
+  }
+
+  /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
+  async loadFile(file: string): Promise<LoadedPipelineFile> {
+    return (this.options.load ?? loadPipelineFile)(path.resolve(file));
+  }
+
+  /** The pipeline files under a folder (absolute, sorted). */
+  async findFiles(root: string): Promise<string[]> {
+    return findPipelineFiles(root);
+  }
+
+  /** The newest run of a pipeline, if any. */
+  lastRun(file: string, pipeline: string): PipelineRun | undefined {
+    const [newest] = this.runs.list({ file: path.resolve(file), pipeline, limit: 1 });
+    return newest && this.active.has(newest.pipelineRunId)
+      ? this.getRun(newest.pipelineRunId)
+      : newest;
+  }
+
+  /** Loads a pipeline file and picks one pipeline: by name, or the file's first. */
+  async resolve(file: string, pipeline?: string): Promise<ResolvedPipeline> {
+    const absolute = path.resolve(file);
+    if (!fsSync.existsSync(absolute)) throw notFound(`no pipeline file at ${absolute}`);
+    const loaded = await this.loadFile(absolute);
+    const chosen =
+      pipeline === undefined
+        ? loaded.pipelines[0]
+        : loaded.pipelines.find((p) => p.name === pipeline);
+    if (chosen) return chosen;
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    const where = (d: (typeof errors)[number]): string =>
+      `${path.basename(d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1}`;
+    const problems = errors.map((d) => `${where(d)}: ${d.message}`).join('; ');
+    if (pipeline !== undefined && !problems) {
+      throw notFound(
+        `no pipeline '${pipeline}' in ${absolute}; it has: ${loaded.pipelines.map((p) => p.name).join(', ') || 'none'}`,
+      );
+    }
+    throw invalid(
+      problems
+        ? `${absolute} has errors: ${problems}`
+        : `${absolute} declares no pipeline; add one under 'pipelines:'`,
+    );
+  }
+
+  plan(file: string, pipeline?: string, options: StartOptions = {}): Promise<PlannedStep[]> {
+    return this.resolve(file, pipeline).then((p) => this.planPipeline(p, options));
+  }
+
+  /** What would run for a resolved pipeline. */
+  async planPipeline(
+    pipeline: ResolvedPipeline,
+    options: StartOptions = {},
+  ): Promise<PlannedStep[]> {
+    const steps = selectSteps(pipeline, options.step);
+    const planned = new Map<string, { action: PlannedStep['action']; entry?: CacheEntry }>();
+    const known = new Map<string, string>();
+    for (const step of steps) {
+      let action: PlannedStep['action'] = 'run';
+      let entry: CacheEntry | undefined;
+      const upstreamRuns = step.upstream.some((u) => planned.get(u)?.action === 'run');
+      if (!options.force && !upstreamRuns) {
+        const key = await this.keyOf(pipeline, step, known);
+        entry = key === undefined || !cacheable(step) ? undefined : await this.cache.lookup(key);
+        if (entry) action = 'cached';
+      }
+      if (entry) for (const o of entry.outputs) known.set(o.path, o.digest);
+      planned.set(step.name, { action, ...(entry ? { entry } : {}) });
+    }
+    return steps.map((s) => ({ step: s.name, action: planned.get(s.name)?.action ?? 'run' }));
+  }
+
+  start(
+    file: string,
+    pipeline?: string,
+    options: StartOptions = {},
+  ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }> {
+    return this.resolve(file, pipeline).then((p) => this.startPipeline(p, options));
+  }
+
+  /** Starts a run of a resolved pipeline; answers once it is recorded. */
+  async startPipeline(
+    pipeline: ResolvedPipeline,
+    options: StartOptions = {},
+  ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }> {
+    const steps = selectSteps(pipeline, options.step);
+    for (const step of steps) this.checkPaths(pipeline, step);
+    const pipelineRunId = randomUUID();
+    const run: PipelineRun = {
+      pipelineRunId,
+      pipeline: pipeline.name,
+      file: pipeline.file,
+      status: 'running',
+      trigger: options.trigger ?? { kind: 'manual' },
+      startTime: Date.now(),
+      forced: options.force === true,
+      steps: steps.map((s) => ({
+        step: s.name,
+        status: 'queued',
+        compute: s.compute,
+        attempts: 0,
+      })),
+    };
+    const busy = this.runs.insertUnlessRunning(run);
+    if (busy) {
+      throw new SextantError(
+        'INVALID_STATE',
+        `pipeline '${pipeline.name}' is already running (run ${busy.pipelineRunId}); wait for it or cancel it`,
+      );
+    }
+    let parent: { runId: string; experimentId: string };
+    try {
+      parent = await this.stepTracking.startParent(pipeline, pipelineRunId);
+    } catch (error) {
+      Object.assign(run, { status: 'failed', endTime: Date.now() });
+      for (const step of run.steps) {
+        Object.assign(step, {
+          status: 'skipped',
+          reason: 'the pipeline run could not be recorded',
+        });
+        this.runs.updateStep(pipelineRunId, step);
+      }
+      this.runs.updateRun(run);
+      throw error;
+    }
+    run.runId = parent.runId;
+    this.runs.updateRun(run);
+    const active: ActiveRun = {
+      run,
+      pipeline,
+      controller: new AbortController(),
+      parent,
+      finished: Promise.resolve(run),
+    };
+    this.active.set(pipelineRunId, active);
+    this.emit({ type: 'run-started', run: structuredClone(run) });
+    active.finished = this.drive(active, steps, options.force === true);
+    return { run: structuredClone(run), finished: active.finished };
+  }
+
+  async cancel(pipelineRunId: string): Promise<PipelineRun> {
+    const active = this.active.get(pipelineRunId);
+    if (active) {
+      active.controller.abort(new Error('cancelled'));
+      return active.finished;
+    }
+    const stored = this.runs.get(pipelineRunId);
+    if (!stored) throw notFound(`no pipeline run '${pipelineRunId}'`);
+    if (stored.status === 'running') {
+      throw new SextantError(
+        'INVALID_STATE',
+        `pipeline run '${pipelineRunId}' is driven by another Sextant process; cancel it there (Ctrl-C in its terminal)`,
+      );
+    }
+    return stored;
+  }
+
+  async stepStates(file: string, pipeline?: string): Promise<Record<string, StepState>> {
+    return this.statesOf(await this.resolve(file, pipeline));
+  }
+
+  /** Each step's state for a resolved pipeline (see {@link PipelineRunner.stepStates}). */
+  async statesOf(pipeline: ResolvedPipeline): Promise<Record<string, StepState>> {
+    const states: Record<string, StepState> = {};
+    for (const step of pipeline.steps) {
+      const latest = this.runs.latestExecution(pipeline.file, pipeline.name, step.name);
+      const live = this.liveStep(pipeline, step.name);
+      if (live && (live.step.status === 'running' || live.step.status === 'queued')) {
+        states[step.name] = {
+          status: live.step.status,
+          pipelineRunId: live.pipelineRunId,
+          ...(live.step.runId ? { runId: live.step.runId } : {}),
+        };
+        continue;
+      }
+      if (!latest) {
+        states[step.name] = { status: 'queued' };
+        continue;
+      }
+      const { step: record, pipelineRunId } = latest;
+      let status = record.status;
+      if (FINISHED_OK.includes(status)) {
+        const key = await this.keyOf(pipeline, step, new Map()).catch(() => undefined);
+        if (key !== record.cacheKey) status = 'stale';
+      }
+      states[step.name] = {
+        status,
+        pipelineRunId,
+        ...(record.runId ? { runId: record.runId } : {}),
+        ...(record.endTime !== undefined ? { endTime: record.endTime } : {}),
+        ...(record.startTime !== undefined && record.endTime !== undefined
+          ? { durationMs: record.endTime - record.startTime }
+          : {}),
+      };
+    }
+    return states;
+  }
+
+  onEvent(listener: (event: PipelineEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  /** A pipeline run by id. */
+  getRun(pipelineRunId: string): PipelineRun {
+    const active = this.active.get(pipelineRunId);
+    if (active) return structuredClone(active.run);
+    const run = this.runs.get(pipelineRunId);
+    if (!run) throw notFound(`no pipeline run '${pipelineRunId}'`);
+    return run;
+  }
+
+  /** Pipeline runs, newest first. */
+  listRuns(filter: { file?: string; pipeline?: string; limit?: number } = {}): PipelineRun[] {
+    const limit = filter.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw invalid(`limit must be a whole number from 1 to 10000, not ${limit}`);
+    }
+    return this.runs
+      .list({
+        ...(filter.file !== undefined ? { file: path.resolve(filter.file) } : {}),
+        ...(filter.pipeline !== undefined ? { pipeline: filter.pipeline } : {}),
+        limit,
+      })
+      .map((r) => (this.active.has(r.pipelineRunId) ? this.getRun(r.pipelineRunId) : r));
+  }
+
+  /** The output of one step of one run: live while it runs, else from its tracking run. */
+  async stepLog(pipelineRunId: string, step: string): Promise<StepLog> {
+    const run = this.getRun(pipelineRunId);
+    const index = run.steps.findIndex((s) => s.step === step);
+    const record = run.steps[index];
+    if (!record) throw notFound(`pipeline run '${pipelineRunId}' has no step '${step}'`);
+    // While the step runs (in this process or another Sextant's) its output is in the log files.
+    const live = this.logFiles(pipelineRunId, index);
+    if (record.status === 'running' && fsSync.existsSync(live.stdout)) {
+      const out = tail(await readTail(live.stdout));
+      const err = tail(await readTail(live.stderr));
+      return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
+    }
+    if (!record.runId) return { stdout: '', stderr: '', truncated: false };
+    const out = tail(
+      (await this.stepTracking.readText(record.runId, 'logs/stdout.txt')) ?? Buffer.alloc(0),
+    );
+    const err = tail(
+      (await this.stepTracking.readText(record.runId, 'logs/stderr.txt')) ?? Buffer.alloc(0),
+    );
+    return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
+  }
+
+  /** Where a running step's output goes until it is stored with its tracking run. */
+  private logFiles(pipelineRunId: string, index: number): { stdout: string; stderr: string } {
+    const dir = path.join(this.logDir, pipelineRunId);
+    return {
+      stdout: path.join(dir, `${index}.stdout.txt`),
+      stderr: path.join(dir, `${index}.stderr.txt`),
+    };
+  }
+
+  /**
+   * Marks the runs that a killed Sextant left `running` as failed, with the reason: their
+   * running steps failed, their queued steps skipped, their tracking runs FAILED. Returns the
+   * pipeline run ids it recovered.
+   */
+  async recoverOrphans(): Promise<string[]> {
+    const orphans = this.runs.orphaned();
+    const now = Date.now();
+    for (const { run, ownerPid } of orphans) {
+      const reason = `Sextant stopped while this ran (process ${ownerPid ?? 'unknown'} is gone)`;
+      for (const step of run.steps) {
+        if (step.status === 'running') {
+          Object.assign(step, { status: 'failed', reason, endTime: now });
+        } else if (step.status === 'queued') {
+          Object.assign(step, {
+            status: 'skipped',
+            reason: 'the pipeline run stopped before this step started',
+          });
+        } else continue;
+        this.runs.updateStep(run.pipelineRunId, step);
+      }
+      run.status = 'failed';
+      run.endTime = now;
+      this.runs.updateRun(run);
+    }
+    for (const { run, ownerPid } of orphans) {
+      const reason = `Sextant stopped while this ran (process ${ownerPid ?? 'unknown'} is gone)`;
+      for (const [index, step] of run.steps.entries()) {
+        if (step.externalId) stopOrphanedGroup(step.externalId, run.pipelineRunId);
+        if (!step.runId) continue;
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const file = this.logFiles(run.pipelineRunId, index)[stream];
+          if (fsSync.existsSync(file)) {
+            await this.stepTracking
+              .storeFile(step.runId, `logs/${stream}.txt`, file)
+              .catch(() => undefined);
+          }
+        }
+      }
+      const runIds = new Set<string>(
+        [run.runId, ...run.steps.map((s) => s.runId)].filter((id): id is string => !!id),
+      );
+      for (const id of await this.stepTracking.runningRunsOf(run.pipeline, run.pipelineRunId)) {
+        runIds.add(id);
+      }
+      for (const id of runIds) await this.stepTracking.failIfRunning(id, reason);
+      await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
+      this.emit({ type: 'run-finished', run });
+    }
+    return orphans.map((o) => o.run.pipelineRunId);
+  }
+
+  /** Cancels every run of this process and waits for them to end (closing the engine). */
+  async stopAll(): Promise<void> {
+    const running = [...this.active.values()];
+    for (const a of running) a.controller.abort(new Error('cancelled: Sextant is shutting down'));
+    await Promise.allSettled(running.map((a) => a.finished));
+  }
+
+  private liveStep(
+    pipeline: ResolvedPipeline,
+    step: string,
+  ): { pipelineRunId: string; step: StepRun } | undefined {
+    for (const a of this.active.values()) {
+      if (a.pipeline.file !== pipeline.file || a.pipeline.name !== pipeline.name) continue;
+      const found = a.run.steps.find((s) => s.step === step);
+      if (found) return { pipelineRunId: a.run.pipelineRunId, step: found };
+    }
+    return undefined;
+  }
+
+  private emit(event: PipelineEvent): void {
+    for (const listener of this.events.listeners('event')) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.stderr.write(`sextant: a pipeline event listener failed: ${String(error)}\n`);
+      }
+    }
+  }
+
+  /** Refuses paths of a step that leave the workspace, before anything runs. */
+  private checkPaths(pipeline: ResolvedPipeline, step: ResolvedStep): void {
+    insideRoot(pipeline.root, step.wd, `working directory of step '${step.name}'`);
+    for (const dep of step.deps)
+      insideRoot(pipeline.root, dep, `dependency of step '${step.name}'`);
+    for (const out of [...step.outputs, ...step.metrics, ...step.artifacts]) {
+      insideRoot(pipeline.root, out, `output of step '${step.name}'`);
+    }
+    if (step.environment.requirements) {
+      insideRoot(
+        pipeline.root,
+        step.environment.requirements,
+        `requirements of step '${step.name}'`,
+      );
+    }
+  }
+
+  /**
+   * A step's cache key from the dependency contents on disk (or `known` digests of outputs a
+   * planned step would restore); undefined when a dependency is missing.
+   */
+  private async keyOf(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+    known: Map<string, string>,
+  ): Promise<string | undefined> {
+    const deps: Record<string, string> = {};
+    for (const dep of step.deps) {
+      const digest = known.get(dep) ?? (await this.digestOf(pipeline.root, dep));
+      if (digest === undefined) return undefined;
+      deps[dep] = digest;
+    }
+    let requirements: string | undefined;
+    if (step.environment.requirements) {
+      requirements = await this.digestOf(pipeline.root, step.environment.requirements);
+      if (requirements === undefined) return undefined;
+    }
+    return stepCacheKey(step, { deps, ...(requirements ? { requirements } : {}) });
+  }
+
+  private async digestOf(root: string, relative: string): Promise<string | undefined> {
+    const hash = await this.hasher.hash(insideRoot(root, relative, 'path'));
+    return hash.kind === 'missing' ? undefined : hash.digest;
+  }
+
+  private async drive(
+    active: ActiveRun,
+    steps: ResolvedStep[],
+    force: boolean,
+  ): Promise<PipelineRun> {
+    const { run } = active;
+    const outcomes = new Map<string, Promise<StepStatus>>();
+    for (const step of steps) {
+      const record = run.steps.find((s) => s.step === step.name) as StepRun;
+      outcomes.set(
+        step.name,
+        this.driveStep(active, step, record, outcomes, force).catch((error: unknown) => {
+          this.setStep(active, record, {
+            status: 'failed',
+            reason: `Sextant failed to run the step: ${(error as Error).message}`,
+            endTime: Date.now(),
+          });
+          return 'failed' as StepStatus;
+        }),
+      );
+    }
+    const statuses = await Promise.all(outcomes.values());
+    const status: PipelineRunStatus = active.controller.signal.aborted
+      ? 'cancelled'
+      : statuses.every((s) => FINISHED_OK.includes(s))
+        ? 'done'
+        : 'failed';
+    run.status = status;
+    run.endTime = Date.now();
+    this.runs.updateRun(run);
+    await this.stepTracking
+      .end(
+        active.parent.runId,
+        status === 'done' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED',
+      )
+      .catch(() => undefined);
+    this.active.delete(run.pipelineRunId);
+    await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
+    const final = structuredClone(run);
+    this.emit({ type: 'run-finished', run: final });
+    return final;
+  }
+
+  private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
+    Object.assign(record, change);
+    this.runs.updateStep(active.run.pipelineRunId, record);
+    this.emit({
+      type: 'step-status',
+      pipelineRunId: active.run.pipelineRunId,
+      step: { ...record },
+    });
+  }
+
+  private async driveStep(
+    active: ActiveRun,
+    step: ResolvedStep,
+    record: StepRun,
+    outcomes: Map<string, Promise<StepStatus>>,
+    force: boolean,
+  ): Promise<StepStatus> {
+    const { signal } = active.controller;
+    const upstream = await Promise.all(
+      step.upstream
+        .filter((u) => outcomes.has(u))
+        .map(async (u) => ({ step: u, status: await (outcomes.get(u) as Promise<StepStatus>) })),
+    );
+    if (signal.aborted) {
+      this.setStep(active, record, {
+        status: 'cancelled',
+        reason: 'the pipeline run was cancelled',
+      });
+      return 'cancelled';
+    }
+    const blocked = upstream.find((u) => !FINISHED_OK.includes(u.status));
+    if (blocked) {
+      this.setStep(active, record, {
+        status: 'skipped',
+        reason: `upstream step '${blocked.step}' ${blocked.status === 'skipped' ? 'was skipped' : blocked.status}`,
+      });
+      return 'skipped';
+    }
+    const isLocal = this.targetOf(active.pipeline, step).kind === 'local';
+    let release: () => void = () => undefined;
+    if (isLocal) {
+      try {
+        release = await this.pool.acquire(step.resources, signal);
+      } catch {
+        this.setStep(active, record, {
+          status: 'cancelled',
+          reason: 'the pipeline run was cancelled',
+        });
+        return 'cancelled';
+      }
+    }
+    try {
+      return await this.executeStep(active, step, record, force);
+    } finally {
+      release();
+    }
+  }
+
+  private targetOf(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+  ): { kind: 'local' | 'ray'; address?: string } {
+    if (step.compute === 'local' || step.compute === '') {
+      return pipeline.compute.find((c) => c.name === 'local') ?? { kind: 'local' };
+    }
+    const target = pipeline.compute.find((c) => c.name === step.compute);
+    if (!target) {
+      throw invalid(
+        `step '${step.name}' names compute target '${step.compute}', which the pipeline does not declare under 'compute:'`,
+      );
+    }
+    return target;
+  }
+
+  private backendFor(pipeline: ResolvedPipeline, step: ResolvedStep): ComputeBackend {
+    if (this.options.backendFor) return this.options.backendFor(pipeline, step);
+    const target = this.targetOf(pipeline, step);
+    if (target.kind === 'local') return this.local;
+    if (!target.address) throw invalid(`compute target '${step.compute}' has no address`);
+    let backend = this.rayBackends.get(target.address);
+    if (!backend) {
+      backend = new RayBackend(target.address);
+      this.rayBackends.set(target.address, backend);
+    }
+    return backend;
+  }
+
+  /** Hashes the step's dependencies; names the first missing one. */
+  private async hashDeps(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+  ): Promise<
+    { deps: Record<string, string>; hashes: Map<string, PathHash> } | { missing: string }
+  > {
+    const deps: Record<string, string> = {};
+    const hashes = new Map<string, PathHash>();
+    for (const dep of step.deps) {
+      const hash = await this.hasher.hash(insideRoot(pipeline.root, dep, 'dependency'));
+      if (hash.kind === 'missing') return { missing: dep };
+      deps[dep] = hash.digest;
+      hashes.set(dep, hash);
+    }
+    return { deps, hashes };
+  }
+
+  private async executeStep(
+    active: ActiveRun,
+    step: ResolvedStep,
+    record: StepRun,
+    force: boolean,
+  ): Promise<StepStatus> {
+    const { pipeline, controller } = active;
+    const started = Date.now();
+    const hashed = await this.hashDeps(pipeline, step);
+    if ('missing' in hashed) {
+      const producer = producerOf(pipeline, hashed.missing);
+      this.setStep(active, record, {
+        status: 'failed',
+        startTime: started,
+        endTime: Date.now(),
+        reason: producer
+          ? `dependency '${hashed.missing}' is missing: step '${producer.name}' did not write it`
+          : `dependency '${hashed.missing}' does not exist and no step writes it`,
+      });
+      return 'failed';
+    }
+    let requirements: string | undefined;
+    if (step.environment.requirements) {
+      requirements = await this.digestOf(pipeline.root, step.environment.requirements);
+      if (requirements === undefined) {
+        this.setStep(active, record, {
+          status: 'failed',
+          startTime: started,
+          endTime: Date.now(),
+          reason: `requirements file '${step.environment.requirements}' does not exist`,
+        });
+        return 'failed';
+      }
+    }
+    const cacheKey = stepCacheKey(step, {
+      deps: hashed.deps,
+      ...(requirements ? { requirements } : {}),
+    });
+    record.cacheKey = cacheKey;
+    const entry = force || !cacheable(step) ? undefined : await this.cache.lookup(cacheKey);
+    if (entry) return this.restoreStep(active, step, record, entry, hashed.hashes, started);
+
+    const runId = await this.stepTracking.startStep({
+      pipeline,
+      pipelineRunId: active.run.pipelineRunId,
+      parent: active.parent,
+      step,
+      cacheKey,
+    });
+    this.setStep(active, record, { status: 'running', startTime: started, runId, cacheKey });
+    const logs = this.logFiles(active.run.pipelineRunId, active.run.steps.indexOf(record));
+    await fs.mkdir(path.dirname(logs.stdout), { recursive: true });
+    await fs.writeFile(logs.stdout, '');
+    await fs.writeFile(logs.stderr, '');
+    const write = (stream: 'stdout' | 'stderr', text: string): void => {
+      fsSync.appendFileSync(logs[stream], text);
+      this.emit({
+        type: 'step-log',
+        pipelineRunId: active.run.pipelineRunId,
+        step: step.name,
+        stream,
+        text,
+      });
+    };
+
+    let outcome: { status: StepStatus; reason?: string; exitCode?: number } = { status: 'failed' };
+    try {
+      outcome = await this.attempts(active, step, record, runId, write, controller.signal);
+      if (outcome.status === 'done') {
+        const saved = await this.saveOutputs(active, step, runId, cacheKey, hashed.hashes);
+        if (saved) outcome = { ...outcome, status: 'failed', reason: saved };
+      }
+    } catch (error) {
+      outcome = { status: 'failed', reason: (error as Error).message };
+    } finally {
+      await this.stepTracking
+        .storeFile(runId, 'logs/stdout.txt', logs.stdout)
+        .catch(() => undefined);
+      await this.stepTracking
+        .storeFile(runId, 'logs/stderr.txt', logs.stderr)
+        .catch(() => undefined);
+    }
+    await this.stepTracking
+      .end(
+        runId,
+        outcome.status === 'done'
+          ? 'FINISHED'
+          : outcome.status === 'cancelled'
+            ? 'KILLED'
+            : 'FAILED',
+        outcome.reason,
+      )
+      .catch(() => undefined);
+    this.setStep(active, record, {
+      status: outcome.status,
+      endTime: Date.now(),
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+    });
+    return outcome.status;
+  }
+
+  /** Runs the step until it succeeds or its retries are spent, each attempt within the timeout. */
+  private async attempts(
+    active: ActiveRun,
+    step: ResolvedStep,
+    record: StepRun,
+    runId: string,
+    write: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ status: StepStatus; reason?: string; exitCode?: number }> {
+    const { pipeline } = active;
+    const env = await this.environmentOf(active, step, runId, write, signal);
+    if ('failed' in env)
+      return { status: signal.aborted ? 'cancelled' : 'failed', reason: env.failed };
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) return { status: 'cancelled', reason: 'the pipeline run was cancelled' };
+      this.setStep(active, record, { attempts: attempt });
+      if (attempt > 1)
+        write('stderr', `\n--- sextant: attempt ${attempt} of ${step.retries + 1} ---\n`);
+      await this.clearOutputs(pipeline, step);
+      const attemptController = new AbortController();
+      const onAbort = (): void => attemptController.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer =
+        step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS
+          ? setTimeout(
+              () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
+              step.timeoutSec * 1000,
+            )
+          : undefined;
+      let outcome;
+      try {
+        outcome = await this.backendFor(pipeline, step).execute({
+          step,
+          root: pipeline.root,
+          env: env.vars,
+          signal: attemptController.signal,
+          onOutput: write,
+          onExternalId: (id) => this.setStep(active, record, { externalId: id }),
+        });
+      } catch (error) {
+        outcome = { exitCode: null, reason: (error as Error).message };
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      }
+      if (signal.aborted) {
+        return {
+          status: 'cancelled',
+          reason: 'the pipeline run was cancelled',
+          ...(outcome.exitCode !== null ? { exitCode: outcome.exitCode } : {}),
+        };
+      }
+      if (outcome.exitCode === 0 && !attemptController.signal.aborted)
+        return { status: 'done', exitCode: 0 };
+      const reason = attemptController.signal.aborted
+        ? `timed out after ${step.timeoutSec} s`
+        : (outcome.reason ?? `exited with code ${outcome.exitCode}`);
+      if (attempt > step.retries) {
+        return {
+          status: 'failed',
+          reason: step.retries > 0 ? `${reason} (after ${attempt} attempts)` : reason,
+          ...(outcome.exitCode !== null ? { exitCode: outcome.exitCode } : {}),
+        };
+      }
+      write('stderr', `\nsextant: step '${step.name}' ${reason}; retrying\n`);
+    }
+  }
+
+  /** The process environment of a step: Sextant's variables, the step's, a provisioned venv. */
+  private async environmentOf(
+    active: ActiveRun,
+    step: ResolvedStep,
+    runId: string,
+    write: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ vars: Record<string, string> } | { failed: string }> {
+    const vars: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) vars[k] = v;
+    delete vars.MLFLOW_EXPERIMENT_NAME;
+    delete vars.MLFLOW_EXPERIMENT_ID;
+    Object.assign(vars, step.environment.vars, {
+      SEXTANT_PIPELINE: active.pipeline.name,
+      SEXTANT_PIPELINE_RUN_ID: active.run.pipelineRunId,
+      SEXTANT_STEP: step.name,
+    });
+    if (this.trackingUri)
+      Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
+    if (step.environment.requirements) {
+      const provision = this.options.provision ?? provisionEnvironment;
+      try {
+        const { binDir } = await provision({
+          requirements: insideRoot(
+            active.pipeline.root,
+            step.environment.requirements,
+            'requirements',
+          ),
+          cacheDir: path.join(this.options.storeDir, 'envs'),
+          onOutput: write,
+          signal,
+        });
+        vars.PATH = `${binDir}${path.delimiter}${vars.PATH ?? ''}`;
+        vars.VIRTUAL_ENV = path.dirname(binDir);
+      } catch (error) {
+        return { failed: `could not provision the environment: ${(error as Error).message}` };
+      }
+    }
+    return { vars };
+  }
+
+  /** Removes a step's declared outputs before it runs, so a stale one is never taken for new. */
+  private async clearOutputs(pipeline: ResolvedPipeline, step: ResolvedStep): Promise<void> {
+    for (const out of new Set([...step.outputs, ...step.metrics])) {
+      await fs.rm(insideRoot(pipeline.root, out, 'output'), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * After a successful execution: hashes the outputs, fills the cache, records lineage, logs
+   * metrics and artifacts. Answers why the step must count as failed, or undefined.
+   */
+  private async saveOutputs(
+    active: ActiveRun,
+    step: ResolvedStep,
+    runId: string,
+    cacheKey: string,
+    deps: Map<string, PathHash>,
+  ): Promise<string | undefined> {
+    const { pipeline } = active;
+    const outputs: Array<{ path: string; hash: PathHash }> = [];
+    for (const out of new Set([...step.outputs, ...step.metrics])) {
+      const hash = await this.hasher.hash(insideRoot(pipeline.root, out, 'output'));
+      if (hash.kind === 'missing')
+        return `the step succeeded but did not write its output '${out}'`;
+      outputs.push({ path: out, hash });
+    }
+    const entry = await this.cache.save(cacheKey, pipeline.root, outputs, runId);
+    await this.recordLineage(active, step, deps, entry, false);
+    const metricsProblem = await this.logStepMetrics(pipeline, step, runId);
+    await this.storeArtifacts(pipeline, step, runId);
+    return metricsProblem;
+  }
+
+  /** Stores the step's `artifacts:` files with its tracking run (a missing one is skipped). */
+  private async storeArtifacts(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+    runId: string,
+  ): Promise<void> {
+    for (const artifact of step.artifacts) {
+      await this.stepTracking
+        .storePath(runId, artifact, insideRoot(pipeline.root, artifact, 'artifact'))
+        .catch(() => undefined);
+    }
+  }
+
+  private async logStepMetrics(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+    runId: string,
+  ): Promise<string | undefined> {
+    const metrics: Record<string, number> = {};
+    for (const file of step.metrics) {
+      try {
+        Object.assign(
+          metrics,
+          await readMetricsFile(insideRoot(pipeline.root, file, 'metrics file')),
+        );
+      } catch (error) {
+        return (error as Error).message;
+      }
+    }
+    await this.stepTracking.logMetrics(runId, metrics);
+    return undefined;
+  }
+
+  /**
+   * Records what an execution consumed and produced. A folder counts as itself and as each file
+   * in it (up to {@link LINEAGE_FILES_PER_FOLDER}), so a step that reads `data/train.csv` links to
+   * the step that wrote the folder `data`.
+   */
+  private async recordLineage(
+    active: ActiveRun,
+    step: ResolvedStep,
+    deps: Map<string, PathHash>,
+    entry: CacheEntry,
+    cached: boolean,
+  ): Promise<void> {
+    const execution = { pipelineRunId: active.run.pipelineRunId, step: step.name };
+    const time = Date.now();
+    const edges: StoredEdge[] = [];
+    const add = (relation: 'consumed' | 'produced', p: string, digest: string): void => {
+      edges.push({ relation, execution, artifact: { path: p, digest }, time, cached });
+    };
+    const addFiles = (
+      relation: 'consumed' | 'produced',
+      p: string,
+      files: ManifestEntry[],
+    ): void => {
+      for (const f of files.slice(0, LINEAGE_FILES_PER_FOLDER))
+        add(relation, `${p}/${f.path}`, `md5:${f.md5}`);
+    };
+    for (const [p, hash] of deps) {
+      if (hash.kind === 'missing') continue;
+      add('consumed', p, hash.digest);
+      if (hash.kind === 'dir') addFiles('consumed', p, hash.entries);
+    }
+    for (const o of entry.outputs) {
+      add('produced', o.path, o.digest);
+      addFiles('produced', o.path, await this.cache.manifestOf(o.digest));
+    }
+    this.lineage.record(edges);
+  }
+
+  /** A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. */
+  private async restoreStep(
+    active: ActiveRun,
+    step: ResolvedStep,
+    record: StepRun,
+    entry: CacheEntry,
+    deps: Map<string, PathHash>,
+    started: number,
+  ): Promise<StepStatus> {
+    const { pipeline } = active;
+    await this.cache.restore(entry, pipeline.root);
+    const runId = await this.stepTracking.startStep({
+      pipeline,
+      pipelineRunId: active.run.pipelineRunId,
+      parent: active.parent,
+      step,
+      cacheKey: entry.key,
+      cachedFrom: entry.runId ?? '',
+    });
+    await this.recordLineage(active, step, deps, entry, true);
+    const problem = await this.logStepMetrics(pipeline, step, runId);
+    await this.storeArtifacts(pipeline, step, runId);
+    if (entry.runId) {
+      for (const name of ['stdout', 'stderr']) {
+        const text = await this.stepTracking.readText(entry.runId, `logs/${name}.txt`);
+        if (text) await this.stepTracking.storeText(runId, `logs/${name}.txt`, text);
+      }
+    }
+    await this.stepTracking.end(runId, problem ? 'FAILED' : 'FINISHED', problem);
+    this.setStep(active, record, {
+      status: problem ? 'failed' : 'cached',
+      runId,
+      cacheKey: entry.key,
+      startTime: started,
+      endTime: Date.now(),
+      ...(problem ? { reason: problem } : {}),
+    });
+    return problem ? 'failed' : 'cached';
+  }
+}

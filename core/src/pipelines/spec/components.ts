@@ -1,0 +1,352 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isSeq, type Node } from 'yaml';
+import type { PipelineDiagnostic, SourceRange } from '../../model/pipeline';
+import type { FileReader } from './files';
+import { interpolate, stringify } from './interpolate';
+import { validateAgainstSchema } from './schema';
+import { entries, entry, items, text, toData, type SourceFile } from './source';
+
+/** Type of a component input. */
+export type InputType = 'string' | 'number' | 'integer' | 'boolean' | 'path' | 'object' | 'list';
+
+/** Kind of a component output: every kind is an output of the step; some are more. */
+export type OutputType = 'path' | 'metrics' | 'artifact';
+
+/** An input a component takes. */
+export interface ComponentInput {
+  name: string;
+  type: InputType;
+  required: boolean;
+  default?: unknown;
+  description?: string;
+  /** Where it is declared (component files only). */
+  range?: SourceRange;
+}
+
+/** An output a component writes; the step gives its path (or the default is used). */
+export interface ComponentOutput {
+  name: string;
+  type: OutputType;
+  default?: string;
+  description?: string;
+  range?: SourceRange;
+}
+
+/** What a component makes of its arguments: the parts of a step. */
+export interface ComponentBody {
+  run: string;
+  deps: string[];
+  outs: string[];
+  metrics: string[];
+  artifacts: string[];
+  params: string[];
+  env: Record<string, string>;
+  requirements?: string;
+  resources?: { cpu?: number; gpu?: number; memory?: number | string };
+}
+
+/** What a component builder is told about the step using it. */
+export interface BuildContext {
+  /** Absolute workspace root. */
+  root: string;
+  /** The step's working directory, root-relative. */
+  wd: string;
+  /** Whether the step has a `requirements:` environment (its venv is then first on PATH). */
+  hasRequirements: boolean;
+}
+
+/** A component, from a file or built in. */
+export interface ComponentDefinition {
+  /** `sextant/notebook`, or the component file's `name:` (else its file name). */
+  name: string;
+  /** Absolute path of the component file; absent for built-ins. */
+  file?: string;
+  description?: string;
+  inputs: ComponentInput[];
+  outputs: ComponentOutput[];
+  /** Makes the step's parts from checked arguments (every input and output has a value). */
+  build(args: Record<string, unknown>, context: BuildContext): ComponentBody;
+}
+
+/** Quotes a word for `sh -c` when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Whether an argument fits an input type. */
+export function fitsType(value: unknown, type: InputType): boolean {
+  switch (type) {
+    case 'string':
+    case 'path':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    case 'list':
+      return Array.isArray(value);
+  }
+}
+
+/** A component file loaded: its definition (when it has no errors) and its problems. */
+export interface LoadedComponent {
+  definition?: ComponentDefinition;
+  diagnostics: PipelineDiagnostic[];
+}
+
+const listOf = (node: Node | null | undefined): string[] =>
+  items(node).flatMap((n) => {
+    const value = text(n);
+    return value === undefined ? [] : [value];
+  });
+
+/** Loads a component file (YAML): schema-checked, with its inputs, outputs and command. */
+export function loadComponent(source: SourceFile): LoadedComponent {
+  const syntax = source.syntaxDiagnostics();
+  if (syntax.some((d) => d.severity === 'error')) return { diagnostics: syntax };
+  const diagnostics = [...syntax, ...validateAgainstSchema(source, 'component')];
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const top = source.doc.contents;
+  const inputs: ComponentInput[] = entries(entry(top, 'inputs')?.value).map((e) => {
+    const spec = (toData(e.value) ?? {}) as Record<string, unknown>;
+    const type = spec.type as InputType;
+    if (spec.default !== undefined && !fitsType(spec.default, type)) {
+      diagnostics.push(
+        source.diagnostic(
+          'component-input',
+          `the default of input '${e.name}' is not of type ${type}`,
+          entry(e.value, 'default')?.value,
+        ),
+      );
+    }
+    return {
+      name: e.name,
+      type,
+      required:
+        spec.required === true || (spec.required === undefined && spec.default === undefined),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+      ...(typeof spec.description === 'string' ? { description: spec.description } : {}),
+      range: source.rangeOf(e.key),
+    };
+  });
+  const outputs: ComponentOutput[] = entries(entry(top, 'outputs')?.value).map((e) => {
+    const spec = (toData(e.value) ?? {}) as Record<string, unknown>;
+    return {
+      name: e.name,
+      type: (spec.type as OutputType | undefined) ?? 'path',
+      ...(typeof spec.default === 'string' ? { default: spec.default } : {}),
+      ...(typeof spec.description === 'string' ? { description: spec.description } : {}),
+      range: source.rangeOf(e.key),
+    };
+  });
+  const clash = inputs.find((i) => outputs.some((o) => o.name === i.name));
+  if (clash) {
+    diagnostics.push(
+      source.diagnostic(
+        'component-input',
+        `'${clash.name}' is both an input and an output`,
+        clash.range ?? null,
+      ),
+    );
+  }
+  const known = new Set([
+    ...inputs.map((i) => `inputs.${i.name}`),
+    ...outputs.map((o) => `outputs.${o.name}`),
+    'component.dir',
+  ]);
+  const check = (node: Node | null | undefined): void => {
+    for (const n of isSeq(node) ? items(node) : [node]) {
+      const value = text(n);
+      if (value === undefined) continue;
+      for (const match of value.matchAll(/\$\{\s*((?:inputs|outputs|component)\.[^}\s]*)\s*\}/g)) {
+        if (!known.has(match[1]!)) {
+          diagnostics.push(
+            source.diagnostic(
+              'component-input',
+              `'${match[1]}' is not declared by this component`,
+              source.rangeWithin(n, match[0]),
+            ),
+          );
+        }
+      }
+    }
+  };
+  for (const field of ['run', 'deps', 'requirements']) check(entry(top, field)?.value);
+  for (const e of entries(entry(top, 'env')?.value)) check(e.value);
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+
+  const file = source.file;
+  const data = (toData(top) ?? {}) as Record<string, unknown>;
+  const run = text(entry(top, 'run')?.value) ?? '';
+  const deps = listOf(entry(top, 'deps')?.value);
+  const params = listOf(entry(top, 'params')?.value);
+  const env = Object.fromEntries(
+    Object.entries((data.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, stringify(v)]),
+  );
+  const requirements = typeof data.requirements === 'string' ? data.requirements : undefined;
+  const resources = data.resources as ComponentBody['resources'] | undefined;
+  return {
+    diagnostics,
+    definition: {
+      name: typeof data.name === 'string' ? data.name : path.basename(file).replace(/\.ya?ml$/, ''),
+      file,
+      ...(typeof data.description === 'string' ? { description: data.description } : {}),
+      inputs,
+      outputs,
+      build(args, context) {
+        const dir =
+          path.relative(context.root, path.dirname(file)).split(path.sep).join('/') || '.';
+        const fill = (value: string, quote: boolean): string =>
+          interpolate(value, (expression) => {
+            if (expression === 'component.dir') return { value: quote ? shellQuote(dir) : dir };
+            const [scope, name] = expression.split('.', 2) as [string, string | undefined];
+            if ((scope === 'inputs' || scope === 'outputs') && name !== undefined && name in args) {
+              const text = stringify(args[name]);
+              return { value: quote ? shellQuote(text) : text };
+            }
+            return undefined;
+          }).value;
+        const pathInputs = inputs
+          .filter((i) => i.type === 'path')
+          .map((i) => stringify(args[i.name]));
+        const outPaths = (kind?: OutputType): string[] =>
+          outputs.filter((o) => !kind || o.type === kind).map((o) => stringify(args[o.name]));
+        return {
+          run: fill(run, true),
+          deps: [...deps.map((d) => fill(d, false)), ...pathInputs],
+          outs: outPaths(),
+          metrics: outPaths('metrics'),
+          artifacts: outPaths('artifact'),
+          params,
+          env: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, fill(v, false)])),
+          ...(requirements ? { requirements: fill(requirements, false) } : {}),
+          ...(resources ? { resources } : {}),
+        };
+      },
+    },
+  };
+}
+
+/** Loads the component a `use:` names, relative to the pipeline file's folder. */
+export function resolveComponentFile(
+  reader: FileReader,
+  pipelineDir: string,
+  use: string,
+): { file: string; source?: SourceFile; error?: string } {
+  const file = path.resolve(pipelineDir, use);
+  const source = reader.yaml(file);
+  if (source instanceof Error) {
+    return {
+      file,
+      error: `cannot read component '${use}': ${(source as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : source.message}`,
+    };
+  }
+  return { file, source };
+}
+
+/** Absolute path of the `sextant` command line's entry script (core/bin/sextant.js). */
+export const SEXTANT_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'sextant.js');
+
+/** The Python a built-in runs with: the step's provisioned venv, the workspace's `.venv`, or python3. */
+function pythonFor(context: BuildContext): string {
+  if (context.hasRequirements) return 'python';
+  const venv = path.join(context.root, '.venv', 'bin', 'python');
+  if (fs.existsSync(venv)) {
+    return path.posix.relative(context.wd, '.venv/bin/python') || '.venv/bin/python';
+  }
+  return 'python3';
+}
+
+/** Makes a root-relative path relative to the step's working directory, for its command line. */
+const fromWd = (context: BuildContext, p: string): string =>
+  path.posix.relative(context.wd, p) || '.';
+
+/** Components that come with Sextant, by the name `use:` gives. */
+export const BUILTIN_COMPONENTS: ReadonlyMap<string, ComponentDefinition> = new Map([
+  [
+    'sextant/notebook',
+    {
+      name: 'sextant/notebook',
+      description:
+        'Executes a Jupyter notebook with papermill, injecting parameters; the executed notebook is kept as an artifact.',
+      inputs: [
+        {
+          name: 'notebook',
+          type: 'path',
+          required: true,
+          description: 'The notebook to execute (.ipynb).',
+        },
+        {
+          name: 'parameters',
+          type: 'object',
+          required: false,
+          default: {},
+          description: 'Values injected into the cell tagged `parameters`.',
+        },
+        {
+          name: 'kernel',
+          type: 'string',
+          required: false,
+          description: "Kernel name (default: the notebook's).",
+        },
+      ],
+      outputs: [
+        {
+          name: 'output',
+          type: 'artifact',
+          description: 'Where the executed notebook is written (.ipynb).',
+        },
+      ],
+      build(args, context) {
+        const notebook = stringify(args.notebook);
+        const output = stringify(args.output);
+        const parameters = JSON.stringify(args.parameters ?? {});
+        const kernel =
+          typeof args.kernel === 'string' && args.kernel ? ` -k ${shellQuote(args.kernel)}` : '';
+        return {
+          run: `${pythonFor(context)} -m papermill ${shellQuote(fromWd(context, notebook))} ${shellQuote(fromWd(context, output))} -y ${shellQuote(parameters)}${kernel}`,
+          deps: [notebook],
+          outs: [output],
+          metrics: [],
+          artifacts: [output],
+          params: [],
+          env: {},
+        };
+      },
+    },
+  ],
+  [
+    'sextant/validate-table',
+    {
+      name: 'sextant/validate-table',
+      description:
+        'Checks a CSV file against a schema (column types, nulls, ranges, allowed values, row counts) and writes a report with statistics per column; fails on a violation.',
+      inputs: [
+        { name: 'data', type: 'path', required: true, description: 'The CSV file to check.' },
+        { name: 'schema', type: 'path', required: true, description: 'The table schema (YAML).' },
+      ],
+      outputs: [
+        { name: 'report', type: 'artifact', description: 'Where the JSON report is written.' },
+      ],
+      build(args, context) {
+        const data = stringify(args.data);
+        const schema = stringify(args.schema);
+        const report = stringify(args.report);
+        return {
+          run: `node ${shellQuote(SEXTANT_BIN)} component validate-table --data ${shellQuote(fromWd(context, data))} --schema ${shellQuote(fromWd(context, schema))} --report ${shellQuote(fromWd(context, report))}`,
+          deps: [data, schema],
+          outs: [report],
+          metrics: [],
+          artifacts: [report],
+          params: [],
+          env: {},
+        };
+      },
+    },
+  ],
+]);

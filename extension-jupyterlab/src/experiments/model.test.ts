@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RunSummary } from '@sextant/language-server/dist/protocol';
+import { runDescription, shortNumber, upsertRun, withLatestMetrics } from './model.js';
+
+function run(runId: string, extra: Partial<RunSummary> = {}): RunSummary {
+  return {
+    runId,
+    runName: `name-${runId}`,
+    experimentId: '1',
+    status: 'FINISHED',
+    startTime: 1000,
+    endTime: 3000,
+    lifecycleStage: 'active',
+    metrics: {},
+    ...extra,
+  };
+}
+
+describe('sidebar model', () => {
+  it('describes a run by its first metric in key order and its duration', () => {
+    const text = runDescription(run('a', { metrics: { loss: 0.123456, acc: 0.9 } }), 0);
+    assert.match(text, /^acc=0\.9 · /);
+    assert.equal(runDescription(run('b'), 0).includes('='), false);
+  });
+
+  it('shortens numbers', () => {
+    assert.equal(shortNumber(0.123456), '0.1235');
+    assert.equal(shortNumber(42), '42');
+    assert.equal(shortNumber(123456.7), '1.23e+5');
+    assert.equal(shortNumber(null), 'NaN');
+  });
+
+  it('merges the latest points of a notification', () => {
+    const merged = withLatestMetrics(run('a', { metrics: { loss: 1 } }), [
+      { key: 'loss', value: 0.5, step: 3, timestamp: 0 },
+      { key: 'acc', value: 0.7, step: 3, timestamp: 0 },
+    ]);
+    assert.deepEqual(merged.metrics, { loss: 0.5, acc: 0.7 });
+  });
+
+  it('puts a new run first, updates one in place and drops a deleted one', () => {
+    const runs = [run('a'), run('b')];
+    assert.deepEqual(
+      upsertRun(runs, run('c')).map((r) => r.runId),
+      ['c', 'a', 'b'],
+    );
+    assert.equal(upsertRun(runs, run('b', { runName: 'renamed' }))[1]!.runName, 'renamed');
+    assert.deepEqual(
+      upsertRun(runs, run('a', { lifecycleStage: 'deleted' })).map((r) => r.runId),
+      ['b'],
+    );
+  });
+});

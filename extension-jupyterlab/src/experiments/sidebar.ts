@@ -1,0 +1,331 @@
+/**
+ * The Sextant sidebar: experiments and their runs (newest first, a page at a time), live from the
+ * server's notifications. Clicking a run opens it; ticking runs and "Compare" opens the
+ * comparison. Same data and behaviour as VS Code's Experiments tree.
+ */
+import {
+  ExperimentsChangedNotification,
+  ExperimentsListRequest,
+  MetricsAppendedNotification,
+  PipelinesChangedNotification,
+  PipelinesListRequest,
+  RunsChangedNotification,
+  RunsSearchRequest,
+  type Experiment,
+  type PipelineFileSummary,
+  type RunSummary,
+} from '@sextant/language-server/dist/protocol';
+import { Signal, type ISignal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
+import { Debouncer } from '../views/debounce.js';
+import type { ISextantConnection } from '../tokens.js';
+import { runDescription, runTooltip, upsertRun, withLatestMetrics } from './model.js';
+
+const PAGE = 100;
+
+interface RunPages {
+  runs: RunSummary[];
+  nextPageToken?: string;
+}
+
+/** What the sidebar asks of its host. */
+export interface SidebarHost {
+  openRun(runId: string): void;
+  compare(runIds: string[]): void;
+  openPipeline(file: string, pipeline: string): void;
+}
+
+/** A pipeline file's path as the sidebar shows it: relative to the workspace root when inside. */
+function shownPath(file: string, storeDir: string | undefined): string {
+  const root = storeDir?.replace(/\/\.sextant\/?$/, '');
+  return root && file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** The sidebar widget. */
+export class ExperimentsSidebar extends Widget {
+  private experiments: Experiment[] = [];
+  private readonly pages = new Map<string, RunPages>();
+  private readonly collapsed = new Set<string>();
+  private readonly selected: string[] = [];
+  private readonly list = el('ul', 'jp-SextantTree');
+  private pipelineFiles: PipelineFileSummary[] | Error = [];
+  private readonly pipelineList = el('ul', 'jp-SextantTree jp-SextantPipelines');
+  private readonly reloadPipelines = new Debouncer(() => void this.refreshPipelines(), 300);
+  private readonly status = el('div', 'jp-SextantSidebar-status');
+  private readonly compareButton = el('button', 'jp-SextantSidebar-compare', 'Compare');
+  private readonly reloadExperiments = new Debouncer(() => void this.refresh(), 200);
+  private readonly redraw = new Debouncer(() => this.render(), 50);
+  private readonly _selectionChanged = new Signal<this, string[]>(this);
+
+  constructor(
+    private readonly connection: ISextantConnection,
+    private readonly host: SidebarHost,
+  ) {
+    super();
+    this.id = 'sextant-sidebar';
+    this.addClass('jp-SextantSidebar');
+    this.title.caption = 'Sextant: experiments and runs';
+    const refreshButton = el('button', 'jp-SextantSidebar-refresh', 'Refresh');
+    refreshButton.title = 'Reload experiments and runs';
+    refreshButton.addEventListener('click', () => void this.refresh());
+    this.compareButton.title = 'Compare the ticked runs';
+    this.compareButton.addEventListener('click', () => this.compareSelected());
+    const header = el('header', 'jp-SextantSidebar-header');
+    header.append(el('h2', '', 'Sextant'), refreshButton, this.compareButton);
+    this.node.append(
+      header,
+      this.status,
+      el('h3', 'jp-SextantSidebar-section', 'Experiments'),
+      this.list,
+      el('h3', 'jp-SextantSidebar-section', 'Pipelines'),
+      this.pipelineList,
+    );
+    this.updateStatus();
+    connection.stateChanged.connect(() => this.updateStatus());
+    connection.restarted.connect(() => void this.refresh());
+    const subscriptions = [
+      connection.onNotification(RunsChangedNotification, ({ run }) => this.runChanged(run)),
+      connection.onNotification(MetricsAppendedNotification, ({ runId, latest }) => {
+        for (const page of this.pages.values()) {
+          page.runs = page.runs.map((r) => (r.runId === runId ? withLatestMetrics(r, latest) : r));
+        }
+        this.redraw.schedule();
+      }),
+      connection.onNotification(ExperimentsChangedNotification, () =>
+        this.reloadExperiments.schedule(),
+      ),
+      connection.onNotification(PipelinesChangedNotification, () =>
+        this.reloadPipelines.schedule(),
+      ),
+    ];
+    this.disposed.connect(() => subscriptions.forEach((s) => s.dispose()));
+    if (connection.state === 'ready') void this.refresh();
+  }
+
+  /** Emitted when runs are ticked or unticked. */
+  get selectionChanged(): ISignal<this, string[]> {
+    return this._selectionChanged;
+  }
+
+  /** The ticked runs, in the order they were ticked. */
+  get selection(): string[] {
+    return [...this.selected];
+  }
+
+  /** Opens the comparison of the ticked runs. */
+  compareSelected(): void {
+    if (this.selected.length > 0) this.host.compare(this.selection);
+  }
+
+  /** Reloads the experiments, the first page of runs of each expanded one, and the pipelines. */
+  async refresh(): Promise<void> {
+    void this.refreshPipelines();
+    try {
+      const { experiments } = await this.connection.request(ExperimentsListRequest, {
+        orderBy: ['last_update_time DESC'],
+      });
+      this.experiments = experiments;
+      this.pages.clear();
+      await Promise.all(
+        experiments
+          .filter((e) => !this.collapsed.has(e.experimentId))
+          .map((e) => this.loadRuns(e.experimentId)),
+      );
+      this.render();
+    } catch (error) {
+      this.status.textContent = `Cannot list experiments: ${(error as Error).message}`;
+    }
+  }
+
+  private async refreshPipelines(): Promise<void> {
+    try {
+      this.pipelineFiles = (await this.connection.request(PipelinesListRequest)).files;
+    } catch (error) {
+      this.pipelineFiles = error as Error;
+    }
+    this.renderPipelines();
+  }
+
+  private renderPipelines(): void {
+    const files = this.pipelineFiles;
+    if (files instanceof Error) {
+      this.pipelineList.replaceChildren(
+        el('li', 'jp-SextantTree-empty', `Cannot list pipelines: ${files.message}`),
+      );
+      return;
+    }
+    const items: HTMLLIElement[] = [];
+    const storeDir = this.connection.info?.storeDir;
+    for (const file of files) {
+      const path = shownPath(file.file, storeDir);
+      for (const pipeline of file.pipelines) {
+        const item = el('li', 'jp-SextantTree-run jp-SextantPipelines-item');
+        item.dataset['file'] = file.file;
+        item.dataset['pipeline'] = pipeline.name;
+        const status = pipeline.lastRun?.status;
+        item.title = `${pipeline.name} in ${path}\nSteps: ${pipeline.steps.join(', ')}`;
+        const open = el('button', 'jp-SextantTree-open', pipeline.name);
+        open.addEventListener('click', () => this.host.openPipeline(file.file, pipeline.name));
+        item.append(
+          el('span', `jp-SextantStatus jp-SextantStatus-${status ?? 'none'}`),
+          open,
+          el(
+            'span',
+            'jp-SextantTree-description',
+            `${pipeline.steps.length} steps · ${status ? `last run ${status}` : 'not run'} · ${path}`,
+          ),
+        );
+        items.push(item);
+      }
+      for (const problem of file.diagnostics.filter((d) => d.severity === 'error')) {
+        const item = el('li', 'jp-SextantTree-empty jp-SextantPipelines-problem');
+        item.textContent = `${path}: ${problem.message}`;
+        items.push(item);
+      }
+    }
+    if (items.length === 0) {
+      items.push(
+        el('li', 'jp-SextantTree-empty', 'No pipeline files (sextant.yaml) in this folder.'),
+      );
+    }
+    this.pipelineList.replaceChildren(...items);
+  }
+
+  private async loadRuns(experimentId: string, more = false): Promise<void> {
+    const previous = this.pages.get(experimentId);
+    const result = await this.connection.request(RunsSearchRequest, {
+      experimentIds: [experimentId],
+      maxResults: PAGE,
+      pageToken: more ? previous?.nextPageToken : undefined,
+    });
+    this.pages.set(experimentId, {
+      runs: more && previous ? [...previous.runs, ...result.runs] : result.runs,
+      nextPageToken: result.nextPageToken,
+    });
+  }
+
+  private runChanged(run: RunSummary): void {
+    const page = this.pages.get(run.experimentId);
+    if (!this.experiments.some((e) => e.experimentId === run.experimentId)) {
+      this.reloadExperiments.schedule();
+      return;
+    }
+    if (page) page.runs = upsertRun(page.runs, run);
+    if (run.lifecycleStage === 'deleted') this.untick(run.runId);
+    this.redraw.schedule();
+  }
+
+  private untick(runId: string): void {
+    const index = this.selected.indexOf(runId);
+    if (index >= 0) this.selected.splice(index, 1);
+    this._selectionChanged.emit(this.selection);
+  }
+
+  private updateStatus(): void {
+    const { state, error, info } = this.connection;
+    this.node.dataset['state'] = state;
+    if (state === 'ready' && info) {
+      this.status.textContent = '';
+      this.status.title = `Tracking URI: ${info.trackingUri}\nStore: ${info.storeDir}`;
+    } else {
+      this.status.textContent = state === 'connecting' ? 'Connecting to Sextant…' : error;
+    }
+  }
+
+  private render(): void {
+    this.compareButton.disabled = this.selected.length === 0;
+    this.compareButton.textContent =
+      this.selected.length > 0 ? `Compare (${this.selected.length})` : 'Compare';
+    const now = Date.now();
+    const items = this.experiments.map((experiment) => this.experimentItem(experiment, now));
+    if (items.length === 0) {
+      items.push(
+        el(
+          'li',
+          'jp-SextantTree-empty',
+          'No experiments yet. In a notebook: %load_ext sextant, then %sextant start.',
+        ),
+      );
+    }
+    this.list.replaceChildren(...items);
+  }
+
+  private experimentItem(experiment: Experiment, now: number): HTMLLIElement {
+    const id = experiment.experimentId;
+    const open = !this.collapsed.has(id);
+    const item = el('li', 'jp-SextantTree-experiment');
+    item.dataset['experimentId'] = id;
+    const row = el('div', 'jp-SextantTree-row');
+    row.setAttribute('role', 'treeitem');
+    row.setAttribute('aria-expanded', String(open));
+    row.title = `${experiment.name}\nExperiment ID: ${id}`;
+    row.append(
+      el('span', `jp-SextantTree-caret${open ? ' open' : ''}`),
+      el('span', 'jp-SextantTree-name', experiment.name),
+    );
+    row.addEventListener('click', () => {
+      if (open) this.collapsed.add(id);
+      else this.collapsed.delete(id);
+      if (!open && !this.pages.has(id)) void this.loadRuns(id).then(() => this.render());
+      else this.render();
+    });
+    item.append(row);
+    if (!open) return item;
+    const page = this.pages.get(id);
+    const runs = el('ul', 'jp-SextantTree-runs');
+    for (const run of page?.runs ?? []) runs.append(this.runItem(run, now));
+    if (page && page.runs.length === 0) runs.append(el('li', 'jp-SextantTree-empty', 'No runs.'));
+    if (page?.nextPageToken) {
+      const more = el(
+        'button',
+        'jp-SextantTree-more',
+        `Load more runs… (${page.runs.length} shown)`,
+      );
+      more.addEventListener('click', () => void this.loadRuns(id, true).then(() => this.render()));
+      const li = el('li', '');
+      li.append(more);
+      runs.append(li);
+    }
+    item.append(runs);
+    return item;
+  }
+
+  private runItem(run: RunSummary, now: number): HTMLLIElement {
+    const item = el('li', 'jp-SextantTree-run');
+    item.dataset['runId'] = run.runId;
+    item.title = runTooltip(run);
+    const tick = el('input', 'jp-SextantTree-tick');
+    tick.type = 'checkbox';
+    tick.checked = this.selected.includes(run.runId);
+    tick.setAttribute('aria-label', `Select ${run.runName} for comparison`);
+    tick.addEventListener('change', () => {
+      if (tick.checked) {
+        if (!this.selected.includes(run.runId)) this.selected.push(run.runId);
+        this._selectionChanged.emit(this.selection);
+      } else {
+        this.untick(run.runId);
+      }
+      this.render();
+    });
+    const name = el('button', 'jp-SextantTree-open', run.runName || run.runId.slice(0, 8));
+    name.addEventListener('click', () => this.host.openRun(run.runId));
+    item.append(
+      tick,
+      el('span', `jp-SextantStatus jp-SextantStatus-${run.status.toLowerCase()}`),
+      name,
+      el('span', 'jp-SextantTree-description', runDescription(run, now)),
+    );
+    return item;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Services the Sextant plugins share. The main plugin provides {@link ISextantConnection}; every
+ * other plugin requires it (jupyterlab-git's shape: one provider, small consumers).
+ */
+import type { ServerInfo } from '@sextant/language-server/dist/protocol';
+import { Token } from '@lumino/coreutils';
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
+import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+/** Where the connection to the language server stands. */
+export type ConnectionState = 'connecting' | 'ready' | 'failed';
+
+/**
+ * The connection to Sextant's language server, reached through jupyter-lsp at `/lsp/ws/sextant`.
+ * The server process is shared by every tab of this JupyterLab (and restarted when the last tab
+ * leaves), so the connection re-initializes after a drop and says so with {@link restarted}.
+ */
+export interface ISextantConnection {
+  /** The current state. */
+  readonly state: ConnectionState;
+  /** Why the last attempt failed, in words a user can act on; empty when it did not. */
+  readonly error: string;
+  /** The server's info once initialized; undefined before. */
+  readonly info: ServerInfo | undefined;
+  /** Emitted on every change of {@link state}. */
+  readonly stateChanged: ISignal<ISextantConnection, ConnectionState>;
+  /** Emitted each time a (new) session is ready: views reload their data then. */
+  readonly restarted: ISignal<ISextantConnection, ServerInfo>;
+  /** Resolves with the server info when the connection is ready (now or later). */
+  ready(): Promise<ServerInfo>;
+  /** Sends a request once ready; rejects with the server's error message. */
+  request<R, E>(type: RequestType0<R, E>): Promise<R>;
+  request<P, R, E>(type: RequestType<P, R, E>, params: P): Promise<R>;
+  /** Calls `handler` with each notification of `type`, across reconnections. */
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): IDisposable;
+}
+
+/** The token of {@link ISextantConnection}. */
+export const ISextantConnection = new Token<ISextantConnection>(
+  '@sextant/jupyterlab:ISextantConnection',
+  'The connection to the Sextant language server (through jupyter-lsp).',
+);
+
+/** Command ids of the Sextant plugins. */
+export const CommandIds = {
+  refresh: 'sextant:refresh',
+  showExperiments: 'sextant:show-experiments',
+  openRun: 'sextant:open-run',
+  compareRuns: 'sextant:compare-runs',
+  compareSelected: 'sextant:compare-selected',
+  revealCell: 'sextant:reveal-cell',
+  openPipeline: 'sextant:open-pipeline',
+} as const;

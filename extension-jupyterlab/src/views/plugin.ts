@@ -1,0 +1,208 @@
+import {
+  ILayoutRestorer,
+  type JupyterFrontEnd,
+  type JupyterFrontEndPlugin,
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  IThemeManager,
+  MainAreaWidget,
+  showErrorMessage,
+  WidgetTracker,
+} from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import type { Widget } from '@lumino/widgets';
+import type { CellRecord } from '@sextant/language-server/dist/protocol';
+import { sextantIcon } from '../icons.js';
+import { CommandIds, ISextantConnection } from '../tokens.js';
+import { ComparePanel } from './comparePanel.js';
+import { PipelinePanel } from './pipelinePanel.js';
+import { revealCell } from './revealCell.js';
+import { RunPanel } from './runPanel.js';
+
+function runIdsOf(args: Record<string, unknown>): string[] {
+  const ids = args['runIds'];
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
+    throw new Error('Choose between 1 and 100 runs to compare (tick them in the Sextant panel).');
+  }
+  return ids as string[];
+}
+
+/** The run and comparison panels in the main area, and the commands that open them. */
+export const viewsPlugin: JupyterFrontEndPlugin<void> = {
+  id: '@sextant/jupyterlab:views',
+  description: 'Run and comparison panels (the shared media views) in the main area.',
+  autoStart: true,
+  requires: [ISextantConnection],
+  optional: [ICommandPalette, ILayoutRestorer, IThemeManager, INotebookTracker, IDocumentManager],
+  activate: (
+    app: JupyterFrontEnd,
+    connection: ISextantConnection,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    themes: IThemeManager | null,
+    notebooks: INotebookTracker | null,
+    docs: IDocumentManager | null,
+  ): void => {
+    const runs = new WidgetTracker<MainAreaWidget<RunPanel>>({ namespace: 'sextant-run' });
+    const comparisons = new WidgetTracker<MainAreaWidget<ComparePanel>>({
+      namespace: 'sextant-compare',
+    });
+    const pipelines = new WidgetTracker<MainAreaWidget<PipelinePanel>>({
+      namespace: 'sextant-pipeline',
+    });
+    const host = {
+      openRun: (runId: string) => void app.commands.execute(CommandIds.openRun, { runId }),
+      revealCell: (cell: CellRecord) =>
+        void app.commands.execute(CommandIds.revealCell, {
+          cellId: cell.cellId,
+          notebook: cell.notebook ?? '',
+        }),
+      notify: (message: string) => void showErrorMessage('Sextant', message),
+    };
+
+    /** Puts a new panel's widget in the main area; its label follows the panel's. */
+    const place = (widget: MainAreaWidget<Widget>, content: Widget, id: string): void => {
+      widget.id = `${id}-area`;
+      widget.title.icon = sextantIcon;
+      const follow = (): void => {
+        widget.title.label = content.title.label;
+        widget.title.caption = content.title.caption;
+      };
+      content.title.changed.connect(follow);
+      follow();
+      app.shell.add(widget, 'main');
+      app.shell.activateById(widget.id);
+    };
+
+    const showRun = (runId: string): MainAreaWidget<RunPanel> => {
+      const open = runs.find((widget) => widget.content.runId === runId);
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = new RunPanel(connection, runId, host);
+      const widget = new MainAreaWidget({ content });
+      place(widget, content, content.id);
+      void runs.add(widget);
+      return widget;
+    };
+
+    const showComparison = (runIds: string[]): MainAreaWidget<ComparePanel> => {
+      const key = runIds.join(',');
+      const open = comparisons.find((widget) => widget.content.runIds.join(',') === key);
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = new ComparePanel(connection, runIds, host);
+      const widget = new MainAreaWidget({ content });
+      place(widget, content, content.id);
+      void comparisons.add(widget);
+      return widget;
+    };
+
+    const showPipeline = (file: string, pipeline?: string): MainAreaWidget<PipelinePanel> => {
+      const open = pipelines.find(
+        (widget) =>
+          widget.content.subject.file === file &&
+          (pipeline === undefined || widget.content.subject.pipeline === pipeline),
+      );
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = new PipelinePanel(connection, { file, pipeline }, host);
+      const widget = new MainAreaWidget({ content });
+      place(widget, content, content.id);
+      void pipelines.add(widget);
+      return widget;
+    };
+
+    app.commands.addCommand(CommandIds.openPipeline, {
+      label: 'Open Sextant Pipeline Graph',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { file: { type: 'string' }, pipeline: { type: 'string' } },
+          required: ['file'],
+        },
+      },
+      execute: (args) => {
+        const file = String(args['file'] ?? '');
+        if (!file) throw new Error('sextant:open-pipeline needs the pipeline file.');
+        const pipeline = typeof args['pipeline'] === 'string' ? args['pipeline'] : undefined;
+        return showPipeline(file, pipeline);
+      },
+    });
+
+    app.commands.addCommand(CommandIds.openRun, {
+      label: (args) =>
+        args['runId'] ? `Open Sextant Run ${String(args['runId'])}` : 'Open Sextant Run',
+      describedBy: {
+        args: { type: 'object', properties: { runId: { type: 'string' } }, required: ['runId'] },
+      },
+      execute: (args) => {
+        const runId = String(args['runId'] ?? '');
+        if (!runId) throw new Error('sextant:open-run needs a runId.');
+        return showRun(runId);
+      },
+    });
+
+    app.commands.addCommand(CommandIds.compareRuns, {
+      label: 'Compare Sextant Runs',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { runIds: { type: 'array', items: { type: 'string' } } },
+          required: ['runIds'],
+        },
+      },
+      execute: (args) => {
+        const runIds = runIdsOf(args);
+        return showComparison(runIds);
+      },
+    });
+
+    app.commands.addCommand(CommandIds.revealCell, {
+      label: 'Re-open Notebook at Cell',
+      execute: async (args) => {
+        if (!notebooks) throw new Error('No notebook support in this JupyterLab.');
+        const cellId = String(args['cellId'] ?? '');
+        const notebook = String(args['notebook'] ?? '') || undefined;
+        try {
+          await revealCell(app, notebooks, docs, cellId, notebook);
+        } catch (error) {
+          await showErrorMessage('Sextant', (error as Error).message);
+        }
+      },
+    });
+
+    if (restorer) {
+      void restorer.restore(runs, {
+        command: CommandIds.openRun,
+        args: (widget) => ({ runId: widget.content.runId }),
+        name: (widget) => widget.content.id,
+        when: connection.ready(),
+      });
+      void restorer.restore(pipelines, {
+        command: CommandIds.openPipeline,
+        args: (widget) => ({ ...widget.content.subject }),
+        name: (widget) => widget.content.id,
+        when: connection.ready(),
+      });
+      void restorer.restore(comparisons, {
+        command: CommandIds.compareRuns,
+        args: (widget) => ({ runIds: widget.content.runIds }),
+        name: (widget) => widget.content.id,
+        when: connection.ready(),
+      });
+    }
+    themes?.themeChanged.connect(() => {
+      runs.forEach((widget) => void widget.content.load());
+      comparisons.forEach((widget) => void widget.content.load());
+    });
+    palette?.addItem({ command: CommandIds.compareSelected, category: 'Sextant' });
+  },
+};

@@ -1,0 +1,193 @@
+import type { PipelineRun } from '@sextant/core';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  LineageQueryRequest,
+  PipelinesCancelRequest,
+  PipelinesChangedNotification,
+  PipelinesGraphRequest,
+  PipelinesListRequest,
+  PipelinesLogNotification,
+  PipelinesRunRequest,
+  PipelinesRunsRequest,
+  PipelinesStepLogRequest,
+} from '../protocol';
+import { startSession, type TestSession } from '../testSupport';
+
+const SPEC = `pipelines:
+  demo:
+    steps:
+      make:
+        run: echo made > made.txt && echo hello from make
+        outs: [made.txt]
+      use:
+        run: cat made.txt > used.txt
+        deps: [made.txt]
+        outs: [used.txt]
+  slow:
+    steps:
+      wait:
+        run: sleep 60
+`;
+
+describe('pipeline requests and notifications', () => {
+  let session: TestSession;
+  let file: string;
+
+  before(async () => {
+    session = await startSession();
+    file = path.join(session.folder, 'sextant.yaml');
+    fs.writeFileSync(file, SPEC);
+  });
+  after(() => session.close());
+
+  const finished = (pipelineRunId: string): Promise<PipelineRun> =>
+    session.inbox
+      .next(
+        PipelinesChangedNotification,
+        ({ run }) => run.pipelineRunId === pipelineRunId && run.status !== 'running',
+      )
+      .then((p) => p.run);
+
+  it('lists the workspace pipeline files with their steps', async () => {
+    const { files } = await session.client.sendRequest(PipelinesListRequest);
+    assert.equal(files.length, 1);
+    assert.equal(files[0]?.file, file);
+    assert.deepEqual(
+      files[0]?.pipelines.map((p) => [p.name, p.steps, p.lastRun]),
+      [
+        ['demo', ['make', 'use'], undefined],
+        ['slow', ['wait'], undefined],
+      ],
+    );
+  });
+
+  it('plans, runs, notifies progress and logs, and answers the graph, runs and step log', async () => {
+    const dry = await session.client.sendRequest(PipelinesRunRequest, { file, dry: true });
+    assert.equal(dry.pipelineRunId, undefined);
+    assert.deepEqual(dry.plan, [
+      { step: 'make', action: 'run' },
+      { step: 'use', action: 'run' },
+    ]);
+    const started = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'demo',
+    });
+    assert.ok(started.pipelineRunId);
+    const run = await finished(started.pipelineRunId);
+    assert.equal(run.status, 'done');
+    assert.deepEqual(
+      run.steps.map((s) => s.status),
+      ['done', 'done'],
+    );
+    const log = await session.inbox.next(
+      PipelinesLogNotification,
+      (l) => l.pipelineRunId === started.pipelineRunId && l.step === 'make',
+    );
+    assert.equal(log.stream, 'stdout');
+    assert.match(log.text, /hello from make/);
+    // Seven state changes (run started, two steps queued → running → done, run ended) within a
+    // few hundred ms: coalesced to at most one notification per 100 ms, the last one final.
+    const changes = session.inbox
+      .all(PipelinesChangedNotification)
+      .filter((c) => c.run.pipelineRunId === started.pipelineRunId);
+    const span = (run.endTime as number) - run.startTime;
+    assert.ok(
+      changes.length <= 2 + Math.ceil(span / 100),
+      `${changes.length} notifications in ${span} ms`,
+    );
+    assert.equal(changes.at(-1)?.run.status, 'done');
+
+    const graph = await session.client.sendRequest(PipelinesGraphRequest, {
+      file,
+      pipeline: 'demo',
+    });
+    assert.deepEqual(graph.edges, [{ from: 'make', to: 'use' }]);
+    assert.deepEqual(
+      graph.nodes.map((n) => [n.step, n.status, n.outputs]),
+      [
+        ['make', 'done', ['made.txt']],
+        ['use', 'done', ['used.txt']],
+      ],
+    );
+    assert.equal(graph.run?.pipelineRunId, started.pipelineRunId);
+
+    const { runs } = await session.client.sendRequest(PipelinesRunsRequest, { pipeline: 'demo' });
+    assert.deepEqual(
+      runs.map((r) => r.pipelineRunId),
+      [started.pipelineRunId],
+    );
+    const stepLog = await session.client.sendRequest(PipelinesStepLogRequest, {
+      pipelineRunId: started.pipelineRunId,
+      step: 'make',
+    });
+    assert.deepEqual(stepLog, { stdout: 'hello from make\n', stderr: '', truncated: false });
+
+    const again = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'demo',
+      dry: true,
+    });
+    assert.deepEqual(
+      again.plan.map((p) => p.action),
+      ['cached', 'cached'],
+    );
+    fs.writeFileSync(path.join(session.folder, 'made.txt'), 'changed by hand\n');
+    const stale = await session.client.sendRequest(PipelinesGraphRequest, {
+      file,
+      pipeline: 'demo',
+    });
+    assert.deepEqual(
+      stale.nodes.map((n) => n.status),
+      ['done', 'stale'],
+    );
+
+    const lineage = await session.client.sendRequest(LineageQueryRequest, {
+      path: 'used.txt',
+      direction: 'upstream',
+    });
+    assert.deepEqual(
+      lineage.nodes.flatMap((n) => (n.kind === 'execution' ? [n.step] : [])).sort(),
+      ['make', 'use'],
+    );
+  });
+
+  it('cancels a running pipeline', async () => {
+    const started = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'slow',
+    });
+    await session.inbox.next(
+      PipelinesChangedNotification,
+      ({ run }) =>
+        run.pipelineRunId === started.pipelineRunId && run.steps[0]?.status === 'running',
+    );
+    const cancelled = await session.client.sendRequest(PipelinesCancelRequest, {
+      pipelineRunId: started.pipelineRunId as string,
+    });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.steps[0]?.status, 'cancelled');
+    assert.equal((await finished(started.pipelineRunId as string)).status, 'cancelled');
+  });
+
+  it('refuses files outside the workspace and names unknown runs', async () => {
+    await assert.rejects(
+      session.client.sendRequest(PipelinesRunRequest, { file: '/etc/sextant.yaml' }),
+      /outside the workspace folder/,
+    );
+    await assert.rejects(
+      session.client.sendRequest(PipelinesRunRequest, { file: 'sextant.yaml' }),
+      /absolute path/,
+    );
+    await assert.rejects(
+      session.client.sendRequest(PipelinesStepLogRequest, { pipelineRunId: 'nope', step: 'x' }),
+      /no pipeline run 'nope'/,
+    );
+    await assert.rejects(
+      session.client.sendRequest(LineageQueryRequest, { path: 'never.txt', direction: 'upstream' }),
+      /no lineage recorded for 'never.txt'/,
+    );
+  });
+});

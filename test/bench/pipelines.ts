@@ -1,0 +1,241 @@
+/**
+ * Pipelines against their anchors, in one run:
+ *
+ * 1. **No-op re-run** of a 100-step pipeline whose data dependencies total 2 GB: `sextant
+ *    pipeline run` against `dvc repro` on the equivalent `dvc.yaml` (DVC from PyPI). Both have
+ *    run the pipeline once; the timed runs find everything up to date. Target: Sextant >= 5x faster.
+ * 2. **Scheduling overhead** of 1,000 trivial steps: `sextant pipeline run --force` against
+ *    spawning the same 1,000 commands with `xargs -P <cores>`. Target: within 1.5x of xargs.
+ *
+ *   node test/dist/bench/pipelines.js [--quick] [--strict] [--repeats N] [--dvc PATH]
+ *
+ * DVC comes from a venv of its own (`~/.cache/sextant-bench/dvc-venv`, created with pip on first
+ * use) so the project's test venv stays as CI installs it. `--quick` uses 200 MB and 200 steps.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ms,
+  num,
+  numberOption,
+  printTable,
+  printTargets,
+  REPO,
+  runBenchmark,
+  stats,
+  tempDir,
+  type Target,
+  writeResults,
+} from './harness';
+
+const SEXTANT = path.join(REPO, 'core', 'bin', 'sextant.js');
+const DVC_VERSION = '3.67.1';
+const DEFAULT_DVC_VENV = path.join(os.homedir(), '.cache', 'sextant-bench', 'dvc-venv');
+
+/** Runs a command to completion; throws with its output when it fails. Answers wall milliseconds. */
+function timed(command: string, args: string[], cwd: string, env = process.env): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+    child.stderr.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const elapsed = performance.now() - started;
+      if (code === 0) resolve(elapsed);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
+    });
+  });
+}
+
+/** The dvc executable: `--dvc`, else a venv of its own made on first use. */
+function dvcExecutable(option: string | undefined): string {
+  if (option) return option;
+  const dvc = path.join(DEFAULT_DVC_VENV, 'bin', 'dvc');
+  if (fs.existsSync(dvc)) return dvc;
+  process.stdout.write(`installing dvc==${DVC_VERSION} into ${DEFAULT_DVC_VENV} (once)\n`);
+  fs.mkdirSync(path.dirname(DEFAULT_DVC_VENV), { recursive: true });
+  const steps: [string, string[]][] = [
+    ['python3', ['-m', 'venv', DEFAULT_DVC_VENV]],
+    [path.join(DEFAULT_DVC_VENV, 'bin', 'pip'), ['install', '-q', `dvc==${DVC_VERSION}`]],
+  ];
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args, { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
+  }
+  return dvc;
+}
+
+/** Writes `count` files of `bytes` random bytes each under `dir`. */
+function writeData(dir: string, count: number, bytes: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const chunk = Buffer.alloc(1 << 20);
+  for (let i = 0; i < count; i++) {
+    const fd = fs.openSync(path.join(dir, `part-${i}.bin`), 'w');
+    for (let written = 0; written < bytes; written += chunk.length) {
+      for (let j = 0; j < chunk.length; j += 4)
+        chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
+      fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+    }
+    fs.closeSync(fd);
+  }
+}
+
+/** The same 100-step pipeline for both tools: step i reads data part i, writes a small file. */
+function writeNoopPipelines(root: string, steps: number): void {
+  const sextant = ['version: 1', 'pipelines:', '  noop:', '    steps:'];
+  const dvc = ['stages:'];
+  for (let i = 0; i < steps; i++) {
+    const command = `wc -c data/part-${i}.bin >`;
+    sextant.push(
+      `      step-${i}:`,
+      `        run: ${command} out-sextant/s-${i}.txt`,
+      `        deps: [data/part-${i}.bin]`,
+      `        outs: [out-sextant/s-${i}.txt]`,
+    );
+    dvc.push(
+      `  step-${i}:`,
+      `    cmd: ${command} out-dvc/s-${i}.txt`,
+      `    deps: [data/part-${i}.bin]`,
+      `    outs: [out-dvc/s-${i}.txt]`,
+    );
+  }
+  fs.mkdirSync(path.join(root, 'out-sextant'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'out-dvc'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'sextant.yaml'), `${sextant.join('\n')}\n`);
+  fs.writeFileSync(path.join(root, 'dvc.yaml'), `${dvc.join('\n')}\n`);
+}
+
+/** 1,000 independent trivial steps, and the same commands as lines for xargs. */
+function writeTrivialPipeline(root: string, steps: number): string[] {
+  const lines = ['version: 1', 'pipelines:', '  trivial:', '    steps:'];
+  const commands: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const command = `echo ${i} > /dev/null`;
+    lines.push(`      t-${i}:`, `        run: ${command}`);
+    commands.push(command);
+  }
+  fs.writeFileSync(path.join(root, 'sextant.yaml'), `${lines.join('\n')}\n`);
+  return commands;
+}
+
+runBenchmark(async (args, cleanup) => {
+  const quick = args.quick;
+  const steps = numberOption(args, 'steps', quick ? 20 : 100);
+  const totalBytes = numberOption(args, 'bytes', quick ? 200 * 2 ** 20 : 2 * 2 ** 30);
+  const trivialSteps = numberOption(args, 'trivial-steps', quick ? 200 : 1000);
+  const repeats = numberOption(args, 'repeats', quick ? 3 : 5);
+  const cores = os.availableParallelism();
+  const dvc = dvcExecutable(args.options.get('dvc'));
+
+  const work = tempDir('pipelines');
+  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
+
+  // 1. No-op re-run.
+  const noop = path.join(work, 'noop');
+  process.stdout.write(`writing ${steps} data files, ${num(totalBytes / 2 ** 20)} MiB in all\n`);
+  writeData(path.join(noop, 'data'), steps, Math.ceil(totalBytes / steps));
+  writeNoopPipelines(noop, steps);
+  await timed(dvc, ['init', '--no-scm', '-q'], noop);
+  await timed(dvc, ['config', 'core.analytics', 'false'], noop);
+  const sextantArgs = [SEXTANT, 'pipeline', 'run', '--store', '.sextant'];
+  process.stdout.write('first runs (not timed as no-op): sextant, then dvc\n');
+  const sextantFirst = await timed(process.execPath, sextantArgs, noop);
+  const dvcFirst = await timed(dvc, ['repro', '-q'], noop);
+  for (let i = 0; i < steps; i++) {
+    const a = fs.readFileSync(path.join(noop, 'out-sextant', `s-${i}.txt`), 'utf8');
+    const b = fs.readFileSync(path.join(noop, 'out-dvc', `s-${i}.txt`), 'utf8');
+    if (a.trim().split(/\s+/)[0] !== b.trim().split(/\s+/)[0])
+      throw new Error(`step ${i}: outputs differ (${a.trim()} vs ${b.trim()})`);
+  }
+  const outputTimes = (): string =>
+    ['out-sextant', 'out-dvc']
+      .flatMap((dir) =>
+        fs
+          .readdirSync(path.join(noop, dir))
+          .map((f) => fs.statSync(path.join(noop, dir, f)).mtimeMs),
+      )
+      .join(',');
+  const before = outputTimes();
+  const sextantNoop: number[] = [];
+  const dvcNoop: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    sextantNoop.push(await timed(process.execPath, sextantArgs, noop));
+    dvcNoop.push(await timed(dvc, ['repro', '-q'], noop));
+  }
+  if (outputTimes() !== before) throw new Error('a no-op run rewrote outputs: something re-ran');
+
+  // 2. Scheduling overhead.
+  const trivial = path.join(work, 'trivial');
+  fs.mkdirSync(trivial);
+  const commands = writeTrivialPipeline(trivial, trivialSteps);
+  fs.writeFileSync(path.join(trivial, 'commands.txt'), `${commands.join('\n')}\n`);
+  const xargsArgs = ['-c', `xargs -P ${cores} -d '\\n' -I{} sh -c '{}' < commands.txt`];
+  await timed(process.execPath, [...sextantArgs, '--force'], trivial);
+  const sextantTrivial: number[] = [];
+  const xargsTrivial: number[] = [];
+  for (let r = 0; r < Math.max(2, Math.ceil(repeats / 2)); r++) {
+    xargsTrivial.push(await timed('sh', xargsArgs, trivial));
+    sextantTrivial.push(await timed(process.execPath, [...sextantArgs, '--force'], trivial));
+  }
+
+  const s1 = stats(sextantNoop);
+  const d1 = stats(dvcNoop);
+  const s2 = stats(sextantTrivial);
+  const x2 = stats(xargsTrivial);
+  const noopRatio = d1.p50 / s1.p50;
+  const overhead = s2.p50 / x2.p50;
+  printTable(
+    `Pipelines (${cores} cores; ${repeats} timed no-op runs each)`,
+    ['measure', 'anchor', 'sextant', 'ratio'],
+    [
+      [
+        `no-op re-run, ${steps} steps, ${num(totalBytes / 2 ** 30, 2)} GiB deps (p50)`,
+        `dvc ${ms(d1.p50)}`,
+        ms(s1.p50),
+        `${noopRatio.toFixed(1)}x faster`,
+      ],
+      [
+        `first run, ${steps} steps (once)`,
+        `dvc ${ms(dvcFirst)}`,
+        ms(sextantFirst),
+        `${(dvcFirst / sextantFirst).toFixed(1)}x`,
+      ],
+      [
+        `${trivialSteps} trivial steps (p50)`,
+        `xargs -P ${cores} ${ms(x2.p50)}`,
+        ms(s2.p50),
+        `${overhead.toFixed(2)}x of xargs`,
+      ],
+    ],
+  );
+  const targets: Target[] = [
+    {
+      name: 'no-op re-run >= 5x faster than dvc repro',
+      met: noopRatio >= 5,
+      detail: `${noopRatio.toFixed(1)}x (dvc ${ms(d1.p50)}, sextant ${ms(s1.p50)})`,
+    },
+    {
+      name: `${trivialSteps} trivial steps within 1.5x of xargs -P`,
+      met: overhead <= 1.5,
+      detail: `${overhead.toFixed(2)}x (xargs ${ms(x2.p50)}, sextant ${ms(s2.p50)})`,
+    },
+  ];
+  printTargets(targets);
+  writeResults('pipelines', {
+    quick,
+    headline: {
+      what: 'no-op re-run vs dvc repro (p50)',
+      mlflow: ms(d1.p50),
+      sextant: ms(s1.p50),
+      ratio: noopRatio,
+    },
+    noop: { steps, totalBytes, sextant: s1, dvc: d1, sextantFirst, dvcFirst },
+    trivial: { steps: trivialSteps, cores, sextant: s2, xargs: x2 },
+    targets,
+  });
+  return targets;
+});

@@ -1,0 +1,335 @@
+/**
+ * Sextant in JupyterLab as a person sees it: a real `jupyter lab` (started here on 127.0.0.1 with
+ * a random token, sextant-jupyterlab installed in the venv) driven by playwright-core and Debian's
+ * Chromium. A notebook runs `%load_ext sextant`, `%sextant start`, training cells that log with
+ * mlflow and `%sextant end`, twice; the test sees the runs in the Sextant sidebar, the cell badges
+ * (and "changed since run" after an edit), opens a run from a badge and finds the cells that made
+ * it, re-opens the notebook at one of them, compares the two runs and finds the charts, and does
+ * it again from a second page open at the same time. Screenshots go to
+ * test/e2e/jupyterlab/screenshots/.
+ *
+ * Run it with `bash test/e2e/jupyterlab/run.sh` (builds and installs the extension first).
+ * Environment: VENV (default .venv), CHROMIUM (default /usr/bin/chromium).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { waitFor } from '../vscode/codeServer';
+import { startLab, type Lab } from './jupyterLab';
+
+const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
+
+/** The notebook's cells: two tracked runs with different learning rates. */
+const CELLS: { id: string; source: string }[] = [
+  { id: 'load', source: '%load_ext sextant' },
+  { id: 'start-a', source: '%sextant start --experiment lab-ui --name lab-run-a' },
+  {
+    id: 'train-a',
+    source: [
+      'import mlflow',
+      'mlflow.log_params({"lr": 0.1, "epochs": 30})',
+      'for step in range(30):',
+      '    mlflow.log_metric("loss", 1.0 / (1 + 0.1 * step), step=step)',
+      '    mlflow.log_metric("accuracy", 1 - 0.5 / (1 + 0.1 * step), step=step)',
+    ].join('\n'),
+  },
+  { id: 'end-a', source: '%sextant end' },
+  { id: 'start-b', source: '%sextant start --experiment lab-ui --name lab-run-b' },
+  {
+    id: 'train-b',
+    source: [
+      'mlflow.log_params({"lr": 0.02, "epochs": 30})',
+      'for step in range(30):',
+      '    mlflow.log_metric("loss", 1.0 / (1 + 0.02 * step), step=step)',
+      '    mlflow.log_metric("accuracy", 1 - 0.5 / (1 + 0.02 * step), step=step)',
+    ].join('\n'),
+  },
+  { id: 'end-b', source: '%sextant end' },
+];
+
+/** A two-step pipeline in the Jupyter root, for the pipelines section and the graph panel. */
+const PIPELINE = [
+  'version: 1',
+  'pipelines:',
+  '  tiny:',
+  '    steps:',
+  '      make:',
+  `        run: python -c "open('made.txt', 'w').write('42')"`,
+  '        outs: [made.txt]',
+  '      use:',
+  `        run: python -c "print(open('made.txt').read())"`,
+  '        deps: [made.txt]',
+  '',
+].join('\n');
+
+function notebook(): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' },
+    },
+    cells: CELLS.map((cell) => ({
+      cell_type: 'code',
+      id: cell.id,
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source: cell.source,
+    })),
+  });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, name) });
+  console.log(`  screenshot ${path.join('test/e2e/jupyterlab/screenshots', name)}`);
+}
+
+async function openLab(context: BrowserContext, lab: Lab, route: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
+  await page.goto(`${lab.base}${route}?token=${lab.token}`);
+  await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
+  return page;
+}
+
+/** Shows the Sextant sidebar and waits until it is connected. */
+async function showSidebar(page: Page): Promise<void> {
+  await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
+  await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
+}
+
+async function menu(page: Page, top: string, item: string): Promise<void> {
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: new RegExp(`^${top}$`) }).click();
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
+    .first()
+    .click();
+}
+
+function cell(page: Page, id: string) {
+  return page.locator('.jp-Notebook .jp-Cell').nth(CELLS.findIndex((c) => c.id === id));
+}
+
+async function main(): Promise<void> {
+  const venv = process.env['VENV'] ?? path.join(REPO, '.venv');
+  fs.rmSync(SHOTS, { recursive: true, force: true });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const lab = await startLab(venv, { 'train.ipynb': notebook(), 'sextant.yaml': PIPELINE });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium',
+    viewport: { width: 1440, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    console.log('-- the extension is installed and the sidebar connects through jupyter-lsp');
+    const page = await openLab(context, lab, '/lab/tree/train.ipynb');
+    await showSidebar(page);
+    assert.ok(
+      fs.existsSync(path.join(lab.root, '.sextant', 'server.json')),
+      'server.json in <root>/.sextant',
+    );
+
+    console.log('-- the notebook runs %load_ext sextant, %sextant start, training, %sextant end');
+    await page.locator('.jp-Notebook .jp-Cell').first().waitFor();
+    await page
+      .locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+      .waitFor({ timeout: 60_000 });
+    // "Run All Cells" stays disabled until the kernel session is fully set up: retry until the
+    // first cell has started.
+    await waitFor(
+      'Run All Cells to start the first cell',
+      async () => {
+        await page.keyboard.press('Escape');
+        await menu(page, 'Run', 'Run All Cells');
+        await page.waitForTimeout(3000);
+        return /\[(\*|\d+)\]/.test(
+          (await cell(page, 'load').locator('.jp-InputPrompt').textContent()) ?? '',
+        );
+      },
+      90_000,
+    );
+    await waitFor(
+      'every cell to run',
+      async () =>
+        (await cell(page, 'end-b').locator('.jp-InputPrompt').textContent())?.includes('[7]'),
+      120_000,
+    );
+    const errors = await page
+      .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+      .allTextContents();
+    assert.ok(
+      !errors.some((e) => /Traceback|Error/.test(e)),
+      `no cell failed: ${errors.join('\n')}`,
+    );
+
+    console.log('-- the runs appear in the sidebar');
+    const runRow = (name: string) =>
+      page.locator('#sextant-sidebar .jp-SextantTree-run', { hasText: name });
+    await runRow('lab-run-a').waitFor({ timeout: 30_000 });
+    await runRow('lab-run-b').waitFor({ timeout: 30_000 });
+    assert.match((await runRow('lab-run-a').textContent()) ?? '', /accuracy=/);
+
+    console.log('-- each tracked cell shows a badge with its run and what it logged');
+    const badgeA = cell(page, 'train-a').locator('.jp-SextantBadge');
+    await badgeA.waitFor({ timeout: 30_000 });
+    assert.match(
+      (await badgeA.textContent()) ?? '',
+      /lab-run-a.*metrics: accuracy, loss.*params: epochs, lr/,
+    );
+    assert.match(
+      (await cell(page, 'train-b').locator('.jp-SextantBadge').textContent()) ?? '',
+      /lab-run-b/,
+    );
+    assert.equal(
+      await cell(page, 'load').locator('.jp-SextantBadge').count(),
+      0,
+      'no badge on an untracked cell',
+    );
+    await shot(page, 'notebook-badges.png');
+
+    console.log('-- editing a recorded cell marks its badge "changed since run"');
+    await cell(page, 'train-b').locator('.cm-content').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n# tuned');
+    const badgeB = cell(page, 'train-b').locator('.jp-SextantBadge');
+    await waitFor(
+      'the badge to say changed since run',
+      async () =>
+        (await badgeB.getAttribute('data-changed')) === 'true' &&
+        /changed since run/.test((await badgeB.textContent()) ?? ''),
+    );
+    assert.equal(await badgeA.getAttribute('data-changed'), 'false');
+    await page.keyboard.press('Escape');
+    await shot(page, 'notebook-changed-badge.png');
+
+    console.log('-- clicking a badge opens the run, which lists its cells in execution order');
+    await badgeA.click();
+    const runPanel = page.locator('.jp-SextantPanel:visible', {
+      has: page.locator('.jp-SextantView-run'),
+    });
+    await runPanel.locator('.jp-SextantCells-item').first().waitFor({ timeout: 30_000 });
+    const listed = await runPanel
+      .locator('.jp-SextantCells-item')
+      .evaluateAll((items) =>
+        items.map(
+          (item) => (item as unknown as { dataset: Record<string, string> }).dataset['cellId'],
+        ),
+      );
+    assert.deepEqual(listed, ['start-a', 'train-a', 'end-a']);
+    assert.match(
+      (await runPanel.locator('.jp-SextantCells-source').nth(1).textContent()) ?? '',
+      /log_metric\("loss"/,
+    );
+    await runPanel.locator('.js-plotly-plot').first().waitFor({ timeout: 30_000 });
+    await shot(page, 'run-panel.png');
+    await runPanel.locator('.jp-SextantCells').scrollIntoViewIfNeeded();
+    await shot(page, 'run-cells.png');
+
+    console.log('-- "Re-open at this cell" brings the notebook to that cell');
+    await runPanel
+      .locator('.jp-SextantCells-item[data-cell-id="train-a"] .jp-SextantCells-reveal')
+      .click();
+    await waitFor('the training cell to be active', async () =>
+      (await cell(page, 'train-a').getAttribute('class'))?.includes('jp-mod-active'),
+    );
+
+    console.log('-- ticking both runs and Compare opens the comparison with its charts');
+    for (const name of ['lab-run-a', 'lab-run-b'])
+      await runRow(name).locator('input[type="checkbox"]').check();
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-compare').click();
+    const compare = page.locator('.jp-SextantView-compare:visible');
+    await compare
+      .locator('.js-plotly-plot .scatterlayer .trace')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const traces = await compare
+      .locator('.js-plotly-plot')
+      .first()
+      .locator('.scatterlayer .trace')
+      .count();
+    assert.ok(traces >= 2, `two runs overlaid in the chart (found ${traces} traces)`);
+    assert.match((await compare.textContent()) ?? '', /lr/);
+    await shot(page, 'compare-panel.png');
+    await shot(page, 'sidebar.png');
+
+    console.log('-- a second page on the same JupyterLab works beside the first');
+    const second = await openLab(context, lab, '/lab');
+    await showSidebar(second);
+    await second
+      .locator('#sextant-sidebar .jp-SextantTree-run', { hasText: 'lab-run-b' })
+      .waitFor({ timeout: 30_000 });
+    await second
+      .locator('#sextant-sidebar .jp-SextantTree-run', { hasText: 'lab-run-b' })
+      .locator('.jp-SextantTree-open')
+      .click();
+    await second
+      .locator('.jp-SextantView-run:visible h1', { hasText: 'lab-run-b' })
+      .waitFor({ timeout: 30_000 });
+    await page.bringToFront();
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
+    await runRow('lab-run-b').locator('.jp-SextantTree-open').click();
+    await page
+      .locator('.jp-SextantView-run:visible h1', { hasText: 'lab-run-b' })
+      .waitFor({ timeout: 30_000 });
+    await shot(second, 'second-page.png');
+
+    console.log('-- the pipelines section opens the graph, which runs and turns green');
+    const pipelineRow = page.locator(
+      '#sextant-sidebar .jp-SextantPipelines-item[data-pipeline="tiny"]',
+    );
+    await pipelineRow.waitFor({ timeout: 30_000 });
+    await pipelineRow.locator('.jp-SextantTree-open').click();
+    const graph = page.locator('.jp-SextantView.sx-pipeline:visible');
+    await graph.locator('.sx-node[data-step="use"]').waitFor({ timeout: 30_000 });
+    await graph.locator('button', { hasText: /^Run$/ }).click();
+    await waitFor(
+      'both steps to be done',
+      async () =>
+        (await graph.locator('.sx-node[data-status="done"]').count()) === 2 &&
+        (await pipelineRow.textContent())?.includes('last run done'),
+      60_000,
+    );
+    await graph.locator('.sx-node[data-step="use"]').click();
+    await graph.locator('.sx-side pre', { hasText: '42' }).waitFor({ timeout: 30_000 });
+    await shot(page, 'pipeline-panel.png');
+
+    console.log('-- the dark theme reaches the views');
+    await menu(page, 'Settings', 'Theme');
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
+    await page
+      .locator('body[data-jp-theme-light="false"]')
+      .waitFor({ state: 'attached', timeout: 30_000 });
+    await page.locator('.lm-TabBar-tab', { hasText: 'Compare 2 runs' }).click();
+    await page.waitForTimeout(1500);
+    await shot(page, 'compare-panel-dark.png');
+    console.log('JupyterLab UI test passed');
+  } catch (error) {
+    for (const [index, open] of context.pages().entries()) {
+      await shot(open, `failure-${index}.png`).catch(() => undefined);
+    }
+    console.error(`server log (tail):\n${lab.log().slice(-6000)}`);
+    throw error;
+  } finally {
+    await context.close();
+    await lab.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+/**
+ * Extension-host tests of run artifacts (the Run Details tree, "Open Artifact", "Download
+ * Artifact…") and of child runs nested under their parent in the Experiments tree.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { SextantExtensionApi } from '../../../../extension-vscode/dist/extension';
+import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
+import type { DetailNode } from '../../../../extension-vscode/dist/runDetails/model';
+
+async function api(): Promise<SextantExtensionApi> {
+  const extension = vscode.extensions.getExtension<SextantExtensionApi>('sextant.sextant');
+  assert.ok(extension, 'the Sextant extension is installed');
+  const exports = await extension.activate();
+  await exports.ready;
+  return exports;
+}
+
+async function mlflow<T>(trackingUri: string, method: string, body: unknown): Promise<T> {
+  const response = await fetch(`${trackingUri}/api/2.0/mlflow/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 200, `${method}: ${await response.clone().text()}`);
+  return (await response.json()) as T;
+}
+
+type CreatedRun = { run: { info: { run_id: string; artifact_uri: string } } };
+
+/** Uploads an artifact the way `mlflow.log_artifact` does through the artifact proxy. */
+async function upload(trackingUri: string, artifactUri: string, file: string, body: Uint8Array) {
+  const root = artifactUri.replace(/^mlflow-artifacts:\//, '');
+  const response = await fetch(
+    `${trackingUri}/api/2.0/mlflow-artifacts/artifacts/${root}/${file}`,
+    { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body },
+  );
+  assert.equal(response.status, 200, `upload ${file}: ${await response.clone().text()}`);
+}
+
+async function until<T>(what: string, check: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const tabLabels = (): string[] =>
+  vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+
+describe('Sextant run artifacts and child runs', () => {
+  let runId = '';
+  const binary = Uint8Array.from([0, 1, 2, 255, 0, 10, 13, 0]);
+
+  before(async () => {
+    const { client } = await api();
+    const uri = client.info!.trackingUri;
+    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
+      name: 'artifacts-test',
+    });
+    const { run } = await mlflow<CreatedRun>(uri, 'runs/create', {
+      experiment_id,
+      run_name: 'art-run',
+      start_time: Date.now(),
+    });
+    runId = run.info.run_id;
+    await upload(
+      uri,
+      run.info.artifact_uri,
+      'notes.txt',
+      new TextEncoder().encode('hello\nworld\n'),
+    );
+    await upload(uri, run.info.artifact_uri, 'data/blob.bin', binary);
+    await upload(uri, run.info.artifact_uri, 'plot.png', Uint8Array.from([137, 80, 78, 71]));
+  });
+
+  it('lists artifacts in Run Details, folders on expand, files opening on click', async () => {
+    const { details } = await api();
+    details.show(runId);
+    const sections = await details.getChildren();
+    const artifacts = sections.find((s) => s.label === 'Artifacts');
+    assert.ok(artifacts, `sections: ${sections.map((s) => s.label).join(', ')}`);
+    assert.deepEqual(
+      artifacts.children!.map((c) => c.label),
+      ['data/', 'notes.txt', 'plot.png'],
+    );
+    const folder = artifacts.children![0]!;
+    const folderItem = details.getTreeItem(folder);
+    assert.equal(folderItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    assert.equal(folderItem.contextValue, 'artifact.dir');
+    const inside: DetailNode[] = await details.getChildren(folder);
+    assert.deepEqual(
+      inside.map((c) => [c.label, c.description]),
+      [['blob.bin', '8 B']],
+    );
+    const fileItem = details.getTreeItem(inside[0]!);
+    assert.equal(fileItem.contextValue, 'artifact.file');
+    assert.equal(fileItem.command?.command, 'sextant.openArtifact');
+  });
+
+  it('opens a text artifact read-only in an editor tab', async () => {
+    await vscode.commands.executeCommand('sextant.openArtifact', { runId, path: 'notes.txt' });
+    const editor = await until('the artifact editor', () =>
+      vscode.window.activeTextEditor?.document.uri.scheme === 'sextant-artifact'
+        ? vscode.window.activeTextEditor
+        : undefined,
+    );
+    assert.equal(editor.document.getText(), 'hello\nworld\n');
+    assert.equal(editor.document.uri.path, `/${runId}/notes.txt`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('opens an image artifact in the run view', async () => {
+    await vscode.commands.executeCommand('sextant.openArtifact', { runId, path: 'plot.png' });
+    await until('the run tab', () => (tabLabels().includes('Run art-run') ? true : undefined));
+  });
+
+  it('downloads an artifact byte for byte', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const target = vscode.Uri.file(path.join(folder, 'downloaded.bin'));
+    await vscode.commands.executeCommand(
+      'sextant.downloadArtifact',
+      { runId, path: 'data/blob.bin' },
+      target,
+    );
+    assert.deepEqual([...fs.readFileSync(target.fsPath)], [...binary]);
+  });
+
+  it('nests child runs under their parent in the Experiments tree', async () => {
+    const { client, experiments } = await api();
+    const uri = client.info!.trackingUri;
+    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
+      name: 'nested-test',
+    });
+    const create = async (name: string, parent?: string): Promise<string> => {
+      const { run } = await mlflow<CreatedRun>(uri, 'runs/create', {
+        experiment_id,
+        run_name: name,
+        start_time: Date.now(),
+        tags: parent ? [{ key: 'mlflow.parentRunId', value: parent }] : [],
+      });
+      return run.info.run_id;
+    };
+    const parent = await create('sweep');
+    await create('trial-1', parent);
+    await create('trial-2', parent);
+    await create('solo');
+    experiments.refresh();
+    const experiment = (await experiments.getChildren()).find(
+      (n) => n.kind === 'experiment' && n.experiment.name === 'nested-test',
+    );
+    assert.ok(experiment);
+    const top = await experiments.getChildren(experiment);
+    const label = (n: ExperimentsNode): string => String(experiments.getTreeItem(n).label);
+    assert.deepEqual(top.map(label).sort(), ['solo', 'sweep']);
+    const sweep = top.find((n) => label(n) === 'sweep')!;
+    assert.equal(
+      experiments.getTreeItem(sweep).collapsibleState,
+      vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    const children = await experiments.getChildren(sweep);
+    assert.deepEqual(children.map(label).sort(), ['trial-1', 'trial-2']);
+  });
+});

@@ -1,0 +1,276 @@
+/**
+ * Pipelines in VS Code as a person sees them: code-server (VS Code 1.100.3) with the built .vsix,
+ * driven by playwright-core and Debian's Chromium (shared/recipes/vscode-real-ui.md). The
+ * workspace is a copy of examples/pipeline (or, without it, test/fixtures/pipeline-ui) plus a
+ * broken copy of its pipeline file. The test opens the broken copy and finds the language server's
+ * diagnostic in the Problems panel, opens the pipeline file and clicks its "Run pipeline" code
+ * lens, watches the graph view until every step reads done, opens a step's log in the side panel,
+ * sees the run in the Pipelines tree, and takes screenshots in dark and light themes under
+ * test/e2e/vscode/screenshots/.
+ *
+ * Run it with `bash test/e2e/vscode/run.sh` (installs what it needs, builds the .vsix).
+ * Environment: CODE_SERVER (binary), VSIX, PYTHON (with scikit-learn and pandas: the example's
+ * steps run `python`), CHROMIUM (default /usr/bin/chromium).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Frame, Page } from 'playwright-core';
+import { startSession, waitFor } from './codeServer';
+
+/** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
+declare const document: {
+  body?: { dataset: Record<string, string | undefined> };
+  querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null }>;
+};
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const SHOTS = path.join(ROOT, 'test', 'e2e', 'vscode', 'screenshots');
+/** Statuses a step may end a successful run with. */
+const FINISHED = new Set(['done', 'cached']);
+
+function need(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name} (see test/e2e/vscode/run.sh)`);
+  return value;
+}
+
+/** The example pipeline when it is there, else the small fixture of shell steps. */
+function pipelineSource(): string {
+  const example = path.join(ROOT, 'examples', 'pipeline');
+  if (fs.existsSync(path.join(example, 'sextant.yaml'))) return example;
+  return path.join(ROOT, 'test', 'fixtures', 'pipeline-ui');
+}
+
+/** The frame of the webview whose page shows `view`. */
+async function viewFrame(page: Page, view: string, timeoutMs = 30_000): Promise<Frame> {
+  return waitFor(
+    `the ${view} webview`,
+    async () => {
+      for (const frame of page.frames()) {
+        const found = await frame
+          .evaluate((v) => document.body?.dataset['view'] === v, view)
+          .catch(() => false);
+        if (found) return frame;
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
+}
+
+async function pick(page: Page, text: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${label}"]`).first();
+  await row.waitFor();
+  await row.click();
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await pick(page, `>${title}`, title);
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await pick(page, name, name);
+  await page.locator(`.tab.active[aria-label^="${name}"]`).first().waitFor();
+}
+
+async function setTheme(page: Page, theme: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await pick(page, theme, theme);
+  await page.waitForTimeout(1500);
+}
+
+/** Each node's step and status in the graph view. */
+async function nodeStatuses(frame: Frame): Promise<Record<string, string>> {
+  return frame.evaluate(() => {
+    const out: Record<string, string> = {};
+    const nodes = document.querySelectorAll('.sx-node');
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      out[node.getAttribute('data-step') ?? '?'] = node.getAttribute('data-status') ?? '?';
+    }
+    return out;
+  });
+}
+
+async function main(): Promise<void> {
+  const codeServer = need('CODE_SERVER');
+  const vsix = need('VSIX');
+  const python = need('PYTHON');
+  const source = pipelineSource();
+  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-pipeline-'));
+  fs.cpSync(source, workspace, {
+    recursive: true,
+    filter: (src) => !/[\\/](data|models|\.sextant|__pycache__)$|metrics\.json$/.test(src),
+  });
+  fs.mkdirSync(path.join(workspace, '.sextant'), { recursive: true });
+  // A broken copy: a top-level key the pipeline schema does not know.
+  fs.writeFileSync(
+    path.join(workspace, 'broken.sextant.yaml'),
+    `${fs.readFileSync(path.join(workspace, 'sextant.yaml'), 'utf8')}\nnot_a_pipeline_key: 1\n`,
+  );
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const session = await startSession({
+    codeServer,
+    workspace,
+    // The example's steps run `python`: the one with scikit-learn first on PATH. VSCODE_CLI=1 keeps
+    // the server from replacing PATH with a login shell's (which may put another python first).
+    env: {
+      PATH: `${path.dirname(python)}${path.delimiter}${process.env['PATH'] ?? ''}`,
+      VSCODE_CLI: '1',
+    },
+    prepare: async ({ userDir, extensionsDir, env }) => {
+      await run(
+        codeServer,
+        [
+          '--user-data-dir',
+          userDir,
+          '--extensions-dir',
+          extensionsDir,
+          '--install-extension',
+          vsix,
+        ],
+        { env },
+      );
+    },
+  });
+  const context = session.browser;
+  const problems: string[] = [];
+  const started = Date.now();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy|unsafe-eval|Sextant view:|sextant view:/i.test(text)) {
+        problems.push(text);
+      }
+    });
+    await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
+    await page
+      .locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    console.log(`server up after ${Date.now() - started} ms; pipeline from ${source}`);
+
+    // The broken copy: the language server's diagnostic in the Problems panel.
+    await openFile(page, 'broken.sextant.yaml');
+    await runCommand(page, 'View: Focus Problems');
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: 'broken.sextant.yaml' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const problemRow = page
+      .locator('.markers-panel .monaco-list-row', { has: page.locator('.codicon-error') })
+      .first();
+    await problemRow.waitFor();
+    console.log(`Problems panel: ${(await problemRow.innerText()).replace(/\s+/g, ' ')}`);
+    await page.locator('.squiggly-error').first().waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'pipeline-diagnostic-dark.png') });
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'View: Close Panel');
+
+    // The pipeline file: click the "Run pipeline" code lens; the graph opens beside it.
+    await openFile(page, 'sextant.yaml');
+    const lens = page.locator('.codelens-decoration a', { hasText: /Run pipeline/i }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    const clicked = Date.now();
+    await lens.click();
+    const graph = await viewFrame(page, 'pipeline');
+    await graph.locator('.sx-node').first().waitFor();
+    const seen = new Set<string>();
+    const statuses = await waitFor(
+      'every step of the graph to read done',
+      async () => {
+        const now = await nodeStatuses(graph);
+        for (const status of Object.values(now)) seen.add(status);
+        const values = Object.values(now);
+        return values.length > 0 && values.every((s) => FINISHED.has(s)) ? now : undefined;
+      },
+      180_000,
+    );
+    const labels = await graph.locator('.sx-node text.sx-status-label').allInnerTexts();
+    if (labels.some((label) => !FINISHED.has(label))) {
+      throw new Error(`the nodes read ${JSON.stringify(labels)}`);
+    }
+    console.log(
+      `graph reached ${JSON.stringify(statuses)} ${Date.now() - clicked} ms after the click; statuses seen on the way: ${[...seen].join(', ')}`,
+    );
+    const runStatus = await graph.locator('.sx-run-status').innerText();
+    if (!/^done/.test(runStatus)) throw new Error(`the toolbar says "${runStatus}"`);
+    const csp = await graph
+      .locator('meta[http-equiv="Content-Security-Policy"]')
+      .getAttribute('content');
+    if (!/script-src 'nonce-[^']+'(;|$)/.test(csp ?? '') || /unsafe-eval/.test(csp ?? '')) {
+      throw new Error(`the graph webview's CSP is not strict: ${csp}`);
+    }
+
+    // A step's details: keyboard to the last step, Enter, and its log in the side panel.
+    const steps = Object.keys(statuses);
+    const last = steps.at(-1)!;
+    await graph.locator(`.sx-node[data-step="${last}"]`).focus();
+    await page.keyboard.press('Enter');
+    await graph.locator('.sx-side h2', { hasText: last }).first().waitFor();
+    await waitFor(
+      `the log of ${last}`,
+      async () => {
+        const text = await graph.locator('.sx-side pre.sx-stdout').innerText();
+        return text && text !== 'Loading…' ? text : undefined;
+      },
+      15_000,
+    );
+    console.log(
+      `side panel of ${last}: ${(await graph.locator('.sx-side dl').innerText()).replace(/\s+/g, ' ')}`,
+    );
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await graph.locator('#fit-graph').click();
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(SHOTS, 'pipeline-graph-dark.png') });
+
+    // The Pipelines tree lists the pipeline with its finished run.
+    await page.locator('.activitybar [aria-label^="Sextant"]').first().click();
+    const pipelinesView = page.locator('.pane', {
+      has: page.locator('.pane-header', { hasText: 'Pipelines' }),
+    });
+    const header = pipelinesView.locator('.pane-header').first();
+    await header.waitFor();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const pipelineName = (await graph.locator('h1').innerText()).replace(/^Pipeline /, '');
+    const row = pipelinesView.locator('.monaco-list-row', { hasText: pipelineName }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await waitFor(
+      'the tree to show the finished run',
+      async () => /done/.test(await row.innerText()) || undefined,
+    );
+    console.log(`Pipelines tree: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+    await page.screenshot({ path: path.join(SHOTS, 'pipeline-tree-dark.png') });
+
+    await setTheme(page, 'Light Modern');
+    await page.screenshot({ path: path.join(SHOTS, 'pipeline-graph-light.png') });
+
+    if (problems.length > 0) {
+      throw new Error(`the webviews reported problems:\n${problems.join('\n')}`);
+    }
+    console.log(
+      `ok: pipelines UI test passed in ${Date.now() - started} ms; screenshots in ${SHOTS}`,
+    );
+  } catch (error) {
+    await context.pages()[0]?.screenshot({ path: path.join(SHOTS, 'pipeline-failure.png') });
+    throw error;
+  } finally {
+    await session.close();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

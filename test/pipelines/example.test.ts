@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sextant, type ProcessResult } from '../support/cli';
+import { REPO, SEXTANT_BIN, cleanEnv, spawnTracked, tempStore } from '../support/server';
+
+const EXAMPLE = path.join(REPO, 'examples', 'pipeline');
+/** The repository's Python (scikit-learn, pandas) first on PATH, as the example's README asks. */
+const ENV = {
+  PATH: `${path.join(REPO, '.venv', 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+  MLFLOW_EXPERIMENT_NAME: undefined,
+  MLFLOW_EXPERIMENT_ID: undefined,
+};
+const OUTPUTS = ['data/train.csv', 'data/test.csv', 'models/model.pkl', 'metrics.json'];
+
+interface StepJson {
+  step: string;
+  status: string;
+  reason?: string;
+  runId?: string;
+}
+interface RunJson {
+  pipelineRunId: string;
+  status: string;
+  runId?: string;
+  steps: StepJson[];
+}
+
+const show = (r: ProcessResult): string =>
+  `exit ${r.code ?? r.signal}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+
+const statuses = (run: RunJson): Record<string, string> =>
+  Object.fromEntries(run.steps.map((s) => [s.step, s.status]));
+
+/** Copies the example without anything a local run of it left behind. */
+function copyExample(to: string): void {
+  fs.cpSync(EXAMPLE, to, {
+    recursive: true,
+    filter: (source) =>
+      !['.sextant', 'data', 'models', 'metrics.json', '__pycache__'].includes(
+        path.basename(source),
+      ),
+  });
+}
+
+/** Whether a process has exited (gone, or a zombie waiting for its reaper). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, ready: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the example pipeline from the command line', () => {
+  const dirs: string[] = [];
+  let work: string;
+  let store: string;
+
+  const run = async (...args: string[]): Promise<{ result: ProcessResult; run: RunJson }> => {
+    const result = await sextant(['pipeline', 'run', '--store', store, '--json', ...args], {
+      cwd: work,
+      env: ENV,
+      timeoutMs: 240_000,
+    });
+    assert.equal(result.code, 0, show(result));
+    return {
+      result,
+      run: JSON.parse(result.stdout.slice(result.stdout.indexOf('\n{') + 1)) as RunJson,
+    };
+  };
+  const snapshot = (): Record<string, Buffer> =>
+    Object.fromEntries(OUTPUTS.map((o) => [o, fs.readFileSync(path.join(work, o))]));
+
+  before(() => {
+    const dir = tempStore('sextant-example-');
+    dirs.push(dir);
+    work = path.join(dir, 'pipeline');
+    store = path.join(dir, 'store');
+    copyExample(work);
+  });
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  let first: Record<string, Buffer>;
+
+  test('the first run runs every step and records each as a tracked run', async () => {
+    const { result, run: first_ } = await run();
+    assert.equal(first_.status, 'done');
+    assert.deepEqual(statuses(first_), { prepare: 'done', train: 'done', evaluate: 'done' });
+    assert.match(result.stdout, /prepare \| prepared 450 training and 150 test rows/);
+    first = snapshot();
+    const metrics = JSON.parse(first['metrics.json']!.toString()) as { accuracy: number };
+    assert.ok(metrics.accuracy > 0.7, `accuracy ${metrics.accuracy}`);
+
+    const evaluate = first_.steps.find((s) => s.step === 'evaluate')!;
+    const shown = await sextant(['runs', 'show', evaluate.runId!, '--store', store, '--json']);
+    assert.equal(shown.code, 0, show(shown));
+    const tracked = JSON.parse(shown.stdout) as {
+      info: { status: string };
+      data: { metrics: { key: string; value: number }[]; tags: { key: string; value: string }[] };
+    };
+    assert.equal(tracked.info.status, 'FINISHED');
+    assert.equal(tracked.data.metrics.find((m) => m.key === 'accuracy')?.value, metrics.accuracy);
+    const tag = (key: string): string | undefined =>
+      tracked.data.tags.find((t) => t.key === key)?.value;
+    assert.equal(tag('mlflow.parentRunId'), first_.runId);
+    assert.equal(tag('sextant.step'), 'evaluate');
+    assert.equal(tag('sextant.cached'), 'false');
+  });
+
+  test('a second run is fully cached and restores identical outputs', async () => {
+    fs.rmSync(path.join(work, 'models'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'metrics.json'), '{}');
+    const { run: second } = await run();
+    assert.deepEqual(statuses(second), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+    assert.deepEqual(snapshot(), first);
+  });
+
+  test('changing one param re-runs exactly the steps downstream of it', async () => {
+    const params = path.join(work, 'params.yaml');
+    fs.writeFileSync(
+      params,
+      fs.readFileSync(params, 'utf8').replace('n_estimators: 40', 'n_estimators: 15'),
+    );
+    const dry = await sextant(['pipeline', 'run', '--store', store, '--dry', '--json'], {
+      cwd: work,
+      env: ENV,
+    });
+    assert.equal(dry.code, 0, show(dry));
+    assert.deepEqual(JSON.parse(dry.stdout), [
+      { step: 'prepare', action: 'cached' },
+      { step: 'train', action: 'run' },
+      { step: 'evaluate', action: 'run' },
+    ]);
+    const { result, run: third } = await run();
+    assert.deepEqual(statuses(third), { prepare: 'cached', train: 'done', evaluate: 'done' });
+    assert.match(result.stdout, /train \| trained 15 trees/);
+    assert.deepEqual(
+      fs.readFileSync(path.join(work, 'data', 'train.csv')),
+      first['data/train.csv'],
+    );
+    assert.notDeepEqual(
+      fs.readFileSync(path.join(work, 'models', 'model.pkl')),
+      first['models/model.pkl'],
+    );
+  });
+
+  test('lineage answers what produced the metrics and exports OpenLineage events', async () => {
+    const up = await sextant(['lineage', 'metrics.json', '--store', store, '--json'], {
+      cwd: work,
+    });
+    assert.equal(up.code, 0, show(up));
+    const graph = JSON.parse(up.stdout) as {
+      nodes: { kind: string; step?: string; path?: string }[];
+    };
+    const steps = new Set(graph.nodes.flatMap((n) => (n.kind === 'execution' ? [n.step] : [])));
+    assert.deepEqual([...steps].sort(), ['evaluate', 'prepare', 'train']);
+    assert.ok(graph.nodes.some((n) => n.path === 'src/prepare.py'));
+
+    const down = await sextant(['lineage', './data/train.csv', '--downstream', '--store', store]);
+    assert.equal(down.code, 0, show(down));
+    assert.match(down.stdout, /train \(pipeline run [0-9a-f-]+\) consumed data\/train.csv@/);
+    assert.match(down.stdout, /produced models\/model.pkl@/);
+
+    const exported = await sextant(['lineage', 'export', '--openlineage', '--store', store]);
+    assert.equal(exported.code, 0, show(exported));
+    const events = exported.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            eventType: string;
+            job: { name: string };
+            run: { runId: string; facets: { parent?: unknown } };
+            outputs: { name: string; facets: { version?: { datasetVersion: string } } }[];
+          },
+      );
+    assert.equal(events.filter((e) => e.eventType === 'START').length, 9);
+    assert.equal(events.filter((e) => e.eventType === 'COMPLETE').length, 9);
+    const trained = events.find(
+      (e) => e.eventType === 'COMPLETE' && e.job.name === 'classify.train',
+    );
+    assert.equal(trained?.outputs[0]?.name, 'models/model.pkl');
+    assert.match(trained?.outputs[0]?.facets.version?.datasetVersion ?? '', /^md5:[0-9a-f]{32}$/);
+    assert.ok(trained?.run.facets.parent);
+  });
+});
+
+const LONG_SPEC = `pipelines:
+  long:
+    steps:
+      sleeper:
+        run: sh -c 'sleep 300 & echo $! > sleeper.pid; wait'
+      after:
+        run: echo never
+        after: [sleeper]
+`;
+
+describe('stopping a pipeline from the command line', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Starts `sextant pipeline run` on the long pipeline; resolves once its step sleeps. */
+  async function startLong(): Promise<{
+    work: string;
+    store: string;
+    sleeper: number;
+    child: ReturnType<typeof spawnTracked>;
+    exited: Promise<number | null>;
+  }> {
+    const dir = tempStore('sextant-long-');
+    dirs.push(dir);
+    const work = path.join(dir, 'ws');
+    const store = path.join(dir, 'store');
+    fs.mkdirSync(work);
+    fs.writeFileSync(path.join(work, 'sextant.yaml'), LONG_SPEC);
+    const child = spawnTracked(
+      process.execPath,
+      [SEXTANT_BIN, 'pipeline', 'run', '--store', store],
+      {
+        cwd: work,
+        env: cleanEnv(ENV),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.resume();
+    child.stderr?.resume();
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    const pidFile = path.join(work, 'sleeper.pid');
+    await waitFor(
+      'the sleeper to start',
+      () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '',
+    );
+    return { work, store, sleeper: Number(fs.readFileSync(pidFile, 'utf8')), child, exited };
+  }
+
+  const runs = async (store: string): Promise<RunJson[]> => {
+    const listed = await sextant(['pipeline', 'runs', '--store', store, '--json']);
+    assert.equal(listed.code, 0, show(listed));
+    return JSON.parse(listed.stdout) as RunJson[];
+  };
+
+  test('a failing step exits 1, names why, and skips the steps after it', async () => {
+    const dir = tempStore('sextant-fail-');
+    dirs.push(dir);
+    fs.writeFileSync(
+      path.join(dir, 'sextant.yaml'),
+      'pipelines:\n  broken:\n    steps:\n      bad:\n        run: echo boom >&2; exit 7\n        outs: [x.txt]\n      next:\n        run: cp x.txt y.txt\n        deps: [x.txt]\n        outs: [y.txt]\n',
+    );
+    const result = await sextant(['pipeline', 'run', '--store', path.join(dir, 'store')], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 1, show(result));
+    assert.match(result.stderr, /bad \| boom/);
+    assert.match(result.stderr, /step bad FAILED: exited with code 7/);
+    assert.match(result.stderr, /step next skipped: upstream step 'bad' failed/);
+    assert.match(result.stderr, /pipeline broken failed/);
+  });
+
+  test('Ctrl-C cancels the run: the step process tree is gone, the run is cancelled', async () => {
+    const { store, sleeper, child, exited } = await startLong();
+    assert.ok(alive(sleeper));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    await waitFor('the sleeper to be stopped', () => !alive(sleeper), 10_000);
+    const [run] = await runs(store);
+    assert.equal(run?.status, 'cancelled');
+    assert.deepEqual(statuses(run!), { sleeper: 'cancelled', after: 'cancelled' });
+  });
+
+  test('a killed Sextant leaves no step running: reopening fails the run and step with a reason', async () => {
+    const { store, sleeper, child, exited } = await startLong();
+    child.kill('SIGKILL');
+    await exited;
+    const [run] = await runs(store);
+    assert.equal(run?.status, 'failed');
+    const step = run!.steps.find((s) => s.step === 'sleeper')!;
+    assert.equal(step.status, 'failed');
+    assert.match(step.reason ?? '', /Sextant stopped while this ran \(process \d+ is gone\)/);
+    assert.equal(run!.steps.find((s) => s.step === 'after')?.status, 'skipped');
+    await waitFor('the orphaned step process to be stopped', () => !alive(sleeper), 10_000);
+    const shown = await sextant(['runs', 'show', step.runId!, '--store', store, '--json']);
+    const tracked = JSON.parse(shown.stdout) as { info: { status: string } };
+    assert.equal(tracked.info.status, 'FAILED');
+  });
+});

@@ -1,0 +1,249 @@
+import { RayBackend } from '@sextant/core/dist/compute/ray';
+import type { StepLaunch, StepOutcome } from '@sextant/core/dist/pipelines/api';
+import type { ResolvedStep } from '@sextant/core/dist/model/pipeline';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { REPO } from '../support/server';
+
+const RAY = path.join(REPO, '.venv', 'bin', 'ray');
+/** How long `ray start` and the dashboard may take on a slow two-core machine. */
+const START_TIMEOUT_MS = 120_000;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Pids of the processes in session `sid` (Linux /proc). */
+function sessionMembers(sid: number): number[] {
+  const members: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[3]) === sid) members.push(Number(entry));
+    } catch {
+      // The process ended while it was being read.
+    }
+  }
+  return members;
+}
+
+function step(name: string, run: string, vars: Record<string, string> = {}): ResolvedStep {
+  return {
+    name,
+    run,
+    wd: 'work',
+    deps: [],
+    params: [],
+    outputs: [],
+    metrics: [],
+    artifacts: [],
+    environment: { vars },
+    resources: { cpu: 1, gpu: 0, memoryMb: 0 },
+    compute: 'cluster',
+    retries: 0,
+    upstream: [],
+    location: {
+      file: '/dev/null',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    },
+  };
+}
+
+interface Execution {
+  outcome: StepOutcome;
+  log: string;
+  externalId?: string;
+}
+
+describe('Ray compute backend on a real Ray cluster', () => {
+  let temp = '';
+  let root = '';
+  let sid = 0;
+  let address = '';
+  const started = Date.now();
+
+  const execute = async (
+    backend: RayBackend,
+    target: ResolvedStep,
+    controller = new AbortController(),
+    onLog?: (log: string) => void,
+  ): Promise<Execution> => {
+    const execution: Partial<Execution> = { log: '' };
+    const launch: StepLaunch = {
+      step: target,
+      root,
+      env: { ...(process.env as Record<string, string>) },
+      signal: controller.signal,
+      onOutput: (stream, text) => {
+        assert.equal(stream, 'stdout', 'a Ray job has one log');
+        execution.log += text;
+        onLog?.(execution.log!);
+      },
+      onExternalId: (id) => (execution.externalId = id),
+    };
+    execution.outcome = await backend.execute(launch);
+    return execution as Execution;
+  };
+
+  const jobStatus = async (id: string): Promise<string> => {
+    const response = await fetch(`${address}/api/jobs/${id}`);
+    return ((await response.json()) as { status: string }).status;
+  };
+
+  before(async () => {
+    assert.ok(
+      fs.existsSync(RAY),
+      `Ray is missing at ${RAY}: the Ray test needs ray[default] in the repository's venv (npm run setup)`,
+    );
+    temp = fs.mkdtempSync('/tmp/sxray-');
+    root = path.join(temp, 'workspace');
+    fs.mkdirSync(path.join(root, 'work'), { recursive: true });
+    const [gcs, dashboard, agent, client] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    address = `http://127.0.0.1:${dashboard}`;
+    // A session of its own: the test stops exactly this cluster's processes, leaving any other
+    // Ray cluster on the machine alone (`ray stop` would stop every one).
+    const child = spawn(
+      RAY,
+      [
+        'start',
+        '--head',
+        `--port=${gcs}`,
+        '--node-ip-address=127.0.0.1',
+        '--dashboard-host=127.0.0.1',
+        `--dashboard-port=${dashboard}`,
+        `--dashboard-agent-listen-port=${agent}`,
+        `--ray-client-server-port=${client}`,
+        '--include-dashboard=true',
+        '--num-cpus=1',
+        `--temp-dir=${path.join(temp, 'ray')}`,
+        '--disable-usage-stats',
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          RAY_TMPDIR: temp,
+          RAY_USAGE_STATS_ENABLED: '0',
+          // A busy two-core machine can take longer than Ray's 60 s default to register the node.
+          RAY_raylet_start_wait_time_s: '180',
+        },
+      },
+    );
+    sid = child.pid!;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 0, `ray start failed:\n${output}`);
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const ready = await fetch(`${address}/api/version`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ready) break;
+      assert.ok(Date.now() < deadline, `Ray's dashboard did not answer at ${address}:\n${output}`);
+      await delay(500);
+    }
+    process.stdout.write(`# Ray cluster up in ${Date.now() - started} ms\n`);
+  });
+
+  after(async () => {
+    if (sid) {
+      for (const pid of sessionMembers(sid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      const deadline = Date.now() + 20_000;
+      while (sessionMembers(sid).length > 0 && Date.now() < deadline) await delay(200);
+      assert.deepEqual(sessionMembers(sid), [], 'processes of the Ray cluster were left behind');
+    }
+    delete process.env.SEXTANT_RAY_TEST;
+    if (temp) fs.rmSync(temp, { recursive: true, force: true });
+    process.stdout.write(`# Ray test took ${Date.now() - started} ms\n`);
+  });
+
+  test('runs a step as a Ray job: its log streamed, its file written, SUCCEEDED', async () => {
+    // Set after the cluster started, so only the job's runtime environment can carry it.
+    process.env.SEXTANT_RAY_TEST = 'and its tracking variables';
+    const backend = new RayBackend(address, { pollIntervalMs: 200 });
+    const seen: string[] = [];
+    const run = await execute(
+      backend,
+      step(
+        'hello',
+        'echo "first line"; echo "to stderr" >&2; printf "%s" "$GREETING $SEXTANT_RAY_TEST" > out.txt; echo "last line"',
+        { GREETING: 'hello from Ray' },
+      ),
+      undefined,
+      (log) => seen.push(log),
+    );
+    assert.deepEqual(run.outcome, { exitCode: 0 }, run.log);
+    assert.match(run.log, /^first line$/m);
+    assert.match(run.log, /^to stderr$/m);
+    assert.match(run.log, /^last line$/m);
+    assert.ok(seen.length >= 1);
+    assert.equal(
+      fs.readFileSync(path.join(root, 'work', 'out.txt'), 'utf8'),
+      'hello from Ray and its tracking variables',
+    );
+    assert.ok(run.externalId?.startsWith('sextant-'), `external id: ${run.externalId}`);
+    assert.equal(await jobStatus(run.externalId!), 'SUCCEEDED');
+  });
+
+  test('a failing step ends with its exit code and the reason', async () => {
+    const backend = new RayBackend(address, { pollIntervalMs: 200 });
+    const run = await execute(backend, step('fails', 'echo "about to fail"; exit 7'));
+    assert.equal(run.outcome.exitCode, 7, run.log);
+    assert.match(run.outcome.reason ?? '', /failed/);
+    assert.match(run.log, /^about to fail$/m);
+    assert.equal(await jobStatus(run.externalId!), 'FAILED');
+  });
+
+  test('an aborted step is stopped on the cluster', async () => {
+    const backend = new RayBackend(address, { pollIntervalMs: 200 });
+    const controller = new AbortController();
+    const began = Date.now();
+    const run = await execute(
+      backend,
+      step('long', 'echo "long step started"; sleep 300'),
+      controller,
+      (log) => {
+        if (log.includes('long step started')) controller.abort();
+      },
+    );
+    assert.equal(run.outcome.exitCode, null, run.log);
+    assert.match(run.outcome.reason ?? '', /cancelled/);
+    assert.equal(await jobStatus(run.externalId!), 'STOPPED');
+    assert.ok(Date.now() - began < 60_000, 'the stop took too long');
+  });
+
+  test('an unreachable cluster is a clear error', async () => {
+    const port = await freePort();
+    const backend = new RayBackend(`http://127.0.0.1:${port}`);
+    await assert.rejects(
+      execute(backend, step('nowhere', 'true')),
+      /cannot reach the Ray cluster at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
+  });
+});
