@@ -120,6 +120,7 @@ export function createSextantServer(
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     if (previous) {
       await previous.release();
       await connection.sendNotification(ServerChangedNotification, info());

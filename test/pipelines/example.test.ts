@@ -75,10 +75,7 @@ describe('the example pipeline from the command line', () => {
       timeoutMs: 240_000,
     });
     assert.equal(result.code, 0, show(result));
-    return {
-      result,
-      run: JSON.parse(result.stdout.slice(result.stdout.indexOf('\n{') + 1)) as RunJson,
-    };
+    return { result, run: JSON.parse(result.stdout) as RunJson };
   };
   const snapshot = (): Record<string, Buffer> =>
     Object.fromEntries(OUTPUTS.map((o) => [o, fs.readFileSync(path.join(work, o))]));
@@ -100,7 +97,7 @@ describe('the example pipeline from the command line', () => {
     const { result, run: first_ } = await run();
     assert.equal(first_.status, 'done');
     assert.deepEqual(statuses(first_), { prepare: 'done', train: 'done', evaluate: 'done' });
-    assert.match(result.stdout, /prepare \| prepared 450 training and 150 test rows/);
+    assert.match(result.stderr, /prepare \| prepared 450 training and 150 test rows/);
     first = snapshot();
     const metrics = JSON.parse(first['metrics.json']!.toString()) as { accuracy: number };
     assert.ok(metrics.accuracy > 0.7, `accuracy ${metrics.accuracy}`);
@@ -147,7 +144,7 @@ describe('the example pipeline from the command line', () => {
     ]);
     const { result, run: third } = await run();
     assert.deepEqual(statuses(third), { prepare: 'cached', train: 'done', evaluate: 'done' });
-    assert.match(result.stdout, /train \| trained 15 trees/);
+    assert.match(result.stderr, /train \| trained 15 trees/);
     assert.deepEqual(
       fs.readFileSync(path.join(work, 'data', 'train.csv')),
       first['data/train.csv'],

@@ -99,7 +99,8 @@ export async function runPipeline(
     const shown = new Map<string, StepRun['status']>();
     const show = (event: PipelineEvent): void => {
       if (event.type === 'step-log') {
-        const target = event.stream === 'stdout' ? streams.stdout : streams.stderr;
+        // With --json, stdout carries only the JSON: step output all goes to stderr.
+        const target = event.stream === 'stdout' && !options.json ? streams.stdout : streams.stderr;
         target.write(prefix(event.step, event.text));
       } else if (event.type === 'step-status') {
         const s = event.step;
@@ -169,7 +170,10 @@ export function registerPipelineCommands(
     .option('--step <step>', 'run only this step and the steps it needs')
     .option('--force', 'ignore the cache: run every step')
     .option('--dry', 'show what would run or come from the cache, run nothing')
-    .option('--json', 'print the plan (with --dry) or the finished run as JSON on stdout')
+    .option(
+      '--json',
+      'print the plan (with --dry) or the finished run as JSON on stdout (step output to stderr)',
+    )
     .action(async (name: string | undefined, opts: RunOptions) => {
       process.exitCode = await runPipeline(name, opts, { stdout: out, stderr: process.stderr });
     });

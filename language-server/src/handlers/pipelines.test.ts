@@ -30,6 +30,10 @@ const SPEC = `pipelines:
     steps:
       wait:
         run: sleep 60
+  env:
+    steps:
+      show:
+        run: echo "$MLFLOW_TRACKING_URI $MLFLOW_RUN_ID"
 `;
 
 describe('pipeline requests and notifications', () => {
@@ -60,6 +64,7 @@ describe('pipeline requests and notifications', () => {
       [
         ['demo', ['make', 'use'], undefined],
         ['slow', ['wait'], undefined],
+        ['env', ['show'], undefined],
       ],
     );
   });
@@ -170,6 +175,19 @@ describe('pipeline requests and notifications', () => {
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.steps[0]?.status, 'cancelled');
     assert.equal((await finished(started.pipelineRunId as string)).status, 'cancelled');
+  });
+
+  it("hands steps the server's tracking URI and their own run id", async () => {
+    const started = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'env',
+    });
+    const run = await finished(started.pipelineRunId as string);
+    const log = await session.client.sendRequest(PipelinesStepLogRequest, {
+      pipelineRunId: run.pipelineRunId,
+      step: 'show',
+    });
+    assert.equal(log.stdout, `${session.sextant.trackingUri} ${run.steps[0]?.runId}\n`);
   });
 
   it('refuses files outside the workspace and names unknown runs', async () => {

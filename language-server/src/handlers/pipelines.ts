@@ -145,8 +145,7 @@ export function registerPipelineHandlers(connection: Connection, context: Handle
         );
       }
     }
-    const { engine, trackingUri } = context.workspace();
-    engine.pipelines.trackingUri ??= trackingUri;
+    const { engine } = context.workspace();
     const pipeline = await engine.pipelines.resolve(file, name);
     const options = { ...(step ? { step } : {}), force: fields.force === true };
     const plan = await engine.pipelines.planPipeline(pipeline, options);

@@ -218,3 +218,22 @@ test('a snapshot keeps a finished run that arrived while the graph was being fet
   assert.equal(m.graph!.nodes[0]!.status, 'done');
   assert.equal(m.graph!.run!.status, 'done');
 });
+
+test('a snapshot shows how its run ended for steps that never executed', () => {
+  const ended = run(
+    'r1',
+    [
+      { step: 'prepare', status: 'failed' },
+      { step: 'train', status: 'skipped' },
+    ],
+    { status: 'failed', endTime: 5 },
+  );
+  const m = snapshot(INITIAL_MODEL, {
+    ...graph({ prepare: 'failed', train: 'queued', report: 'stale' }, []),
+    run: ended,
+  });
+  assert.deepEqual(
+    m.graph!.nodes.map((n) => n.status),
+    ['failed', 'skipped', 'stale'],
+  );
+});

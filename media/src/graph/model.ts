@@ -110,6 +110,24 @@ export function applyRun(
   };
 }
 
+/**
+ * `graph` with each step that never executed (`queued`) showing what its run made of it instead
+ * (skipped after an upstream failure, cancelled), so that a finished run reads as it ended.
+ */
+export function withRunOutcomes(graph: PipelineGraph): PipelineGraph {
+  const run = graph.run;
+  if (!run) return graph;
+  const byStep = new Map(run.steps.map((s) => [s.step, s]));
+  let changed = false;
+  const nodes = graph.nodes.map((node) => {
+    const step = byStep.get(node.step);
+    if (node.status !== 'queued' || !step || step.status === 'queued') return node;
+    changed = true;
+    return { ...node, status: step.status };
+  });
+  return changed ? { ...graph, nodes } : graph;
+}
+
 /** The log shown for the selected step: what was stored, then what arrived live. */
 export interface StepLogText {
   stdout: string;
@@ -162,7 +180,7 @@ export function reduce(
     case MessageType.PipelineSnapshot: {
       const shape = shapeKey(event.graph);
       const changed = shape !== model.shape;
-      let graph = event.graph;
+      let graph = withRunOutcomes(event.graph);
       // A run update may be newer than the snapshot the host fetched before it.
       const current = model.graph?.run;
       if (

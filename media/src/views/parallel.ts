@@ -58,6 +58,9 @@ export class ParallelChart {
   private metric = '';
   private brushes: Brushes = {};
   private width = 0;
+  /** Holds a copy of the hovered or focused line above the others (moving the line itself would
+   * take the keyboard focus away from it). */
+  private highlight = s('g', { class: 'pc-highlight-layer' });
 
   constructor(private readonly events: ParallelEvents) {
     this.status = h('span', { class: 'muted', 'aria-live': 'polite', id: 'parallel-status' });
@@ -186,7 +189,8 @@ export class ParallelChart {
         this.lineElement(layout, line, xs, y, colorOf(line), matching.includes(line)),
       );
     }
-    svg.append(linesLayer);
+    this.highlight = s('g', { class: 'pc-highlight-layer' });
+    svg.append(linesLayer, this.highlight);
     layout.axes.forEach((axis, i) =>
       svg.append(this.axisElement(layout, i, xs[i]!, y, plotHeight)),
     );
@@ -220,13 +224,19 @@ export class ParallelChart {
       s('path', { class: 'pc-line', d, stroke: matches ? color : 'currentColor' }),
     );
     const show = (event?: MouseEvent): void => {
-      group.parentNode?.append(group);
+      if (!group.classList.contains('pc-active')) {
+        replaceChildren(
+          this.highlight,
+          s('path', { class: 'pc-line pc-highlight', d, stroke: matches ? color : 'currentColor' }),
+        );
+      }
       group.classList.add('pc-active');
       this.plot.classList.add('pc-has-active');
       this.showTooltip(layout, line, event, xs, y);
     };
     const hide = (): void => {
       group.classList.remove('pc-active');
+      replaceChildren(this.highlight);
       this.plot.classList.remove('pc-has-active');
       this.tooltip.hidden = true;
     };

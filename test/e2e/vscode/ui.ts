@@ -243,6 +243,32 @@ async function main(): Promise<void> {
       'a mouse brush on loss',
       async () => (await inRange.textContent())?.startsWith('1 of 2') || undefined,
     );
+    // Keyboard: Tab from the export button reaches the chart options, the params table's
+    // toggle, the parallel coordinates' controls, brushes and lines, and the scatter's pickers.
+    await compare.locator('#export-csv').focus();
+    const reached = new Set<string>();
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await compare.evaluate(() => {
+        const active = (
+          document as unknown as {
+            activeElement: { id: string; getAttribute(name: string): string | null } | null;
+          }
+        ).activeElement;
+        return active ? active.id || (active.getAttribute('class') ?? '') : '';
+      });
+      reached.add(focused);
+    }
+    const expected = ['x-axis', 'log-y', 'smoothing', 'only-differences', 'parallel-metric'];
+    expected.push('parallel-clear', 'pc-brush-area', 'pc-run', 'scatter-param', 'scatter-metric');
+    const missed = expected.filter(
+      (target) => ![...reached].some((r) => r.split(' ').includes(target)),
+    );
+    if (missed.length > 0) {
+      throw new Error(
+        `Tab does not reach ${missed.join(', ')} (reached ${[...reached].join(' | ')})`,
+      );
+    }
     console.log(`parallel coordinates: axes ${axes.join(', ')}; focus tooltip and brushing work`);
     const showParallel = () =>
       compare.evaluate(() =>

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       },
       180_000,
     );
-    const labels = await graph.locator('.sx-node text.sx-status-label').allInnerTexts();
+    const labels = await graph.locator('.sx-node text.sx-status-label').allTextContents();
     if (labels.some((label) => !FINISHED.has(label))) {
       throw new Error(`the nodes read ${JSON.stringify(labels)}`);
     }
