@@ -3,7 +3,7 @@
 // runs @jupyterlab/builder's build-labextension against the installed JupyterLab's core
 // package.json (its staging folder), found from JUPYTERLAB_CORE_PATH, the repo's .venv or python3.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,31 @@ const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const repo = path.dirname(here);
 const require = createRequire(import.meta.url);
 const development = process.argv.includes('--development');
+
+/** Newest modification time of the files under `target` (0 when it does not exist). */
+function newest(target) {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(target).map((name) => newest(path.join(target, name))));
+}
+
+// --if-stale: nothing to do when the labextension is newer than everything it is built from.
+if (process.argv.includes('--if-stale')) {
+  const built = newest(path.join(here, 'sextant', 'labextension', 'package.json'));
+  const inputs = [
+    path.join(here, 'src'),
+    path.join(here, 'style'),
+    path.join(here, 'schema'),
+    path.join(here, 'package.json'),
+    path.join(repo, 'media', 'src'),
+    path.join(repo, 'language-server', 'src', 'protocol.ts'),
+  ];
+  if (built > 0 && inputs.every((input) => newest(input) < built)) {
+    console.log('sextant build:lab: the labextension is up to date');
+    process.exit(0);
+  }
+}
 
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', here], {
   stdio: 'inherit',

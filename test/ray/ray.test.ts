@@ -13,13 +13,20 @@ import { REPO } from '../support/server';
 const RAY = path.join(REPO, '.venv', 'bin', 'ray');
 /** How long `ray start` and the dashboard may take on a slow two-core machine. */
 const START_TIMEOUT_MS = 120_000;
+/** How often `ray start` is tried before the test gives up. */
+const START_ATTEMPTS = 3;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** `count` distinct free loopback ports: all held open at once, then released. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => net.createServer());
+  await Promise.all(
+    servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(
+    servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+  );
+  return ports;
 }
 
 /** Pids of the processes in session `sid` (Linux /proc). */
@@ -36,6 +43,86 @@ function sessionMembers(sid: number): number[] {
     }
   }
   return members;
+}
+
+/** Kills every process of session `sid` and waits until none is left. */
+async function killSession(sid: number): Promise<void> {
+  for (const pid of sessionMembers(sid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 20_000;
+  while (sessionMembers(sid).length > 0 && Date.now() < deadline) await delay(200);
+}
+
+/**
+ * Whether the raylet of a starting cluster died. Ray 2.60's raylet gives the dashboard agent 15 s
+ * to report its ports and aborts otherwise, which a busy two-core machine can exceed; `ray start`
+ * then waits a minute longer before it notices.
+ */
+function rayletCrashed(rayTemp: string): boolean {
+  try {
+    const log = path.join(rayTemp, 'session_latest', 'logs', 'raylet.out');
+    return fs.readFileSync(log, 'utf8').includes('Check failed');
+  } catch {
+    return false;
+  }
+}
+
+/** One `ray start --head` in a session of its own: its session id and whether it came up. */
+async function rayStart(
+  rayTemp: string,
+  ports: number[],
+): Promise<{ sid: number; ok: boolean; output: string }> {
+  const [gcs, dashboard, agent, client, agentGrpc, runtimeEnv, metrics] = ports;
+  // A session of its own: the test stops exactly this cluster's processes, leaving any other
+  // Ray cluster on the machine alone (`ray stop` would stop every one).
+  const child = spawn(
+    RAY,
+    [
+      'start',
+      '--head',
+      `--port=${gcs}`,
+      '--node-ip-address=127.0.0.1',
+      '--dashboard-host=127.0.0.1',
+      `--dashboard-port=${dashboard}`,
+      `--dashboard-agent-listen-port=${agent}`,
+      `--ray-client-server-port=${client}`,
+      `--dashboard-agent-grpc-port=${agentGrpc}`,
+      `--runtime-env-agent-port=${runtimeEnv}`,
+      `--metrics-export-port=${metrics}`,
+      '--include-dashboard=true',
+      '--num-cpus=1',
+      `--temp-dir=${rayTemp}`,
+      '--disable-usage-stats',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        RAY_TMPDIR: path.dirname(rayTemp),
+        RAY_USAGE_STATS_ENABLED: '0',
+        // A busy two-core machine can take longer than Ray's 60 s default to register the node.
+        RAY_raylet_start_wait_time_s: '180',
+      },
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let code: number | null | undefined;
+  child.once('exit', (exitCode) => (code = exitCode));
+  while (code === undefined) {
+    if (rayletCrashed(rayTemp)) {
+      return { sid: child.pid!, ok: false, output: `${output}\n(the raylet aborted at startup)` };
+    }
+    await delay(500);
+  }
+  return { sid: child.pid!, ok: code === 0, output };
 }
 
 function step(name: string, run: string, vars: Record<string, string> = {}): ResolvedStep {
@@ -69,7 +156,7 @@ interface Execution {
 describe('Ray compute backend on a real Ray cluster', () => {
   let temp = '';
   let root = '';
-  let sid = 0;
+  const sids: number[] = [];
   let address = '';
   const started = Date.now();
 
@@ -109,49 +196,19 @@ describe('Ray compute backend on a real Ray cluster', () => {
     temp = fs.mkdtempSync('/tmp/sxray-');
     root = path.join(temp, 'workspace');
     fs.mkdirSync(path.join(root, 'work'), { recursive: true });
-    const [gcs, dashboard, agent, client] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    address = `http://127.0.0.1:${dashboard}`;
-    // A session of its own: the test stops exactly this cluster's processes, leaving any other
-    // Ray cluster on the machine alone (`ray stop` would stop every one).
-    const child = spawn(
-      RAY,
-      [
-        'start',
-        '--head',
-        `--port=${gcs}`,
-        '--node-ip-address=127.0.0.1',
-        '--dashboard-host=127.0.0.1',
-        `--dashboard-port=${dashboard}`,
-        `--dashboard-agent-listen-port=${agent}`,
-        `--ray-client-server-port=${client}`,
-        '--include-dashboard=true',
-        '--num-cpus=1',
-        `--temp-dir=${path.join(temp, 'ray')}`,
-        '--disable-usage-stats',
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          RAY_TMPDIR: temp,
-          RAY_USAGE_STATS_ENABLED: '0',
-          // A busy two-core machine can take longer than Ray's 60 s default to register the node.
-          RAY_raylet_start_wait_time_s: '180',
-        },
-      },
-    );
-    sid = child.pid!;
+    // Every port fixed: the raylet then waits for fewer of the agent's port files.
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    assert.equal(code, 0, `ray start failed:\n${output}`);
+    for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      const ports = await freePorts(7);
+      address = `http://127.0.0.1:${ports[1]}`;
+      const start = await rayStart(path.join(temp, `ray-${attempt}`), ports);
+      sids.push(start.sid);
+      output = start.output;
+      if (start.ok) break;
+      process.stdout.write(`# ray start attempt ${attempt} failed\n`);
+      await killSession(start.sid);
+      assert.ok(attempt < START_ATTEMPTS, `ray start failed ${attempt} times; last:\n${output}`);
+    }
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       const ready = await fetch(`${address}/api/version`).then(
@@ -166,16 +223,8 @@ describe('Ray compute backend on a real Ray cluster', () => {
   });
 
   after(async () => {
-    if (sid) {
-      for (const pid of sessionMembers(sid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      const deadline = Date.now() + 20_000;
-      while (sessionMembers(sid).length > 0 && Date.now() < deadline) await delay(200);
+    for (const sid of sids) {
+      await killSession(sid);
       assert.deepEqual(sessionMembers(sid), [], 'processes of the Ray cluster were left behind');
     }
     delete process.env.SEXTANT_RAY_TEST;
@@ -239,7 +288,7 @@ describe('Ray compute backend on a real Ray cluster', () => {
   });
 
   test('an unreachable cluster is a clear error', async () => {
-    const port = await freePort();
+    const [port] = await freePorts(1);
     const backend = new RayBackend(`http://127.0.0.1:${port}`);
     await assert.rejects(
       execute(backend, step('nowhere', 'true')),

@@ -2,13 +2,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { Engine } from '../engine';
 import { SextantError } from '../model/errors';
-import { assertBindAllowed, startServer } from '../server/app';
 import { duration, table, time } from './format';
-import { publishServer } from '../server/serverFile';
-import { runCommand } from './runCommand';
-import { registerLineageCommands } from './lineageCommand';
-import { registerPipelineCommands } from './pipelineCommand';
-import { registerComponentCommands } from './componentCommand';
 
 const DEFAULT_STORE = process.env.SEXTANT_STORE ?? '.sextant';
 
@@ -44,8 +38,33 @@ function withEngine(store: string, action: (engine: Engine) => Promise<void>): P
   return action(engine).finally(() => engine.close());
 }
 
-/** Builds the `sextant` command line. */
-export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
+type StoreOption = readonly [string, string, string];
+
+/**
+ * Command groups kept in modules of their own, each loaded only when its command runs (or for
+ * help): loading them all would cost every `sextant` call the modules they pull in (the HTTP
+ * server, the table validator), a large share of a short command's time.
+ */
+const COMMAND_GROUPS: Record<
+  string,
+  (program: Command, store: StoreOption, out: NodeJS.WritableStream) => Promise<void>
+> = {
+  pipeline: async (program, store, out) =>
+    (await import('./pipelineCommand.js')).registerPipelineCommands(program, store, out),
+  lineage: async (program, store, out) =>
+    (await import('./lineageCommand.js')).registerLineageCommands(program, store, out),
+  component: async (program, _store, out) =>
+    (await import('./componentCommand.js')).registerComponentCommands(program, out),
+};
+
+/**
+ * Builds the `sextant` command line. With `command` (the first word of the command line), only
+ * the group of that command is loaded; without it, or for a word no group has, all are.
+ */
+export async function buildCli(
+  out: NodeJS.WritableStream = process.stdout,
+  command?: string,
+): Promise<Command> {
   const program = new Command('sextant')
     .description('Sextant: experiment tracking, pipelines and serving from your editor')
     .version('0.1.0')
@@ -68,6 +87,7 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`invalid port '${opts.port}'`);
+      const { assertBindAllowed, startServer } = await import('../server/app.js');
       assertBindAllowed(opts.host, opts.token);
       const engine = openStore(opts.store, true);
       let server;
@@ -81,6 +101,7 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
         await engine.close();
         throw error;
       }
+      const { publishServer } = await import('../server/serverFile.js');
       const published = publishServer(engine.storeDir, server.url);
       out.write(`Sextant tracking server at ${server.url} (store: ${engine.storeDir})\n`);
       out.write(`Log into it with: export MLFLOW_TRACKING_URI=${server.url}\n`);
@@ -198,6 +219,7 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
     .passThroughOptions()
     .action(
       async (command: string[], opts: { store: string; experiment?: string; name?: string }) => {
+        const { runCommand } = await import('./runCommand.js');
         const engine = openStore(opts.store, true);
         try {
           process.exitCode = await runCommand(engine, command, {
@@ -213,16 +235,20 @@ export function buildCli(out: NodeJS.WritableStream = process.stdout): Command {
       },
     );
 
-  registerPipelineCommands(program, storeOption, out);
-  registerLineageCommands(program, storeOption, out);
-  registerComponentCommands(program, out);
+  const builtIn = new Set(program.commands.map((c) => c.name()));
+  const group = command !== undefined ? COMMAND_GROUPS[command] : undefined;
+  if (group) await group(program, storeOption, out);
+  else if (command === undefined || !builtIn.has(command)) {
+    for (const register of Object.values(COMMAND_GROUPS)) await register(program, storeOption, out);
+  }
 
   return program;
 }
 
 /** Entry point of the `sextant` binary: runs the CLI and turns errors into one-line messages. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildCli().exitOverride();
+  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  const program = (await buildCli(process.stdout, command)).exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (error) {

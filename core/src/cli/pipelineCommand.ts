@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
-import { startServer } from '../server/app';
 import { duration, table, time } from './format';
 
 /** The pipeline file `sextant pipeline` reads when `--file` is not given. */
@@ -52,6 +53,74 @@ function prefixer(): (step: string, text: string) => string {
   };
 }
 
+/**
+ * The tracking server steps log into (`MLFLOW_TRACKING_URI`), bound on a free loopback port at
+ * once but built only when a first request comes: most runs (all-cached ones, steps that log
+ * nothing) never call it, and building the HTTP API loads a large share of Sextant.
+ */
+export async function serveOnDemand(engine: Engine): Promise<{ url: string; close(): Promise<void> }> {
+  const host = '127.0.0.1';
+  let app: ReturnType<typeof import('../server/app.js').buildServer> | undefined;
+  let port = 0;
+  const server = http.createServer((request, response) => {
+    app ??= import('../server/app.js').then(async ({ buildServer }) => {
+      const built = await buildServer(engine, { host, port });
+      await built.ready();
+      return built;
+    });
+    app.then(
+      (built) => built.routing(request, response),
+      (error: unknown) => {
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            error_code: 'INTERNAL_ERROR',
+            message: `the tracking server could not start: ${(error as Error).message}`,
+          }),
+        );
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (app) await (await app.catch(() => undefined))?.close();
+    },
+  };
+}
+
+/**
+ * Where the time of one `sextant pipeline run` went, in ms, printed to stderr as one
+ * `sextant-timings {...}` line when `SEXTANT_TIMINGS=1` (the benchmark reads it): Node's own
+ * start, loading Sextant's modules, opening the store, loading and planning the pipeline (and
+ * recording the run), executing it, closing; `record` is the time spent recording step
+ * executions as tracking runs, summed over steps (it overlaps `execute`).
+ */
+class PhaseTimer {
+  private last = performance.now();
+  readonly phases: Record<string, number> = {
+    boot: Math.round(performance.nodeTiming.bootstrapComplete),
+    modules: 0,
+  };
+
+  constructor() {
+    this.phases.modules = Math.round(this.last - performance.nodeTiming.bootstrapComplete);
+  }
+
+  mark(phase: string): void {
+    const now = performance.now();
+    this.phases[phase] = Math.round(now - this.last);
+    this.last = now;
+  }
+}
+
 interface RunOptions {
   store: string;
   file: string;
@@ -71,10 +140,12 @@ export async function runPipeline(
   options: RunOptions,
   streams: PipelineCliStreams,
 ): Promise<number> {
+  const timer = process.env.SEXTANT_TIMINGS === '1' ? new PhaseTimer() : undefined;
   const engine = Engine.open({ storeDir: path.resolve(options.store), create: true });
   const file = path.resolve(options.file);
   try {
     await engine.recovered;
+    timer?.mark('open');
     const start = {
       ...(options.step ? { step: options.step } : {}),
       force: options.force === true,
@@ -91,7 +162,7 @@ export async function runPipeline(
         );
       return 0;
     }
-    const server = await startServer(engine, { host: '127.0.0.1', port: 0 });
+    const server = await serveOnDemand(engine);
     engine.pipelines.trackingUri = server.url;
     const prefix = prefixer();
     let pipelineRunId: string | undefined;
@@ -129,6 +200,7 @@ export async function runPipeline(
     process.on('SIGTERM', interrupt);
     try {
       const { run, finished } = await engine.pipelines.start(file, name, start);
+      timer?.mark('plan');
       pipelineRunId = run.pipelineRunId;
       streams.stderr.write(
         `sextant: pipeline ${run.pipeline} run ${run.pipelineRunId} (tracking run ${run.runId ?? '-'})\n`,
@@ -139,6 +211,7 @@ export async function runPipeline(
         }
       }
       const final = await finished;
+      timer?.mark('execute');
       streams.stderr.write(
         `sextant: pipeline ${final.pipeline} ${final.status} in ${duration(final.startTime, final.endTime ?? null)} (${stepCounts(final)})\n`,
       );
@@ -151,7 +224,13 @@ export async function runPipeline(
       await server.close();
     }
   } finally {
+    const recordMs = engine.pipelines.recordMs;
     await engine.close();
+    if (timer) {
+      timer.mark('close');
+      const phases = { ...timer.phases, record: Math.round(recordMs) };
+      streams.stderr.write(`sextant-timings ${JSON.stringify(phases)}\n`);
+    }
   }
 }
 

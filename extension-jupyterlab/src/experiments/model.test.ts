@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RunSummary } from '@sextant/language-server/dist/protocol';
-import { runDescription, shortNumber, upsertRun, withLatestMetrics } from './model.js';
+import { nestRuns, runDescription, shortNumber, upsertRun, withLatestMetrics } from './model.js';
 
 function run(runId: string, extra: Partial<RunSummary> = {}): RunSummary {
   return {
@@ -49,6 +49,33 @@ describe('sidebar model', () => {
     assert.deepEqual(
       upsertRun(runs, run('a', { lifecycleStage: 'deleted' })).map((r) => r.runId),
       ['b'],
+    );
+  });
+});
+
+describe('nestRuns', () => {
+  it('puts children under their parent and keeps orphans and cycles at the top', () => {
+    const runs = [
+      run('p'),
+      run('c1', { parentRunId: 'p' }),
+      run('c2', { parentRunId: 'p' }),
+      run('g', { parentRunId: 'c1' }),
+      run('orphan', { parentRunId: 'gone' }),
+      run('x', { parentRunId: 'y' }),
+      run('y', { parentRunId: 'x' }),
+    ];
+    const { roots, children } = nestRuns(runs);
+    assert.deepEqual(
+      roots.map((r) => r.runId),
+      ['p', 'orphan', 'x', 'y'],
+    );
+    assert.deepEqual(
+      children.get('p')?.map((r) => r.runId),
+      ['c1', 'c2'],
+    );
+    assert.deepEqual(
+      children.get('c1')?.map((r) => r.runId),
+      ['g'],
     );
   });
 });

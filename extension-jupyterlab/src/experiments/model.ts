@@ -47,3 +47,34 @@ export function upsertRun(runs: readonly RunSummary[], run: RunSummary): RunSumm
   rest.splice(index, 0, run);
   return rest;
 }
+
+/** Runs as a forest: top-level runs, and the children of each run whose parent is among them. */
+export interface NestedRuns {
+  roots: RunSummary[];
+  children: Map<string, RunSummary[]>;
+}
+
+/**
+ * Nests `runs` by their `parentRunId`, keeping their order. A run whose parent is not among
+ * `runs` (or that sits in a parent cycle) stays at the top level.
+ */
+export function nestRuns(runs: readonly RunSummary[]): NestedRuns {
+  const byId = new Map(runs.map((r) => [r.runId, r]));
+  const underRoot = (run: RunSummary): boolean => {
+    const seen = new Set([run.runId]);
+    for (let id = run.parentRunId; id !== undefined; id = byId.get(id)?.parentRunId) {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      if (!byId.has(id)) return true;
+    }
+    return true;
+  };
+  const roots: RunSummary[] = [];
+  const children = new Map<string, RunSummary[]>();
+  for (const run of runs) {
+    const parent = run.parentRunId;
+    if (parent === undefined || !byId.has(parent) || !underRoot(run)) roots.push(run);
+    else children.set(parent, [...(children.get(parent) ?? []), run]);
+  }
+  return { roots, children };
+}

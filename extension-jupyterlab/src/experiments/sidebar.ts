@@ -15,11 +15,19 @@ import {
   type PipelineFileSummary,
   type RunSummary,
 } from '@sextant/language-server/dist/protocol';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { Debouncer } from '../views/debounce.js';
 import type { ISextantConnection } from '../tokens.js';
-import { runDescription, runTooltip, upsertRun, withLatestMetrics } from './model.js';
+import {
+  nestRuns,
+  runDescription,
+  runTooltip,
+  upsertRun,
+  withLatestMetrics,
+  type NestedRuns,
+} from './model.js';
 
 const PAGE = 100;
 
@@ -57,6 +65,8 @@ export class ExperimentsSidebar extends Widget {
   private experiments: Experiment[] = [];
   private readonly pages = new Map<string, RunPages>();
   private readonly collapsed = new Set<string>();
+  /** Parent runs whose children are shown. */
+  private readonly expandedRuns = new Set<string>();
   private readonly selected: string[] = [];
   private readonly list = el('ul', 'jp-SextantTree');
   private pipelineFiles: PipelineFileSummary[] | Error = [];
@@ -76,8 +86,10 @@ export class ExperimentsSidebar extends Widget {
     this.id = 'sextant-sidebar';
     this.addClass('jp-SextantSidebar');
     this.title.caption = 'Sextant: experiments and runs';
-    const refreshButton = el('button', 'jp-SextantSidebar-refresh', 'Refresh');
-    refreshButton.title = 'Reload experiments and runs';
+    const refreshButton = el('button', 'jp-SextantSidebar-refresh');
+    refreshButton.append(refreshIcon.element({ tag: 'span', width: '14px', height: '14px' }));
+    refreshButton.title = 'Refresh: reload experiments, runs and pipelines';
+    refreshButton.setAttribute('aria-label', 'Refresh');
     refreshButton.addEventListener('click', () => void this.refresh());
     this.compareButton.title = 'Compare the ticked runs';
     this.compareButton.addEventListener('click', () => this.compareSelected());
@@ -133,7 +145,7 @@ export class ExperimentsSidebar extends Widget {
     void this.refreshPipelines();
     try {
       const { experiments } = await this.connection.request(ExperimentsListRequest, {
-        orderBy: ['last_update_time DESC'],
+        orderBy: ['name ASC'],
       });
       this.experiments = experiments;
       this.pages.clear();
@@ -284,7 +296,8 @@ export class ExperimentsSidebar extends Widget {
     if (!open) return item;
     const page = this.pages.get(id);
     const runs = el('ul', 'jp-SextantTree-runs');
-    for (const run of page?.runs ?? []) runs.append(this.runItem(run, now));
+    const nested = nestRuns(page?.runs ?? []);
+    for (const run of nested.roots) runs.append(...this.runItems(run, nested, 0, now));
     if (page && page.runs.length === 0) runs.append(el('li', 'jp-SextantTree-empty', 'No runs.'));
     if (page?.nextPageToken) {
       const more = el(
@@ -299,6 +312,35 @@ export class ExperimentsSidebar extends Widget {
     }
     item.append(runs);
     return item;
+  }
+
+  /** The item of `run` and, when it is expanded, those of its children. */
+  private runItems(
+    run: RunSummary,
+    nested: NestedRuns,
+    depth: number,
+    now: number,
+  ): HTMLLIElement[] {
+    const children = nested.children.get(run.runId) ?? [];
+    const open = this.expandedRuns.has(run.runId);
+    const item = this.runItem(run, now);
+    item.style.paddingLeft = `${22 + depth * 16}px`;
+    const caret = el('span', `jp-SextantTree-caret${open ? ' open' : ''}`);
+    if (children.length > 0) {
+      caret.title = `${children.length} child run${children.length === 1 ? '' : 's'}`;
+      caret.setAttribute('role', 'button');
+      caret.setAttribute('aria-expanded', String(open));
+      caret.addEventListener('click', () => {
+        if (open) this.expandedRuns.delete(run.runId);
+        else this.expandedRuns.add(run.runId);
+        this.render();
+      });
+    } else {
+      caret.classList.add('leaf');
+    }
+    item.prepend(caret);
+    if (!open) return [item];
+    return [item, ...children.flatMap((child) => this.runItems(child, nested, depth + 1, now))];
   }
 
   private runItem(run: RunSummary, now: number): HTMLLIElement {

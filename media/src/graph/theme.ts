@@ -96,7 +96,8 @@ export const PIPELINE_CSS = `
 .sx-pipeline .sx-badge { color: var(--sx-status-color); font-weight: 600; }
 @media (max-width: 760px) {
   .sx-pipeline .sx-body { flex-direction: column; }
-  .sx-pipeline .sx-side { flex: 0 0 38%; border-left: none; border-top: 1px solid var(--sx-panel-border); padding: 0; }
+  .sx-pipeline .sx-canvas { flex: 0 0 45%; }
+  .sx-pipeline .sx-side { flex: 1 1 auto; min-height: 0; border-left: none; border-top: 1px solid var(--sx-panel-border); padding: 0; }
 }
 .sx-pipeline .sx-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12px; color: var(--sx-muted); margin: 6px 0 0; }
 .sx-pipeline .sx-legend span { color: var(--sx-status-color); }

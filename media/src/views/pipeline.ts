@@ -172,6 +172,7 @@ export function mountPipeline(
     }
     const style = statusStyle(node.status);
     const stepRun = stepRunOf(node.step);
+    const outputs = [...new Set(node.outputs)];
     const details = model.details;
     const tracked = details?.run;
     const runId = node.runId ?? stepRun?.runId;
@@ -194,9 +195,9 @@ export function mountPipeline(
     if (stepRun?.reason) rows.push(['Reason', h('span', { class: 'sx-problem' }, stepRun.reason)]);
     rows.push([
       'Outputs',
-      node.outputs.length === 0
+      outputs.length === 0
         ? '—'
-        : h('ul', {}, ...node.outputs.map((o) => h('li', {}, h('code', {}, o)))),
+        : h('ul', {}, ...outputs.map((o) => h('li', {}, h('code', {}, o)))),
     ]);
     if (runId) {
       rows.push([

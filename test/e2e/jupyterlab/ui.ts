@@ -267,7 +267,16 @@ async function main(): Promise<void> {
 
     console.log('-- a second page on the same JupyterLab works beside the first');
     const second = await openLab(context, lab, '/lab');
-    await showSidebar(second);
+    console.log('-- the launcher has a Sextant item, the palette has the Sextant commands');
+    await second.keyboard.press('Control+Shift+L');
+    await second.locator('.jp-LauncherCard', { hasText: 'Sextant Experiments' }).first().click();
+    await second.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
+    await second.keyboard.press('Control+Shift+C');
+    await second.locator('.lm-CommandPalette-input').fill('Sextant');
+    await second
+      .locator('.lm-CommandPalette-item', { hasText: 'Refresh Sextant Experiments' })
+      .waitFor();
+    await second.keyboard.press('Escape');
     await second
       .locator('#sextant-sidebar .jp-SextantTree-run', { hasText: 'lab-run-b' })
       .waitFor({ timeout: 30_000 });
@@ -301,6 +310,22 @@ async function main(): Promise<void> {
         (await graph.locator('.sx-node[data-status="done"]').count()) === 2 &&
         (await pipelineRow.textContent())?.includes('last run done'),
       60_000,
+    );
+    const pipelineRuns = page.locator('#sextant-sidebar .jp-SextantTree-experiment', {
+      hasText: 'pipeline/tiny',
+    });
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
+    const parent = pipelineRuns.locator('.jp-SextantTree-run', { hasText: 'tiny' }).first();
+    await parent.waitFor({ timeout: 30_000 });
+    assert.equal(
+      await pipelineRuns.locator('.jp-SextantTree-run').count(),
+      1,
+      'steps nest under it',
+    );
+    await parent.locator('.jp-SextantTree-caret').click();
+    await waitFor(
+      'the step runs under the pipeline run',
+      async () => (await pipelineRuns.locator('.jp-SextantTree-run').count()) === 3,
     );
     await graph.locator('.sx-node[data-step="use"]').click();
     await graph.locator('.sx-side pre', { hasText: '42' }).waitFor({ timeout: 30_000 });

@@ -28,7 +28,8 @@ def gradient_png(width: int = 160, height: int = 100) -> bytes:
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
@@ -45,7 +46,8 @@ def log_artifacts() -> None:
         png.write_bytes(gradient_png())
         mlflow.log_artifact(str(png))
     mlflow.log_text("Training notes\nlr was tuned by hand.\n", "notes.txt")
-    mlflow.log_text("id,label,score\n1,cat,0.91\n2,dog,0.40\n3,\"bird, small\",0.77\n", "predictions.csv")
+    predictions = 'id,label,score\n1,cat,0.91\n2,dog,0.40\n3,"bird, small",0.77\n'
+    mlflow.log_text(predictions, "predictions.csv")
     mlflow.log_dict({"layers": [64, 32], "dropout": 0.1}, "config/model.json")
 
 

@@ -269,7 +269,9 @@ async function main(): Promise<void> {
         `Tab does not reach ${missed.join(', ')} (reached ${[...reached].join(' | ')})`,
       );
     }
-    console.log(`parallel coordinates: axes ${axes.join(', ')}; focus tooltip and brushing work`);
+    console.log(
+      `parallel coordinates: axes ${axes.join(', ')}; focus tooltip and brushing work; Tab reaches ${expected.join(', ')}`,
+    );
     const showParallel = () =>
       compare.evaluate(() =>
         (
@@ -378,16 +380,23 @@ async function main(): Promise<void> {
     await row('run-a').click();
     await page.locator('.monaco-list-row', { hasText: 'Parameters' }).first().waitFor();
     // Run Details lists the artifacts; a folder expands on demand, a text file opens read-only.
-    // The pane is short: move to its last row until the artifacts are in view (it redraws when
-    // the run's details arrive).
-    await waitFor('the artifacts in Run Details', async () => {
-      await page.locator('.monaco-list-row', { hasText: 'Run ID' }).first().click();
-      await page.keyboard.press('End');
-      await page.waitForTimeout(300);
-      return (await row('loss_curve.png').isVisible()) || undefined;
+    // The pane is short: scroll it until the artifacts are in view (it redraws when the run's
+    // details arrive).
+    const detailsPane = page.locator('.pane', {
+      has: page.locator('.pane-header', { hasText: 'Run Details' }),
     });
+    const revealDetail = (name: string) =>
+      waitFor(`${name} in Run Details`, async () => {
+        if (await row(name).isVisible()) return true;
+        await detailsPane.locator('.monaco-list-row').last().hover();
+        await page.mouse.wheel(0, 200);
+        await page.waitForTimeout(300);
+        return undefined;
+      });
+    await revealDetail('loss_curve.png');
     await row('config/').click();
     await row('model.json').waitFor();
+    await revealDetail('notes.txt');
     await row('notes.txt').click();
     await page.locator('.tab', { hasText: 'notes.txt' }).waitFor();
     await page.locator('.monaco-editor .view-lines', { hasText: 'lr was tuned by hand' }).waitFor();
@@ -432,6 +441,17 @@ async function main(): Promise<void> {
     await cellItem.last().hover();
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(SHOTS, 'notebook-tooltip-light.png') });
+
+    // Stop the tracking server from the palette: the status bar says so and starts it on a click.
+    await runCommand(page, 'Sextant: Stop Tracking Server');
+    const stopped = page.locator('.statusbar-item', { hasText: 'Sextant: stopped' }).first();
+    await stopped.waitFor();
+    await page.locator('.monaco-list-row', { hasText: 'The Sextant server is stopped' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'sidebar-light-stopped.png') });
+    await stopped.click();
+    await page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first().waitFor();
+    await row('e2e').waitFor();
+    console.log('the tracking server stops and starts again from the palette and the status bar');
 
     if (problems.length > 0)
       throw new Error(`the webviews reported problems:\n${problems.join('\n')}`);

@@ -171,11 +171,13 @@ async function main(): Promise<void> {
       .first();
     await problemRow.waitFor();
     console.log(`Problems panel: ${(await problemRow.innerText()).replace(/\s+/g, ' ')}`);
+    // Clicking the problem reveals it: the squiggle is in sight for the screenshot.
+    await problemRow.click();
     await page.locator('.squiggly-error').first().waitFor();
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(SHOTS, 'pipeline-diagnostic-dark.png') });
     await runCommand(page, 'View: Close All Editors');
-    await runCommand(page, 'View: Close Panel');
+    await runCommand(page, 'View: Toggle Panel Visibility');
 
     // The pipeline file: click the "Run pipeline" code lens; the graph opens beside it.
     await openFile(page, 'sextant.yaml');
@@ -183,6 +185,11 @@ async function main(): Promise<void> {
     await lens.waitFor({ timeout: 30_000 });
     const clicked = Date.now();
     await lens.click();
+    // While it runs: a progress notification with step progress and a Cancel button.
+    const toast = page.locator('.notification-toast', { hasText: /Sextant: pipeline/ }).first();
+    await toast.waitFor({ timeout: 15_000 });
+    await toast.locator('.monaco-button, .action-label', { hasText: 'Cancel' }).first().waitFor();
+    console.log(`progress notification: ${(await toast.innerText()).replace(/\s+/g, ' ')}`);
     const graph = await viewFrame(page, 'pipeline');
     await graph.locator('.sx-node').first().waitFor();
     const seen = new Set<string>();
@@ -203,7 +210,10 @@ async function main(): Promise<void> {
     console.log(
       `graph reached ${JSON.stringify(statuses)} ${Date.now() - clicked} ms after the click; statuses seen on the way: ${[...seen].join(', ')}`,
     );
-    const runStatus = await graph.locator('.sx-run-status').innerText();
+    const runStatus = await waitFor('the run to end', async () => {
+      const text = await graph.locator('.sx-run-status').innerText();
+      return /^(done|failed|cancelled)/.test(text) ? text : undefined;
+    });
     if (!/^done/.test(runStatus)) throw new Error(`the toolbar says "${runStatus}"`);
     const csp = await graph
       .locator('meta[http-equiv="Content-Security-Policy"]')
@@ -230,6 +240,9 @@ async function main(): Promise<void> {
       `side panel of ${last}: ${(await graph.locator('.sx-side dl').innerText()).replace(/\s+/g, ' ')}`,
     );
     await runCommand(page, 'Notifications: Clear All Notifications');
+    await graph.locator('.sx-side pre.sx-stdout').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'pipeline-step-log-dark.png') });
     await graph.locator('#fit-graph').click();
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(SHOTS, 'pipeline-graph-dark.png') });

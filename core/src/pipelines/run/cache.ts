@@ -16,6 +16,11 @@ export interface CacheEntry {
   outputs: CachedOutput[];
   /** The tracking run of the execution that filled the entry. */
   runId?: string;
+  /**
+   * The log artifacts that run stored (`logs/stdout.txt`, `logs/stderr.txt`; a silent step has
+   * none), so a restore copies only those; absent in entries older than this field: try both.
+   */
+  logs?: string[];
   time: number;
 }
 
@@ -60,6 +65,7 @@ export class ContentCache {
     root: string,
     outputs: Array<{ path: string; hash: PathHash }>,
     runId?: string,
+    logs?: string[],
   ): Promise<CacheEntry> {
     const stored: CachedOutput[] = [];
     for (const { path: relative, hash } of outputs) {
@@ -78,6 +84,7 @@ export class ContentCache {
       key,
       outputs: stored,
       ...(runId ? { runId } : {}),
+      ...(logs ? { logs } : {}),
       time: Date.now(),
     };
     await this.writeAtomic(this.entryFile(key), JSON.stringify(entry));

@@ -78,6 +78,8 @@ interface ActiveRun {
   controller: AbortController;
   parent: { runId: string; experimentId: string };
   finished: Promise<PipelineRun>;
+  /** The process environment every step of the run starts from (made on first use). */
+  baseEnv?: Record<string, string>;
 }
 
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
@@ -131,6 +133,9 @@ export class PipelineService implements PipelineRunner {
   private readonly local: LocalBackend;
   private readonly rayBackends = new Map<string, ComputeBackend>();
   private readonly logDir: string;
+  /** Step records changed since the last write, saved together once the current tick ends. */
+  private readonly unsaved = new Map<StepRun, string>();
+  private saveScheduled = false;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -142,6 +147,11 @@ export class PipelineService implements PipelineRunner {
     this.local = new LocalBackend(options.killGraceMs);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
     this.events.setMaxListeners(0);
+  }
+
+  /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
+  get recordMs(): number {
+    return this.stepTracking.recordMs;
   }
 
   /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
@@ -378,7 +388,10 @@ export class PipelineService implements PipelineRunner {
     if (!record) throw notFound(`pipeline run '${pipelineRunId}' has no step '${step}'`);
     // While the step runs (in this process or another Sextant's) its output is in the log files.
     const live = this.logFiles(pipelineRunId, index);
-    if (record.status === 'running' && fsSync.existsSync(live.stdout)) {
+    if (
+      record.status === 'running' &&
+      (fsSync.existsSync(live.stdout) || fsSync.existsSync(live.stderr))
+    ) {
       const out = tail(await readTail(live.stdout));
       const err = tail(await readTail(live.stderr));
       return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
@@ -557,6 +570,7 @@ export class PipelineService implements PipelineRunner {
         : 'failed';
     run.status = status;
     run.endTime = Date.now();
+    this.saveSteps();
     this.runs.updateRun(run);
     await this.stepTracking
       .end(
@@ -573,12 +587,35 @@ export class PipelineService implements PipelineRunner {
 
   private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
     Object.assign(record, change);
-    this.runs.updateStep(active.run.pipelineRunId, record);
+    this.unsaved.set(record, active.run.pipelineRunId);
+    if (!this.saveScheduled) {
+      this.saveScheduled = true;
+      setImmediate(() => this.saveSteps());
+    }
     this.emit({
       type: 'step-status',
       pipelineRunId: active.run.pipelineRunId,
       step: { ...record },
     });
+  }
+
+  /**
+   * Writes the step records changed since the last call, in one transaction: a step changes
+   * state several times within a tick (and many steps at once), and one commit for them all
+   * costs far less than one each. Other processes see a change one event-loop turn later.
+   */
+  private saveSteps(): void {
+    this.saveScheduled = false;
+    if (this.unsaved.size === 0) return;
+    const changed = [...this.unsaved];
+    this.unsaved.clear();
+    try {
+      this.options.db.transaction(() => {
+        for (const [record, pipelineRunId] of changed) this.runs.updateStep(pipelineRunId, record);
+      })();
+    } catch (error) {
+      process.stderr.write(`sextant: saving step states failed: ${(error as Error).message}\n`);
+    }
   }
 
   private async driveStep(
@@ -611,19 +648,19 @@ export class PipelineService implements PipelineRunner {
     }
     const isLocal = this.targetOf(active.pipeline, step).kind === 'local';
     let release: () => void = () => undefined;
-    if (isLocal) {
+    // Only an execution holds the step's resources: hashing its dependencies and restoring it
+    // from the cache are file work that many steps can do at once.
+    const acquire = async (): Promise<boolean> => {
+      if (!isLocal) return true;
       try {
         release = await this.pool.acquire(step.resources, signal);
+        return true;
       } catch {
-        this.setStep(active, record, {
-          status: 'cancelled',
-          reason: 'the pipeline run was cancelled',
-        });
-        return 'cancelled';
+        return false;
       }
-    }
+    };
     try {
-      return await this.executeStep(active, step, record, force);
+      return await this.executeStep(active, step, record, force, acquire);
     } finally {
       release();
     }
@@ -681,6 +718,7 @@ export class PipelineService implements PipelineRunner {
     step: ResolvedStep,
     record: StepRun,
     force: boolean,
+    acquire: () => Promise<boolean>,
   ): Promise<StepStatus> {
     const { pipeline, controller } = active;
     const started = Date.now();
@@ -717,6 +755,13 @@ export class PipelineService implements PipelineRunner {
     record.cacheKey = cacheKey;
     const entry = force || !cacheable(step) ? undefined : await this.cache.lookup(cacheKey);
     if (entry) return this.restoreStep(active, step, record, entry, hashed.hashes, started);
+    if (!(await acquire())) {
+      this.setStep(active, record, {
+        status: 'cancelled',
+        reason: 'the pipeline run was cancelled',
+      });
+      return 'cancelled';
+    }
 
     const runId = await this.stepTracking.startStep({
       pipeline,
@@ -727,10 +772,14 @@ export class PipelineService implements PipelineRunner {
     });
     this.setStep(active, record, { status: 'running', startTime: started, runId, cacheKey });
     const logs = this.logFiles(active.run.pipelineRunId, active.run.steps.indexOf(record));
-    await fs.mkdir(path.dirname(logs.stdout), { recursive: true });
-    await fs.writeFile(logs.stdout, '');
-    await fs.writeFile(logs.stderr, '');
+    // A log file is made on the step's first output: most steps of a large pipeline print
+    // nothing, and two empty files (and their artifacts) per step are a cost of their own.
+    let logDirMade = false;
     const write = (stream: 'stdout' | 'stderr', text: string): void => {
+      if (!logDirMade) {
+        fsSync.mkdirSync(path.dirname(logs.stdout), { recursive: true });
+        logDirMade = true;
+      }
       fsSync.appendFileSync(logs[stream], text);
       this.emit({
         type: 'step-log',
@@ -745,18 +794,22 @@ export class PipelineService implements PipelineRunner {
     try {
       outcome = await this.attempts(active, step, record, runId, write, controller.signal);
       if (outcome.status === 'done') {
-        const saved = await this.saveOutputs(active, step, runId, cacheKey, hashed.hashes);
+        const logged = (['stdout', 'stderr'] as const)
+          .filter((stream) => logDirMade && fsSync.existsSync(logs[stream]))
+          .map((stream) => `logs/${stream}.txt`);
+        const saved = await this.saveOutputs(active, step, runId, cacheKey, hashed.hashes, logged);
         if (saved) outcome = { ...outcome, status: 'failed', reason: saved };
       }
     } catch (error) {
       outcome = { status: 'failed', reason: (error as Error).message };
     } finally {
-      await this.stepTracking
-        .storeFile(runId, 'logs/stdout.txt', logs.stdout)
-        .catch(() => undefined);
-      await this.stepTracking
-        .storeFile(runId, 'logs/stderr.txt', logs.stderr)
-        .catch(() => undefined);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (logDirMade && fsSync.existsSync(logs[stream])) {
+          await this.stepTracking
+            .storeFile(runId, `logs/${stream}.txt`, logs[stream])
+            .catch(() => undefined);
+        }
+      }
     }
     await this.stepTracking
       .end(
@@ -854,10 +907,14 @@ export class PipelineService implements PipelineRunner {
     write: (stream: 'stdout' | 'stderr', text: string) => void,
     signal: AbortSignal,
   ): Promise<{ vars: Record<string, string> } | { failed: string }> {
-    const vars: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) vars[k] = v;
-    delete vars.MLFLOW_EXPERIMENT_NAME;
-    delete vars.MLFLOW_EXPERIMENT_ID;
+    if (!active.baseEnv) {
+      const base: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+      delete base.MLFLOW_EXPERIMENT_NAME;
+      delete base.MLFLOW_EXPERIMENT_ID;
+      active.baseEnv = base;
+    }
+    const vars: Record<string, string> = { ...active.baseEnv };
     Object.assign(vars, step.environment.vars, {
       SEXTANT_PIPELINE: active.pipeline.name,
       SEXTANT_PIPELINE_RUN_ID: active.run.pipelineRunId,
@@ -904,6 +961,7 @@ export class PipelineService implements PipelineRunner {
     runId: string,
     cacheKey: string,
     deps: Map<string, PathHash>,
+    logs: string[],
   ): Promise<string | undefined> {
     const { pipeline } = active;
     const outputs: Array<{ path: string; hash: PathHash }> = [];
@@ -913,7 +971,9 @@ export class PipelineService implements PipelineRunner {
         return `the step succeeded but did not write its output '${out}'`;
       outputs.push({ path: out, hash });
     }
-    const entry = await this.cache.save(cacheKey, pipeline.root, outputs, runId);
+    const entry: CacheEntry = cacheable(step)
+      ? await this.cache.save(cacheKey, pipeline.root, outputs, runId, logs)
+      : { key: cacheKey, outputs: [], runId, time: Date.now() };
     await this.recordLineage(active, step, deps, entry, false);
     const metricsProblem = await this.logStepMetrics(pipeline, step, runId);
     await this.storeArtifacts(pipeline, step, runId);
@@ -1013,11 +1073,9 @@ export class PipelineService implements PipelineRunner {
     await this.recordLineage(active, step, deps, entry, true);
     const problem = await this.logStepMetrics(pipeline, step, runId);
     await this.storeArtifacts(pipeline, step, runId);
-    if (entry.runId) {
-      for (const name of ['stdout', 'stderr']) {
-        const text = await this.stepTracking.readText(entry.runId, `logs/${name}.txt`);
-        if (text) await this.stepTracking.storeText(runId, `logs/${name}.txt`, text);
-      }
+    const logs = entry.logs ?? ['logs/stdout.txt', 'logs/stderr.txt'];
+    if (entry.runId && logs.length > 0) {
+      await this.stepTracking.copyArtifacts(entry.runId, runId, logs);
     }
     await this.stepTracking.end(runId, problem ? 'FAILED' : 'FINISHED', problem);
     this.setStep(active, record, {

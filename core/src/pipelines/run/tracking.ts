@@ -19,6 +19,10 @@ export const PIPELINE_TAGS = {
   failureReason: 'sextant.failureReason',
 } as const;
 
+let user: string | undefined;
+/** The user runs are recorded for (read once: `os.userInfo()` reads the password database). */
+const userName = (): string => (user ??= os.userInfo().username);
+
 /** The experiment pipeline runs of `pipeline` are recorded in. */
 export const experimentNameOf = (pipeline: string): string => `pipeline/${pipeline}`;
 
@@ -30,6 +34,11 @@ export const artifactRootOf = (artifactUri: string): string =>
 
 /** Records pipeline and step executions as tracking runs: parents, children, logs, metrics. */
 export class StepTracking {
+  /** Artifact roots of the runs this process started, so storing a log needs no run lookup. */
+  private readonly roots = new Map<string, string>();
+  /** Milliseconds spent in tracking calls, summed (steps overlap, so it can exceed wall time). */
+  recordMs = 0;
+
   constructor(
     private readonly tracking: TrackingService,
     private readonly artifacts: LocalArtifactStore,
@@ -56,12 +65,12 @@ export class StepTracking {
     const experimentId = await this.experimentId(pipeline.name);
     const run = await this.tracking.createRun({
       experimentId,
-      userId: os.userInfo().username,
+      userId: userName(),
       runName: pipeline.name,
       tags: [
         { key: 'mlflow.source.name', value: pipeline.file.slice(-500) },
         { key: 'mlflow.source.type', value: 'PROJECT' },
-        { key: 'mlflow.user', value: os.userInfo().username },
+        { key: 'mlflow.user', value: userName() },
         { key: PIPELINE_TAGS.pipeline, value: pipeline.name },
         { key: PIPELINE_TAGS.pipelineRunId, value: pipelineRunId },
       ],
@@ -88,22 +97,32 @@ export class StepTracking {
       { key: PIPELINE_TAGS.cacheKey, value: input.cacheKey },
       { key: 'mlflow.source.name', value: step.run.slice(0, 500) },
       { key: 'mlflow.source.type', value: 'PROJECT' },
-      { key: 'mlflow.user', value: os.userInfo().username },
+      { key: 'mlflow.user', value: userName() },
       { key: 'sextant.command', value: step.run.slice(0, MAX_TAG_VALUE) },
       ...(input.cachedFrom ? [{ key: PIPELINE_TAGS.cachedFrom, value: input.cachedFrom }] : []),
     ];
+    const began = performance.now();
     const run = await this.tracking.createRun({
       experimentId: input.parent.experimentId,
-      userId: os.userInfo().username,
+      userId: userName(),
       runName: step.name,
       tags,
     });
     const runId = run.info.runId;
+    this.roots.set(runId, artifactRootOf(run.info.artifactUri));
     const params = paramsOf(step);
     for (let i = 0; i < params.length; i += LIMITS.paramsPerBatch) {
       await this.tracking.logBatch(runId, [], params.slice(i, i + LIMITS.paramsPerBatch), []);
     }
+    this.recordMs += performance.now() - began;
     return runId;
+  }
+
+  /** The artifact-store root of a run: remembered for runs started here, else looked up. */
+  private async rootOf(runId: string): Promise<string> {
+    const known = this.roots.get(runId);
+    if (known !== undefined) return known;
+    return artifactRootOf((await this.tracking.getRun(runId)).info.artifactUri);
   }
 
   /** Logs metrics (step 0, now) read from a step's metrics files. */
@@ -122,9 +141,23 @@ export class StepTracking {
 
   /** Stores a local file as an artifact of a run at `artifactPath`. */
   async storeFile(runId: string, artifactPath: string, file: string): Promise<void> {
-    const run = await this.tracking.getRun(runId);
-    const root = artifactRootOf(run.info.artifactUri);
+    const root = await this.rootOf(runId);
     await this.artifacts.write(`${root}/${artifactPath}`, await fs.readFile(file));
+  }
+
+  /** Copies artifacts of one run to another (a cached step's logs); a missing one is skipped. */
+  async copyArtifacts(from: string, to: string, artifactPaths: string[]): Promise<void> {
+    let source: string;
+    try {
+      source = await this.rootOf(from);
+    } catch {
+      return;
+    }
+    const target = await this.rootOf(to);
+    for (const artifactPath of artifactPaths) {
+      const text = await this.readAt(`${source}/${artifactPath}`);
+      if (text?.length) await this.artifacts.write(`${target}/${artifactPath}`, text);
+    }
   }
 
   /** Stores a local file or folder (each file in it) under `artifactPath`. */
@@ -138,18 +171,23 @@ export class StepTracking {
 
   /** Stores text as an artifact of a run. */
   async storeText(runId: string, artifactPath: string, text: string | Buffer): Promise<void> {
-    const run = await this.tracking.getRun(runId);
-    const root = artifactRootOf(run.info.artifactUri);
+    const root = await this.rootOf(runId);
     await this.artifacts.write(`${root}/${artifactPath}`, Buffer.from(text));
   }
 
   /** Reads an artifact of a run; undefined when it is not there. */
   async readText(runId: string, artifactPath: string): Promise<Buffer | undefined> {
     try {
-      const run = await this.tracking.getRun(runId);
-      const root = artifactRootOf(run.info.artifactUri);
-      if (!(await this.artifacts.exists(`${root}/${artifactPath}`))) return undefined;
-      const read = await this.artifacts.read(`${root}/${artifactPath}`);
+      return await this.readAt(`${await this.rootOf(runId)}/${artifactPath}`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readAt(storePath: string): Promise<Buffer | undefined> {
+    try {
+      if (!(await this.artifacts.exists(storePath))) return undefined;
+      const read = await this.artifacts.read(storePath);
       const chunks: Buffer[] = [];
       for await (const chunk of read.stream as AsyncIterable<Buffer>) chunks.push(chunk);
       return Buffer.concat(chunks);
@@ -160,6 +198,8 @@ export class StepTracking {
 
   /** Ends a run, noting why when it did not finish. */
   async end(runId: string, status: RunStatus, reason?: string): Promise<void> {
+    const began = performance.now();
+    this.roots.delete(runId);
     if (reason) {
       await this.tracking.setTag(runId, {
         key: PIPELINE_TAGS.failureReason,
@@ -167,6 +207,7 @@ export class StepTracking {
       });
     }
     await this.tracking.updateRun(runId, { status, endTime: Date.now() });
+    this.recordMs += performance.now() - began;
   }
 
   /** Ends a run that is still RUNNING as FAILED (orphan recovery); false when it had ended. */

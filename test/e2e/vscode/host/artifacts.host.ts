@@ -130,6 +130,23 @@ describe('Sextant run artifacts and child runs', () => {
     assert.deepEqual([...fs.readFileSync(target.fsPath)], [...binary]);
   });
 
+  it('downloads an artifact larger than one language-server read through the tracking server', async () => {
+    const { client } = await api();
+    const big = new Uint8Array(17 * 1024 * 1024).map((_, i) => (i * 7) % 251);
+    const run = await client.getRun(runId);
+    await upload(client.info!.trackingUri, run.info.artifactUri, 'big.bin', big);
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const target = vscode.Uri.file(path.join(folder, 'big.bin'));
+    await vscode.commands.executeCommand(
+      'sextant.downloadArtifact',
+      { runId, path: 'big.bin' },
+      target,
+    );
+    const written = fs.readFileSync(target.fsPath);
+    assert.equal(written.length, big.length);
+    assert.ok(written.equals(Buffer.from(big)), 'the bytes are the same');
+  });
+
   it('nests child runs under their parent in the Experiments tree', async () => {
     const { client, experiments } = await api();
     const uri = client.info!.trackingUri;
