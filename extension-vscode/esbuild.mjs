@@ -42,6 +42,15 @@ await Promise.all([
   }),
   build({
     ...common,
+    entryPoints: [path.join(here, '..', 'core', 'bin', 'sextant.js')],
+    outfile: path.join(out, 'sextant.js'),
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
+  }),
+  build({
+    ...common,
     entryPoints: [
       { in: path.join(here, '..', 'media', 'dist', 'lib', 'entries', 'vscode.js'), out: 'views' },
       { in: path.join(here, '..', 'media', 'src', 'style', 'views.css'), out: 'views' },
@@ -53,6 +62,9 @@ await Promise.all([
     loader: { '.css': 'css' },
   }),
 ]);
+
+// The published pipeline schemas, read at run time by the language server's pipeline checks.
+cpSync(path.join(here, '..', 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
 
 const modules = path.join(out, 'node_modules');
 mkdirSync(modules, { recursive: true });

@@ -18,3 +18,4 @@ export type {
   StepState,
   LoadedPipelineFile,
 } from './pipelines/api';
+export { PipelineHost, type PipelineHostOptions } from './pipelines/triggers/host';

@@ -1,7 +1,9 @@
 // Builds the prebuilt JupyterLab extension into sextant/labextension without network: compiles
-// the TypeScript, scopes the shared media views' stylesheet to `.jp-SextantView` (postcss), and
-// runs @jupyterlab/builder's build-labextension against the installed JupyterLab's core
-// package.json (its staging folder), found from JUPYTERLAB_CORE_PATH, the repo's .venv or python3.
+// the TypeScript (its references must be built first: `npx tsc -b`), scopes the shared media
+// views' stylesheet to `.jp-SextantView` (postcss), and runs @jupyterlab/builder's
+// build-labextension against the installed JupyterLab's core package.json (its staging folder),
+// found from JUPYTERLAB_CORE_PATH, the repo's .venv or python3. `--if-stale` skips all of it when
+// the labextension is newer than its inputs; `--development` makes an unminified build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,7 +41,7 @@ if (process.argv.includes('--if-stale')) {
   }
 }
 
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', here], {
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', here], {
   stdio: 'inherit',
 });
 

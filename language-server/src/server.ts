@@ -113,7 +113,7 @@ export function createSextantServer(
   /** Moves to another store; the old one is released once the new one is open. */
   const useStore = async (storeDir: string): Promise<void> => {
     if (lease?.workspace.storeDir === path.resolve(storeDir)) return;
-    const next = await workspaces.acquire(storeDir);
+    const next = await workspaces.acquire(storeDir, folder);
     const previous = lease;
     live?.dispose();
     pipelineLive?.dispose();

@@ -1,4 +1,10 @@
-import { Engine, publishServer, startServer, type RunningServer } from '@sextant/core';
+import {
+  Engine,
+  PipelineHost,
+  publishServer,
+  startServer,
+  type RunningServer,
+} from '@sextant/core';
 import path from 'node:path';
 
 /** One store directory opened: its engine and the HTTP tracking endpoint over it. */
@@ -22,6 +28,8 @@ interface Opened {
   http: RunningServer;
   /** The store's `server.json`, removed when the workspace closes. */
   published: { remove(): void };
+  /** The workspace's pipelines with their triggers armed; absent without a workspace folder. */
+  pipelines?: PipelineHost;
 }
 
 interface Entry {
@@ -29,7 +37,7 @@ interface Entry {
   users: number;
 }
 
-async function openWorkspace(storeDir: string): Promise<Opened> {
+async function openWorkspace(storeDir: string, root: string | undefined): Promise<Opened> {
   let engine: Engine;
   try {
     engine = Engine.open({ storeDir });
@@ -39,11 +47,27 @@ async function openWorkspace(storeDir: string): Promise<Opened> {
         'Check the sextant.storeDir setting and that the directory is writable.',
     );
   }
+  const pipelines = root
+    ? new PipelineHost(engine.pipelines, {
+        root,
+        ignore: [storeDir],
+        onError: (message) => process.stderr.write(`sextant pipelines: ${message}\n`),
+      })
+    : undefined;
   try {
-    const http = await startServer(engine, { host: '127.0.0.1', port: 0 });
+    const http = await startServer(engine, {
+      host: '127.0.0.1',
+      port: 0,
+      ...(pipelines
+        ? { pipelines: { runner: engine.pipelines, pipelines: async () => pipelines.pipelines() } }
+        : {}),
+    });
+    engine.pipelines.trackingUri ??= http.url;
+    await pipelines?.start();
     const published = publishServer(storeDir, http.url);
-    return { workspace: { storeDir, engine, trackingUri: http.url }, http, published };
+    return { workspace: { storeDir, engine, trackingUri: http.url }, http, published, pipelines };
   } catch (error) {
+    await pipelines?.stop();
     await engine.close();
     throw error;
   }
@@ -57,12 +81,15 @@ async function openWorkspace(storeDir: string): Promise<Opened> {
 export class WorkspaceRegistry {
   private readonly entries = new Map<string, Entry>();
 
-  /** Opens the store directory, or joins it when it is open already. */
-  async acquire(storeDir: string): Promise<WorkspaceLease> {
+  /**
+   * Opens the store directory, or joins it when it is open already. `root` (the workspace folder)
+   * is where its pipelines are found and their triggers armed; the first opener's root counts.
+   */
+  async acquire(storeDir: string, root?: string): Promise<WorkspaceLease> {
     const key = path.resolve(storeDir);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { opening: openWorkspace(key), users: 0 };
+      entry = { opening: openWorkspace(key, root), users: 0 };
       this.entries.set(key, entry);
     }
     entry.users++;
@@ -84,8 +111,9 @@ export class WorkspaceRegistry {
         opened.users--;
         if (opened.users > 0) return;
         this.entries.delete(key);
-        const { http, published } = await opened.opening;
+        const { http, published, pipelines } = await opened.opening;
         published.remove();
+        await pipelines?.stop();
         await http.close();
         await workspace.engine.close();
       },

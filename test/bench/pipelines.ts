@@ -6,11 +6,17 @@
  *    run the pipeline once; the timed runs find everything up to date. Target: Sextant >= 5x faster.
  * 2. **Scheduling overhead** of 1,000 trivial steps: `sextant pipeline run --force` against
  *    spawning the same 1,000 commands with `xargs -P <cores>`. Target: within 1.5x of xargs.
+ *    For reference, a bare Node process spawns the same commands as Sextant does (`sh -c`, output
+ *    piped, <cores> at a time, nothing recorded): the floor of any runner built on Node's spawn.
+ *
+ * Each Sextant run prints where its time went (`SEXTANT_TIMINGS=1`): Node's start, loading
+ * Sextant, loading and planning the pipeline, executing it, closing; the medians are reported.
  *
  *   node test/dist/bench/pipelines.js [--quick] [--strict] [--repeats N] [--dvc PATH]
  *
  * DVC comes from a venv of its own (`~/.cache/sextant-bench/dvc-venv`, created with pip on first
- * use) so the project's test venv stays as CI installs it. `--quick` uses 200 MB and 200 steps.
+ * use) so the project's test venv stays as CI installs it. `--quick` uses 200 MB over 20 steps and
+ * 200 trivial steps.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,7 +41,22 @@ const DVC_VERSION = '3.67.1';
 const DEFAULT_DVC_VENV = path.join(os.homedir(), '.cache', 'sextant-bench', 'dvc-venv');
 
 /** Runs a command to completion; throws with its output when it fails. Answers wall milliseconds. */
-function timed(command: string, args: string[], cwd: string, env = process.env): Promise<number> {
+async function timed(
+  command: string,
+  args: string[],
+  cwd: string,
+  env = process.env,
+): Promise<number> {
+  return (await timedWithOutput(command, args, cwd, env)).ms;
+}
+
+/** {@link timed}, also answering the last 4000 characters of the command's output. */
+function timedWithOutput(
+  command: string,
+  args: string[],
+  cwd: string,
+  env = process.env,
+): Promise<{ ms: number; output: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,11 +66,74 @@ function timed(command: string, args: string[], cwd: string, env = process.env):
     child.once('error', reject);
     child.once('exit', (code) => {
       const elapsed = performance.now() - started;
-      if (code === 0) resolve(elapsed);
+      if (code === 0) resolve({ ms: elapsed, output });
       else reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
     });
   });
 }
+
+/** Where one `sextant pipeline run` spent its time (its `sextant-timings` line), in ms. */
+interface SextantSplit {
+  /** Wall time of the whole process, as the benchmark measured it. */
+  total: number;
+  boot: number;
+  modules: number;
+  open: number;
+  plan: number;
+  execute: number;
+  close: number;
+  record: number;
+  /** CPU time (user + system) of the process until it closed the store. */
+  cpu: number;
+}
+
+const SEXTANT_ENV = { ...process.env, SEXTANT_TIMINGS: '1' };
+
+/** Times one `sextant pipeline run` and reads its split. */
+async function sextantRun(args: string[], cwd: string): Promise<SextantSplit> {
+  const { ms, output } = await timedWithOutput(process.execPath, args, cwd, SEXTANT_ENV);
+  const line = /^sextant-timings (.*)$/m.exec(output);
+  if (!line) throw new Error(`sextant printed no timings:\n${output}`);
+  const t = JSON.parse(line[1] as string) as Omit<SextantSplit, 'total' | 'cpu'> & {
+    cpu: Record<string, number>;
+  };
+  const cpu = Object.values(t.cpu).reduce((a, b) => a + b, 0);
+  return { ...t, total: ms, cpu };
+}
+
+/** The median of each part of several splits. */
+function medianSplit(runs: SextantSplit[]): SextantSplit {
+  const keys = Object.keys(runs[0] as SextantSplit) as Array<keyof SextantSplit>;
+  return Object.fromEntries(
+    keys.map((k) => [k, stats(runs.map((r) => r[k])).p50]),
+  ) as unknown as SextantSplit;
+}
+
+/** `boot 150 + load 300 + plan 200 + execute 90 + close 10 (exit 20)` for a table. */
+function describeSplit(s: SextantSplit): string {
+  const exit = s.total - (s.boot + s.modules + s.open + s.plan + s.execute + s.close);
+  return (
+    `node start ${ms(s.boot)}, load ${ms(s.modules)}, open+plan ${ms(s.open + s.plan)}, ` +
+    `execute ${ms(s.execute)} (recording ${ms(s.record)}), close+exit ${ms(s.close + exit)}; ` +
+    `CPU ${ms(s.cpu)}`
+  );
+}
+
+/** A bare Node process spawning each line of `commands.txt` with `sh -c`, `parallel` at a time. */
+const NODE_SPAWN_FLOOR = `
+const { spawn } = require('node:child_process');
+const lines = require('node:fs').readFileSync('commands.txt', 'utf8').split('\\n').filter(Boolean);
+let next = 0;
+const one = () => {
+  const command = lines[next++];
+  if (command === undefined) return;
+  const child = spawn('sh', ['-c', command], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.resume();
+  child.stderr.resume();
+  child.once('close', (code) => (code === 0 ? one() : process.exit(1)));
+};
+for (let i = 0; i < Number(process.argv[1]); i++) one();
+`;
 
 /** The dvc executable: `--dvc`, else a venv of its own made on first use. */
 function dvcExecutable(option: string | undefined): string {
@@ -160,12 +244,13 @@ runBenchmark(async (args, cleanup) => {
       )
       .join(',');
   const before = outputTimes();
-  const sextantNoop: number[] = [];
+  const sextantNoopRuns: SextantSplit[] = [];
   const dvcNoop: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    sextantNoop.push(await timed(process.execPath, sextantArgs, noop));
+    sextantNoopRuns.push(await sextantRun(sextantArgs, noop));
     dvcNoop.push(await timed(dvc, ['repro', '-q'], noop));
   }
+  const sextantNoop = sextantNoopRuns.map((r) => r.total);
   if (outputTimes() !== before) throw new Error('a no-op run rewrote outputs: something re-ran');
 
   // 2. Scheduling overhead.
@@ -174,18 +259,25 @@ runBenchmark(async (args, cleanup) => {
   const commands = writeTrivialPipeline(trivial, trivialSteps);
   fs.writeFileSync(path.join(trivial, 'commands.txt'), `${commands.join('\n')}\n`);
   const xargsArgs = ['-c', `xargs -P ${cores} -d '\\n' -I{} sh -c '{}' < commands.txt`];
+  const floorArgs = ['-e', NODE_SPAWN_FLOOR, String(cores)];
   await timed(process.execPath, [...sextantArgs, '--force'], trivial);
-  const sextantTrivial: number[] = [];
+  const sextantTrivialRuns: SextantSplit[] = [];
   const xargsTrivial: number[] = [];
+  const floorTrivial: number[] = [];
   for (let r = 0; r < Math.max(2, Math.ceil(repeats / 2)); r++) {
     xargsTrivial.push(await timed('sh', xargsArgs, trivial));
-    sextantTrivial.push(await timed(process.execPath, [...sextantArgs, '--force'], trivial));
+    floorTrivial.push(await timed(process.execPath, floorArgs, trivial));
+    sextantTrivialRuns.push(await sextantRun([...sextantArgs, '--force'], trivial));
   }
+  const sextantTrivial = sextantTrivialRuns.map((r) => r.total);
 
   const s1 = stats(sextantNoop);
   const d1 = stats(dvcNoop);
   const s2 = stats(sextantTrivial);
   const x2 = stats(xargsTrivial);
+  const f2 = stats(floorTrivial);
+  const noopSplit = medianSplit(sextantNoopRuns);
+  const trivialSplit = medianSplit(sextantTrivialRuns);
   const noopRatio = d1.p50 / s1.p50;
   const overhead = s2.p50 / x2.p50;
   printTable(
@@ -210,7 +302,18 @@ runBenchmark(async (args, cleanup) => {
         ms(s2.p50),
         `${overhead.toFixed(2)}x of xargs`,
       ],
+      [
+        `${trivialSteps} trivial steps: bare Node spawn, ${cores} at a time (p50)`,
+        `xargs -P ${cores} ${ms(x2.p50)}`,
+        `node ${ms(f2.p50)}`,
+        `${(f2.p50 / x2.p50).toFixed(2)}x of xargs`,
+      ],
     ],
+  );
+  process.stdout.write(
+    `\nWhere Sextant's time went (medians):\n` +
+      `  no-op re-run:  ${describeSplit(noopSplit)}\n` +
+      `  trivial steps: ${describeSplit(trivialSplit)}\n`,
   );
   const targets: Target[] = [
     {
@@ -233,8 +336,15 @@ runBenchmark(async (args, cleanup) => {
       sextant: ms(s1.p50),
       ratio: noopRatio,
     },
-    noop: { steps, totalBytes, sextant: s1, dvc: d1, sextantFirst, dvcFirst },
-    trivial: { steps: trivialSteps, cores, sextant: s2, xargs: x2 },
+    noop: { steps, totalBytes, sextant: s1, dvc: d1, sextantFirst, dvcFirst, split: noopSplit },
+    trivial: {
+      steps: trivialSteps,
+      cores,
+      sextant: s2,
+      xargs: x2,
+      nodeSpawn: f2,
+      split: trivialSplit,
+    },
     targets,
   });
   return targets;

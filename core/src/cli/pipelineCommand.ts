@@ -58,7 +58,9 @@ function prefixer(): (step: string, text: string) => string {
  * once but built only when a first request comes: most runs (all-cached ones, steps that log
  * nothing) never call it, and building the HTTP API loads a large share of Sextant.
  */
-export async function serveOnDemand(engine: Engine): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveOnDemand(
+  engine: Engine,
+): Promise<{ url: string; close(): Promise<void> }> {
   const host = '127.0.0.1';
   let app: ReturnType<typeof import('../server/app.js').buildServer> | undefined;
   let port = 0;
@@ -105,19 +107,26 @@ export async function serveOnDemand(engine: Engine): Promise<{ url: string; clos
  */
 class PhaseTimer {
   private last = performance.now();
+  private lastCpu = process.cpuUsage();
   readonly phases: Record<string, number> = {
     boot: Math.round(performance.nodeTiming.bootstrapComplete),
     modules: 0,
   };
+  /** CPU time (user + system) of each phase since `modules`, in ms. */
+  readonly cpu: Record<string, number> = {};
 
   constructor() {
     this.phases.modules = Math.round(this.last - performance.nodeTiming.bootstrapComplete);
+    this.cpu.modules = Math.round((this.lastCpu.user + this.lastCpu.system) / 1000);
   }
 
   mark(phase: string): void {
     const now = performance.now();
+    const cpu = process.cpuUsage(this.lastCpu);
     this.phases[phase] = Math.round(now - this.last);
+    this.cpu[phase] = Math.round((cpu.user + cpu.system) / 1000);
     this.last = now;
+    this.lastCpu = process.cpuUsage();
   }
 }
 
@@ -228,7 +237,7 @@ export async function runPipeline(
     await engine.close();
     if (timer) {
       timer.mark('close');
-      const phases = { ...timer.phases, record: Math.round(recordMs) };
+      const phases = { ...timer.phases, record: Math.round(recordMs), cpu: timer.cpu };
       streams.stderr.write(`sextant-timings ${JSON.stringify(phases)}\n`);
     }
   }

@@ -3,7 +3,11 @@
  * `initialize` with the Jupyter root as workspace folder, then typed `sextant/...` requests and
  * notifications, re-established after a drop (the shared server process may restart).
  */
-import type { ExperimentalCapabilities, ServerInfo } from '@sextant/language-server/dist/protocol';
+import {
+  ServerChangedNotification,
+  type ExperimentalCapabilities,
+  type ServerInfo,
+} from '@sextant/language-server/dist/protocol';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import {
@@ -64,6 +68,12 @@ export class SextantConnection implements ISextantConnection {
   private readonly _restarted = new Signal<ISextantConnection, ServerInfo>(this);
 
   constructor(private options: ConnectionOptions) {
+    // The shared server moved to another store (a tab with another `storeDir` setting): every
+    // view reloads from the new one.
+    this.onNotification(ServerChangedNotification, (info) => {
+      this._info = info;
+      this._restarted.emit(info);
+    });
     this.connect();
   }
 

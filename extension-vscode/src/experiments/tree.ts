@@ -171,7 +171,7 @@ export class ExperimentsTree
       return [
         {
           kind: 'message',
-          text: 'The Sextant server is stopped. Click to start it.',
+          text: 'Tracking server stopped: click to start it',
           command: 'sextant.startServer',
         },
       ];

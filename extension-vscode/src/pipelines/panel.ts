@@ -44,6 +44,10 @@ export class PipelinePanels implements vscode.Disposable {
           this.attach(panel, subject);
         },
       }),
+      // A restarted server may know newer runs.
+      api.onServerInfo(() => {
+        for (const { presenter } of this.open) void presenter.show();
+      }),
       // A saved pipeline file may have changed shape: show its graph again.
       vscode.workspace.onDidSaveTextDocument((document) => {
         for (const { presenter } of this.open) {

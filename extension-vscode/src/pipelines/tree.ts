@@ -33,6 +33,7 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
     this.subscriptions.push(
       pipelines.onChanged(({ run }) => this.runChanged(run)),
       api.onServerInfo(() => this.refresh()),
+      api.onServerStopped(() => this.refresh()),
     );
   }
 
@@ -138,7 +139,13 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
   }
 
   private async fileNodes(): Promise<PipelinesNode[]> {
-    if (!this.api.info) return [{ kind: 'message', text: 'Starting the Sextant server…' }];
+    if (!this.api.info) {
+      const text =
+        this.api.state === 'stopped'
+          ? 'The Sextant server is stopped.'
+          : 'Starting the Sextant server…';
+      return [{ kind: 'message', text }];
+    }
     this.files ??= (await this.pipelines.list()).files;
     if (this.files.length === 0) {
       return [{ kind: 'message', text: 'No pipelines: write a sextant.yaml in the workspace.' }];

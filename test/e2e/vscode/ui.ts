@@ -446,7 +446,7 @@ async function main(): Promise<void> {
     await runCommand(page, 'Sextant: Stop Tracking Server');
     const stopped = page.locator('.statusbar-item', { hasText: 'Sextant: stopped' }).first();
     await stopped.waitFor();
-    await page.locator('.monaco-list-row', { hasText: 'The Sextant server is stopped' }).waitFor();
+    await page.locator('.monaco-list-row', { hasText: 'Tracking server stopped' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'sidebar-light-stopped.png') });
     await stopped.click();
     await page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first().waitFor();

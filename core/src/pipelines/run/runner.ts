@@ -133,9 +133,6 @@ export class PipelineService implements PipelineRunner {
   private readonly local: LocalBackend;
   private readonly rayBackends = new Map<string, ComputeBackend>();
   private readonly logDir: string;
-  /** Step records changed since the last write, saved together once the current tick ends. */
-  private readonly unsaved = new Map<StepRun, string>();
-  private saveScheduled = false;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -570,7 +567,6 @@ export class PipelineService implements PipelineRunner {
         : 'failed';
     run.status = status;
     run.endTime = Date.now();
-    this.saveSteps();
     this.runs.updateRun(run);
     await this.stepTracking
       .end(
@@ -587,35 +583,12 @@ export class PipelineService implements PipelineRunner {
 
   private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
     Object.assign(record, change);
-    this.unsaved.set(record, active.run.pipelineRunId);
-    if (!this.saveScheduled) {
-      this.saveScheduled = true;
-      setImmediate(() => this.saveSteps());
-    }
+    this.runs.updateStep(active.run.pipelineRunId, record);
     this.emit({
       type: 'step-status',
       pipelineRunId: active.run.pipelineRunId,
       step: { ...record },
     });
-  }
-
-  /**
-   * Writes the step records changed since the last call, in one transaction: a step changes
-   * state several times within a tick (and many steps at once), and one commit for them all
-   * costs far less than one each. Other processes see a change one event-loop turn later.
-   */
-  private saveSteps(): void {
-    this.saveScheduled = false;
-    if (this.unsaved.size === 0) return;
-    const changed = [...this.unsaved];
-    this.unsaved.clear();
-    try {
-      this.options.db.transaction(() => {
-        for (const [record, pipelineRunId] of changed) this.runs.updateStep(pipelineRunId, record);
-      })();
-    } catch (error) {
-      process.stderr.write(`sextant: saving step states failed: ${(error as Error).message}\n`);
-    }
   }
 
   private async driveStep(

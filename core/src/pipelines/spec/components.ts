@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { shippedPath } from './assets';
 import { isSeq, type Node } from 'yaml';
 import type { PipelineDiagnostic, SourceRange } from '../../model/pipeline';
 import type { FileReader } from './files';
@@ -249,8 +250,8 @@ export function resolveComponentFile(
   return { file, source };
 }
 
-/** Absolute path of the `sextant` command line's entry script (core/bin/sextant.js). */
-export const SEXTANT_BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'sextant.js');
+/** Absolute path of the `sextant` command line (core/bin/sextant.js, or `sextant.js` beside a bundle). */
+export const SEXTANT_BIN = shippedPath('bin/sextant.js');
 
 /** The Python a built-in runs with: the step's provisioned venv, the workspace's `.venv`, or python3. */
 function pythonFor(context: BuildContext): string {

@@ -2,10 +2,11 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PipelineDiagnostic } from '../../model/pipeline';
+import { shippedPath } from './assets';
 import type { SourceFile } from './source';
 
-/** Folder of the published JSON Schemas (`core/schemas`), from `dist/pipelines/spec` or `src/...`. */
-export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', '..', 'schemas');
+/** Folder of the published JSON Schemas (`core/schemas`, or `schemas/` beside a bundle). */
+export const SCHEMA_DIR = shippedPath('schemas');
 
 /** Which published schema a file is checked against. */
 export type SchemaName = 'pipeline' | 'component';

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { Engine } from '../../engine';
+import type { PipelineRun } from '../../model/pipeline';
+import { PipelineHost } from './host';
+
+/** Polls until `check` answers a value; fails after `timeoutMs`. */
+async function eventually<T>(check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < deadline, 'timed out waiting');
+    await delay(100);
+  }
+}
+
+describe('PipelineHost (real engine, real files)', () => {
+  let root: string;
+  let engine: Engine;
+  let host: PipelineHost;
+  const errors: string[] = [];
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-host-'));
+    fs.mkdirSync(path.join(root, 'data'));
+    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'one\n');
+    fs.writeFileSync(
+      path.join(root, 'sextant.yaml'),
+      [
+        'pipelines:',
+        '  copy:',
+        '    on:',
+        '      files: [data]',
+        '    steps:',
+        '      copy:',
+        '        run: cp data/in.txt out.txt',
+        '        deps: [data/in.txt]',
+        '        outs: [out.txt]',
+        '',
+      ].join('\n'),
+    );
+    engine = Engine.open({ storeDir: path.join(root, '.sextant') });
+    host = new PipelineHost(engine.pipelines, {
+      root,
+      ignore: [engine.storeDir],
+      reloadDelayMs: 100,
+      onError: (message) => errors.push(message),
+    });
+    await host.start();
+  });
+
+  after(async () => {
+    await host.stop();
+    await engine.pipelines.stopAll();
+    await engine.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('loads the workspace pipelines', () => {
+    assert.deepEqual(
+      host.pipelines().map((p) => p.name),
+      ['copy'],
+    );
+  });
+
+  it('runs a pipeline when a file under its trigger path changes, recording the trigger', async () => {
+    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'two\n');
+    const run = await eventually<PipelineRun>(() =>
+      engine.pipelines.listRuns({ pipeline: 'copy' }).find((r) => r.status === 'done'),
+    );
+    assert.equal(run.trigger.kind, 'files');
+    assert.match(run.trigger.detail ?? '', /data/);
+    assert.equal(fs.readFileSync(path.join(root, 'out.txt'), 'utf8'), 'two\n');
+    assert.deepEqual(errors, []);
+  });
+
+  it('picks up a pipeline file added later', async () => {
+    fs.writeFileSync(
+      path.join(root, 'extra.sextant.yaml'),
+      'steps:\n  hello:\n    run: echo hello\n',
+    );
+    await eventually(() => (host.pipelines().length === 2 ? true : undefined));
+    assert.ok(host.pipelines().some((p) => p.file.endsWith('extra.sextant.yaml')));
+  });
+});
