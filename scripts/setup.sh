@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Sextant needs on this machine, skipping whatever is already up to date:
-# npm packages (npm ci), the TypeScript build, and the Python venv (.venv) with the pinned
-# test requirements (the real mlflow client, scikit-learn, pytest, ipykernel) and the
-# sextant kernel package (%sextant magics) in editable mode.
+# npm packages (npm ci), the TypeScript build, the Python venv (.venv) with the pinned test
+# requirements (the real mlflow client, scikit-learn, pytest, ipykernel, JupyterLab, Ray), and the
+# JupyterLab extension (prebuilt labextension + the sextant Python package, editable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,16 @@ if [ ! -x .venv/bin/python ] || [ ! -f .venv/.sextant-installed ] || [ "$(cat .v
   echo "sextant setup: creating .venv with test/requirements.txt (mlflow client, scikit-learn, pytest)"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r test/requirements.txt
-  .venv/bin/pip install --quiet --disable-pip-version-check -e ./extension-jupyterlab
   echo "$req_hash" > .venv/.sextant-installed
+fi
+
+# The JupyterLab extension: the prebuilt labextension needs the venv's JupyterLab as its core
+# (skipped when up to date), then the Python package (magics, jupyter-lsp spec, labextension) goes
+# into the venv in editable mode; its build hook runs no npm.
+echo "sextant setup: building the JupyterLab extension (first time: a few minutes)"
+npm run --silent build:lab -w extension-jupyterlab -- --if-stale
+built=extension-jupyterlab/sextant/labextension/package.json
+installed=.venv/share/jupyter/labextensions/@sextant/jupyterlab/package.json
+if [ ! -f "$installed" ] || [ "$built" -nt "$installed" ] || ! .venv/bin/python -c 'import sextant' 2>/dev/null; then
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e ./extension-jupyterlab
 fi
