@@ -184,6 +184,15 @@ describe('the pipeline runner', () => {
     );
     const log = await engine.pipelines.stepLog(second.pipelineRunId, 'prepare');
     assert.equal(log.stdout, 'prepared\n', 'a cached step keeps the log of the run that made it');
+    const prepare = second.steps.find((s) => s.step === 'prepare')!;
+    const prepareRun = await engine.tracking.getRun(prepare.runId as string);
+    const prepareRoot = artifactRootOf(prepareRun.info.artifactUri);
+    assert.ok(await engine.artifacts.exists(`${prepareRoot}/logs/stdout.txt`));
+    assert.equal(
+      await engine.artifacts.exists(`${prepareRoot}/logs/stderr.txt`),
+      false,
+      'a stream the step wrote nothing to is stored as no log at all',
+    );
   });
 
   it('re-runs exactly the steps downstream of a changed param, and reports them stale first', async () => {
