@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sextant's main job on its embedded default: a tracking server on a SQLite store in .sextant/,
 # an example training script that logs a run through the unchanged `mlflow` client, and where
-# the run went.
+# the run went; then the example pipeline, run twice (the second time from the cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -25,3 +25,13 @@ MLFLOW_TRACKING_URI="$url" .venv/bin/python examples/train.py
 echo
 echo "Runs of experiment 'sextant-demo' in $store:"
 node core/bin/sextant.js runs list --store "$store" --experiment sextant-demo --max 5
+
+echo
+echo "The example pipeline (prepare → train → evaluate), twice: the second run comes from the cache."
+(
+  cd examples/pipeline
+  export PATH="$OLDPWD/.venv/bin:$PATH"
+  node ../../core/bin/sextant.js pipeline run --store "$store"
+  node ../../core/bin/sextant.js pipeline run --store "$store"
+)
+node core/bin/sextant.js pipeline runs --store "$store" --limit 2

@@ -13,7 +13,7 @@ from mlflow.exceptions import MlflowException
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
-from .connection import SextantUnavailable, check_alive, discover_tracking_uri
+from .connection import SextantUnavailable, check_alive, locate_tracking
 from .tracker import CellTracker, active_run_and_uri
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -89,8 +89,10 @@ class SextantMagics(Magics):
         active, _ = active_run_and_uri()
         if active is not None or mlflow.active_run() is not None:
             raise MagicError(f"run {mlflow.active_run().info.run_id} is already active: `%sextant end` it first")
-        uri = discover_tracking_uri()
-        check_alive(uri)
+        location = locate_tracking(ours=self.tracker.location)
+        check_alive(location.uri)
+        self.tracker.location = location
+        uri = location.uri
         mlflow.set_tracking_uri(uri)
         if args.experiment:
             mlflow.set_experiment(args.experiment)
@@ -102,7 +104,7 @@ class SextantMagics(Magics):
 
     def _end(self, args) -> None:
         run_id, uri = self._require_run()
-        check_alive(uri)
+        self.tracker.flush(run_id, uri)
         name, content = self.tracker.notebook_snapshot(run_id)
         mlflow.log_text(content, f"notebook/{name}")
         mlflow.end_run(status=args.status)
@@ -133,6 +135,7 @@ class SextantMagics(Magics):
         if run is None:
             print("no active Sextant run: `%sextant start` begins one")
             return
+        self._require_run()
         data = mlflow.get_run(run.info.run_id).data
         cells = len(self.tracker.cells_by_run.get(run.info.run_id, []))
         print(
@@ -162,7 +165,10 @@ class SextantMagics(Magics):
         return None
 
     def _require_run(self) -> tuple[str, str]:
+        """The active run and the address its server answers at now (a restarted server is
+        followed through server.json, and mlflow with it)."""
         run_id, uri = active_run_and_uri()
         if run_id is None or uri is None:
             raise MagicError("no active Sextant run: `%sextant start` begins one")
+        _, uri = self.tracker.call(check_alive, uri)
         return run_id, uri

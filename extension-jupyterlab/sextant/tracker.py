@@ -6,11 +6,17 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 import mlflow
 
-from .connection import get_run_data, log_cells
+from .connection import TrackingLocation, get_run_data, is_connection_error, log_cells
+
+T = TypeVar("T")
+_KINDS = ("params", "metrics", "tags")
+_EMPTY = {kind: {} for kind in _KINDS}
 
 
 @dataclass
@@ -20,7 +26,16 @@ class _Pending:
     started: float
     source: str
     cell_id: str
-    before: dict = field(default_factory=dict)
+    before: dict | None
+
+
+@dataclass
+class _Unsent:
+    """A cell record not yet stored; ``before`` is the run's state before the cell when its
+    ``logged`` lists still have to be worked out (the server was away after the cell)."""
+
+    cell: dict
+    before: dict | None
 
 
 def _state(data: dict) -> dict:
@@ -38,6 +53,11 @@ def _changed(before: dict, after: dict) -> list[str]:
     return sorted(key for key, value in after.items() if before.get(key) != value)
 
 
+def _logged(before: dict | None, after: dict) -> dict[str, list[str]]:
+    """What changed between two states; nothing is claimed when the state before is unknown."""
+    return {kind: _changed(before[kind], after[kind]) if before is not None else [] for kind in _KINDS}
+
+
 def active_run_and_uri() -> tuple[str | None, str | None]:
     """The kernel's active mlflow run and the HTTP tracking URI it logs to."""
     run = mlflow.active_run()
@@ -48,12 +68,19 @@ def active_run_and_uri() -> tuple[str | None, str | None]:
 
 
 class CellTracker:
-    """IPython ``pre_run_cell`` / ``post_run_cell`` hooks that record cells against the active run."""
+    """IPython ``pre_run_cell`` / ``post_run_cell`` hooks that record cells against the active run.
+
+    Cell records that cannot reach the server wait in ``unsent`` and go with the next call that
+    does. When the address came from ``.sextant/server.json`` (``location``) and the server stops
+    answering, ``call`` reads the file again, points mlflow at the new address and retries once:
+    a restarted server (a new port) keeps the run going."""
 
     def __init__(self, ipython) -> None:
         self.ipython = ipython
         self.pending: _Pending | None = None
         self.cells_by_run: dict[str, list[dict]] = {}
+        self.unsent: dict[str, list[_Unsent]] = {}
+        self.location: TrackingLocation | None = None
         self._warned = False
 
     def register(self) -> None:
@@ -64,49 +91,100 @@ class CellTracker:
         self.ipython.events.unregister("pre_run_cell", self.pre_run_cell)
         self.ipython.events.unregister("post_run_cell", self.post_run_cell)
 
-    def pre_run_cell(self, info) -> None:
+    def call(self, request: Callable[..., T], uri: str, *args) -> tuple[T, str]:
+        """``request(uri, *args)`` and the address it answered at, following a moved server once."""
         try:
-            run_id, uri = active_run_and_uri()
-            self.pending = _Pending(
-                run_id=run_id,
-                uri=uri,
-                started=time.time(),
-                source=info.raw_cell or "",
-                cell_id=getattr(info, "cell_id", None) or "",
-                before=_state(get_run_data(uri, run_id)) if run_id and uri else {},
-            )
+            return request(uri, *args), uri
+        except Exception as error:
+            moved = self._moved_to(uri) if is_connection_error(error) else None
+            if moved is None:
+                raise
+        return request(moved, *args), moved
+
+    def flush(self, run_id: str, uri: str) -> str:
+        """Sends the run's waiting cell records; returns the address that answered."""
+        data, uri = self.call(get_run_data, uri, run_id)
+        self._send(run_id, uri, _state(data))
+        return uri
+
+    def pre_run_cell(self, info) -> None:
+        started = time.time()
+        run_id, uri = active_run_and_uri()
+        before: dict | None = dict(_EMPTY)
+        try:
+            if run_id is not None and uri is not None:
+                before = None
+                data, uri = self.call(get_run_data, uri, run_id)
+                before = _state(data)
+                self._send(run_id, uri, before)
         except Exception as error:  # a tracking problem must never break the user's cell
             self._warn(error)
+        self.pending = _Pending(
+            run_id=run_id,
+            uri=uri,
+            started=started,
+            source=info.raw_cell or "",
+            cell_id=getattr(info, "cell_id", None) or "",
+            before=before,
+        )
 
     def post_run_cell(self, result) -> None:
         pending, self.pending = self.pending, None
         if pending is None:
             return
+        run_id, uri = pending.run_id, pending.uri
+        if run_id is None:
+            run_id, uri = active_run_and_uri()
+        if run_id is None or uri is None:
+            return
+        error = result.error_in_exec or result.error_before_exec
+        cell = {
+            "cell_id": pending.cell_id,
+            "execution_count": result.execution_count,
+            "source": pending.source,
+            "start_time": int(pending.started * 1000),
+            "duration_ms": max(0, int((time.time() - pending.started) * 1000)),
+            "status": "error" if error is not None else "ok",
+            **({"error": f"{type(error).__name__}: {error}"} if error is not None else {}),
+            **({"notebook": os.environ["JPY_SESSION_NAME"]} if os.environ.get("JPY_SESSION_NAME") else {}),
+        }
+        self.cells_by_run.setdefault(run_id, []).append(cell)
+        self.unsent.setdefault(run_id, []).append(_Unsent(cell, pending.before))
         try:
-            run_id, uri = pending.run_id, pending.uri
-            if run_id is None:
-                run_id, uri = active_run_and_uri()
-            if run_id is None or uri is None:
-                return
-            after = _state(get_run_data(uri, run_id))
-            before = pending.before or {"params": {}, "metrics": {}, "tags": {}}
-            error = result.error_in_exec or result.error_before_exec
-            cell = {
-                "cell_id": pending.cell_id,
-                "execution_count": result.execution_count,
-                "source": pending.source,
-                "start_time": int(pending.started * 1000),
-                "duration_ms": max(0, int((time.time() - pending.started) * 1000)),
-                "status": "error" if error is not None else "ok",
-                "logged": {kind: _changed(before[kind], after[kind]) for kind in ("params", "metrics", "tags")},
-                **({"error": f"{type(error).__name__}: {error}"} if error is not None else {}),
-                **({"notebook": os.environ["JPY_SESSION_NAME"]} if os.environ.get("JPY_SESSION_NAME") else {}),
-            }
-            log_cells(uri, run_id, [cell])
-            self.cells_by_run.setdefault(run_id, []).append(cell)
+            self.flush(run_id, uri)
             self._warned = False
-        except Exception as error:
-            self._warn(error)
+        except Exception as problem:
+            self._warn(problem)
+
+    def _send(self, run_id: str, uri: str, state: dict) -> None:
+        """Works out the waiting records' ``logged`` lists against ``state`` (each key going to the
+        first waiting cell that could have logged it) and stores them; they stay waiting on failure."""
+        waiting = self.unsent.get(run_id)
+        if not waiting:
+            return
+        claimed: dict[str, set[str]] = {kind: set() for kind in _KINDS}
+        for entry in waiting:
+            if "logged" not in entry.cell:
+                logged = _logged(entry.before, state)
+                entry.cell["logged"] = {kind: [k for k in keys if k not in claimed[kind]] for kind, keys in logged.items()}
+            for kind in _KINDS:
+                claimed[kind].update(entry.cell["logged"][kind])
+        log_cells(uri, run_id, [entry.cell for entry in waiting])
+        del self.unsent[run_id]
+
+    def _moved_to(self, uri: str) -> str | None:
+        """The server's new address when ``uri`` is the server.json one and the file names
+        another; mlflow's tracking URI follows it."""
+        location = self.location
+        if location is None or location.server_json is None:
+            return None
+        if uri != location.uri:
+            return location.uri if uri in location.former else None
+        if not location.reread():
+            return None
+        if mlflow.get_tracking_uri().rstrip("/") in location.former:
+            mlflow.set_tracking_uri(location.uri)
+        return location.uri
 
     def notebook_snapshot(self, run_id: str) -> tuple[str, str]:
         """The notebook as a file name and nbformat 4 JSON: the saved file when the kernel knows it,
@@ -119,7 +197,7 @@ class CellTracker:
             {
                 "cell_type": "code",
                 "id": cell["cell_id"] or f"cell-{index}",
-                "metadata": {"sextant": {"status": cell["status"], "logged": cell["logged"]}},
+                "metadata": {"sextant": {"status": cell["status"], "logged": cell.get("logged", {})}},
                 "execution_count": cell["execution_count"],
                 "source": cell["source"],
                 "outputs": [],
