@@ -32,6 +32,7 @@ if (process.argv.includes('--if-stale')) {
     path.join(here, 'style'),
     path.join(here, 'schema'),
     path.join(here, 'package.json'),
+    path.join(here, 'webpack.config.js'),
     path.join(repo, 'media', 'src'),
     path.join(repo, 'language-server', 'src', 'protocol.ts'),
   ];

@@ -9,7 +9,8 @@ _tracker: CellTracker | None = None
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """Where the prebuilt JupyterLab extension lies (``jupyter labextension develop``)."""
+    """Where the prebuilt JupyterLab extension lies in a source checkout, for ``jupyter
+    labextension develop``; an installed wheel carries it in share/jupyter/labextensions only."""
     return [{"src": "labextension", "dest": "@sextant/jupyterlab"}]
 
 

@@ -135,7 +135,8 @@ class SextantMagics(Magics):
         if run is None:
             print("no active Sextant run: `%sextant start` begins one")
             return
-        self._require_run()
+        if active_run_and_uri()[0] is not None:
+            self._require_run()
         data = mlflow.get_run(run.info.run_id).data
         cells = len(self.tracker.cells_by_run.get(run.info.run_id, []))
         print(

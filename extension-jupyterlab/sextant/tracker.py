@@ -214,5 +214,5 @@ class CellTracker:
 
     def _warn(self, error: Exception) -> None:
         if not self._warned:
-            print(f"sextant: cell not recorded: {error}", file=sys.stderr)
+            print(f"sextant: cell records wait for the tracking server: {error}", file=sys.stderr)
             self._warned = True

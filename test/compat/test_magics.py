@@ -10,6 +10,8 @@ import requests
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import _start_server
+
 
 class CellIdClient(NotebookClient):
     """Sends each cell's id in the execute_request metadata (``cellId``), as JupyterLab does."""
@@ -30,8 +32,9 @@ class CellIdClient(NotebookClient):
             session.msg = original
 
 
-def run_notebook(sources, cwd, env=None, allow_errors=True):
-    """Executes cells in a fresh ipykernel (cwd as given) and returns the executed notebook."""
+def run_notebook(sources, cwd, env=None, allow_errors=True, **hooks):
+    """Executes cells in a fresh ipykernel (cwd as given) and returns the executed notebook;
+    ``hooks`` are nbclient's (``on_cell_executed=...``)."""
     notebook = new_notebook(cells=[new_code_cell(source) for source in sources])
     client = CellIdClient(
         notebook,
@@ -39,6 +42,7 @@ def run_notebook(sources, cwd, env=None, allow_errors=True):
         kernel_name="python3",
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(cwd)}},
+        **hooks,
     )
     saved = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
@@ -196,3 +200,63 @@ def test_tracking_uri_from_server_json(sextant, client, exp_name, tmp_path):
 def test_server_publishes_server_json(sextant):
     published = json.loads((sextant.store / "server.json").read_text())
     assert published["url"] == sextant.url
+
+
+def test_a_server_restarted_on_another_port_keeps_the_run(exp_name, tmp_path):
+    """The language server behind JupyterLab stops with the last tab and comes back on a new port:
+    a run started from server.json follows it (magics, plain mlflow calls and cell records), and
+    a cell executed while no server runs is stored once one is back."""
+    from mlflow import MlflowClient
+
+    workspace = tmp_path / "workspace"
+    store = workspace / ".sextant"
+    servers = [_start_server(store, tmp_path / "server-0.log")]
+
+    def stop():
+        servers[-1].process.terminate()
+        servers[-1].process.wait(timeout=10)
+
+    def start():
+        servers.append(_start_server(store, tmp_path / f"server-{len(servers)}.log"))
+
+    def between_cells(cell, cell_index, **_):
+        if cell_index == 3:
+            stop()
+            start()
+        elif cell_index == 4:
+            stop()
+        elif cell_index == 5:
+            start()
+
+    sources = [
+        "import os\nos.environ.pop('MLFLOW_TRACKING_URI', None)",
+        "%load_ext sextant",
+        f"%sextant start --experiment {exp_name} --name moved",
+        "import mlflow\nmlflow.log_param('before', 1)",
+        "mlflow.log_param('after', 2)\nmlflow.log_metric('m', 0.5)",
+        "x = 1",
+        "%sextant log acc=0.75",
+        "%sextant end",
+    ]
+    try:
+        notebook = run_notebook(sources, workspace, on_cell_executed=between_cells)
+        assert len({server.url for server in servers}) == 3, [server.url for server in servers]
+        assert "sextant:" in stream_text(notebook.cells[5], "stderr")
+        for index in (3, 4, 6, 7):
+            assert stream_text(notebook.cells[index], "stderr") == "", (sources[index], notebook.cells[index].outputs)
+            assert not [o for o in notebook.cells[index].outputs if o.output_type == "error"], sources[index]
+        assert "ended FINISHED (5 cells recorded" in stream_text(notebook.cells[7], "stdout")
+
+        run = only_run(MlflowClient(tracking_uri=servers[-1].url), exp_name)
+        assert run.info.status == "FINISHED"
+        assert run.data.params == {"before": "1", "after": "2"}
+        assert run.data.metrics == {"m": 0.5, "acc": 0.75}
+        cells = cells_of(servers[-1], run.info.run_id)
+        assert [c["source"] for c in cells] == sources[2:8]
+        assert [c["execution_count"] for c in cells] == list(range(3, 9))
+        by_source = {c["source"]: c for c in cells}
+        assert by_source[sources[3]]["logged"]["params"] == ["before"]
+        assert by_source[sources[4]]["logged"] == {"params": ["after"], "metrics": ["m"], "tags": []}
+        assert by_source[sources[6]]["logged"]["metrics"] == ["acc"]
+    finally:
+        stop()

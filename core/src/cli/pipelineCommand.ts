@@ -130,6 +130,33 @@ class PhaseTimer {
   }
 }
 
+/**
+ * A stream's writes gathered and written once the current event-loop turn is done: the status
+ * lines of a large pipeline, one `write` each, cost more than its steps' own bookkeeping.
+ */
+function gathered(stream: NodeJS.WritableStream): { write(text: string): void; flush(): void } {
+  let buffer = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (buffer === '') return;
+    const text = buffer;
+    buffer = '';
+    stream.write(text);
+  };
+  return {
+    write(text) {
+      buffer += text;
+      if (buffer.length >= 64 * 1024) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 interface RunOptions {
   store: string;
   file: string;
@@ -174,20 +201,27 @@ export async function runPipeline(
     const server = await serveOnDemand(engine);
     engine.pipelines.trackingUri = server.url;
     const prefix = prefixer();
+    const out = gathered(streams.stdout);
+    const err = gathered(streams.stderr);
+    const say = (text: string): void => {
+      out.flush();
+      err.write(text);
+      err.flush();
+    };
     let pipelineRunId: string | undefined;
     const pending: PipelineEvent[] = [];
     const shown = new Map<string, StepRun['status']>();
     const show = (event: PipelineEvent): void => {
       if (event.type === 'step-log') {
         // With --json, stdout carries only the JSON: step output all goes to stderr.
-        const target = event.stream === 'stdout' && !options.json ? streams.stdout : streams.stderr;
+        const target = event.stream === 'stdout' && !options.json ? out : err;
         target.write(prefix(event.step, event.text));
       } else if (event.type === 'step-status') {
         const s = event.step;
         if (s.status === 'queued' || shown.get(s.step) === s.status) return;
         shown.set(s.step, s.status);
         const reason = s.reason ? `: ${s.reason}` : '';
-        streams.stderr.write(`sextant: step ${s.step} ${STATUS_WORD[s.status]}${reason}\n`);
+        err.write(`sextant: step ${s.step} ${STATUS_WORD[s.status]}${reason}\n`);
       }
     };
     const unsubscribe = engine.pipelines.onEvent((event) => {
@@ -199,10 +233,10 @@ export async function runPipeline(
     const interrupt = (): void => {
       interrupts++;
       if (interrupts > 1 || !pipelineRunId) {
-        streams.stderr.write('sextant: stopped\n');
+        say('sextant: stopped\n');
         process.exit(130);
       }
-      streams.stderr.write('sextant: cancelling the pipeline run (Ctrl-C again to quit at once)\n');
+      say('sextant: cancelling the pipeline run (Ctrl-C again to quit at once)\n');
       void engine.pipelines.cancel(pipelineRunId).catch(() => undefined);
     };
     process.on('SIGINT', interrupt);
@@ -211,7 +245,7 @@ export async function runPipeline(
       const { run, finished } = await engine.pipelines.start(file, name, start);
       timer?.mark('plan');
       pipelineRunId = run.pipelineRunId;
-      streams.stderr.write(
+      say(
         `sextant: pipeline ${run.pipeline} run ${run.pipelineRunId} (tracking run ${run.runId ?? '-'})\n`,
       );
       for (const event of pending.splice(0)) {
@@ -221,7 +255,7 @@ export async function runPipeline(
       }
       const final = await finished;
       timer?.mark('execute');
-      streams.stderr.write(
+      say(
         `sextant: pipeline ${final.pipeline} ${final.status} in ${duration(final.startTime, final.endTime ?? null)} (${stepCounts(final)})\n`,
       );
       if (options.json) streams.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
@@ -230,6 +264,8 @@ export async function runPipeline(
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
       unsubscribe();
+      out.flush();
+      err.flush();
       await server.close();
     }
   } finally {

@@ -22,12 +22,12 @@ import { Debouncer } from '../views/debounce.js';
 import type { ISextantConnection } from '../tokens.js';
 import {
   nestRuns,
-  runDescription,
-  runTooltip,
   upsertRun,
   withLatestMetrics,
   type NestedRuns,
-} from './model.js';
+} from '@sextant/media/dist/lib/runs/nesting.js';
+import { el } from '../dom.js';
+import { runDescription, runTooltip } from './model.js';
 
 const PAGE = 100;
 
@@ -47,17 +47,6 @@ export interface SidebarHost {
 function shownPath(file: string, storeDir: string | undefined): string {
   const root = storeDir?.replace(/\/\.sextant\/?$/, '');
   return root && file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /** The sidebar widget. */

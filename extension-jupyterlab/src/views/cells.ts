@@ -3,6 +3,7 @@
  * order, with their source, what each logged, and a button that brings the notebook to the cell.
  */
 import type { CellRecord } from '@sextant/language-server/dist/protocol';
+import { el } from '../dom.js';
 
 /** What a logged-keys summary says, e.g. `metrics: loss, acc · params: lr`. */
 export function loggedSummary(record: Pick<CellRecord, 'logged'>): string {
@@ -12,17 +13,6 @@ export function loggedSummary(record: Pick<CellRecord, 'logged'>): string {
     if (keys.length > 0) parts.push(`${kind}: ${keys.join(', ')}`);
   }
   return parts.join(' · ') || 'nothing logged';
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 /** Renders `cells` into `section`; `reveal` is called with a cell to bring its notebook to it. */

@@ -11,18 +11,16 @@ import {
   ArtifactsListRequest,
   ArtifactsReadRequest,
   CellsListRequest,
-  MetricsAppendedNotification,
   MetricsHistoryRequest,
-  RunsChangedNotification,
   RunsGetRequest,
   type CellRecord,
 } from '@sextant/language-server/dist/protocol';
 import { MessageType, type ViewMessage } from '@sextant/media/dist/lib/entries/jupyterlab';
-import { Panel, Widget } from '@lumino/widgets';
+import { Widget } from '@lumino/widgets';
 import type { ISextantConnection } from '../tokens.js';
 import { renderCells } from './cells.js';
-import { download, MediaView, type MediaViewHost } from './mediaView.js';
-import { Debouncer } from './debounce.js';
+import { LiveRunsPanel } from './liveRunsPanel.js';
+import { download, type MediaViewHost } from './mediaView.js';
 
 /** What the run panel asks of its host. */
 export interface RunPanelHost extends MediaViewHost {
@@ -33,47 +31,21 @@ export interface RunPanelHost extends MediaViewHost {
 }
 
 /** A main-area panel showing one run. */
-export class RunPanel extends Panel {
-  private readonly view: MediaView;
+export class RunPanel extends LiveRunsPanel {
   private readonly cells = new Widget({ node: document.createElement('section') });
-  private readonly reload = new Debouncer(() => void this.load(), 300);
-  private readonly seriesReload = new Debouncer(() => void this.loadSeries(), 200);
 
   constructor(
-    private readonly connection: ISextantConnection,
+    connection: ISextantConnection,
     readonly runId: string,
-    private readonly host: RunPanelHost,
+    private readonly runHost: RunPanelHost,
   ) {
-    super();
+    super(connection, [runId], 'run', runHost);
     this.id = `sextant-run-${runId}`;
-    this.addClass('jp-SextantPanel');
     this.title.label = 'Run';
-    this.title.closable = true;
-    this.view = new MediaView('run', {
-      openRun: (id) => host.openRun(id),
-      receive: (message) => void this.receive(message),
-    });
     this.cells.addClass('jp-SextantView');
     this.cells.addClass('jp-SextantCells');
     this.cells.node.setAttribute('aria-label', 'Notebook cells');
-    this.addWidget(this.view);
     this.addWidget(this.cells);
-    const subscriptions = [
-      connection.onNotification(RunsChangedNotification, ({ run }) => {
-        if (run.runId === runId) this.reload.schedule();
-      }),
-      connection.onNotification(MetricsAppendedNotification, (params) => {
-        if (params.runId === runId) this.seriesReload.schedule();
-      }),
-    ];
-    const onRestart = (): void => this.reload.schedule();
-    connection.restarted.connect(onRestart);
-    this.disposed.connect(() => {
-      for (const s of subscriptions) s.dispose();
-      connection.restarted.disconnect(onRestart);
-      this.reload.cancel();
-      this.seriesReload.cancel();
-    });
     void this.load();
   }
 
@@ -106,11 +78,16 @@ export class RunPanel extends Panel {
     } catch (error) {
       cells = error as Error;
     }
-    if (!this.isDisposed) renderCells(this.cells.node, cells, (cell) => this.host.revealCell(cell));
+    if (!this.isDisposed)
+      renderCells(this.cells.node, cells, (cell) => this.runHost.revealCell(cell));
   }
 
   /** Answers the view's artifact requests: listings, previews and downloads. */
-  private async receive(message: ViewMessage): Promise<void> {
+  protected override receive(message: ViewMessage): void {
+    void this.answer(message);
+  }
+
+  private async answer(message: ViewMessage): Promise<void> {
     const { connection, runId } = this;
     const failure = (error: unknown): string => (error as Error).message ?? String(error);
     switch (message.type) {
@@ -165,17 +142,11 @@ export class RunPanel extends Panel {
           const bytes = Uint8Array.from(atob(result.content), (c) => c.charCodeAt(0));
           download(message.path.split('/').at(-1) ?? message.path, bytes);
         } catch (error) {
-          this.host.notify(`Cannot download ${message.path}: ${failure(error)}`);
+          this.runHost.notify(`Cannot download ${message.path}: ${failure(error)}`);
         }
         break;
       default:
         break;
     }
-  }
-
-  private async loadSeries(): Promise<void> {
-    const history = await this.connection.request(MetricsHistoryRequest, { runIds: [this.runId] });
-    if (!this.isDisposed)
-      this.view.send({ type: MessageType.SeriesUpdate, series: history.series });
   }
 }

@@ -10,6 +10,9 @@ import type {
 } from '@sextant/language-server/dist/protocol';
 import { formatDuration } from '@sextant/media/dist/lib/format';
 import type { ServerState } from '../api';
+import { STATE_ICONS, type Icon, type ItemModel } from '../items';
+
+export type { Icon, ItemModel } from '../items';
 
 /** A node of the Experiments tree. */
 export type ExperimentsNode =
@@ -46,30 +49,12 @@ export function targetRuns(
   return [...new Map(runs.map((r) => [r.runId, r])).values()];
 }
 
-/** A codicon with an optional theme color id. */
-export interface Icon {
-  id: string;
-  color?: string;
-}
-
-/** A tree item as plain data. */
-export interface ItemModel {
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  icon?: Icon;
-  /** Matched by `when` clauses of the context menus: `experiment`, `run.active`, `run.deleted`, `more`. */
-  contextValue: string;
-  collapsible: 'none' | 'collapsed' | 'expanded';
-}
-
 const STATUS_ICONS: Record<RunStatus, Icon> = {
-  RUNNING: { id: 'loading~spin' },
-  SCHEDULED: { id: 'clock', color: 'charts.blue' },
-  FINISHED: { id: 'pass', color: 'testing.iconPassed' },
-  FAILED: { id: 'error', color: 'testing.iconFailed' },
-  KILLED: { id: 'circle-slash', color: 'charts.orange' },
+  RUNNING: STATE_ICONS.running,
+  SCHEDULED: STATE_ICONS.scheduled,
+  FINISHED: STATE_ICONS.done,
+  FAILED: STATE_ICONS.failed,
+  KILLED: STATE_ICONS.stopped,
 };
 
 /** The icon of a run: its status, or a bin once deleted. */

@@ -11,6 +11,7 @@ import type {
   ViewType,
 } from '@sextant/language-server/dist/protocol';
 import { errorMessage, type SextantApi } from '../api';
+import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
 import {
   childRunsFilter,
@@ -37,11 +38,7 @@ const PAGE_SIZE = 100;
 const CHILDREN_PAGE_SIZE = 1000;
 
 /** Supplies the Experiments tree from the language server. */
-export class ExperimentsTree
-  implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable
-{
-  private readonly changed = new vscode.EventEmitter<ExperimentsNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   private readonly pages = new Map<string, RunPages>();
   private readonly runNodes = new Map<string, ExperimentsNode & { kind: 'run' }>();
   private readonly pendingExperiments = new Set<string>();
@@ -49,8 +46,6 @@ export class ExperimentsTree
   private readonly childRuns = new Map<string, RunSummary[]>();
   /** Children of a run by its id, from the loaded pages. */
   private pageChildren = new Map<string, RunSummary[]>();
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly subscriptions: { dispose(): void }[] = [];
 
   /** The experiment new runs go to; shown expanded. */
   activeExperimentId: string | undefined;
@@ -63,6 +58,7 @@ export class ExperimentsTree
     private readonly api: SextantApi,
     private readonly keyMetric: () => string | undefined,
   ) {
+    super();
     this.subscriptions.push(
       api.onRunsChanged((event) => this.runChanged(event)),
       api.onMetricsAppended((event) => this.metricsAppended(event)),
@@ -100,12 +96,11 @@ export class ExperimentsTree
     }
     this.pendingExperiments.add(run.experimentId);
     if (run.parentRunId) this.childRuns.delete(run.parentRunId);
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
+    this.debounce(200, () => {
       for (const id of this.pendingExperiments) this.pages.delete(id);
       this.pendingExperiments.clear();
       this.changed.fire(undefined);
-    }, 200);
+    });
   }
 
   private metricsAppended({ runId, latest }: MetricsAppendedParams): void {
@@ -259,16 +254,5 @@ export class ExperimentsTree
       nextPageToken: next.nextPageToken,
     });
     this.changed.fire(undefined);
-  }
-
-  /** The parent of a node, so that `reveal` works. */
-  getParent(): undefined {
-    return undefined;
-  }
-
-  dispose(): void {
-    clearTimeout(this.refreshTimer);
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }

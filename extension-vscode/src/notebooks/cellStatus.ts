@@ -1,7 +1,7 @@
 /**
  * Notebook cell status items for `.ipynb` files: what the `%sextant` cell tracker recorded for
- * each cell (its run and the keys it logged), with a click that opens the run. The logic is in
- * `model.ts`; this adapts it to VS Code.
+ * each cell (its run and the keys it logged, and whether the cell was edited since), with a click
+ * that opens the run. The logic is in `model.ts`; this adapts it to VS Code.
  */
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
@@ -12,6 +12,8 @@ export const JUPYTER_NOTEBOOK = 'jupyter-notebook';
 
 /** How long bursts of `sextant/runs/changed` are gathered before the items are asked for again. */
 const REFRESH_DELAY_MS = 300;
+/** How long a cell must be left alone after an edit before its item says whether it changed. */
+const EDIT_DELAY_MS = 400;
 
 /** The provider of Sextant's notebook cell status items. */
 export class CellStatusProvider implements vscode.NotebookCellStatusBarItemProvider {
@@ -19,6 +21,7 @@ export class CellStatusProvider implements vscode.NotebookCellStatusBarItemProvi
   private readonly cache: CellRecordCache;
   private readonly subscriptions: { dispose(): void }[];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private editTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly onDidChangeCellStatusBarItems = this.changed.event;
 
@@ -39,7 +42,24 @@ export class CellStatusProvider implements vscode.NotebookCellStatusBarItemProvi
       vscode.workspace.onDidCloseNotebookDocument((notebook) =>
         this.cache.forget(notebook.uri.toString()),
       ),
+      vscode.workspace.onDidChangeNotebookDocument((event) => {
+        if (
+          event.notebook.notebookType === JUPYTER_NOTEBOOK &&
+          event.cellChanges.some((change) => change.document !== undefined)
+        ) {
+          this.scheduleEditRefresh();
+        }
+      }),
     ];
+  }
+
+  /** Asks for the items again once the user stopped typing for {@link EDIT_DELAY_MS}. */
+  private scheduleEditRefresh(): void {
+    if (this.editTimer) clearTimeout(this.editTimer);
+    this.editTimer = setTimeout(() => {
+      this.editTimer = undefined;
+      this.changed.fire();
+    }, EDIT_DELAY_MS);
   }
 
   private scheduleRefresh(): void {
@@ -61,7 +81,13 @@ export class CellStatusProvider implements vscode.NotebookCellStatusBarItemProvi
       .map((c) => cellIdOf(c.metadata))
       .filter((id): id is string => id !== undefined);
     try {
-      const model = await this.cache.status(cell.notebook.uri.toString(), cellIds, cellId);
+      const model = await this.cache.status(
+        cell.notebook.uri.toString(),
+        cellIds,
+        cellId,
+        Date.now(),
+        cell.document.getText(),
+      );
       if (!model || token?.isCancellationRequested) return [];
       const item = new vscode.NotebookCellStatusBarItem(
         model.text,
@@ -83,6 +109,7 @@ export class CellStatusProvider implements vscode.NotebookCellStatusBarItemProvi
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.editTimer) clearTimeout(this.editTimer);
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CellRecord, Run } from '@sextant/language-server/dist/protocol';
-import { CellRecordCache, cellIdOf, cellStatusModel, formatDuration } from './model';
+import { createHash } from 'node:crypto';
+import {
+  CellRecordCache,
+  cellIdOf,
+  cellStatusModel,
+  changedSinceRun,
+  formatDuration,
+  sourceHash,
+} from './model';
 
 const START = Date.parse('2026-01-02T03:04:05.000Z');
 
@@ -36,7 +44,8 @@ test('cellStatusModel shows the run and the logged keys, with the details in the
   assert.equal(
     model.tooltip,
     [
-      'Sextant run "my-run" (abcdef0123456789)',
+      'Sextant run "my-run"',
+      'Run ID: abcdef0123456789',
       'Executed 5 min ago (2026-01-02T03:04:05.000Z) as [3]',
       'Status: ok · took 1.2 s',
       'Metrics: loss, acc',
@@ -65,6 +74,41 @@ test('cellStatusModel marks failed cells, counts extra keys and falls back to th
     cellStatusModel(record({ logged: { params: [], metrics: [], tags: [] } }), 'r', START).text,
     '$(beaker) r',
   );
+});
+
+test('sourceHash is the sha256 hex of the UTF-8 text, as the store computes it', () => {
+  assert.equal(sourceHash(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  const text = 'print("héllo")\nx = 1';
+  assert.equal(
+    sourceHash(text),
+    createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'),
+  );
+});
+
+test('changedSinceRun compares the current text with the recorded source', () => {
+  const source = 'for i in range(3):\n    mlflow.log_metric("loss", i)';
+  const recorded = { sourceHash: sourceHash(source) };
+  assert.equal(changedSinceRun(recorded, source), false);
+  assert.equal(changedSinceRun(recorded, `${source}\n`), true);
+  assert.equal(changedSinceRun(recorded, source.replace('3', '4')), true);
+  assert.equal(changedSinceRun(recorded, source.replace(/\n/g, '\r\n')), false, 'CRLF lines');
+  assert.equal(changedSinceRun({ sourceHash: sourceHash('a\r\nb') }, 'a\nb'), true);
+});
+
+test('cellStatusModel says when the cell changed since its run', () => {
+  const model = cellStatusModel(record(), 'my-run', START, true);
+  assert.equal(model.text, '$(beaker) my-run · loss, acc, lr · changed since run');
+  assert.equal(model.changed, true);
+  assert.match(
+    model.tooltip,
+    /^Executed just now .*\nChanged since run: the cell was edited after this run recorded it\nStatus: ok/m,
+  );
+  assert.equal(
+    cellStatusModel(record({ logged: { params: [], metrics: [], tags: [] } }), 'r', START, true)
+      .text,
+    '$(beaker) r · changed since run',
+  );
+  assert.doesNotMatch(cellStatusModel(record(), 'my-run', START).tooltip, /Changed/);
 });
 
 test('formatDuration', () => {
@@ -104,6 +148,19 @@ test('CellRecordCache asks once per notebook, again for new cells or after a run
   assert.equal(finds.length, 3);
   assert.equal(gets, 1);
   assert.equal(renamed?.text, '$(beaker) renamed · loss, acc, lr');
+
+  const source = 'mlflow.log_metric("loss", 0.5)';
+  const withHash = new CellRecordCache({
+    findCells: () =>
+      Promise.resolve({ cells: [record({ source, sourceHash: sourceHash(source) })] }),
+    getRun: (runId) => Promise.resolve({ info: { runId, runName: 'r' } } as Run),
+  });
+  assert.equal((await withHash.status('nb', ids, 'cell-1', START, source))?.changed, false);
+  assert.equal(
+    (await withHash.status('nb', ids, 'cell-1', START, `${source}  # edited`))?.changed,
+    true,
+  );
+  assert.equal((await withHash.status('nb', ids, 'cell-1', START))?.changed, false);
 
   assert.equal((await cache.records('empty', [])).size, 0);
   assert.equal(finds.length, 3);

@@ -3,6 +3,7 @@
  * (its latest execution and the run it went to), and a per-notebook cache that asks the server
  * once for all of a notebook's cells. The VS Code adapter is `cellStatus.ts`.
  */
+import { createHash } from 'node:crypto';
 import type { CellRecord } from '@sextant/language-server/dist/protocol';
 import type { SextantApi } from '../api';
 
@@ -16,6 +17,22 @@ export function cellIdOf(metadata: unknown): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
+/** sha256 of `text` (UTF-8) as lowercase hex: how the store computes a record's `sourceHash`. */
+export function sourceHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * True when a cell's `current` text is not the source the record was made from (the kernel's
+ * `raw_cell`, hashed by the store). A document kept with CRLF line ends still matches a record of
+ * the same lines sent with LF.
+ */
+export function changedSinceRun(record: Pick<CellRecord, 'sourceHash'>, current: string): boolean {
+  if (sourceHash(current) === record.sourceHash) return false;
+  const lf = current.replace(/\r\n/g, '\n');
+  return lf === current || sourceHash(lf) !== record.sourceHash;
+}
+
 /** A cell status item as plain data. */
 export interface CellStatusModel {
   /** With a codicon, e.g. `$(beaker) run-name · loss, acc`. */
@@ -23,6 +40,8 @@ export interface CellStatusModel {
   tooltip: string;
   runId: string;
   runName: string;
+  /** The cell's text is no longer the source the run recorded. */
+  changed: boolean;
 }
 
 /** Keys shown in the text before the rest are counted as `+N`. */
@@ -47,11 +66,15 @@ export function formatAgo(time: number, now: number): string {
 
 const list = (keys: string[]): string => (keys.length > 0 ? keys.join(', ') : '—');
 
-/** The status item of a cell from its latest record and the name of its run (when known). */
+/**
+ * The status item of a cell from its latest record, the name of its run (when known) and whether
+ * the cell's text changed since (see {@link changedSinceRun}).
+ */
 export function cellStatusModel(
   record: CellRecord,
   runName: string | undefined,
   now = Date.now(),
+  changed = false,
 ): CellStatusModel {
   const name = runName || record.runId.slice(0, 8);
   const { params, metrics, tags } = record.logged;
@@ -59,20 +82,24 @@ export function cellStatusModel(
   const shown = keys.slice(0, SHOWN_KEYS).join(', ');
   const more = keys.length > SHOWN_KEYS ? ` +${keys.length - SHOWN_KEYS}` : '';
   const icon = record.status === 'error' ? '$(error)' : '$(beaker)';
-  const text = `${icon} ${name}${keys.length > 0 ? ` · ${shown}${more}` : ''}`;
+  const text =
+    `${icon} ${name}${keys.length > 0 ? ` · ${shown}${more}` : ''}` +
+    (changed ? ' · changed since run' : '');
   const status =
     record.status === 'error' ? `error${record.error ? `: ${record.error}` : ''}` : 'ok';
   const lines = [
-    `Sextant run "${name}" (${record.runId})`,
+    `Sextant run "${name}"`,
+    `Run ID: ${record.runId}`,
     `Executed ${formatAgo(record.startTime, now)} (${new Date(record.startTime).toISOString()})` +
       (record.executionCount !== null ? ` as [${record.executionCount}]` : ''),
+    ...(changed ? ['Changed since run: the cell was edited after this run recorded it'] : []),
     `Status: ${status} · took ${formatDuration(record.durationMs)}`,
     `Metrics: ${list(metrics)}`,
     `Params: ${list(params)}`,
     `Tags: ${list(tags)}`,
     'Click to open the run',
   ];
-  return { text, tooltip: lines.join('\n'), runId: record.runId, runName: name };
+  return { text, tooltip: lines.join('\n'), runId: record.runId, runName: name, changed };
 }
 
 interface NotebookEntry {
@@ -126,16 +153,21 @@ export class CellRecordCache {
     return name;
   }
 
-  /** The status item of a cell of a notebook, or undefined when nothing was recorded for it. */
+  /**
+   * The status item of a cell of a notebook, or undefined when nothing was recorded for it;
+   * `source`, the cell's current text, tells whether it changed since the record.
+   */
   async status(
     notebook: string,
     cellIds: string[],
     cellId: string,
     now = Date.now(),
+    source?: string,
   ): Promise<CellStatusModel | undefined> {
     const record = (await this.records(notebook, cellIds)).get(cellId);
     if (!record) return undefined;
-    return cellStatusModel(record, await this.runName(record.runId), now);
+    const changed = source !== undefined && changedSinceRun(record, source);
+    return cellStatusModel(record, await this.runName(record.runId), now, changed);
   }
 
   /** A run changed (cells may have been recorded, or it was renamed): forget what was asked. */

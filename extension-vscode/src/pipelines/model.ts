@@ -11,7 +11,7 @@ import type {
   PipelineSummary,
 } from '@sextant/language-server/dist/protocol';
 import { formatDuration } from '@sextant/media/dist/lib/format';
-import type { Icon, ItemModel } from '../experiments/model';
+import { STATE_ICONS, type Icon, type ItemModel } from '../items';
 
 /** A node of the Pipelines tree. */
 export type PipelinesNode =
@@ -19,7 +19,7 @@ export type PipelinesNode =
   | { kind: 'pipeline'; pipeline: PipelineSummary }
   | { kind: 'run'; run: PipelineRun }
   | { kind: 'problem'; diagnostic: PipelineDiagnostic; index: number }
-  | { kind: 'message'; text: string };
+  | { kind: 'message'; text: string; /** The whole story, on hover. */ tooltip?: string };
 
 /** What a pipeline command acts on: a file and a pipeline of it (and a step). */
 export interface PipelineTarget {
@@ -29,10 +29,10 @@ export interface PipelineTarget {
 }
 
 const RUN_ICONS: Record<PipelineRunStatus, Icon> = {
-  running: { id: 'loading~spin' },
-  done: { id: 'pass', color: 'testing.iconPassed' },
-  failed: { id: 'error', color: 'testing.iconFailed' },
-  cancelled: { id: 'circle-slash', color: 'charts.orange' },
+  running: STATE_ICONS.running,
+  done: STATE_ICONS.done,
+  failed: STATE_ICONS.failed,
+  cancelled: STATE_ICONS.stopped,
 };
 
 /** Steps that are finished for good in a run: done, restored from the cache, or skipped. */

@@ -4,8 +4,9 @@
  * step's stored log and tracked run, and hands run, cancel and open requests to the IDE.
  */
 import type { PipelineRun } from '@sextant/language-server/dist/protocol';
-import { MessageType, isViewMessage, type HostMessage } from '@sextant/media/dist/lib/contract';
-import { Coalescer, errorMessage, type Disposable, type SextantApi } from '../api';
+import { MessageType, type HostMessage, type ViewMessage } from '@sextant/media/dist/lib/contract';
+import { errorMessage, type SextantApi } from '../api';
+import { SnapshotPresenter } from '../webviews/snapshotPresenter';
 import type { PipelinesApi } from './api';
 import type { PipelineTarget } from './model';
 
@@ -42,12 +43,9 @@ function errorCodeOf(error: unknown): string | undefined {
 }
 
 /** Drives one pipeline graph view. */
-export class PipelinePresenter implements Disposable {
-  private ready = false;
+export class PipelinePresenter extends SnapshotPresenter {
   /** The pipeline's name once the server named it (the file's first when the subject has none). */
   private pipelineName: string | undefined;
-  private readonly snapshot: Coalescer;
-  private readonly subscriptions: Disposable[];
   private readonly runIds = new Set<string>();
 
   constructor(
@@ -57,20 +55,19 @@ export class PipelinePresenter implements Disposable {
     private readonly post: (message: HostMessage) => void,
     private readonly actions: PipelineActions,
   ) {
-    this.pipelineName = subject.pipeline;
-    this.snapshot = new Coalescer(
-      () => this.pushSnapshot(),
-      (error) =>
-        actions.log(`Sextant: the pipeline graph could not be loaded: ${errorMessage(error)}`),
+    super(
+      (message) => actions.log(message),
+      (error) => `Sextant: the pipeline graph could not be loaded: ${errorMessage(error)}`,
     );
-    this.subscriptions = [
+    this.pipelineName = subject.pipeline;
+    this.subscriptions.push(
       pipelines.onChanged(({ run }) => this.runChanged(run)),
       pipelines.onLog((chunk) => {
         if (this.ready && this.runIds.has(chunk.pipelineRunId)) {
           this.post({ type: MessageType.PipelineLog, ...chunk });
         }
       }),
-    ];
+    );
   }
 
   /** The pipeline shown, as far as it is known. */
@@ -101,40 +98,26 @@ export class PipelinePresenter implements Disposable {
     if (this.ready) this.post({ type: MessageType.PipelineRunUpdate, run });
   }
 
-  /** Handles one message from the view. */
-  async receive(message: unknown): Promise<void> {
-    if (!isViewMessage(message)) {
-      this.actions.log(
-        `Sextant: a view sent a message of unknown type: ${JSON.stringify(message)}`,
-      );
-      return;
-    }
+  protected async handle(message: ViewMessage): Promise<boolean> {
     switch (message.type) {
-      case MessageType.Ready:
-        this.ready = true;
-        await this.snapshot.request();
-        break;
       case MessageType.RunPipeline:
         await this.actions.run({ ...this.shown, step: message.step, force: message.force });
-        break;
+        return true;
       case MessageType.CancelPipelineRun:
         await this.actions.cancel(message.pipelineRunId);
-        break;
+        return true;
       case MessageType.SelectStep:
         await this.pushDetails(message.step, message.pipelineRunId, message.runId);
-        break;
+        return true;
       case MessageType.OpenRun:
         this.actions.openRun(message.runId);
-        break;
-      case MessageType.ViewError:
-        this.actions.log(`Sextant view: ${message.message}`);
-        break;
+        return true;
       default:
-        this.actions.log(`Sextant: unhandled view message ${JSON.stringify(message)}`);
+        return false;
     }
   }
 
-  private async pushSnapshot(): Promise<void> {
+  protected async pushSnapshot(): Promise<void> {
     const { file, pipelineRunId } = this.subject;
     const graph = await this.pipelines.graph({ file, pipeline: this.pipelineName, pipelineRunId });
     // Later snapshots follow the newest run.
@@ -171,9 +154,5 @@ export class PipelinePresenter implements Disposable {
       run,
       error: problems.length > 0 ? problems.join(' ') : undefined,
     });
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
   }
 }

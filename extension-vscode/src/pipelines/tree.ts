@@ -6,6 +6,7 @@ import type {
   PipelineSummary,
 } from '@sextant/language-server/dist/protocol';
 import { errorMessage, type SextantApi } from '../api';
+import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
 import type { PipelinesApi } from './api';
 import { fileItem, pipelineItem, pipelineRunItem, problemItem, type PipelinesNode } from './model';
@@ -16,20 +17,17 @@ export type { PipelinesNode } from './model';
 const RECENT_RUNS = 10;
 
 /** Supplies the Pipelines tree from the language server. */
-export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<PipelinesNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class PipelinesTree extends LiveTree<PipelinesNode> {
   private files: PipelineFileSummary[] | undefined;
   private readonly pipelineNodes = new Map<string, PipelinesNode & { kind: 'pipeline' }>();
   private readonly runNodes = new Map<string, PipelinesNode & { kind: 'run' }>();
   private readonly runsOf = new Map<string, PipelineRun[]>();
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly subscriptions: { dispose(): void }[] = [];
 
   constructor(
     private readonly api: SextantApi,
     private readonly pipelines: PipelinesApi,
   ) {
+    super();
     this.subscriptions.push(
       pipelines.onChanged(({ run }) => this.runChanged(run)),
       api.onServerInfo(() => this.refresh()),
@@ -39,14 +37,13 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
 
   /** Reloads the whole tree (soon, once, however often it is asked). */
   refresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
+    this.debounce(150, () => {
       this.files = undefined;
       this.pipelineNodes.clear();
       this.runNodes.clear();
       this.runsOf.clear();
       this.changed.fire(undefined);
-    }, 150);
+    });
   }
 
   /** The files and pipelines last listed. */
@@ -114,6 +111,7 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text);
+        item.tooltip = node.tooltip ?? node.text;
         item.iconPath = new vscode.ThemeIcon('info');
         return item;
       }
@@ -148,7 +146,14 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
     }
     this.files ??= (await this.pipelines.list()).files;
     if (this.files.length === 0) {
-      return [{ kind: 'message', text: 'No pipelines: write a sextant.yaml in the workspace.' }];
+      // Short enough for a narrow sidebar; the hover says what to do.
+      return [
+        {
+          kind: 'message',
+          text: 'No sextant.yaml in the workspace',
+          tooltip: 'No pipelines: write a sextant.yaml in the workspace to define one.',
+        },
+      ];
     }
     return this.files.map((file) => ({ kind: 'file', file }));
   }
@@ -178,16 +183,6 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelinesNode>, vs
       this.runNodes.set(run.pipelineRunId, node);
       return node;
     });
-  }
-
-  getParent(): undefined {
-    return undefined;
-  }
-
-  dispose(): void {
-    clearTimeout(this.refreshTimer);
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }
 

@@ -4,28 +4,25 @@
  */
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
+import { LiveTree } from '../vscode/liveTree';
 import { artifactNodes, detailContextValue, runDetailSections, type DetailNode } from './model';
 
 /** Supplies the Run Details tree for one run at a time. */
-export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<DetailNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
+export class RunDetailsTree extends LiveTree<DetailNode> {
   private runId: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly subscriptions: { dispose(): void }[];
 
   constructor(private readonly api: SextantApi) {
+    super();
     const touched = (runId: string): void => {
       if (runId !== this.runId) return;
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.changed.fire(undefined), 250);
+      this.debounce(250, () => this.changed.fire(undefined));
     };
-    this.subscriptions = [
+    this.subscriptions.push(
       api.onRunsChanged(({ run }) => touched(run.runId)),
       api.onMetricsAppended(({ runId }) => touched(runId)),
       api.onServerInfo(() => this.changed.fire(undefined)),
       api.onServerStopped(() => this.changed.fire(undefined)),
-    ];
+    );
   }
 
   /** The run shown, if any. */
@@ -84,11 +81,5 @@ export class RunDetailsTree implements vscode.TreeDataProvider<DetailNode>, vsco
     } catch (error) {
       return [{ label: `Sextant: ${errorMessage(error)}`, icon: { id: 'error' } }];
     }
-  }
-
-  dispose(): void {
-    clearTimeout(this.timer);
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ItemModel } from '../experiments/model';
+import type { ItemModel } from '../items';
 
 const COLLAPSIBLE = {
   none: vscode.TreeItemCollapsibleState.None,

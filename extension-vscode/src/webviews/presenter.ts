@@ -9,8 +9,9 @@ import {
   TEXT_PREVIEW_BYTES,
   previewKind,
 } from '@sextant/media/dist/lib/artifacts';
-import { MessageType, isViewMessage, type HostMessage } from '@sextant/media/dist/lib/contract';
-import { Coalescer, errorMessage, type Disposable, type SextantApi } from '../api';
+import { MessageType, type HostMessage, type ViewMessage } from '@sextant/media/dist/lib/contract';
+import { Coalescer, errorMessage, type SextantApi } from '../api';
+import { SnapshotPresenter, sextantFailure } from './snapshotPresenter';
 
 /** What the user asked a view for, carried out by the IDE. */
 export interface ViewActions {
@@ -47,12 +48,9 @@ export function restoredSubject(view: 'compare' | 'run', state: unknown): ViewSu
 }
 
 /** Drives one view: snapshots on `ready` and on changes of its runs, series updates on new points. */
-export class ViewPresenter implements Disposable {
-  private ready = false;
-  private readonly snapshot: Coalescer;
+export class ViewPresenter extends SnapshotPresenter {
   private readonly pendingKeys = new Map<string, Set<string>>();
   private readonly series: Coalescer;
-  private readonly subscriptions: Disposable[];
   /** An artifact to preview once the view has its first snapshot. */
   private pendingReveal: string | undefined;
 
@@ -63,15 +61,17 @@ export class ViewPresenter implements Disposable {
     private readonly actions: ViewActions,
     private readonly budget: () => number,
   ) {
-    const fail = (error: unknown): void => actions.log(`Sextant: ${errorMessage(error)}`);
-    this.snapshot = new Coalescer(() => this.pushSnapshot(), fail);
-    this.series = new Coalescer(() => this.pushSeries(), fail);
-    this.subscriptions = [
+    super((message) => actions.log(message), sextantFailure);
+    this.series = new Coalescer(
+      () => this.pushSeries(),
+      (error) => actions.log(sextantFailure(error)),
+    );
+    this.subscriptions.push(
       api.onMetricsAppended((event) => void this.metricsAppended(event)),
       api.onRunsChanged(({ run }) => {
         if (this.ready && runIdsOf(this.subject).includes(run.runId)) void this.snapshot.request();
       }),
-    ];
+    );
   }
 
   /** The view and runs shown. */
@@ -91,41 +91,27 @@ export class ViewPresenter implements Disposable {
     else this.pendingReveal = path;
   }
 
-  /** Handles one message from the view. */
-  async receive(message: unknown): Promise<void> {
-    if (!isViewMessage(message)) {
-      this.actions.log(
-        `Sextant: a view sent a message of unknown type: ${JSON.stringify(message)}`,
-      );
-      return;
-    }
+  protected async handle(message: ViewMessage): Promise<boolean> {
     switch (message.type) {
-      case MessageType.Ready:
-        this.ready = true;
-        await this.snapshot.request();
-        break;
       case MessageType.OpenRun:
         this.actions.openRun(message.runId);
-        break;
+        return true;
       case MessageType.SaveFile:
         this.actions.saveFile(message.fileName, message.content);
-        break;
-      case MessageType.ViewError:
-        this.actions.log(`Sextant view: ${message.message}`);
-        break;
+        return true;
       case MessageType.ReadArtifact:
         await this.readArtifact(String(message.path));
-        break;
+        return true;
       case MessageType.ListArtifacts:
         await this.listArtifacts(String(message.path));
-        break;
+        return true;
       case MessageType.DownloadArtifact:
         if (this.subject.view === 'run') {
           this.actions.downloadArtifact(this.subject.runId, String(message.path));
         }
-        break;
+        return true;
       default:
-        this.actions.log(`Sextant: unhandled view message ${JSON.stringify(message)}`);
+        return false;
     }
   }
 
@@ -179,7 +165,7 @@ export class ViewPresenter implements Disposable {
     if (series.length > 0) this.post({ type: MessageType.SeriesUpdate, series });
   }
 
-  private async pushSnapshot(): Promise<void> {
+  protected async pushSnapshot(): Promise<void> {
     const subject = this.subject;
     const budget = this.budget();
     if (subject.view === 'compare') {
@@ -205,9 +191,5 @@ export class ViewPresenter implements Disposable {
         this.pendingReveal = undefined;
       }
     }
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -417,7 +417,7 @@ export class ParallelChart {
       s(
         'text',
         { class: 'pc-tick-label', x: x + 5, y: MARGIN.top - 6, 'text-anchor': 'middle' },
-        metrics.length ? formatNumber(Math.max(...metrics)) : '',
+        metrics.length ? legendLabel(Math.max(...metrics)) : '',
       ),
       s(
         'text',
@@ -427,9 +427,14 @@ export class ParallelChart {
           y: MARGIN.top + plotHeight + 14,
           'text-anchor': 'middle',
         },
-        metrics.length ? formatNumber(Math.min(...metrics)) : '',
+        metrics.length ? legendLabel(Math.min(...metrics)) : '',
       ),
     );
     return group;
   }
+}
+
+/** An end of the colour scale in four significant digits, so that it stays inside the plot. */
+function legendLabel(value: number): string {
+  return formatNumber(Number(value.toPrecision(4)));
 }

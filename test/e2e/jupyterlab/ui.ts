@@ -15,38 +15,33 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { startLab, type Lab } from './jupyterLab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 
+/** A training cell logging `lr` and 30 steps of loss and accuracy that improve at that rate. */
+function training(lr: number, imports: string[] = []): string {
+  return [
+    ...imports,
+    `mlflow.log_params({"lr": ${lr}, "epochs": 30})`,
+    'for step in range(30):',
+    `    mlflow.log_metric("loss", 1.0 / (1 + ${lr} * step), step=step)`,
+    `    mlflow.log_metric("accuracy", 1 - 0.5 / (1 + ${lr} * step), step=step)`,
+  ].join('\n');
+}
+
 /** The notebook's cells: two tracked runs with different learning rates. */
 const CELLS: { id: string; source: string }[] = [
   { id: 'load', source: '%load_ext sextant' },
   { id: 'start-a', source: '%sextant start --experiment lab-ui --name lab-run-a' },
-  {
-    id: 'train-a',
-    source: [
-      'import mlflow',
-      'mlflow.log_params({"lr": 0.1, "epochs": 30})',
-      'for step in range(30):',
-      '    mlflow.log_metric("loss", 1.0 / (1 + 0.1 * step), step=step)',
-      '    mlflow.log_metric("accuracy", 1 - 0.5 / (1 + 0.1 * step), step=step)',
-    ].join('\n'),
-  },
+  { id: 'train-a', source: training(0.1, ['import mlflow']) },
   { id: 'end-a', source: '%sextant end' },
   { id: 'start-b', source: '%sextant start --experiment lab-ui --name lab-run-b' },
-  {
-    id: 'train-b',
-    source: [
-      'mlflow.log_params({"lr": 0.02, "epochs": 30})',
-      'for step in range(30):',
-      '    mlflow.log_metric("loss", 1.0 / (1 + 0.02 * step), step=step)',
-      '    mlflow.log_metric("accuracy", 1 - 0.5 / (1 + 0.02 * step), step=step)',
-    ].join('\n'),
-  },
+  { id: 'train-b', source: training(0.02) },
   { id: 'end-b', source: '%sextant end' },
 ];
 
@@ -110,6 +105,19 @@ async function menu(page: Page, top: string, item: string): Promise<void> {
     .click();
 }
 
+/** The sidebar's row of the run named `name`. */
+function runRow(page: Page, name: string) {
+  return page.locator('#sextant-sidebar .jp-SextantTree-run', { hasText: name });
+}
+
+/** Opens the run `name` from its sidebar row and waits for its panel. */
+async function openRunFromSidebar(page: Page, name: string): Promise<void> {
+  await runRow(page, name).locator('.jp-SextantTree-open').click();
+  await page
+    .locator('.jp-SextantView-run:visible h1', { hasText: name })
+    .waitFor({ timeout: 30_000 });
+}
+
 function cell(page: Page, id: string) {
   return page.locator('.jp-Notebook .jp-Cell').nth(CELLS.findIndex((c) => c.id === id));
 }
@@ -120,19 +128,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
   const lab = await startLab(venv, { 'train.ipynb': notebook(), 'sextant.yaml': PIPELINE });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium',
-    viewport: { width: 1440, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
     console.log('-- the extension is installed and the sidebar connects through jupyter-lsp');
     const page = await openLab(context, lab, '/lab/tree/train.ipynb');
@@ -176,11 +172,9 @@ async function main(): Promise<void> {
     );
 
     console.log('-- the runs appear in the sidebar');
-    const runRow = (name: string) =>
-      page.locator('#sextant-sidebar .jp-SextantTree-run', { hasText: name });
-    await runRow('lab-run-a').waitFor({ timeout: 30_000 });
-    await runRow('lab-run-b').waitFor({ timeout: 30_000 });
-    assert.match((await runRow('lab-run-a').textContent()) ?? '', /accuracy=/);
+    await runRow(page, 'lab-run-a').waitFor({ timeout: 30_000 });
+    await runRow(page, 'lab-run-b').waitFor({ timeout: 30_000 });
+    assert.match((await runRow(page, 'lab-run-a').textContent()) ?? '', /accuracy=/);
 
     console.log('-- each tracked cell shows a badge with its run and what it logged');
     const badgeA = cell(page, 'train-a').locator('.jp-SextantBadge');
@@ -248,7 +242,7 @@ async function main(): Promise<void> {
 
     console.log('-- ticking both runs and Compare opens the comparison with its charts');
     for (const name of ['lab-run-a', 'lab-run-b'])
-      await runRow(name).locator('input[type="checkbox"]').check();
+      await runRow(page, name).locator('input[type="checkbox"]').check();
     await page.locator('#sextant-sidebar .jp-SextantSidebar-compare').click();
     const compare = page.locator('.jp-SextantView-compare:visible');
     await compare
@@ -277,22 +271,11 @@ async function main(): Promise<void> {
       .locator('.lm-CommandPalette-item', { hasText: 'Refresh Sextant Experiments' })
       .waitFor();
     await second.keyboard.press('Escape');
-    await second
-      .locator('#sextant-sidebar .jp-SextantTree-run', { hasText: 'lab-run-b' })
-      .waitFor({ timeout: 30_000 });
-    await second
-      .locator('#sextant-sidebar .jp-SextantTree-run', { hasText: 'lab-run-b' })
-      .locator('.jp-SextantTree-open')
-      .click();
-    await second
-      .locator('.jp-SextantView-run:visible h1', { hasText: 'lab-run-b' })
-      .waitFor({ timeout: 30_000 });
+    await runRow(second, 'lab-run-b').waitFor({ timeout: 30_000 });
+    await openRunFromSidebar(second, 'lab-run-b');
     await page.bringToFront();
     await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
-    await runRow('lab-run-b').locator('.jp-SextantTree-open').click();
-    await page
-      .locator('.jp-SextantView-run:visible h1', { hasText: 'lab-run-b' })
-      .waitFor({ timeout: 30_000 });
+    await openRunFromSidebar(page, 'lab-run-b');
     await shot(second, 'second-page.png');
 
     console.log('-- the pipelines section opens the graph, which runs and turns green');

@@ -41,10 +41,13 @@ async function main(): Promise<void> {
     await page.goto(
       `http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`,
     );
+    // Mocha's exit code, or 124 when the workbench never reports one; the timer must not keep
+    // this process alive once the tests are done.
+    let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       exit,
-      new Promise<number>((resolve) => setTimeout(() => resolve(124), 120_000)),
-    ]);
+      new Promise<number>((resolve) => (timer = setTimeout(() => resolve(124), 180_000))),
+    ]).finally(() => clearTimeout(timer));
     const results = fs.existsSync(resultsFile)
       ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as {
           results: { title: string; state: string; error?: string }[];

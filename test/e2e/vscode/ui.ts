@@ -16,58 +16,26 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
-import { startSession, waitFor } from './codeServer';
+import { waitFor } from './codeServer';
+import {
+  SHOTS,
+  need,
+  pick,
+  runCommand,
+  runUiTest,
+  serverAddress,
+  setTheme,
+  snap,
+  startWorkbench,
+  viewFrame,
+} from './workbench';
 
 /** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
-declare const document: {
-  body?: { dataset: Record<string, string | undefined> };
-  querySelector(selector: string): unknown;
-};
+declare const document: { querySelector(selector: string): unknown };
 declare const window: { dispatchEvent(event: Event): boolean };
 
 const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
-const SHOTS = path.join(HERE, 'screenshots');
-
-function need(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`set ${name} (see test/e2e/vscode/run.sh)`);
-  return value;
-}
-
-/** The frame of the webview whose page shows `view` (`compare` or `run`). */
-async function viewFrame(page: Page, view: string): Promise<Frame> {
-  return waitFor(`the ${view} webview`, async () => {
-    for (const frame of page.frames()) {
-      const found = await frame
-        .evaluate((v) => document.body?.dataset['view'] === v, view)
-        .catch(() => false);
-      if (found) return frame;
-    }
-    return undefined;
-  });
-}
-
-async function pick(page: Page, text: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${label}"]`).first();
-  await row.waitFor();
-  await row.click();
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await pick(page, `>${title}`, title);
-}
-
-async function setTheme(page: Page, theme: string): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  await pick(page, theme, theme);
-  await page.waitForTimeout(1500);
-}
 
 /** The cells of the notebook the test opens; `logged` ones are recorded against run-a. */
 const NOTEBOOK_CELLS = [
@@ -102,49 +70,33 @@ function notebookJson(): string {
   });
 }
 
-async function main(): Promise<void> {
-  const codeServer = need('CODE_SERVER');
-  const vsix = need('VSIX');
-  const python = need('PYTHON');
-  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-ws-'));
-  fs.mkdirSync(path.join(workspace, '.sextant'));
-  fs.writeFileSync(path.join(workspace, 'train.ipynb'), notebookJson());
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const session = await startSession({
-    codeServer,
-    workspace,
-    prepare: async ({ userDir, extensionsDir, env }) => {
-      await run(
-        codeServer,
-        [
-          '--user-data-dir',
-          userDir,
-          '--extensions-dir',
-          extensionsDir,
-          '--install-extension',
-          vsix,
-        ],
-        { env },
-      );
-    },
-  });
-  const context = session.browser;
-  const port = session.port;
-  const problems: string[] = [];
-  let probed = false;
-  const started = Date.now();
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
+const python = need('PYTHON');
+
+runUiTest(
+  'failure',
+  async () => {
+    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-ws-'));
+    fs.mkdirSync(path.join(workspace, '.sextant'));
+    fs.writeFileSync(path.join(workspace, 'train.ipynb'), notebookJson());
+    const session = await startWorkbench({
+      codeServer: need('CODE_SERVER'),
+      vsix: need('VSIX'),
+      workspace,
+    });
+    return { session, workspace };
+  },
+  async (page, { session, workspace }) => {
+    const problems: string[] = [];
+    let probed = false;
+    const started = Date.now();
     page.on('console', (message) => {
       const text = message.text();
       if (text === 'sextant-console-probe') probed = true;
       else if (/Content Security Policy|unsafe-eval|Sextant view:/i.test(text)) problems.push(text);
     });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
 
-    const status = page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first();
-    await status.waitFor({ timeout: 60_000 });
-    const host = /127\.0\.0\.1:\d+/.exec((await status.innerText()) ?? '')![0];
+    const host = await serverAddress(page);
     const trackingUri = `http://${host}`;
     console.log(`status bar shows ${host} after ${Date.now() - started} ms`);
 
@@ -163,8 +115,7 @@ async function main(): Promise<void> {
     await row('run-a').click();
     await row('run-b').click({ modifiers: ['Control'] });
     await page.locator('.monaco-list-row', { hasText: 'Parameters' }).first().waitFor();
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(SHOTS, 'sidebar-dark.png') });
+    await snap(page, 'sidebar-dark');
 
     await runCommand(page, 'Sextant: Compare Selected Runs');
     const compare = await viewFrame(page, 'compare');
@@ -183,11 +134,9 @@ async function main(): Promise<void> {
     await compare.evaluate(() => console.log('sextant-console-probe'));
     await waitFor('the webview console to reach the test', async () => probed || undefined, 5_000);
     console.log('comparison shows loss and accuracy charts and the lr diff, under a nonce CSP');
-    await page.waitForTimeout(800);
-    await page.screenshot({ path: path.join(SHOTS, 'compare-dark.png') });
+    await snap(page, 'compare-dark');
     await compare.locator('#scatter .main-svg').first().scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-scatter.png') });
+    await snap(page, 'compare-dark-scatter');
 
     // Parallel coordinates: one line per run, an axis per param and the metric last; focus shows a
     // run's values, brushing an axis (keyboard, then mouse) keeps the runs in range.
@@ -281,13 +230,11 @@ async function main(): Promise<void> {
         ).scrollIntoView({ block: 'start' }),
       );
     await showParallel();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-brushed.png') });
+    await snap(page, 'compare-dark-brushed');
     await compare.locator('#parallel-clear').click();
     await compare.locator('.pc-run').first().focus();
     await showParallel();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, 'compare-dark-parallel.png') });
+    await snap(page, 'compare-dark-parallel');
     await compare.locator('h1').first().scrollIntoViewIfNeeded();
 
     const logged = Date.now();
@@ -313,11 +260,9 @@ async function main(): Promise<void> {
     const compareShots = async (theme: string): Promise<void> => {
       await compare.locator('h1').first().scrollIntoViewIfNeeded();
       await compare.evaluate(() => window.dispatchEvent(new Event('resize')));
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: path.join(SHOTS, `compare-${theme}.png`) });
+      await snap(page, `compare-${theme}`);
       await showParallel();
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(SHOTS, `compare-${theme}-parallel.png`) });
+      await snap(page, `compare-${theme}-parallel`);
     };
     await setTheme(page, 'Light Modern');
     await compareShots('light');
@@ -350,8 +295,7 @@ async function main(): Promise<void> {
     console.log('run view previews the PNG, CSV, text and nested JSON artifacts');
     const runShots = async (theme: string): Promise<void> => {
       await runView.locator('h1').first().scrollIntoViewIfNeeded();
-      await page.waitForTimeout(600);
-      await page.screenshot({ path: path.join(SHOTS, `run-${theme}.png`) });
+      await snap(page, `run-${theme}`);
       await runView.locator('section[aria-label="Artifacts"] h2').scrollIntoViewIfNeeded();
       await runView.evaluate(() => {
         const heading = document.querySelector('section[aria-label="Artifacts"] h2') as {
@@ -359,8 +303,7 @@ async function main(): Promise<void> {
         } | null;
         heading?.scrollIntoView({ block: 'start' });
       });
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(SHOTS, `run-${theme}-artifacts.png`) });
+      await snap(page, `run-${theme}-artifacts`);
     };
     await runShots('hc');
     await setTheme(page, 'Light Modern');
@@ -401,12 +344,11 @@ async function main(): Promise<void> {
     await page.locator('.tab', { hasText: 'notes.txt' }).waitFor();
     await page.locator('.monaco-editor .view-lines', { hasText: 'lr was tuned by hand' }).waitFor();
     console.log('Run Details lists the artifacts and opens notes.txt in a read-only editor');
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(SHOTS, 'sidebar-dark-nested.png') });
+    await snap(page, 'sidebar-dark-nested');
     await setTheme(page, 'Dark High Contrast');
-    await page.screenshot({ path: path.join(SHOTS, 'sidebar-hc.png') });
+    await snap(page, 'sidebar-hc');
     await setTheme(page, 'Light Modern');
-    await page.screenshot({ path: path.join(SHOTS, 'sidebar-light.png') });
+    await snap(page, 'sidebar-light');
 
     // A notebook whose cells the kernel's cell tracker recorded: each shows its run in the cell
     // status bar.
@@ -436,18 +378,20 @@ async function main(): Promise<void> {
       throw new Error(`notebook cell status items: ${JSON.stringify(texts)}`);
     }
     console.log(`notebook cells show ${JSON.stringify(texts)}`);
-    await page.waitForTimeout(800);
-    await page.screenshot({ path: path.join(SHOTS, 'notebook-light.png') });
+    await snap(page, 'notebook-light');
     await cellItem.last().hover();
-    await page.waitForTimeout(1500);
-    await page.screenshot({ path: path.join(SHOTS, 'notebook-tooltip-light.png') });
+    await page
+      .locator('.workbench-hover, .monaco-hover', { hasText: 'Sextant run' })
+      .first()
+      .waitFor();
+    await snap(page, 'notebook-tooltip-light');
 
     // Stop the tracking server from the palette: the status bar says so and starts it on a click.
     await runCommand(page, 'Sextant: Stop Tracking Server');
     const stopped = page.locator('.statusbar-item', { hasText: 'Sextant: stopped' }).first();
     await stopped.waitFor();
     await page.locator('.monaco-list-row', { hasText: 'Tracking server stopped' }).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, 'sidebar-light-stopped.png') });
+    await snap(page, 'sidebar-light-stopped');
     await stopped.click();
     await page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first().waitFor();
     await row('e2e').waitFor();
@@ -458,16 +402,5 @@ async function main(): Promise<void> {
     console.log(
       `ok: Sextant UI test passed in ${Date.now() - started} ms; screenshots in ${SHOTS}`,
     );
-  } catch (error) {
-    await context.pages()[0]?.screenshot({ path: path.join(SHOTS, 'failure.png') });
-    throw error;
-  } finally {
-    await session.close();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+  },
+);

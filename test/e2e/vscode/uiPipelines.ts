@@ -12,79 +12,37 @@
  * Environment: CODE_SERVER (binary), VSIX, PYTHON (with scikit-learn and pandas: the example's
  * steps run `python`), CHROMIUM (default /usr/bin/chromium).
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
-import { startSession, waitFor } from './codeServer';
+import type { Frame } from 'playwright-core';
+import { waitFor } from './codeServer';
+import {
+  SHOTS,
+  need,
+  openFile,
+  runCommand,
+  runUiTest,
+  serverAddress,
+  setTheme,
+  snap,
+  startWorkbench,
+  viewFrame,
+} from './workbench';
 
 /** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
 declare const document: {
-  body?: { dataset: Record<string, string | undefined> };
   querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null }>;
 };
 
-const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(ROOT, 'test', 'e2e', 'vscode', 'screenshots');
 /** Statuses a step may end a successful run with. */
 const FINISHED = new Set(['done', 'cached']);
-
-function need(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`set ${name} (see test/e2e/vscode/run.sh)`);
-  return value;
-}
 
 /** The example pipeline when it is there, else the small fixture of shell steps. */
 function pipelineSource(): string {
   const example = path.join(ROOT, 'examples', 'pipeline');
   if (fs.existsSync(path.join(example, 'sextant.yaml'))) return example;
   return path.join(ROOT, 'test', 'fixtures', 'pipeline-ui');
-}
-
-/** The frame of the webview whose page shows `view`. */
-async function viewFrame(page: Page, view: string, timeoutMs = 30_000): Promise<Frame> {
-  return waitFor(
-    `the ${view} webview`,
-    async () => {
-      for (const frame of page.frames()) {
-        const found = await frame
-          .evaluate((v) => document.body?.dataset['view'] === v, view)
-          .catch(() => false);
-        if (found) return frame;
-      }
-      return undefined;
-    },
-    timeoutMs,
-  );
-}
-
-async function pick(page: Page, text: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  const row = page.locator(`.quick-input-list .monaco-list-row[aria-label^="${label}"]`).first();
-  await row.waitFor();
-  await row.click();
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await pick(page, `>${title}`, title);
-}
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await pick(page, name, name);
-  await page.locator(`.tab.active[aria-label^="${name}"]`).first().waitFor();
-}
-
-async function setTheme(page: Page, theme: string): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  await pick(page, theme, theme);
-  await page.waitForTimeout(1500);
 }
 
 /** Each node's step and status in the graph view. */
@@ -100,52 +58,39 @@ async function nodeStatuses(frame: Frame): Promise<Record<string, string>> {
   });
 }
 
-async function main(): Promise<void> {
-  const codeServer = need('CODE_SERVER');
-  const vsix = need('VSIX');
-  const python = need('PYTHON');
-  const source = pipelineSource();
-  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-pipeline-'));
-  fs.cpSync(source, workspace, {
-    recursive: true,
-    filter: (src) => !/[\\/](data|models|\.sextant|__pycache__)$|metrics\.json$/.test(src),
-  });
-  fs.mkdirSync(path.join(workspace, '.sextant'), { recursive: true });
-  // A broken copy: a top-level key the pipeline schema does not know.
-  fs.writeFileSync(
-    path.join(workspace, 'broken.sextant.yaml'),
-    `${fs.readFileSync(path.join(workspace, 'sextant.yaml'), 'utf8')}\nnot_a_pipeline_key: 1\n`,
-  );
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const session = await startSession({
-    codeServer,
-    workspace,
-    // The example's steps run `python`: the one with scikit-learn first on PATH. VSCODE_CLI=1 keeps
-    // the server from replacing PATH with a login shell's (which may put another python first).
-    env: {
-      PATH: `${path.dirname(python)}${path.delimiter}${process.env['PATH'] ?? ''}`,
-      VSCODE_CLI: '1',
-    },
-    prepare: async ({ userDir, extensionsDir, env }) => {
-      await run(
-        codeServer,
-        [
-          '--user-data-dir',
-          userDir,
-          '--extensions-dir',
-          extensionsDir,
-          '--install-extension',
-          vsix,
-        ],
-        { env },
-      );
-    },
-  });
-  const context = session.browser;
-  const problems: string[] = [];
-  const started = Date.now();
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
+const source = pipelineSource();
+
+runUiTest(
+  'pipeline-failure',
+  async () => {
+    const python = need('PYTHON');
+    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-pipeline-'));
+    fs.cpSync(source, workspace, {
+      recursive: true,
+      filter: (src) => !/[\\/](data|models|\.sextant|__pycache__)$|metrics\.json$/.test(src),
+    });
+    fs.mkdirSync(path.join(workspace, '.sextant'), { recursive: true });
+    // A broken copy: a top-level key the pipeline schema does not know.
+    fs.writeFileSync(
+      path.join(workspace, 'broken.sextant.yaml'),
+      `${fs.readFileSync(path.join(workspace, 'sextant.yaml'), 'utf8')}\nnot_a_pipeline_key: 1\n`,
+    );
+    const session = await startWorkbench({
+      codeServer: need('CODE_SERVER'),
+      vsix: need('VSIX'),
+      workspace,
+      // The example's steps run `python`: the one with scikit-learn first on PATH. VSCODE_CLI=1 keeps
+      // the server from replacing PATH with a login shell's (which may put another python first).
+      env: {
+        PATH: `${path.dirname(python)}${path.delimiter}${process.env['PATH'] ?? ''}`,
+        VSCODE_CLI: '1',
+      },
+    });
+    return { session, workspace };
+  },
+  async (page, { session, workspace }) => {
+    const problems: string[] = [];
+    const started = Date.now();
     page.on('console', (message) => {
       const text = message.text();
       if (/Content Security Policy|unsafe-eval|Sextant view:|sextant view:/i.test(text)) {
@@ -153,10 +98,7 @@ async function main(): Promise<void> {
       }
     });
     await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
-    await page
-      .locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    await serverAddress(page);
     console.log(`server up after ${Date.now() - started} ms; pipeline from ${source}`);
 
     // The broken copy: the language server's diagnostic in the Problems panel.
@@ -174,8 +116,7 @@ async function main(): Promise<void> {
     // Clicking the problem reveals it: the squiggle is in sight for the screenshot.
     await problemRow.click();
     await page.locator('.squiggly-error').first().waitFor();
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(SHOTS, 'pipeline-diagnostic-dark.png') });
+    await snap(page, 'pipeline-diagnostic-dark');
     await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'View: Toggle Panel Visibility');
 
@@ -241,11 +182,11 @@ async function main(): Promise<void> {
     );
     await runCommand(page, 'Notifications: Clear All Notifications');
     await graph.locator('.sx-side pre.sx-stdout').scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SHOTS, 'pipeline-step-log-dark.png') });
+    await snap(page, 'pipeline-step-log-dark');
     await graph.locator('#fit-graph').click();
-    await page.waitForTimeout(800);
-    await page.screenshot({ path: path.join(SHOTS, 'pipeline-graph-dark.png') });
+    // The step's panel scrolls on its own: back to its heading for the picture of the graph.
+    await graph.locator('.sx-side h2').first().scrollIntoViewIfNeeded();
+    await snap(page, 'pipeline-graph-dark');
 
     // The Pipelines tree lists the pipeline with its finished run.
     await page.locator('.activitybar [aria-label^="Sextant"]').first().click();
@@ -263,10 +204,10 @@ async function main(): Promise<void> {
       async () => /done/.test(await row.innerText()) || undefined,
     );
     console.log(`Pipelines tree: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
-    await page.screenshot({ path: path.join(SHOTS, 'pipeline-tree-dark.png') });
+    await snap(page, 'pipeline-tree-dark');
 
     await setTheme(page, 'Light Modern');
-    await page.screenshot({ path: path.join(SHOTS, 'pipeline-graph-light.png') });
+    await snap(page, 'pipeline-graph-light');
 
     if (problems.length > 0) {
       throw new Error(`the webviews reported problems:\n${problems.join('\n')}`);
@@ -274,16 +215,5 @@ async function main(): Promise<void> {
     console.log(
       `ok: pipelines UI test passed in ${Date.now() - started} ms; screenshots in ${SHOTS}`,
     );
-  } catch (error) {
-    await context.pages()[0]?.screenshot({ path: path.join(SHOTS, 'pipeline-failure.png') });
-    throw error;
-  } finally {
-    await session.close();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+  },
+);

@@ -133,6 +133,9 @@ export class PipelineService implements PipelineRunner {
   private readonly local: LocalBackend;
   private readonly rayBackends = new Map<string, ComputeBackend>();
   private readonly logDir: string;
+  /** Step records changed since they were last saved, with their pipeline run ids. */
+  private readonly unsaved = new Map<StepRun, string>();
+  private saveScheduled = false;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -567,6 +570,7 @@ export class PipelineService implements PipelineRunner {
         : 'failed';
     run.status = status;
     run.endTime = Date.now();
+    this.saveSteps();
     this.runs.updateRun(run);
     await this.stepTracking
       .end(
@@ -583,12 +587,36 @@ export class PipelineService implements PipelineRunner {
 
   private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
     Object.assign(record, change);
-    this.runs.updateStep(active.run.pipelineRunId, record);
+    this.unsaved.set(record, active.run.pipelineRunId);
+    if (!this.saveScheduled) {
+      this.saveScheduled = true;
+      setImmediate(() => this.saveSteps());
+    }
     this.emit({
       type: 'step-status',
       pipelineRunId: active.run.pipelineRunId,
       step: { ...record },
     });
+  }
+
+  /**
+   * Saves the step records changed since the last call, in one transaction, once the current
+   * event-loop turn is done: a step changes several times in a turn (running, its attempt, its
+   * process id) and many steps change together, so one commit for them all replaces a commit
+   * each. Other processes see a change one turn later.
+   */
+  private saveSteps(): void {
+    this.saveScheduled = false;
+    if (this.unsaved.size === 0) return;
+    const changed = [...this.unsaved];
+    this.unsaved.clear();
+    try {
+      this.options.db.transaction(() => {
+        for (const [record, pipelineRunId] of changed) this.runs.updateStep(pipelineRunId, record);
+      })();
+    } catch (error) {
+      process.stderr.write(`sextant: saving step states failed: ${(error as Error).message}\n`);
+    }
   }
 
   private async driveStep(

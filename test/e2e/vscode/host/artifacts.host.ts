@@ -6,29 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SextantExtensionApi } from '../../../../extension-vscode/dist/extension';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
 import type { DetailNode } from '../../../../extension-vscode/dist/runDetails/model';
-
-async function api(): Promise<SextantExtensionApi> {
-  const extension = vscode.extensions.getExtension<SextantExtensionApi>('sextant.sextant');
-  assert.ok(extension, 'the Sextant extension is installed');
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
-
-async function mlflow<T>(trackingUri: string, method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${trackingUri}/api/2.0/mlflow/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, `${method}: ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
-
-type CreatedRun = { run: { info: { run_id: string; artifact_uri: string } } };
+import { api, createExperiment, mlflow, tabOpened, until, type CreatedRun } from './sextant';
 
 /** Uploads an artifact the way `mlflow.log_artifact` does through the artifact proxy. */
 async function upload(trackingUri: string, artifactUri: string, file: string, body: Uint8Array) {
@@ -40,18 +20,6 @@ async function upload(trackingUri: string, artifactUri: string, file: string, bo
   assert.equal(response.status, 200, `upload ${file}: ${await response.clone().text()}`);
 }
 
-async function until<T>(what: string, check: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const value = check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const tabLabels = (): string[] =>
-  vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
-
 describe('Sextant run artifacts and child runs', () => {
   let runId = '';
   const binary = Uint8Array.from([0, 1, 2, 255, 0, 10, 13, 0]);
@@ -59,9 +27,7 @@ describe('Sextant run artifacts and child runs', () => {
   before(async () => {
     const { client } = await api();
     const uri = client.info!.trackingUri;
-    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
-      name: 'artifacts-test',
-    });
+    const experiment_id = await createExperiment(uri, 'artifacts-test');
     const { run } = await mlflow<CreatedRun>(uri, 'runs/create', {
       experiment_id,
       run_name: 'art-run',
@@ -116,7 +82,7 @@ describe('Sextant run artifacts and child runs', () => {
 
   it('opens an image artifact in the run view', async () => {
     await vscode.commands.executeCommand('sextant.openArtifact', { runId, path: 'plot.png' });
-    await until('the run tab', () => (tabLabels().includes('Run art-run') ? true : undefined));
+    await tabOpened('Run art-run');
   });
 
   it('downloads an artifact byte for byte', async () => {
@@ -150,9 +116,7 @@ describe('Sextant run artifacts and child runs', () => {
   it('nests child runs under their parent in the Experiments tree', async () => {
     const { client, experiments } = await api();
     const uri = client.info!.trackingUri;
-    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
-      name: 'nested-test',
-    });
+    const experiment_id = await createExperiment(uri, 'nested-test');
     const create = async (name: string, parent?: string): Promise<string> => {
       const { run } = await mlflow<CreatedRun>(uri, 'runs/create', {
         experiment_id,

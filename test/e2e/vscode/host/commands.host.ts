@@ -5,26 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SextantExtensionApi } from '../../../../extension-vscode/dist/extension';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
-
-async function api(): Promise<SextantExtensionApi> {
-  const extension = vscode.extensions.getExtension<SextantExtensionApi>('sextant.sextant');
-  assert.ok(extension, 'the Sextant extension is installed');
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
-
-async function mlflow<T>(trackingUri: string, method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${trackingUri}/api/2.0/mlflow/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, `${method}: ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
+import { api, createExperiment, mlflow } from './sextant';
 
 describe('Sextant run commands', () => {
   let experiment: ExperimentsNode & { kind: 'experiment' };
@@ -33,9 +15,7 @@ describe('Sextant run commands', () => {
   before(async () => {
     const { client, experiments } = await api();
     const uri = client.info!.trackingUri;
-    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
-      name: 'commands-test',
-    });
+    const experiment_id = await createExperiment(uri, 'commands-test');
     await mlflow(uri, 'runs/create', {
       experiment_id,
       run_name: 'cmd-run',

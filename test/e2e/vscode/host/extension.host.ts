@@ -6,27 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { SextantExtensionApi } from '../../../../extension-vscode/dist/extension';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
-
-async function api(): Promise<SextantExtensionApi> {
-  const extension = vscode.extensions.getExtension<SextantExtensionApi>('sextant.sextant');
-  assert.ok(extension, 'the Sextant extension is installed');
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
-
-/** Calls the MLflow REST API of the extension's tracking server, as the mlflow client would. */
-async function mlflow<T>(trackingUri: string, method: string, body: unknown): Promise<T> {
-  const response = await fetch(`${trackingUri}/api/2.0/mlflow/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 200, `${method}: ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
+import { api, assertCommands, createExperiment, mlflow, tabOpened, until, within } from './sextant';
 
 /** Records notebook cells against a run, as the `%sextant` cell tracker in the kernel does. */
 async function logCells(
@@ -70,25 +51,6 @@ function notebookJson(cellIds: string[]): string {
   });
 }
 
-/** A promise that rejects saying what it waited for when it takes longer than `ms`. */
-function within<T>(ms: number, what: string, promise: PromiseLike<T>): Promise<T> {
-  return Promise.race([
-    Promise.resolve(promise),
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms),
-    ),
-  ]);
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('Sextant extension', () => {
   it('activates and starts the language server with a tracking server', async () => {
     const { client } = await api();
@@ -98,9 +60,7 @@ describe('Sextant extension', () => {
   it('answers sextant/* requests and pushes notifications for runs logged over HTTP', async () => {
     const { client } = await api();
     const uri = client.info!.trackingUri;
-    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
-      name: 'host-test',
-    });
+    const experiment_id = await createExperiment(uri, 'host-test');
     const changed = new Promise<string>((resolve) => {
       const sub = client.onRunsChanged(({ run }) => {
         if (run.experimentId === experiment_id) {
@@ -146,9 +106,7 @@ describe('Sextant extension', () => {
   });
 
   it('contributes its commands', async () => {
-    await api();
-    const commands = await vscode.commands.getCommands(true);
-    for (const id of [
+    await assertCommands([
       'sextant.refresh',
       'sextant.openRun',
       'sextant.compareRuns',
@@ -158,9 +116,7 @@ describe('Sextant extension', () => {
       'sextant.copyRunId',
       'sextant.setActiveExperiment',
       'sextant.copyTrackingUri',
-    ]) {
-      assert.ok(commands.includes(id), `${id} is registered`);
-    }
+    ]);
   });
 
   it('opens the comparison of runs given to the compare command', async () => {
@@ -171,20 +127,13 @@ describe('Sextant extension', () => {
     );
     const runs = await experiments.getChildren(experiment);
     await vscode.commands.executeCommand('sextant.compareRuns', runs[0], [runs[0]]);
-    const labels = (): string[] =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
-    for (let i = 0; i < 50 && !labels().includes('Compare 1 runs'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.ok(labels().includes('Compare 1 runs'), `tabs: ${labels().join(', ')}`);
+    await tabOpened('Compare 1 runs');
   });
 
   it('shows what the kernel recorded per notebook cell in the cell status bar', async () => {
     const { client, cellStatus } = await api();
     const uri = client.info!.trackingUri;
-    const { experiment_id } = await mlflow<{ experiment_id: string }>(uri, 'experiments/create', {
-      name: 'notebook-test',
-    });
+    const experiment_id = await createExperiment(uri, 'notebook-test');
     const { run } = await mlflow<{ run: { info: { run_id: string } } }>(uri, 'runs/create', {
       experiment_id,
       run_name: 'nb-run',
@@ -226,7 +175,8 @@ describe('Sextant extension', () => {
       a!.map((i) => i.text),
       ['$(beaker) nb-run · loss, acc'],
     );
-    assert.match(String(a![0]!.tooltip), new RegExp(`^Sextant run "nb-run" \\(${runId}\\)$`, 'm'));
+    assert.match(String(a![0]!.tooltip), /^Sextant run "nb-run"$/m);
+    assert.match(String(a![0]!.tooltip), new RegExp(`^Run ID: ${runId}$`, 'm'));
     assert.match(String(a![0]!.tooltip), /^Status: ok · took 1\.5 s$/m);
     assert.match(String(a![0]!.tooltip), /^Metrics: loss, acc$/m);
     assert.deepEqual(a![0]!.command, {
@@ -258,11 +208,40 @@ describe('Sextant extension', () => {
       ['$(beaker) nb-run · f1'],
     );
 
+    // Editing a recorded cell: once the typing settles its item says the cell changed since the
+    // run; undoing the edit takes that back.
+    const edited = cells[0]!.document;
+    const recorded = edited.getText();
+    const setText = async (text: string): Promise<void> => {
+      const itemsAsked = new Promise<void>((resolve) => {
+        const sub = cellStatus.onDidChangeCellStatusBarItems(() => {
+          sub.dispose();
+          resolve();
+        });
+      });
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(edited.uri, new vscode.Range(0, 0, edited.lineCount, 0), text);
+      assert.ok(await vscode.workspace.applyEdit(edit), 'the cell edit applied');
+      assert.equal(edited.getText(), text);
+      await within(5000, 'onDidChangeCellStatusBarItems after an edit', itemsAsked);
+    };
+    await setText(`${recorded}\nprint("edited")`);
+    const [changed] = await items();
+    assert.deepEqual(
+      changed!.map((i) => i.text),
+      ['$(beaker) nb-run · loss, acc · changed since run'],
+    );
+    assert.match(String(changed![0]!.tooltip), /^Changed since run: /m);
+    await setText(recorded);
+    const [unchanged] = await items();
+    assert.deepEqual(
+      unchanged!.map((i) => i.text),
+      ['$(beaker) nb-run · loss, acc'],
+    );
+
     // Its command opens the run's view.
     const command = a![0]!.command as vscode.Command;
     await vscode.commands.executeCommand(command.command, ...(command.arguments ?? []));
-    const labels = (): string[] =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
-    await until('the run tab', async () => (labels().includes('Run nb-run') ? true : undefined));
+    await tabOpened('Run nb-run');
   });
 });

@@ -5,28 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SextantExtensionApi } from '../../../../extension-vscode/dist/extension';
-
-async function api(): Promise<SextantExtensionApi> {
-  const extension = vscode.extensions.getExtension<SextantExtensionApi>('sextant.sextant');
-  assert.ok(extension, 'the Sextant extension is installed');
-  const exports = await extension.activate();
-  await exports.ready;
-  return exports;
-}
+import { api, assertCommands } from './sextant';
 
 describe('Sextant tracking server commands', () => {
   it('contributes start, stop, open and download artifact', async () => {
-    await api();
-    const commands = await vscode.commands.getCommands(true);
-    for (const id of [
+    await assertCommands([
       'sextant.startServer',
       'sextant.stopServer',
       'sextant.openArtifact',
       'sextant.downloadArtifact',
-    ]) {
-      assert.ok(commands.includes(id), `${id} is registered`);
-    }
+    ]);
   });
 
   it('stops the tracking server and starts it again', async () => {
