@@ -1,7 +1,13 @@
 """Sextant for IPython kernels: ``%load_ext sextant`` registers the magics and the cell tracker."""
 
-from .magics import SextantMagics
-from .tracker import CellTracker
+import warnings
+
+with warnings.catch_warnings():
+    # mlflow's import pulls in tqdm.auto, which warns in every kernel without ipywidgets about
+    # progress bars (red text under `%load_ext sextant`); Sextant draws none.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from .magics import SextantMagics
+    from .tracker import CellTracker
 
 __all__ = ["load_ipython_extension", "unload_ipython_extension", "_jupyter_labextension_paths"]
 

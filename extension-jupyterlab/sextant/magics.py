@@ -94,13 +94,21 @@ class SextantMagics(Magics):
         self.tracker.location = location
         uri = location.uri
         mlflow.set_tracking_uri(uri)
+        created = ""
         if args.experiment:
-            mlflow.set_experiment(args.experiment)
+            # Created here rather than by set_experiment, whose INFO log shows as an error box.
+            experiment = mlflow.get_experiment_by_name(args.experiment)
+            if experiment is None:
+                created = " (new)"
+                experiment_id = mlflow.create_experiment(args.experiment)
+            else:
+                experiment_id = experiment.experiment_id
+            mlflow.set_experiment(experiment_id=experiment_id)
         tags = {"sextant.source.type": "notebook"}
         if os.environ.get("JPY_SESSION_NAME"):
             tags["sextant.notebook"] = os.environ["JPY_SESSION_NAME"]
         run = mlflow.start_run(run_name=args.name, tags=tags)
-        print(f"Sextant run '{run.info.run_name}' ({run.info.run_id}) started in experiment {run.info.experiment_id} at {uri}")
+        print(f"Sextant run '{run.info.run_name}' ({run.info.run_id}) started in experiment {run.info.experiment_id}{created} at {uri}")
 
     def _end(self, args) -> None:
         run_id, uri = self._require_run()

@@ -319,11 +319,14 @@ runBenchmark(async (args, cleanup) => {
       ],
     ],
   );
-  process.stdout.write(
-    `\nWhere Sextant's time went (the run with the median total):\n` +
-      `  no-op re-run:  ${describeSplit(noopSplit)}\n` +
-      `  trivial steps: ${describeSplit(trivialSplit)}\n`,
-  );
+  // An older build (`--sextant`) prints no split.
+  if (!Number.isNaN(noopSplit.cpu)) {
+    process.stdout.write(
+      `\nWhere Sextant's time went (the run with the median total):\n` +
+        `  no-op re-run:  ${describeSplit(noopSplit)}\n` +
+        `  trivial steps: ${describeSplit(trivialSplit)}\n`,
+    );
+  }
   const targets: Target[] = [
     {
       name: 'no-op re-run >= 5x faster than dvc repro',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
 import { duration, table, time } from './format';
+import { registerWatchCommand } from './watchCommand';
 
 /** The pipeline file `sextant pipeline` reads when `--file` is not given. */
 export const DEFAULT_PIPELINE_FILE = 'sextant.yaml';
@@ -301,6 +302,8 @@ export function registerPipelineCommands(
     .action(async (name: string | undefined, opts: RunOptions) => {
       process.exitCode = await runPipeline(name, opts, { stdout: out, stderr: process.stderr });
     });
+
+  registerWatchCommand(pipeline, storeOption, out);
 
   pipeline
     .command('runs')

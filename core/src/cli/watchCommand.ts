@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent } from '../model/pipeline';
-import { PipelineHost } from '../pipelines/triggers/host';
-import { startServer } from '../server/app';
 
 interface WatchOptions {
   store: string;
@@ -30,7 +28,7 @@ function describe(event: PipelineEvent): string | undefined {
  * `sextant pipeline watch`: the headless home of a workspace's triggers. Keeps the pipelines
  * loaded, runs them on file changes, cron schedules and other pipelines' completion, and serves
  * the tracking API with the pipeline webhook (`POST /api/2.0/sextant/pipelines/trigger`) until
- * interrupted.
+ * interrupted. The HTTP server and the trigger host load only when the command runs.
  */
 export function registerWatchCommand(
   pipeline: Command,
@@ -46,6 +44,8 @@ export function registerWatchCommand(
     .option('--port <port>', 'port of the tracking server and webhook (0: any free one)', '0')
     .option('--token <token>', 'token the tracking server requires (needed beyond loopback)')
     .action(async (opts: WatchOptions) => {
+      const { PipelineHost } = await import('../pipelines/triggers/host.js');
+      const { startServer } = await import('../server/app.js');
       const engine = Engine.open({ storeDir: path.resolve(opts.store) });
       const root = path.resolve(opts.root);
       const host = new PipelineHost(engine.pipelines, {

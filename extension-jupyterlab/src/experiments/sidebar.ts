@@ -49,6 +49,13 @@ function shownPath(file: string, storeDir: string | undefined): string {
   return root && file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file;
 }
 
+/** A row's name (the button that opens it) over its description, both cut to the width. */
+function label(name: HTMLButtonElement, description: string): HTMLSpanElement {
+  const node = el('span', 'jp-SextantTree-label');
+  node.append(name, el('span', 'jp-SextantTree-description', description));
+  return node;
+}
+
 /** The sidebar widget. */
 export class ExperimentsSidebar extends Widget {
   private experiments: Experiment[] = [];
@@ -180,10 +187,8 @@ export class ExperimentsSidebar extends Widget {
         open.addEventListener('click', () => this.host.openPipeline(file.file, pipeline.name));
         item.append(
           el('span', `jp-SextantStatus jp-SextantStatus-${status ?? 'none'}`),
-          open,
-          el(
-            'span',
-            'jp-SextantTree-description',
+          label(
+            open,
             `${pipeline.steps.length} steps · ${status ? `last run ${status}` : 'not run'} · ${path}`,
           ),
         );
@@ -354,8 +359,7 @@ export class ExperimentsSidebar extends Widget {
     item.append(
       tick,
       el('span', `jp-SextantStatus jp-SextantStatus-${run.status.toLowerCase()}`),
-      name,
-      el('span', 'jp-SextantTree-description', runDescription(run, now)),
+      label(name, runDescription(run, now)),
     );
     return item;
   }

@@ -2,17 +2,20 @@
  * What the Experiments tree shows, as plain data: labels, descriptions, icons and context values
  * of experiments and runs. The VS Code adapter (`tree.ts`) turns these into tree items.
  */
-import type {
-  Experiment,
-  Metric,
-  RunStatus,
-  RunSummary,
-} from '@sextant/language-server/dist/protocol';
+import type { Experiment, RunStatus, RunSummary } from '@sextant/language-server/dist/protocol';
 import { formatDuration } from '@sextant/media/dist/lib/format';
+import { shortNumber } from '@sextant/media/dist/lib/runs/nesting';
 import type { ServerState } from '../api';
 import { STATE_ICONS, type Icon, type ItemModel } from '../items';
 
 export type { Icon, ItemModel } from '../items';
+/** Shared with JupyterLab's run tree: nesting by parent run, live latest metrics, short values. */
+export {
+  nestRuns,
+  shortNumber,
+  withLatestMetrics,
+  type NestedRuns,
+} from '@sextant/media/dist/lib/runs/nesting';
 
 /** A node of the Experiments tree. */
 export type ExperimentsNode =
@@ -72,15 +75,6 @@ export function keyMetricOf(
   return first === undefined ? undefined : [first, metrics[first]!];
 }
 
-/** A metric value in a few characters. */
-export function shortNumber(value: number | null): string {
-  if (value === null) return 'NaN';
-  if (Number.isInteger(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) return value.toExponential(2);
-  return String(Number(value.toPrecision(4)));
-}
-
 /** The duration of a run so far (or in all, once ended). */
 export function runDuration(run: Pick<RunSummary, 'startTime' | 'endTime'>, now: number): number {
   return (run.endTime ?? now) - run.startTime;
@@ -113,42 +107,6 @@ export function runItem(
     contextValue: run.lifecycleStage === 'deleted' ? 'run.deleted' : 'run.active',
     collapsible: options.hasChildren ? 'collapsed' : 'none',
   };
-}
-
-/** Runs of one page arranged by parent. */
-export interface NestedRuns {
-  /** Runs without a parent, or whose parent is not in the page (or that form a cycle). */
-  roots: RunSummary[];
-  /** Runs of the page by their parent's id, in page order. */
-  children: Map<string, RunSummary[]>;
-}
-
-/** Nests the runs of a page under their parents, keeping the page's order. */
-export function nestRuns(runs: readonly RunSummary[]): NestedRuns {
-  const byId = new Map(runs.map((r) => [r.runId, r]));
-  const reachesRoot = (run: RunSummary): boolean => {
-    const seen = new Set([run.runId]);
-    let parentId = run.parentRunId;
-    while (parentId !== undefined) {
-      const parent = byId.get(parentId);
-      if (!parent) return true;
-      if (seen.has(parentId)) return false;
-      seen.add(parentId);
-      parentId = parent.parentRunId;
-    }
-    return true;
-  };
-  const roots: RunSummary[] = [];
-  const children = new Map<string, RunSummary[]>();
-  for (const run of runs) {
-    const parentId = run.parentRunId;
-    if (parentId === undefined || !byId.has(parentId) || !reachesRoot(run)) {
-      roots.push(run);
-      continue;
-    }
-    children.set(parentId, [...(children.get(parentId) ?? []), run]);
-  }
-  return { roots, children };
 }
 
 /** The `sextant/runs/search` filter for the children of a run, within a user's filter. */
@@ -212,11 +170,4 @@ export function statusBarText(
   return running > 0
     ? `$(beaker) Sextant ${host} · $(loading~spin) ${running} running`
     : `$(beaker) Sextant ${host}`;
-}
-
-/** The run with the latest points of a `sextant/metrics/appended` notification merged in. */
-export function withLatestMetrics(run: RunSummary, latest: readonly Metric[]): RunSummary {
-  const metrics = { ...run.metrics };
-  for (const point of latest) metrics[point.key] = point.value;
-  return { ...run, metrics };
 }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../browser';
 
 /** Polls `probe` every 100 ms until it gives a value other than undefined or false. */
 export async function waitFor<T>(
@@ -103,19 +104,7 @@ export async function startSession(options: {
       'code-server',
       async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok || undefined,
     );
-    const browser = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-      executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium',
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium(path.join(tmp, 'chromium'), { width: 1400, height: 900 });
     return {
       port,
       tmp,
@@ -133,4 +122,12 @@ export async function startSession(options: {
     stop();
     throw error;
   }
+}
+
+/** Runs a test's `main`; a failure is printed and ends the process with exit code 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

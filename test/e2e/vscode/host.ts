@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSession } from './codeServer';
+import { runMain, startSession } from './codeServer';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -72,7 +72,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

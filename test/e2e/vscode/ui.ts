@@ -386,6 +386,19 @@ runUiTest(
       .waitFor();
     await snap(page, 'notebook-tooltip-light');
 
+    // Typing into the recorded training cell: its item says it changed since the run.
+    await page.keyboard.press('Escape');
+    await page
+      .locator('.notebook-editor .monaco-editor .view-lines', { hasText: 'for step in range(50)' })
+      .first()
+      .click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('  # edited');
+    const changedItem = page.locator('.cell-status-item', { hasText: 'changed since run' });
+    await changedItem.waitFor();
+    console.log(`an edited cell shows "${(await changedItem.innerText()).trim()}"`);
+    await snap(page, 'notebook-changed-light');
+
     // Stop the tracking server from the palette: the status bar says so and starts it on a click.
     await runCommand(page, 'Sextant: Stop Tracking Server');
     const stopped = page.locator('.statusbar-item', { hasText: 'Sextant: stopped' }).first();

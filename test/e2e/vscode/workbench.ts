@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame, Page } from 'playwright-core';
-import { startSession, waitFor, type Session } from './codeServer';
+import { runMain, startSession, waitFor, type Session } from './codeServer';
 
 /** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
 declare const document: {
@@ -213,8 +213,5 @@ export function runUiTest(
       fs.rmSync(workspace, { recursive: true, force: true });
     }
   };
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  runMain(main);
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
 import type { DetailNode } from '../../../../extension-vscode/dist/runDetails/model';
@@ -18,6 +18,14 @@ async function upload(trackingUri: string, artifactUri: string, file: string, bo
     { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body },
   );
   assert.equal(response.status, 200, `upload ${file}: ${await response.clone().text()}`);
+}
+
+/** Runs "Download Artifact…" on `path` of `runId` into the workspace as `name`; gives the bytes. */
+async function download(runId: string, path: string, name: string): Promise<Buffer> {
+  const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const target = vscode.Uri.file(join(folder, name));
+  await vscode.commands.executeCommand('sextant.downloadArtifact', { runId, path }, target);
+  return fs.readFileSync(target.fsPath);
 }
 
 describe('Sextant run artifacts and child runs', () => {
@@ -86,14 +94,7 @@ describe('Sextant run artifacts and child runs', () => {
   });
 
   it('downloads an artifact byte for byte', async () => {
-    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const target = vscode.Uri.file(path.join(folder, 'downloaded.bin'));
-    await vscode.commands.executeCommand(
-      'sextant.downloadArtifact',
-      { runId, path: 'data/blob.bin' },
-      target,
-    );
-    assert.deepEqual([...fs.readFileSync(target.fsPath)], [...binary]);
+    assert.deepEqual([...(await download(runId, 'data/blob.bin', 'downloaded.bin'))], [...binary]);
   });
 
   it('downloads an artifact larger than one language-server read through the tracking server', async () => {
@@ -101,14 +102,7 @@ describe('Sextant run artifacts and child runs', () => {
     const big = new Uint8Array(17 * 1024 * 1024).map((_, i) => (i * 7) % 251);
     const run = await client.getRun(runId);
     await upload(client.info!.trackingUri, run.info.artifactUri, 'big.bin', big);
-    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const target = vscode.Uri.file(path.join(folder, 'big.bin'));
-    await vscode.commands.executeCommand(
-      'sextant.downloadArtifact',
-      { runId, path: 'big.bin' },
-      target,
-    );
-    const written = fs.readFileSync(target.fsPath);
+    const written = await download(runId, 'big.bin', 'big.bin');
     assert.equal(written.length, big.length);
     assert.ok(written.equals(Buffer.from(big)), 'the bytes are the same');
   });
