@@ -39,7 +39,7 @@ export function stopOrphanedGroup(externalId: string, pipelineRunId: string): bo
 }
 
 /** Sends a signal to a whole process group; false when the group is gone already. */
-function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
     return true;
@@ -110,7 +110,8 @@ export class LocalBackend implements ComputeBackend {
   }
 }
 
-function abortReason(signal: AbortSignal): string {
+/** Why an aborted step stopped, for people: the abort's reason. */
+export function abortReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   if (reason instanceof Error && reason.name !== 'AbortError') return reason.message;
   if (typeof reason === 'string') return reason;

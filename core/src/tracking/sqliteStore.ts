@@ -266,14 +266,15 @@ export class SqliteTrackingStore implements TrackingStore {
 
   async createRun(input: CreateRunInput): Promise<Run> {
     const runId = randomUUID().replace(/-/g, '');
-    const runPk = this.db
-      .transaction(() => {
+    return this.db
+      .transaction((): Run => {
         const experiment = this.experimentRow(input.experimentId);
         if (experiment.lifecycle_stage !== 'active') {
           throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
         }
         const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
         const name = input.runName || runNameTag || generateRunName();
+        const artifactUri = `${experiment.artifact_location}/${runId}/artifacts`;
         const result = this.sql(
           `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
              VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
@@ -283,15 +284,44 @@ export class SqliteTrackingStore implements TrackingStore {
           name,
           input.userId,
           input.startTime,
-          `${experiment.artifact_location}/${runId}/artifacts`,
+          artifactUri,
         );
         const pk = Number(result.lastInsertRowid);
-        for (const tag of input.tags) this.sql(SQL.upsertTag).run(pk, tag.key, tag.value);
+        // The run as written, not read back: tags upserted in order (the last value of a key
+        // wins), listed by key in SQLite's BINARY order as a read of the run lists them.
+        const tags = new Map<string, string>();
+        for (const tag of input.tags) {
+          this.sql(SQL.upsertTag).run(pk, tag.key, tag.value);
+          tags.set(tag.key, tag.value);
+        }
         this.sql(SQL.upsertTag).run(pk, 'mlflow.runName', name);
-        return pk;
+        tags.set('mlflow.runName', name);
+        const info = toRunInfo({
+          run_pk: pk,
+          run_uuid: runId,
+          experiment_id: experiment.experiment_id,
+          name,
+          user_id: input.userId,
+          status: 'RUNNING',
+          start_time: input.startTime,
+          end_time: null,
+          artifact_uri: artifactUri,
+          lifecycle_stage: 'active',
+        });
+        return {
+          info,
+          data: {
+            metrics: [],
+            params: [],
+            tags: [...tags]
+              .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+              .map(([key, value]) => ({ key, value })),
+          },
+          inputs: { datasetInputs: [], modelInputs: [] },
+          outputs: { modelOutputs: [] },
+        };
       })
       .immediate();
-    return this.loadRuns([runPk])[0] as Run;
   }
 
   async getRun(runId: string): Promise<Run> {

@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunSummary } from '@sextant/language-server/dist/protocol';
+import { runSummary as run } from '@sextant/media/dist/lib/runs/fixtures.js';
 import { runDescription, runTooltip } from './model.js';
-
-function run(runId: string, extra: Partial<RunSummary> = {}): RunSummary {
-  return {
-    runId,
-    runName: `name-${runId}`,
-    experimentId: '1',
-    status: 'FINISHED',
-    startTime: 1000,
-    endTime: 3000,
-    lifecycleStage: 'active',
-    metrics: {},
-    ...extra,
-  };
-}
 
 describe('sidebar model', () => {
   it('describes a run by its first metric in key order and its duration', () => {

@@ -62,9 +62,23 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       notify: (message: string) => void showErrorMessage('Sextant', message),
     };
 
-    /** Puts a new panel's widget in the main area; its label follows the panel's. */
-    const place = (widget: MainAreaWidget<Widget>, content: Widget, id: string): void => {
-      widget.id = `${id}-area`;
+    /**
+     * Brings forward the panel of `tracker` whose content `matches`, or puts the one `create`
+     * makes in the main area (its tab label following the panel's) and tracks it.
+     */
+    const show = <T extends Widget>(
+      tracker: WidgetTracker<MainAreaWidget<T>>,
+      matches: (content: T) => boolean,
+      create: () => T,
+    ): MainAreaWidget<T> => {
+      const open = tracker.find((widget) => matches(widget.content));
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = create();
+      const widget = new MainAreaWidget({ content });
+      widget.id = `${content.id}-area`;
       widget.title.icon = sextantIcon;
       const follow = (): void => {
         widget.title.label = content.title.label;
@@ -74,51 +88,32 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       follow();
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
-    };
-
-    const showRun = (runId: string): MainAreaWidget<RunPanel> => {
-      const open = runs.find((widget) => widget.content.runId === runId);
-      if (open) {
-        app.shell.activateById(open.id);
-        return open;
-      }
-      const content = new RunPanel(connection, runId, host);
-      const widget = new MainAreaWidget({ content });
-      place(widget, content, content.id);
-      void runs.add(widget);
+      void tracker.add(widget);
       return widget;
     };
 
-    const showComparison = (runIds: string[]): MainAreaWidget<ComparePanel> => {
-      const key = runIds.join(',');
-      const open = comparisons.find((widget) => widget.content.runIds.join(',') === key);
-      if (open) {
-        app.shell.activateById(open.id);
-        return open;
-      }
-      const content = new ComparePanel(connection, runIds, host);
-      const widget = new MainAreaWidget({ content });
-      place(widget, content, content.id);
-      void comparisons.add(widget);
-      return widget;
-    };
-
-    const showPipeline = (file: string, pipeline?: string): MainAreaWidget<PipelinePanel> => {
-      const open = pipelines.find(
-        (widget) =>
-          widget.content.subject.file === file &&
-          (pipeline === undefined || widget.content.subject.pipeline === pipeline),
+    const showRun = (runId: string): MainAreaWidget<RunPanel> =>
+      show(
+        runs,
+        (panel) => panel.runId === runId,
+        () => new RunPanel(connection, runId, host),
       );
-      if (open) {
-        app.shell.activateById(open.id);
-        return open;
-      }
-      const content = new PipelinePanel(connection, { file, pipeline }, host);
-      const widget = new MainAreaWidget({ content });
-      place(widget, content, content.id);
-      void pipelines.add(widget);
-      return widget;
-    };
+
+    const showComparison = (runIds: string[]): MainAreaWidget<ComparePanel> =>
+      show(
+        comparisons,
+        (panel) => panel.runIds.join(',') === runIds.join(','),
+        () => new ComparePanel(connection, runIds, host),
+      );
+
+    const showPipeline = (file: string, pipeline?: string): MainAreaWidget<PipelinePanel> =>
+      show(
+        pipelines,
+        (panel) =>
+          panel.subject.file === file &&
+          (pipeline === undefined || panel.subject.pipeline === pipeline),
+        () => new PipelinePanel(connection, { file, pipeline }, host),
+      );
 
     app.commands.addCommand(CommandIds.openPipeline, {
       label: 'Open Sextant Pipeline Graph',

@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunSummary } from '@sextant/language-server/dist/protocol';
+import { runSummary as run } from './fixtures';
 import { nestRuns, shortNumber, upsertRun, withLatestMetrics } from './nesting';
-
-function run(runId: string, extra: Partial<RunSummary> = {}): RunSummary {
-  return {
-    runId,
-    runName: `name-${runId}`,
-    experimentId: '1',
-    status: 'FINISHED',
-    startTime: 1000,
-    endTime: 3000,
-    lifecycleStage: 'active',
-    metrics: {},
-    ...extra,
-  };
-}
 
 describe('nestRuns', () => {
   it('puts children under their parent and keeps orphans and cycles at the top', () => {

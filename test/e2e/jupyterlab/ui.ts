@@ -269,7 +269,7 @@ async function main(): Promise<void> {
     await second.locator('.lm-CommandPalette-input').fill('Sextant');
     await second
       .locator('.lm-CommandPalette-item', { hasText: 'Refresh Sextant Experiments' })
-      .waitFor();
+      .waitFor({ timeout: 60_000 });
     await second.keyboard.press('Escape');
     await runRow(second, 'lab-run-b').waitFor({ timeout: 30_000 });
     await openRunFromSidebar(second, 'lab-run-b');

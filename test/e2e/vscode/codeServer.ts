@@ -72,7 +72,12 @@ export async function startSession(options: {
     XDG_CONFIG_HOME: path.join(tmp, 'config'),
     XDG_DATA_HOME: path.join(tmp, 'data'),
   };
-  await options.prepare?.({ userDir, extensionsDir, env });
+  try {
+    await options.prepare?.({ userDir, extensionsDir, env });
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
   const port = await freePort();
   const server: ChildProcess = spawn(
     options.codeServer,
@@ -120,6 +125,7 @@ export async function startSession(options: {
     };
   } catch (error) {
     stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
 }

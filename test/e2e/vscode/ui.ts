@@ -333,7 +333,6 @@ runUiTest(
         if (await row(name).isVisible()) return true;
         await detailsPane.locator('.monaco-list-row').last().hover();
         await page.mouse.wheel(0, 200);
-        await page.waitForTimeout(300);
         return undefined;
       });
     await revealDetail('loss_curve.png');

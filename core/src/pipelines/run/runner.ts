@@ -5,7 +5,8 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
-import { LocalBackend, stopOrphanedGroup } from '../../compute/local';
+import { localBackend } from '../../compute/launcher';
+import { stopOrphanedGroup } from '../../compute/local';
 import { RayBackend } from '../../compute/ray';
 import { provisionEnvironment } from '../environments';
 import { findPipelineFiles, loadPipelineFile } from '../spec';
@@ -130,7 +131,7 @@ export class PipelineService implements PipelineRunner {
   private readonly active = new Map<string, ActiveRun>();
   private readonly pool: ResourcePool;
   private readonly stepTracking: StepTracking;
-  private readonly local: LocalBackend;
+  private readonly local: ComputeBackend;
   private readonly rayBackends = new Map<string, ComputeBackend>();
   private readonly logDir: string;
   /** Step records changed since they were last saved, with their pipeline run ids. */
@@ -144,7 +145,7 @@ export class PipelineService implements PipelineRunner {
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
     this.pool = new ResourcePool(options.capacity ?? machineCapacity());
     this.stepTracking = new StepTracking(options.tracking, options.artifacts);
-    this.local = new LocalBackend(options.killGraceMs);
+    this.local = localBackend(options.killGraceMs);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
     this.events.setMaxListeners(0);
   }

@@ -1,8 +1,9 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PipelineDiagnostic } from '../../model/pipeline';
 import { shippedPath } from './assets';
+import { cachedValidator } from './schemaCache';
 import type { SourceFile } from './source';
 
 /** Folder of the published JSON Schemas (`core/schemas`, or `schemas/` beside a bundle). */
@@ -13,17 +14,22 @@ export type SchemaName = 'pipeline' | 'component';
 
 const compiled = new Map<SchemaName, ValidateFunction>();
 
+const schemaText = (name: SchemaName): string =>
+  fs.readFileSync(path.join(SCHEMA_DIR, `${name}.schema.json`), 'utf8');
+
 /** The published JSON Schema of pipeline or component files, as parsed JSON. */
 export function readSchema(name: SchemaName): Record<string, unknown> {
-  return JSON.parse(
-    fs.readFileSync(path.join(SCHEMA_DIR, `${name}.schema.json`), 'utf8'),
-  ) as Record<string, unknown>;
+  return JSON.parse(schemaText(name)) as Record<string, unknown>;
 }
 
+/** The schema's validator: compiled once per schema version, then loaded from the OS cache. */
 function validator(name: SchemaName): ValidateFunction {
   let validate = compiled.get(name);
   if (!validate) {
-    validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(readSchema(name));
+    validate = cachedValidator(`${name}.schema`, schemaText(name), {
+      allErrors: true,
+      allowUnionTypes: true,
+    });
     compiled.set(name, validate);
   }
   return validate;

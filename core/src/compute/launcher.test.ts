@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ResolvedStep } from '../model/pipeline';
+import type { StepLaunch } from '../pipelines/api';
+import { findPython, LauncherBackend } from './launcher';
+
+const location = {
+  file: '/x',
+  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+};
+const step = (run: string, wd = '.'): ResolvedStep => ({
+  name: 's',
+  run,
+  wd,
+  deps: [],
+  params: [],
+  outputs: [],
+  metrics: [],
+  artifacts: [],
+  environment: { vars: {} },
+  resources: { cpu: 1, gpu: 0, memoryMb: 0 },
+  compute: 'local',
+  retries: 0,
+  upstream: [],
+  location,
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-launcher-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+const baseEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+/** Runs one step, collecting its output per stream and its external ids. */
+async function run(
+  backend: LauncherBackend,
+  launch: Partial<StepLaunch> & { step: ResolvedStep },
+): Promise<{
+  outcome: Awaited<ReturnType<LauncherBackend['execute']>>;
+  out: string;
+  err: string;
+  ids: string[];
+}> {
+  let out = '';
+  let err = '';
+  const ids: string[] = [];
+  const outcome = await backend.execute({
+    root,
+    env: baseEnv,
+    signal: new AbortController().signal,
+    onOutput: (stream, text) => (stream === 'stdout' ? (out += text) : (err += text)),
+    onExternalId: (id) => ids.push(id),
+    ...launch,
+  });
+  return { outcome, out, err, ids };
+}
+
+const waitFor = async (check: () => boolean, ms = 5_000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }, () => {
+  const backend = new LauncherBackend(300);
+  after(() => backend.close());
+
+  it('runs sh -c in the working directory with exactly the given environment', async () => {
+    fs.mkdirSync(path.join(root, 'sub dir'), { recursive: true });
+    const { outcome, out, err, ids } = await run(backend, {
+      step: step('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', 'sub dir'),
+      env: { ...baseEnv, GREETING: 'hi there', ODD_NAME: 'x y "z" ü' },
+    });
+    assert.equal(backend.fallbackReason, undefined);
+    assert.deepEqual(outcome, { exitCode: 4, reason: 'exited with code 4' });
+    const lines = out.split('\n');
+    assert.equal(lines[0], path.join(fs.realpathSync(root), 'sub dir'));
+    assert.equal(lines[1], 'hi there');
+    const names = lines
+      .slice(2)
+      .filter(Boolean)
+      .map((l) => l.slice(0, l.indexOf('=')));
+    // sh itself adds PWD; nothing of Node's or the launcher's environment leaks in.
+    assert.deepEqual(names, ['GREETING', 'ODD_NAME', 'PATH', 'PWD']);
+    assert.equal(err, 'warn\n');
+    assert.equal(ids.length, 1);
+    assert.match(ids[0] ?? '', /^pid:\d+$/);
+  });
+
+  it('passes commands with quotes, newlines and unicode through unchanged', async () => {
+    const text = `it's "quoted" \\ $HOME \`x\` — ünïcødé 🚀`;
+    const command = `cat <<'EOF'\n${text}\nline two\nEOF\nprintf '%s\\n' 'a\nb'`;
+    const { outcome, out } = await run(backend, { step: step(command) });
+    assert.deepEqual(outcome, { exitCode: 0 });
+    assert.equal(out, `${text}\nline two\na\nb\n`);
+  });
+
+  it('streams large output complete and in order, split unicode included', async () => {
+    const { outcome, out, err } = await run(backend, {
+      step: step(`seq 1 200000; printf 'é%.0s' $(seq 1 50000) >&2`),
+    });
+    assert.deepEqual(outcome, { exitCode: 0 });
+    const expected = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
+    assert.equal(out, expected);
+    assert.equal(err, 'é'.repeat(50_000));
+  });
+
+  it('runs many steps at once, each with its own output and exit code', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        run(backend, {
+          step: step(`echo step-$N; exit $((N % 3))`),
+          env: { ...baseEnv, N: `${i}` },
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      assert.equal(r.out, `step-${i}\n`);
+      assert.equal(r.outcome.exitCode, i % 3);
+    });
+  });
+
+  it('reports a step killed by a signal, and a working directory that does not exist', async () => {
+    const killed = await run(backend, { step: step('kill -KILL $$') });
+    assert.deepEqual(killed.outcome, { exitCode: null, reason: 'killed by SIGKILL' });
+    const missing = await run(backend, { step: step('true', 'no-such-dir') });
+    assert.equal(missing.outcome.exitCode, 127);
+    assert.match(missing.err, /could not start the step: .*no-such-dir/);
+  });
+
+  it('waits for a grandchild that holds the output open, like a piped spawn', async () => {
+    const { outcome, out } = await run(backend, {
+      step: step(`(sleep 0.3; echo late) & echo early`),
+    });
+    assert.deepEqual(outcome, { exitCode: 0 });
+    assert.equal(out, 'early\nlate\n');
+  });
+
+  for (const [how, reason] of [
+    ['cancelled', 'cancelled'],
+    ['timed out', 'timed out after 1 s'],
+  ] as const) {
+    it(`stops the whole process group when ${how}, SIGKILL after the grace period`, async () => {
+      const pidFile = path.join(root, `pid-${how.replace(' ', '-')}`);
+      const controller = new AbortController();
+      const started = Date.now();
+      const running = run(backend, {
+        // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
+        step: step(`sh -c 'trap "" TERM; sleep 60 & echo $! > "${pidFile}"; wait' ; true`),
+        signal: controller.signal,
+      });
+      await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+      const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
+      controller.abort(new Error(reason));
+      const { outcome } = await running;
+      assert.equal(outcome.reason, reason);
+      await waitFor(() => !alive(sleeper), 3_000).catch(() => undefined);
+      assert.equal(alive(sleeper), false, 'the grandchild outlived the step');
+      assert.ok(Date.now() - started < 10_000);
+    });
+  }
+
+  it('fails the running steps with the reason when the launcher dies, and stops them', async () => {
+    const own = new LauncherBackend(300);
+    const pidFile = path.join(root, 'pid-launcher');
+    const running = run(own, {
+      step: step(`sleep 60 & echo $! > "${pidFile}"; wait`),
+    });
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+    const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
+    const launcher = own.launcherPid as number;
+    process.kill(launcher, 'SIGKILL');
+    const { outcome } = await running;
+    assert.equal(outcome.exitCode, null);
+    assert.equal(
+      outcome.reason,
+      `the step launcher (process ${launcher}) killed by SIGKILL; the step was stopped`,
+    );
+    await waitFor(() => !alive(sleeper), 3_000).catch(() => undefined);
+    assert.equal(alive(sleeper), false, 'the step outlived its launcher');
+    // The next step starts a new launcher.
+    const next = await run(own, { step: step('echo again') });
+    assert.deepEqual(next.outcome, { exitCode: 0 });
+    assert.equal(next.out, 'again\n');
+    assert.notEqual(own.launcherPid, launcher);
+    own.close();
+  });
+});
+
+describe('without a usable launcher', () => {
+  it('runs steps with Node spawn when there is no python3', async () => {
+    const backend = new LauncherBackend(300, null);
+    const { outcome, out } = await run(backend, { step: step('echo direct; exit 3') });
+    assert.deepEqual(outcome, { exitCode: 3, reason: 'exited with code 3' });
+    assert.equal(out, 'direct\n');
+    assert.equal(backend.fallbackReason, 'no python3 found');
+  });
+
+  it('runs steps with Node spawn when the launcher fails before it is ready', async () => {
+    const backend = new LauncherBackend(300, '/bin/false');
+    const results = await Promise.all([
+      run(backend, { step: step('echo one') }),
+      run(backend, { step: step('echo two >&2; exit 1') }),
+    ]);
+    assert.deepEqual(results[0]?.outcome, { exitCode: 0 });
+    assert.equal(results[0]?.out, 'one\n');
+    assert.deepEqual(results[1]?.outcome, { exitCode: 1, reason: 'exited with code 1' });
+    assert.equal(results[1]?.err, 'two\n');
+    assert.match(
+      backend.fallbackReason ?? '',
+      /the step launcher \(process \d+\) exited with code 1/,
+    );
+    const later = await run(backend, { step: step('echo later') });
+    assert.equal(later.out, 'later\n');
+  });
+});
