@@ -2,8 +2,9 @@
 // Two large third-party bundles took most of the `build:lab` time in Terser: plotly.js-dist-min
 // (4.6 MB, published minified) and elkjs's elk.bundled.js (1.6 MB of GWT-compiled code, which
 // Terser shrank by only 9% in 50 s). Each goes into a chunk of its own, `plotly.<hash>.js` and
-// `elk.<hash>.js`, that Terser skips (the labextension grows by about 0.4 MB); the extension's own code is minified as webpack does by default (two compress passes). The
-// size hints are off: those two chunks are large by nature.
+// `elk.<hash>.js`, that Terser skips (the labextension grows by about 0.4 MB); the extension's
+// own code is minified as webpack does by default (two compress passes). The size hints are off:
+// those two chunks are large by nature.
 const TerserPlugin = require('terser-webpack-plugin');
 
 /** A chunk holding one package of node_modules, named after it. */

@@ -13,11 +13,11 @@
  * Sextant, loading and planning the pipeline, executing it, closing; the medians are reported.
  *
  *   node test/dist/bench/pipelines.js [--quick] [--strict] [--repeats N] [--dvc PATH]
- *     [--sextant path/to/core/bin/sextant.js]
+ *     [--sextant path/to/core/bin/sextant.js] [--only noop|trivial]
  *
  * DVC comes from a venv of its own (`~/.cache/sextant-bench/dvc-venv`, created with pip on first
  * use) so the project's test venv stays as CI installs it. `--quick` uses 200 MB over 20 steps and
- * 200 trivial steps.
+ * 200 trivial steps. `--only noop` (or `trivial`) runs one of the two parts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -213,28 +213,30 @@ function writeTrivialPipeline(root: string, steps: number): string[] {
   return commands;
 }
 
-runBenchmark(async (args, cleanup) => {
-  const quick = args.quick;
-  const steps = numberOption(args, 'steps', quick ? 20 : 100);
-  const totalBytes = numberOption(args, 'bytes', quick ? 200 * 2 ** 20 : 2 * 2 ** 30);
-  const trivialSteps = numberOption(args, 'trivial-steps', quick ? 200 : 1000);
-  const repeats = numberOption(args, 'repeats', quick ? 3 : 5);
-  const cores = os.availableParallelism();
-  const dvc = dvcExecutable(args.options.get('dvc'));
+/** What one part of the benchmark adds to the table, the split, the targets and the results. */
+interface Part {
+  rows: string[][];
+  /** Where Sextant's time went; undefined for an older build (`--sextant`), which prints none. */
+  split: string | undefined;
+  target: Target;
+  results: Record<string, unknown>;
+}
 
-  const work = tempDir('pipelines');
-  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
-
-  // 1. No-op re-run.
+/** 1. The no-op re-run of a `steps`-step pipeline over `totalBytes` of data, against dvc. */
+async function noopPart(
+  work: string,
+  sextantArgs: string[],
+  dvcOption: string | undefined,
+  sizes: { steps: number; totalBytes: number; repeats: number },
+): Promise<Part> {
+  const { steps, totalBytes, repeats } = sizes;
+  const dvc = dvcExecutable(dvcOption);
   const noop = path.join(work, 'noop');
   process.stdout.write(`writing ${steps} data files, ${num(totalBytes / 2 ** 20)} MiB in all\n`);
   writeData(path.join(noop, 'data'), steps, Math.ceil(totalBytes / steps));
   writeNoopPipelines(noop, steps);
   await timed(dvc, ['init', '--no-scm', '-q'], noop);
   await timed(dvc, ['config', 'core.analytics', 'false'], noop);
-  // `--sextant <bin/sextant.js>` times another build (an older commit's) in the same way.
-  const sextant = path.resolve(args.options.get('sextant') ?? DEFAULT_SEXTANT);
-  const sextantArgs = [sextant, 'pipeline', 'run', '--store', '.sextant'];
   process.stdout.write('first runs (not timed as no-op): sextant, then dvc\n');
   const sextantFirst = await timed(process.execPath, sextantArgs, noop);
   const dvcFirst = await timed(dvc, ['repro', '-q'], noop);
@@ -261,8 +263,50 @@ runBenchmark(async (args, cleanup) => {
   }
   const sextantNoop = sextantNoopRuns.map((r) => r.total);
   if (outputTimes() !== before) throw new Error('a no-op run rewrote outputs: something re-ran');
+  const s1 = stats(sextantNoop);
+  const d1 = stats(dvcNoop);
+  const noopSplit = medianSplit(sextantNoopRuns);
+  const noopRatio = d1.p50 / s1.p50;
+  return {
+    rows: [
+      [
+        `no-op re-run, ${steps} steps, ${num(totalBytes / 2 ** 30, 2)} GiB deps (p50)`,
+        `dvc ${ms(d1.p50)}`,
+        ms(s1.p50),
+        `${noopRatio.toFixed(1)}x faster`,
+      ],
+      [
+        `first run, ${steps} steps (once)`,
+        `dvc ${ms(dvcFirst)}`,
+        ms(sextantFirst),
+        `${(dvcFirst / sextantFirst).toFixed(1)}x`,
+      ],
+    ],
+    split: Number.isNaN(noopSplit.cpu) ? undefined : describeSplit(noopSplit),
+    target: {
+      name: 'no-op re-run >= 5x faster than dvc repro',
+      met: noopRatio >= 5,
+      detail: `${noopRatio.toFixed(1)}x (dvc ${ms(d1.p50)}, sextant ${ms(s1.p50)})`,
+    },
+    results: {
+      headline: {
+        what: 'no-op re-run vs dvc repro (p50)',
+        mlflow: ms(d1.p50),
+        sextant: ms(s1.p50),
+        ratio: noopRatio,
+      },
+      noop: { steps, totalBytes, sextant: s1, dvc: d1, sextantFirst, dvcFirst, split: noopSplit },
+    },
+  };
+}
 
-  // 2. Scheduling overhead.
+/** 2. Scheduling overhead: `trivialSteps` trivial steps against xargs -P and a bare Node spawn. */
+async function trivialPart(
+  work: string,
+  sextantArgs: string[],
+  sizes: { trivialSteps: number; repeats: number; cores: number },
+): Promise<Part> {
+  const { trivialSteps, repeats, cores } = sizes;
   const trivial = path.join(work, 'trivial');
   fs.mkdirSync(trivial);
   const commands = writeTrivialPipeline(trivial, trivialSteps);
@@ -279,32 +323,13 @@ runBenchmark(async (args, cleanup) => {
     sextantTrivialRuns.push(await sextantRun([...sextantArgs, '--force'], trivial));
   }
   const sextantTrivial = sextantTrivialRuns.map((r) => r.total);
-
-  const s1 = stats(sextantNoop);
-  const d1 = stats(dvcNoop);
   const s2 = stats(sextantTrivial);
   const x2 = stats(xargsTrivial);
   const f2 = stats(floorTrivial);
-  const noopSplit = medianSplit(sextantNoopRuns);
   const trivialSplit = medianSplit(sextantTrivialRuns);
-  const noopRatio = d1.p50 / s1.p50;
   const overhead = s2.p50 / x2.p50;
-  printTable(
-    `Pipelines (${cores} cores; ${repeats} timed no-op runs each)`,
-    ['measure', 'anchor', 'sextant', 'ratio'],
-    [
-      [
-        `no-op re-run, ${steps} steps, ${num(totalBytes / 2 ** 30, 2)} GiB deps (p50)`,
-        `dvc ${ms(d1.p50)}`,
-        ms(s1.p50),
-        `${noopRatio.toFixed(1)}x faster`,
-      ],
-      [
-        `first run, ${steps} steps (once)`,
-        `dvc ${ms(dvcFirst)}`,
-        ms(sextantFirst),
-        `${(dvcFirst / sextantFirst).toFixed(1)}x`,
-      ],
+  return {
+    rows: [
       [
         `${trivialSteps} trivial steps (p50)`,
         `xargs -P ${cores} ${ms(x2.p50)}`,
@@ -318,46 +343,76 @@ runBenchmark(async (args, cleanup) => {
         `${(f2.p50 / x2.p50).toFixed(2)}x of xargs`,
       ],
     ],
-  );
-  // An older build (`--sextant`) prints no split.
-  if (!Number.isNaN(noopSplit.cpu)) {
-    process.stdout.write(
-      `\nWhere Sextant's time went (the run with the median total):\n` +
-        `  no-op re-run:  ${describeSplit(noopSplit)}\n` +
-        `  trivial steps: ${describeSplit(trivialSplit)}\n`,
-    );
-  }
-  const targets: Target[] = [
-    {
-      name: 'no-op re-run >= 5x faster than dvc repro',
-      met: noopRatio >= 5,
-      detail: `${noopRatio.toFixed(1)}x (dvc ${ms(d1.p50)}, sextant ${ms(s1.p50)})`,
-    },
-    {
+    split: Number.isNaN(trivialSplit.cpu) ? undefined : describeSplit(trivialSplit),
+    target: {
       name: `${trivialSteps} trivial steps within 1.5x of xargs -P`,
       met: overhead <= 1.5,
       detail: `${overhead.toFixed(2)}x (xargs ${ms(x2.p50)}, sextant ${ms(s2.p50)})`,
     },
-  ];
+    results: {
+      trivial: {
+        steps: trivialSteps,
+        cores,
+        sextant: s2,
+        xargs: x2,
+        nodeSpawn: f2,
+        split: trivialSplit,
+      },
+    },
+  };
+}
+
+runBenchmark(async (args, cleanup) => {
+  const quick = args.quick;
+  const steps = numberOption(args, 'steps', quick ? 20 : 100);
+  const totalBytes = numberOption(args, 'bytes', quick ? 200 * 2 ** 20 : 2 * 2 ** 30);
+  const trivialSteps = numberOption(args, 'trivial-steps', quick ? 200 : 1000);
+  const repeats = numberOption(args, 'repeats', quick ? 3 : 5);
+  const cores = os.availableParallelism();
+  const only = args.options.get('only');
+  if (only !== undefined && only !== 'noop' && only !== 'trivial') {
+    throw new Error(`--only takes 'noop' or 'trivial', not '${only}'`);
+  }
+  const work = tempDir('pipelines');
+  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
+  // `--sextant <bin/sextant.js>` times another build (an older commit's) in the same way.
+  const sextant = path.resolve(args.options.get('sextant') ?? DEFAULT_SEXTANT);
+  const sextantArgs = [sextant, 'pipeline', 'run', '--store', '.sextant'];
+  const rows: string[][] = [];
+  const splits: (string | undefined)[] = [];
+  const targets: Target[] = [];
+  const results: Record<string, unknown> = { quick };
+
+  if (only !== 'trivial') {
+    const noop = await noopPart(work, sextantArgs, args.options.get('dvc'), {
+      steps,
+      totalBytes,
+      repeats,
+    });
+    rows.push(...noop.rows);
+    splits.push(noop.split && `  no-op re-run:  ${noop.split}`);
+    targets.push(noop.target);
+    Object.assign(results, noop.results);
+  }
+  if (only !== 'noop') {
+    const trivial = await trivialPart(work, sextantArgs, { trivialSteps, repeats, cores });
+    rows.push(...trivial.rows);
+    splits.push(trivial.split && `  trivial steps: ${trivial.split}`);
+    targets.push(trivial.target);
+    Object.assign(results, trivial.results);
+  }
+  printTable(
+    `Pipelines (${cores} cores; ${repeats} timed no-op runs each)`,
+    ['measure', 'anchor', 'sextant', 'ratio'],
+    rows,
+  );
+  // An older build (`--sextant`) prints no split.
+  if (splits.every((line) => line !== undefined)) {
+    process.stdout.write(
+      `\nWhere Sextant's time went (the run with the median total):\n${splits.join('\n')}\n`,
+    );
+  }
   printTargets(targets);
-  writeResults('pipelines', {
-    quick,
-    headline: {
-      what: 'no-op re-run vs dvc repro (p50)',
-      mlflow: ms(d1.p50),
-      sextant: ms(s1.p50),
-      ratio: noopRatio,
-    },
-    noop: { steps, totalBytes, sextant: s1, dvc: d1, sextantFirst, dvcFirst, split: noopSplit },
-    trivial: {
-      steps: trivialSteps,
-      cores,
-      sextant: s2,
-      xargs: x2,
-      nodeSpawn: f2,
-      split: trivialSplit,
-    },
-    targets,
-  });
+  writeResults('pipelines', { ...results, targets });
   return targets;
 });

@@ -79,6 +79,7 @@ export class LauncherBackend implements ComputeBackend {
   private buffered = Buffer.alloc(0);
   private stderrTail = '';
   private idleTimer: NodeJS.Timeout | undefined;
+  private corked = false;
 
   constructor(
     private readonly killGraceMs = DEFAULT_KILL_GRACE_MS,
@@ -114,6 +115,15 @@ export class LauncherBackend implements ComputeBackend {
       signal.addEventListener('abort', step.stop, { once: true });
       this.steps.set(id, step);
       this.busy();
+      // The steps that start in one turn go to the launcher in one write.
+      if (!this.corked) {
+        this.corked = true;
+        launcher.stdin.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          launcher.stdin.uncork();
+        });
+      }
       launcher.stdin.write(
         `${JSON.stringify({
           id,

@@ -16,8 +16,14 @@
 export const LAUNCHER_SCRIPT = String.raw`
 import json, os, selectors, signal, sys
 
+outbox = []
+
 def send(data):
-    view = memoryview(data)
+    outbox.append(data)
+
+def flush():
+    view = memoryview(b"".join(outbox))
+    outbox.clear()
     while view:
         view = view[os.write(1, view):]
 
@@ -43,39 +49,42 @@ def start(line):
     request = json.loads(line)
     sid = int(request["id"])
     try:
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
+        # posix_spawn starts the child with vfork: nothing of this process is copied. The
+        # child inherits the working directory, so the launcher moves there first.
+        os.chdir(request["cwd"])
     except OSError as error:
         send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
         return
     try:
-        pid = os.fork()
+        out_r, out_w = os.pipe()
     except OSError as error:
+        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
+        return
+    try:
+        err_r, err_w = os.pipe()
+    except OSError as error:
+        os.close(out_r)
+        os.close(out_w)
+        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
+        return
+    try:
+        pid = os.posix_spawn(
+            "/bin/sh",
+            ["sh", "-c", request["cmd"]],
+            request["env"],
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, out_w, 1),
+                (os.POSIX_SPAWN_DUP2, err_w, 2),
+            ],
+            setpgroup=0,
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD),
+        )
+    except (OSError, ValueError) as error:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
         send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
         return
-    if pid == 0:
-        try:
-            os.setpgid(0, 0)
-            for number in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD):
-                signal.signal(number, signal.SIG_DFL)
-            signal.set_wakeup_fd(-1)
-            os.dup2(err_w, 2)
-            os.chdir(request["cwd"])
-            null = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(null, 0)
-            os.dup2(out_w, 1)
-            os.execve("/bin/sh", ["sh", "-c", request["cmd"]], request["env"])
-        except BaseException as error:
-            try:
-                os.write(2, ("sextant: could not start the step: %s\n" % error).encode())
-            finally:
-                os._exit(127)
-    try:
-        os.setpgid(pid, pid)
-    except OSError:
-        pass
     os.close(out_w)
     os.close(err_w)
     os.set_blocking(out_r, False)
@@ -107,11 +116,13 @@ def reap():
 
 send(b"R\n")
 while True:
+    flush()
     for key, _ in sel.select():
         fd = key.fd
         if fd == 0:
             chunk = os.read(0, 1 << 16)
             if not chunk:
+                flush()
                 sys.exit(0)
             pending += chunk
             *lines, pending = pending.split(b"\n")

@@ -278,14 +278,7 @@ export class SqliteTrackingStore implements TrackingStore {
         const result = this.sql(
           `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
              VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
-        ).run(
-          runId,
-          experiment.experiment_id,
-          name,
-          input.userId,
-          input.startTime,
-          artifactUri,
-        );
+        ).run(runId, experiment.experiment_id, name, input.userId, input.startTime, artifactUri);
         const pk = Number(result.lastInsertRowid);
         // The run as written, not read back: tags upserted in order (the last value of a key
         // wins), listed by key in SQLite's BINARY order as a read of the run lists them.

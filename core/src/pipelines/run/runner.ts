@@ -649,20 +649,26 @@ export class PipelineService implements PipelineRunner {
       return 'skipped';
     }
     const isLocal = this.targetOf(active.pipeline, step).kind === 'local';
-    let release: () => void = () => undefined;
+    let held: (() => void) | undefined;
     // Only an execution holds the step's resources: hashing its dependencies and restoring it
-    // from the cache are file work that many steps can do at once.
+    // from the cache are file work that many steps can do at once, and so is recording an
+    // execution that has ended, so the next step's process need not wait for it.
     const acquire = async (): Promise<boolean> => {
       if (!isLocal) return true;
       try {
-        release = await this.pool.acquire(step.resources, signal);
+        held = await this.pool.acquire(step.resources, signal);
         return true;
       } catch {
         return false;
       }
     };
+    const release = (): void => {
+      const free = held;
+      held = undefined;
+      free?.();
+    };
     try {
-      return await this.executeStep(active, step, record, force, acquire);
+      return await this.executeStep(active, step, record, force, acquire, release);
     } finally {
       release();
     }
@@ -721,6 +727,7 @@ export class PipelineService implements PipelineRunner {
     record: StepRun,
     force: boolean,
     acquire: () => Promise<boolean>,
+    release: () => void,
   ): Promise<StepStatus> {
     const { pipeline, controller } = active;
     const started = Date.now();
@@ -795,6 +802,7 @@ export class PipelineService implements PipelineRunner {
     let outcome: { status: StepStatus; reason?: string; exitCode?: number } = { status: 'failed' };
     try {
       outcome = await this.attempts(active, step, record, runId, write, controller.signal);
+      release();
       if (outcome.status === 'done') {
         const logged = (['stdout', 'stderr'] as const)
           .filter((stream) => logDirMade && fsSync.existsSync(logs[stream]))
