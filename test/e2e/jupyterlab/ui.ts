@@ -60,6 +60,9 @@ const PIPELINE = [
   '',
 ].join('\n');
 
+/** A pipeline file whose step runs a script that is not there: the sidebar shows the problem. */
+const BROKEN_PIPELINE = 'steps:\n  train:\n    run: python missing_train.py\n';
+
 function notebook(): string {
   return JSON.stringify({
     nbformat: 4,
@@ -126,7 +129,11 @@ async function main(): Promise<void> {
   const venv = process.env['VENV'] ?? path.join(REPO, '.venv');
   fs.rmSync(SHOTS, { recursive: true, force: true });
   fs.mkdirSync(SHOTS, { recursive: true });
-  const lab = await startLab(venv, { 'train.ipynb': notebook(), 'sextant.yaml': PIPELINE });
+  const lab = await startLab(venv, {
+    'train.ipynb': notebook(),
+    'sextant.yaml': PIPELINE,
+    'broken.sextant.yaml': BROKEN_PIPELINE,
+  });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
@@ -277,6 +284,13 @@ async function main(): Promise<void> {
     await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
     await openRunFromSidebar(page, 'lab-run-b');
     await shot(second, 'second-page.png');
+
+    console.log('-- a broken pipeline file shows its problem in the pipelines section');
+    await page
+      .locator('#sextant-sidebar .jp-SextantPipelines-problem', {
+        hasText: /broken\.sextant\.yaml: script 'missing_train\.py' not found/,
+      })
+      .waitFor({ timeout: 30_000 });
 
     console.log('-- the pipelines section opens the graph, which runs and turns green');
     const pipelineRow = page.locator(
