@@ -173,6 +173,18 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     });
   }
 
+  it('starts a new launcher for the next step once an idle one is closed', async () => {
+    const own = new LauncherBackend(300);
+    assert.equal((await run(own, { step: step('echo one') })).out, 'one\n');
+    const first = own.launcherPid as number;
+    own.close();
+    assert.equal(own.launcherPid, undefined);
+    await waitFor(() => !alive(first));
+    assert.equal((await run(own, { step: step('echo two') })).out, 'two\n');
+    assert.notEqual(own.launcherPid, first);
+    own.close();
+  });
+
   it('fails the running steps with the reason when the launcher dies, and stops them', async () => {
     const own = new LauncherBackend(300);
     const pidFile = path.join(root, 'pid-launcher');

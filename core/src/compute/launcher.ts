@@ -135,10 +135,17 @@ export class LauncherBackend implements ComputeBackend {
     });
   }
 
-  /** Closes the launcher (its running steps go on; they are Sextant's to stop). */
+  /**
+   * Closes the launcher. Steps that still run go on (they are Sextant's to stop) but are
+   * reported failed, since nothing reports their end any more.
+   */
   close(): void {
     clearTimeout(this.idleTimer);
-    this.process?.stdin.end();
+    const child = this.process;
+    if (!child) return;
+    // An idle launcher is let go at once, so the next step starts a new one.
+    if (this.steps.size === 0) this.process = undefined;
+    child.stdin.end();
   }
 
   /** The running launcher, started if need be; undefined when steps must use the fallback. */
@@ -188,7 +195,7 @@ export class LauncherBackend implements ComputeBackend {
     for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as Socket).unref();
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.process === child && this.steps.size === 0) child.stdin.end();
+      if (this.process === child) this.close();
     }, IDLE_CLOSE_MS);
     this.idleTimer.unref();
   }

@@ -16,6 +16,9 @@
 export const LAUNCHER_SCRIPT = String.raw`
 import json, os, selectors, signal, sys
 
+if sys.version_info < (3, 8):
+    sys.exit("the step launcher needs Python 3.8 or newer (posix_spawn)")
+
 outbox = []
 
 def send(data):
