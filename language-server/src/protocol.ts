@@ -16,7 +16,6 @@ import type {
   LineageNode,
   PipelineDiagnostic,
   PipelineRun,
-  StepRun,
   StepStatus,
   ErrorCode,
   Experiment,
