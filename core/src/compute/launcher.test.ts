@@ -3,40 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isAlive, testStep } from './testSteps';
 import type { ResolvedStep } from '../model/pipeline';
 import type { StepLaunch } from '../pipelines/api';
 import { findPython, LauncherBackend } from './launcher';
-
-const location = {
-  file: '/x',
-  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-};
-const step = (run: string, wd = '.'): ResolvedStep => ({
-  name: 's',
-  run,
-  wd,
-  deps: [],
-  params: [],
-  outputs: [],
-  metrics: [],
-  artifacts: [],
-  environment: { vars: {} },
-  resources: { cpu: 1, gpu: 0, memoryMb: 0 },
-  compute: 'local',
-  retries: 0,
-  upstream: [],
-  location,
-});
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-};
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-launcher-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -81,7 +51,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   it('runs sh -c in the working directory with exactly the given environment', async () => {
     fs.mkdirSync(path.join(root, 'sub dir'), { recursive: true });
     const { outcome, out, err, ids } = await run(backend, {
-      step: step('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', 'sub dir'),
+      step: testStep('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', 'sub dir'),
       env: { ...baseEnv, GREETING: 'hi there', ODD_NAME: 'x y "z" ü' },
     });
     assert.equal(backend.fallbackReason, undefined);
@@ -103,14 +73,14 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   it('passes commands with quotes, newlines and unicode through unchanged', async () => {
     const text = `it's "quoted" \\ $HOME \`x\` — ünïcødé 🚀`;
     const command = `cat <<'EOF'\n${text}\nline two\nEOF\nprintf '%s\\n' 'a\nb'`;
-    const { outcome, out } = await run(backend, { step: step(command) });
+    const { outcome, out } = await run(backend, { step: testStep(command) });
     assert.deepEqual(outcome, { exitCode: 0 });
     assert.equal(out, `${text}\nline two\na\nb\n`);
   });
 
   it('streams large output complete and in order, split unicode included', async () => {
     const { outcome, out, err } = await run(backend, {
-      step: step(`seq 1 200000; printf 'é%.0s' $(seq 1 50000) >&2`),
+      step: testStep(`seq 1 200000; printf 'é%.0s' $(seq 1 50000) >&2`),
     });
     assert.deepEqual(outcome, { exitCode: 0 });
     const expected = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
@@ -122,7 +92,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         run(backend, {
-          step: step(`echo step-$N; exit $((N % 3))`),
+          step: testStep(`echo step-$N; exit $((N % 3))`),
           env: { ...baseEnv, N: `${i}` },
         }),
       ),
@@ -134,16 +104,16 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   });
 
   it('reports a step killed by a signal, and a working directory that does not exist', async () => {
-    const killed = await run(backend, { step: step('kill -KILL $$') });
+    const killed = await run(backend, { step: testStep('kill -KILL $$') });
     assert.deepEqual(killed.outcome, { exitCode: null, reason: 'killed by SIGKILL' });
-    const missing = await run(backend, { step: step('true', 'no-such-dir') });
+    const missing = await run(backend, { step: testStep('true', 'no-such-dir') });
     assert.equal(missing.outcome.exitCode, null);
     assert.match(missing.outcome.reason ?? '', /^could not start the step: .*no-such-dir/);
   });
 
   it('waits for a grandchild that holds the output open, like a piped spawn', async () => {
     const { outcome, out } = await run(backend, {
-      step: step(`(sleep 0.3; echo late) & echo early`),
+      step: testStep(`(sleep 0.3; echo late) & echo early`),
     });
     assert.deepEqual(outcome, { exitCode: 0 });
     assert.equal(out, 'early\nlate\n');
@@ -159,7 +129,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
       const started = Date.now();
       const running = run(backend, {
         // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
-        step: step(`sh -c 'trap "" TERM; sleep 60 & echo $! > "${pidFile}"; wait' ; true`),
+        step: testStep(`sh -c 'trap "" TERM; sleep 60 & echo $! > "${pidFile}"; wait' ; true`),
         signal: controller.signal,
       });
       await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
@@ -167,20 +137,20 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
       controller.abort(new Error(reason));
       const { outcome } = await running;
       assert.equal(outcome.reason, reason);
-      await waitFor(() => !alive(sleeper), 3_000).catch(() => undefined);
-      assert.equal(alive(sleeper), false, 'the grandchild outlived the step');
+      await waitFor(() => !isAlive(sleeper), 3_000).catch(() => undefined);
+      assert.equal(isAlive(sleeper), false, 'the grandchild outlived the step');
       assert.ok(Date.now() - started < 10_000);
     });
   }
 
   it('starts a new launcher for the next step once an idle one is closed', async () => {
     const own = new LauncherBackend(300);
-    assert.equal((await run(own, { step: step('echo one') })).out, 'one\n');
+    assert.equal((await run(own, { step: testStep('echo one') })).out, 'one\n');
     const first = own.launcherPid as number;
     own.close();
     assert.equal(own.launcherPid, undefined);
-    await waitFor(() => !alive(first));
-    assert.equal((await run(own, { step: step('echo two') })).out, 'two\n');
+    await waitFor(() => !isAlive(first));
+    assert.equal((await run(own, { step: testStep('echo two') })).out, 'two\n');
     assert.notEqual(own.launcherPid, first);
     own.close();
   });
@@ -189,7 +159,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     const own = new LauncherBackend(300);
     const pidFile = path.join(root, 'pid-launcher');
     const running = run(own, {
-      step: step(`sleep 60 & echo $! > "${pidFile}"; wait`),
+      step: testStep(`sleep 60 & echo $! > "${pidFile}"; wait`),
     });
     await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
     const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -201,10 +171,10 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
       outcome.reason,
       `the step launcher (process ${launcher}) killed by SIGKILL; the step was stopped`,
     );
-    await waitFor(() => !alive(sleeper), 3_000).catch(() => undefined);
-    assert.equal(alive(sleeper), false, 'the step outlived its launcher');
+    await waitFor(() => !isAlive(sleeper), 3_000).catch(() => undefined);
+    assert.equal(isAlive(sleeper), false, 'the step outlived its launcher');
     // The next step starts a new launcher.
-    const next = await run(own, { step: step('echo again') });
+    const next = await run(own, { step: testStep('echo again') });
     assert.deepEqual(next.outcome, { exitCode: 0 });
     assert.equal(next.out, 'again\n');
     assert.notEqual(own.launcherPid, launcher);
@@ -215,7 +185,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
 describe('without a usable launcher', () => {
   it('runs steps with Node spawn when there is no python3', async () => {
     const backend = new LauncherBackend(300, null);
-    const { outcome, out } = await run(backend, { step: step('echo direct; exit 3') });
+    const { outcome, out } = await run(backend, { step: testStep('echo direct; exit 3') });
     assert.deepEqual(outcome, { exitCode: 3, reason: 'exited with code 3' });
     assert.equal(out, 'direct\n');
     assert.equal(backend.fallbackReason, 'no python3 found');
@@ -224,8 +194,8 @@ describe('without a usable launcher', () => {
   it('runs steps with Node spawn when the launcher fails before it is ready', async () => {
     const backend = new LauncherBackend(300, '/bin/false');
     const results = await Promise.all([
-      run(backend, { step: step('echo one') }),
-      run(backend, { step: step('echo two >&2; exit 1') }),
+      run(backend, { step: testStep('echo one') }),
+      run(backend, { step: testStep('echo two >&2; exit 1') }),
     ]);
     assert.deepEqual(results[0]?.outcome, { exitCode: 0 });
     assert.equal(results[0]?.out, 'one\n');
@@ -235,7 +205,7 @@ describe('without a usable launcher', () => {
       backend.fallbackReason ?? '',
       /the step launcher \(process \d+\) exited with code 1/,
     );
-    const later = await run(backend, { step: step('echo later') });
+    const later = await run(backend, { step: testStep('echo later') });
     assert.equal(later.out, 'later\n');
   });
 });

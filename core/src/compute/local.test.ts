@@ -3,39 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ResolvedStep } from '../model/pipeline';
+import { isAlive, testStep } from './testSteps';
 import { LocalBackend } from './local';
-
-const location = {
-  file: '/x',
-  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-};
-const step = (run: string): ResolvedStep => ({
-  name: 's',
-  run,
-  wd: '.',
-  deps: [],
-  params: [],
-  outputs: [],
-  metrics: [],
-  artifacts: [],
-  environment: { vars: {} },
-  resources: { cpu: 1, gpu: 0, memoryMb: 0 },
-  compute: 'local',
-  retries: 0,
-  upstream: [],
-  location,
-});
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-};
 
 describe('the local backend', () => {
   it('runs sh -c in the working directory with the environment, streaming output', async () => {
@@ -43,7 +12,7 @@ describe('the local backend', () => {
     fs.mkdirSync(path.join(root, 'sub'));
     const out: string[] = [];
     const outcome = await new LocalBackend().execute({
-      step: { ...step('pwd; echo "$GREETING"; echo warn >&2; exit 4'), wd: 'sub' },
+      step: { ...testStep('pwd; echo "$GREETING"; echo warn >&2; exit 4'), wd: 'sub' },
       root,
       env: { PATH: process.env.PATH ?? '', GREETING: 'hi' },
       signal: new AbortController().signal,
@@ -64,7 +33,7 @@ describe('the local backend', () => {
     const started = Date.now();
     const running = new LocalBackend(300).execute({
       // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
-      step: step(`sh -c 'trap "" TERM; sleep 60 & echo $! > ${pidFile}; wait' ; true`),
+      step: testStep(`sh -c 'trap "" TERM; sleep 60 & echo $! > ${pidFile}; wait' ; true`),
       root,
       env: { PATH: process.env.PATH ?? '' },
       signal: controller.signal,
@@ -78,8 +47,8 @@ describe('the local backend', () => {
     const outcome = await running;
     assert.equal(outcome.reason, 'cancelled');
     const deadline = Date.now() + 3_000;
-    while (alive(sleeper) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(alive(sleeper), false, 'the grandchild outlived the step');
+    while (isAlive(sleeper) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(isAlive(sleeper), false, 'the grandchild outlived the step');
     assert.ok(Date.now() - started < 10_000);
     fs.rmSync(root, { recursive: true, force: true });
   });

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import type { ResolvedStep } from '../model/pipeline';
+
+const location = {
+  file: '/x',
+  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+};
+
+/** A resolved local step with defaults everywhere but its command and working directory. */
+export const testStep = (run: string, wd = '.'): ResolvedStep => ({
+  name: 's',
+  run,
+  wd,
+  deps: [],
+  params: [],
+  outputs: [],
+  metrics: [],
+  artifacts: [],
+  environment: { vars: {} },
+  resources: { cpu: 1, gpu: 0, memoryMb: 0 },
+  compute: 'local',
+  retries: 0,
+  upstream: [],
+  location,
+});
+
+/** Whether a process exists and is not a zombie (Linux `/proc`). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+};
