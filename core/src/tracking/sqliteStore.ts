@@ -75,6 +75,14 @@ const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?
 
 const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 
+/** A run recorded already ended, for {@link SqliteTrackingStore.recordEndedRuns}. */
+export interface EndedRunInput extends CreateRunInput {
+  status: RunStatus;
+  endTime: number;
+  params: KeyValue[];
+  metrics: MetricInput[];
+}
+
 /** The tracking store on SQLite (better-sqlite3). Writes that read first run IMMEDIATE. */
 export class SqliteTrackingStore implements TrackingStore {
   private readonly metrics: MetricWriter;
@@ -314,6 +322,63 @@ export class SqliteTrackingStore implements TrackingStore {
           outputs: { modelOutputs: [] },
         };
       })
+      .immediate();
+  }
+
+  /**
+   * Records already-ended runs (the pipeline runner's cached steps) with their tags, params and
+   * metrics, all in one transaction. Synchronous, so a caller can include it in a wider
+   * transaction on the same database (it then runs as a savepoint). Params and metrics must be
+   * validated by the caller; the runs are returned in order.
+   */
+  recordEndedRuns(runs: EndedRunInput[]): RunInfo[] {
+    return this.db
+      .transaction((): RunInfo[] =>
+        runs.map((input) => {
+          const experiment = this.experimentRow(input.experimentId);
+          if (experiment.lifecycle_stage !== 'active') {
+            throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
+          }
+          const runId = randomUUID().replace(/-/g, '');
+          const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
+          const name = input.runName || runNameTag || generateRunName();
+          const artifactUri = `${experiment.artifact_location}/${runId}/artifacts`;
+          const result = this.sql(
+            `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          ).run(
+            runId,
+            experiment.experiment_id,
+            name,
+            input.userId,
+            input.status,
+            input.startTime,
+            input.endTime,
+            artifactUri,
+          );
+          const pk = Number(result.lastInsertRowid);
+          for (const tag of input.tags) this.sql(SQL.upsertTag).run(pk, tag.key, tag.value);
+          this.sql(SQL.upsertTag).run(pk, 'mlflow.runName', name);
+          for (const param of input.params)
+            this.sql(SQL.insertParam).run(pk, param.key, param.value);
+          if (input.metrics.length > 0) {
+            this.metrics.write(pk, input.metrics);
+            this.models.recordMetrics(runId, input.metrics);
+          }
+          return toRunInfo({
+            run_pk: pk,
+            run_uuid: runId,
+            experiment_id: experiment.experiment_id,
+            name,
+            user_id: input.userId,
+            status: input.status,
+            start_time: input.startTime,
+            end_time: input.endTime,
+            artifact_uri: artifactUri,
+            lifecycle_stage: 'active',
+          });
+        }),
+      )
       .immediate();
   }
 

@@ -170,8 +170,36 @@ describe('the pipeline runner', () => {
     const before = fs.readFileSync(path.join(root, 'data', 'raw.txt'));
     fs.rmSync(path.join(root, 'data'), { recursive: true });
     fs.writeFileSync(path.join(root, 'model.txt'), 'tampered');
-    const second = await run(p);
+    const changed = new Set<string>();
+    const onChanged = ({ runId }: { runId: string }): void => void changed.add(runId);
+    engine.tracking.events.on('runChanged', onChanged);
+    const second = await run(p).finally(() => engine.tracking.events.off('runChanged', onChanged));
     assert.deepEqual(statuses(second), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+    for (const step of second.steps) {
+      const cachedRun = await engine.tracking.getRun(step.runId as string);
+      const tags = Object.fromEntries(cachedRun.data.tags.map((t) => [t.key, t.value]));
+      assert.equal(cachedRun.info.status, 'FINISHED', step.step);
+      assert.ok(cachedRun.info.endTime, step.step);
+      assert.equal(tags[PIPELINE_TAGS.parent], second.runId);
+      assert.equal(tags[PIPELINE_TAGS.step], step.step);
+      assert.equal(tags[PIPELINE_TAGS.cacheKey], step.cacheKey);
+      assert.ok(tags[PIPELINE_TAGS.cachedFrom], 'a cached run names the run that made it');
+      assert.ok(changed.has(step.runId as string), 'a cached run is announced to listeners');
+      const edges = engine.pipelines.lineage.byExecution(
+        second.pipelineRunId,
+        step.step,
+        'produced',
+      );
+      assert.ok(edges.length > 0 && edges.every((e) => e.cached), step.step);
+    }
+    const cachedEval = await engine.tracking.getRun(
+      second.steps.find((s) => s.step === 'evaluate')!.runId as string,
+    );
+    assert.deepEqual(
+      Object.fromEntries(cachedEval.data.metrics.map((m) => [m.key, m.value])),
+      { score: 30, 'nested.ok': 1 },
+      'a cached step logs the metrics in its metrics files',
+    );
     assert.deepEqual(fs.readFileSync(path.join(root, 'data', 'raw.txt')), before);
     assert.equal(fs.readFileSync(path.join(root, 'model.txt'), 'utf8').trim(), '30');
     const train = second.steps.find((s) => s.step === 'train')!;

@@ -39,7 +39,8 @@ import { readMetricsFile } from './metricsFile';
 import { producerOf, selectSteps } from './plan';
 import { machineCapacity, ResourcePool, type Capacity } from './resources';
 import { PipelineRunStore } from './runStore';
-import { StepTracking } from './tracking';
+import { TurnBatch } from './turnBatch';
+import { StepTracking, type CachedStepRun } from './tracking';
 
 /** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
 export const LINEAGE_FILES_PER_FOLDER = 1000;
@@ -137,6 +138,8 @@ export class PipelineService implements PipelineRunner {
   /** Step records changed since they were last saved, with their pipeline run ids. */
   private readonly unsaved = new Map<StepRun, string>();
   private saveScheduled = false;
+  /** Cached steps that became ready in one turn, recorded together in one transaction. */
+  private readonly cachedSteps: TurnBatch<{ run: CachedStepRun; edges: StoredEdge[] }, string>;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -148,6 +151,7 @@ export class PipelineService implements PipelineRunner {
     this.local = localBackend(options.killGraceMs);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
     this.events.setMaxListeners(0);
+    this.cachedSteps = new TurnBatch((items) => this.recordCachedSteps(items));
   }
 
   /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
@@ -1008,6 +1012,17 @@ export class PipelineService implements PipelineRunner {
     step: ResolvedStep,
     runId: string,
   ): Promise<string | undefined> {
+    const read = await this.readStepMetrics(pipeline, step);
+    if (read.problem !== undefined) return read.problem;
+    await this.stepTracking.logMetrics(runId, read.metrics);
+    return undefined;
+  }
+
+  /** The metrics in a step's metrics files, or why one could not be read. */
+  private async readStepMetrics(
+    pipeline: ResolvedPipeline,
+    step: ResolvedStep,
+  ): Promise<{ metrics: Record<string, number>; problem?: string }> {
     const metrics: Record<string, number> = {};
     for (const file of step.metrics) {
       try {
@@ -1016,11 +1031,10 @@ export class PipelineService implements PipelineRunner {
           await readMetricsFile(insideRoot(pipeline.root, file, 'metrics file')),
         );
       } catch (error) {
-        return (error as Error).message;
+        return { metrics: {}, problem: (error as Error).message };
       }
     }
-    await this.stepTracking.logMetrics(runId, metrics);
-    return undefined;
+    return { metrics };
   }
 
   /**
@@ -1035,6 +1049,17 @@ export class PipelineService implements PipelineRunner {
     entry: CacheEntry,
     cached: boolean,
   ): Promise<void> {
+    this.lineage.record(await this.lineageEdges(active, step, deps, entry, cached));
+  }
+
+  /** The lineage edges of one execution (see {@link recordLineage}). */
+  private async lineageEdges(
+    active: ActiveRun,
+    step: ResolvedStep,
+    deps: Map<string, PathHash>,
+    entry: CacheEntry,
+    cached: boolean,
+  ): Promise<StoredEdge[]> {
     const execution = { pipelineRunId: active.run.pipelineRunId, step: step.name };
     const time = Date.now();
     const edges: StoredEdge[] = [];
@@ -1058,11 +1083,81 @@ export class PipelineService implements PipelineRunner {
       add('produced', o.path, o.digest);
       addFiles('produced', o.path, await this.cache.manifestOf(o.digest));
     }
-    this.lineage.record(edges);
+    return edges;
   }
 
-  /** A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. */
+  /**
+   * A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. With a
+   * SQLite tracking store, the cached steps ready in one turn are recorded in one transaction.
+   */
   private async restoreStep(
+    active: ActiveRun,
+    step: ResolvedStep,
+    record: StepRun,
+    entry: CacheEntry,
+    deps: Map<string, PathHash>,
+    started: number,
+  ): Promise<StepStatus> {
+    if (!this.stepTracking.canRecordInBulk)
+      return this.restoreStepAlone(active, step, record, entry, deps, started);
+    const { pipeline } = active;
+    await this.cache.restore(entry, pipeline.root);
+    const edges = await this.lineageEdges(active, step, deps, entry, true);
+    const { metrics, problem } = await this.readStepMetrics(pipeline, step);
+    const runId = await this.cachedSteps.add({
+      run: {
+        pipeline,
+        pipelineRunId: active.run.pipelineRunId,
+        parent: active.parent,
+        step,
+        cacheKey: entry.key,
+        cachedFrom: entry.runId ?? '',
+        startTime: Date.now(),
+        endTime: Date.now(),
+        metrics,
+        ...(problem !== undefined ? { problem } : {}),
+      },
+      edges,
+    });
+    await this.storeArtifacts(pipeline, step, runId);
+    const logs = entry.logs ?? ['logs/stdout.txt', 'logs/stderr.txt'];
+    if (entry.runId && logs.length > 0) {
+      await this.stepTracking.copyArtifacts(entry.runId, runId, logs);
+    }
+    this.stepTracking.forget(runId);
+    this.setStep(active, record, {
+      status: problem ? 'failed' : 'cached',
+      runId,
+      cacheKey: entry.key,
+      startTime: started,
+      endTime: Date.now(),
+      ...(problem ? { reason: problem } : {}),
+    });
+    return problem ? 'failed' : 'cached';
+  }
+
+  /**
+   * Records cached steps in one IMMEDIATE transaction: their ended tracking runs and lineage
+   * edges; the tracking events follow the commit. (Their step records are saved by the next
+   * {@link saveSteps}, one commit for the turn, once their logs are copied.)
+   */
+  private recordCachedSteps(items: { run: CachedStepRun; edges: StoredEdge[] }[]): string[] {
+    const began = performance.now();
+    const runs = items.map((i) => i.run);
+    const infos = this.options.db
+      .transaction(() => {
+        const recorded = this.stepTracking.recordCached(runs);
+        for (const item of items) this.lineage.record(item.edges);
+        return recorded;
+      })
+      .immediate();
+    this.stepTracking.recordMs += performance.now() - began;
+    this.stepTracking.announceCached(infos, runs);
+    return infos.map((info) => info.runId);
+  }
+
+  /** A cache hit recorded call by call (a tracking store without synchronous bulk writes). */
+  private async restoreStepAlone(
     active: ActiveRun,
     step: ResolvedStep,
     record: StepRun,

@@ -2,10 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
-import type { KeyValue, RunStatus } from '../../model';
+import type { KeyValue, RunInfo, RunStatus } from '../../model';
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
 import type { TrackingService } from '../../tracking/service';
-import { LIMITS } from '../../tracking/validation';
+import { SqliteTrackingStore } from '../../tracking/sqliteStore';
+import type { MetricInput } from '../../tracking/store';
+import { checkDuplicateParams, LIMITS } from '../../tracking/validation';
 
 /** Tags Sextant sets on the tracking runs of pipelines. */
 export const PIPELINE_TAGS = {
@@ -79,34 +81,14 @@ export class StepTracking {
   }
 
   /** A child run for one step execution, with its params. */
-  async startStep(input: {
-    pipeline: ResolvedPipeline;
-    pipelineRunId: string;
-    parent: { runId: string; experimentId: string };
-    step: ResolvedStep;
-    cacheKey: string;
-    cachedFrom?: string;
-  }): Promise<string> {
+  async startStep(input: StepRunInput): Promise<string> {
     const { step } = input;
-    const tags: KeyValue[] = [
-      { key: PIPELINE_TAGS.parent, value: input.parent.runId },
-      { key: PIPELINE_TAGS.pipeline, value: input.pipeline.name },
-      { key: PIPELINE_TAGS.pipelineRunId, value: input.pipelineRunId },
-      { key: PIPELINE_TAGS.step, value: step.name },
-      { key: PIPELINE_TAGS.cached, value: input.cachedFrom !== undefined ? 'true' : 'false' },
-      { key: PIPELINE_TAGS.cacheKey, value: input.cacheKey },
-      { key: 'mlflow.source.name', value: step.run.slice(0, 500) },
-      { key: 'mlflow.source.type', value: 'PROJECT' },
-      { key: 'mlflow.user', value: userName() },
-      { key: 'sextant.command', value: step.run.slice(0, MAX_TAG_VALUE) },
-      ...(input.cachedFrom ? [{ key: PIPELINE_TAGS.cachedFrom, value: input.cachedFrom }] : []),
-    ];
     const began = performance.now();
     const run = await this.tracking.createRun({
       experimentId: input.parent.experimentId,
       userId: userName(),
       runName: step.name,
-      tags,
+      tags: stepTags(input),
     });
     const runId = run.info.runId;
     this.roots.set(runId, artifactRootOf(run.info.artifactUri));
@@ -118,6 +100,64 @@ export class StepTracking {
     return runId;
   }
 
+  /** Whether {@link recordCached} can be used: the store writes synchronously (SQLite). */
+  get canRecordInBulk(): boolean {
+    return this.tracking.store instanceof SqliteTrackingStore;
+  }
+
+  /**
+   * Records cached steps as ended child runs with their tags, params and metrics, synchronously
+   * (so the caller may wrap it in one transaction with other writes); the run ids come back in
+   * order. Call {@link announceCached} once the writes are committed.
+   */
+  recordCached(steps: CachedStepRun[]): RunInfo[] {
+    const store = this.tracking.store as SqliteTrackingStore;
+    const infos = store.recordEndedRuns(
+      steps.map((s) => {
+        const metrics = metricPoints(s.metrics, s.endTime);
+        return {
+          experimentId: s.parent.experimentId,
+          userId: userName(),
+          runName: s.step.name,
+          startTime: s.startTime,
+          endTime: s.endTime,
+          status: s.problem ? 'FAILED' : 'FINISHED',
+          tags: [
+            ...stepTags(s),
+            ...(s.problem
+              ? [{ key: PIPELINE_TAGS.failureReason, value: s.problem.slice(0, MAX_TAG_VALUE) }]
+              : []),
+          ],
+          params: checkDuplicateParams(paramsOf(s.step)),
+          metrics,
+        };
+      }),
+    );
+    for (const info of infos) this.roots.set(info.runId, artifactRootOf(info.artifactUri));
+    return infos;
+  }
+
+  /** Emits the tracking events of runs written by {@link recordCached}, as the service would. */
+  announceCached(infos: RunInfo[], steps: CachedStepRun[]): void {
+    infos.forEach((info, i) => {
+      const keys = Object.keys(steps[i]?.metrics ?? {}).map(safeKey);
+      if (keys.length > 0)
+        this.tracking.events.emit('metricsAppended', {
+          runId: info.runId,
+          keys: [...new Set(keys)],
+        });
+      this.tracking.events.emit('runChanged', {
+        runId: info.runId,
+        experimentId: info.experimentId,
+      });
+    });
+  }
+
+  /** Forgets the artifact root of a run recorded by {@link recordCached} once its files are in. */
+  forget(runId: string): void {
+    this.roots.delete(runId);
+  }
+
   /** The artifact-store root of a run: remembered for runs started here, else looked up. */
   private async rootOf(runId: string): Promise<string> {
     const known = this.roots.get(runId);
@@ -127,13 +167,7 @@ export class StepTracking {
 
   /** Logs metrics (step 0, now) read from a step's metrics files. */
   async logMetrics(runId: string, metrics: Record<string, number>): Promise<void> {
-    const now = Date.now();
-    const points = Object.entries(metrics).map(([key, value]) => ({
-      key: safeKey(key),
-      value,
-      timestamp: now,
-      step: 0,
-    }));
+    const points = metricPoints(metrics, Date.now());
     for (let i = 0; i < points.length; i += LIMITS.metricsPerBatch) {
       await this.tracking.logBatch(runId, points.slice(i, i + LIMITS.metricsPerBatch), [], []);
     }
@@ -235,6 +269,52 @@ export class StepTracking {
     });
     return page.items.map((r) => r.info.runId);
   }
+}
+
+/** What a step's child run is created from. */
+export interface StepRunInput {
+  pipeline: ResolvedPipeline;
+  pipelineRunId: string;
+  parent: { runId: string; experimentId: string };
+  step: ResolvedStep;
+  cacheKey: string;
+  cachedFrom?: string;
+}
+
+/** A cached step's child run, recorded ended in bulk by {@link StepTracking.recordCached}. */
+export interface CachedStepRun extends StepRunInput {
+  startTime: number;
+  endTime: number;
+  /** Metrics read from the step's metrics files (none when `problem` is set). */
+  metrics: Record<string, number>;
+  /** Why the run failed (a metrics file could not be read); the run then ends FAILED. */
+  problem?: string;
+}
+
+function stepTags(input: StepRunInput): KeyValue[] {
+  const { step } = input;
+  return [
+    { key: PIPELINE_TAGS.parent, value: input.parent.runId },
+    { key: PIPELINE_TAGS.pipeline, value: input.pipeline.name },
+    { key: PIPELINE_TAGS.pipelineRunId, value: input.pipelineRunId },
+    { key: PIPELINE_TAGS.step, value: step.name },
+    { key: PIPELINE_TAGS.cached, value: input.cachedFrom !== undefined ? 'true' : 'false' },
+    { key: PIPELINE_TAGS.cacheKey, value: input.cacheKey },
+    { key: 'mlflow.source.name', value: step.run.slice(0, 500) },
+    { key: 'mlflow.source.type', value: 'PROJECT' },
+    { key: 'mlflow.user', value: userName() },
+    { key: 'sextant.command', value: step.run.slice(0, MAX_TAG_VALUE) },
+    ...(input.cachedFrom ? [{ key: PIPELINE_TAGS.cachedFrom, value: input.cachedFrom }] : []),
+  ];
+}
+
+function metricPoints(metrics: Record<string, number>, timestamp: number): MetricInput[] {
+  return Object.entries(metrics).map(([key, value]) => ({
+    key: safeKey(key),
+    value,
+    timestamp,
+    step: 0,
+  }));
 }
 
 function paramsOf(step: ResolvedStep): KeyValue[] {
