@@ -1087,8 +1087,8 @@ export class PipelineService implements PipelineRunner {
   }
 
   /**
-   * A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. With a
-   * SQLite tracking store, the cached steps ready in one turn are recorded in one transaction.
+   * A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded; the
+   * cached steps ready in one turn are recorded in one transaction.
    */
   private async restoreStep(
     active: ActiveRun,
@@ -1098,8 +1098,6 @@ export class PipelineService implements PipelineRunner {
     deps: Map<string, PathHash>,
     started: number,
   ): Promise<StepStatus> {
-    if (!this.stepTracking.canRecordInBulk)
-      return this.restoreStepAlone(active, step, record, entry, deps, started);
     const { pipeline } = active;
     await this.cache.restore(entry, pipeline.root);
     const edges = await this.lineageEdges(active, step, deps, entry, true);
@@ -1154,43 +1152,5 @@ export class PipelineService implements PipelineRunner {
     this.stepTracking.recordMs += performance.now() - began;
     this.stepTracking.announceCached(infos, runs);
     return infos.map((info) => info.runId);
-  }
-
-  /** A cache hit recorded call by call (a tracking store without synchronous bulk writes). */
-  private async restoreStepAlone(
-    active: ActiveRun,
-    step: ResolvedStep,
-    record: StepRun,
-    entry: CacheEntry,
-    deps: Map<string, PathHash>,
-    started: number,
-  ): Promise<StepStatus> {
-    const { pipeline } = active;
-    await this.cache.restore(entry, pipeline.root);
-    const runId = await this.stepTracking.startStep({
-      pipeline,
-      pipelineRunId: active.run.pipelineRunId,
-      parent: active.parent,
-      step,
-      cacheKey: entry.key,
-      cachedFrom: entry.runId ?? '',
-    });
-    await this.recordLineage(active, step, deps, entry, true);
-    const problem = await this.logStepMetrics(pipeline, step, runId);
-    await this.storeArtifacts(pipeline, step, runId);
-    const logs = entry.logs ?? ['logs/stdout.txt', 'logs/stderr.txt'];
-    if (entry.runId && logs.length > 0) {
-      await this.stepTracking.copyArtifacts(entry.runId, runId, logs);
-    }
-    await this.stepTracking.end(runId, problem ? 'FAILED' : 'FINISHED', problem);
-    this.setStep(active, record, {
-      status: problem ? 'failed' : 'cached',
-      runId,
-      cacheKey: entry.key,
-      startTime: started,
-      endTime: Date.now(),
-      ...(problem ? { reason: problem } : {}),
-    });
-    return problem ? 'failed' : 'cached';
   }
 }

@@ -100,18 +100,18 @@ export class StepTracking {
     return runId;
   }
 
-  /** Whether {@link recordCached} can be used: the store writes synchronously (SQLite). */
-  get canRecordInBulk(): boolean {
-    return this.tracking.store instanceof SqliteTrackingStore;
-  }
-
   /**
    * Records cached steps as ended child runs with their tags, params and metrics, synchronously
    * (so the caller may wrap it in one transaction with other writes); the run ids come back in
    * order. Call {@link announceCached} once the writes are committed.
    */
   recordCached(steps: CachedStepRun[]): RunInfo[] {
-    const store = this.tracking.store as SqliteTrackingStore;
+    const store = this.tracking.store;
+    if (!(store instanceof SqliteTrackingStore)) {
+      throw new Error(
+        'pipeline runs need the SQLite tracking store they share their database with',
+      );
+    }
     const infos = store.recordEndedRuns(
       steps.map((s) => {
         const metrics = metricPoints(s.metrics, s.endTime);
