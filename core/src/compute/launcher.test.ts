@@ -51,7 +51,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   it('runs sh -c in the working directory with exactly the given environment', async () => {
     fs.mkdirSync(path.join(root, 'sub dir'), { recursive: true });
     const { outcome, out, err, ids } = await run(backend, {
-      step: testStep('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', 'sub dir'),
+      step: testStep('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', { wd: 'sub dir' }),
       env: { ...baseEnv, GREETING: 'hi there', ODD_NAME: 'x y "z" ü' },
     });
     assert.equal(backend.fallbackReason, undefined);
@@ -106,7 +106,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   it('reports a step killed by a signal, and a working directory that does not exist', async () => {
     const killed = await run(backend, { step: testStep('kill -KILL $$') });
     assert.deepEqual(killed.outcome, { exitCode: null, reason: 'killed by SIGKILL' });
-    const missing = await run(backend, { step: testStep('true', 'no-such-dir') });
+    const missing = await run(backend, { step: testStep('true', { wd: 'no-such-dir' }) });
     assert.equal(missing.outcome.exitCode, null);
     assert.match(missing.outcome.reason ?? '', /^could not start the step: .*no-such-dir/);
   });

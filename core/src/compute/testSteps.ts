@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import type { ResolvedStep } from '../model/pipeline';
 
-const location = {
+/** A placeholder source location for hand-made steps and pipelines. */
+export const testLocation = {
   file: '/x',
   range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
 };
 
-/** A resolved local step with defaults everywhere but its command and working directory. */
-export const testStep = (run: string, wd = '.'): ResolvedStep => ({
+/** A resolved local step with the defaults the spec loader fills in, and `extra` over them. */
+export const testStep = (run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep => ({
   name: 's',
   run,
-  wd,
+  wd: '.',
   deps: [],
   params: [],
   outputs: [],
@@ -21,7 +22,8 @@ export const testStep = (run: string, wd = '.'): ResolvedStep => ({
   compute: 'local',
   retries: 0,
   upstream: [],
-  location,
+  location: testLocation,
+  ...extra,
 });
 
 /** Whether a process exists and is not a zombie (Linux `/proc`). */

@@ -13,34 +13,13 @@ import type {
   ResolvedStep,
   StepParam,
 } from '../../model/pipeline';
+import { isAlive, testLocation, testStep } from '../../compute/testSteps';
 import { PipelineService } from './runner';
 import { artifactRootOf, experimentNameOf, PIPELINE_TAGS } from './tracking';
 
-const location = {
-  file: '/dev/null',
-  range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-};
-
-/** A resolved step with the defaults the spec loader fills in. */
-function step(name: string, run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep {
-  return {
-    name,
-    run,
-    wd: '.',
-    deps: [],
-    params: [],
-    outputs: [],
-    metrics: [],
-    artifacts: [],
-    environment: { vars: {} },
-    resources: { cpu: 1, gpu: 0, memoryMb: 0 },
-    compute: 'local',
-    retries: 0,
-    upstream: [],
-    location,
-    ...extra,
-  };
-}
+/** A resolved step named `name` with the defaults the spec loader fills in. */
+const step = (name: string, run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep =>
+  testStep(run, { name, ...extra });
 
 function pipelineOf(root: string, steps: ResolvedStep[], name = 'demo'): ResolvedPipeline {
   return {
@@ -50,24 +29,18 @@ function pipelineOf(root: string, steps: ResolvedStep[], name = 'demo'): Resolve
     steps,
     compute: [],
     triggers: [],
-    location,
+    location: testLocation,
   };
 }
 
 /** Whether a process has exited (gone, or a zombie waiting for its reaper), within 3 s. */
 export async function processGone(pid: number): Promise<boolean> {
   const deadline = Date.now() + 3_000;
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
-    } catch {
-      return true;
-    }
+  while (isAlive(pid)) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 50));
   }
+  return true;
 }
 
 const param = (key: string, value: unknown): StepParam => ({ file: 'params.yaml', key, value });
