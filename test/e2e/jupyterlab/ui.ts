@@ -150,17 +150,25 @@ async function main(): Promise<void> {
     await page
       .locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
       .waitFor({ timeout: 60_000 });
-    // "Run All Cells" stays disabled until the kernel session is fully set up: retry until the
-    // first cell has started.
+    // "Run All Cells" stays disabled until the kernel session is fully set up, and a kernel that
+    // is slow to start on a fresh venv can make JupyterLab ask which kernel to use: accept the
+    // notebook's own, and ask for the run again only while the first cell has not started.
+    const started = async (): Promise<boolean> =>
+      /\[(\*|\d+)\]/.test(
+        (await cell(page, 'load').locator('.jp-InputPrompt').textContent()) ?? '',
+      );
     await waitFor(
       'Run All Cells to start the first cell',
       async () => {
+        const kernelDialog = page.locator('.jp-Dialog', { hasText: 'Select Kernel' });
+        if (await kernelDialog.isVisible()) {
+          await kernelDialog.locator('button', { hasText: /^Select$/ }).click();
+        }
+        if (await started()) return true;
         await page.keyboard.press('Escape');
         await menu(page, 'Run', 'Run All Cells');
         await page.waitForTimeout(3000);
-        return /\[(\*|\d+)\]/.test(
-          (await cell(page, 'load').locator('.jp-InputPrompt').textContent()) ?? '',
-        );
+        return started();
       },
       90_000,
     );
