@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import WebSocket from 'ws';
 import { freePort, waitFor } from '../vscode/codeServer';
 
 /** A running JupyterLab; `close` stops it and removes its folders. */
@@ -103,4 +104,69 @@ export async function startLab(venv: string, files: Record<string, string>): Pro
     throw new Error(`${(error as Error).message}\n${output.slice(-4000)}`);
   }
   return lab;
+}
+
+/**
+ * Starts the notebook's kernel session through Jupyter's REST API and waits until the kernel
+ * answers a `kernel_info_request` on its channels, so the page opening `notebook` joins a kernel
+ * that is already up: on a loaded machine a kernel started by the page can be slow enough for
+ * JupyterLab to ask which kernel to use, and answering that dialog replaces the kernel (and loses
+ * whatever ran on it).
+ */
+export async function startNotebookKernel(lab: Lab, notebook: string): Promise<void> {
+  const created = await fetch(`${lab.base}/api/sessions`, {
+    method: 'POST',
+    headers: { Authorization: `token ${lab.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      path: notebook,
+      name: notebook,
+      type: 'notebook',
+      kernel: { name: 'python3' },
+    }),
+  });
+  if (!created.ok) throw new Error(`starting a kernel for ${notebook}: HTTP ${created.status}`);
+  const { kernel } = (await created.json()) as { kernel: { id: string } };
+  const url = `${lab.base.replace(/^http/, 'ws')}/api/kernels/${kernel.id}/channels?token=${lab.token}`;
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the kernel of ${notebook} did not answer within 120 s`)),
+        120_000,
+      );
+      const ask = (): void => {
+        const msgId = randomBytes(8).toString('hex');
+        socket.send(
+          JSON.stringify({
+            channel: 'shell',
+            header: {
+              msg_id: msgId,
+              msg_type: 'kernel_info_request',
+              username: 'sextant-test',
+              session: 'sextant-test',
+              date: new Date().toISOString(),
+              version: '5.3',
+            },
+            parent_header: {},
+            metadata: {},
+            content: {},
+          }),
+        );
+      };
+      socket.once('open', ask);
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { msg_type?: string };
+        if (message.msg_type === 'kernel_info_reply') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  } finally {
+    socket.close();
+  }
 }

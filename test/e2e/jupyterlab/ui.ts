@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
-import { startLab, type Lab } from './jupyterLab';
+import { startLab, startNotebookKernel, type Lab } from './jupyterLab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
     console.log('-- the extension is installed and the sidebar connects through jupyter-lsp');
+    await startNotebookKernel(lab, 'train.ipynb');
     const page = await openLab(context, lab, '/lab/tree/train.ipynb');
     await showSidebar(page);
     assert.ok(
@@ -150,33 +151,31 @@ async function main(): Promise<void> {
     await page
       .locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
       .waitFor({ timeout: 60_000 });
-    // "Run All Cells" stays disabled until the kernel session is fully set up, and a kernel that
-    // is slow to start on a fresh venv can make JupyterLab ask which kernel to use: accept the
-    // notebook's own, and ask for the run again only while the first cell has not started.
+    // The kernel was started (and is idle) before the page opened, so the notebook joins it and
+    // no "Select Kernel" dialog comes up. "Run All Cells" stays disabled until the page's session
+    // is fully set up: ask again only while the first cell has not started.
     const started = async (): Promise<boolean> =>
       /\[(\*|\d+)\]/.test(
         (await cell(page, 'load').locator('.jp-InputPrompt').textContent()) ?? '',
       );
-    await waitFor(
+    const outcome = await waitFor(
       'Run All Cells to start the first cell',
       async () => {
-        const kernelDialog = page.locator('.jp-Dialog', { hasText: 'Select Kernel' });
-        if (await kernelDialog.isVisible()) {
-          await kernelDialog.locator('button', { hasText: /^Select$/ }).click();
-        }
-        if (await started()) return true;
-        await page.keyboard.press('Escape');
+        const dialog = page.locator('.jp-Dialog');
+        if (await dialog.isVisible()) return `dialog: ${await dialog.textContent()}`;
+        if (await started()) return 'started';
         await menu(page, 'Run', 'Run All Cells');
         await page.waitForTimeout(3000);
-        return started();
+        return (await started()) ? 'started' : undefined;
       },
       90_000,
     );
+    assert.equal(outcome, 'started', 'the notebook ran on the kernel started for it');
     await waitFor(
       'every cell to run',
       async () =>
         (await cell(page, 'end-b').locator('.jp-InputPrompt').textContent())?.includes('[7]'),
-      120_000,
+      180_000,
     );
     const errors = await page
       .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
