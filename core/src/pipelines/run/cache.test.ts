@@ -228,6 +228,26 @@ describe('the resource pool', () => {
     assert.deepEqual(pool.available(), { cpu: 2, gpu: 1, memoryMb: 1000 });
   });
 
+  it('holds one abort listener per signal however many steps wait on it', async () => {
+    const pool = new ResourcePool({ cpu: 1, gpu: 0, memoryMb: 0 });
+    const held = await pool.acquire({ cpu: 1, gpu: 0, memoryMb: 0 });
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const waiting = Array.from({ length: 50 }, () =>
+      pool.acquire({ cpu: 1, gpu: 0, memoryMb: 0 }, controller.signal),
+    );
+    controller.abort(new Error('cancelled'));
+    const settled = await Promise.allSettled(waiting);
+    held();
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.ok(settled.every((s) => s.status === 'rejected' && /cancelled/.test(String(s.reason))));
+    assert.deepEqual(warnings, [], 'no MaxListenersExceededWarning');
+    assert.deepEqual(pool.available(), { cpu: 1, gpu: 0, memoryMb: 0 });
+  });
+
   it('drops a waiter whose run is cancelled', async () => {
     const pool = new ResourcePool({ cpu: 1, gpu: 0, memoryMb: 0 });
     const held = await pool.acquire({ cpu: 1, gpu: 0, memoryMb: 0 });

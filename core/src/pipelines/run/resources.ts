@@ -36,6 +36,14 @@ export function machineCapacity(): Capacity {
 interface Waiter {
   need: Capacity;
   grant: () => void;
+  /** Leaves the queue with the signal's reason. */
+  abort: (reason: unknown) => void;
+}
+
+/** The waiters of one abort signal, and the one listener the pool holds on it. */
+interface Watched {
+  waiters: Set<Waiter>;
+  onAbort: () => void;
 }
 
 /**
@@ -46,6 +54,11 @@ interface Waiter {
 export class ResourcePool {
   private readonly free: Capacity;
   private readonly queue: Waiter[] = [];
+  /**
+   * One abort listener per signal, however many steps wait on it: a pipeline run's steps all
+   * wait with the run's signal, and a listener each would be thousands on one signal.
+   */
+  private readonly watched = new Map<AbortSignal, Watched>();
 
   constructor(readonly capacity: Capacity) {
     this.free = { ...capacity };
@@ -64,6 +77,10 @@ export class ResourcePool {
   acquire(declared: StepResources, signal?: AbortSignal): Promise<() => void> {
     const need = this.clamp(declared);
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
       let released = false;
       const release = (): void => {
         if (released) return;
@@ -76,21 +93,47 @@ export class ResourcePool {
       const waiter: Waiter = {
         need,
         grant: () => {
-          signal?.removeEventListener('abort', onAbort);
+          if (signal) this.unwatch(signal, waiter);
           resolve(release);
         },
+        abort: (reason) => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(reason ?? new Error('aborted'));
+        },
       };
-      const onAbort = (): void => {
-        const index = this.queue.indexOf(waiter);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(signal?.reason ?? new Error('aborted'));
-        this.drain();
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) this.watch(signal, waiter);
       this.queue.push(waiter);
       this.drain();
     });
+  }
+
+  private watch(signal: AbortSignal, waiter: Waiter): void {
+    let watched = this.watched.get(signal);
+    if (!watched) {
+      const entry: Watched = {
+        waiters: new Set(),
+        onAbort: () => {
+          this.watched.delete(signal);
+          for (const w of entry.waiters) w.abort(signal.reason);
+          this.drain();
+        },
+      };
+      watched = entry;
+      this.watched.set(signal, entry);
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+    }
+    watched.waiters.add(waiter);
+  }
+
+  private unwatch(signal: AbortSignal, waiter: Waiter): void {
+    const watched = this.watched.get(signal);
+    if (!watched) return;
+    watched.waiters.delete(waiter);
+    if (watched.waiters.size === 0) {
+      this.watched.delete(signal);
+      signal.removeEventListener('abort', watched.onAbort);
+    }
   }
 
   /** Resources not held by any step now. */
