@@ -50,9 +50,19 @@ export class Engine {
     return new Engine(storeDir, tracking, artifacts, pipelines, lineage);
   }
 
+  /**
+   * Writes what the engine holds back (the pipeline runner's journal of step records), so that
+   * a read that follows sees it. The HTTP server and the language server call this before each
+   * request.
+   */
+  settle(): void {
+    this.pipelines.flush();
+  }
+
   async close(): Promise<void> {
     await this.recovered;
     await this.pipelines.stopAll();
+    this.pipelines.flush();
     await this.tracking.store.close();
   }
 }

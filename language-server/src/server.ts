@@ -95,6 +95,8 @@ export function createSextantServer(
           'The Sextant server has no open store: send initialize first.',
         );
       }
+      // Requests read what the engine holds back (step records of a running pipeline) too.
+      lease.workspace.engine.settle();
       return lease.workspace;
     },
     folder: () => folder,

@@ -114,6 +114,11 @@ export async function buildServer(
     }),
   );
   app.addHook('onRequest', accessHook(policy));
+  // A pipeline step's mlflow client asks for its run as it starts: write what the engine holds back.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    engine.settle();
+    done();
+  });
   registerMetrics(app);
   app.get('/health', async () => 'OK');
   app.get('/version', async () => SERVER_VERSION);

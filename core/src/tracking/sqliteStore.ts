@@ -75,11 +75,30 @@ const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?
 
 const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 
-/** A run recorded already ended, for {@link SqliteTrackingStore.recordEndedRuns}. */
-export interface EndedRunInput extends CreateRunInput {
+/** The artifact URI of run `runId` in an experiment whose artifact location is `location`. */
+export const runArtifactUri = (location: string, runId: string): string =>
+  `${location}/${runId}/artifacts`;
+
+/** A new run id: 32 hex digits, as MLflow's. */
+export const newRunId = (): string => randomUUID().replace(/-/g, '');
+
+/** A run written whole by {@link SqliteTrackingStore.recordRuns}: running, or already ended. */
+export interface RecordedRunInput extends CreateRunInput {
+  /** The run's id when the caller chose it ({@link newRunId}); a new one else. */
+  runId?: string;
   status: RunStatus;
-  endTime: number;
+  /** When it ended; null while it runs. */
+  endTime: number | null;
   params: KeyValue[];
+  metrics: MetricInput[];
+}
+
+/** A change to a run made by {@link SqliteTrackingStore.updateRuns}. */
+export interface RunUpdate {
+  runId: string;
+  status?: RunStatus;
+  endTime?: number;
+  tags: KeyValue[];
   metrics: MetricInput[];
 }
 
@@ -100,6 +119,11 @@ export class SqliteTrackingStore implements TrackingStore {
     this.models = new LoggedModelsSql(db, this.sql);
     this.cells = new CellsSql(this.sql);
     this.ensureDefaultExperiment();
+  }
+
+  /** Whether this store writes through `db` (a writer sharing its transactions must). */
+  usesConnection(db: Database.Database): boolean {
+    return db === this.db;
   }
 
   private ensureDefaultExperiment(): void {
@@ -273,7 +297,7 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   async createRun(input: CreateRunInput): Promise<Run> {
-    const runId = randomUUID().replace(/-/g, '');
+    const runId = newRunId();
     return this.db
       .transaction((): Run => {
         const experiment = this.experimentRow(input.experimentId);
@@ -282,7 +306,7 @@ export class SqliteTrackingStore implements TrackingStore {
         }
         const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
         const name = input.runName || runNameTag || generateRunName();
-        const artifactUri = `${experiment.artifact_location}/${runId}/artifacts`;
+        const artifactUri = runArtifactUri(experiment.artifact_location, runId);
         const result = this.sql(
           `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, artifact_uri)
              VALUES (?, ?, ?, ?, 'RUNNING', ?, ?)`,
@@ -326,12 +350,12 @@ export class SqliteTrackingStore implements TrackingStore {
   }
 
   /**
-   * Records already-ended runs (the pipeline runner's cached steps) with their tags, params and
-   * metrics, all in one transaction. Synchronous, so a caller can include it in a wider
-   * transaction on the same database (it then runs as a savepoint). Params and metrics must be
-   * validated by the caller; the runs are returned in order.
+   * Writes runs whole, each with its tags, params and metrics, in one IMMEDIATE transaction (or
+   * the caller's): the pipeline runner records many step executions at once this way instead of
+   * a create, logs and an update each. Answers their infos in order; throws, writing none, when
+   * an experiment is missing or deleted.
    */
-  recordEndedRuns(runs: EndedRunInput[]): RunInfo[] {
+  recordRuns(runs: RecordedRunInput[]): RunInfo[] {
     return this.db
       .transaction((): RunInfo[] =>
         runs.map((input) => {
@@ -339,10 +363,10 @@ export class SqliteTrackingStore implements TrackingStore {
           if (experiment.lifecycle_stage !== 'active') {
             throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
           }
-          const runId = randomUUID().replace(/-/g, '');
+          const runId = input.runId ?? newRunId();
           const runNameTag = input.tags.find((t) => t.key === 'mlflow.runName')?.value;
           const name = input.runName || runNameTag || generateRunName();
-          const artifactUri = `${experiment.artifact_location}/${runId}/artifacts`;
+          const artifactUri = runArtifactUri(experiment.artifact_location, runId);
           const result = this.sql(
             `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, artifact_uri)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -377,6 +401,34 @@ export class SqliteTrackingStore implements TrackingStore {
             artifact_uri: artifactUri,
             lifecycle_stage: 'active',
           });
+        }),
+      )
+      .immediate();
+  }
+
+  /**
+   * Applies status, end time, tags and metrics to active runs in one IMMEDIATE transaction (or
+   * the caller's); throws, changing none, when a run is missing or deleted.
+   */
+  updateRuns(updates: RunUpdate[]): RunInfo[] {
+    return this.db
+      .transaction((): RunInfo[] =>
+        updates.map((update) => {
+          const row = this.activeRunRow(update.runId);
+          const status = update.status ?? (row.status as RunStatus);
+          let endTime = update.endTime ?? row.end_time;
+          if (endTime === null && TERMINAL.includes(status) && update.status) endTime = Date.now();
+          this.sql('UPDATE runs SET status = ?, end_time = ? WHERE run_pk = ?').run(
+            status,
+            endTime,
+            row.run_pk,
+          );
+          for (const tag of update.tags) this.sql(SQL.upsertTag).run(row.run_pk, tag.key, tag.value);
+          if (update.metrics.length > 0) {
+            this.metrics.write(row.run_pk, update.metrics);
+            this.models.recordMetrics(update.runId, update.metrics);
+          }
+          return toRunInfo({ ...row, status, end_time: endTime });
         }),
       )
       .immediate();

@@ -5,7 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LocalArtifactStore } from '../../artifacts/localStore';
 import { Engine } from '../../engine';
+import { openDatabase } from '../../store/sqlite';
+import { TrackingService } from '../../tracking/service';
+import { SqliteTrackingStore } from '../../tracking/sqliteStore';
 import type {
   PipelineEvent,
   PipelineRun,
@@ -483,14 +487,15 @@ describe('environments', () => {
   it('provisions a step with requirements: its bin first on PATH, the file in the cache key', async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-ws-'));
-    const engine = Engine.open({ storeDir: store });
-    const db = new Database(path.join(store, 'sextant.db'));
+    // The runner shares its database connection with its tracking store, as the engine's does.
+    const db = openDatabase(store, { create: true });
+    const tracking = new TrackingService(new SqliteTrackingStore(db));
     const requests: string[] = [];
     const service = new PipelineService({
       storeDir: store,
       db,
-      tracking: engine.tracking,
-      artifacts: engine.artifacts,
+      tracking,
+      artifacts: new LocalArtifactStore(path.join(store, 'artifacts')),
       provision: async (request) => {
         requests.push(request.requirements);
         assert.equal(request.cacheDir, path.join(store, 'envs'));
@@ -527,10 +532,32 @@ describe('environments', () => {
         ['run'],
       );
     } finally {
+      await service.stopAll();
       db.close();
-      await engine.close();
       fs.rmSync(store, { recursive: true, force: true });
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a tracking store on another database connection', () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
+    const db = openDatabase(store, { create: true });
+    const other = new Database(path.join(store, 'sextant.db'));
+    try {
+      assert.throws(
+        () =>
+          new PipelineService({
+            storeDir: store,
+            db: other,
+            tracking: new TrackingService(new SqliteTrackingStore(db)),
+            artifacts: new LocalArtifactStore(path.join(store, 'artifacts')),
+          }),
+        /same database connection/,
+      );
+    } finally {
+      other.close();
+      db.close();
+      fs.rmSync(store, { recursive: true, force: true });
     }
   });
 });

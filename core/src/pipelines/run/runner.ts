@@ -21,6 +21,7 @@ import type {
   StepStatus,
 } from '../../model/pipeline';
 import type { TrackingService } from '../../tracking/service';
+import { SqliteTrackingStore } from '../../tracking/sqliteStore';
 import { LineageStore, type StoredEdge } from '../../lineage/store';
 import type {
   ComputeBackend,
@@ -39,8 +40,8 @@ import { readMetricsFile } from './metricsFile';
 import { producerOf, selectSteps } from './plan';
 import { machineCapacity, ResourcePool, type Capacity } from './resources';
 import { PipelineRunStore } from './runStore';
-import { TurnBatch } from './turnBatch';
-import { StepTracking, type CachedStepRun } from './tracking';
+import { StepJournal } from './journal';
+import { StepTracking, type ParentRun } from './tracking';
 
 /** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
 export const LINEAGE_FILES_PER_FOLDER = 1000;
@@ -78,7 +79,7 @@ interface ActiveRun {
   run: PipelineRun;
   pipeline: ResolvedPipeline;
   controller: AbortController;
-  parent: { runId: string; experimentId: string };
+  parent: ParentRun;
   finished: Promise<PipelineRun>;
   /** The process environment every step of the run starts from (made on first use). */
   baseEnv?: Record<string, string>;
@@ -135,11 +136,8 @@ export class PipelineService implements PipelineRunner {
   private readonly local: ComputeBackend;
   private readonly rayBackends = new Map<string, ComputeBackend>();
   private readonly logDir: string;
-  /** Step records changed since they were last saved, with their pipeline run ids. */
-  private readonly unsaved = new Map<StepRun, string>();
-  private saveScheduled = false;
-  /** Cached steps that became ready in one turn, recorded together in one transaction. */
-  private readonly cachedSteps: TurnBatch<{ run: CachedStepRun; edges: StoredEdge[] }, string>;
+  /** Step records, step tracking runs and lineage edges on their way to the database. */
+  private readonly journal: StepJournal;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -147,16 +145,37 @@ export class PipelineService implements PipelineRunner {
     this.hasher = new FileHasher(options.db);
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
     this.pool = new ResourcePool(options.capacity ?? machineCapacity());
-    this.stepTracking = new StepTracking(options.tracking, options.artifacts);
+    const store = options.tracking.store;
+    if (!(store instanceof SqliteTrackingStore) || !store.usesConnection(options.db)) {
+      // The journal writes step runs and step records in one transaction: one connection.
+      throw new Error(
+        'pipelines need a SQLite tracking store on the same database connection as theirs',
+      );
+    }
+    this.journal = new StepJournal({
+      db: options.db,
+      tracking: store,
+      events: options.tracking.events,
+      runs: this.runs,
+      lineage: this.lineage,
+    });
+    this.stepTracking = new StepTracking(options.tracking, options.artifacts, this.journal);
     this.local = localBackend(options.killGraceMs);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
     this.events.setMaxListeners(0);
-    this.cachedSteps = new TurnBatch((items) => this.recordCachedSteps(items));
   }
 
   /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
   get recordMs(): number {
-    return this.stepTracking.recordMs;
+    return this.stepTracking.recordMs + this.journal.commitMs;
+  }
+
+  /**
+   * Writes the step records, step runs and lineage edges held back in the journal, so that what
+   * is read next (in this process) includes them.
+   */
+  flush(): void {
+    this.journal.flush();
   }
 
   /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
@@ -171,6 +190,7 @@ export class PipelineService implements PipelineRunner {
 
   /** The newest run of a pipeline, if any. */
   lastRun(file: string, pipeline: string): PipelineRun | undefined {
+    this.journal.flush();
     const [newest] = this.runs.list({ file: path.resolve(file), pipeline, limit: 1 });
     return newest && this.active.has(newest.pipelineRunId)
       ? this.getRun(newest.pipelineRunId)
@@ -268,19 +288,21 @@ export class PipelineService implements PipelineRunner {
         `pipeline '${pipeline.name}' is already running (run ${busy.pipelineRunId}); wait for it or cancel it`,
       );
     }
-    let parent: { runId: string; experimentId: string };
+    let parent: ParentRun;
     try {
       parent = await this.stepTracking.startParent(pipeline, pipelineRunId);
     } catch (error) {
       Object.assign(run, { status: 'failed', endTime: Date.now() });
-      for (const step of run.steps) {
-        Object.assign(step, {
-          status: 'skipped',
-          reason: 'the pipeline run could not be recorded',
-        });
-        this.runs.updateStep(pipelineRunId, step);
-      }
-      this.runs.updateRun(run);
+      this.options.db.transaction(() => {
+        for (const step of run.steps) {
+          Object.assign(step, {
+            status: 'skipped',
+            reason: 'the pipeline run could not be recorded',
+          });
+          this.runs.updateStep(pipelineRunId, step);
+        }
+        this.runs.updateRun(run);
+      })();
       throw error;
     }
     run.runId = parent.runId;
@@ -321,6 +343,7 @@ export class PipelineService implements PipelineRunner {
 
   /** Each step's state for a resolved pipeline (see {@link PipelineRunner.stepStates}). */
   async statesOf(pipeline: ResolvedPipeline): Promise<Record<string, StepState>> {
+    this.journal.flush();
     const states: Record<string, StepState> = {};
     for (const step of pipeline.steps) {
       const latest = this.runs.latestExecution(pipeline.file, pipeline.name, step.name);
@@ -365,6 +388,7 @@ export class PipelineService implements PipelineRunner {
   getRun(pipelineRunId: string): PipelineRun {
     const active = this.active.get(pipelineRunId);
     if (active) return structuredClone(active.run);
+    this.journal.flush();
     const run = this.runs.get(pipelineRunId);
     if (!run) throw notFound(`no pipeline run '${pipelineRunId}'`);
     return run;
@@ -376,6 +400,7 @@ export class PipelineService implements PipelineRunner {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw invalid(`limit must be a whole number from 1 to 10000, not ${limit}`);
     }
+    this.journal.flush();
     return this.runs
       .list({
         ...(filter.file !== undefined ? { file: path.resolve(filter.file) } : {}),
@@ -466,6 +491,7 @@ export class PipelineService implements PipelineRunner {
         runIds.add(id);
       }
       for (const id of runIds) await this.stepTracking.failIfRunning(id, reason);
+      this.journal.flush();
       await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
       this.emit({ type: 'run-finished', run });
     }
@@ -575,14 +601,12 @@ export class PipelineService implements PipelineRunner {
         : 'failed';
     run.status = status;
     run.endTime = Date.now();
-    this.saveSteps();
+    this.stepTracking.end(
+      active.parent.runId,
+      status === 'done' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED',
+    );
+    this.journal.flush();
     this.runs.updateRun(run);
-    await this.stepTracking
-      .end(
-        active.parent.runId,
-        status === 'done' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED',
-      )
-      .catch(() => undefined);
     this.active.delete(run.pipelineRunId);
     await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
     const final = structuredClone(run);
@@ -592,36 +616,12 @@ export class PipelineService implements PipelineRunner {
 
   private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
     Object.assign(record, change);
-    this.unsaved.set(record, active.run.pipelineRunId);
-    if (!this.saveScheduled) {
-      this.saveScheduled = true;
-      setImmediate(() => this.saveSteps());
-    }
+    this.journal.saveStep(record, active.run.pipelineRunId);
     this.emit({
       type: 'step-status',
       pipelineRunId: active.run.pipelineRunId,
       step: { ...record },
     });
-  }
-
-  /**
-   * Saves the step records changed since the last call, in one transaction, once the current
-   * event-loop turn is done: a step changes several times in a turn (running, its attempt, its
-   * process id) and many steps change together, so one commit for them all replaces a commit
-   * each. Other processes see a change one turn later.
-   */
-  private saveSteps(): void {
-    this.saveScheduled = false;
-    if (this.unsaved.size === 0) return;
-    const changed = [...this.unsaved];
-    this.unsaved.clear();
-    try {
-      this.options.db.transaction(() => {
-        for (const [record, pipelineRunId] of changed) this.runs.updateStep(pipelineRunId, record);
-      })();
-    } catch (error) {
-      process.stderr.write(`sextant: saving step states failed: ${(error as Error).message}\n`);
-    }
   }
 
   private async driveStep(
@@ -776,7 +776,7 @@ export class PipelineService implements PipelineRunner {
       return 'cancelled';
     }
 
-    const runId = await this.stepTracking.startStep({
+    const runId = this.stepTracking.beginStep({
       pipeline,
       pipelineRunId: active.run.pipelineRunId,
       parent: active.parent,
@@ -825,17 +825,11 @@ export class PipelineService implements PipelineRunner {
         }
       }
     }
-    await this.stepTracking
-      .end(
-        runId,
-        outcome.status === 'done'
-          ? 'FINISHED'
-          : outcome.status === 'cancelled'
-            ? 'KILLED'
-            : 'FAILED',
-        outcome.reason,
-      )
-      .catch(() => undefined);
+    this.stepTracking.end(
+      runId,
+      outcome.status === 'done' ? 'FINISHED' : outcome.status === 'cancelled' ? 'KILLED' : 'FAILED',
+      outcome.reason,
+    );
     this.setStep(active, record, {
       status: outcome.status,
       endTime: Date.now(),
@@ -1014,7 +1008,7 @@ export class PipelineService implements PipelineRunner {
   ): Promise<string | undefined> {
     const read = await this.readStepMetrics(pipeline, step);
     if (read.problem !== undefined) return read.problem;
-    await this.stepTracking.logMetrics(runId, read.metrics);
+    this.stepTracking.logMetrics(runId, read.metrics);
     return undefined;
   }
 
@@ -1049,7 +1043,7 @@ export class PipelineService implements PipelineRunner {
     entry: CacheEntry,
     cached: boolean,
   ): Promise<void> {
-    this.lineage.record(await this.lineageEdges(active, step, deps, entry, cached));
+    this.journal.recordEdges(await this.lineageEdges(active, step, deps, entry, cached));
   }
 
   /** The lineage edges of one execution (see {@link recordLineage}). */
@@ -1086,10 +1080,7 @@ export class PipelineService implements PipelineRunner {
     return edges;
   }
 
-  /**
-   * A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded; the
-   * cached steps ready in one turn are recorded in one transaction.
-   */
+  /** A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. */
   private async restoreStep(
     active: ActiveRun,
     step: ResolvedStep,
@@ -1102,21 +1093,19 @@ export class PipelineService implements PipelineRunner {
     await this.cache.restore(entry, pipeline.root);
     const edges = await this.lineageEdges(active, step, deps, entry, true);
     const { metrics, problem } = await this.readStepMetrics(pipeline, step);
-    const runId = await this.cachedSteps.add({
-      run: {
-        pipeline,
-        pipelineRunId: active.run.pipelineRunId,
-        parent: active.parent,
-        step,
-        cacheKey: entry.key,
-        cachedFrom: entry.runId ?? '',
-        startTime: Date.now(),
-        endTime: Date.now(),
-        metrics,
-        ...(problem !== undefined ? { problem } : {}),
-      },
-      edges,
+    const runId = this.stepTracking.recordCached({
+      pipeline,
+      pipelineRunId: active.run.pipelineRunId,
+      parent: active.parent,
+      step,
+      cacheKey: entry.key,
+      cachedFrom: entry.runId ?? '',
+      startTime: Date.now(),
+      endTime: Date.now(),
+      metrics,
+      ...(problem !== undefined ? { problem } : {}),
     });
+    this.journal.recordEdges(edges);
     await this.storeArtifacts(pipeline, step, runId);
     const logs = entry.logs ?? ['logs/stdout.txt', 'logs/stderr.txt'];
     if (entry.runId && logs.length > 0) {
@@ -1132,25 +1121,5 @@ export class PipelineService implements PipelineRunner {
       ...(problem ? { reason: problem } : {}),
     });
     return problem ? 'failed' : 'cached';
-  }
-
-  /**
-   * Records cached steps in one IMMEDIATE transaction: their ended tracking runs and lineage
-   * edges; the tracking events follow the commit. (Their step records are saved by the next
-   * {@link saveSteps}, one commit for the turn, once their logs are copied.)
-   */
-  private recordCachedSteps(items: { run: CachedStepRun; edges: StoredEdge[] }[]): string[] {
-    const began = performance.now();
-    const runs = items.map((i) => i.run);
-    const infos = this.options.db
-      .transaction(() => {
-        const recorded = this.stepTracking.recordCached(runs);
-        for (const item of items) this.lineage.record(item.edges);
-        return recorded;
-      })
-      .immediate();
-    this.stepTracking.recordMs += performance.now() - began;
-    this.stepTracking.announceCached(infos, runs);
-    return infos.map((info) => info.runId);
   }
 }

@@ -2,12 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
-import type { KeyValue, RunInfo, RunStatus } from '../../model';
+import type { KeyValue, RunStatus } from '../../model';
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
 import type { TrackingService } from '../../tracking/service';
-import { SqliteTrackingStore } from '../../tracking/sqliteStore';
+import { newRunId, runArtifactUri } from '../../tracking/sqliteStore';
 import type { MetricInput } from '../../tracking/store';
 import { checkDuplicateParams, LIMITS } from '../../tracking/validation';
+import type { StepJournal } from './journal';
 
 /** Tags Sextant sets on the tracking runs of pipelines. */
 export const PIPELINE_TAGS = {
@@ -34,7 +35,19 @@ const MAX_TAG_VALUE = 5_000;
 export const artifactRootOf = (artifactUri: string): string =>
   artifactUri.replace(/^mlflow-artifacts:\//, '');
 
-/** Records pipeline and step executions as tracking runs: parents, children, logs, metrics. */
+/** The tracking run of one pipeline run, which its steps' runs are children of. */
+export interface ParentRun {
+  runId: string;
+  experimentId: string;
+  /** The experiment's artifact location, under which the step runs keep their artifacts. */
+  artifactLocation: string;
+}
+
+/**
+ * Records pipeline and step executions as tracking runs: parents, children, logs, metrics. The
+ * step runs go through the {@link StepJournal}, which writes them in batches; their artifacts
+ * (logs) are written at once.
+ */
 export class StepTracking {
   /** Artifact roots of the runs this process started, so storing a log needs no run lookup. */
   private readonly roots = new Map<string, string>();
@@ -44,27 +57,26 @@ export class StepTracking {
   constructor(
     private readonly tracking: TrackingService,
     private readonly artifacts: LocalArtifactStore,
+    private readonly journal: StepJournal,
   ) {}
 
-  private async experimentId(pipeline: string): Promise<string> {
+  private async experiment(pipeline: string): Promise<{ id: string; artifactLocation: string }> {
     const name = experimentNameOf(pipeline);
     const found = await this.tracking.getExperimentByName(name);
-    if (found) return found.experimentId;
+    if (found) return { id: found.experimentId, artifactLocation: found.artifactLocation };
     try {
-      return await this.tracking.createExperiment(name);
+      await this.tracking.createExperiment(name);
     } catch (error) {
-      const raced = await this.tracking.getExperimentByName(name);
-      if (raced) return raced.experimentId;
-      throw error;
+      if (!(await this.tracking.getExperimentByName(name))) throw error;
     }
+    const made = await this.tracking.getExperimentByName(name);
+    if (!made) throw new Error(`the experiment '${name}' vanished as it was made`);
+    return { id: made.experimentId, artifactLocation: made.artifactLocation };
   }
 
   /** The parent run of one pipeline run. */
-  async startParent(
-    pipeline: ResolvedPipeline,
-    pipelineRunId: string,
-  ): Promise<{ runId: string; experimentId: string }> {
-    const experimentId = await this.experimentId(pipeline.name);
+  async startParent(pipeline: ResolvedPipeline, pipelineRunId: string): Promise<ParentRun> {
+    const { id: experimentId, artifactLocation } = await this.experiment(pipeline.name);
     const run = await this.tracking.createRun({
       experimentId,
       userId: userName(),
@@ -77,80 +89,60 @@ export class StepTracking {
         { key: PIPELINE_TAGS.pipelineRunId, value: pipelineRunId },
       ],
     });
-    return { runId: run.info.runId, experimentId };
+    return { runId: run.info.runId, experimentId, artifactLocation };
   }
 
-  /** A child run for one step execution, with its params. */
-  async startStep(input: StepRunInput): Promise<string> {
-    const { step } = input;
-    const began = performance.now();
-    const run = await this.tracking.createRun({
-      experimentId: input.parent.experimentId,
-      userId: userName(),
-      runName: step.name,
-      tags: stepTags(input),
-    });
-    const runId = run.info.runId;
-    this.roots.set(runId, artifactRootOf(run.info.artifactUri));
-    const params = paramsOf(step);
-    for (let i = 0; i < params.length; i += LIMITS.paramsPerBatch) {
-      await this.tracking.logBatch(runId, [], params.slice(i, i + LIMITS.paramsPerBatch), []);
-    }
-    this.recordMs += performance.now() - began;
-    return runId;
+  /** A running child run for one step execution, with its params; answers its id at once. */
+  beginStep(input: StepRunInput, startTime = Date.now()): string {
+    return this.queue(input, { status: 'RUNNING', startTime, endTime: null, tags: [] });
   }
 
   /**
-   * Records cached steps as ended child runs with their tags, params and metrics, synchronously
-   * (so the caller may wrap it in one transaction with other writes); the run ids come back in
-   * order. Call {@link announceCached} once the writes are committed.
+   * A cached step's child run, recorded ended with its tags, params and metrics (a run FAILED
+   * when a metrics file could not be read); answers its id at once.
    */
-  recordCached(steps: CachedStepRun[]): RunInfo[] {
-    const store = this.tracking.store;
-    if (!(store instanceof SqliteTrackingStore)) {
-      throw new Error(
-        'pipeline runs need the SQLite tracking store they share their database with',
-      );
-    }
-    const infos = store.recordEndedRuns(
-      steps.map((s) => {
-        const metrics = metricPoints(s.metrics, s.endTime);
-        return {
-          experimentId: s.parent.experimentId,
-          userId: userName(),
-          runName: s.step.name,
-          startTime: s.startTime,
-          endTime: s.endTime,
-          status: s.problem ? 'FAILED' : 'FINISHED',
-          tags: [
-            ...stepTags(s),
-            ...(s.problem
-              ? [{ key: PIPELINE_TAGS.failureReason, value: s.problem.slice(0, MAX_TAG_VALUE) }]
-              : []),
-          ],
-          params: checkDuplicateParams(paramsOf(s.step)),
-          metrics,
-        };
-      }),
-    );
-    for (const info of infos) this.roots.set(info.runId, artifactRootOf(info.artifactUri));
-    return infos;
+  recordCached(s: CachedStepRun): string {
+    return this.queue(s, {
+      status: s.problem ? 'FAILED' : 'FINISHED',
+      startTime: s.startTime,
+      endTime: s.endTime,
+      tags: s.problem
+        ? [{ key: PIPELINE_TAGS.failureReason, value: s.problem.slice(0, MAX_TAG_VALUE) }]
+        : [],
+      metrics: metricPoints(s.metrics, s.endTime),
+    });
   }
 
-  /** Emits the tracking events of runs written by {@link recordCached}, as the service would. */
-  announceCached(infos: RunInfo[], steps: CachedStepRun[]): void {
-    infos.forEach((info, i) => {
-      const keys = Object.keys(steps[i]?.metrics ?? {}).map(safeKey);
-      if (keys.length > 0)
-        this.tracking.events.emit('metricsAppended', {
-          runId: info.runId,
-          keys: [...new Set(keys)],
-        });
-      this.tracking.events.emit('runChanged', {
-        runId: info.runId,
-        experimentId: info.experimentId,
-      });
+  private queue(
+    input: StepRunInput,
+    run: {
+      status: RunStatus;
+      startTime: number;
+      endTime: number | null;
+      tags: KeyValue[];
+      metrics?: MetricInput[];
+    },
+  ): string {
+    const began = performance.now();
+    const runId = newRunId();
+    this.roots.set(
+      runId,
+      artifactRootOf(runArtifactUri(input.parent.artifactLocation, runId)),
+    );
+    this.journal.insertRun({
+      runId,
+      experimentId: input.parent.experimentId,
+      userId: userName(),
+      runName: input.step.name,
+      status: run.status,
+      startTime: run.startTime,
+      endTime: run.endTime,
+      tags: [...stepTags(input), ...run.tags],
+      params: checkDuplicateParams(paramsOf(input.step)),
+      metrics: run.metrics ?? [],
     });
+    this.recordMs += performance.now() - began;
+    return runId;
   }
 
   /** Forgets the artifact root of a run recorded by {@link recordCached} once its files are in. */
@@ -166,11 +158,9 @@ export class StepTracking {
   }
 
   /** Logs metrics (step 0, now) read from a step's metrics files. */
-  async logMetrics(runId: string, metrics: Record<string, number>): Promise<void> {
+  logMetrics(runId: string, metrics: Record<string, number>): void {
     const points = metricPoints(metrics, Date.now());
-    for (let i = 0; i < points.length; i += LIMITS.metricsPerBatch) {
-      await this.tracking.logBatch(runId, points.slice(i, i + LIMITS.metricsPerBatch), [], []);
-    }
+    if (points.length > 0) this.journal.updateRun(runId, { metrics: points });
   }
 
   /** Stores a local file as an artifact of a run at `artifactPath`. */
@@ -231,16 +221,14 @@ export class StepTracking {
   }
 
   /** Ends a run, noting why when it did not finish. */
-  async end(runId: string, status: RunStatus, reason?: string): Promise<void> {
+  end(runId: string, status: RunStatus, reason?: string): void {
     const began = performance.now();
     this.roots.delete(runId);
-    if (reason) {
-      await this.tracking.setTag(runId, {
-        key: PIPELINE_TAGS.failureReason,
-        value: reason.slice(0, MAX_TAG_VALUE),
-      });
-    }
-    await this.tracking.updateRun(runId, { status, endTime: Date.now() });
+    this.journal.updateRun(runId, {
+      status,
+      endTime: Date.now(),
+      tags: reason ? [{ key: PIPELINE_TAGS.failureReason, value: reason.slice(0, MAX_TAG_VALUE) }] : [],
+    });
     this.recordMs += performance.now() - began;
   }
 
@@ -249,7 +237,7 @@ export class StepTracking {
     try {
       const run = await this.tracking.getRun(runId);
       if (run.info.status !== 'RUNNING') return false;
-      await this.end(runId, 'FAILED', reason);
+      this.end(runId, 'FAILED', reason);
       return true;
     } catch {
       return false;
@@ -275,13 +263,13 @@ export class StepTracking {
 export interface StepRunInput {
   pipeline: ResolvedPipeline;
   pipelineRunId: string;
-  parent: { runId: string; experimentId: string };
+  parent: ParentRun;
   step: ResolvedStep;
   cacheKey: string;
   cachedFrom?: string;
 }
 
-/** A cached step's child run, recorded ended in bulk by {@link StepTracking.recordCached}. */
+/** A cached step's child run, recorded ended by {@link StepTracking.recordCached}. */
 export interface CachedStepRun extends StepRunInput {
   startTime: number;
   endTime: number;
