@@ -423,7 +423,8 @@ export class SqliteTrackingStore implements TrackingStore {
             endTime,
             row.run_pk,
           );
-          for (const tag of update.tags) this.sql(SQL.upsertTag).run(row.run_pk, tag.key, tag.value);
+          for (const tag of update.tags)
+            this.sql(SQL.upsertTag).run(row.run_pk, tag.key, tag.value);
           if (update.metrics.length > 0) {
             this.metrics.write(row.run_pk, update.metrics);
             this.models.recordMetrics(update.runId, update.metrics);

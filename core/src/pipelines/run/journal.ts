@@ -3,11 +3,7 @@ import type { KeyValue, RunInfo, RunStatus } from '../../model';
 import type { StepRun } from '../../model/pipeline';
 import type { LineageStore, StoredEdge } from '../../lineage/store';
 import type { TrackingEventBus } from '../../tracking/events';
-import type {
-  RecordedRunInput,
-  RunUpdate,
-  SqliteTrackingStore,
-} from '../../tracking/sqliteStore';
+import type { RecordedRunInput, RunUpdate, SqliteTrackingStore } from '../../tracking/sqliteStore';
 import type { MetricInput } from '../../tracking/store';
 import type { PipelineRunStore } from './runStore';
 

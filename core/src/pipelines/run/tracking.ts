@@ -125,10 +125,7 @@ export class StepTracking {
   ): string {
     const began = performance.now();
     const runId = newRunId();
-    this.roots.set(
-      runId,
-      artifactRootOf(runArtifactUri(input.parent.artifactLocation, runId)),
-    );
+    this.roots.set(runId, artifactRootOf(runArtifactUri(input.parent.artifactLocation, runId)));
     this.journal.insertRun({
       runId,
       experimentId: input.parent.experimentId,
@@ -227,7 +224,9 @@ export class StepTracking {
     this.journal.updateRun(runId, {
       status,
       endTime: Date.now(),
-      tags: reason ? [{ key: PIPELINE_TAGS.failureReason, value: reason.slice(0, MAX_TAG_VALUE) }] : [],
+      tags: reason
+        ? [{ key: PIPELINE_TAGS.failureReason, value: reason.slice(0, MAX_TAG_VALUE) }]
+        : [],
     });
     this.recordMs += performance.now() - began;
   }
