@@ -285,6 +285,15 @@ describe('stopping a pipeline from the command line', () => {
 
   test('a killed Sextant leaves no step running: reopening fails the run and step with a reason', async () => {
     const { store, sleeper, child, exited } = await startLong();
+    // Step records reach the store within the journal's delay (25 ms); a kill inside that window
+    // loses them, though the launcher still stops the step (see the launcher's tests).
+    const deadline = Date.now() + 10_000;
+    const sleeperStatus = async (): Promise<string | undefined> =>
+      (await runs(store))[0]?.steps.find((s) => s.step === 'sleeper')?.status;
+    while ((await sleeperStatus()) !== 'running') {
+      assert.ok(Date.now() < deadline, 'the store records the sleeper running');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     child.kill('SIGKILL');
     await exited;
     const [run] = await runs(store);

@@ -70,6 +70,96 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     assert.match(ids[0] ?? '', /^pid:\d+$/);
   });
 
+  it('gives each step exactly its environment when only changes from the last one are sent', async () => {
+    const big: Record<string, string> = { ...baseEnv };
+    for (let i = 0; i < 40; i++) big[`VAR_${i}`] = `value ${i}`;
+    const envs: Record<string, string>[] = [
+      big,
+      { ...big, VAR_3: 'changed', EXTRA: 'new' },
+      Object.fromEntries(Object.entries(big).filter(([k]) => k !== 'VAR_7')),
+      { PATH: baseEnv.PATH, ONLY: 'this' },
+      big,
+    ];
+    const seen = await Promise.all(
+      envs.map((env) => run(backend, { step: testStep('env | sort'), env }).then((r) => r.out)),
+    );
+    envs.forEach((env, i) => {
+      const expected = Object.entries({ ...env, PWD: fs.realpathSync(root) })
+        .map(([k, v]) => `${k}=${v}`)
+        .sort();
+      assert.deepEqual(seen[i]?.split('\n').filter(Boolean).sort(), expected, `step ${i}`);
+    });
+  });
+
+  it('starts steps only within its capacity, first come first served, and reports each start', async () => {
+    const own = new LauncherBackend(300, findPython() ?? null, { cpu: 2, gpu: 0, memoryMb: 0 });
+    try {
+      const log = path.join(root, 'capacity.log');
+      fs.writeFileSync(log, '');
+      const starts: string[] = [];
+      const steps = [
+        { name: 'a', cpu: 1 },
+        { name: 'big', cpu: 2 },
+        { name: 'b', cpu: 1 },
+        { name: 'huge', cpu: 64 },
+      ].map(({ name, cpu }) =>
+        run(own, {
+          step: testStep(
+            `echo "start ${name}" >> capacity.log; sleep 0.2; echo "end ${name}" >> capacity.log`,
+            {
+              resources: { cpu, gpu: 0, memoryMb: 0 },
+            },
+          ),
+          onStart: () => starts.push(name),
+        }),
+      );
+      const outcomes = await Promise.all(steps);
+      assert.ok(outcomes.every((o) => o.outcome.exitCode === 0));
+      assert.deepEqual(starts, ['a', 'big', 'b', 'huge']);
+      // 'big' needs both cores: it waits for 'a', and 'b' waits behind it; 'huge' is clamped to
+      // the whole machine, so it runs alone, last.
+      assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), [
+        'start a',
+        'end a',
+        'start big',
+        'end big',
+        'start b',
+        'end b',
+        'start huge',
+        'end huge',
+      ]);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('drops a step cancelled while it waits, which then never runs', async () => {
+    const own = new LauncherBackend(300, findPython() ?? null, { cpu: 1, gpu: 0, memoryMb: 0 });
+    try {
+      const marker = path.join(root, 'never-ran');
+      const first = run(own, { step: testStep('sleep 0.3') });
+      const controller = new AbortController();
+      let started = false;
+      const waiting = run(own, {
+        step: testStep(`touch ${JSON.stringify(marker)}`),
+        signal: controller.signal,
+        onStart: () => (started = true),
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      controller.abort(new Error('cancelled by the test'));
+      assert.deepEqual((await waiting).outcome, {
+        exitCode: null,
+        reason: 'cancelled by the test',
+      });
+      assert.equal((await first).outcome.exitCode, 0);
+      await run(own, { step: testStep('true') });
+      assert.equal(started, false);
+      assert.equal(fs.existsSync(marker), false);
+    } finally {
+      own.close();
+    }
+  });
+
   it('passes commands with quotes, newlines and unicode through unchanged', async () => {
     const text = `it's "quoted" \\ $HOME \`x\` — ünïcødé 🚀`;
     const command = `cat <<'EOF'\n${text}\nline two\nEOF\nprintf '%s\\n' 'a\nb'`;
@@ -153,6 +243,28 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     assert.equal((await run(own, { step: testStep('echo two') })).out, 'two\n');
     assert.notEqual(own.launcherPid, first);
     own.close();
+  });
+
+  it('stops the steps it started when Node closes its end, as when Node is killed', async () => {
+    const own = new LauncherBackend(300);
+    const ids: string[] = [];
+    const running = run(own, {
+      step: testStep('sleep 30 & sleep 30; wait'),
+      onExternalId: (id) => ids.push(id),
+    });
+    await waitFor(() => ids.length === 1);
+    const pgid = Number(ids[0]?.slice('pid:'.length));
+    own.close();
+    const { outcome } = await running;
+    assert.equal(outcome.exitCode, null);
+    await waitFor(() => {
+      try {
+        process.kill(-pgid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
   });
 
   it('fails the running steps with the reason when the launcher dies, and stops them', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+import { clampTo, machineCapacity, ResourcePool, type Capacity } from '../pipelines/run/resources';
 import { LAUNCHER_SCRIPT } from './launcherScript';
 import {
   abortReason,
@@ -14,12 +15,19 @@ import {
   LOCAL_PID_PREFIX,
   LocalBackend,
 } from './local';
+import { PooledBackend } from './pooled';
 
 /** Environment variable that turns the step launcher off (`0` or `off`): Node spawns each step. */
 export const LAUNCHER_SWITCH = 'SEXTANT_STEP_LAUNCHER';
 
 /** How long an idle launcher stays up for the next step before it is closed, in ms. */
 const IDLE_CLOSE_MS = 10_000;
+
+/**
+ * Most variables a step's environment may change from the last one sent in full before it is
+ * sent in full again (the next steps are then told the changes from it).
+ */
+const MAX_ENV_CHANGES = 16;
 
 /** Where the launcher's Python is looked for, before `python3` on the PATH. */
 const PYTHON_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
@@ -46,6 +54,7 @@ export function findPython(searchPath = process.env.PATH ?? ''): string | undefi
 
 /** A step handed to the launcher, until it ends. */
 interface LaunchedStep {
+  id: number;
   launch: StepLaunch;
   resolve(outcome: StepOutcome): void;
   /** Its process group, once the launcher reports it started. */
@@ -53,6 +62,8 @@ interface LaunchedStep {
   decoders: { stdout: StringDecoder; stderr: StringDecoder };
   stop(): void;
   killTimer?: NodeJS.Timeout;
+  /** Whether the launcher was asked to drop it before it starts. */
+  cancelSent?: boolean;
 }
 
 type LauncherProcess = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -61,15 +72,18 @@ type LauncherProcess = ChildProcessByStdio<Writable, Readable, Readable>;
  * Runs local steps through a small long-lived launcher process (Python, see
  * {@link LAUNCHER_SCRIPT}) instead of spawning each from Node: Node's spawn forks the whole Node
  * process on its main thread (milliseconds a step at Sextant's size), the launcher's fork is
- * cheap. Each step is still `sh -c <run>` in the step's working directory and environment, in a
- * process group of its own whose id Node gets, with its output streamed as it arrives; abort
- * (cancellation, timeout) sends SIGTERM to the group, then SIGKILL after the grace period, the
- * same as {@link LocalBackend}. When the launcher cannot start (no Python 3, or it fails before
- * it is ready) steps run with {@link LocalBackend}; when it dies, its running steps fail with the
- * reason, their process groups are stopped, and the next step starts a new launcher.
+ * cheap. The launcher also schedules: it holds the steps it is given until their resources are
+ * free within `capacity`, and starts the next the moment one ends. Each step is still
+ * `sh -c <run>` in the step's working directory and environment, in a process group of its own
+ * whose id Node gets, with its output streamed as it arrives; abort (cancellation, timeout) drops
+ * a waiting step, or sends SIGTERM to the group, then SIGKILL after the grace period, the same as
+ * {@link LocalBackend}. When the launcher cannot start (no Python 3, or it fails before it is
+ * ready) steps run with {@link LocalBackend} behind a resource pool; when it dies, its steps fail
+ * with the reason, their process groups are stopped, and the next step starts a new launcher.
  */
 export class LauncherBackend implements ComputeBackend {
   readonly kind = 'local' as const;
+  readonly schedules = true;
   private process: LauncherProcess | undefined;
   private ready = false;
   /** Why the launcher cannot be used (steps then go to the fallback). */
@@ -80,13 +94,18 @@ export class LauncherBackend implements ComputeBackend {
   private stderrTail = '';
   private idleTimer: NodeJS.Timeout | undefined;
   private corked = false;
+  /** The environment last sent in full to the running launcher. */
+  private sentEnv: Record<string, string> | undefined;
+  private readonly fallback: ComputeBackend;
 
   constructor(
     private readonly killGraceMs = DEFAULT_KILL_GRACE_MS,
     private readonly python: string | null = findPython() ?? null,
-    private readonly fallback: ComputeBackend = new LocalBackend(killGraceMs),
+    private readonly capacity: Capacity = machineCapacity(),
+    fallback: ComputeBackend = new LocalBackend(killGraceMs),
   ) {
     if (!python) this.unusable = 'no python3 found';
+    this.fallback = new PooledBackend(fallback, new ResourcePool(capacity));
   }
 
   /** Why steps run without the launcher, or undefined while it is used. */
@@ -107,6 +126,7 @@ export class LauncherBackend implements ComputeBackend {
     return new Promise((resolve) => {
       const id = this.nextId++;
       const step: LaunchedStep = {
+        id,
         launch,
         resolve,
         decoders: { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') },
@@ -124,20 +144,55 @@ export class LauncherBackend implements ComputeBackend {
           launcher.stdin.uncork();
         });
       }
-      launcher.stdin.write(
-        `${JSON.stringify({
-          id,
-          cmd: launch.step.run,
-          cwd: path.resolve(launch.root, launch.step.wd),
-          env: launch.env,
-        })}\n`,
-      );
+      const need = clampTo(this.capacity, launch.step.resources);
+      this.send(launcher, {
+        id,
+        cmd: launch.step.run,
+        cwd: path.resolve(launch.root, launch.step.wd),
+        need: [need.cpu, need.gpu, need.memoryMb],
+        ...this.envOf(launch.env),
+      });
     });
   }
 
+  private send(launcher: LauncherProcess, message: object): void {
+    launcher.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
   /**
-   * Closes the launcher. Steps that still run go on (they are Sextant's to stop) but are
-   * reported failed, since nothing reports their end any more.
+   * A step's environment for the launcher: its changes from the last one sent in full, or the
+   * whole of it (which the next steps are then compared with) when they are many.
+   */
+  private envOf(
+    env: Record<string, string>,
+  ): { env: Record<string, string> } | { set: Record<string, string>; unset: string[] } {
+    const base = this.sentEnv;
+    if (base) {
+      const set: Record<string, string> = {};
+      const unset: string[] = [];
+      let changes = 0;
+      for (const key in env) {
+        if (base[key] !== env[key]) {
+          set[key] = env[key] as string;
+          if (++changes > MAX_ENV_CHANGES) break;
+        }
+      }
+      for (const key in base) {
+        if (changes > MAX_ENV_CHANGES) break;
+        if (!(key in env)) {
+          unset.push(key);
+          changes++;
+        }
+      }
+      if (changes <= MAX_ENV_CHANGES) return { set, unset };
+    }
+    this.sentEnv = env;
+    return { env };
+  }
+
+  /**
+   * Closes the launcher. It stops the steps that still run (SIGTERM, SIGKILL after the grace
+   * period), which are reported failed.
    */
   close(): void {
     clearTimeout(this.idleTimer);
@@ -154,7 +209,10 @@ export class LauncherBackend implements ComputeBackend {
     if (this.process) return this.process;
     let child: LauncherProcess;
     try {
-      child = spawn(this.python, ['-I', '-S', '-X', 'utf8', '-c', LAUNCHER_SCRIPT], {
+      const { cpu, gpu, memoryMb } = this.capacity;
+      const args = ['-I', '-S', '-X', 'utf8', '-c', LAUNCHER_SCRIPT];
+      args.push(`${cpu}`, `${gpu}`, `${memoryMb}`, `${this.killGraceMs / 1000}`);
+      child = spawn(this.python, args, {
         cwd: os.tmpdir(),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -164,6 +222,7 @@ export class LauncherBackend implements ComputeBackend {
     }
     this.process = child;
     this.ready = false;
+    this.sentEnv = undefined;
     this.buffered = Buffer.alloc(0);
     this.stderrTail = '';
     child.stdin.on('error', () => undefined);
@@ -232,8 +291,11 @@ export class LauncherBackend implements ComputeBackend {
       if (!step) continue;
       if (kind === 'S') {
         step.pgid = Number(a);
+        step.launch.onStart?.();
         step.launch.onExternalId?.(`${LOCAL_PID_PREFIX}${step.pgid}`);
         if (step.launch.signal.aborted) this.stop(step);
+      } else if (kind === 'C') {
+        this.finish(id, step, { exitCode: null, reason: abortReason(step.launch.signal) });
       } else if (kind === 'X') {
         this.exited(id, step, a === '-' ? null : Number(a), b === '-' ? null : Number(b));
       } else if (kind === 'E') {
@@ -275,9 +337,19 @@ export class LauncherBackend implements ComputeBackend {
     if (this.steps.size === 0) this.idle();
   }
 
-  /** SIGTERM to the step's process group, SIGKILL after the grace period. */
+  /**
+   * A step that has not started is dropped from the launcher's queue (it answers `C`); a started
+   * one's process group gets SIGTERM, then SIGKILL after the grace period.
+   */
   private stop(step: LaunchedStep): void {
-    if (step.pgid === undefined || step.killTimer) return;
+    if (step.pgid === undefined) {
+      if (!step.cancelSent && this.process && this.steps.has(step.id)) {
+        step.cancelSent = true;
+        this.send(this.process, { cancel: step.id });
+      }
+      return;
+    }
+    if (step.killTimer) return;
     const pgid = step.pgid;
     killGroup(pgid, 'SIGTERM');
     step.killTimer = setTimeout(() => killGroup(pgid, 'SIGKILL'), this.killGraceMs);
@@ -322,7 +394,10 @@ export class LauncherBackend implements ComputeBackend {
         killGroup(pgid, 'SIGTERM');
         setTimeout(() => killGroup(pgid, 'SIGKILL'), this.killGraceMs).unref();
       }
-      step.resolve({ exitCode: null, reason: `${why}; the step was stopped` });
+      step.resolve({
+        exitCode: null,
+        reason: `${why}; the step ${step.pgid === undefined ? 'did not start' : 'was stopped'}`,
+      });
     }
   }
 }
@@ -336,9 +411,12 @@ function signalName(signalNo: number): string {
  * The backend of local steps: the launcher, or Node's own spawn ({@link LocalBackend}) when
  * `SEXTANT_STEP_LAUNCHER` is `0` or `off`.
  */
-export function localBackend(killGraceMs = DEFAULT_KILL_GRACE_MS): ComputeBackend {
+export function localBackend(
+  killGraceMs = DEFAULT_KILL_GRACE_MS,
+  capacity: Capacity = machineCapacity(),
+): ComputeBackend {
   const choice = (process.env[LAUNCHER_SWITCH] ?? '').toLowerCase();
   return choice === '0' || choice === 'off'
-    ? new LocalBackend(killGraceMs)
-    : new LauncherBackend(killGraceMs);
+    ? new PooledBackend(new LocalBackend(killGraceMs), new ResourcePool(capacity))
+    : new LauncherBackend(killGraceMs, findPython() ?? null, capacity);
 }

@@ -1,24 +1,35 @@
 /**
- * The step launcher's program, run with `python3 -I -S -X utf8 -c`: a small long-lived process
- * that starts step commands for Node, because forking it is cheap and forking Node (its whole
- * page tables, on Node's main thread) is not.
+ * The step launcher's program, run with
+ * `python3 -I -S -X utf8 -c <program> <cpu> <gpu> <memMb> <graceSeconds>`:
+ * a small long-lived process that starts step commands for Node, because forking it is cheap and
+ * forking Node (its whole page tables, on Node's main thread) is not. It is also the local
+ * scheduler: it holds the steps it is given until the resources they need are free (first come,
+ * first served, out of the capacity on its command line), so the next step starts the moment one
+ * ends, without a round trip through Node. When Node goes away (its end of stdin closes, also
+ * when Node is killed) the launcher stops the steps it started, each process group with SIGTERM
+ * and, after the grace period, SIGKILL, and exits: no step outlives the Sextant that ran it.
  *
- * Protocol, Node to launcher (stdin): one JSON object a line,
- * `{"id": n, "cmd": "...", "cwd": "...", "env": {...}}`.
+ * Protocol, Node to launcher (stdin): one JSON object a line, either a step,
+ * `{"id": n, "cmd": "...", "cwd": "...", "need": [cpu, gpu, memMb], "env": {...}}`, where instead
+ * of `env` a step may give `"set": {...}, "unset": [...]`, the changes to the last `env` sent;
+ * or `{"cancel": n}`, which drops step n if it has not started (Node stops a started one itself).
  * Launcher to Node (stdout), lines of ASCII, output bytes framed by a length:
  * - `R` once, when it is ready;
  * - `S <id> <pid>`: the step started as `sh -c <cmd>`, in process group `<pid>`;
  * - `O <id> <1|2> <length>` then `<length>` bytes of the step's stdout (1) or stderr (2);
  * - `X <id> <code> <signal>`: the step's process exited and both its output pipes closed (like
  *   Node's `close`); `<code>` is `-` when a signal (a number) ended it, `<signal>` is `-` else.
+ * - `C <id>`: the step was cancelled before it started.
  * - `E <id> <message>`: the step could not be started (`message` as hex of its UTF-8).
  */
 export const LAUNCHER_SCRIPT = String.raw`
-import json, os, selectors, signal, sys
+import collections, json, os, selectors, signal, sys, time
 
 if sys.version_info < (3, 8):
     sys.exit("the step launcher needs Python 3.8 or newer (posix_spawn)")
 
+free = [float(x) for x in sys.argv[1:4]]
+grace = float(sys.argv[4])
 outbox = []
 
 def send(data):
@@ -40,36 +51,69 @@ sel.register(0, selectors.EVENT_READ, None)
 sel.register(wake_r, selectors.EVENT_READ, None)
 steps = {}
 pipes = {}
+waiting = collections.OrderedDict()
+base_env = {}
 pending = b""
+
+def give_back(need):
+    for i in range(3):
+        free[i] += need[i]
 
 def finish(step):
     if step["open"] == 0 and step["status"] is not None:
         code, sig = step["status"]
         send(b"X %d %s %s\n" % (step["id"], code, sig))
         del steps[step["pid"]]
+        give_back(step["need"])
 
-def start(line):
+def fail(sid, error):
+    send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
+
+def receive(line):
+    global base_env
     request = json.loads(line)
-    sid = int(request["id"])
+    if "cancel" in request:
+        if waiting.pop(int(request["cancel"]), None) is not None:
+            send(b"C %d\n" % int(request["cancel"]))
+        return
+    if "env" in request:
+        base_env = request["env"]
+        env = base_env
+    else:
+        env = dict(base_env)
+        env.update(request.get("set", {}))
+        for key in request.get("unset", []):
+            env.pop(key, None)
+    request["env"] = env
+    request["need"] = [float(x) for x in request["need"]]
+    waiting[int(request["id"])] = request
+
+def pump():
+    while waiting:
+        sid, request = next(iter(waiting.items()))
+        need = request["need"]
+        if any(need[i] > free[i] + 1e-9 for i in range(3)):
+            return
+        del waiting[sid]
+        start(sid, request)
+
+def start(sid, request):
     try:
         # posix_spawn starts the child with vfork: nothing of this process is copied. The
         # child inherits the working directory, so the launcher moves there first.
         os.chdir(request["cwd"])
     except OSError as error:
-        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
-        return
+        return fail(sid, error)
     try:
         out_r, out_w = os.pipe()
     except OSError as error:
-        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
-        return
+        return fail(sid, error)
     try:
         err_r, err_w = os.pipe()
     except OSError as error:
         os.close(out_r)
         os.close(out_w)
-        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
-        return
+        return fail(sid, error)
     try:
         pid = os.posix_spawn(
             "/bin/sh",
@@ -86,13 +130,15 @@ def start(line):
     except (OSError, ValueError) as error:
         for fd in (out_r, out_w, err_r, err_w):
             os.close(fd)
-        send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
-        return
+        return fail(sid, error)
     os.close(out_w)
     os.close(err_w)
     os.set_blocking(out_r, False)
     os.set_blocking(err_r, False)
-    step = {"id": sid, "pid": pid, "open": 2, "status": None}
+    need = request["need"]
+    for i in range(3):
+        free[i] -= need[i]
+    step = {"id": sid, "pid": pid, "open": 2, "status": None, "need": need}
     steps[pid] = step
     pipes[out_r] = (step, 1)
     pipes[err_r] = (step, 2)
@@ -117,21 +163,43 @@ def reap():
             step["status"] = (b"%d" % os.WEXITSTATUS(status), b"-")
         finish(step)
 
+def stop_all():
+    groups = [step["pid"] for step in steps.values()]
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.02)
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+
 send(b"R\n")
 while True:
+    pump()
     flush()
     for key, _ in sel.select():
         fd = key.fd
         if fd == 0:
             chunk = os.read(0, 1 << 16)
             if not chunk:
-                flush()
+                stop_all()
                 sys.exit(0)
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
                 if line.strip():
-                    start(line)
+                    receive(line)
         elif fd == wake_r:
             try:
                 while os.read(wake_r, 4096):

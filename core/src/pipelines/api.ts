@@ -41,6 +41,11 @@ export interface StepLaunch {
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
   /** Called once the backend knows an external id (Ray's submission id). */
   onExternalId?(id: string): void;
+  /**
+   * Called when the step's process starts, by a backend that {@link ComputeBackend.schedules}
+   * (a step may wait in its queue first); the runner calls it itself for the others.
+   */
+  onStart?(): void;
 }
 
 /** How a step execution ended. */
@@ -54,6 +59,12 @@ export interface StepOutcome {
 /** Runs one step somewhere: a local process, or a job on a Ray cluster. */
 export interface ComputeBackend {
   readonly kind: 'local' | 'ray';
+  /**
+   * Whether the backend holds each step until the resources it declares are free, and calls
+   * {@link StepLaunch.onStart} when it starts it: the runner then hands over a step as soon as it
+   * is ready. Local steps of a backend that does not are held by the runner's own resource pool.
+   */
+  readonly schedules?: boolean;
   execute(launch: StepLaunch): Promise<StepOutcome>;
 }
 

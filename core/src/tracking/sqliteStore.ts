@@ -97,6 +97,7 @@ export interface RecordedRunInput extends CreateRunInput {
 export interface RunUpdate {
   runId: string;
   status?: RunStatus;
+  startTime?: number;
   endTime?: number;
   tags: KeyValue[];
   metrics: MetricInput[];
@@ -356,10 +357,15 @@ export class SqliteTrackingStore implements TrackingStore {
    * an experiment is missing or deleted.
    */
   recordRuns(runs: RecordedRunInput[]): RunInfo[] {
+    const experiments = new Map<string, ExperimentRow>();
     return this.db
       .transaction((): RunInfo[] =>
         runs.map((input) => {
-          const experiment = this.experimentRow(input.experimentId);
+          let experiment = experiments.get(input.experimentId);
+          if (!experiment) {
+            experiment = this.experimentRow(input.experimentId);
+            experiments.set(input.experimentId, experiment);
+          }
           if (experiment.lifecycle_stage !== 'active') {
             throw invalid(`The experiment ${input.experimentId} must be in the 'active' state.`);
           }
@@ -418,8 +424,10 @@ export class SqliteTrackingStore implements TrackingStore {
           const status = update.status ?? (row.status as RunStatus);
           let endTime = update.endTime ?? row.end_time;
           if (endTime === null && TERMINAL.includes(status) && update.status) endTime = Date.now();
-          this.sql('UPDATE runs SET status = ?, end_time = ? WHERE run_pk = ?').run(
+          const startTime = update.startTime ?? row.start_time;
+          this.sql('UPDATE runs SET status = ?, start_time = ?, end_time = ? WHERE run_pk = ?').run(
             status,
+            startTime,
             endTime,
             row.run_pk,
           );
@@ -429,7 +437,7 @@ export class SqliteTrackingStore implements TrackingStore {
             this.metrics.write(row.run_pk, update.metrics);
             this.models.recordMetrics(update.runId, update.metrics);
           }
-          return toRunInfo({ ...row, status, end_time: endTime });
+          return toRunInfo({ ...row, status, start_time: startTime, end_time: endTime });
         }),
       )
       .immediate();

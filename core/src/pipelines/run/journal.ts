@@ -74,17 +74,25 @@ export class StepJournal {
   /** Queues a change to a tracking run: into its insert when that still waits. */
   updateRun(
     runId: string,
-    change: { status?: RunStatus; endTime?: number; tags?: KeyValue[]; metrics?: MetricInput[] },
+    change: {
+      status?: RunStatus;
+      startTime?: number;
+      endTime?: number;
+      tags?: KeyValue[];
+      metrics?: MetricInput[];
+    },
   ): void {
     const pending = this.runs.get(runId);
     if (pending) {
       if (change.status !== undefined) pending.status = change.status;
+      if (change.startTime !== undefined) pending.startTime = change.startTime;
       if (change.endTime !== undefined) pending.endTime = change.endTime;
       pending.tags.push(...(change.tags ?? []));
       pending.metrics.push(...(change.metrics ?? []));
     } else {
       const update = this.updates.get(runId) ?? { runId, tags: [], metrics: [] };
       if (change.status !== undefined) update.status = change.status;
+      if (change.startTime !== undefined) update.startTime = change.startTime;
       if (change.endTime !== undefined) update.endTime = change.endTime;
       update.tags.push(...(change.tags ?? []));
       update.metrics.push(...(change.metrics ?? []));

@@ -33,6 +33,18 @@ export function machineCapacity(): Capacity {
   };
 }
 
+/**
+ * What a step declares, clamped to `capacity`: a step that declares more than the machine has
+ * runs alone instead of never.
+ */
+export function clampTo(capacity: Capacity, declared: StepResources): Capacity {
+  return {
+    cpu: Math.min(Math.max(declared.cpu, 0), capacity.cpu),
+    gpu: Math.min(Math.max(declared.gpu, 0), capacity.gpu),
+    memoryMb: Math.min(Math.max(declared.memoryMb, 0), capacity.memoryMb),
+  };
+}
+
 interface Waiter {
   need: Capacity;
   grant: () => void;
@@ -66,11 +78,7 @@ export class ResourcePool {
 
   /** What `declared` asks of this pool, clamped to its capacity. */
   clamp(declared: StepResources): Capacity {
-    return {
-      cpu: Math.min(Math.max(declared.cpu, 0), this.capacity.cpu),
-      gpu: Math.min(Math.max(declared.gpu, 0), this.capacity.gpu),
-      memoryMb: Math.min(Math.max(declared.memoryMb, 0), this.capacity.memoryMb),
-    };
+    return clampTo(this.capacity, declared);
   }
 
   /** Resolves once the resources are held; call the returned function to give them back. */

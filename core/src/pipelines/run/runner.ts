@@ -83,6 +83,11 @@ interface ActiveRun {
   finished: Promise<PipelineRun>;
   /** The process environment every step of the run starts from (made on first use). */
   baseEnv?: Record<string, string>;
+  /**
+   * Stops the attempts in progress: the run's signal reaches them through this one set (one
+   * listener on the signal, however many steps wait in a backend's queue).
+   */
+  attempts: Set<(reason: unknown) => void>;
 }
 
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
@@ -160,7 +165,7 @@ export class PipelineService implements PipelineRunner {
       lineage: this.lineage,
     });
     this.stepTracking = new StepTracking(options.tracking, options.artifacts, this.journal);
-    this.local = localBackend(options.killGraceMs);
+    this.local = localBackend(options.killGraceMs, this.pool.capacity);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
     this.events.setMaxListeners(0);
   }
@@ -313,7 +318,16 @@ export class PipelineService implements PipelineRunner {
       controller: new AbortController(),
       parent,
       finished: Promise.resolve(run),
+      attempts: new Set(),
     };
+    const { signal } = active.controller;
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const stop of active.attempts) stop(signal.reason);
+      },
+      { once: true },
+    );
     this.active.set(pipelineRunId, active);
     this.emit({ type: 'run-started', run: structuredClone(run) });
     active.finished = this.drive(active, steps, options.force === true);
@@ -652,13 +666,17 @@ export class PipelineService implements PipelineRunner {
       });
       return 'skipped';
     }
-    const isLocal = this.targetOf(active.pipeline, step).kind === 'local';
+    // A backend that schedules (the local launcher) holds the step until its resources are
+    // free; for the others, local steps wait in the runner's pool.
+    const pooled =
+      this.targetOf(active.pipeline, step).kind === 'local' &&
+      !this.backendFor(active.pipeline, step).schedules;
     let held: (() => void) | undefined;
     // Only an execution holds the step's resources: hashing its dependencies and restoring it
     // from the cache are file work that many steps can do at once, and so is recording an
     // execution that has ended, so the next step's process need not wait for it.
     const acquire = async (): Promise<boolean> => {
-      if (!isLocal) return true;
+      if (!pooled) return true;
       try {
         held = await this.pool.acquire(step.resources, signal);
         return true;
@@ -783,7 +801,7 @@ export class PipelineService implements PipelineRunner {
       step,
       cacheKey,
     });
-    this.setStep(active, record, { status: 'running', startTime: started, runId, cacheKey });
+    this.setStep(active, record, { runId, cacheKey });
     const logs = this.logFiles(active.run.pipelineRunId, active.run.steps.indexOf(record));
     // A log file is made on the step's first output: most steps of a large pipeline print
     // nothing, and two empty files (and their artifacts) per step are a cost of their own.
@@ -849,40 +867,60 @@ export class PipelineService implements PipelineRunner {
     signal: AbortSignal,
   ): Promise<{ status: StepStatus; reason?: string; exitCode?: number }> {
     const { pipeline } = active;
-    const env = await this.environmentOf(active, step, runId, write, signal);
+    // Running from the moment its process starts (or its environment is being made), and its
+    // tracking run with it.
+    const markRunning = (): void => {
+      if (record.status === 'running') return;
+      const now = Date.now();
+      this.setStep(active, record, { status: 'running', startTime: now });
+      this.stepTracking.started(runId, now);
+    };
+    const env = await this.environmentOf(active, step, runId, write, signal, markRunning);
     if ('failed' in env)
       return { status: signal.aborted ? 'cancelled' : 'failed', reason: env.failed };
+    const backend = this.backendFor(pipeline, step);
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return { status: 'cancelled', reason: 'the pipeline run was cancelled' };
-      this.setStep(active, record, { attempts: attempt });
-      if (attempt > 1)
+      if (attempt > 1) {
+        this.setStep(active, record, { attempts: attempt });
         write('stderr', `\n--- sextant: attempt ${attempt} of ${step.retries + 1} ---\n`);
+      }
       await this.clearOutputs(pipeline, step);
       const attemptController = new AbortController();
-      const onAbort = (): void => attemptController.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      const timer =
-        step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS
-          ? setTimeout(
-              () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
-              step.timeoutSec * 1000,
-            )
-          : undefined;
+      const stopAttempt = (reason: unknown): void => attemptController.abort(reason);
+      active.attempts.add(stopAttempt);
+      if (signal.aborted) attemptController.abort(signal.reason);
+      let timer: NodeJS.Timeout | undefined;
+      // The timeout counts from the start: a step may wait in the backend's queue first.
+      const onStart = (): void => {
+        if (attempt === 1) {
+          markRunning();
+          this.setStep(active, record, { attempts: 1 });
+        }
+        if (step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS) {
+          timer = setTimeout(
+            () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
+            step.timeoutSec * 1000,
+          );
+        }
+      };
+      if (!backend.schedules) onStart();
       let outcome;
       try {
-        outcome = await this.backendFor(pipeline, step).execute({
+        outcome = await backend.execute({
           step,
           root: pipeline.root,
           env: env.vars,
           signal: attemptController.signal,
           onOutput: write,
           onExternalId: (id) => this.setStep(active, record, { externalId: id }),
+          ...(backend.schedules ? { onStart } : {}),
         });
       } catch (error) {
         outcome = { exitCode: null, reason: (error as Error).message };
       } finally {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        active.attempts.delete(stopAttempt);
       }
       if (signal.aborted) {
         return {
@@ -914,6 +952,7 @@ export class PipelineService implements PipelineRunner {
     runId: string,
     write: (stream: 'stdout' | 'stderr', text: string) => void,
     signal: AbortSignal,
+    markRunning: () => void,
   ): Promise<{ vars: Record<string, string> } | { failed: string }> {
     if (!active.baseEnv) {
       const base: Record<string, string> = {};
@@ -931,6 +970,7 @@ export class PipelineService implements PipelineRunner {
     if (this.trackingUri)
       Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
     if (step.environment.requirements) {
+      markRunning();
       const provision = this.options.provision ?? provisionEnvironment;
       try {
         const { binDir } = await provision({

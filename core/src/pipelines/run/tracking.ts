@@ -92,9 +92,22 @@ export class StepTracking {
     return { runId: run.info.runId, experimentId, artifactLocation };
   }
 
-  /** A running child run for one step execution, with its params; answers its id at once. */
-  beginStep(input: StepRunInput, startTime = Date.now()): string {
-    return this.queue(input, { status: 'RUNNING', startTime, endTime: null, tags: [] });
+  /**
+   * A child run for one step execution, with its params, SCHEDULED until {@link started};
+   * answers its id at once.
+   */
+  beginStep(input: StepRunInput): string {
+    return this.queue(input, {
+      status: 'SCHEDULED',
+      startTime: Date.now(),
+      endTime: null,
+      tags: [],
+    });
+  }
+
+  /** A step's process started: its run is RUNNING from `startTime`. */
+  started(runId: string, startTime: number): void {
+    this.journal.updateRun(runId, { status: 'RUNNING', startTime });
   }
 
   /**

@@ -1,0 +1,36 @@
+import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+import { ResourcePool } from '../pipelines/run/resources';
+import { abortReason } from './local';
+
+/**
+ * A backend that starts steps at once, made to hold each step until the resources it declares
+ * are free in a {@link ResourcePool} (first come, first served): the local scheduling of Node's
+ * own spawn, which the step launcher otherwise does itself.
+ */
+export class PooledBackend implements ComputeBackend {
+  readonly schedules = true;
+
+  constructor(
+    private readonly inner: ComputeBackend,
+    private readonly pool: ResourcePool,
+  ) {}
+
+  get kind(): ComputeBackend['kind'] {
+    return this.inner.kind;
+  }
+
+  async execute(launch: StepLaunch): Promise<StepOutcome> {
+    let release: () => void;
+    try {
+      release = await this.pool.acquire(launch.step.resources, launch.signal);
+    } catch {
+      return { exitCode: null, reason: abortReason(launch.signal) };
+    }
+    try {
+      launch.onStart?.();
+      return await this.inner.execute(launch);
+    } finally {
+      release();
+    }
+  }
+}
