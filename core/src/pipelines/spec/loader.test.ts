@@ -544,6 +544,14 @@ run: echo \${inputs.data} \${inputs.lr} > \${outputs.model}
     assert.equal(diagnostics.length, 1);
   });
 
+  test('a repeated key inside a step is a syntax error at the second key', async () => {
+    const spec = 'steps:\n  a:\n    run: echo 1\n    run: echo 2\n  b:\n    run: echo 3\n';
+    const { diagnostics } = await load(spec);
+    const d = only(diagnostics, 'yaml-syntax');
+    assert.equal(d.message, 'map keys must be unique');
+    assert.deepEqual(d.range, keyRange(spec, 'run', 1));
+  });
+
   test('paths outside the workspace are refused', async () => {
     const spec = 'steps:\n  a:\n    run: echo\n    deps: [../secret]\n    outs: [/etc/x]\n';
     const { diagnostics } = await load(spec);

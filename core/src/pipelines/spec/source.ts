@@ -16,18 +16,23 @@ import type { PipelineDiagnostic, PipelineDiagnosticCode, SourceRange } from '..
 export class SourceFile {
   readonly doc: Document.Parsed;
   private readonly lines = new LineCounter();
+  /** Key nodes that repeat an earlier key of the same map. */
+  private readonly duplicates: Node[];
 
   constructor(
     /** Absolute path. */
     readonly file: string,
     readonly text: string,
   ) {
+    // Repeated keys are found here, in one pass: the parser's own check compares each key with
+    // every earlier one, which is quadratic in a map of a thousand steps.
     this.doc = parseDocument(text, {
       lineCounter: this.lines,
       prettyErrors: false,
-      uniqueKeys: true,
+      uniqueKeys: false,
     });
-    if (this.doc.errors.every((e) => e.code === 'DUPLICATE_KEY')) expandAliases(this.doc);
+    this.duplicates = duplicateKeys(this.doc);
+    if (this.doc.errors.length === 0) expandAliases(this.doc);
   }
 
   /** The range of two offsets of the text. */
@@ -82,22 +87,23 @@ export class SourceFile {
    * repeated map keys (the document is still whole then), for a caller that reports them itself.
    */
   syntaxDiagnostics(duplicateKeys = true): PipelineDiagnostic[] {
-    return [...this.doc.errors, ...this.doc.warnings]
-      .filter((e) => duplicateKeys || e.code !== 'DUPLICATE_KEY')
-      .map((e) => ({
-        code: 'yaml-syntax' as const,
-        severity: e.name === 'YAMLWarning' ? ('warning' as const) : ('error' as const),
-        message: e.message.split('\n')[0] ?? e.message,
-        file: this.file,
-        range: this.rangeOfOffsets(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
-      }));
+    const found: PipelineDiagnostic[] = [...this.doc.errors, ...this.doc.warnings].map((e) => ({
+      code: 'yaml-syntax' as const,
+      severity: e.name === 'YAMLWarning' ? ('warning' as const) : ('error' as const),
+      message: e.message.split('\n')[0] ?? e.message,
+      file: this.file,
+      range: this.rangeOfOffsets(e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
+    }));
+    if (duplicateKeys) {
+      for (const range of this.duplicateKeyRanges())
+        found.push(this.diagnostic('yaml-syntax', 'Map keys must be unique', range));
+    }
+    return found;
   }
 
   /** Ranges of map keys that repeat an earlier key of the same map. */
   duplicateKeyRanges(): SourceRange[] {
-    return this.doc.errors
-      .filter((e) => e.code === 'DUPLICATE_KEY')
-      .map((e) => this.rangeOfOffsets(e.pos[0], e.pos[1]));
+    return this.duplicates.map((key) => this.rangeOf(key));
   }
 
   /**
@@ -185,6 +191,22 @@ export function sameRange(a: SourceRange, b: SourceRange): boolean {
     a.end.line === b.end.line &&
     a.end.character === b.end.character
   );
+}
+
+/** The scalar keys of the document's maps that repeat an earlier key of the same map. */
+function duplicateKeys(doc: Document.Parsed): Node[] {
+  const repeated: Node[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) repeated.push(pair.key);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return repeated;
 }
 
 /**
