@@ -236,6 +236,16 @@ export const MIGRATIONS: readonly string[] = [
     checked_time INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v4: which process arms a workspace's pipeline triggers (see pipelines/triggers/lease.ts).
+  `
+  CREATE TABLE trigger_leases (
+    root TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    expires INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -40,6 +40,7 @@ import { readMetricsFile } from './metricsFile';
 import { producerOf, selectSteps } from './plan';
 import { machineCapacity, ResourcePool, type Capacity } from './resources';
 import { PipelineRunStore } from './runStore';
+import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { StepJournal } from './journal';
 import { StepTracking, type ParentRun } from './tracking';
 
@@ -186,6 +187,14 @@ export class PipelineService implements PipelineRunner {
   /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
   async loadFile(file: string): Promise<LoadedPipelineFile> {
     return (this.options.load ?? loadPipelineFile)(path.resolve(file));
+  }
+
+  /**
+   * The lease that decides which process arms the triggers of the workspace at `root`
+   * (`ttlMs`: how long it lasts unrenewed, {@link LEASE_TTL_MS} by default).
+   */
+  triggerLease(root: string, ttlMs = LEASE_TTL_MS): TriggerLease {
+    return new TriggerLease(this.options.db, path.resolve(root), ttlMs);
   }
 
   /** The pipeline files under a folder (absolute, sorted). */

@@ -88,3 +88,85 @@ describe('PipelineHost (real engine, real files)', () => {
     assert.ok(host.pipelines().some((p) => p.file.endsWith('extra.sextant.yaml')));
   });
 });
+
+describe('two PipelineHosts on one store (a language server and `sextant pipeline watch`)', () => {
+  let root: string;
+  const engines: Engine[] = [];
+  const hosts: PipelineHost[] = [];
+  const messages: string[][] = [[], []];
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-hosts-'));
+    fs.mkdirSync(path.join(root, 'data'));
+    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'one\n');
+    fs.writeFileSync(
+      path.join(root, 'sextant.yaml'),
+      [
+        'pipelines:',
+        '  count:',
+        '    on:',
+        '      files: [data]',
+        '    steps:',
+        '      count:',
+        '        run: wc -c data/in.txt > count.txt',
+        '        deps: [data/in.txt]',
+        '        outs: [count.txt]',
+        '',
+      ].join('\n'),
+    );
+    for (const i of [0, 1]) {
+      const engine = Engine.open({ storeDir: path.join(root, '.sextant') });
+      engines.push(engine);
+      const host = new PipelineHost(engine.pipelines, {
+        root,
+        ignore: [engine.storeDir],
+        reloadDelayMs: 100,
+        // A short lease, so that the second host takes over within the test.
+        lease: engine.pipelines.triggerLease(root, 600),
+        onError: (message) => messages[i]?.push(message),
+      });
+      hosts.push(host);
+      await host.start();
+    }
+  });
+
+  after(async () => {
+    for (const host of hosts) await host.stop();
+    for (const engine of engines) {
+      await engine.pipelines.stopAll();
+      await engine.close();
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('arms the triggers in one of them only: a file change starts one run', async () => {
+    assert.deepEqual(
+      hosts.map((h) => h.armed),
+      [true, false],
+    );
+    assert.match(messages[1]?.[0] ?? '', /are armed by process \d+ on .*; this one stands by/);
+    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'two\n');
+    await eventually(() =>
+      engines[0]?.pipelines.listRuns({ pipeline: 'count' }).some((r) => r.status === 'done')
+        ? true
+        : undefined,
+    );
+    await delay(1_000);
+    const runs = engines[1]?.pipelines.listRuns({ pipeline: 'count' }) ?? [];
+    assert.equal(runs.length, 1, JSON.stringify(runs.map((r) => r.trigger)));
+    assert.deepEqual(messages[0], []);
+  });
+
+  it('hands the triggers over when the holder stops', async () => {
+    await hosts[0]?.stop();
+    await eventually(() => (hosts[1]?.armed ? true : undefined), 5_000);
+    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'three\n');
+    await eventually(() =>
+      engines[1]?.pipelines.listRuns({ pipeline: 'count' }).filter((r) => r.status === 'done')
+        .length === 2
+        ? true
+        : undefined,
+    );
+    assert.equal(fs.readFileSync(path.join(root, 'count.txt'), 'utf8').trim(), '6 data/in.txt');
+  });
+});

@@ -3,12 +3,18 @@ import type { ResolvedPipeline } from '../../model/pipeline';
 import type { LoadedPipelineFile, PipelineRunner } from '../api';
 import { isPipelineFileName } from '../spec';
 import { watchFiles, type FileWatch } from './files';
+import type { TriggerLease } from './lease';
 import { TriggerService } from './service';
 
 /** What the host needs from the pipeline service (the engine's `pipelines`). */
 export interface PipelineSource extends PipelineRunner {
   findFiles(root: string): Promise<string[]>;
   loadFile(file: string): Promise<LoadedPipelineFile>;
+  /**
+   * The lease that decides which process arms the triggers of the workspace at `root`; without
+   * one, this host always arms them.
+   */
+  triggerLease?(root: string): TriggerLease;
 }
 
 /** Options of {@link PipelineHost}. */
@@ -19,6 +25,8 @@ export interface PipelineHostOptions {
   ignore: string[];
   /** Milliseconds to wait after a pipeline file changes before reloading (default 300). */
   reloadDelayMs?: number;
+  /** The trigger lease to use instead of the source's (a shorter one in tests). */
+  lease?: TriggerLease;
   onError?(message: string): void;
 }
 
@@ -27,12 +35,22 @@ export interface PipelineHostOptions {
  * language server, `sextant pipeline watch`): loads every pipeline file, starts the
  * {@link TriggerService}, and reloads both when a pipeline file is added, changed or removed.
  * The webhook route reads {@link pipelines} to find what it may start.
+ *
+ * Of the processes that host the same workspace over one store, only the holder of its
+ * {@link TriggerLease} arms the triggers; the others stand by, and one of them takes over when
+ * the holder stops or dies.
  */
 export class PipelineHost {
   private loaded: ResolvedPipeline[] = [];
   private triggers: TriggerService | undefined;
   private watcher: FileWatch | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private lease: TriggerLease | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** Serializes arming and disarming as the lease is won and lost. */
+  private turning: Promise<void> = Promise.resolve();
+  private standbyReported = false;
+  private stopped = false;
 
   constructor(
     private readonly source: PipelineSource,
@@ -44,13 +62,24 @@ export class PipelineHost {
     return this.loaded;
   }
 
+  /** Whether this process has the triggers armed (it holds the lease, or there is none). */
+  get armed(): boolean {
+    return this.triggers !== undefined;
+  }
+
   async start(): Promise<void> {
     await this.load();
-    this.triggers = new TriggerService(this.source, this.loaded, {
-      ignore: this.options.ignore,
-      ...(this.options.onError ? { onError: this.options.onError } : {}),
-    });
-    await this.triggers.start();
+    this.lease = this.options.lease ?? this.source.triggerLease?.(this.options.root);
+    if (this.lease) {
+      await this.checkLease();
+      this.leaseTimer = setInterval(
+        () => void this.checkLease(),
+        Math.max(50, Math.floor(this.lease.ttlMs / 3)),
+      );
+      this.leaseTimer.unref();
+    } else {
+      await this.arm();
+    }
     this.watcher = await watchFiles({
       root: this.options.root,
       paths: ['.'],
@@ -67,6 +96,46 @@ export class PipelineHost {
     });
   }
 
+  /** Renews or takes the lease, and arms or disarms the triggers to match. */
+  private checkLease(): Promise<void> {
+    this.turning = this.turning.then(async () => {
+      const lease = this.lease;
+      if (!lease || this.stopped) return;
+      let held: boolean;
+      try {
+        held = lease.acquire();
+      } catch (error) {
+        this.report(`the trigger lease: ${(error as Error).message}`);
+        return;
+      }
+      if (held && !this.triggers) {
+        this.standbyReported = false;
+        await this.arm();
+      } else if (!held && this.triggers) {
+        const triggers = this.triggers;
+        this.triggers = undefined;
+        await triggers.stop();
+      }
+      if (!held && !this.standbyReported) {
+        this.standbyReported = true;
+        const holder = lease.holder();
+        this.report(
+          `the triggers of ${this.options.root} are armed by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another Sextant'}; this one stands by`,
+        );
+      }
+    });
+    return this.turning;
+  }
+
+  private async arm(): Promise<void> {
+    const triggers = new TriggerService(this.source, this.loaded, {
+      ignore: this.options.ignore,
+      ...(this.options.onError ? { onError: this.options.onError } : {}),
+    });
+    this.triggers = triggers;
+    await triggers.start();
+  }
+
   /** Reloads the pipeline files and re-arms the triggers now. */
   reload(): Promise<void> {
     this.reloading = this.reloading.then(async () => {
@@ -77,9 +146,14 @@ export class PipelineHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
     await this.watcher?.close();
     await this.reloading.catch(() => undefined);
+    await this.turning;
     await this.triggers?.stop();
+    this.triggers = undefined;
+    this.lease?.release();
   }
 
   private async load(): Promise<void> {
