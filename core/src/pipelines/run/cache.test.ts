@@ -157,6 +157,22 @@ describe('file hashes and the content cache', () => {
     assert.notEqual(digest(second), digest(first));
   });
 
+  it('forgets the memo of files that are gone, and keeps the others', async () => {
+    const keep = path.join(dir, 'keep.txt');
+    const drop = path.join(dir, 'drop.txt');
+    fs.writeFileSync(keep, 'keep');
+    fs.writeFileSync(drop, 'drop');
+    await hasher.hash(keep);
+    await hasher.hash(drop);
+    fs.rmSync(drop);
+    const memo = (): string[] =>
+      (db.prepare('SELECT path FROM file_hashes').all() as { path: string }[]).map((r) => r.path);
+    assert.ok(memo().includes(drop));
+    assert.ok((await hasher.prune(1)) >= 1);
+    assert.ok(!memo().includes(drop));
+    assert.ok(memo().includes(keep));
+  });
+
   it('hashes folders by their manifest and restores them from the cache', async () => {
     const ws = path.join(dir, 'ws');
     fs.mkdirSync(path.join(ws, 'out', 'sub'), { recursive: true });

@@ -48,8 +48,37 @@ export function manifestDigest(entries: ManifestEntry[]): string {
 export class FileHasher {
   private readonly sql: StatementCache;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.sql = new StatementCache(db);
+  }
+
+  /**
+   * Forgets the memo of files that are gone, `batch` rows at a time with a turn of the event loop
+   * between batches; answers how many it forgot. Long-lived processes call it when they start.
+   */
+  async prune(batch = 500): Promise<number> {
+    let forgotten = 0;
+    let after = '';
+    for (;;) {
+      const rows = this.sql
+        .get('SELECT path FROM file_hashes WHERE path > ? ORDER BY path LIMIT ?')
+        .all(after, batch) as { path: string }[];
+      if (rows.length === 0) return forgotten;
+      after = (rows[rows.length - 1] as { path: string }).path;
+      const gone: string[] = [];
+      for (const { path: file } of rows) {
+        try {
+          await fs.access(file);
+        } catch {
+          gone.push(file);
+        }
+      }
+      const remove = this.sql.get('DELETE FROM file_hashes WHERE path = ?');
+      this.db.transaction(() => {
+        for (const file of gone) remove.run(file);
+      })();
+      forgotten += gone.length;
+    }
   }
 
   /** Hashes a file or a folder (recursively; symbolic links are followed). */

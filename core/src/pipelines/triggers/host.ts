@@ -15,6 +15,8 @@ export interface PipelineSource extends PipelineRunner {
    * one, this host always arms them.
    */
   triggerLease?(root: string): TriggerLease;
+  /** The memo of file hashes, which a long-lived host rids of files that are gone. */
+  hasher?: { prune(): Promise<number> };
 }
 
 /** Options of {@link PipelineHost}. */
@@ -68,6 +70,9 @@ export class PipelineHost {
   }
 
   async start(): Promise<void> {
+    this.source.hasher
+      ?.prune()
+      .catch((error: unknown) => this.report(`pruning the file hash memo: ${String(error)}`));
     await this.load();
     this.lease = this.options.lease ?? this.source.triggerLease?.(this.options.root);
     if (this.lease) {
