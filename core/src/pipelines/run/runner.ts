@@ -89,6 +89,8 @@ interface ActiveRun {
    * listener on the signal, however many steps wait in a backend's queue).
    */
   attempts: Set<(reason: unknown) => void>;
+  /** Each step's index in `run.steps` (and in its log files' names), by name. */
+  stepIndex: Map<string, number>;
 }
 
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
@@ -328,6 +330,7 @@ export class PipelineService implements PipelineRunner {
       parent,
       finished: Promise.resolve(run),
       attempts: new Set(),
+      stepIndex: new Map(run.steps.map((s, i) => [s.step, i])),
     };
     const { signal } = active.controller;
     signal.addEventListener(
@@ -603,7 +606,7 @@ export class PipelineService implements PipelineRunner {
     const { run } = active;
     const outcomes = new Map<string, Promise<StepStatus>>();
     for (const step of steps) {
-      const record = run.steps.find((s) => s.step === step.name) as StepRun;
+      const record = run.steps[active.stepIndex.get(step.name) as number] as StepRun;
       outcomes.set(
         step.name,
         this.driveStep(active, step, record, outcomes, force).catch((error: unknown) => {
@@ -811,7 +814,7 @@ export class PipelineService implements PipelineRunner {
       cacheKey,
     });
     this.setStep(active, record, { runId, cacheKey });
-    const logs = this.logFiles(active.run.pipelineRunId, active.run.steps.indexOf(record));
+    const logs = this.logFiles(active.run.pipelineRunId, active.stepIndex.get(step.name) as number);
     // A log file is made on the step's first output: most steps of a large pipeline print
     // nothing, and two empty files (and their artifacts) per step are a cost of their own.
     let logDirMade = false;
