@@ -561,3 +561,44 @@ describe('environments', () => {
     }
   });
 });
+
+describe('loading pipeline files again', () => {
+  it('reuses the last load while nothing it read changed, and sees each kind of change', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-reload-'));
+    const engine = Engine.open({ storeDir: path.join(root, '.sextant') });
+    try {
+      const file = path.join(root, 'sextant.yaml');
+      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.1\n');
+      fs.writeFileSync(
+        file,
+        'steps:\n  train:\n    run: python train.py\n    params: [train.lr]\n    outs: [model.txt]\n',
+      );
+      const first = await engine.pipelines.loadFile(file);
+      assert.match(first.diagnostics.map((d) => d.message).join('\n'), /script 'train\.py'/);
+      assert.equal(await engine.pipelines.loadFile(file), first, 'nothing changed: the same load');
+      assert.ok(Object.isFrozen(first.diagnostics[0]), 'a kept load is frozen');
+
+      fs.writeFileSync(path.join(root, 'train.py'), 'print("hi")\n');
+      const second = await engine.pipelines.loadFile(file);
+      assert.notEqual(second, first, 'a script it looked for appeared');
+      assert.deepEqual(second.diagnostics, []);
+      assert.equal(second.pipelines[0]?.steps[0]?.params[0]?.value, 0.1);
+
+      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.2\n');
+      const third = await engine.pipelines.loadFile(file);
+      assert.notEqual(third, second, 'a params file it read changed');
+      assert.equal(third.pipelines[0]?.steps[0]?.params[0]?.value, 0.2);
+
+      fs.appendFileSync(file, '  evaluate:\n    run: echo done\n');
+      const fourth = await engine.pipelines.loadFile(file);
+      assert.deepEqual(
+        fourth.pipelines[0]?.steps.map((s) => s.name),
+        ['train', 'evaluate'],
+      );
+      assert.equal(await engine.pipelines.loadFile(file), fourth);
+    } finally {
+      await engine.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

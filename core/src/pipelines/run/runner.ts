@@ -9,7 +9,7 @@ import { localBackend } from '../../compute/launcher';
 import { stopOrphanedGroup } from '../../compute/local';
 import { RayBackend } from '../../compute/ray';
 import { provisionEnvironment } from '../environments';
-import { findPipelineFiles, loadPipelineFile } from '../spec';
+import { analyzePipelineFile, findPipelineFiles, inputsUnchanged, type DiskInputs } from '../spec';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
   PipelineEvent,
@@ -93,6 +93,18 @@ interface ActiveRun {
   stepIndex: Map<string, number>;
 }
 
+/** Pipeline files whose last load is kept (see `loadFile`). */
+const MAX_ANALYSES = 64;
+
+/** Freezes an object and everything in it: a kept load is shared by every run of its file. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -146,6 +158,8 @@ export class PipelineService implements PipelineRunner {
   private readonly logDir: string;
   /** Step records, step tracking runs and lineage edges on their way to the database. */
   private readonly journal: StepJournal;
+  /** The last load of each pipeline file, with what it found on disk (see {@link loadFile}). */
+  private readonly analyses = new Map<string, { loaded: LoadedPipelineFile; inputs: DiskInputs }>();
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -186,9 +200,31 @@ export class PipelineService implements PipelineRunner {
     this.journal.flush();
   }
 
-  /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
+  /**
+   * Loads and validates a pipeline file: its resolved pipelines and every problem found. A file
+   * loaded before is not parsed again while the disk answers as it did then (the same text of
+   * every file read, the same paths present): a long-lived process re-runs it at once.
+   */
   async loadFile(file: string): Promise<LoadedPipelineFile> {
-    return (this.options.load ?? loadPipelineFile)(path.resolve(file));
+    const absolute = path.resolve(file);
+    if (this.options.load) return this.options.load(absolute);
+    const known = this.analyses.get(absolute);
+    if (known && inputsUnchanged(known.inputs)) return known.loaded;
+    const analysis = await analyzePipelineFile(absolute);
+    const loaded: LoadedPipelineFile = {
+      file: analysis.file,
+      pipelines: analysis.pipelines,
+      diagnostics: analysis.diagnostics,
+    };
+    this.analyses.delete(absolute);
+    if (analysis.inputs) {
+      this.analyses.set(absolute, { loaded: deepFreeze(loaded), inputs: analysis.inputs });
+      if (this.analyses.size > MAX_ANALYSES) {
+        const oldest = this.analyses.keys().next().value as string;
+        this.analyses.delete(oldest);
+      }
+    }
+    return loaded;
   }
 
   /**

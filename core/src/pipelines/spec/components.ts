@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { shippedPath } from './assets';
 import { isSeq, type Node } from 'yaml';
@@ -55,6 +54,8 @@ export interface BuildContext {
   wd: string;
   /** Whether the step has a `requirements:` environment (its venv is then first on PATH). */
   hasRequirements: boolean;
+  /** Whether an absolute path exists (through the load's file reader). */
+  exists(file: string): boolean;
 }
 
 /** A component, from a file or built in. */
@@ -257,7 +258,7 @@ export const SEXTANT_BIN = shippedPath('bin/sextant.js');
 function pythonFor(context: BuildContext): string {
   if (context.hasRequirements) return 'python';
   const venv = path.join(context.root, '.venv', 'bin', 'python');
-  if (fs.existsSync(venv)) {
+  if (context.exists(venv)) {
     return path.posix.relative(context.wd, '.venv/bin/python') || '.venv/bin/python';
   }
   return 'python3';

@@ -5,21 +5,59 @@ import { entry } from './source';
 import { SourceFile } from './source';
 
 /**
+ * What a load found on disk: the text of each file it read (null when it could not be read) and
+ * whether each path it looked for existed. The same answers mean the same result.
+ */
+export interface DiskInputs {
+  reads: ReadonlyMap<string, string | null>;
+  checks: ReadonlyMap<string, boolean>;
+}
+
+/** Whether the disk still answers as it did for `inputs` (every file read, every path checked). */
+export function inputsUnchanged(inputs: DiskInputs): boolean {
+  for (const [file, text] of inputs.reads) {
+    let now: string | null;
+    try {
+      now = fs.readFileSync(file, 'utf8');
+    } catch {
+      now = null;
+    }
+    if (now !== text) return false;
+  }
+  for (const [file, existed] of inputs.checks) if (fs.existsSync(file) !== existed) return false;
+  return true;
+}
+
+/**
  * Reads the files a load needs, once each: the editor's unsaved text (`overlays`, by absolute
- * path) before the disk.
+ * path) before the disk. It remembers what the disk answered ({@link inputs}).
  */
 export class FileReader {
   private readonly sources = new Map<string, SourceFile | Error>();
+  private readonly reads = new Map<string, string | null>();
+  private readonly checks = new Map<string, boolean>();
+  private overlaid = false;
 
   constructor(private readonly overlays: ReadonlyMap<string, string> = new Map()) {}
+
+  /** What the disk answered, or undefined when an editor's unsaved text was used. */
+  get inputs(): DiskInputs | undefined {
+    return this.overlaid ? undefined : { reads: this.reads, checks: this.checks };
+  }
 
   /** The text of a file, or the error reading it. */
   read(file: string): string | Error {
     const overlay = this.overlays.get(file);
-    if (overlay !== undefined) return overlay;
+    if (overlay !== undefined) {
+      this.overlaid = true;
+      return overlay;
+    }
     try {
-      return fs.readFileSync(file, 'utf8');
+      const text = fs.readFileSync(file, 'utf8');
+      this.reads.set(file, text);
+      return text;
     } catch (error) {
+      this.reads.set(file, null);
       return error as Error;
     }
   }
@@ -37,7 +75,13 @@ export class FileReader {
 
   /** Whether a path exists on disk (or is open in the editor). */
   exists(file: string): boolean {
-    return this.overlays.has(file) || fs.existsSync(file);
+    if (this.overlays.has(file)) {
+      this.overlaid = true;
+      return true;
+    }
+    const found = fs.existsSync(file);
+    this.checks.set(file, found);
+    return found;
   }
 }
 

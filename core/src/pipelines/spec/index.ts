@@ -35,7 +35,14 @@ export {
   type InputType,
   type LoadedComponent,
 } from './components';
-export { FileReader, paramKeyNode, paramKeyRange, paramKeys } from './files';
+export {
+  FileReader,
+  inputsUnchanged,
+  paramKeyNode,
+  paramKeyRange,
+  paramKeys,
+  type DiskInputs,
+} from './files';
 export type { PipelineOutline, SpecReference, StepOutline } from './outline';
 export { readSchema, SCHEMA_DIR, validateAgainstSchema, type SchemaName } from './schema';
 export { SourceFile } from './source';

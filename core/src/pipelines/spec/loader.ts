@@ -10,7 +10,7 @@ import type {
 import type { LoadedPipelineFile } from '../api';
 import { checkDeps, checkNames, checkOutputs, checkScripts, resolveAfter } from './checks';
 import type { Defaults, Draft } from './draft';
-import { FileReader } from './files';
+import { FileReader, type DiskInputs } from './files';
 import { order, upstreamOf } from './graph';
 import type { PipelineOutline, SpecReference, StepOutline } from './outline';
 import { validateAgainstSchema } from './schema';
@@ -42,6 +42,11 @@ export interface PipelineFileAnalysis extends LoadedPipelineFile {
   componentFiles: string[];
   /** Compute target names (with `local`). */
   computeTargets: string[];
+  /**
+   * What the analysis found on disk, so a caller can tell the result still holds
+   * ({@link inputsUnchanged}); absent when it used an editor's text or stopped at a broken file.
+   */
+  inputs?: DiskInputs;
 }
 
 /** The default params file, as DVC names it. */
@@ -336,6 +341,8 @@ export async function analyzePipelineFile(
   result.diagnostics = unique([...fileDiagnostics, ...staged.flatMap((p) => p.diagnostics)]);
   result.paramsFiles = [...paramsFiles];
   result.componentFiles = [...componentFiles];
+  const inputs = options.text === undefined ? reader.inputs : undefined;
+  if (inputs) result.inputs = inputs;
   return result;
 }
 

@@ -644,5 +644,6 @@ function applyComponent(
     root: ctx.root,
     wd: draft.wd,
     hasRequirements: draft.requirements !== undefined,
+    exists: (file) => ctx.reader.exists(file),
   });
 }

@@ -132,13 +132,17 @@ export class PipelineHost {
     return this.turning;
   }
 
+  /** Arms the triggers; {@link armed} once every watcher is ready. */
   private async arm(): Promise<void> {
-    const triggers = new TriggerService(this.source, this.loaded, {
+    const pipelines = this.loaded;
+    const triggers = new TriggerService(this.source, pipelines, {
       ignore: this.options.ignore,
       ...(this.options.onError ? { onError: this.options.onError } : {}),
     });
-    this.triggers = triggers;
     await triggers.start();
+    // A reload while the watchers started found no triggers to re-arm: catch up.
+    if (this.loaded !== pipelines) await triggers.reload(this.loaded);
+    this.triggers = triggers;
   }
 
   /** Reloads the pipeline files and re-arms the triggers now. */
