@@ -19,6 +19,32 @@ async function eventually<T>(check: () => T | undefined, timeoutMs = 15_000): Pr
   }
 }
 
+/**
+ * A workspace in a new temp folder: `data/in.txt`, and a pipeline `name` whose one step runs
+ * `run` (reading `data/in.txt`, writing `out`) whenever something under `data/` changes.
+ */
+function fileTriggeredWorkspace(prefix: string, name: string, run: string, out: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.mkdirSync(path.join(root, 'data'));
+  fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'one\n');
+  fs.writeFileSync(
+    path.join(root, 'sextant.yaml'),
+    [
+      'pipelines:',
+      `  ${name}:`,
+      '    on:',
+      '      files: [data]',
+      '    steps:',
+      `      ${name}:`,
+      `        run: ${run}`,
+      '        deps: [data/in.txt]',
+      `        outs: [${out}]`,
+      '',
+    ].join('\n'),
+  );
+  return root;
+}
+
 describe('PipelineHost (real engine, real files)', () => {
   let root: string;
   let engine: Engine;
@@ -26,24 +52,7 @@ describe('PipelineHost (real engine, real files)', () => {
   const errors: string[] = [];
 
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-host-'));
-    fs.mkdirSync(path.join(root, 'data'));
-    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'one\n');
-    fs.writeFileSync(
-      path.join(root, 'sextant.yaml'),
-      [
-        'pipelines:',
-        '  copy:',
-        '    on:',
-        '      files: [data]',
-        '    steps:',
-        '      copy:',
-        '        run: cp data/in.txt out.txt',
-        '        deps: [data/in.txt]',
-        '        outs: [out.txt]',
-        '',
-      ].join('\n'),
-    );
+    root = fileTriggeredWorkspace('sextant-host-', 'copy', 'cp data/in.txt out.txt', 'out.txt');
     engine = Engine.open({ storeDir: path.join(root, '.sextant') });
     host = new PipelineHost(engine.pipelines, {
       root,
@@ -96,23 +105,11 @@ describe('two PipelineHosts on one store (a language server and `sextant pipelin
   const messages: string[][] = [[], []];
 
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-hosts-'));
-    fs.mkdirSync(path.join(root, 'data'));
-    fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'one\n');
-    fs.writeFileSync(
-      path.join(root, 'sextant.yaml'),
-      [
-        'pipelines:',
-        '  count:',
-        '    on:',
-        '      files: [data]',
-        '    steps:',
-        '      count:',
-        '        run: wc -c data/in.txt > count.txt',
-        '        deps: [data/in.txt]',
-        '        outs: [count.txt]',
-        '',
-      ].join('\n'),
+    root = fileTriggeredWorkspace(
+      'sextant-hosts-',
+      'count',
+      'wc -c data/in.txt > count.txt',
+      'count.txt',
     );
     for (const i of [0, 1]) {
       const engine = Engine.open({ storeDir: path.join(root, '.sextant') });
