@@ -110,10 +110,10 @@ export async function startLab(venv: string, files: Record<string, string>): Pro
  * Starts the notebook's kernel session through Jupyter's REST API and waits until the kernel
  * answers a `kernel_info_request` on its channels, so the page opening `notebook` joins a kernel
  * that is already up: on a loaded machine a kernel started by the page can be slow enough for
- * JupyterLab to ask which kernel to use, and answering that dialog replaces the kernel (and loses
- * whatever ran on it).
+ * JupyterLab to ask which kernel to use, and answering that dialog with a new kernel loses
+ * whatever ran on the old one. Answers the kernel's id.
  */
-export async function startNotebookKernel(lab: Lab, notebook: string): Promise<void> {
+export async function startNotebookKernel(lab: Lab, notebook: string): Promise<string> {
   const created = await fetch(`${lab.base}/api/sessions`, {
     method: 'POST',
     headers: { Authorization: `token ${lab.token}`, 'Content-Type': 'application/json' },
@@ -169,4 +169,15 @@ export async function startNotebookKernel(lab: Lab, notebook: string): Promise<v
   } finally {
     socket.close();
   }
+  return kernel.id;
+}
+
+/** The id of the kernel a notebook's session runs now, if it has one. */
+export async function sessionKernel(lab: Lab, notebook: string): Promise<string | undefined> {
+  const response = await fetch(`${lab.base}/api/sessions`, {
+    headers: { Authorization: `token ${lab.token}` },
+  });
+  if (!response.ok) throw new Error(`listing sessions: HTTP ${response.status}`);
+  const sessions = (await response.json()) as { path: string; kernel?: { id: string } }[];
+  return sessions.find((s) => s.path === notebook)?.kernel?.id;
 }

@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
-import { startLab, startNotebookKernel, type Lab } from './jupyterLab';
+import { sessionKernel, startLab, startNotebookKernel, type Lab } from './jupyterLab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
     console.log('-- the extension is installed and the sidebar connects through jupyter-lsp');
-    await startNotebookKernel(lab, 'train.ipynb');
+    const kernelId = await startNotebookKernel(lab, 'train.ipynb');
     const page = await openLab(context, lab, '/lab/tree/train.ipynb');
     await showSidebar(page);
     assert.ok(
@@ -151,9 +151,14 @@ async function main(): Promise<void> {
     await page
       .locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
       .waitFor({ timeout: 60_000 });
-    // The kernel was started (and is idle) before the page opened, so the notebook joins it and
-    // no "Select Kernel" dialog comes up. "Run All Cells" stays disabled until the page's session
-    // is fully set up: ask again only while the first cell has not started.
+    await page
+      .locator('.jp-Toolbar-kernelName', { hasText: 'Python 3' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    // The kernel was started (and is idle) before the page opened, so the notebook joins it.
+    // "Run All Cells" stays disabled until the page's session is fully set up: ask again only
+    // while the first cell has not started. Asked before the page has joined the session,
+    // JupyterLab may still ask which kernel to use: the answer is the notebook's own, running.
     const started = async (): Promise<boolean> =>
       /\[(\*|\d+)\]/.test(
         (await cell(page, 'load').locator('.jp-InputPrompt').textContent()) ?? '',
@@ -162,7 +167,13 @@ async function main(): Promise<void> {
       'Run All Cells to start the first cell',
       async () => {
         const dialog = page.locator('.jp-Dialog');
-        if (await dialog.isVisible()) return `dialog: ${await dialog.textContent()}`;
+        if (await dialog.isVisible()) {
+          const ours = dialog.locator('option', { hasText: kernelId.slice(0, 8) });
+          if ((await ours.count()) === 0) return `dialog: ${await dialog.textContent()}`;
+          const label = ((await ours.first().textContent()) ?? '').trim();
+          await dialog.locator('select').selectOption({ label });
+          await dialog.locator('button', { hasText: /^Select$/ }).click();
+        }
         if (await started()) return 'started';
         await menu(page, 'Run', 'Run All Cells');
         await page.waitForTimeout(3000);
@@ -170,12 +181,17 @@ async function main(): Promise<void> {
       },
       90_000,
     );
-    assert.equal(outcome, 'started', 'the notebook ran on the kernel started for it');
+    assert.equal(outcome, 'started', 'the notebook ran');
     await waitFor(
       'every cell to run',
       async () =>
         (await cell(page, 'end-b').locator('.jp-InputPrompt').textContent())?.includes('[7]'),
       180_000,
+    );
+    assert.equal(
+      await sessionKernel(lab, 'train.ipynb'),
+      kernelId,
+      'every cell ran on the kernel started for the notebook',
     );
     const errors = await page
       .locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
