@@ -270,10 +270,18 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
   it('fails the running steps with the reason when the launcher dies, and stops them', async () => {
     const own = new LauncherBackend(300);
     const pidFile = path.join(root, 'pid-launcher');
+    const ids: string[] = [];
     const running = run(own, {
       step: testStep(`sleep 60 & echo $! > "${pidFile}"; wait`),
+      onExternalId: (id) => ids.push(id),
     });
-    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+    // Killed once Node has heard the step started (it can stop only the groups it knows of).
+    await waitFor(
+      () =>
+        ids.length === 1 &&
+        fs.existsSync(pidFile) &&
+        fs.readFileSync(pidFile, 'utf8').trim() !== '',
+    );
     const sleeper = Number(fs.readFileSync(pidFile, 'utf8'));
     const launcher = own.launcherPid as number;
     process.kill(launcher, 'SIGKILL');

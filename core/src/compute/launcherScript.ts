@@ -145,6 +145,8 @@ def start(sid, request):
     sel.register(out_r, selectors.EVENT_READ, None)
     sel.register(err_r, selectors.EVENT_READ, None)
     send(b"S %d %d\n" % (sid, pid))
+    # At once: Node can stop only the process groups it has heard of, should this process die.
+    flush()
 
 def reap():
     while True:
