@@ -119,7 +119,7 @@ describe('two PipelineHosts on one store (a language server and `sextant pipelin
         ignore: [engine.storeDir],
         reloadDelayMs: 100,
         // A short lease, so that the second host takes over within the test.
-        lease: engine.pipelines.triggerLease(root, 600),
+        lease: engine.pipelines.triggerLease(root, 3_000),
         onError: (message) => messages[i]?.push(message),
       });
       hosts.push(host);
@@ -156,7 +156,7 @@ describe('two PipelineHosts on one store (a language server and `sextant pipelin
 
   it('hands the triggers over when the holder stops', async () => {
     await hosts[0]?.stop();
-    await eventually(() => (hosts[1]?.armed ? true : undefined), 5_000);
+    await eventually(() => (hosts[1]?.armed ? true : undefined), 10_000);
     fs.writeFileSync(path.join(root, 'data', 'in.txt'), 'three\n');
     await eventually(() =>
       engines[1]?.pipelines.listRuns({ pipeline: 'count' }).filter((r) => r.status === 'done')
