@@ -1,3 +1,4 @@
+import { isAlive } from '@sextant/core/dist/compute/testSteps';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,17 +43,6 @@ function copyExample(to: string): void {
         path.basename(source),
       ),
   });
-}
-
-/** Whether a process has exited (gone, or a zombie waiting for its reaper). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(what: string, ready: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -274,10 +264,10 @@ describe('stopping a pipeline from the command line', () => {
 
   test('Ctrl-C cancels the run: the step process tree is gone, the run is cancelled', async () => {
     const { store, sleeper, child, exited } = await startLong();
-    assert.ok(alive(sleeper));
+    assert.ok(isAlive(sleeper));
     child.kill('SIGINT');
     assert.equal(await exited, 130);
-    await waitFor('the sleeper to be stopped', () => !alive(sleeper), 10_000);
+    await waitFor('the sleeper to be stopped', () => !isAlive(sleeper), 10_000);
     const [run] = await runs(store);
     assert.equal(run?.status, 'cancelled');
     assert.deepEqual(statuses(run!), { sleeper: 'cancelled', after: 'cancelled' });
@@ -302,7 +292,7 @@ describe('stopping a pipeline from the command line', () => {
     assert.equal(step.status, 'failed');
     assert.match(step.reason ?? '', /Sextant stopped while this ran \(process \d+ is gone\)/);
     assert.equal(run!.steps.find((s) => s.step === 'after')?.status, 'skipped');
-    await waitFor('the orphaned step process to be stopped', () => !alive(sleeper), 10_000);
+    await waitFor('the orphaned step process to be stopped', () => !isAlive(sleeper), 10_000);
     const shown = await sextant(['runs', 'show', step.runId!, '--store', store, '--json']);
     const tracked = JSON.parse(shown.stdout) as { info: { status: string } };
     assert.equal(tracked.info.status, 'FAILED');

@@ -8,10 +8,10 @@ import type {
   PipelineEvent,
   PipelineRun,
   ResolvedPipeline,
-  ResolvedStep,
   TriggerRecord,
   TriggerSpec,
 } from '../../model/pipeline';
+import { testLocation, testStep } from '../../compute/testSteps';
 import type { PipelineRunner, StartOptions } from '../api';
 import { TriggerService } from './service';
 
@@ -87,8 +87,6 @@ function runOf(pipeline: string, file: string, status: PipelineRun['status']): P
   };
 }
 
-const NOWHERE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-
 function pipelineOf(
   root: string,
   name: string,
@@ -96,30 +94,15 @@ function pipelineOf(
   outputs: string[] = [],
 ): ResolvedPipeline {
   const file = path.join(root, 'sextant.yaml');
-  const step: ResolvedStep = {
-    name: 'make',
-    run: 'true',
-    wd: '.',
-    deps: [],
-    params: [],
-    outputs,
-    metrics: [],
-    artifacts: [],
-    environment: { vars: {} },
-    resources: { cpu: 1, gpu: 0, memoryMb: 0 },
-    compute: 'local',
-    retries: 0,
-    upstream: [],
-    location: { file, range: NOWHERE },
-  };
+  const location = { ...testLocation, file };
   return {
     name,
     file,
     root,
-    steps: [step],
+    steps: [testStep('true', { name: 'make', outputs, location })],
     compute: [],
     triggers,
-    location: { file, range: NOWHERE },
+    location,
   };
 }
 
