@@ -917,10 +917,13 @@ export class PipelineService implements PipelineRunner {
     const { pipeline } = active;
     // Running from the moment its process starts (or its environment is being made), and its
     // tracking run with it.
-    const markRunning = (): void => {
-      if (record.status === 'running') return;
+    const markRunning = (change: Partial<StepRun> = {}): void => {
+      if (record.status === 'running') {
+        if (Object.keys(change).length > 0) this.setStep(active, record, change);
+        return;
+      }
       const now = Date.now();
-      this.setStep(active, record, { status: 'running', startTime: now });
+      this.setStep(active, record, { ...change, status: 'running', startTime: now });
       this.stepTracking.started(runId, now);
     };
     const env = await this.environmentOf(active, step, runId, write, signal, markRunning);
@@ -941,10 +944,7 @@ export class PipelineService implements PipelineRunner {
       let timer: NodeJS.Timeout | undefined;
       // The timeout counts from the start: a step may wait in the backend's queue first.
       const onStart = (): void => {
-        if (attempt === 1) {
-          markRunning();
-          this.setStep(active, record, { attempts: 1 });
-        }
+        if (attempt === 1) markRunning({ attempts: 1 });
         if (step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS) {
           timer = setTimeout(
             () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
