@@ -246,6 +246,17 @@ export const MIGRATIONS: readonly string[] = [
     expires INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v5: the last load of each pipeline file, reused while its inputs are unchanged (see
+  // pipelines/run/loadCache.ts).
+  `
+  CREATE TABLE pipeline_loads (
+    file TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    loaded TEXT NOT NULL,
+    saved_time INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -1,5 +1,11 @@
 import fs from 'node:fs/promises';
-import YAML from 'yaml';
+import type YAML from 'yaml';
+
+/** The YAML parser, loaded for the first YAML metrics file: most runs never read one. */
+function yaml(): typeof YAML {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
+  return require('yaml') as typeof YAML;
+}
 
 /** Flattens nested numbers into dotted keys: `{eval: {acc: 0.9}}` → `eval.acc = 0.9`. */
 export function flattenMetrics(value: unknown, prefix = '', into: Record<string, number> = {}) {
@@ -23,7 +29,7 @@ export async function readMetricsFile(file: string): Promise<Record<string, numb
   const text = await fs.readFile(file, 'utf8');
   let parsed: unknown;
   try {
-    parsed = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    parsed = file.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (error) {
     throw new Error(`metrics file ${file} is not valid JSON/YAML: ${(error as Error).message}`);
   }

@@ -18,6 +18,7 @@ import type {
   StepParam,
 } from '../../model/pipeline';
 import { isAlive, testLocation, testStep } from '../../compute/testSteps';
+import type { LoadedPipelineFile } from '../api';
 import { PipelineService } from './runner';
 import { artifactRootOf, experimentNameOf, PIPELINE_TAGS } from './tracking';
 
@@ -598,6 +599,72 @@ describe('loading pipeline files again', () => {
       assert.equal(await engine.pipelines.loadFile(file), fourth);
     } finally {
       await engine.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the last load in the store for the next process, while nothing it read changed', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-kept-load-'));
+    const storeDir = path.join(root, '.sextant');
+    const file = path.join(root, 'sextant.yaml');
+    fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.1\n');
+    fs.writeFileSync(
+      file,
+      'steps:\n  train:\n    run: echo train\n    params: [train.lr]\n    outs: [model.txt]\n',
+    );
+    const withEngine = async <T>(use: (engine: Engine) => Promise<T>): Promise<T> => {
+      const engine = Engine.open({ storeDir });
+      try {
+        return await use(engine);
+      } finally {
+        await engine.close();
+      }
+    };
+    const kept = (sql: string, ...args: unknown[]): void => {
+      const db = new Database(path.join(storeDir, 'sextant.db'));
+      try {
+        db.prepare(sql).run(...args);
+      } finally {
+        db.close();
+      }
+    };
+    const stepNames = (loaded: LoadedPipelineFile): string[] =>
+      loaded.pipelines.flatMap((p) => p.steps.map((s) => s.name));
+    try {
+      const first = await withEngine((engine) => engine.pipelines.loadFile(file));
+      assert.deepEqual(stepNames(first), ['train']);
+      // The kept row is what the next process uses: renamed in the store, the step comes back so.
+      kept(`UPDATE pipeline_loads SET loaded = replace(loaded, '"name":"train"', '"name":"kept"')`);
+      const again = await withEngine((engine) => engine.pipelines.loadFile(file));
+      assert.deepEqual(stepNames(again), ['kept'], 'the kept load was used');
+      assert.ok(Object.isFrozen(again.pipelines[0]), 'a kept load is frozen');
+
+      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.2\n');
+      const changed = await withEngine((engine) => engine.pipelines.loadFile(file));
+      assert.deepEqual(stepNames(changed), ['train'], 'a file it read changed: parsed again');
+      assert.equal(changed.pipelines[0]?.steps[0]?.params[0]?.value, 0.2);
+
+      kept(`UPDATE pipeline_loads SET loaded = replace(loaded, '"name":"train"', '"name":"kept"')`);
+      fs.writeFileSync(path.join(root, 'notes.txt'), 'a path it did not look for\n');
+      assert.deepEqual(stepNames(await withEngine((e) => e.pipelines.loadFile(file))), ['kept']);
+
+      kept(`UPDATE pipeline_loads SET stamp = 'another build'`);
+      assert.deepEqual(
+        stepNames(await withEngine((e) => e.pipelines.loadFile(file))),
+        ['train'],
+        'a load kept by another build of the loader is not used',
+      );
+
+      kept(`UPDATE pipeline_loads SET loaded = '{not json'`);
+      assert.deepEqual(stepNames(await withEngine((e) => e.pipelines.loadFile(file))), ['train']);
+
+      fs.appendFileSync(file, '  broken: [\n');
+      const broken = await withEngine((engine) => engine.pipelines.loadFile(file));
+      assert.ok(
+        broken.diagnostics.some((d) => d.severity === 'error'),
+        'the change is seen',
+      );
+    } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });

@@ -9,7 +9,8 @@ import { localBackend } from '../../compute/launcher';
 import { stopOrphanedGroup } from '../../compute/local';
 import { RayBackend } from '../../compute/ray';
 import { provisionEnvironment } from '../environments';
-import { analyzePipelineFile, findPipelineFiles, inputsUnchanged, type DiskInputs } from '../spec';
+import { findPipelineFiles } from '../spec/discover';
+import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
   PipelineEvent,
@@ -42,6 +43,7 @@ import { machineCapacity, ResourcePool, type Capacity } from './resources';
 import { PipelineRunStore } from './runStore';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { StepJournal } from './journal';
+import { PersistedLoads } from './loadCache';
 import { StepTracking, type ParentRun } from './tracking';
 
 /** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
@@ -160,9 +162,12 @@ export class PipelineService implements PipelineRunner {
   private readonly journal: StepJournal;
   /** The last load of each pipeline file, with what it found on disk (see {@link loadFile}). */
   private readonly analyses = new Map<string, { loaded: LoadedPipelineFile; inputs: DiskInputs }>();
+  /** The last load of each pipeline file, kept in the store for the next process. */
+  private readonly persistedLoads: PersistedLoads;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
+    this.persistedLoads = new PersistedLoads(options.db);
     this.lineage = new LineageStore(options.db);
     this.hasher = new FileHasher(options.db);
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
@@ -203,28 +208,43 @@ export class PipelineService implements PipelineRunner {
   /**
    * Loads and validates a pipeline file: its resolved pipelines and every problem found. A file
    * loaded before is not parsed again while the disk answers as it did then (the same text of
-   * every file read, the same paths present): a long-lived process re-runs it at once.
+   * every file read, the same paths present): a long-lived process re-runs it at once, and the
+   * store keeps the last load for the next process ({@link PersistedLoads}).
    */
   async loadFile(file: string): Promise<LoadedPipelineFile> {
     const absolute = path.resolve(file);
     if (this.options.load) return this.options.load(absolute);
     const known = this.analyses.get(absolute);
     if (known && inputsUnchanged(known.inputs)) return known.loaded;
+    this.analyses.delete(absolute);
+    const kept = this.persistedLoads.get(absolute);
+    if (kept) {
+      this.remember(absolute, kept.loaded, kept.inputs);
+      return kept.loaded;
+    }
+    // The spec's parser and checks are loaded only when a file must be parsed.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
+    const { analyzePipelineFile } = require('../spec/loader') as typeof import('../spec/loader');
     const analysis = await analyzePipelineFile(absolute);
     const loaded: LoadedPipelineFile = {
       file: analysis.file,
       pipelines: analysis.pipelines,
       diagnostics: analysis.diagnostics,
     };
-    this.analyses.delete(absolute);
     if (analysis.inputs) {
-      this.analyses.set(absolute, { loaded: deepFreeze(loaded), inputs: analysis.inputs });
-      if (this.analyses.size > MAX_ANALYSES) {
-        const oldest = this.analyses.keys().next().value as string;
-        this.analyses.delete(oldest);
-      }
+      this.persistedLoads.put(absolute, loaded, analysis.inputs);
+      this.remember(absolute, loaded, analysis.inputs);
     }
     return loaded;
+  }
+
+  /** Keeps a load in memory for {@link loadFile}, the oldest dropped past {@link MAX_ANALYSES}. */
+  private remember(file: string, loaded: LoadedPipelineFile, inputs: DiskInputs): void {
+    this.analyses.set(file, { loaded: deepFreeze(loaded), inputs });
+    if (this.analyses.size > MAX_ANALYSES) {
+      const oldest = this.analyses.keys().next().value as string;
+      this.analyses.delete(oldest);
+    }
   }
 
   /**
