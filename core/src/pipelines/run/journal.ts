@@ -20,11 +20,11 @@ export interface JournalTargets {
 }
 
 /** A tracking run the journal will insert (whole: it may have ended before it is written). */
-type PendingRun = RecordedRunInput & { runId: string };
+export type PendingStepRun = RecordedRunInput & { runId: string };
 
 /** One unit of a failed commit, retried on its own so that one bad record fails only itself. */
 type Unit =
-  | { kind: 'run'; run: PendingRun }
+  | { kind: 'run'; run: PendingStepRun }
   | { kind: 'update'; update: RunUpdate }
   | { kind: 'step'; record: StepRun; pipelineRunId: string }
   | { kind: 'edges'; edges: StoredEdge[] };
@@ -42,7 +42,7 @@ type Unit =
  * at most the delay's worth of records, and orphan recovery marks the run failed.
  */
 export class StepJournal {
-  private runs = new Map<string, PendingRun>();
+  private runs = new Map<string, PendingStepRun>();
   private updates = new Map<string, RunUpdate>();
   private steps = new Map<StepRun, string>();
   private edges: StoredEdge[] = [];
@@ -66,7 +66,7 @@ export class StepJournal {
   }
 
   /** Queues a new tracking run (running, or already ended). */
-  insertRun(run: PendingRun): void {
+  insertRun(run: PendingStepRun): void {
     this.runs.set(run.runId, run);
     this.schedule();
   }

@@ -869,7 +869,6 @@ export class PipelineService implements PipelineRunner {
       step,
       cacheKey,
     });
-    this.setStep(active, record, { runId, cacheKey });
     const logs = this.logFiles(active.run.pipelineRunId, active.stepIndex.get(step.name) as number);
     // A log file is made on the step's first output: most steps of a large pipeline print
     // nothing, and two empty files (and their artifacts) per step are a cost of their own.
@@ -917,6 +916,7 @@ export class PipelineService implements PipelineRunner {
       outcome.reason,
     );
     this.setStep(active, record, {
+      runId,
       status: outcome.status,
       endTime: Date.now(),
       ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
@@ -943,7 +943,7 @@ export class PipelineService implements PipelineRunner {
         return;
       }
       const now = Date.now();
-      this.setStep(active, record, { ...change, status: 'running', startTime: now });
+      this.setStep(active, record, { ...change, runId, status: 'running', startTime: now });
       this.stepTracking.started(runId, now);
     };
     const env = await this.environmentOf(active, step, runId, write, signal, markRunning);

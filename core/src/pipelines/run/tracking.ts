@@ -8,7 +8,7 @@ import type { TrackingService } from '../../tracking/service';
 import { newRunId, runArtifactUri } from '../../tracking/sqliteStore';
 import type { MetricInput } from '../../tracking/store';
 import { checkDuplicateParams, LIMITS } from '../../tracking/validation';
-import type { StepJournal } from './journal';
+import type { PendingStepRun, StepJournal } from './journal';
 
 /** Tags Sextant sets on the tracking runs of pipelines. */
 export const PIPELINE_TAGS = {
@@ -51,6 +51,8 @@ export interface ParentRun {
 export class StepTracking {
   /** Artifact roots of the runs this process started, so storing a log needs no run lookup. */
   private readonly roots = new Map<string, string>();
+  /** Runs of steps that have not started, written when they start or end ({@link beginStep}). */
+  private readonly held = new Map<string, PendingStepRun>();
   /** Milliseconds spent in tracking calls, summed (steps overlap, so it can exceed wall time). */
   recordMs = 0;
 
@@ -93,21 +95,24 @@ export class StepTracking {
   }
 
   /**
-   * A child run for one step execution, with its params, SCHEDULED until {@link started};
-   * answers its id at once.
+   * A child run for one step execution, with its params; answers its id at once. The run is
+   * written when the step's process starts ({@link started}) or, for a step that never starts,
+   * when it ends: a step waiting for its turn has no tracking run yet, and a short step's run
+   * is written once, already ended.
    */
   beginStep(input: StepRunInput): string {
-    return this.queue(input, {
-      status: 'SCHEDULED',
-      startTime: Date.now(),
-      endTime: null,
-      tags: [],
-    });
+    const runId = newRunId();
+    this.held.set(runId, this.pendingRun(runId, input, 'RUNNING', Date.now(), null, []));
+    return runId;
   }
 
-  /** A step's process started: its run is RUNNING from `startTime`. */
+  /** A step's process started: its run is written, RUNNING from `startTime`. */
   started(runId: string, startTime: number): void {
-    this.journal.updateRun(runId, { status: 'RUNNING', startTime });
+    const run = this.held.get(runId);
+    if (!run) return;
+    this.held.delete(runId);
+    run.startTime = startTime;
+    this.journal.insertRun(run);
   }
 
   /**
@@ -138,21 +143,35 @@ export class StepTracking {
   ): string {
     const began = performance.now();
     const runId = newRunId();
+    const pending = this.pendingRun(runId, input, run.status, run.startTime, run.endTime, run.tags);
+    pending.metrics.push(...(run.metrics ?? []));
+    this.journal.insertRun(pending);
+    this.recordMs += performance.now() - began;
+    return runId;
+  }
+
+  /** A step's child run as the journal writes it; its artifact root is remembered. */
+  private pendingRun(
+    runId: string,
+    input: StepRunInput,
+    status: RunStatus,
+    startTime: number,
+    endTime: number | null,
+    tags: KeyValue[],
+  ): PendingStepRun {
     this.roots.set(runId, artifactRootOf(runArtifactUri(input.parent.artifactLocation, runId)));
-    this.journal.insertRun({
+    return {
       runId,
       experimentId: input.parent.experimentId,
       userId: userName(),
       runName: input.step.name,
-      status: run.status,
-      startTime: run.startTime,
-      endTime: run.endTime,
-      tags: [...stepTags(input), ...run.tags],
+      status,
+      startTime,
+      endTime,
+      tags: [...stepTags(input), ...tags],
       params: checkDuplicateParams(paramsOf(input.step)),
-      metrics: run.metrics ?? [],
-    });
-    this.recordMs += performance.now() - began;
-    return runId;
+      metrics: [],
+    };
   }
 
   /** Forgets the artifact root of a run recorded by {@link recordCached} once its files are in. */
@@ -234,13 +253,24 @@ export class StepTracking {
   end(runId: string, status: RunStatus, reason?: string): void {
     const began = performance.now();
     this.roots.delete(runId);
-    this.journal.updateRun(runId, {
-      status,
-      endTime: Date.now(),
-      tags: reason
-        ? [{ key: PIPELINE_TAGS.failureReason, value: reason.slice(0, MAX_TAG_VALUE) }]
-        : [],
-    });
+    const now = Date.now();
+    const tags = reason
+      ? [{ key: PIPELINE_TAGS.failureReason, value: reason.slice(0, MAX_TAG_VALUE) }]
+      : [];
+    const never = this.held.get(runId);
+    if (never) {
+      // It never started (cancelled while it waited, or it could not start): written ended.
+      this.held.delete(runId);
+      this.journal.insertRun({
+        ...never,
+        status,
+        startTime: now,
+        endTime: now,
+        tags: [...never.tags, ...tags],
+      });
+    } else {
+      this.journal.updateRun(runId, { status, endTime: now, tags });
+    }
     this.recordMs += performance.now() - began;
   }
 
