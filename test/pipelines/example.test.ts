@@ -275,7 +275,7 @@ describe('stopping a pipeline from the command line', () => {
 
   test('a killed Sextant leaves no step running: reopening fails the run and step with a reason', async () => {
     const { store, sleeper, child, exited } = await startLong();
-    // Step records reach the store within the journal's delay (25 ms); a kill inside that window
+    // Step records reach the store within the journal's delay (100 ms); a kill inside that window
     // loses them, though the launcher still stops the step (see the launcher's tests).
     const deadline = Date.now() + 10_000;
     const sleeperStatus = async (): Promise<string | undefined> =>

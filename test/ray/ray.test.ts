@@ -170,7 +170,7 @@ describe('Ray compute backend on a real Ray cluster', () => {
     const launch: StepLaunch = {
       step: target,
       root,
-      env: { ...(process.env as Record<string, string>) },
+      env: { base: { ...(process.env as Record<string, string>) }, vars: {} },
       signal: controller.signal,
       onOutput: (stream, text) => {
         assert.equal(stream, 'stdout', 'a Ray job has one log');

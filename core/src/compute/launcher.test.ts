@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isAlive, testStep } from './testSteps';
 import type { ResolvedStep } from '../model/pipeline';
-import type { StepLaunch } from '../pipelines/api';
+import { wholeEnvironment, type StepEnvironment, type StepLaunch } from '../pipelines/api';
 import { findPython, LauncherBackend } from './launcher';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-launcher-'));
@@ -27,7 +27,7 @@ async function run(
   const ids: string[] = [];
   const outcome = await backend.execute({
     root,
-    env: baseEnv,
+    env: { base: baseEnv, vars: {} },
     signal: new AbortController().signal,
     onOutput: (stream, text) => (stream === 'stdout' ? (out += text) : (err += text)),
     onExternalId: (id) => ids.push(id),
@@ -52,7 +52,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     fs.mkdirSync(path.join(root, 'sub dir'), { recursive: true });
     const { outcome, out, err, ids } = await run(backend, {
       step: testStep('pwd; echo "$GREETING"; env | sort; echo warn >&2; exit 4', { wd: 'sub dir' }),
-      env: { ...baseEnv, GREETING: 'hi there', ODD_NAME: 'x y "z" ü' },
+      env: { base: baseEnv, vars: { GREETING: 'hi there', ODD_NAME: 'x y "z" ü' } },
     });
     assert.equal(backend.fallbackReason, undefined);
     assert.deepEqual(outcome, { exitCode: 4, reason: 'exited with code 4' });
@@ -70,21 +70,22 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     assert.match(ids[0] ?? '', /^pid:\d+$/);
   });
 
-  it('gives each step exactly its environment when only changes from the last one are sent', async () => {
+  it('gives each step exactly its environment when a base is sent once for many steps', async () => {
     const big: Record<string, string> = { ...baseEnv };
     for (let i = 0; i < 40; i++) big[`VAR_${i}`] = `value ${i}`;
-    const envs: Record<string, string>[] = [
-      big,
-      { ...big, VAR_3: 'changed', EXTRA: 'new' },
-      Object.fromEntries(Object.entries(big).filter(([k]) => k !== 'VAR_7')),
-      { PATH: baseEnv.PATH, ONLY: 'this' },
-      big,
+    const small = { PATH: baseEnv.PATH };
+    const envs: StepEnvironment[] = [
+      { base: big, vars: {} },
+      { base: big, vars: { VAR_3: 'changed', EXTRA: 'new' } },
+      { base: small, vars: { ONLY: 'this' } },
+      { base: big, vars: { N: '4' } },
+      { base: big, vars: {} },
     ];
     const seen = await Promise.all(
       envs.map((env) => run(backend, { step: testStep('env | sort'), env }).then((r) => r.out)),
     );
     envs.forEach((env, i) => {
-      const expected = Object.entries({ ...env, PWD: fs.realpathSync(root) })
+      const expected = Object.entries({ ...wholeEnvironment(env), PWD: fs.realpathSync(root) })
         .map(([k, v]) => `${k}=${v}`)
         .sort();
       assert.deepEqual(seen[i]?.split('\n').filter(Boolean).sort(), expected, `step ${i}`);
@@ -183,7 +184,7 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
       Array.from({ length: 60 }, (_, i) =>
         run(backend, {
           step: testStep(`echo step-$N; exit $((N % 3))`),
-          env: { ...baseEnv, N: `${i}` },
+          env: { base: baseEnv, vars: { N: `${i}` } },
         }),
       ),
     );

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+import type { ComputeBackend, StepEnvironment, StepLaunch, StepOutcome } from '../pipelines/api';
 import { clampTo, machineCapacity, ResourcePool, type Capacity } from '../pipelines/run/resources';
 import { LAUNCHER_SCRIPT } from './launcherScript';
 import {
@@ -22,12 +22,6 @@ export const LAUNCHER_SWITCH = 'SEXTANT_STEP_LAUNCHER';
 
 /** How long an idle launcher stays up for the next step before it is closed, in ms. */
 const IDLE_CLOSE_MS = 10_000;
-
-/**
- * Most variables a step's environment may change from the last one sent in full before it is
- * sent in full again (the next steps are then told the changes from it).
- */
-const MAX_ENV_CHANGES = 16;
 
 /** Where the launcher's Python is looked for, before `python3` on the PATH. */
 const PYTHON_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
@@ -94,8 +88,8 @@ export class LauncherBackend implements ComputeBackend {
   private stderrTail = '';
   private idleTimer: NodeJS.Timeout | undefined;
   private corked = false;
-  /** The environment last sent in full to the running launcher. */
-  private sentEnv: Record<string, string> | undefined;
+  /** The base environment last sent to the running launcher (steps send their `vars` over it). */
+  private sentBase: StepEnvironment['base'] | undefined;
   private readonly fallback: ComputeBackend;
 
   constructor(
@@ -150,7 +144,8 @@ export class LauncherBackend implements ComputeBackend {
         cmd: launch.step.run,
         cwd: path.resolve(launch.root, launch.step.wd),
         need: [need.cpu, need.gpu, need.memoryMb],
-        ...this.envOf(launch.env),
+        ...this.baseOf(launch.env),
+        set: launch.env.vars,
       });
     });
   }
@@ -159,35 +154,11 @@ export class LauncherBackend implements ComputeBackend {
     launcher.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
-  /**
-   * A step's environment for the launcher: its changes from the last one sent in full, or the
-   * whole of it (which the next steps are then compared with) when they are many.
-   */
-  private envOf(
-    env: Record<string, string>,
-  ): { env: Record<string, string> } | { set: Record<string, string>; unset: string[] } {
-    const base = this.sentEnv;
-    if (base) {
-      const set: Record<string, string> = {};
-      const unset: string[] = [];
-      let changes = 0;
-      for (const key in env) {
-        if (base[key] !== env[key]) {
-          set[key] = env[key] as string;
-          if (++changes > MAX_ENV_CHANGES) break;
-        }
-      }
-      for (const key in base) {
-        if (changes > MAX_ENV_CHANGES) break;
-        if (!(key in env)) {
-          unset.push(key);
-          changes++;
-        }
-      }
-      if (changes <= MAX_ENV_CHANGES) return { set, unset };
-    }
-    this.sentEnv = env;
-    return { env };
+  /** The step's base environment, when the launcher does not have it yet (it keeps the last). */
+  private baseOf(env: StepEnvironment): { env?: StepEnvironment['base'] } {
+    if (env.base === this.sentBase) return {};
+    this.sentBase = env.base;
+    return { env: env.base };
   }
 
   /**
@@ -222,7 +193,7 @@ export class LauncherBackend implements ComputeBackend {
     }
     this.process = child;
     this.ready = false;
-    this.sentEnv = undefined;
+    this.sentBase = undefined;
     this.buffered = Buffer.alloc(0);
     this.stderrTail = '';
     child.stdin.on('error', () => undefined);

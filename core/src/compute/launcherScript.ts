@@ -10,8 +10,8 @@
  * and, after the grace period, SIGKILL, and exits: no step outlives the Sextant that ran it.
  *
  * Protocol, Node to launcher (stdin): one JSON object a line, either a step,
- * `{"id": n, "cmd": "...", "cwd": "...", "need": [cpu, gpu, memMb], "env": {...}}`, where instead
- * of `env` a step may give `"set": {...}, "unset": [...]`, the changes to the last `env` sent;
+ * `{"id": n, "cmd": "...", "cwd": "...", "need": [cpu, gpu, memMb], "env": {...}, "set": {...}}`,
+ * whose environment is `set` over `env`, where a step without `env` uses the last one sent;
  * or `{"cancel": n}`, which drops step n if it has not started (Node stops a started one itself).
  * Launcher to Node (stdout), lines of ASCII, output bytes framed by a length:
  * - `R` once, when it is ready;
@@ -78,12 +78,8 @@ def receive(line):
         return
     if "env" in request:
         base_env = request["env"]
-        env = base_env
-    else:
-        env = dict(base_env)
-        env.update(request.get("set", {}))
-        for key in request.get("unset", []):
-            env.pop(key, None)
+    env = dict(base_env)
+    env.update(request.get("set", {}))
     request["env"] = env
     request["need"] = [float(x) for x in request["need"]]
     waiting[int(request["id"])] = request

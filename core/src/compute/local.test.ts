@@ -14,7 +14,7 @@ describe('the local backend', () => {
     const outcome = await new LocalBackend().execute({
       step: { ...testStep('pwd; echo "$GREETING"; echo warn >&2; exit 4'), wd: 'sub' },
       root,
-      env: { PATH: process.env.PATH ?? '', GREETING: 'hi' },
+      env: { base: { PATH: process.env.PATH ?? '' }, vars: { GREETING: 'hi' } },
       signal: new AbortController().signal,
       onOutput: (stream, text) => out.push(`${stream}:${text}`),
     });
@@ -35,7 +35,7 @@ describe('the local backend', () => {
       // The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
       step: testStep(`sh -c 'trap "" TERM; sleep 60 & echo $! > ${pidFile}; wait' ; true`),
       root,
-      env: { PATH: process.env.PATH ?? '' },
+      env: { base: { PATH: process.env.PATH ?? '' }, vars: {} },
       signal: controller.signal,
       onOutput: () => undefined,
     });

@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+import {
+  wholeEnvironment,
+  type ComputeBackend,
+  type StepLaunch,
+  type StepOutcome,
+} from '../pipelines/api';
 
 /** How long a stopped step may take to exit after SIGTERM before its group gets SIGKILL. */
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -64,7 +69,7 @@ export class LocalBackend implements ComputeBackend {
     return new Promise((resolve) => {
       const child = spawn('sh', ['-c', step.run], {
         cwd: path.resolve(root, step.wd),
-        env,
+        env: wholeEnvironment(env),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

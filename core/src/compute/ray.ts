@@ -3,7 +3,12 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
+import {
+  wholeEnvironment,
+  type ComputeBackend,
+  type StepLaunch,
+  type StepOutcome,
+} from '../pipelines/api';
 
 /** The states of a Ray job, as the Jobs API reports them. */
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
@@ -49,7 +54,7 @@ const ALWAYS_SENT = /^(MLFLOW_|SEXTANT_)/;
  */
 function jobEnvironment(launch: StepLaunch): Record<string, string> {
   const vars: Record<string, string> = {};
-  for (const [key, value] of Object.entries(launch.env)) {
+  for (const [key, value] of Object.entries(wholeEnvironment(launch.env))) {
     if (key.startsWith('RAY_')) continue;
     if (ALWAYS_SENT.test(key) || process.env[key] !== value) vars[key] = value;
   }

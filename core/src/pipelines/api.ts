@@ -28,13 +28,27 @@ export type LoadPipelineFile = (
   options?: { text?: string; root?: string },
 ) => Promise<LoadedPipelineFile>;
 
+/**
+ * A step's process environment: `vars` over `base`. The runner hands every step of a run the
+ * same `base` object, unchanged, so a backend can send it once ({@link wholeEnvironment}).
+ */
+export interface StepEnvironment {
+  base: Readonly<Record<string, string>>;
+  vars: Readonly<Record<string, string>>;
+}
+
+/** The whole of a step's environment. */
+export function wholeEnvironment(env: StepEnvironment): Record<string, string> {
+  return { ...env.base, ...env.vars };
+}
+
 /** A step handed to a compute backend. */
 export interface StepLaunch {
   step: ResolvedStep;
   /** Absolute workspace root; `step.wd` is relative to it. */
   root: string;
-  /** The whole environment of the process (PATH already holds a provisioned venv's bin). */
-  env: Record<string, string>;
+  /** The environment of the process (PATH already holds a provisioned venv's bin). */
+  env: StepEnvironment;
   /** Aborted on cancellation or timeout: the backend stops the step (its whole process tree). */
   signal: AbortSignal;
   /** Output as it arrives. */

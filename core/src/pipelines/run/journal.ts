@@ -8,7 +8,7 @@ import type { MetricInput } from '../../tracking/store';
 import type { PipelineRunStore } from './runStore';
 
 /** How long a write waits in the journal before it is committed, in ms. */
-export const JOURNAL_DELAY_MS = 25;
+export const JOURNAL_DELAY_MS = 100;
 
 /** What the journal writes to. */
 export interface JournalTargets {

@@ -32,6 +32,7 @@ import type {
   PlannedStep,
   ProvisionEnvironment,
   StartOptions,
+  StepEnvironment,
   StepState,
 } from '../api';
 import { ContentCache, type CacheEntry } from './cache';
@@ -85,7 +86,7 @@ interface ActiveRun {
   parent: ParentRun;
   finished: Promise<PipelineRun>;
   /** The process environment every step of the run starts from (made on first use). */
-  baseEnv?: Record<string, string>;
+  baseEnv?: Readonly<Record<string, string>>;
   /**
    * Stops the attempts in progress: the run's signal reaches them through this one set (one
    * listener on the signal, however many steps wait in a backend's queue).
@@ -978,7 +979,7 @@ export class PipelineService implements PipelineRunner {
         outcome = await backend.execute({
           step,
           root: pipeline.root,
-          env: env.vars,
+          env: env.env,
           signal: attemptController.signal,
           onOutput: write,
           onExternalId: (id) => this.setStep(active, record, { externalId: id }),
@@ -1021,16 +1022,18 @@ export class PipelineService implements PipelineRunner {
     write: (stream: 'stdout' | 'stderr', text: string) => void,
     signal: AbortSignal,
     markRunning: () => void,
-  ): Promise<{ vars: Record<string, string> } | { failed: string }> {
-    if (!active.baseEnv) {
-      const base: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-      delete base.MLFLOW_EXPERIMENT_NAME;
-      delete base.MLFLOW_EXPERIMENT_ID;
-      active.baseEnv = base;
+  ): Promise<{ env: StepEnvironment } | { failed: string }> {
+    // Every step of the run shares the base, so a backend can send it once.
+    let base = active.baseEnv;
+    if (!base) {
+      const fromProcess: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) fromProcess[k] = v;
+      delete fromProcess.MLFLOW_EXPERIMENT_NAME;
+      delete fromProcess.MLFLOW_EXPERIMENT_ID;
+      base = active.baseEnv = Object.freeze(fromProcess);
     }
-    const vars: Record<string, string> = { ...active.baseEnv };
-    Object.assign(vars, step.environment.vars, {
+    const vars: Record<string, string> = { ...step.environment.vars };
+    Object.assign(vars, {
       SEXTANT_PIPELINE: active.pipeline.name,
       SEXTANT_PIPELINE_RUN_ID: active.run.pipelineRunId,
       SEXTANT_STEP: step.name,
@@ -1051,13 +1054,13 @@ export class PipelineService implements PipelineRunner {
           onOutput: write,
           signal,
         });
-        vars.PATH = `${binDir}${path.delimiter}${vars.PATH ?? ''}`;
+        vars.PATH = `${binDir}${path.delimiter}${vars.PATH ?? base.PATH ?? ''}`;
         vars.VIRTUAL_ENV = path.dirname(binDir);
       } catch (error) {
         return { failed: `could not provision the environment: ${(error as Error).message}` };
       }
     }
-    return { vars };
+    return { env: { base, vars } };
   }
 
   /** Removes a step's declared outputs before it runs, so a stale one is never taken for new. */

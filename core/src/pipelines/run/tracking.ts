@@ -17,7 +17,6 @@ export const PIPELINE_TAGS = {
   pipelineRunId: 'sextant.pipelineRunId',
   step: 'sextant.step',
   cached: 'sextant.cached',
-  cacheKey: 'sextant.cacheKey',
   cachedFrom: 'sextant.cachedFrom',
   failureReason: 'sextant.failureReason',
 } as const;
@@ -321,6 +320,12 @@ export interface CachedStepRun extends StepRunInput {
   problem?: string;
 }
 
+/**
+ * The tags of a step's run. Its source is the pipeline file, as for the pipeline's run, and the
+ * command is `sextant.command`; the cache key is in the step's record. Each distinct tag value is
+ * an entry at its own place in the tag index, a page written per step by every commit, so the
+ * tags kept are the ones people search by.
+ */
 function stepTags(input: StepRunInput): KeyValue[] {
   const { step } = input;
   return [
@@ -329,8 +334,7 @@ function stepTags(input: StepRunInput): KeyValue[] {
     { key: PIPELINE_TAGS.pipelineRunId, value: input.pipelineRunId },
     { key: PIPELINE_TAGS.step, value: step.name },
     { key: PIPELINE_TAGS.cached, value: input.cachedFrom !== undefined ? 'true' : 'false' },
-    { key: PIPELINE_TAGS.cacheKey, value: input.cacheKey },
-    { key: 'mlflow.source.name', value: step.run.slice(0, 500) },
+    { key: 'mlflow.source.name', value: input.pipeline.file.slice(-500) },
     { key: 'mlflow.source.type', value: 'PROJECT' },
     { key: 'mlflow.user', value: userName() },
     { key: 'sextant.command', value: step.run.slice(0, MAX_TAG_VALUE) },
