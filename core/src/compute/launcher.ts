@@ -53,7 +53,8 @@ interface LaunchedStep {
   resolve(outcome: StepOutcome): void;
   /** Its process group, once the launcher reports it started. */
   pgid?: number;
-  decoders: { stdout: StringDecoder; stderr: StringDecoder };
+  /** UTF-8 decoders of its output, made on its first output (most steps print nothing). */
+  decoders?: { stdout: StringDecoder; stderr: StringDecoder };
   stop(): void;
   killTimer?: NodeJS.Timeout;
   /** Whether the launcher was asked to drop it before it starts. */
@@ -123,7 +124,6 @@ export class LauncherBackend implements ComputeBackend {
         id,
         launch,
         resolve,
-        decoders: { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') },
         stop: () => this.stop(step),
       };
       signal.addEventListener('abort', step.stop, { once: true });
@@ -246,6 +246,10 @@ export class LauncherBackend implements ComputeBackend {
         const step = this.steps.get(Number(idText));
         if (step) {
           const stream = a === '1' ? 'stdout' : 'stderr';
+          step.decoders ??= {
+            stdout: new StringDecoder('utf8'),
+            stderr: new StringDecoder('utf8'),
+          };
           const text = step.decoders[stream].write(data.subarray(end + 1, end + 1 + length));
           if (text) step.launch.onOutput(stream, text);
         }
@@ -262,8 +266,10 @@ export class LauncherBackend implements ComputeBackend {
       if (!step) continue;
       if (kind === 'S') {
         step.pgid = Number(a);
-        step.launch.onStart?.();
-        step.launch.onExternalId?.(`${LOCAL_PID_PREFIX}${step.pgid}`);
+        // One report of the start, with the process group as the step's external id.
+        const externalId = `${LOCAL_PID_PREFIX}${step.pgid}`;
+        if (step.launch.onStart) step.launch.onStart(externalId);
+        else step.launch.onExternalId?.(externalId);
         if (step.launch.signal.aborted) this.stop(step);
       } else if (kind === 'C') {
         this.finish(id, step, { exitCode: null, reason: abortReason(step.launch.signal) });
@@ -283,7 +289,7 @@ export class LauncherBackend implements ComputeBackend {
   private exited(id: number, step: LaunchedStep, code: number | null, signalNo: number | null) {
     const { signal } = step.launch;
     for (const stream of ['stdout', 'stderr'] as const) {
-      const rest = step.decoders[stream].end();
+      const rest = step.decoders?.[stream].end();
       if (rest) step.launch.onOutput(stream, rest);
     }
     if (step.pgid !== undefined && (signal.aborted || signalNo !== null)) {

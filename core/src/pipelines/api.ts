@@ -57,9 +57,10 @@ export interface StepLaunch {
   onExternalId?(id: string): void;
   /**
    * Called when the step's process starts, by a backend that {@link ComputeBackend.schedules}
-   * (a step may wait in its queue first); the runner calls it itself for the others.
+   * (a step may wait in its queue first); the runner calls it itself for the others. A backend
+   * that knows the process's external id then gives it here rather than to `onExternalId`.
    */
-  onStart?(): void;
+  onStart?(externalId?: string): void;
 }
 
 /** How a step execution ended. */

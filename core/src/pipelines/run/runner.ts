@@ -964,8 +964,10 @@ export class PipelineService implements PipelineRunner {
       if (signal.aborted) attemptController.abort(signal.reason);
       let timer: NodeJS.Timeout | undefined;
       // The timeout counts from the start: a step may wait in the backend's queue first.
-      const onStart = (): void => {
-        if (attempt === 1) markRunning({ attempts: 1 });
+      const onStart = (externalId?: string): void => {
+        const id = externalId !== undefined ? { externalId } : {};
+        if (attempt === 1) markRunning({ attempts: 1, ...id });
+        else if (externalId !== undefined) this.setStep(active, record, id);
         if (step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS) {
           timer = setTimeout(
             () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
