@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
 import { duration, table, time } from './format';
+import { offThreadOutput } from './offThreadOutput';
 import { registerWatchCommand } from './watchCommand';
 
 /** The pipeline file `sextant pipeline` reads when `--file` is not given. */
@@ -234,7 +235,8 @@ export async function runPipeline(
     const interrupt = (): void => {
       interrupts++;
       if (interrupts > 1 || !pipelineRunId) {
-        say('sextant: stopped\n');
+        // Written at once: the process exits before queued output would reach the stream.
+        process.stderr.write('sextant: stopped\n');
         process.exit(130);
       }
       say('sextant: cancelling the pipeline run (Ctrl-C again to quit at once)\n');
@@ -300,7 +302,16 @@ export function registerPipelineCommands(
       'print the plan (with --dry) or the finished run as JSON on stdout (step output to stderr)',
     )
     .action(async (name: string | undefined, opts: RunOptions) => {
-      process.exitCode = await runPipeline(name, opts, { stdout: out, stderr: process.stderr });
+      const stdout = offThreadOutput(out, 1);
+      const stderr = offThreadOutput(process.stderr, 2);
+      try {
+        process.exitCode = await runPipeline(name, opts, {
+          stdout: stdout.stream,
+          stderr: stderr.stream,
+        });
+      } finally {
+        await Promise.all([stdout.close(), stderr.close()]);
+      }
     });
 
   registerWatchCommand(pipeline, storeOption, out);
