@@ -61,7 +61,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.recovered;
-    await this.pipelines.stopAll();
+    await this.pipelines.close();
     this.pipelines.flush();
     await this.tracking.store.close();
   }

@@ -163,15 +163,27 @@ export class LauncherBackend implements ComputeBackend {
 
   /**
    * Closes the launcher. It stops the steps that still run (SIGTERM, SIGKILL after the grace
-   * period), which are reported failed.
+   * period), which are reported failed. Resolves once the launcher has exited (waited for, so
+   * its CPU time and its steps' count as this process's children's), or after the grace period
+   * and a second more.
    */
-  close(): void {
+  close(): Promise<void> {
     clearTimeout(this.idleTimer);
     const child = this.process;
-    if (!child) return;
+    if (!child) return Promise.resolve();
     // An idle launcher is let go at once, so the next step starts a new one.
     if (this.steps.size === 0) this.process = undefined;
-    child.stdin.end();
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    child.ref();
+    return new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, this.killGraceMs + 1_000);
+      bound.unref();
+      child.once('exit', () => {
+        clearTimeout(bound);
+        resolve();
+      });
+      child.stdin.end();
+    });
   }
 
   /** The running launcher, started if need be; undefined when steps must use the fallback. */
@@ -225,7 +237,7 @@ export class LauncherBackend implements ComputeBackend {
     for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as Socket).unref();
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
-      if (this.process === child) this.close();
+      if (this.process === child) void this.close();
     }, IDLE_CLOSE_MS);
     this.idleTimer.unref();
   }

@@ -81,6 +81,11 @@ export interface ComputeBackend {
    */
   readonly schedules?: boolean;
   execute(launch: StepLaunch): Promise<StepOutcome>;
+  /**
+   * Lets go of what the backend holds (a helper process), stopping the steps it still runs;
+   * resolves once it is gone. The next `execute` starts afresh.
+   */
+  close?(): Promise<void>;
 }
 
 /** Provisions (or reuses) a virtual environment for a requirements file. */

@@ -588,6 +588,12 @@ export class PipelineService implements PipelineRunner {
     await Promise.allSettled(running.map((a) => a.finished));
   }
 
+  /** Stops every run (see {@link stopAll}) and lets the compute backends go (the launcher exits). */
+  async close(): Promise<void> {
+    await this.stopAll();
+    await Promise.allSettled([this.local, ...this.rayBackends.values()].map((b) => b.close?.()));
+  }
+
   private liveStep(
     pipeline: ResolvedPipeline,
     step: string,
