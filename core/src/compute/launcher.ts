@@ -113,6 +113,15 @@ export class LauncherBackend implements ComputeBackend {
     return this.process?.pid;
   }
 
+  /**
+   * Starts the launcher ahead of the first step (its start then overlaps the loading and
+   * planning of a run); an idle launcher holds Node up for nothing and exits after a while.
+   */
+  prepare(): void {
+    if (this.process) return;
+    if (this.launcher()) this.idle();
+  }
+
   execute(launch: StepLaunch): Promise<StepOutcome> {
     const { signal } = launch;
     if (signal.aborted) return Promise.resolve({ exitCode: null, reason: abortReason(signal) });

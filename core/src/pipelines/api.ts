@@ -81,6 +81,8 @@ export interface ComputeBackend {
    */
   readonly schedules?: boolean;
   execute(launch: StepLaunch): Promise<StepOutcome>;
+  /** Starts what the backend needs (a helper process) ahead of the first step, if anything. */
+  prepare?(): void;
   /**
    * Lets go of what the backend holds (a helper process), stopping the steps it still runs;
    * resolves once it is gone. The next `execute` starts afresh.

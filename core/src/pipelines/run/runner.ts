@@ -328,6 +328,8 @@ export class PipelineService implements PipelineRunner {
     pipeline?: string,
     options: StartOptions = {},
   ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }> {
+    // The local launcher starts while the file is loaded and the run planned.
+    this.local.prepare?.();
     return this.resolve(file, pipeline).then((p) => this.startPipeline(p, options));
   }
 
