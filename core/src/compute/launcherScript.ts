@@ -205,7 +205,12 @@ while True:
             chunk = os.read(0, 1 << 16)
             if not chunk:
                 stop_all()
-                sys.exit(0)
+                try:
+                    flush()
+                except OSError:
+                    pass
+                # At once: Node waits for this exit, and there is nothing left to tidy.
+                os._exit(0)
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
