@@ -723,11 +723,17 @@ export class PipelineService implements PipelineRunner {
     force: boolean,
   ): Promise<StepStatus> {
     const { signal } = active.controller;
-    const upstream = await Promise.all(
-      step.upstream
-        .filter((u) => outcomes.has(u))
-        .map(async (u) => ({ step: u, status: await (outcomes.get(u) as Promise<StepStatus>) })),
-    );
+    const upstream =
+      step.upstream.length === 0
+        ? []
+        : await Promise.all(
+            step.upstream
+              .filter((u) => outcomes.has(u))
+              .map(async (u) => ({
+                step: u,
+                status: await (outcomes.get(u) as Promise<StepStatus>),
+              })),
+          );
     if (signal.aborted) {
       this.setStep(active, record, {
         status: 'cancelled',
@@ -830,7 +836,11 @@ export class PipelineService implements PipelineRunner {
   ): Promise<StepStatus> {
     const { pipeline, controller } = active;
     const started = Date.now();
-    const hashed = await this.hashDeps(pipeline, step);
+    // Most of a run's steps are past their awaits in one turn: no promise for nothing to hash.
+    const hashed =
+      step.deps.length > 0
+        ? await this.hashDeps(pipeline, step)
+        : { deps: {}, hashes: new Map<string, PathHash>() };
     if ('missing' in hashed) {
       const producer = producerOf(pipeline, hashed.missing);
       this.setStep(active, record, {
@@ -955,7 +965,10 @@ export class PipelineService implements PipelineRunner {
       this.setStep(active, record, { ...change, runId, status: 'running', startTime: now });
       this.stepTracking.started(runId, now);
     };
-    const env = await this.environmentOf(active, step, runId, write, signal, markRunning);
+    const plain = this.environmentOf(active, step, runId);
+    const env = step.environment.requirements
+      ? await this.provisioned(active, step, plain, write, signal, markRunning)
+      : { env: plain };
     if ('failed' in env)
       return { status: signal.aborted ? 'cancelled' : 'failed', reason: env.failed };
     const backend = this.backendFor(pipeline, step);
@@ -965,7 +978,7 @@ export class PipelineService implements PipelineRunner {
         this.setStep(active, record, { attempts: attempt });
         write('stderr', `\n--- sextant: attempt ${attempt} of ${step.retries + 1} ---\n`);
       }
-      await this.clearOutputs(pipeline, step);
+      if (step.outputs.length + step.metrics.length > 0) await this.clearOutputs(pipeline, step);
       const attemptController = new AbortController();
       const stopAttempt = (reason: unknown): void => attemptController.abort(reason);
       active.attempts.add(stopAttempt);
@@ -1024,15 +1037,8 @@ export class PipelineService implements PipelineRunner {
     }
   }
 
-  /** The process environment of a step: Sextant's variables, the step's, a provisioned venv. */
-  private async environmentOf(
-    active: ActiveRun,
-    step: ResolvedStep,
-    runId: string,
-    write: (stream: 'stdout' | 'stderr', text: string) => void,
-    signal: AbortSignal,
-    markRunning: () => void,
-  ): Promise<{ env: StepEnvironment } | { failed: string }> {
+  /** The process environment of a step: the run's base, Sextant's variables and the step's. */
+  private environmentOf(active: ActiveRun, step: ResolvedStep, runId: string): StepEnvironment {
     // Every step of the run shares the base, so a backend can send it once.
     let base = active.baseEnv;
     if (!base) {
@@ -1050,27 +1056,40 @@ export class PipelineService implements PipelineRunner {
     });
     if (this.trackingUri)
       Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
-    if (step.environment.requirements) {
-      markRunning();
-      const provision = this.options.provision ?? provisionEnvironment;
-      try {
-        const { binDir } = await provision({
-          requirements: insideRoot(
-            active.pipeline.root,
-            step.environment.requirements,
-            'requirements',
-          ),
-          cacheDir: path.join(this.options.storeDir, 'envs'),
-          onOutput: write,
-          signal,
-        });
-        vars.PATH = `${binDir}${path.delimiter}${vars.PATH ?? base.PATH ?? ''}`;
-        vars.VIRTUAL_ENV = path.dirname(binDir);
-      } catch (error) {
-        return { failed: `could not provision the environment: ${(error as Error).message}` };
-      }
+    return { base, vars };
+  }
+
+  /** A step's environment with its provisioned virtual environment first on the PATH. */
+  private async provisioned(
+    active: ActiveRun,
+    step: ResolvedStep,
+    env: StepEnvironment,
+    write: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+    markRunning: () => void,
+  ): Promise<{ env: StepEnvironment } | { failed: string }> {
+    markRunning();
+    const provision = this.options.provision ?? provisionEnvironment;
+    try {
+      const { binDir } = await provision({
+        requirements: insideRoot(
+          active.pipeline.root,
+          step.environment.requirements as string,
+          'requirements',
+        ),
+        cacheDir: path.join(this.options.storeDir, 'envs'),
+        onOutput: write,
+        signal,
+      });
+      const vars = {
+        ...env.vars,
+        PATH: `${binDir}${path.delimiter}${env.vars.PATH ?? env.base.PATH ?? ''}`,
+        VIRTUAL_ENV: path.dirname(binDir),
+      };
+      return { env: { base: env.base, vars } };
+    } catch (error) {
+      return { failed: `could not provision the environment: ${(error as Error).message}` };
     }
-    return { env: { base, vars } };
   }
 
   /** Removes a step's declared outputs before it runs, so a stale one is never taken for new. */
@@ -1093,6 +1112,10 @@ export class PipelineService implements PipelineRunner {
     logs: string[],
   ): Promise<string | undefined> {
     const { pipeline } = active;
+    // Nothing read, nothing declared: no lineage, metrics or artifacts to record.
+    if (deps.size + step.outputs.length + step.metrics.length + step.artifacts.length === 0) {
+      return undefined;
+    }
     const outputs: Array<{ path: string; hash: PathHash }> = [];
     for (const out of new Set([...step.outputs, ...step.metrics])) {
       const hash = await this.hasher.hash(insideRoot(pipeline.root, out, 'output'));
