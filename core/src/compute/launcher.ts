@@ -137,7 +137,8 @@ export class LauncherBackend implements ComputeBackend {
       };
       signal.addEventListener('abort', step.stop, { once: true });
       this.steps.set(id, step);
-      this.busy();
+      // The first step since the launcher was idle holds Node up again.
+      if (this.steps.size === 1) this.busy();
       // The steps that start in one turn go to the launcher in one write.
       if (!this.corked) {
         this.corked = true;
