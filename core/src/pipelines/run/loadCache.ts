@@ -80,8 +80,18 @@ export class PersistedLoads {
       .run(file, this.stamp, JSON.stringify(stored), JSON.stringify(loaded), Date.now());
   }
 
-  /** Forgets the kept load of `file` (absolute). */
-  forget(file: string): void {
-    this.sql.get('DELETE FROM pipeline_loads WHERE file = ?').run(file);
+  /** Forgets the kept loads of pipeline files that are gone; answers how many. */
+  async prune(): Promise<number> {
+    const files = this.sql.get('SELECT file FROM pipeline_loads').pluck().all() as string[];
+    let forgotten = 0;
+    for (const file of files) {
+      try {
+        await fs.promises.access(file);
+      } catch {
+        this.sql.get('DELETE FROM pipeline_loads WHERE file = ?').run(file);
+        forgotten++;
+      }
+    }
+    return forgotten;
   }
 }

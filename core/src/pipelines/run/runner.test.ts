@@ -669,6 +669,16 @@ describe('loading pipeline files again', () => {
         broken.diagnostics.some((d) => d.severity === 'error'),
         'the change is seen',
       );
+
+      fs.rmSync(file);
+      assert.ok((await withEngine((engine) => engine.pipelines.prune())) >= 1);
+      const db = new Database(path.join(storeDir, 'sextant.db'));
+      try {
+        const left = db.prepare('SELECT count(*) FROM pipeline_loads').pluck().get();
+        assert.equal(left, 0, 'the load of a file that is gone is forgotten');
+      } finally {
+        db.close();
+      }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -249,6 +249,14 @@ export class PipelineService implements PipelineRunner {
   }
 
   /**
+   * Forgets the file hashes and the kept pipeline file loads of files that are gone; answers
+   * how many entries it dropped.
+   */
+  async prune(): Promise<number> {
+    return (await this.hasher.prune()) + (await this.persistedLoads.prune());
+  }
+
+  /**
    * The lease that decides which process arms the triggers of the workspace at `root`
    * (`ttlMs`: how long it lasts unrenewed, {@link LEASE_TTL_MS} by default).
    */

@@ -15,8 +15,11 @@ export interface PipelineSource extends PipelineRunner {
    * one, this host always arms them.
    */
   triggerLease?(root: string): TriggerLease;
-  /** The memo of file hashes, which a long-lived host rids of files that are gone. */
-  hasher?: { prune(): Promise<number> };
+  /**
+   * Forgets what the store keeps for files that are gone (file hashes, pipeline file loads); a
+   * long-lived host calls it when it starts.
+   */
+  prune?(): Promise<number>;
 }
 
 /** Options of {@link PipelineHost}. */
@@ -70,9 +73,9 @@ export class PipelineHost {
   }
 
   async start(): Promise<void> {
-    this.source.hasher
-      ?.prune()
-      .catch((error: unknown) => this.report(`pruning the file hash memo: ${String(error)}`));
+    this.source
+      .prune?.()
+      .catch((error: unknown) => this.report(`pruning the store's memos: ${String(error)}`));
     await this.load();
     this.lease = this.options.lease ?? this.source.triggerLease?.(this.options.root);
     if (this.lease) {
