@@ -354,6 +354,39 @@ describe('the pipeline runner', () => {
     assert.equal((await engine.tracking.getRun(runId)).info.status, 'KILLED');
   });
 
+  it('cancels a step that waits for its turn: it never starts, and its run is recorded killed', async () => {
+    const whole = { cpu: os.availableParallelism(), gpu: 0, memoryMb: 0 };
+    const marker = path.join(root, 'waiter-ran.txt');
+    const p = pipelineOf(
+      root,
+      [
+        step('hog', 'echo hog; sleep 30', { resources: whole }),
+        step('waiter', `touch ${marker}`, { resources: whole }),
+      ],
+      'queued-cancel',
+    );
+    const { run: started, finished } = await engine.pipelines.startPipeline(p);
+    const deadline = Date.now() + 10_000;
+    const now = (): Record<string, string> =>
+      statuses(engine.pipelines.getRun(started.pipelineRunId));
+    while (now().hog !== 'running') {
+      assert.ok(Date.now() < deadline, 'the first step did not start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(now().waiter, 'queued', 'the second waits for the cores');
+    const waiting = engine.pipelines.getRun(started.pipelineRunId).steps[1];
+    assert.equal(waiting?.runId, undefined, 'a waiting step has no tracking run yet');
+
+    await engine.pipelines.cancel(started.pipelineRunId);
+    const ended = await finished;
+    assert.deepEqual(statuses(ended), { hog: 'cancelled', waiter: 'cancelled' });
+    assert.ok(!fs.existsSync(marker), 'the waiting step never ran');
+    const waiter = ended.steps[1];
+    const tracked = await engine.tracking.getRun(waiter?.runId as string);
+    assert.equal(tracked.info.status, 'KILLED', 'its run is recorded, ended');
+    assert.equal(tracked.info.startTime, tracked.info.endTime);
+  });
+
   it('sends a step to the Ray target it names, and fails one naming an undeclared target', async () => {
     const p: ResolvedPipeline = {
       ...pipelineOf(
