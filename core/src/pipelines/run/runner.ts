@@ -974,11 +974,11 @@ export class PipelineService implements PipelineRunner {
       this.stepTracking.started(runId, now);
     };
     const plain = this.environmentOf(active, step, runId);
-    const env = step.environment.requirements
+    const prepared = step.environment.requirements
       ? await this.provisioned(active, step, plain, write, signal, markRunning)
       : { env: plain };
-    if ('failed' in env)
-      return { status: signal.aborted ? 'cancelled' : 'failed', reason: env.failed };
+    if ('failed' in prepared)
+      return { status: signal.aborted ? 'cancelled' : 'failed', reason: prepared.failed };
     const backend = this.backendFor(pipeline, step);
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return { status: 'cancelled', reason: 'the pipeline run was cancelled' };
@@ -1010,7 +1010,7 @@ export class PipelineService implements PipelineRunner {
         outcome = await backend.execute({
           step,
           root: pipeline.root,
-          env: env.env,
+          env: prepared.env,
           signal: attemptController.signal,
           onOutput: write,
           onExternalId: (id) => this.setStep(active, record, { externalId: id }),
