@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { LoadedPipelineFile } from '../api';
-import type { DiskInputs } from '../spec/diskInputs';
+import { readTextNow, type DiskInputs } from '../spec/diskInputs';
 import { loaderStamp } from '../spec/stamp';
 import { StatementCache } from '../../store/statementCache';
 
@@ -45,12 +45,7 @@ export class PersistedLoads {
     }
     const reads = new Map<string, string | null>();
     for (const [read, digest] of stored.reads) {
-      let text: string | null;
-      try {
-        text = fs.readFileSync(read, 'utf8');
-      } catch {
-        text = null;
-      }
+      const text = readTextNow(read);
       if ((text === null ? null : digestOf(text)) !== digest) return undefined;
       reads.set(read, text);
     }

@@ -9,17 +9,18 @@ export interface DiskInputs {
   checks: ReadonlyMap<string, boolean>;
 }
 
+/** The text of a file now, or null when it cannot be read (as {@link DiskInputs} records it). */
+export function readTextNow(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** Whether the disk still answers as it did for `inputs` (every file read, every path checked). */
 export function inputsUnchanged(inputs: DiskInputs): boolean {
-  for (const [file, text] of inputs.reads) {
-    let now: string | null;
-    try {
-      now = fs.readFileSync(file, 'utf8');
-    } catch {
-      now = null;
-    }
-    if (now !== text) return false;
-  }
+  for (const [file, text] of inputs.reads) if (readTextNow(file) !== text) return false;
   for (const [file, existed] of inputs.checks) if (fs.existsSync(file) !== existed) return false;
   return true;
 }
