@@ -237,6 +237,12 @@ export async function runPipeline(
     const interrupt = (): void => {
       interrupts++;
       if (interrupts > 1 || !pipelineRunId) {
+        // What the journal holds back is written first: the records lose nothing they had.
+        try {
+          engine.settle();
+        } catch {
+          // the store cannot be written now: the next Sextant's recovery marks the run failed
+        }
         // Written at once: the process exits before queued output would reach the stream.
         process.stderr.write('sextant: stopped\n');
         process.exit(130);
