@@ -30,7 +30,8 @@ export type LoadPipelineFile = (
 
 /**
  * A step's process environment: `vars` over `base`. The runner hands every step of a run the
- * same `base` object, unchanged, so a backend can send it once ({@link wholeEnvironment}).
+ * same `base` object, unchanged, so a backend can send it once; one that needs the whole of it
+ * uses {@link wholeEnvironment}.
  */
 export interface StepEnvironment {
   base: Readonly<Record<string, string>>;

@@ -79,7 +79,6 @@ const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 export const runArtifactUri = (location: string, runId: string): string =>
   `${location}/${runId}/artifacts`;
 
-/** A new run id: 32 hex digits, as MLflow's. */
 /**
  * A new run id: 32 hex digits, as MLflow's, from a time-ordered UUID (version 7, RFC 9562), so
  * that the runs of a busy pipeline go to the end of the run-id index instead of a random page
