@@ -24,9 +24,13 @@ const digestOf = (text: string): string => createHash('sha1').update(text).diges
 export class PersistedLoads {
   private readonly sql: StatementCache;
 
+  /**
+   * `stamp` gives the loader's build stamp, asked for on the first get or put: opening a store
+   * (`sextant runs list`, the server) does not list the loader's files.
+   */
   constructor(
     db: Database.Database,
-    private readonly stamp = loaderStamp(),
+    private readonly stamp: () => string = loaderStamp,
   ) {
     this.sql = new StatementCache(db);
   }
@@ -36,7 +40,7 @@ export class PersistedLoads {
     const row = this.sql
       .get('SELECT stamp, inputs, loaded FROM pipeline_loads WHERE file = ?')
       .get(file) as { stamp: string; inputs: string; loaded: string } | undefined;
-    if (!row || row.stamp !== this.stamp) return undefined;
+    if (!row || row.stamp !== this.stamp()) return undefined;
     let stored: StoredInputs;
     try {
       stored = JSON.parse(row.inputs) as StoredInputs;
@@ -72,7 +76,7 @@ export class PersistedLoads {
          ON CONFLICT (file) DO UPDATE SET stamp = excluded.stamp, inputs = excluded.inputs,
            loaded = excluded.loaded, saved_time = excluded.saved_time`,
       )
-      .run(file, this.stamp, JSON.stringify(stored), JSON.stringify(loaded), Date.now());
+      .run(file, this.stamp(), JSON.stringify(stored), JSON.stringify(loaded), Date.now());
   }
 
   /** Forgets the kept loads of pipeline files that are gone; answers how many. */
