@@ -8,9 +8,11 @@
  *    spawning the same 1,000 commands with `xargs -P <cores>`. Target: within 1.5x of xargs.
  *    Also timed: the editor's path (one long-lived engine runs the pipeline, as the language
  *    server does: no process start), the CPU seconds each takes (children included: where the
- *    steps keep every core busy, a runner's own CPU shows in its wall time), and, for reference,
- *    a bare Node process spawning the same commands as Sextant does (`sh -c`, output piped,
- *    <cores> at a time, nothing recorded): the floor of any runner built on Node's spawn.
+ *    steps keep every core busy, a runner's own CPU shows in its wall time), and two floors for
+ *    reference: Node with only Sextant's step launcher, handed the same commands with nothing
+ *    loaded, planned or recorded (`launcherFloor.ts`: what the command line pays before
+ *    Sextant's own work), and a bare Node process spawning them as Sextant's fallback does
+ *    (`sh -c`, output piped, <cores> at a time): the floor of any runner built on Node's spawn.
  *
  * Each Sextant run prints where its time went (`SEXTANT_TIMINGS=1`): Node's start, loading
  * Sextant, loading and planning the pipeline, executing it, closing; the medians are reported.
@@ -42,6 +44,7 @@ import {
 
 const DEFAULT_SEXTANT = path.join(REPO, 'core', 'bin', 'sextant.js');
 const WARM_SCRIPT = path.join(__dirname, 'warmPipeline.js');
+const LAUNCHER_FLOOR = path.join(__dirname, 'launcherFloor.js');
 const DVC_VERSION = '3.67.1';
 const DEFAULT_DVC_VENV = path.join(os.homedir(), '.cache', 'sextant-bench', 'dvc-venv');
 
@@ -334,9 +337,11 @@ async function trivialPart(
   const sextantTrivialRuns: SextantSplit[] = [];
   const xargsTrivial: number[] = [];
   const floorTrivial: number[] = [];
+  const launcherTrivial: number[] = [];
   for (let r = 0; r < Math.max(2, Math.ceil(repeats / 2)); r++) {
     xargsTrivial.push(await timed('sh', xargsArgs, trivial));
     floorTrivial.push(await timed(process.execPath, floorArgs, trivial));
+    launcherTrivial.push(await timed(process.execPath, [LAUNCHER_FLOOR, trivial], trivial));
     sextantTrivialRuns.push(await sextantRun([...sextantArgs, '--force'], trivial));
   }
   // The editor's path: one long-lived engine (as the language server holds) runs the pipeline.
@@ -359,6 +364,7 @@ async function trivialPart(
   const s2 = stats(sextantTrivial);
   const x2 = stats(xargsTrivial);
   const f2 = stats(floorTrivial);
+  const l2 = stats(launcherTrivial);
   const w2 = stats(warm);
   const trivialSplit = medianSplit(sextantTrivialRuns);
   const overhead = s2.p50 / x2.p50;
@@ -383,6 +389,12 @@ async function trivialPart(
         `${(sextantCpu / xargsCpu).toFixed(2)}x of xargs`,
       ],
       [
+        `${trivialSteps} trivial steps: Node + Sextant's launcher alone, nothing recorded (p50)`,
+        `xargs -P ${cores} ${ms(x2.p50)}`,
+        `floor ${ms(l2.p50)}`,
+        `${(l2.p50 / x2.p50).toFixed(2)}x of xargs`,
+      ],
+      [
         `${trivialSteps} trivial steps: bare Node spawn, ${cores} at a time (p50)`,
         `xargs -P ${cores} ${ms(x2.p50)}`,
         `node ${ms(f2.p50)}`,
@@ -402,6 +414,7 @@ async function trivialPart(
         sextant: s2,
         xargs: x2,
         nodeSpawn: f2,
+        launcherFloor: l2,
         warmEngine: w2,
         cpuSeconds: { xargs: xargsCpu, sextant: sextantCpu },
         split: trivialSplit,
