@@ -27,7 +27,12 @@ async function main(): Promise<void> {
   const outcomes = await Promise.all(
     commands.map((run, i) =>
       backend.execute({
-        step: { name: `t-${i}`, run, wd: '.', resources: { cpu: 1, gpu: 0, memoryMb: 0 } } as ResolvedStep,
+        step: {
+          name: `t-${i}`,
+          run,
+          wd: '.',
+          resources: { cpu: 1, gpu: 0, memoryMb: 0 },
+        } as ResolvedStep,
         root: workspace,
         env,
         signal: new AbortController().signal,
@@ -41,7 +46,8 @@ async function main(): Promise<void> {
     const first = outcomes.find((o) => o.exitCode !== 0);
     throw new Error(`${failed} of ${commands.length} commands failed, first: ${first?.reason}`);
   }
-  if (backend.fallbackReason) throw new Error(`the launcher was not used: ${backend.fallbackReason}`);
+  if (backend.fallbackReason)
+    throw new Error(`the launcher was not used: ${backend.fallbackReason}`);
 }
 
 main().catch((error: unknown) => {

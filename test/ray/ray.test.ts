@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { sextant } from '../support/cli';
 import { REPO } from '../support/server';
 
 const RAY = path.join(REPO, '.venv', 'bin', 'ray');
@@ -285,6 +286,97 @@ describe('Ray compute backend on a real Ray cluster', () => {
     assert.match(run.outcome.reason ?? '', /cancelled/);
     assert.equal(await jobStatus(run.externalId!), 'STOPPED');
     assert.ok(Date.now() - began < 60_000, 'the stop took too long');
+  });
+
+  test('a cluster that does not share the workspace: inputs uploaded, outputs sent back', async () => {
+    const work = path.join(temp, 'upload-ws');
+    const store = path.join(temp, 'upload-store');
+    fs.mkdirSync(path.join(work, 'data'), { recursive: true });
+    fs.mkdirSync(path.join(work, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'data', 'in.txt'), 'three little words\n');
+    fs.writeFileSync(path.join(work, 'params.yaml'), 'shout: 2\n');
+    fs.writeFileSync(path.join(work, 'unlisted.txt'), 'not a dependency of any step\n');
+    // The script is not a declared dependency: the package takes it from the command.
+    fs.writeFileSync(
+      path.join(work, 'src', 'remote.py'),
+      [
+        'import json, os, pathlib',
+        'text = pathlib.Path("data/in.txt").read_text().strip()',
+        'times = int(pathlib.Path("params.yaml").read_text().split(":")[1])',
+        'pathlib.Path("out/parts").mkdir(parents=True, exist_ok=True)',
+        'pathlib.Path("out/result.txt").write_text(" ".join([text.upper()] * times))',
+        'pathlib.Path("out/parts/cwd.txt").write_text(os.getcwd())',
+        'pathlib.Path("out/parts/unlisted.txt").write_text(str(os.path.exists("unlisted.txt")))',
+        'pathlib.Path("metrics.json").write_text(json.dumps({"words": len(text.split())}))',
+        'print("remote step done")',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(work, 'sextant.yaml'),
+      [
+        'version: 1',
+        'compute:',
+        '  cluster:',
+        '    kind: ray',
+        `    address: ${address}`,
+        '    workspace: upload',
+        'pipelines:',
+        '  shipped:',
+        '    steps:',
+        '      remote:',
+        '        run: python3 src/remote.py',
+        '        compute: cluster',
+        '        deps: [data/in.txt]',
+        '        params: [shout]',
+        '        outs: [out]',
+        '        metrics: [metrics.json]',
+        '      after:',
+        '        run: wc -w < out/result.txt > count.txt',
+        '        deps: [out/result.txt]',
+        '        outs: [count.txt]',
+        '',
+      ].join('\n'),
+    );
+    const first = await sextant(['pipeline', 'run', '--store', store], {
+      cwd: work,
+      timeoutMs: 240_000,
+    });
+    const shown = `${first.stdout}\n${first.stderr}`;
+    assert.equal(first.code, 0, shown);
+    assert.match(shown, /remote step done/);
+    assert.equal(
+      fs.readFileSync(path.join(work, 'out', 'result.txt'), 'utf8'),
+      'THREE LITTLE WORDS THREE LITTLE WORDS',
+    );
+    const jobCwd = fs.readFileSync(path.join(work, 'out', 'parts', 'cwd.txt'), 'utf8');
+    assert.notEqual(jobCwd, work, 'the job ran in the workspace, not in its package');
+    assert.match(jobCwd, /_ray_pkg_[0-9a-f]{40}/);
+    assert.equal(
+      fs.readFileSync(path.join(work, 'out', 'parts', 'unlisted.txt'), 'utf8'),
+      'False',
+      'the package held a file no step reads',
+    );
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(work, 'metrics.json'), 'utf8')), {
+      words: 3,
+    });
+    assert.equal(fs.readFileSync(path.join(work, 'count.txt'), 'utf8').trim(), '6');
+    const staging = path.join(store, 'artifacts', 'sextant-transfers');
+    assert.ok(
+      !fs.existsSync(staging) || fs.readdirSync(staging).length === 0,
+      'the staging folder was left behind',
+    );
+    const runsJson = await sextant(['pipeline', 'runs', '--store', store, '--json'], { cwd: work });
+    const runs = JSON.parse(runsJson.stdout) as {
+      steps: { step: string; status: string; externalId?: string }[];
+    }[];
+    const remote = runs[0]?.steps.find((s) => s.step === 'remote');
+    assert.equal(remote?.status, 'done', runsJson.stdout);
+    assert.equal(await jobStatus(remote!.externalId!), 'SUCCEEDED');
+
+    const second = await sextant(['pipeline', 'run', '--store', store], { cwd: work });
+    assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
+    assert.match(second.stderr, /2 cached/);
   });
 
   test('an unreachable cluster is a clear error', async () => {

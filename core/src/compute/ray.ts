@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -9,6 +10,15 @@ import {
   type StepLaunch,
   type StepOutcome,
 } from '../pipelines/api';
+import { insideRoot } from '../pipelines/run/cacheKey';
+import { buildRayPackage } from './rayPackage';
+import {
+  dropStaged,
+  fetchStagedOutputs,
+  SEND_FAILED_EXIT,
+  SEND_OUTPUTS_SCRIPT,
+  stagingFolder,
+} from './rayTransfer';
 
 /** The states of a Ray job, as the Jobs API reports them. */
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
@@ -32,6 +42,13 @@ export interface RayBackendOptions {
   stopTimeoutMs?: number;
   /** Consecutive failed requests to the cluster before the step fails (default 10). */
   maxPollFailures?: number;
+  /**
+   * How jobs see the workspace: `shared` (default), at the same path; `upload`, in a package of
+   * what the step reads, sending its outputs back through the tracking server.
+   */
+  workspace?: 'shared' | 'upload';
+  /** The tracking server's URL as the cluster reaches it (default: the step's own). */
+  tracking?: string;
 }
 
 /** The exit code of a job whose working directory the cluster cannot see. */
@@ -44,6 +61,9 @@ const unseen = (cwd: string): string =>
 /** Quotes a string for a POSIX shell. */
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
+/** Variables naming this machine's paths, not sent to a cluster that has its own files. */
+const LOCAL_PATHS = new Set(['PATH', 'VIRTUAL_ENV', 'PWD', 'HOME', 'TMPDIR']);
+
 /** Variables a job always carries: where and how to track (the cluster's own may differ). */
 const ALWAYS_SENT = /^(MLFLOW_|SEXTANT_)/;
 
@@ -52,13 +72,30 @@ const ALWAYS_SENT = /^(MLFLOW_|SEXTANT_)/;
  * relative to this process (the step's variables, a provisioned environment's PATH), never
  * Ray's own. The rest of the job's environment is the cluster's.
  */
-function jobEnvironment(launch: StepLaunch): Record<string, string> {
+function jobEnvironment(
+  launch: StepLaunch,
+  options: { tracking?: string; remote: boolean },
+): Record<string, string> {
+  const { tracking, remote } = options;
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(wholeEnvironment(launch.env))) {
     if (key.startsWith('RAY_')) continue;
+    // This machine's paths (a provisioned venv on PATH) mean nothing on a remote node.
+    if (remote && LOCAL_PATHS.has(key)) continue;
     if (ALWAYS_SENT.test(key) || process.env[key] !== value) vars[key] = value;
   }
+  if (tracking && vars.MLFLOW_TRACKING_URI) vars.MLFLOW_TRACKING_URI = tracking;
   return { ...vars, ...launch.step.environment.vars };
+}
+
+/** How a job is set up to run a step: its entrypoint and what its runtime environment adds. */
+interface JobPlan {
+  entrypoint: string;
+  workingDir?: string;
+  /** Requirements Ray installs for the job (a step's requirements file, on a remote cluster). */
+  pip?: string[];
+  /** The staging folder its outputs come back through, and the URL to fetch them from. */
+  transfer?: { folder: string; from: string };
 }
 
 /**
@@ -66,8 +103,11 @@ function jobEnvironment(launch: StepLaunch): Record<string, string> {
  * `http://127.0.0.1:8265`): submits the step's command, streams its log, follows its status and
  * stops the job when the step is cancelled.
  *
- * The job runs in the step's working directory as this machine sees it, so the cluster must share
- * the workspace's file system (a cluster on this machine, or a shared mount).
+ * With the default `workspace: 'shared'` the job runs in the step's working directory as this
+ * machine sees it, so the cluster must share the workspace's file system (a cluster on this
+ * machine, or a shared mount). With `workspace: 'upload'` the job runs in a package of what the
+ * step reads ({@link buildRayPackage}), uploaded through Ray's package API once per content, and
+ * sends its outputs back through the tracking server (see `rayTransfer.ts`).
  */
 export class RayBackend implements ComputeBackend {
   readonly kind = 'ray' as const;
@@ -75,6 +115,8 @@ export class RayBackend implements ComputeBackend {
   private readonly pollIntervalMs: number;
   private readonly stopTimeoutMs: number;
   private readonly maxPollFailures: number;
+  private readonly workspace: 'shared' | 'upload';
+  private readonly tracking: string | undefined;
 
   constructor(
     readonly address: string,
@@ -97,6 +139,8 @@ export class RayBackend implements ComputeBackend {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
     this.maxPollFailures = options.maxPollFailures ?? 10;
+    this.workspace = options.workspace ?? 'shared';
+    this.tracking = options.tracking?.replace(/\/+$/, '');
   }
 
   async execute(launch: StepLaunch): Promise<StepOutcome> {
@@ -111,12 +155,21 @@ export class RayBackend implements ComputeBackend {
       );
     }
     const submissionId = `sextant-${randomUUID()}`;
+    const job =
+      this.workspace === 'upload'
+        ? await this.uploadedJob(launch, submissionId, relative)
+        : sharedJob(cwd, step.run);
     const body = {
-      entrypoint:
-        `cd ${shellQuote(cwd)} || { echo ${shellQuote(unseen(cwd))} >&2; exit ${UNSEEN_EXIT}; }; ` +
-        `exec sh -c ${shellQuote(step.run)}`,
+      entrypoint: job.entrypoint,
       submission_id: submissionId,
-      runtime_env: { env_vars: jobEnvironment(launch) },
+      runtime_env: {
+        env_vars: jobEnvironment(launch, {
+          ...(this.tracking ? { tracking: this.tracking } : {}),
+          remote: this.workspace === 'upload',
+        }),
+        ...(job.workingDir ? { working_dir: job.workingDir } : {}),
+        ...(job.pip ? { pip: job.pip } : {}),
+      },
       metadata: { sextant_step: step.name },
       entrypoint_num_cpus: step.resources.cpu,
       ...(step.resources.gpu > 0 ? { entrypoint_num_gpus: step.resources.gpu } : {}),
@@ -131,7 +184,89 @@ export class RayBackend implements ComputeBackend {
       );
     }
     launch.onExternalId?.(submissionId);
-    return this.follow(submissionId, launch);
+    const ended = await this.follow(submissionId, launch);
+    if (!job.transfer) return ended;
+    return this.fetchOutputs(job.transfer, root, ended, launch);
+  }
+
+  /**
+   * The job of a step on a cluster that does not share the workspace: what the step reads goes
+   * up as a package (once per content: Ray keeps packages by name), the job runs in it, and on
+   * success sends the step's outputs back to the tracking server's staging folder.
+   */
+  private async uploadedJob(
+    launch: StepLaunch,
+    submissionId: string,
+    wd: string,
+  ): Promise<JobPlan> {
+    const { step, root } = launch;
+    const from = wholeEnvironment(launch.env).MLFLOW_TRACKING_URI;
+    if (!from) {
+      throw new Error(
+        `step '${step.name}': sending outputs back from Ray needs a tracking server, and this run has none`,
+      );
+    }
+    const pkg = await buildRayPackage(root, step);
+    const uri = `gcs://${pkg.name}`;
+    const known = await this.request('GET', `/api/packages/gcs/${pkg.name}`);
+    if (known.status === 404) {
+      const put = await this.request('PUT', `/api/packages/gcs/${pkg.name}`, pkg.bytes);
+      if (!put.ok) {
+        throw new Error(
+          `Ray refused the package of step '${step.name}' (HTTP ${put.status}): ${summary(put)}`,
+        );
+      }
+    } else if (!known.ok) {
+      throw new Error(
+        `Ray could not say whether it has the package of step '${step.name}' (HTTP ${known.status}): ${summary(known)}`,
+      );
+    }
+    const folder = stagingFolder(submissionId);
+    const outputs = [...new Set([...step.outputs, ...step.metrics])];
+    const target = this.tracking ?? from.replace(/\/+$/, '');
+    const back =
+      outputs.length === 0
+        ? ''
+        : `if [ "$code" -eq 0 ]; then cd "$root" && ` +
+          `"$(command -v python3 || command -v python)" -c ${shellQuote(SEND_OUTPUTS_SCRIPT)} ` +
+          `${[target, folder, ...outputs].map(shellQuote).join(' ')} || exit ${SEND_FAILED_EXIT}; fi; `;
+    const dir = wd === '' ? '.' : wd.split(path.sep).join('/');
+    return {
+      entrypoint:
+        `root=$PWD; cd ${shellQuote(dir)} || exit ${UNSEEN_EXIT}; ` +
+        `sh -c ${shellQuote(step.run)}; code=$?; ${back}exit $code`,
+      workingDir: uri,
+      ...(step.environment.requirements
+        ? { pip: await requirementsOf(root, step.environment.requirements) }
+        : {}),
+      ...(outputs.length > 0 ? { transfer: { folder, from: from.replace(/\/+$/, '') } } : {}),
+    };
+  }
+
+  /** After a job: its staged outputs into the workspace (on success), the staging folder gone. */
+  private async fetchOutputs(
+    transfer: NonNullable<JobPlan['transfer']>,
+    root: string,
+    ended: StepOutcome,
+    launch: StepLaunch,
+  ): Promise<StepOutcome> {
+    if (ended.exitCode !== 0) {
+      await dropStaged(transfer.from, transfer.folder);
+      return ended;
+    }
+    try {
+      const fetched = await fetchStagedOutputs(transfer.from, transfer.folder, root);
+      launch.onOutput(
+        'stdout',
+        `sextant: fetched ${fetched.length} output file(s) from the Ray job\n`,
+      );
+      return ended;
+    } catch (error) {
+      return {
+        exitCode: null,
+        reason: `the outputs of Ray job could not be fetched: ${(error as Error).message}`,
+      };
+    }
   }
 
   /** Polls the job until it ends, streaming new log text; stops it when the signal aborts. */
@@ -201,9 +336,19 @@ export class RayBackend implements ComputeBackend {
    * One request to the Jobs API. Node's `fetch` is not used: it sends `Sec-Fetch-Mode`, which
    * Ray's dashboard takes for browser traffic and refuses on every POST.
    */
-  private request(method: 'GET' | 'POST', route: string, body?: unknown): Promise<JobsResponse> {
+  private request(
+    method: 'GET' | 'POST' | 'PUT',
+    route: string,
+    body?: unknown,
+  ): Promise<JobsResponse> {
     const url = new URL(`${this.base}${route}`);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const raw = body instanceof Uint8Array;
+    const payload =
+      body === undefined
+        ? undefined
+        : raw
+          ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+          : Buffer.from(JSON.stringify(body));
     const send = url.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       const request = send(
@@ -214,7 +359,10 @@ export class RayBackend implements ComputeBackend {
           headers: {
             accept: 'application/json',
             ...(payload
-              ? { 'content-type': 'application/json', 'content-length': payload.length }
+              ? {
+                  'content-type': raw ? 'application/octet-stream' : 'application/json',
+                  'content-length': payload.length,
+                }
               : {}),
           },
         },
@@ -246,6 +394,24 @@ export class RayBackend implements ComputeBackend {
       request.end(payload);
     });
   }
+}
+
+/** The job of a step on a cluster that shares the workspace: it runs where the step's files are. */
+function sharedJob(cwd: string, run: string): JobPlan {
+  return {
+    entrypoint:
+      `cd ${shellQuote(cwd)} || { echo ${shellQuote(unseen(cwd))} >&2; exit ${UNSEEN_EXIT}; }; ` +
+      `exec sh -c ${shellQuote(run)}`,
+  };
+}
+
+/** The requirement lines of a requirements file, for Ray's `pip` runtime environment. */
+async function requirementsOf(root: string, file: string): Promise<string[]> {
+  const text = await fs.readFile(insideRoot(root, file, 'requirements file'), 'utf8');
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+    .filter((line) => line !== '');
 }
 
 /** A response of the Jobs API, read whole. */

@@ -125,6 +125,17 @@ export interface ComputeTarget {
   kind: 'local' | 'ray';
   /** Ray: the dashboard / Jobs API address, e.g. `http://127.0.0.1:8265`. */
   address?: string;
+  /**
+   * Ray: how jobs see the workspace. `shared` (default): at the same path (a cluster on this
+   * machine, or a shared file system). `upload`: each job gets a package of what its step reads
+   * and sends its outputs back through the tracking server.
+   */
+  workspace?: 'shared' | 'upload';
+  /**
+   * Ray: the tracking server's URL as the cluster's nodes reach it (a step's `mlflow` client and
+   * the sending back of outputs use it); default: the one this Sextant serves on.
+   */
+  tracking?: string;
 }
 
 /** A trigger declared on a pipeline. */

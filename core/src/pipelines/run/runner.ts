@@ -14,6 +14,7 @@ import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
   PipelineEvent,
+  ComputeTarget,
   PipelineRun,
   PipelineRunStatus,
   ResolvedPipeline,
@@ -787,10 +788,7 @@ export class PipelineService implements PipelineRunner {
     }
   }
 
-  private targetOf(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-  ): { kind: 'local' | 'ray'; address?: string } {
+  private targetOf(pipeline: ResolvedPipeline, step: ResolvedStep): Omit<ComputeTarget, 'name'> {
     if (step.compute === 'local' || step.compute === '') {
       return pipeline.compute.find((c) => c.name === 'local') ?? { kind: 'local' };
     }
@@ -808,10 +806,15 @@ export class PipelineService implements PipelineRunner {
     const target = this.targetOf(pipeline, step);
     if (target.kind === 'local') return this.local;
     if (!target.address) throw invalid(`compute target '${step.compute}' has no address`);
-    let backend = this.rayBackends.get(target.address);
+    const options = {
+      ...(target.workspace ? { workspace: target.workspace } : {}),
+      ...(target.tracking ? { tracking: target.tracking } : {}),
+    };
+    const key = JSON.stringify([target.address, options]);
+    let backend = this.rayBackends.get(key);
     if (!backend) {
-      backend = new RayBackend(target.address);
-      this.rayBackends.set(target.address, backend);
+      backend = new RayBackend(target.address, options);
+      this.rayBackends.set(key, backend);
     }
     return backend;
   }

@@ -28,6 +28,7 @@ describe('pipeline loader: resolving', () => {
   test('a valid file resolves: order from outputs to deps, params, resources, compute, triggers', async () => {
     const spec = `compute:
   gpu-cluster: { kind: ray, address: http://127.0.0.1:8265 }
+  far: { kind: ray, address: http://head:8265, workspace: upload, tracking: http://me:5000 }
 defaults:
   retries: 1
   env: { SEED: 7 }
@@ -96,6 +97,13 @@ pipelines:
     assert.deepEqual(pipeline.compute, [
       { name: 'local', kind: 'local' },
       { name: 'gpu-cluster', kind: 'ray', address: 'http://127.0.0.1:8265' },
+      {
+        name: 'far',
+        kind: 'ray',
+        address: 'http://head:8265',
+        workspace: 'upload',
+        tracking: 'http://me:5000',
+      },
     ]);
     assert.deepEqual(pipeline.triggers, [
       { kind: 'files', paths: ['data/**'], debounceMs: 500 },

@@ -112,12 +112,21 @@ export async function analyzePipelineFile(
   // Compute targets.
   const compute: ComputeTarget[] = [{ name: 'local', kind: 'local' }];
   for (const target of entries(entry(top, 'compute')?.value)) {
-    const spec = (toData(target.value) ?? {}) as { kind?: unknown; address?: unknown };
+    const spec = (toData(target.value) ?? {}) as {
+      kind?: unknown;
+      address?: unknown;
+      workspace?: unknown;
+      tracking?: unknown;
+    };
     if (spec.kind !== 'local' && spec.kind !== 'ray') continue;
     const declared: ComputeTarget = {
       name: target.name,
       kind: spec.kind,
       ...(typeof spec.address === 'string' ? { address: spec.address } : {}),
+      ...(spec.workspace === 'shared' || spec.workspace === 'upload'
+        ? { workspace: spec.workspace }
+        : {}),
+      ...(typeof spec.tracking === 'string' ? { tracking: spec.tracking } : {}),
     };
     const at = compute.findIndex((c) => c.name === target.name);
     if (at >= 0) compute[at] = declared;
