@@ -350,7 +350,9 @@ export class LauncherBackend implements ComputeBackend {
     }
     if (step.killTimer) return;
     const pgid = step.pgid;
-    killGroup(pgid, 'SIGTERM');
+    // After this turn: when a whole run is cancelled, the steps that wait are dropped (their
+    // cancel lines written) before any running one ends and frees the resources they wait for.
+    process.nextTick(() => killGroup(pgid, 'SIGTERM'));
     step.killTimer = setTimeout(() => killGroup(pgid, 'SIGKILL'), this.killGraceMs);
     step.killTimer.unref();
   }
