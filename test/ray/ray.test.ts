@@ -259,6 +259,32 @@ describe('Ray compute backend on a real Ray cluster', () => {
     );
     assert.ok(run.externalId?.startsWith('sextant-'), `external id: ${run.externalId}`);
     assert.equal(await jobStatus(run.externalId!), 'SUCCEEDED');
+    const whole = (await (await fetch(`${address}/api/jobs/${run.externalId}/logs`)).json()) as {
+      logs: string;
+    };
+    assert.equal(run.log, whole.logs, 'the log handed on is the job log, once, in order');
+  });
+
+  test("the log arrives as the job writes it (Ray's tail), not at the next status poll", async () => {
+    // Status is read every 8 s: a log read only with the status would bring both lines at once.
+    const backend = new RayBackend(address, { pollIntervalMs: 8_000 });
+    const arrived: { text: string; at: number }[] = [];
+    const run = await execute(
+      backend,
+      step('ticks', 'echo tick; sleep 4; echo tock'),
+      undefined,
+      (log) => arrived.push({ text: log, at: Date.now() }),
+    );
+    assert.deepEqual(run.outcome, { exitCode: 0 }, run.log);
+    // Whole lines: Ray's own line naming the entrypoint holds both words.
+    const tick = arrived.find((a) => /^tick$/m.test(a.text));
+    const tock = arrived.find((a) => /^tock$/m.test(a.text));
+    assert.ok(tick && tock, `log: ${run.log}`);
+    assert.ok(
+      tock.at - tick.at >= 2_000,
+      `tick and tock arrived ${tock.at - tick.at} ms apart: the log was not followed live`,
+    );
+    assert.equal(run.log.match(/^tick$/gm)?.length, 1, run.log);
   });
 
   test('a failing step ends with its exit code and the reason', async () => {

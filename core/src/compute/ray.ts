@@ -11,6 +11,7 @@ import {
   type StepOutcome,
 } from '../pipelines/api';
 import { insideRoot } from '../pipelines/run/cacheKey';
+import { RayLogTail, tailUrl } from './rayLogTail';
 import { buildRayPackage } from './rayPackage';
 import {
   dropStaged,
@@ -24,6 +25,9 @@ import {
 export type RayJobStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** How long the log tail may take to bring a finished job's last lines, in ms. */
+const TAIL_GRACE_MS = 3_000;
 
 const TERMINAL = new Set<RayJobStatus>(['SUCCEEDED', 'FAILED', 'STOPPED']);
 
@@ -269,12 +273,19 @@ export class RayBackend implements ComputeBackend {
     }
   }
 
-  /** Polls the job until it ends, streaming new log text; stops it when the signal aborts. */
+  /**
+   * Follows the job until it ends: its log over Ray's tail WebSocket (read by polling when the
+   * socket cannot be used), its status by polling; stops the job when the signal aborts.
+   */
   private async follow(id: string, launch: StepLaunch): Promise<StepOutcome> {
     const { signal } = launch;
     let shown = 0;
     let failures = 0;
     let stopAsked: number | undefined;
+    const tail = new RayLogTail(tailUrl(this.base, id), (text) => {
+      shown += text.length;
+      launch.onOutput('stdout', text);
+    });
     const stop = (): void => {
       stopAsked = Date.now();
       this.request('POST', `/api/jobs/${id}/stop`).catch(() => undefined);
@@ -286,7 +297,7 @@ export class RayBackend implements ComputeBackend {
         let info: RayJobInfo;
         try {
           info = await this.jobInfo(id);
-          shown = await this.streamLogs(id, shown, launch);
+          if (!tail.working) shown = await this.streamLogs(id, shown, launch);
           failures = 0;
         } catch (error) {
           failures += 1;
@@ -294,7 +305,13 @@ export class RayBackend implements ComputeBackend {
           await delay(this.pollIntervalMs);
           continue;
         }
-        if (TERMINAL.has(info.status)) return outcome(id, info, signal.aborted);
+        if (TERMINAL.has(info.status)) {
+          // Ray closes the tail once the last lines are sent; whatever it did not bring is read
+          // from the whole log.
+          await tail.finish(TAIL_GRACE_MS);
+          shown = await this.streamLogs(id, shown, launch).catch(() => shown);
+          return outcome(id, info, signal.aborted);
+        }
         if (stopAsked !== undefined && Date.now() - stopAsked > this.stopTimeoutMs) {
           return {
             exitCode: null,
@@ -304,6 +321,7 @@ export class RayBackend implements ComputeBackend {
         await delay(this.pollIntervalMs);
       }
     } finally {
+      tail.close();
       signal.removeEventListener('abort', stop);
     }
   }
