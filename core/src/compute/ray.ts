@@ -268,7 +268,7 @@ export class RayBackend implements ComputeBackend {
     } catch (error) {
       return {
         exitCode: null,
-        reason: `the outputs of Ray job could not be fetched: ${(error as Error).message}`,
+        reason: `the outputs of the Ray job could not be fetched: ${(error as Error).message}`,
       };
     }
   }
