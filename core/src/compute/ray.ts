@@ -60,7 +60,8 @@ const UNSEEN_EXIT = 97;
 
 const unseen = (cwd: string): string =>
   `sextant: the Ray cluster cannot see the step's working directory ${cwd}; ` +
-  'run the cluster on this machine, or mount the workspace at the same path on its nodes';
+  "mount the workspace at the same path on its nodes, or set the compute target's " +
+  "'workspace: upload' to send each step what it reads";
 
 /** Quotes a string for a POSIX shell. */
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
