@@ -22,16 +22,23 @@ const HIDDEN = new Set(['node_modules', '.git', '.sextant', '.venv', '__pycache_
 
 interface SchemaProperty {
   description?: string;
+  enum?: unknown[];
 }
 
-/** Field names and descriptions of a definition of the published pipeline schema. */
-function fieldsOf(where: 'top' | 'pipeline' | 'step'): [string, string][] {
+/** The properties of the top level or of a definition of the published pipeline schema. */
+function propertiesOf(
+  where: 'top' | 'pipeline' | 'step' | 'computeTarget',
+): Record<string, SchemaProperty> {
   const schema = readSchema('pipeline') as {
     properties: Record<string, SchemaProperty>;
     definitions: Record<string, { properties?: Record<string, SchemaProperty> }>;
   };
-  const properties = where === 'top' ? schema.properties : schema.definitions[where]?.properties;
-  return Object.entries(properties ?? {})
+  return (where === 'top' ? schema.properties : schema.definitions[where]?.properties) ?? {};
+}
+
+/** Field names and descriptions of a definition of the published pipeline schema. */
+function fieldsOf(where: 'top' | 'pipeline' | 'step' | 'computeTarget'): [string, string][] {
+  return Object.entries(propertiesOf(where))
     .filter(([name]) => name !== '$schema')
     .map(([name, p]) => [name, p.description ?? '']);
 }
@@ -131,7 +138,18 @@ export function complete(
         item(name, CompletionItemKind.Field, doc, `${name}: `),
       );
     }
+    if (keys.length === 2 && keys[0] === 'compute') {
+      return fieldsOf('computeTarget').map(([name, doc]) =>
+        item(name, CompletionItemKind.Field, doc, `${name}: `),
+      );
+    }
     return [];
+  }
+  if (keys.length === 3 && keys[0] === 'compute') {
+    const property = propertiesOf('computeTarget')[keys[2] as string];
+    return (property?.enum ?? []).map((value) =>
+      item(String(value), CompletionItemKind.EnumMember, property?.description ?? ''),
+    );
   }
 
   const last = keys.at(-1);

@@ -275,6 +275,16 @@ run: mkdir -p models && echo \${inputs.lr} > \${outputs.model}
     for (const field of ['timeout', 'retries', 'compute', 'foreach', 'matrix', 'run', 'use']) {
       assert.ok(fields.includes(field), `step fields lack ${field}: ${fields.join(', ')}`);
     }
+    const targetText = `compute:\n  far:\n    kind: ray\n    wo\n${PIPELINE}`;
+    const targetFields = await complete(targetText, at(targetText, '    wo', 6));
+    assert.deepEqual(targetFields.sort(), ['address', 'kind', 'tracking', 'workspace']);
+    const modeText = `compute:\n  far:\n    kind: ray\n    workspace: \n${PIPELINE}`;
+    assert.deepEqual(await complete(modeText, at(modeText, 'workspace: ', 11)), [
+      'shared',
+      'upload',
+    ]);
+    const kindText = `compute:\n  far:\n    kind: \n${PIPELINE}`;
+    assert.deepEqual(await complete(kindText, at(kindText, 'kind: ', 6)), ['local', 'ray']);
     const useText = PIPELINE.replace('use: ./components/fit.yaml', 'use: ');
     const uses = await complete(useText, at(useText, 'use: ', 5));
     assert.ok(
