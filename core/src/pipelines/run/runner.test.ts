@@ -578,6 +578,56 @@ describe('environments', () => {
     }
   });
 
+  it('leaves the requirements of a step on a cluster without the workspace to the cluster', async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-ws-'));
+    const db = openDatabase(store, { create: true });
+    const provisioned: string[] = [];
+    const launched: string[] = [];
+    const service = new PipelineService({
+      storeDir: store,
+      db,
+      tracking: new TrackingService(new SqliteTrackingStore(db)),
+      artifacts: new LocalArtifactStore(path.join(store, 'artifacts')),
+      provision: async (request) => {
+        provisioned.push(request.requirements);
+        return { binDir: path.join(store, 'unused', 'bin'), reused: false };
+      },
+      // Stands in for the Ray backend: the runner's part is what it hands over.
+      backendFor: () => ({
+        kind: 'ray',
+        execute: async (launch) => {
+          launched.push(launch.env.vars.VIRTUAL_ENV ?? 'no VIRTUAL_ENV');
+          return { exitCode: 0 };
+        },
+      }),
+    });
+    try {
+      fs.writeFileSync(path.join(root, 'requirements.txt'), 'numpy==2.0\n');
+      const p: ResolvedPipeline = {
+        ...pipelineOf(root, [
+          step('far', 'python fit.py', {
+            compute: 'cluster',
+            environment: { vars: {}, requirements: 'requirements.txt' },
+          }),
+        ]),
+        compute: [
+          { name: 'local', kind: 'local' },
+          { name: 'cluster', kind: 'ray', address: 'http://127.0.0.1:9', workspace: 'upload' },
+        ],
+      };
+      const result = await (await service.startPipeline(p)).finished;
+      assert.equal(result.status, 'done', JSON.stringify(result.steps));
+      assert.deepEqual(provisioned, [], 'a local environment was made for a remote step');
+      assert.deepEqual(launched, ['no VIRTUAL_ENV']);
+    } finally {
+      await service.stopAll();
+      db.close();
+      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a tracking store on another database connection', () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
     const db = openDatabase(store, { create: true });

@@ -977,9 +977,13 @@ export class PipelineService implements PipelineRunner {
       this.stepTracking.started(runId, now);
     };
     const plain = this.environmentOf(active, step, runId);
-    const prepared = step.environment.requirements
-      ? await this.provisioned(active, step, plain, write, signal, markRunning)
-      : { env: plain };
+    // A cluster that has none of the workspace's files installs the requirements itself (Ray's
+    // `pip`): a local environment would go unused.
+    const remote = this.targetOf(pipeline, step).workspace === 'upload';
+    const prepared =
+      step.environment.requirements && !remote
+        ? await this.provisioned(active, step, plain, write, signal, markRunning)
+        : { env: plain };
     if ('failed' in prepared)
       return { status: signal.aborted ? 'cancelled' : 'failed', reason: prepared.failed };
     const backend = this.backendFor(pipeline, step);
