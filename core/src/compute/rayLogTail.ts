@@ -52,6 +52,7 @@ export class RayLogTail {
     this.close();
   }
 
+  /** Closes the socket (drops it while it is still opening). */
   close(): void {
     const socket = this.socket;
     if (!socket) return;
