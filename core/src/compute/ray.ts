@@ -205,7 +205,7 @@ export class RayBackend implements ComputeBackend {
     wd: string,
   ): Promise<JobPlan> {
     const { step, root } = launch;
-    const from = wholeEnvironment(launch.env).MLFLOW_TRACKING_URI;
+    const from = wholeEnvironment(launch.env).MLFLOW_TRACKING_URI?.replace(/\/+$/, '');
     if (!from) {
       throw new Error(
         `step '${step.name}': sending outputs back from Ray needs a tracking server, and this run has none`,
@@ -228,7 +228,7 @@ export class RayBackend implements ComputeBackend {
     }
     const folder = stagingFolder(submissionId);
     const outputs = [...new Set([...step.outputs, ...step.metrics])];
-    const target = this.tracking ?? from.replace(/\/+$/, '');
+    const target = this.tracking ?? from;
     const back =
       outputs.length === 0
         ? ''
@@ -244,7 +244,7 @@ export class RayBackend implements ComputeBackend {
       ...(step.environment.requirements
         ? { pip: await requirementsOf(root, step.environment.requirements) }
         : {}),
-      ...(outputs.length > 0 ? { transfer: { folder, from: from.replace(/\/+$/, '') } } : {}),
+      ...(outputs.length > 0 ? { transfer: { folder, from } } : {}),
     };
   }
 
