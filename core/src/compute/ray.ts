@@ -99,8 +99,8 @@ interface JobPlan {
   workingDir?: string;
   /** Requirements Ray installs for the job (a step's requirements file, on a remote cluster). */
   pip?: string[];
-  /** The staging folder its outputs come back through, and the URL to fetch them from. */
-  transfer?: { folder: string; from: string };
+  /** The staging folder its outputs come back through, the URL to fetch them from, its token. */
+  transfer?: { folder: string; from: string; token: string | undefined };
 }
 
 /**
@@ -205,7 +205,8 @@ export class RayBackend implements ComputeBackend {
     wd: string,
   ): Promise<JobPlan> {
     const { step, root } = launch;
-    const from = wholeEnvironment(launch.env).MLFLOW_TRACKING_URI?.replace(/\/+$/, '');
+    const env = wholeEnvironment(launch.env);
+    const from = env.MLFLOW_TRACKING_URI?.replace(/\/+$/, '');
     if (!from) {
       throw new Error(
         `step '${step.name}': sending outputs back from Ray needs a tracking server, and this run has none`,
@@ -244,7 +245,9 @@ export class RayBackend implements ComputeBackend {
       ...(step.environment.requirements
         ? { pip: await requirementsOf(root, step.environment.requirements) }
         : {}),
-      ...(outputs.length > 0 ? { transfer: { folder, from } } : {}),
+      ...(outputs.length > 0
+        ? { transfer: { folder, from, token: env.MLFLOW_TRACKING_TOKEN } }
+        : {}),
     };
   }
 
@@ -256,11 +259,16 @@ export class RayBackend implements ComputeBackend {
     launch: StepLaunch,
   ): Promise<StepOutcome> {
     if (ended.exitCode !== 0) {
-      await dropStaged(transfer.from, transfer.folder);
+      await dropStaged(transfer.from, transfer.folder, transfer.token);
       return ended;
     }
     try {
-      const fetched = await fetchStagedOutputs(transfer.from, transfer.folder, root);
+      const fetched = await fetchStagedOutputs(
+        transfer.from,
+        transfer.folder,
+        root,
+        transfer.token,
+      );
       launch.onOutput(
         'stdout',
         `sextant: fetched ${fetched.length} output file(s) from the Ray job\n`,

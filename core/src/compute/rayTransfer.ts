@@ -26,17 +26,20 @@ export const stagingFolder = (submissionId: string): string => `sextant-transfer
 /**
  * The job-side sender, run with `python3 -c <program> <tracking uri> <staging folder> <outputs...>`
  * from the package root (the workspace as the job sees it). Standard library only: the cluster's
- * Python is whatever Ray runs on.
+ * Python is whatever Ray runs on. A server that asks for a token (one bound beyond loopback) gets
+ * `MLFLOW_TRACKING_TOKEN`, the variable the `mlflow` client reads too.
  */
 export const SEND_OUTPUTS_SCRIPT = String.raw`
 import os, sys, urllib.parse, urllib.request
 base, folder = sys.argv[1].rstrip("/"), sys.argv[2]
+token = os.environ.get("MLFLOW_TRACKING_TOKEN")
 def send(rel):
     url = base + "${PROXY}/" + urllib.parse.quote(folder + "/" + rel)
-    size = os.path.getsize(rel)
+    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(os.path.getsize(rel))}
+    if token:
+        headers["Authorization"] = "Bearer " + token
     with open(rel, "rb") as f:
-        request = urllib.request.Request(url, data=f, method="PUT", headers={
-            "Content-Type": "application/octet-stream", "Content-Length": str(size)})
+        request = urllib.request.Request(url, data=f, method="PUT", headers=headers)
         try:
             urllib.request.urlopen(request, timeout=600).read()
         except Exception as error:
@@ -56,10 +59,13 @@ interface Listing {
 }
 
 /** One request to the tracking server's artifact proxy; throws with the answer when it fails. */
-async function call(url: string, method: 'GET' | 'DELETE'): Promise<Response> {
+async function call(url: string, method: 'GET' | 'DELETE', token?: string): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { method });
+    response = await fetch(url, {
+      method,
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
   } catch (error) {
     throw new Error(`cannot reach the tracking server at ${url}: ${(error as Error).message}`);
   }
@@ -71,14 +77,19 @@ async function call(url: string, method: 'GET' | 'DELETE'): Promise<Response> {
 }
 
 /** The files under a staging folder, relative to it, sorted. */
-async function listStaged(trackingUri: string, folder: string, under = ''): Promise<string[]> {
+async function listStaged(
+  trackingUri: string,
+  folder: string,
+  token: string | undefined,
+  under = '',
+): Promise<string[]> {
   const dir = under ? `${folder}/${under}` : folder;
   const url = `${trackingUri}${PROXY}?path=${encodeURIComponent(dir)}`;
-  const listing = (await (await call(url, 'GET')).json()) as Listing;
+  const listing = (await (await call(url, 'GET', token)).json()) as Listing;
   const found: string[] = [];
   for (const entry of listing.files ?? []) {
     const rel = under ? `${under}/${entry.path}` : entry.path;
-    if (entry.is_dir) found.push(...(await listStaged(trackingUri, folder, rel)));
+    if (entry.is_dir) found.push(...(await listStaged(trackingUri, folder, token, rel)));
     else found.push(rel);
   }
   return found.sort();
@@ -89,18 +100,19 @@ const encodePath = (p: string): string => p.split('/').map(encodeURIComponent).j
 /**
  * Fetches the files a job staged into the workspace at `root`, each at its workspace-relative
  * path (a path that would leave the workspace is refused), then deletes the staging folder.
- * Answers the paths written.
+ * Answers the paths written. `token`: the server's bearer token, when it asks for one.
  */
 export async function fetchStagedOutputs(
   trackingUri: string,
   folder: string,
   root: string,
+  token?: string,
 ): Promise<string[]> {
   const base = trackingUri.replace(/\/+$/, '');
-  const staged = await listStaged(base, folder);
+  const staged = await listStaged(base, folder, token);
   for (const rel of staged) {
     const target = insideRoot(root, rel, 'output sent back by the Ray job');
-    const response = await call(`${base}${PROXY}/${encodePath(`${folder}/${rel}`)}`, 'GET');
+    const response = await call(`${base}${PROXY}/${encodePath(`${folder}/${rel}`)}`, 'GET', token);
     await fs.mkdir(path.dirname(target), { recursive: true });
     // Written beside and renamed: an interrupted transfer never leaves half a file as the output.
     const partial = `${target}.sextant-part`;
@@ -109,12 +121,16 @@ export async function fetchStagedOutputs(
     else await fs.writeFile(partial, '');
     await fs.rename(partial, target);
   }
-  await dropStaged(base, folder);
+  await dropStaged(base, folder, token);
   return staged;
 }
 
 /** Deletes a staging folder (what a failed job sent, if anything); never throws. */
-export async function dropStaged(trackingUri: string, folder: string): Promise<void> {
+export async function dropStaged(
+  trackingUri: string,
+  folder: string,
+  token?: string,
+): Promise<void> {
   const base = trackingUri.replace(/\/+$/, '');
-  await call(`${base}${PROXY}/${encodePath(folder)}`, 'DELETE').catch(() => undefined);
+  await call(`${base}${PROXY}/${encodePath(folder)}`, 'DELETE', token).catch(() => undefined);
 }
