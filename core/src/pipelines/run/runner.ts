@@ -979,9 +979,8 @@ export class PipelineService implements PipelineRunner {
     const plain = this.environmentOf(active, step, runId);
     // A cluster that has none of the workspace's files installs the requirements itself (Ray's
     // `pip`): a local environment would go unused.
-    const remote = this.targetOf(pipeline, step).workspace === 'upload';
     const prepared =
-      step.environment.requirements && !remote
+      step.environment.requirements && this.targetOf(pipeline, step).workspace !== 'upload'
         ? await this.provisioned(active, step, plain, write, signal, markRunning)
         : { env: plain };
     if ('failed' in prepared)
