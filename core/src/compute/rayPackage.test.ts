@@ -29,7 +29,7 @@ describe('the package of a step for a Ray cluster without the workspace', () => 
 
   const step = testStep('./run.sh --fast', {
     wd: 'jobs',
-    deps: ['data', 'missing.csv'],
+    deps: ['data', 'data/a.csv', 'missing.csv'],
     params: [{ file: 'params.yaml', key: 'lr', value: 0.1 }],
     environment: { vars: {}, requirements: 'requirements.txt' },
     outputs: ['out/model.bin'],

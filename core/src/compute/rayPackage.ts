@@ -65,7 +65,11 @@ export async function buildRayPackage(
     }
     node[parts[parts.length - 1] as string] = entry;
   };
+  const seen = new Set<string>();
   const add = async (rel: string): Promise<void> => {
+    // A file named both alone and inside a named folder goes in once, counted once.
+    if (seen.has(rel)) return;
+    seen.add(rel);
     const absolute = insideRoot(root, rel, 'step input');
     let stat;
     try {
