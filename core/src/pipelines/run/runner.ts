@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
 import { localBackend } from '../../compute/launcher';
 import { stopOrphanedGroup } from '../../compute/local';
-import { RayBackend } from '../../compute/ray';
 import { provisionEnvironment } from '../environments';
 import { findPipelineFiles } from '../spec/discover';
 import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
@@ -813,6 +812,9 @@ export class PipelineService implements PipelineRunner {
     const key = JSON.stringify([target.address, options]);
     let backend = this.rayBackends.get(key);
     if (!backend) {
+      // Loaded on first use: a pipeline without a Ray step never pays for the Ray client.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
+      const { RayBackend } = require('../../compute/ray') as typeof import('../../compute/ray');
       backend = new RayBackend(target.address, options);
       this.rayBackends.set(key, backend);
     }
