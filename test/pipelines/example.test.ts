@@ -262,6 +262,32 @@ describe('stopping a pipeline from the command line', () => {
     assert.match(result.stderr, /pipeline broken failed/);
   });
 
+  test('steps that declare a GPU each get one of their own in CUDA_VISIBLE_DEVICES', async () => {
+    const dir = tempStore('sextant-gpus-');
+    dirs.push(dir);
+    const gpuStep = (name: string, gpu: number, extra = ''): string =>
+      `      ${name}:\n        run: echo "$CUDA_VISIBLE_DEVICES" > ${name}.txt; sleep 0.3\n` +
+      `        outs: [${name}.txt]\n        resources: { gpu: ${gpu} }\n${extra}`;
+    fs.writeFileSync(
+      path.join(dir, 'sextant.yaml'),
+      'pipelines:\n  gpus:\n    steps:\n' +
+        gpuStep('a', 1) +
+        gpuStep('b', 1) +
+        gpuStep('both', 2, '        deps: [a.txt, b.txt]\n') +
+        gpuStep('none', 0),
+    );
+    // Sextant is given two GPUs by name, as a scheduler or a user hands them out.
+    const result = await sextant(['pipeline', 'run', '--store', path.join(dir, 'store')], {
+      cwd: dir,
+      env: { CUDA_VISIBLE_DEVICES: 'GPU-aa,GPU-bb' },
+    });
+    assert.equal(result.code, 0, show(result));
+    const got = (name: string): string => fs.readFileSync(path.join(dir, `${name}.txt`), 'utf8');
+    assert.deepEqual([got('a'), got('b')].sort(), ['GPU-aa\n', 'GPU-bb\n']);
+    assert.deepEqual(got('both').trim().split(',').sort(), ['GPU-aa', 'GPU-bb']);
+    assert.equal(got('none'), 'GPU-aa,GPU-bb\n', 'a step that declares none keeps both');
+  });
+
   test('Ctrl-C cancels the run: the step process tree is gone, the run is cancelled', async () => {
     const { store, sleeper, child, exited } = await startLong();
     assert.ok(isAlive(sleeper));

@@ -44,6 +44,28 @@ const waitFor = async (check: () => boolean, ms = 5_000): Promise<void> => {
   }
 };
 
+/** Capacity with two named GPUs, for the GPU hand-out checks. */
+const twoGpus = { cpu: 4, gpu: 2, memoryMb: 0, gpuIds: ['3', 'GPU-7'] };
+
+/**
+ * Runs two one-GPU steps at once, a step without GPUs, and a two-GPU step that must wait for
+ * both: each prints the CUDA_VISIBLE_DEVICES it got. Sextant itself sees both GPUs.
+ */
+async function checkGpuHandOut(backend: LauncherBackend): Promise<void> {
+  const env = { base: { ...baseEnv, CUDA_VISIBLE_DEVICES: '3,GPU-7' }, vars: {} };
+  const gpuStep = (gpu: number): ResolvedStep =>
+    testStep('echo "$CUDA_VISIBLE_DEVICES"; sleep 0.3', {
+      resources: { cpu: 1, gpu, memoryMb: 0 },
+    });
+  const [x, y, none, both] = await Promise.all(
+    [1, 1, 0, 2].map((gpu) => run(backend, { step: gpuStep(gpu), env })),
+  );
+  assert.ok([x, y, none, both].every((r) => r?.outcome.exitCode === 0));
+  assert.deepEqual([x?.out, y?.out].sort(), ['3\n', 'GPU-7\n'], 'one GPU each, not the same');
+  assert.equal(none?.out, '3,GPU-7\n', 'a step that declares no GPU keeps what Sextant has');
+  assert.deepEqual(both?.out.trim().split(',').sort(), ['3', 'GPU-7']);
+}
+
 describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }, () => {
   const backend = new LauncherBackend(300);
   after(() => backend.close());
@@ -131,6 +153,16 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
       ]);
     } finally {
       own.close();
+    }
+  });
+
+  it('gives a step that declares GPUs its own in CUDA_VISIBLE_DEVICES', async () => {
+    const own = new LauncherBackend(300, findPython() ?? null, twoGpus);
+    try {
+      await checkGpuHandOut(own);
+      assert.equal(own.fallbackReason, undefined);
+    } finally {
+      await own.close();
     }
   });
 
@@ -309,6 +341,12 @@ describe('without a usable launcher', () => {
     const { outcome, out } = await run(backend, { step: testStep('echo direct; exit 3') });
     assert.deepEqual(outcome, { exitCode: 3, reason: 'exited with code 3' });
     assert.equal(out, 'direct\n');
+    assert.equal(backend.fallbackReason, 'no python3 found');
+  });
+
+  it('gives GPUs out the same way with Node spawn', async () => {
+    const backend = new LauncherBackend(300, null, twoGpus);
+    await checkGpuHandOut(backend);
     assert.equal(backend.fallbackReason, 'no python3 found');
   });
 

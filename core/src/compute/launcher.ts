@@ -6,7 +6,13 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ComputeBackend, StepEnvironment, StepLaunch, StepOutcome } from '../pipelines/api';
-import { clampTo, machineCapacity, ResourcePool, type Capacity } from '../pipelines/run/resources';
+import {
+  clampTo,
+  gpuIdsOf,
+  machineCapacity,
+  ResourcePool,
+  type Capacity,
+} from '../pipelines/run/resources';
 import { LAUNCHER_SCRIPT } from './launcherScript';
 import {
   abortReason,
@@ -68,7 +74,8 @@ type LauncherProcess = ChildProcessByStdio<Writable, Readable, Readable>;
  * {@link LAUNCHER_SCRIPT}) instead of spawning each from Node: Node's spawn forks the whole Node
  * process on its main thread (milliseconds a step at Sextant's size), the launcher's fork is
  * cheap. The launcher also schedules: it holds the steps it is given until their resources are
- * free within `capacity`, and starts the next the moment one ends. Each step is still
+ * free within `capacity`, and starts the next the moment one ends; a step that declares GPUs
+ * gets its own in `CUDA_VISIBLE_DEVICES` (see {@link gpuVariables}). Each step is still
  * `sh -c <run>` in the step's working directory and environment, in a process group of its own
  * whose id Node gets, with its output streamed as it arrives; abort (cancellation, timeout) drops
  * a waiting step, or sends SIGTERM to the group, then SIGKILL after the grace period, the same as
@@ -204,7 +211,8 @@ export class LauncherBackend implements ComputeBackend {
     try {
       const { cpu, gpu, memoryMb } = this.capacity;
       const args = ['-I', '-S', '-X', 'utf8', '-c', LAUNCHER_SCRIPT];
-      args.push(`${cpu}`, `${gpu}`, `${memoryMb}`, `${this.killGraceMs / 1000}`);
+      const gpuIds = gpuIdsOf(this.capacity).join(',');
+      args.push(`${cpu}`, `${gpu}`, `${memoryMb}`, `${this.killGraceMs / 1000}`, gpuIds);
       child = spawn(this.python, args, {
         cwd: os.tmpdir(),
         stdio: ['pipe', 'pipe', 'pipe'],

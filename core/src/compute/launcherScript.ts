@@ -1,11 +1,12 @@
 /**
  * The step launcher's program, run with
- * `python3 -I -S -X utf8 -c <program> <cpu> <gpu> <memMb> <graceSeconds>`:
+ * `python3 -I -S -X utf8 -c <program> <cpu> <gpu> <memMb> <graceSeconds> <gpuIds>`:
  * a small long-lived process that starts step commands for Node, because forking it is cheap and
  * forking Node (its whole page tables, on Node's main thread) is not. It is also the local
  * scheduler: it holds the steps it is given until the resources they need are free (first come,
  * first served, out of the capacity on its command line), so the next step starts the moment one
- * ends, without a round trip through Node. When Node goes away (its end of stdin closes, also
+ * ends, without a round trip through Node. A step that declares n GPUs gets n of `<gpuIds>` (comma
+ * separated) of its own, named in its `CUDA_VISIBLE_DEVICES`. When Node goes away (its end of stdin closes, also
  * when Node is killed) the launcher stops the steps it started, each process group with SIGTERM
  * and, after the grace period, SIGKILL, and exits: no step outlives the Sextant that ran it.
  *
@@ -30,6 +31,9 @@ if sys.version_info < (3, 8):
 
 free = [float(x) for x in sys.argv[1:4]]
 grace = float(sys.argv[4])
+# The GPUs no step holds, by the names CUDA_VISIBLE_DEVICES takes: a step that declares n GPUs
+# gets n of them of its own.
+gpus = [g for g in sys.argv[5].split(",") if g]
 outbox = []
 
 def send(data):
@@ -61,16 +65,18 @@ base_env = {}
 pending = b""
 cwd = None
 
-def give_back(need):
+def give_back(step):
+    need = step["need"]
     for i in range(3):
         free[i] += need[i]
+    gpus.extend(step["gpus"])
 
 def finish(step):
     if step["open"] == 0 and step["status"] is not None:
         code, sig = step["status"]
         send(b"X %d %s %s\n" % (step["id"], code, sig))
         del steps[step["pid"]]
-        give_back(step["need"])
+        give_back(step)
 
 def fail(sid, error):
     send(b"E %d %s\n" % (sid, str(error).encode().hex().encode()))
@@ -110,6 +116,11 @@ def start(sid, request):
             cwd = request["cwd"]
     except OSError as error:
         return fail(sid, error)
+    need = request["need"]
+    held = gpus[: int(need[1])]
+    env = request["env"]
+    if held:
+        env["CUDA_VISIBLE_DEVICES"] = ",".join(held)
     try:
         out_r, out_w = os.pipe()
     except OSError as error:
@@ -124,7 +135,7 @@ def start(sid, request):
         pid = os.posix_spawn(
             "/bin/sh",
             ["sh", "-c", request["cmd"]],
-            request["env"],
+            env,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_DUP2, out_w, 1),
@@ -141,10 +152,10 @@ def start(sid, request):
     os.close(err_w)
     # Left blocking: a pipe is read once each time epoll reports it readable, which a read
     # answers at once (the bytes there, or end of file).
-    need = request["need"]
     for i in range(3):
         free[i] -= need[i]
-    step = {"id": sid, "pid": pid, "open": 2, "status": None, "need": need}
+    del gpus[: len(held)]
+    step = {"id": sid, "pid": pid, "open": 2, "status": None, "need": need, "gpus": held}
     steps[pid] = step
     pipes[out_r] = (step, 1)
     pipes[err_r] = (step, 2)

@@ -1,11 +1,12 @@
 import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
-import { ResourcePool } from '../pipelines/run/resources';
+import { gpuVariables, ResourcePool, type Held } from '../pipelines/run/resources';
 import { abortReason } from './local';
 
 /**
  * A backend that starts steps at once, made to hold each step until the resources it declares
  * are free in a {@link ResourcePool} (first come, first served): the local scheduling of Node's
- * own spawn, which the step launcher otherwise does itself.
+ * own spawn, which the step launcher otherwise does itself. A step that declares GPUs gets the
+ * ones it holds in `CUDA_VISIBLE_DEVICES`.
  */
 export class PooledBackend implements ComputeBackend {
   readonly schedules = true;
@@ -20,17 +21,18 @@ export class PooledBackend implements ComputeBackend {
   }
 
   async execute(launch: StepLaunch): Promise<StepOutcome> {
-    let release: () => void;
+    let held: Held;
     try {
-      release = await this.pool.acquire(launch.step.resources, launch.signal);
+      held = await this.pool.acquire(launch.step.resources, launch.signal);
     } catch {
       return { exitCode: null, reason: abortReason(launch.signal) };
     }
     try {
       launch.onStart?.();
-      return await this.inner.execute(launch);
+      const vars = { ...launch.env.vars, ...gpuVariables(held.gpus) };
+      return await this.inner.execute({ ...launch, env: { ...launch.env, vars } });
     } finally {
-      release();
+      held.release();
     }
   }
 }

@@ -10,7 +10,7 @@ import { ContentCache } from './cache';
 import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, md5File, type PathHash } from './fileHash';
 import { downstreamOf, selectSteps } from './plan';
-import { ResourcePool } from './resources';
+import { gpuVariables, ResourcePool, visibleGpus, type Held } from './resources';
 
 const location = {
   file: '/x',
@@ -234,14 +234,47 @@ describe('the resource pool', () => {
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(order, [], 'first come, first served: the cpu step waits behind the gpu one');
     assert.deepEqual(pool.available(), { cpu: 1, gpu: 0, memoryMb: 1000 });
-    r1();
-    (await second)();
-    (await third)();
+    r1.release();
+    (await second).release();
+    (await third).release();
     assert.deepEqual(order, ['gpu2', 'cpu']);
     const huge = await pool.acquire({ cpu: 64, gpu: 8, memoryMb: 1e9 });
     assert.deepEqual(pool.available(), { cpu: 0, gpu: 0, memoryMb: 0 });
-    huge();
+    huge.release();
     assert.deepEqual(pool.available(), { cpu: 2, gpu: 1, memoryMb: 1000 });
+  });
+
+  it('gives each step GPUs of its own, by the names CUDA_VISIBLE_DEVICES takes', async () => {
+    const pool = new ResourcePool({ cpu: 8, gpu: 3, memoryMb: 0, gpuIds: ['2', 'GPU-5e1f', '7'] });
+    const a = await pool.acquire({ cpu: 1, gpu: 1, memoryMb: 0 });
+    const b = await pool.acquire({ cpu: 1, gpu: 2, memoryMb: 0 });
+    const none = await pool.acquire({ cpu: 1, gpu: 0, memoryMb: 0 });
+    assert.deepEqual([a.gpus, b.gpus, none.gpus], [['2'], ['GPU-5e1f', '7'], []]);
+    const granted: Held[] = [];
+    const waiting = pool.acquire({ cpu: 1, gpu: 2, memoryMb: 0 }).then((held) => {
+      granted.push(held);
+      return held;
+    });
+    a.release();
+    a.release();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(granted.length, 0, 'one GPU free, two asked: it waits (one release, not two)');
+    b.release();
+    const c = await waiting;
+    assert.deepEqual(c.gpus, ['2', 'GPU-5e1f'], 'the GPUs given back are handed out again');
+    assert.deepEqual(gpuVariables(c.gpus), { CUDA_VISIBLE_DEVICES: '2,GPU-5e1f' });
+    assert.deepEqual(gpuVariables([]), {}, 'a step without GPUs keeps what Sextant has');
+    // Without names, the GPUs are the indices CUDA gives them.
+    const plain = new ResourcePool({ cpu: 1, gpu: 2, memoryMb: 0 });
+    assert.deepEqual((await plain.acquire({ cpu: 1, gpu: 2, memoryMb: 0 })).gpus, ['0', '1']);
+  });
+
+  it('reads the visible GPUs as CUDA does', () => {
+    assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '0,1' }), ['0', '1']);
+    assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: ' 3 , MIG-9a ' }), ['3', 'MIG-9a']);
+    assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '' }), []);
+    assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '-1' }), []);
+    assert.deepEqual(visibleGpus({ CUDA_VISIBLE_DEVICES: '1,-1,0' }), ['1'], 'CUDA stops at -1');
   });
 
   it('holds one abort listener per signal however many steps wait on it', async () => {
@@ -256,7 +289,7 @@ describe('the resource pool', () => {
     );
     controller.abort(new Error('cancelled'));
     const settled = await Promise.allSettled(waiting);
-    held();
+    held.release();
     await new Promise((r) => setImmediate(r));
     process.off('warning', onWarning);
     assert.ok(settled.every((s) => s.status === 'rejected' && /cancelled/.test(String(s.reason))));
@@ -271,7 +304,7 @@ describe('the resource pool', () => {
     const waiting = pool.acquire({ cpu: 1, gpu: 0, memoryMb: 0 }, controller.signal);
     controller.abort(new Error('cancelled'));
     await assert.rejects(waiting, /cancelled/);
-    held();
+    held.release();
     assert.deepEqual(pool.available(), { cpu: 1, gpu: 0, memoryMb: 0 });
   });
 });

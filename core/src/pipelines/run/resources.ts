@@ -7,37 +7,67 @@ export interface Capacity {
   cpu: number;
   gpu: number;
   memoryMb: number;
+  /**
+   * The GPUs by the names a step's `CUDA_VISIBLE_DEVICES` takes (indices, `GPU-…` or `MIG-…`
+   * UUIDs); `0` to `gpu - 1` where absent or short.
+   */
+  gpuIds?: readonly string[];
 }
 
-/** GPUs this process may use: `CUDA_VISIBLE_DEVICES` when set, else NVIDIA devices the driver lists. */
-export function detectGpus(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * GPUs this process may use, as `CUDA_VISIBLE_DEVICES` names them: its entries when it is set
+ * (none when it is empty or starts with `-1`, as CUDA reads it), else `0`, `1`, … for each NVIDIA
+ * device the driver lists.
+ */
+export function visibleGpus(env: NodeJS.ProcessEnv = process.env): string[] {
   const visible = env.CUDA_VISIBLE_DEVICES;
   if (visible !== undefined) {
-    return visible.trim() === '' || visible.trim() === '-1'
-      ? 0
-      : visible.split(',').filter((d) => d.trim() !== '').length;
+    const ids = visible
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
+    // CUDA stops at the first invalid entry; `-1` is the usual way to hide every device.
+    const stop = ids.indexOf('-1');
+    return stop >= 0 ? ids.slice(0, stop) : ids;
   }
   try {
-    return fs.readdirSync('/proc/driver/nvidia/gpus').length;
+    const count = fs.readdirSync('/proc/driver/nvidia/gpus').length;
+    return Array.from({ length: count }, (_, i) => String(i));
   } catch {
-    return 0;
+    return [];
   }
 }
 
 /** The local machine: its cores (`os.availableParallelism()`), GPUs and memory. */
 export function machineCapacity(): Capacity {
+  const gpuIds = visibleGpus();
   return {
     cpu: os.availableParallelism(),
-    gpu: detectGpus(),
+    gpu: gpuIds.length,
     memoryMb: Math.floor(os.totalmem() / (1024 * 1024)),
+    gpuIds,
   };
+}
+
+/** The ids of `capacity`'s GPUs, one for each it counts. */
+export function gpuIdsOf(capacity: Capacity): string[] {
+  return Array.from({ length: capacity.gpu }, (_, i) => capacity.gpuIds?.[i] ?? String(i));
+}
+
+/**
+ * The variables that give a step the GPUs it holds: `CUDA_VISIBLE_DEVICES` naming them, so two
+ * steps that each declare a GPU do not share one. A step that declares none keeps what Sextant
+ * was started with: it is not hidden from GPUs it did not declare.
+ */
+export function gpuVariables(gpus: readonly string[]): Record<string, string> {
+  return gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
 }
 
 /**
  * What a step declares, clamped to `capacity`: a step that declares more than the machine has
  * runs alone instead of never.
  */
-export function clampTo(capacity: Capacity, declared: StepResources): Capacity {
+export function clampTo(capacity: Capacity, declared: StepResources): Omit<Capacity, 'gpuIds'> {
   return {
     cpu: Math.min(Math.max(declared.cpu, 0), capacity.cpu),
     gpu: Math.min(Math.max(declared.gpu, 0), capacity.gpu),
@@ -45,9 +75,17 @@ export function clampTo(capacity: Capacity, declared: StepResources): Capacity {
   };
 }
 
+/** What a step holds from a {@link ResourcePool}. */
+export interface Held {
+  /** The GPUs given to the step (see {@link gpuVariables}); empty when it declares none. */
+  readonly gpus: readonly string[];
+  /** Gives everything back; calling it again does nothing. */
+  release(): void;
+}
+
 interface Waiter {
-  need: Capacity;
-  grant: () => void;
+  need: Omit<Capacity, 'gpuIds'>;
+  grant: (gpus: string[]) => void;
   /** Leaves the queue with the signal's reason. */
   abort: (reason: unknown) => void;
 }
@@ -64,7 +102,9 @@ interface Watched {
  * machine, so it runs alone instead of never.
  */
 export class ResourcePool {
-  private readonly free: Capacity;
+  private readonly free: Omit<Capacity, 'gpuIds'>;
+  /** The GPUs no step holds, in the order they are handed out. */
+  private readonly freeGpus: string[];
   private readonly queue: Waiter[] = [];
   /**
    * One abort listener per signal, however many steps wait on it: a pipeline run's steps all
@@ -73,36 +113,38 @@ export class ResourcePool {
   private readonly watched = new Map<AbortSignal, Watched>();
 
   constructor(readonly capacity: Capacity) {
-    this.free = { ...capacity };
+    this.free = { cpu: capacity.cpu, gpu: capacity.gpu, memoryMb: capacity.memoryMb };
+    this.freeGpus = gpuIdsOf(capacity);
   }
 
   /** What `declared` asks of this pool, clamped to its capacity. */
-  clamp(declared: StepResources): Capacity {
+  clamp(declared: StepResources): Omit<Capacity, 'gpuIds'> {
     return clampTo(this.capacity, declared);
   }
 
-  /** Resolves once the resources are held; call the returned function to give them back. */
-  acquire(declared: StepResources, signal?: AbortSignal): Promise<() => void> {
+  /** Resolves once the resources are held, with the GPUs given and how to give them back. */
+  acquire(declared: StepResources, signal?: AbortSignal): Promise<Held> {
     const need = this.clamp(declared);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason ?? new Error('aborted'));
         return;
       }
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        this.free.cpu += need.cpu;
-        this.free.gpu += need.gpu;
-        this.free.memoryMb += need.memoryMb;
-        this.drain();
-      };
       const waiter: Waiter = {
         need,
-        grant: () => {
+        grant: (gpus) => {
           if (signal) this.unwatch(signal, waiter);
-          resolve(release);
+          let released = false;
+          const release = (): void => {
+            if (released) return;
+            released = true;
+            this.free.cpu += need.cpu;
+            this.free.gpu += need.gpu;
+            this.free.memoryMb += need.memoryMb;
+            this.freeGpus.push(...gpus);
+            this.drain();
+          };
+          resolve({ gpus, release });
         },
         abort: (reason) => {
           const index = this.queue.indexOf(waiter);
@@ -145,7 +187,7 @@ export class ResourcePool {
   }
 
   /** Resources not held by any step now. */
-  available(): Capacity {
+  available(): Omit<Capacity, 'gpuIds'> {
     return { ...this.free };
   }
 
@@ -164,7 +206,7 @@ export class ResourcePool {
       this.free.cpu -= need.cpu;
       this.free.gpu -= need.gpu;
       this.free.memoryMb -= need.memoryMb;
-      head.grant();
+      head.grant(this.freeGpus.splice(0, need.gpu));
     }
   }
 }

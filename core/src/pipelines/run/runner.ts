@@ -40,7 +40,7 @@ import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
 import { readMetricsFile } from './metricsFile';
 import { producerOf, selectSteps } from './plan';
-import { machineCapacity, ResourcePool, type Capacity } from './resources';
+import { machineCapacity, ResourcePool, type Capacity, type Held } from './resources';
 import { PipelineRunStore } from './runStore';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { StepJournal } from './journal';
@@ -762,7 +762,7 @@ export class PipelineService implements PipelineRunner {
     const pooled =
       this.targetOf(active.pipeline, step).kind === 'local' &&
       !this.backendFor(active.pipeline, step).schedules;
-    let held: (() => void) | undefined;
+    let held: Held | undefined;
     // Only an execution holds the step's resources: hashing its dependencies and restoring it
     // from the cache are file work that many steps can do at once, and so is recording an
     // execution that has ended, so the next step's process need not wait for it.
@@ -778,7 +778,7 @@ export class PipelineService implements PipelineRunner {
     const release = (): void => {
       const free = held;
       held = undefined;
-      free?.();
+      free?.release();
     };
     try {
       return await this.executeStep(active, step, record, force, acquire, release);
