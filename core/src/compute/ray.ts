@@ -53,6 +53,8 @@ export interface RayBackendOptions {
   workspace?: 'shared' | 'upload';
   /** The tracking server's URL as the cluster reaches it (default: the step's own). */
   tracking?: string;
+  /** Folders an `upload` package leaves out (absolute): Sextant's store, when in the workspace. */
+  leaveOut?: readonly string[];
 }
 
 /** The exit code of a job whose working directory the cluster cannot see. */
@@ -122,6 +124,7 @@ export class RayBackend implements ComputeBackend {
   private readonly maxPollFailures: number;
   private readonly workspace: 'shared' | 'upload';
   private readonly tracking: string | undefined;
+  private readonly leaveOut: readonly string[];
 
   constructor(
     readonly address: string,
@@ -146,6 +149,7 @@ export class RayBackend implements ComputeBackend {
     this.maxPollFailures = options.maxPollFailures ?? 10;
     this.workspace = options.workspace ?? 'shared';
     this.tracking = options.tracking?.replace(/\/+$/, '');
+    this.leaveOut = options.leaveOut ?? [];
   }
 
   async execute(launch: StepLaunch): Promise<StepOutcome> {
@@ -212,7 +216,7 @@ export class RayBackend implements ComputeBackend {
         `step '${step.name}': sending outputs back from Ray needs a tracking server, and this run has none`,
       );
     }
-    const pkg = await buildRayPackage(root, step);
+    const pkg = await buildRayPackage(root, step, { leaveOut: this.leaveOut });
     const uri = `gcs://${pkg.name}`;
     const known = await this.request('GET', `/api/packages/gcs/${pkg.name}`);
     if (known.status === 404) {

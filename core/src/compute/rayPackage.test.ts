@@ -86,9 +86,33 @@ describe('the package of a step for a Ray cluster without the workspace', () => 
 
   test('a package past the limit is refused, naming the largest inputs', async () => {
     await assert.rejects(
-      buildRayPackage(root, step, 5),
+      buildRayPackage(root, step, { maxBytes: 5 }),
       /pass the package limit of 0 MiB \(largest: .*data\/a\.csv.*\).*workspace to 'shared'/,
     );
+  });
+
+  test('a step that reads the whole workspace gets no Git folder, bytecode or store', async () => {
+    const whole = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-raypkg-whole-'));
+    try {
+      for (const [rel, text] of Object.entries({
+        'src/train.py': 'print(1)\n',
+        'src/__pycache__/train.cpython-311.pyc': 'bytecode',
+        '.git/HEAD': 'ref: refs/heads/main\n',
+        '.sextant/sextant.db': 'the store, written while the job runs',
+      })) {
+        fs.mkdirSync(path.dirname(path.join(whole, rel)), { recursive: true });
+        fs.writeFileSync(path.join(whole, rel), text);
+      }
+      const reader = testStep('python src/train.py', { deps: ['.'] });
+      const pkg = await buildRayPackage(whole, reader, {
+        leaveOut: [path.join(whole, '.sextant')],
+      });
+      assert.deepEqual(pkg.files, ['src/train.py']);
+      fs.symlinkSync('..', path.join(whole, 'src', 'up'));
+      await assert.rejects(buildRayPackage(whole, reader), /src\/up' leads back to/);
+    } finally {
+      fs.rmSync(whole, { recursive: true, force: true });
+    }
   });
 
   test('paths that leave the workspace are not inputs', () => {

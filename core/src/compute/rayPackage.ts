@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import type { ResolvedStep } from '../model/pipeline';
 import { insideRoot } from '../pipelines/run/cacheKey';
+import { walkFolder } from '../pipelines/run/walk';
 import { scriptOf } from '../pipelines/spec/scripts';
 
 /**
@@ -40,17 +42,26 @@ export function stepInputs(step: ResolvedStep): string[] {
   return [...inputs].filter((p) => !p.split(/[\\/]/).includes('..'));
 }
 
+/** Options of {@link buildRayPackage}. */
+export interface PackageOptions {
+  /** The size limit; {@link MAX_PACKAGE_BYTES} by default. */
+  maxBytes?: number;
+  /** Folders left out of the folders it packs, absolute: Sextant's store, when in the workspace. */
+  leaveOut?: readonly string[];
+}
+
 /**
  * Zips what a step reads ({@link stepInputs}) under their workspace-relative paths, with the
  * step's working directory present, for a Ray cluster that does not share the workspace's file
- * system. Unix modes are kept (a `./run.sh` stays executable); a path the step names that does
+ * system. Folders are packed as {@link walkFolder} walks them (symbolic links followed, tools'
+ * state and the store left out). Unix modes are kept (a `./run.sh` stays executable); a path the step names that does
  * not exist is left out (the runner has already failed a missing dependency). Throws when the
  * package would pass Ray's size limit, naming the largest inputs.
  */
 export async function buildRayPackage(
   root: string,
   step: ResolvedStep,
-  maxBytes = MAX_PACKAGE_BYTES,
+  { maxBytes = MAX_PACKAGE_BYTES, leaveOut = [] }: PackageOptions = {},
 ): Promise<RayPackage> {
   const tree: Zippable = {};
   const files: { rel: string; size: number }[] = [];
@@ -66,34 +77,42 @@ export async function buildRayPackage(
     node[parts[parts.length - 1] as string] = entry;
   };
   const seen = new Set<string>();
-  const add = async (rel: string): Promise<void> => {
+  const addFile = async (rel: string, absolute: string, stat: BigIntStats): Promise<void> => {
     // A file named both alone and inside a named folder goes in once, counted once.
     if (seen.has(rel)) return;
     seen.add(rel);
+    const size = Number(stat.size);
+    total += size;
+    if (total > maxBytes) throw tooLarge(files, rel, size, maxBytes);
+    place(rel, [
+      new Uint8Array(await fs.readFile(absolute)),
+      { mtime: FIXED_MTIME, os: 3, attrs: Number(stat.mode & 0o777n) << 16 },
+    ]);
+    files.push({ rel, size });
+  };
+  for (const input of stepInputs(step).sort()) {
+    const rel = toPosix(input);
     const absolute = insideRoot(root, rel, 'step input');
     let stat;
     try {
-      stat = await fs.stat(absolute);
+      stat = await fs.stat(absolute, { bigint: true });
     } catch {
-      return;
+      continue;
     }
     if (stat.isDirectory()) {
-      for (const name of (await fs.readdir(absolute)).sort()) {
-        await add(rel === '.' ? name : `${rel}/${name}`);
-      }
-      return;
+      await walkFolder(
+        absolute,
+        (file) =>
+          addFile(
+            rel === '.' ? file.relative : `${rel}/${file.relative}`,
+            file.absolute,
+            file.stat,
+          ),
+        leaveOut,
+      );
+    } else if (stat.isFile()) {
+      await addFile(rel, absolute, stat);
     }
-    if (!stat.isFile()) return;
-    total += stat.size;
-    if (total > maxBytes) throw tooLarge(files, rel, stat.size, maxBytes);
-    place(rel, [
-      new Uint8Array(await fs.readFile(absolute)),
-      { mtime: FIXED_MTIME, os: 3, attrs: (stat.mode & 0o777) << 16 },
-    ]);
-    files.push({ rel, size: stat.size });
-  };
-  for (const input of stepInputs(step).sort()) {
-    await add(toPosix(input));
   }
   const wd = toPosix(step.wd);
   if (wd !== '.' && wd !== '') {

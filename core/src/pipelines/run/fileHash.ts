@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { StatementCache } from '../../store/statementCache';
+import { walkFolder } from './walk';
 
 /** One file of a folder's manifest: its path inside the folder (POSIX) and its content hash. */
 export interface ManifestEntry {
@@ -48,7 +48,14 @@ export function manifestDigest(entries: ManifestEntry[]): string {
 export class FileHasher {
   private readonly sql: StatementCache;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * @param leaveOut folders a folder's hash leaves out besides tools' state (absolute:
+   *   Sextant's store, when it lies in the workspace).
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly leaveOut: readonly string[] = [],
+  ) {
     this.sql = new StatementCache(db);
   }
 
@@ -81,7 +88,10 @@ export class FileHasher {
     }
   }
 
-  /** Hashes a file or a folder (recursively; symbolic links are followed). */
+  /**
+   * Hashes a file or a folder (recursively, as {@link walkFolder} walks it: symbolic links
+   * followed, tools' state and the store left out).
+   */
   async hash(absPath: string): Promise<PathHash> {
     let stat: import('node:fs').BigIntStats;
     try {
@@ -106,18 +116,13 @@ export class FileHasher {
 
   private async folderEntries(root: string): Promise<ManifestEntry[]> {
     const entries: ManifestEntry[] = [];
-    const walk = async (dir: string, prefix: string): Promise<void> => {
-      const names = (await fs.readdir(dir)).sort();
-      for (const name of names) {
-        const full = path.join(dir, name);
-        const relative = prefix ? `${prefix}/${name}` : name;
-        const stat = await fs.stat(full, { bigint: true });
-        if (stat.isDirectory()) await walk(full, relative);
-        else if (stat.isFile())
-          entries.push({ path: relative, md5: await this.fileMd5(full, stat) });
-      }
-    };
-    await walk(root, '');
+    await walkFolder(
+      root,
+      async ({ relative, absolute, stat }) => {
+        entries.push({ path: relative, md5: await this.fileMd5(absolute, stat) });
+      },
+      this.leaveOut,
+    );
     return entries;
   }
 

@@ -170,7 +170,7 @@ export class PipelineService implements PipelineRunner {
     this.runs = new PipelineRunStore(options.db);
     this.persistedLoads = new PersistedLoads(options.db);
     this.lineage = new LineageStore(options.db);
-    this.hasher = new FileHasher(options.db);
+    this.hasher = new FileHasher(options.db, [options.storeDir]);
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
     this.pool = new ResourcePool(options.capacity ?? machineCapacity());
     const store = options.tracking.store;
@@ -815,7 +815,7 @@ export class PipelineService implements PipelineRunner {
       // Loaded on first use: a pipeline without a Ray step never pays for the Ray client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
       const { RayBackend } = require('../../compute/ray') as typeof import('../../compute/ray');
-      backend = new RayBackend(target.address, options);
+      backend = new RayBackend(target.address, { ...options, leaveOut: [this.options.storeDir] });
       this.rayBackends.set(key, backend);
     }
     return backend;

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
 import type { KeyValue, RunStatus } from '../../model';
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
@@ -9,6 +8,7 @@ import { newRunId, runArtifactUri } from '../../tracking/sqliteStore';
 import type { MetricInput } from '../../tracking/store';
 import { checkDuplicateParams, LIMITS } from '../../tracking/validation';
 import type { PendingStepRun, StepJournal } from './journal';
+import { walkFolder } from './walk';
 
 /** Tags Sextant sets on the tracking runs of pipelines. */
 export const PIPELINE_TAGS = {
@@ -212,13 +212,13 @@ export class StepTracking {
     }
   }
 
-  /** Stores a local file or folder (each file in it) under `artifactPath`. */
+  /** Stores a local file or folder (each file in it, as {@link walkFolder} finds them) under `artifactPath`. */
   async storePath(runId: string, artifactPath: string, absolute: string): Promise<void> {
     const stat = await fs.stat(absolute);
     if (!stat.isDirectory()) return this.storeFile(runId, artifactPath, absolute);
-    for (const name of (await fs.readdir(absolute)).sort()) {
-      await this.storePath(runId, `${artifactPath}/${name}`, path.join(absolute, name));
-    }
+    await walkFolder(absolute, (file) =>
+      this.storeFile(runId, `${artifactPath}/${file.relative}`, file.absolute),
+    );
   }
 
   /** Stores text as an artifact of a run. */
