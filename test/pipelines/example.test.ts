@@ -277,7 +277,8 @@ describe('stopping a pipeline from the command line', () => {
         gpuStep('none', 0),
     );
     // Sextant is given two GPUs by name, as a scheduler or a user hands them out.
-    const result = await sextant(['pipeline', 'run', '--store', path.join(dir, 'store')], {
+    const gpuStore = path.join(dir, 'store');
+    const result = await sextant(['pipeline', 'run', '--store', gpuStore, '--json'], {
       cwd: dir,
       env: { CUDA_VISIBLE_DEVICES: 'GPU-aa,GPU-bb' },
     });
@@ -286,6 +287,16 @@ describe('stopping a pipeline from the command line', () => {
     assert.deepEqual([got('a'), got('b')].sort(), ['GPU-aa\n', 'GPU-bb\n']);
     assert.deepEqual(got('both').trim().split(',').sort(), ['GPU-aa', 'GPU-bb']);
     assert.equal(got('none'), 'GPU-aa,GPU-bb\n', 'a step that declares none keeps both');
+    // Each step's tracked run names the GPUs it ran on.
+    for (const step of (JSON.parse(result.stdout) as RunJson).steps) {
+      const shown = await sextant(['runs', 'show', step.runId!, '--store', gpuStore, '--json']);
+      const tags = (
+        JSON.parse(shown.stdout) as { data: { tags: { key: string; value: string }[] } }
+      ).data.tags;
+      const gpus = tags.find((t) => t.key === 'sextant.gpus')?.value;
+      if (step.step === 'none') assert.equal(gpus, undefined);
+      else assert.equal(gpus, got(step.step).trim(), `step ${step.step}`);
+    }
   });
 
   test('Ctrl-C cancels the run: the step process tree is gone, the run is cancelled', async () => {

@@ -57,9 +57,18 @@ async function checkGpuHandOut(backend: LauncherBackend): Promise<void> {
     testStep('echo "$CUDA_VISIBLE_DEVICES"; sleep 0.3', {
       resources: { cpu: 1, gpu, memoryMb: 0 },
     });
+  const placed: string[] = [];
   const [x, y, none, both] = await Promise.all(
-    [1, 1, 0, 2].map((gpu) => run(backend, { step: gpuStep(gpu), env })),
+    [1, 1, 0, 2].map((gpu, i) =>
+      run(backend, {
+        step: gpuStep(gpu),
+        env,
+        onStart: (_id, placement) => (placed[i] = placement?.gpus?.join(',') ?? '-'),
+      }),
+    ),
   );
+  // What the backend reports it gave each step is what the step saw.
+  assert.deepEqual(placed, [x?.out.trim(), y?.out.trim(), '-', both?.out.trim()]);
   assert.ok([x, y, none, both].every((r) => r?.outcome.exitCode === 0));
   assert.deepEqual([x?.out, y?.out].sort(), ['3\n', 'GPU-7\n'], 'one GPU each, not the same');
   assert.equal(none?.out, '3,GPU-7\n', 'a step that declares no GPU keeps what Sextant has');

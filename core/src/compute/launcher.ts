@@ -298,7 +298,8 @@ export class LauncherBackend implements ComputeBackend {
         step.pgid = Number(a);
         // One report of the start, with the process group as the step's external id.
         const externalId = `${LOCAL_PID_PREFIX}${step.pgid}`;
-        if (step.launch.onStart) step.launch.onStart(externalId);
+        const gpus = b && b !== '-' ? { gpus: b.split(',') } : undefined;
+        if (step.launch.onStart) step.launch.onStart(externalId, gpus);
         else step.launch.onExternalId?.(externalId);
         if (step.launch.signal.aborted) this.stop(step);
       } else if (kind === 'C') {

@@ -16,7 +16,8 @@
  * or `{"cancel": n}`, which drops step n if it has not started (Node stops a started one itself).
  * Launcher to Node (stdout), lines of ASCII, output bytes framed by a length:
  * - `R` once, when it is ready;
- * - `S <id> <pid>`: the step started as `sh -c <cmd>`, in process group `<pid>`;
+ * - `S <id> <pid> <gpus>`: the step started as `sh -c <cmd>`, in process group `<pid>`, holding
+ *   `<gpus>` (comma separated; `-` for none);
  * - `O <id> <1|2> <length>` then `<length>` bytes of the step's stdout (1) or stderr (2);
  * - `X <id> <code> <signal>`: the step's process exited and both its output pipes closed (like
  *   Node's `close`); `<code>` is `-` when a signal (a number) ended it, `<signal>` is `-` else.
@@ -161,7 +162,7 @@ def start(sid, request):
     pipes[err_r] = (step, 2)
     poll.register(out_r, READ)
     poll.register(err_r, READ)
-    send(b"S %d %d\n" % (sid, pid))
+    send(b"S %d %d %s\n" % (sid, pid, ",".join(held).encode() or b"-"))
     # At once: Node can stop only the process groups it has heard of, should this process die.
     flush()
 

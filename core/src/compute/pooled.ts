@@ -28,7 +28,7 @@ export class PooledBackend implements ComputeBackend {
       return { exitCode: null, reason: abortReason(launch.signal) };
     }
     try {
-      launch.onStart?.();
+      launch.onStart?.(undefined, held.gpus.length > 0 ? { gpus: held.gpus } : undefined);
       const vars = { ...launch.env.vars, ...gpuVariables(held.gpus) };
       return await this.inner.execute({ ...launch, env: { ...launch.env, vars } });
     } finally {

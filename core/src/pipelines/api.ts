@@ -59,9 +59,16 @@ export interface StepLaunch {
   /**
    * Called when the step's process starts, by a backend that {@link ComputeBackend.schedules}
    * (a step may wait in its queue first); the runner calls it itself for the others. A backend
-   * that knows the process's external id then gives it here rather than to `onExternalId`.
+   * that knows the process's external id then gives it here rather than to `onExternalId`, and
+   * what it gave the step to run on.
    */
-  onStart?(externalId?: string): void;
+  onStart?(externalId?: string, placement?: StepPlacement): void;
+}
+
+/** What a backend that schedules gave a step when it started it. */
+export interface StepPlacement {
+  /** The GPUs it holds, as its `CUDA_VISIBLE_DEVICES` names them. */
+  gpus?: readonly string[];
 }
 
 /** How a step execution ended. */

@@ -21,6 +21,7 @@ import type {
   StepRun,
   StepStatus,
 } from '../../model/pipeline';
+import type { KeyValue } from '../../model';
 import type { TrackingService } from '../../tracking/service';
 import { SqliteTrackingStore } from '../../tracking/sqliteStore';
 import { LineageStore, type StoredEdge } from '../../lineage/store';
@@ -33,6 +34,7 @@ import type {
   ProvisionEnvironment,
   StartOptions,
   StepEnvironment,
+  StepPlacement,
   StepState,
 } from '../api';
 import { ContentCache, type CacheEntry } from './cache';
@@ -45,7 +47,7 @@ import { PipelineRunStore } from './runStore';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { StepJournal } from './journal';
 import { PersistedLoads } from './loadCache';
-import { StepTracking, type ParentRun } from './tracking';
+import { PIPELINE_TAGS, StepTracking, type ParentRun } from './tracking';
 
 /** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
 export const LINEAGE_FILES_PER_FOLDER = 1000;
@@ -969,14 +971,15 @@ export class PipelineService implements PipelineRunner {
     const { pipeline } = active;
     // Running from the moment its process starts (or its environment is being made), and its
     // tracking run with it.
-    const markRunning = (change: Partial<StepRun> = {}): void => {
+    const markRunning = (change: Partial<StepRun> = {}, tags: KeyValue[] = []): void => {
       if (record.status === 'running') {
         if (Object.keys(change).length > 0) this.setStep(active, record, change);
+        this.stepTracking.tag(runId, tags);
         return;
       }
       const now = Date.now();
       this.setStep(active, record, { ...change, runId, status: 'running', startTime: now });
-      this.stepTracking.started(runId, now);
+      this.stepTracking.started(runId, now, tags);
     };
     const plain = this.environmentOf(active, step, runId);
     // A cluster that has none of the workspace's files installs the requirements itself (Ray's
@@ -1001,10 +1004,15 @@ export class PipelineService implements PipelineRunner {
       if (signal.aborted) attemptController.abort(signal.reason);
       let timer: NodeJS.Timeout | undefined;
       // The timeout counts from the start: a step may wait in the backend's queue first.
-      const onStart = (externalId?: string): void => {
+      const onStart = (externalId?: string, placement?: StepPlacement): void => {
         const id = externalId !== undefined ? { externalId } : {};
-        if (attempt === 1) markRunning({ attempts: 1, ...id });
-        else if (externalId !== undefined) this.setStep(active, record, id);
+        const gpus = placement?.gpus ?? [];
+        const tags = gpus.length > 0 ? [{ key: PIPELINE_TAGS.gpus, value: gpus.join(',') }] : [];
+        if (attempt === 1) markRunning({ attempts: 1, ...id }, tags);
+        else {
+          if (externalId !== undefined) this.setStep(active, record, id);
+          this.stepTracking.tag(runId, tags);
+        }
         if (step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS) {
           timer = setTimeout(
             () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),

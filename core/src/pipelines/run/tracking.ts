@@ -19,6 +19,8 @@ export const PIPELINE_TAGS = {
   cached: 'sextant.cached',
   cachedFrom: 'sextant.cachedFrom',
   failureReason: 'sextant.failureReason',
+  /** The GPUs a local step ran on (comma separated, as its `CUDA_VISIBLE_DEVICES` named them). */
+  gpus: 'sextant.gpus',
 } as const;
 
 let user: string | undefined;
@@ -105,13 +107,22 @@ export class StepTracking {
     return runId;
   }
 
-  /** A step's process started: its run is written, RUNNING from `startTime`. */
-  started(runId: string, startTime: number): void {
+  /** A step's process started: its run is written, RUNNING from `startTime`, with `tags`. */
+  started(runId: string, startTime: number, tags: KeyValue[] = []): void {
     const run = this.held.get(runId);
-    if (!run) return;
+    if (!run) {
+      this.tag(runId, tags);
+      return;
+    }
     this.held.delete(runId);
     run.startTime = startTime;
+    run.tags.push(...tags);
     this.journal.insertRun(run);
+  }
+
+  /** Sets tags on a step's run (a retry's placement), written with the run's next change. */
+  tag(runId: string, tags: KeyValue[]): void {
+    if (tags.length > 0) this.journal.updateRun(runId, { tags });
   }
 
   /**
