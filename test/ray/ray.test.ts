@@ -73,17 +73,31 @@ function rayletCrashed(rayTemp: string): boolean {
   }
 }
 
-/** One `ray start --head` in a session of its own: its session id and whether it came up. */
+/**
+ * One `ray start --head` in a session of its own: its session id and whether it came up. The
+ * cluster runs in a mount namespace of its own where `hidden` is an empty folder, as a cluster on
+ * another machine sees none of this machine's files there.
+ */
 async function rayStart(
   rayTemp: string,
   ports: number[],
+  hidden: string,
 ): Promise<{ sid: number; ok: boolean; output: string }> {
   const [gcs, dashboard, agent, client, agentGrpc, runtimeEnv, metrics] = ports;
   // A session of its own: the test stops exactly this cluster's processes, leaving any other
   // Ray cluster on the machine alone (`ray stop` would stop every one).
   const child = spawn(
-    RAY,
+    'unshare',
     [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=1m,mode=755 sextant-hidden "$1" && shift && exec "$@"',
+      'sh',
+      hidden,
+      RAY,
       'start',
       '--head',
       `--port=${gcs}`,
@@ -157,6 +171,8 @@ interface Execution {
 describe('Ray compute backend on a real Ray cluster', () => {
   let temp = '';
   let root = '';
+  /** A folder the cluster's processes do not see (see {@link rayStart}). */
+  let hidden = '';
   const sids: number[] = [];
   let address = '';
   const started = Date.now();
@@ -196,13 +212,15 @@ describe('Ray compute backend on a real Ray cluster', () => {
     );
     temp = fs.mkdtempSync('/tmp/sxray-');
     root = path.join(temp, 'workspace');
+    hidden = path.join(temp, 'hidden');
+    fs.mkdirSync(hidden);
     fs.mkdirSync(path.join(root, 'work'), { recursive: true });
     // Every port fixed: the raylet then waits for fewer of the agent's port files.
     let output = '';
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       const ports = await freePorts(7);
       address = `http://127.0.0.1:${ports[1]}`;
-      const start = await rayStart(path.join(temp, `ray-${attempt}`), ports);
+      const start = await rayStart(path.join(temp, `ray-${attempt}`), ports, hidden);
       sids.push(start.sid);
       output = start.output;
       if (start.ok) break;
@@ -315,8 +333,9 @@ describe('Ray compute backend on a real Ray cluster', () => {
   });
 
   test('a cluster that does not share the workspace: inputs uploaded, outputs sent back', async () => {
-    const work = path.join(temp, 'upload-ws');
-    const store = path.join(temp, 'upload-store');
+    // Where the cluster sees an empty folder: it shares no file with this workspace.
+    const work = path.join(hidden, 'upload-ws');
+    const store = path.join(hidden, 'upload-store');
     fs.mkdirSync(path.join(work, 'data'), { recursive: true });
     fs.mkdirSync(path.join(work, 'src'), { recursive: true });
     fs.writeFileSync(path.join(work, 'data', 'in.txt'), 'three little words\n');
@@ -333,6 +352,7 @@ describe('Ray compute backend on a real Ray cluster', () => {
         'pathlib.Path("out/result.txt").write_text(" ".join([text.upper()] * times))',
         'pathlib.Path("out/parts/cwd.txt").write_text(os.getcwd())',
         'pathlib.Path("out/parts/unlisted.txt").write_text(str(os.path.exists("unlisted.txt")))',
+        `pathlib.Path("out/parts/sees.txt").write_text(str(os.path.exists(${JSON.stringify(work)})))`,
         'pathlib.Path("metrics.json").write_text(json.dumps({"words": len(text.split())}))',
         'print("remote step done")',
         '',
@@ -382,6 +402,11 @@ describe('Ray compute backend on a real Ray cluster', () => {
       fs.readFileSync(path.join(work, 'out', 'parts', 'unlisted.txt'), 'utf8'),
       'False',
       'the package held a file no step reads',
+    );
+    assert.equal(
+      fs.readFileSync(path.join(work, 'out', 'parts', 'sees.txt'), 'utf8'),
+      'False',
+      'the cluster saw the workspace: this test would not show that it needs none',
     );
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(work, 'metrics.json'), 'utf8')), {
       words: 3,
