@@ -274,7 +274,8 @@ describe('stopping a pipeline from the command line', () => {
         gpuStep('a', 1) +
         gpuStep('b', 1) +
         gpuStep('both', 2, '        deps: [a.txt, b.txt]\n') +
-        gpuStep('none', 0),
+        gpuStep('none', 0) +
+        gpuStep('greedy', 3, '        deps: [both.txt]\n'),
     );
     // Sextant is given two GPUs by name, as a scheduler or a user hands them out.
     const gpuStore = path.join(dir, 'store');
@@ -287,6 +288,12 @@ describe('stopping a pipeline from the command line', () => {
     assert.deepEqual([got('a'), got('b')].sort(), ['GPU-aa\n', 'GPU-bb\n']);
     assert.deepEqual(got('both').trim().split(',').sort(), ['GPU-aa', 'GPU-bb']);
     assert.equal(got('none'), 'GPU-aa,GPU-bb\n', 'a step that declares none keeps both');
+    // More than the machine has: it runs with all of them, and says so in its log.
+    assert.deepEqual(got('greedy').trim().split(',').sort(), ['GPU-aa', 'GPU-bb']);
+    assert.match(
+      result.stderr,
+      /greedy \| sextant: the step declares 3 GPUs and this machine offers 2: it runs with all 2/,
+    );
     // Each step's tracked run names the GPUs it ran on.
     for (const step of (JSON.parse(result.stdout) as RunJson).steps) {
       const shown = await sextant(['runs', 'show', step.runId!, '--store', gpuStore, '--json']);

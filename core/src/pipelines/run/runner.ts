@@ -991,6 +991,14 @@ export class PipelineService implements PipelineRunner {
     if ('failed' in prepared)
       return { status: signal.aborted ? 'cancelled' : 'failed', reason: prepared.failed };
     const backend = this.backendFor(pipeline, step);
+    const gpus = this.pool.capacity.gpu;
+    if (step.resources.gpu > gpus && backend.kind === 'local') {
+      write(
+        'stderr',
+        `sextant: the step declares ${step.resources.gpu} GPU${step.resources.gpu === 1 ? '' : 's'} ` +
+          `and this machine offers ${gpus}: it runs with ${gpus === 0 ? 'none' : `all ${gpus}`}\n`,
+      );
+    }
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return { status: 'cancelled', reason: 'the pipeline run was cancelled' };
       if (attempt > 1) {
