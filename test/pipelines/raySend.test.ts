@@ -32,6 +32,10 @@ describe("a Ray job's outputs sent back through the tracking server", () => {
     fs.writeFileSync(path.join(job, 'out', 'parts', 'a b.txt'), 'spaced name\n');
     fs.writeFileSync(path.join(job, 'metrics.json'), '{"acc": 0.9}');
     fs.writeFileSync(path.join(job, 'scratch.txt'), 'not an output\n');
+    // Tools' state is not sent, and a link back into the folder does not send it forever.
+    fs.mkdirSync(path.join(job, 'out', '__pycache__'));
+    fs.writeFileSync(path.join(job, 'out', '__pycache__', 'm.cpython-311.pyc'), 'bytecode');
+    fs.symlinkSync('..', path.join(job, 'out', 'parts', 'loop'));
   });
 
   after(async () => {

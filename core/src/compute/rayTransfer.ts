@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { insideRoot } from '../pipelines/run/cacheKey';
+import { NOT_CONTENT } from '../pipelines/run/walk';
 
 /**
  * Getting a step's outputs back from a Ray cluster that does not share the workspace: after the
@@ -46,8 +47,16 @@ def send(rel):
             sys.exit("sextant: could not send output %s back to %s: %s" % (rel, base, error))
 for out in sys.argv[3:]:
     if os.path.isdir(out):
-        for folder_path, folders, files in os.walk(out):
-            folders.sort()
+        # Walked as Sextant walks a folder: links followed (not back into the walk), tools'
+        # state left out.
+        seen = set()
+        for folder_path, folders, files in os.walk(out, followlinks=True):
+            seen.add(os.path.realpath(folder_path))
+            folders[:] = sorted(
+                f for f in folders
+                if f not in (${[...NOT_CONTENT].map((n) => JSON.stringify(n)).join(', ')})
+                and os.path.realpath(os.path.join(folder_path, f)) not in seen
+            )
             for name in sorted(files):
                 send(os.path.relpath(os.path.join(folder_path, name)).replace(os.sep, "/"))
     elif os.path.isfile(out):
