@@ -63,6 +63,8 @@ async function openWorkspace(storeDir: string, root: string | undefined): Promis
         : {}),
     });
     engine.pipelines.trackingUri ??= http.url;
+    // Runs from a terminal or another editor on this store show here live too.
+    engine.pipelines.followOtherProcesses();
     await pipelines?.start();
     const published = publishServer(storeDir, http.url);
     return { workspace: { storeDir, engine, trackingUri: http.url }, http, published, pipelines };

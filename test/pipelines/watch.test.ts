@@ -22,6 +22,18 @@ const PIPELINE = `pipelines:
         run: cp data/in.txt out.txt
         deps: [data/in.txt]
         outs: [out.txt]
+  upstream:
+    steps:
+      make:
+        run: echo made > made.txt
+        outs: [made.txt]
+  report:
+    on:
+      pipeline: { name: upstream }
+    steps:
+      report:
+        run: echo reported > report.txt
+        outs: [report.txt]
 `;
 
 /** Polls until `check` holds; fails after `timeoutMs`. */
@@ -31,6 +43,13 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
     await delay(100);
   }
+}
+
+/** What the tests read of `sextant pipeline runs --json`. */
+interface PipelineRunJson {
+  pipeline: string;
+  status: string;
+  trigger: { kind: string; detail?: string };
 }
 
 describe('sextant pipeline watch', () => {
@@ -62,16 +81,16 @@ describe('sextant pipeline watch', () => {
   });
 
   /** `sextant pipeline runs --json` of the workspace. */
-  async function runs(): Promise<Array<{ status: string; trigger: { kind: string } }>> {
+  async function runs(): Promise<PipelineRunJson[]> {
     const result = await runProcess(process.execPath, [SEXTANT_BIN, 'pipeline', 'runs', '--json'], {
       cwd: root,
     });
     assert.equal(result.code, 0, result.stderr);
-    return JSON.parse(result.stdout) as Array<{ status: string; trigger: { kind: string } }>;
+    return JSON.parse(result.stdout) as PipelineRunJson[];
   }
 
   it('lists the pipelines it watches', () => {
-    assert.match(output, /watching 1 pipeline\(s\) under .*: copy/);
+    assert.match(output, /watching 3 pipeline\(s\) under .*: copy, upstream, report/);
   });
 
   it('runs the pipeline when a watched file changes', async () => {
@@ -101,5 +120,23 @@ describe('sextant pipeline watch', () => {
     await until('two finished runs', () => (output.match(/pipeline copy done/g) ?? []).length >= 2);
     const latest = await runs();
     assert.equal(latest[0]?.trigger.kind, 'webhook');
+  });
+
+  it('runs a pipeline when the one it names ends, also a run from the command line', async () => {
+    // Another process (this command line) runs the upstream pipeline on the same store.
+    const upstream = await runProcess(
+      process.execPath,
+      [SEXTANT_BIN, 'pipeline', 'run', 'upstream'],
+      { cwd: root },
+    );
+    assert.equal(upstream.code, 0, upstream.stderr);
+    await until('the watcher to see the other run', () => /pipeline upstream done/.test(output));
+    assert.match(output, /pipeline upstream started \(manual\)/);
+    await until('the pipeline-triggered run', () => /pipeline report done/.test(output));
+    assert.equal(fs.readFileSync(path.join(root, 'report.txt'), 'utf8'), 'reported\n');
+    const report = (await runs()).find((r) => r.pipeline === 'report');
+    assert.equal(report?.trigger.kind, 'pipeline');
+    assert.match(report?.trigger.detail ?? '', /^upstream done/);
+    assert.equal((output.match(/pipeline report started/g) ?? []).length, 1, 'fired once');
   });
 });

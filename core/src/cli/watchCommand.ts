@@ -60,6 +60,8 @@ export function registerWatchCommand(
         pipelines: { runner: engine.pipelines, pipelines: async () => host.pipelines() },
       });
       engine.pipelines.trackingUri ??= server.url;
+      // Other processes' runs on this store (a `sextant pipeline run`) fire pipeline triggers too.
+      engine.pipelines.followOtherProcesses();
       const unsubscribe = engine.pipelines.onEvent((event) => {
         const line = describe(event);
         if (line) out.write(`sextant: ${line}\n`);

@@ -1,5 +1,6 @@
 import type { PipelineRun } from '@sextant/core';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,7 +35,23 @@ const SPEC = `pipelines:
     steps:
       show:
         run: echo "$MLFLOW_TRACKING_URI $MLFLOW_RUN_ID"
+  terminal:
+    steps:
+      first:
+        run: sleep 1 && echo one > one.txt
+        outs: [one.txt]
+      second:
+        run: cat one.txt > two.txt
+        deps: [one.txt]
+        outs: [two.txt]
 `;
+
+/** Sextant's command line, as a user in a terminal runs it. */
+const SEXTANT_BIN = path.join(
+  path.dirname(require.resolve('@sextant/core/package.json')),
+  'bin',
+  'sextant.js',
+);
 
 describe('pipeline requests and notifications', () => {
   let session: TestSession;
@@ -65,6 +82,7 @@ describe('pipeline requests and notifications', () => {
         ['demo', ['make', 'use'], undefined],
         ['slow', ['wait'], undefined],
         ['env', ['show'], undefined],
+        ['terminal', ['first', 'second'], undefined],
       ],
     );
   });
@@ -157,6 +175,53 @@ describe('pipeline requests and notifications', () => {
       lineage.nodes.flatMap((n) => (n.kind === 'execution' ? [n.step] : [])).sort(),
       ['make', 'use'],
     );
+  });
+
+  it('follows live a run that a terminal drives on the same store', async () => {
+    const cli = spawn(
+      process.execPath,
+      [
+        SEXTANT_BIN,
+        'pipeline',
+        'run',
+        'terminal',
+        '--store',
+        path.join(session.folder, '.sextant'),
+      ],
+      { cwd: session.folder, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    const announced = await session.inbox.next(
+      PipelinesChangedNotification,
+      ({ run }) => run.pipeline === 'terminal',
+    );
+    const id = announced.run.pipelineRunId;
+    // The step is seen running while the other process runs it, then the run seen ending.
+    await session.inbox.next(
+      PipelinesChangedNotification,
+      ({ run }) => run.pipelineRunId === id && run.steps[0]?.status === 'running',
+    );
+    // Its owner cancels it, and the editor says so.
+    await assert.rejects(
+      session.client.sendRequest(PipelinesCancelRequest, { pipelineRunId: id }),
+      /driven by another Sextant process; cancel it there/,
+    );
+    const done = await finished(id);
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, new RegExp(`pipeline terminal run ${id}`), 'the run the terminal drove');
+    assert.equal(done.status, 'done');
+    assert.deepEqual(
+      done.steps.map((s) => [s.step, s.status]),
+      [
+        ['first', 'done'],
+        ['second', 'done'],
+      ],
+    );
+    const { files } = await session.client.sendRequest(PipelinesListRequest);
+    const listed = files[0]?.pipelines.find((p) => p.name === 'terminal');
+    assert.equal(listed?.lastRun?.pipelineRunId, id);
   });
 
   it('cancels a running pipeline', async () => {

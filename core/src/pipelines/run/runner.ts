@@ -45,6 +45,7 @@ import { producerOf, selectSteps } from './plan';
 import { machineCapacity, ResourcePool, type Capacity, type Held } from './resources';
 import { PipelineRunStore } from './runStore';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
+import { FOREIGN_POLL_MS, ForeignRuns } from './foreignRuns';
 import { StepJournal } from './journal';
 import { PersistedLoads } from './loadCache';
 import { PIPELINE_TAGS, StepTracking, type ParentRun } from './tracking';
@@ -156,6 +157,7 @@ export class PipelineService implements PipelineRunner {
   trackingUri: string | undefined;
   private readonly events = new EventEmitter<{ event: [PipelineEvent] }>();
   private readonly active = new Map<string, ActiveRun>();
+  private foreign: ForeignRuns | undefined;
   private readonly pool: ResourcePool;
   private readonly stepTracking: StepTracking;
   private readonly local: ComputeBackend;
@@ -474,6 +476,16 @@ export class PipelineService implements PipelineRunner {
     return states;
   }
 
+  /**
+   * Gives the runs other Sextant processes drive in this store (a `sextant pipeline run` in a
+   * terminal, another editor) as events of this service too, checked every `intervalMs` (see
+   * {@link ForeignRuns}): for long-lived hosts, whose views and triggers then follow them.
+   */
+  followOtherProcesses(intervalMs = FOREIGN_POLL_MS): void {
+    this.foreign ??= new ForeignRuns(this.options.db, this.runs, (event) => this.emit(event));
+    this.foreign.start(intervalMs);
+  }
+
   onEvent(listener: (event: PipelineEvent) => void): () => void {
     this.events.on('event', listener);
     return () => this.events.off('event', listener);
@@ -602,6 +614,7 @@ export class PipelineService implements PipelineRunner {
 
   /** Stops every run (see {@link stopAll}) and lets the compute backends go (the launcher exits). */
   async close(): Promise<void> {
+    this.foreign?.stop();
     await this.stopAll();
     await Promise.allSettled([this.local, ...this.rayBackends.values()].map((b) => b.close?.()));
   }

@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+import os from 'node:os';
+import type { PipelineEvent, PipelineRun, StepRun } from '../../model/pipeline';
+import type { PipelineRunStore } from './runStore';
+
+/** How often the store is checked for other processes' writes, by default. */
+export const FOREIGN_POLL_MS = 500;
+
+/**
+ * How far back a check looks for runs that started: a run another process started and ended
+ * between two checks is still seen (its start is written before its steps run).
+ */
+const LOOK_BACK_MS = 10_000;
+
+/** What of a step a view shows: a change to any of it is a `step-status` event. */
+const stepSignature = (s: StepRun): string =>
+  `${s.status}\0${s.runId ?? ''}\0${s.attempts}\0${s.endTime ?? ''}\0${s.externalId ?? ''}`;
+
+/**
+ * Follows the pipeline runs other Sextant processes drive in the same store (a `sextant pipeline
+ * run` in a terminal, another editor, a `pipeline watch`), so a long-lived host (the language
+ * server, `pipeline watch`) shows them live and its triggers see them end. It checks SQLite's
+ * `data_version` (which changes only when another connection commits) every `intervalMs`, and
+ * only then reads the runs in flight or started lately; for each run of another process it
+ * emits `run-started` when first seen, `step-status` for each step that changed and
+ * `run-finished` when it ended, the events the host's own runs give.
+ */
+export class ForeignRuns {
+  private timer: NodeJS.Timeout | undefined;
+  private version: number | undefined;
+  /** Runs of other processes seen running: the signature of each step. */
+  private readonly following = new Map<string, Map<string, string>>();
+  /** Runs already reported ended, with their start, forgotten once out of the look-back. */
+  private readonly ended = new Map<string, number>();
+  private readonly recent: Database.Statement;
+  private readonly dataVersion: Database.Statement;
+  /** Runs that started before this are not reported unless still running. */
+  private readonly since = Date.now();
+
+  constructor(
+    db: Database.Database,
+    private readonly runs: PipelineRunStore,
+    private readonly emit: (event: PipelineEvent) => void,
+  ) {
+    this.recent = db
+      .prepare(
+        `SELECT pipeline_run_id, start_time FROM pipeline_runs
+          WHERE (status = 'running' OR start_time >= ?)
+            AND (owner_pid IS NOT ? OR owner_host IS NOT ?)`,
+      )
+      .raw();
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** Starts checking every `intervalMs`; the timer does not hold the process up. */
+  start(intervalMs = FOREIGN_POLL_MS): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.check(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One check (the timer's; tests call it directly). */
+  check(): void {
+    const version = this.dataVersion.get() as number;
+    if (version === this.version) return;
+    this.version = version;
+    const now = Date.now();
+    const from = Math.max(this.since, now - LOOK_BACK_MS);
+    for (const [id, started] of this.ended) if (started < from) this.ended.delete(id);
+    // This process's own runs (its pid on this host) give their events already.
+    const rows = this.recent.all(from, process.pid, os.hostname()) as [string, number][];
+    const current = new Set(rows.map(([id]) => id));
+    for (const [id] of rows) if (!this.ended.has(id)) this.follow(id);
+    // A run followed that is neither running nor recent (deleted, or its row rewritten): ended.
+    for (const id of this.following.keys()) if (!current.has(id)) this.follow(id);
+  }
+
+  private follow(id: string): void {
+    const run = this.runs.get(id);
+    let steps = this.following.get(id);
+    if (!run) {
+      this.following.delete(id);
+      return;
+    }
+    if (!steps) {
+      steps = new Map();
+      this.following.set(id, steps);
+      this.emit({ type: 'run-started', run: structuredClone(run) });
+    }
+    for (const step of run.steps) {
+      const signature = stepSignature(step);
+      if (steps.get(step.step) === signature) continue;
+      steps.set(step.step, signature);
+      this.emit({ type: 'step-status', pipelineRunId: id, step: { ...step } });
+    }
+    if (run.status !== 'running') this.finish(run);
+  }
+
+  private finish(run: PipelineRun): void {
+    this.following.delete(run.pipelineRunId);
+    this.ended.set(run.pipelineRunId, run.startTime);
+    this.emit({ type: 'run-finished', run });
+  }
+}
