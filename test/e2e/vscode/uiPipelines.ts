@@ -5,13 +5,15 @@
  * broken copy of its pipeline file. The test opens the broken copy and finds the language server's
  * diagnostic in the Problems panel, opens the pipeline file and clicks its "Run pipeline" code
  * lens, watches the graph view until every step reads done, opens a step's log in the side panel,
- * sees the run in the Pipelines tree, and takes screenshots in dark and light themes under
+ * sees the run in the Pipelines tree, follows a run started from a terminal (`sextant pipeline run`
+ * on the same store) in the open graph, and takes screenshots in dark and light themes under
  * test/e2e/vscode/screenshots/.
  *
  * Run it with `bash test/e2e/vscode/run.sh` (installs what it needs, builds the .vsix).
  * Environment: CODE_SERVER (binary), VSIX, PYTHON (with scikit-learn and pandas: the example's
  * steps run `python`), CHROMIUM (default /usr/bin/chromium).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
@@ -205,6 +207,57 @@ runUiTest(
     );
     console.log(`Pipelines tree: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
     await snap(page, 'pipeline-tree-dark');
+
+    // A run driven from a terminal on the same store: the open graph follows it as it goes.
+    const terminal = spawn(
+      process.execPath,
+      [path.join(ROOT, 'core', 'bin', 'sextant.js'), 'pipeline', 'run', '--force'],
+      {
+        cwd: workspace,
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(need('PYTHON'))}${path.delimiter}${process.env['PATH'] ?? ''}`,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let terminalErr = '';
+    terminal.stderr.on('data', (chunk: Buffer) => (terminalErr += chunk.toString()));
+    const terminalExit = new Promise<number | null>((resolve) => terminal.once('exit', resolve));
+    const terminalRun = await waitFor(
+      'the terminal run to start',
+      async () => /sextant: pipeline \S+ run ([0-9a-f-]{36})/.exec(terminalErr)?.[1],
+      60_000,
+    );
+    const meta = graph.locator('p.meta').first();
+    await waitFor(
+      'the graph to show the terminal run running',
+      async () => {
+        const header = await meta.innerText();
+        const status = await graph.locator('.sx-run-status').innerText();
+        return header.includes(`run ${terminalRun.slice(0, 8)}`) && /^running/.test(status)
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
+    console.log(`graph follows the terminal run: ${(await meta.innerText()).replace(/\s+/g, ' ')}`);
+    await snap(page, 'pipeline-graph-terminal-dark');
+    const terminalStatus = await waitFor(
+      'the graph to show the terminal run ended',
+      async () => {
+        const text = await graph.locator('.sx-run-status').innerText();
+        return /^(done|failed|cancelled)/.test(text) ? text : undefined;
+      },
+      180_000,
+    );
+    const terminalCode = await terminalExit;
+    if (terminalCode !== 0 || !/^done/.test(terminalStatus)) {
+      throw new Error(
+        `the terminal run: exit ${terminalCode}, graph "${terminalStatus}"\n${terminalErr}`,
+      );
+    }
+    console.log(`graph after the terminal run: ${terminalStatus}`);
 
     await setTheme(page, 'Light Modern');
     await snap(page, 'pipeline-graph-light');
