@@ -257,6 +257,10 @@ export const MIGRATIONS: readonly string[] = [
     saved_time INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // v6: a pipeline run another process was asked to stop (see PipelineService.cancel).
+  `
+  ALTER TABLE pipeline_runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

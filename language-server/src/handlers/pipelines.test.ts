@@ -1,5 +1,6 @@
 import type { PipelineRun } from '@sextant/core';
 import assert from 'node:assert/strict';
+import { isAlive } from '@sextant/core/dist/compute/testSteps';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -203,11 +204,6 @@ describe('pipeline requests and notifications', () => {
       PipelinesChangedNotification,
       ({ run }) => run.pipelineRunId === id && run.steps[0]?.status === 'running',
     );
-    // Its owner cancels it, and the editor says so.
-    await assert.rejects(
-      session.client.sendRequest(PipelinesCancelRequest, { pipelineRunId: id }),
-      /driven by another Sextant process; cancel it there/,
-    );
     const done = await finished(id);
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, new RegExp(`pipeline terminal run ${id}`), 'the run the terminal drove');
@@ -222,6 +218,36 @@ describe('pipeline requests and notifications', () => {
     const { files } = await session.client.sendRequest(PipelinesListRequest);
     const listed = files[0]?.pipelines.find((p) => p.name === 'terminal');
     assert.equal(listed?.lastRun?.pipelineRunId, id);
+  });
+
+  it('cancels a run that a terminal drives: that process stops it', async () => {
+    const cli = spawn(
+      process.execPath,
+      [SEXTANT_BIN, 'pipeline', 'run', 'slow', '--store', path.join(session.folder, '.sextant')],
+      { cwd: session.folder, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    const running = await session.inbox.next(
+      PipelinesChangedNotification,
+      ({ run }) => run.pipeline === 'slow' && run.steps[0]?.status === 'running',
+    );
+    const id = running.run.pipelineRunId;
+    const cancelled = await session.client.sendRequest(PipelinesCancelRequest, {
+      pipelineRunId: id,
+    });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.steps[0]?.status, 'cancelled');
+    assert.notEqual(await exited, 0, 'the terminal run ended cancelled');
+    assert.match(stderr, /pipeline slow cancelled/);
+    const pid = Number(cancelled.steps[0]?.externalId?.replace(/^pid:/, ''));
+    assert.ok(pid > 0, JSON.stringify(cancelled.steps[0]));
+    const deadline = Date.now() + 10_000;
+    while (isAlive(pid)) {
+      assert.ok(Date.now() < deadline, `the step's process ${pid} is still alive`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('cancels a running pipeline', async () => {

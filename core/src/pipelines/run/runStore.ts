@@ -136,6 +136,39 @@ export class PipelineRunStore {
       .run(run.status, run.runId ?? null, run.endTime ?? null, run.pipelineRunId);
   }
 
+  /**
+   * Asks the process that drives a running run to stop it (it checks, see
+   * {@link cancelRequested}); false when the run is not running.
+   */
+  requestCancel(pipelineRunId: string): boolean {
+    return (
+      this.sql
+        .get(
+          "UPDATE pipeline_runs SET cancel_requested = 1 WHERE pipeline_run_id = ? AND status = 'running'",
+        )
+        .run(pipelineRunId).changes > 0
+    );
+  }
+
+  /** Whether another process asked for the run to stop. */
+  cancelRequested(pipelineRunId: string): boolean {
+    return (
+      this.sql
+        .get('SELECT cancel_requested FROM pipeline_runs WHERE pipeline_run_id = ?')
+        .pluck()
+        .get(pipelineRunId) === 1
+    );
+  }
+
+  /** Whether the process that drives a run is gone (known only for one on this machine). */
+  ownerGone(pipelineRunId: string): boolean {
+    const row = this.sql
+      .get('SELECT owner_pid, owner_host FROM pipeline_runs WHERE pipeline_run_id = ?')
+      .get(pipelineRunId) as { owner_pid: number | null; owner_host: string | null } | undefined;
+    if (!row || row.owner_pid === null) return true;
+    return row.owner_host === os.hostname() && !processAlive(row.owner_pid);
+  }
+
   get(pipelineRunId: string): PipelineRun | undefined {
     const row = this.sql
       .get('SELECT * FROM pipeline_runs WHERE pipeline_run_id = ?')

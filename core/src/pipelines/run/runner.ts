@@ -4,9 +4,10 @@ import { EventEmitter } from 'node:events';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
 import { localBackend } from '../../compute/launcher';
-import { stopOrphanedGroup } from '../../compute/local';
+import { DEFAULT_KILL_GRACE_MS, stopOrphanedGroup } from '../../compute/local';
 import { provisionEnvironment } from '../environments';
 import { findPipelineFiles } from '../spec/discover';
 import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
@@ -102,6 +103,9 @@ interface ActiveRun {
 /** Pipeline files whose last load is kept (see `loadFile`). */
 const MAX_ANALYSES = 64;
 
+/** How often a process that drives runs checks whether another asked it to stop one. */
+export const CANCEL_CHECK_MS = 250;
+
 /** Freezes an object and everything in it: a kept load is shared by every run of its file. */
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -158,6 +162,7 @@ export class PipelineService implements PipelineRunner {
   private readonly events = new EventEmitter<{ event: [PipelineEvent] }>();
   private readonly active = new Map<string, ActiveRun>();
   private foreign: ForeignRuns | undefined;
+  private cancelWatch: NodeJS.Timeout | undefined;
   private readonly pool: ResourcePool;
   private readonly stepTracking: StepTracking;
   private readonly local: ComputeBackend;
@@ -412,11 +417,18 @@ export class PipelineService implements PipelineRunner {
       { once: true },
     );
     this.active.set(pipelineRunId, active);
+    this.watchCancels();
     this.emit({ type: 'run-started', run: structuredClone(run) });
     active.finished = this.drive(active, steps, options.force === true);
     return { run: structuredClone(run), finished: active.finished };
   }
 
+  /**
+   * Cancels a run. One this process drives stops at once; one another Sextant process drives (a
+   * `sextant pipeline run` in a terminal) is asked to stop through the store, which that process
+   * checks every {@link CANCEL_CHECK_MS}, and answered once it has stopped; one whose process is
+   * gone is recovered (marked failed) first.
+   */
   async cancel(pipelineRunId: string): Promise<PipelineRun> {
     const active = this.active.get(pipelineRunId);
     if (active) {
@@ -425,13 +437,47 @@ export class PipelineService implements PipelineRunner {
     }
     const stored = this.runs.get(pipelineRunId);
     if (!stored) throw notFound(`no pipeline run '${pipelineRunId}'`);
-    if (stored.status === 'running') {
-      throw new SextantError(
-        'INVALID_STATE',
-        `pipeline run '${pipelineRunId}' is driven by another Sextant process; cancel it there (Ctrl-C in its terminal)`,
-      );
+    if (stored.status !== 'running') return stored;
+    if (this.runs.ownerGone(pipelineRunId)) {
+      await this.recoverOrphans();
+      return this.runs.get(pipelineRunId) ?? stored;
     }
-    return stored;
+    this.runs.requestCancel(pipelineRunId);
+    // The other process stops its steps (SIGTERM, SIGKILL after the grace period) and records it.
+    const grace = this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    const deadline = Date.now() + CANCEL_CHECK_MS + grace + 10_000;
+    for (;;) {
+      const now = this.runs.get(pipelineRunId);
+      if (!now || now.status !== 'running') return now ?? stored;
+      if (Date.now() > deadline) {
+        throw new SextantError(
+          'INVALID_STATE',
+          `pipeline run '${pipelineRunId}' was asked to stop, but the Sextant process that drives it has not stopped it; stop it there (Ctrl-C in its terminal)`,
+        );
+      }
+      await delay(100);
+    }
+  }
+
+  /**
+   * While this process drives runs, checks every {@link CANCEL_CHECK_MS} whether another process
+   * asked one of them to stop ({@link cancel}), and stops it.
+   */
+  private watchCancels(): void {
+    if (this.cancelWatch) return;
+    this.cancelWatch = setInterval(() => {
+      if (this.active.size === 0) {
+        clearInterval(this.cancelWatch);
+        this.cancelWatch = undefined;
+        return;
+      }
+      for (const [id, active] of this.active) {
+        if (!active.controller.signal.aborted && this.runs.cancelRequested(id)) {
+          active.controller.abort(new Error('cancelled from another Sextant process'));
+        }
+      }
+    }, CANCEL_CHECK_MS);
+    this.cancelWatch.unref();
   }
 
   async stepStates(file: string, pipeline?: string): Promise<Record<string, StepState>> {
@@ -615,6 +661,8 @@ export class PipelineService implements PipelineRunner {
   /** Stops every run (see {@link stopAll}) and lets the compute backends go (the launcher exits). */
   async close(): Promise<void> {
     this.foreign?.stop();
+    clearInterval(this.cancelWatch);
+    this.cancelWatch = undefined;
     await this.stopAll();
     await Promise.allSettled([this.local, ...this.rayBackends.values()].map((b) => b.close?.()));
   }
