@@ -241,6 +241,11 @@ describe('pipeline requests and notifications', () => {
     assert.equal(cancelled.steps[0]?.status, 'cancelled');
     assert.notEqual(await exited, 0, 'the terminal run ended cancelled');
     assert.match(stderr, /pipeline slow cancelled/);
+    // The terminal says why.
+    assert.match(
+      stderr,
+      /step wait cancelled: the pipeline run was cancelled from another Sextant process/,
+    );
     const pid = Number(cancelled.steps[0]?.externalId?.replace(/^pid:/, ''));
     assert.ok(pid > 0, JSON.stringify(cancelled.steps[0]));
     const deadline = Date.now() + 10_000;

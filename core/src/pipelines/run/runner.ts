@@ -103,6 +103,15 @@ interface ActiveRun {
 /** Pipeline files whose last load is kept (see `loadFile`). */
 const MAX_ANALYSES = 64;
 
+/** Why a run stops when another process asked for it (see {@link PipelineService.cancel}). */
+const CANCELLED_ELSEWHERE = 'cancelled from another Sextant process';
+
+/** Why a step of a cancelled run did not finish, for people. */
+const cancelledWhy = (signal: AbortSignal): string =>
+  (signal.reason as Error | undefined)?.message === CANCELLED_ELSEWHERE
+    ? `the pipeline run was ${CANCELLED_ELSEWHERE}`
+    : 'the pipeline run was cancelled';
+
 /** How often a process that drives runs checks whether another asked it to stop one. */
 export const CANCEL_CHECK_MS = 250;
 
@@ -473,7 +482,7 @@ export class PipelineService implements PipelineRunner {
       }
       for (const [id, active] of this.active) {
         if (!active.controller.signal.aborted && this.runs.cancelRequested(id)) {
-          active.controller.abort(new Error('cancelled from another Sextant process'));
+          active.controller.abort(new Error(CANCELLED_ELSEWHERE));
         }
       }
     }, CANCEL_CHECK_MS);
@@ -808,7 +817,7 @@ export class PipelineService implements PipelineRunner {
     if (signal.aborted) {
       this.setStep(active, record, {
         status: 'cancelled',
-        reason: 'the pipeline run was cancelled',
+        reason: cancelledWhy(signal),
       });
       return 'cancelled';
     }
@@ -952,7 +961,7 @@ export class PipelineService implements PipelineRunner {
     if (!(await acquire())) {
       this.setStep(active, record, {
         status: 'cancelled',
-        reason: 'the pipeline run was cancelled',
+        reason: cancelledWhy(controller.signal),
       });
       return 'cancelled';
     }
@@ -1061,7 +1070,7 @@ export class PipelineService implements PipelineRunner {
       );
     }
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) return { status: 'cancelled', reason: 'the pipeline run was cancelled' };
+      if (signal.aborted) return { status: 'cancelled', reason: cancelledWhy(signal) };
       if (attempt > 1) {
         this.setStep(active, record, { attempts: attempt });
         write('stderr', `\n--- sextant: attempt ${attempt} of ${step.retries + 1} ---\n`);
@@ -1110,7 +1119,7 @@ export class PipelineService implements PipelineRunner {
       if (signal.aborted) {
         return {
           status: 'cancelled',
-          reason: 'the pipeline run was cancelled',
+          reason: cancelledWhy(signal),
           ...(outcome.exitCode !== null ? { exitCode: outcome.exitCode } : {}),
         };
       }
