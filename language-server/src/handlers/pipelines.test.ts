@@ -39,7 +39,7 @@ const SPEC = `pipelines:
   terminal:
     steps:
       first:
-        run: sleep 1 && echo one > one.txt
+        run: sleep 1 && echo one > one.txt && sleep 1 && echo from the terminal
         outs: [one.txt]
       second:
         run: cat one.txt > two.txt
@@ -204,6 +204,12 @@ describe('pipeline requests and notifications', () => {
       PipelinesChangedNotification,
       ({ run }) => run.pipelineRunId === id && run.steps[0]?.status === 'running',
     );
+    // What it prints comes as it prints it.
+    const printed = await session.inbox.next(
+      PipelinesLogNotification,
+      (chunk) => chunk.pipelineRunId === id && chunk.text.includes('from the terminal'),
+    );
+    assert.deepEqual([printed.step, printed.stream], ['first', 'stdout']);
     const done = await finished(id);
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, new RegExp(`pipeline terminal run ${id}`), 'the run the terminal drove');

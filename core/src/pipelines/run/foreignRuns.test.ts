@@ -24,23 +24,35 @@ const newRun = (id: string): PipelineRun => ({
   steps: [{ step: 's', status: 'queued', compute: 'local', attempts: 0 }],
 });
 
-/** The events as `type step-status` words, for comparing. */
-const words = (events: PipelineEvent[]): string[] =>
-  events.map((e) =>
-    e.type === 'step-status'
-      ? `${e.pipelineRunId} ${e.step.step} ${e.step.status}`
-      : `${e.type} ${e.type === 'step-log' ? '' : e.run.pipelineRunId} ${e.type === 'step-log' ? '' : e.run.status}`,
-  );
+/** The events as short lines, for comparing. */
+function words(events: PipelineEvent[]): string[] {
+  return events.map((e) => {
+    if (e.type === 'step-status') return `${e.pipelineRunId} ${e.step.step} ${e.step.status}`;
+    if (e.type === 'step-log') {
+      return `${e.pipelineRunId} ${e.step} ${e.stream} ${JSON.stringify(e.text)}`;
+    }
+    return `${e.type} ${e.run.pipelineRunId} ${e.run.status}`;
+  });
+}
 
 describe('following the runs of other processes', () => {
-  test('reports another process’s run as it goes, once each change, and never this one’s', () => {
+  test('reports another process’s run as it goes, once each change, and never this one’s', async () => {
     const file = path.join(dir, 'store.db');
     // Two connections to one store: this process's, and the other process's.
     const mine = new Database(file);
     const theirs = new Database(file);
     migrate(mine);
     const events: PipelineEvent[] = [];
-    const foreign = new ForeignRuns(mine, new PipelineRunStore(mine), (e) => events.push(e));
+    const logOf = (id: string, index: number): { stdout: string; stderr: string } => ({
+      stdout: path.join(dir, `${id}.${index}.stdout.txt`),
+      stderr: path.join(dir, `${id}.${index}.stderr.txt`),
+    });
+    /** The whole log the step's tracking run holds, once its run ended. */
+    let stored: Partial<Record<'stdout' | 'stderr', Buffer>> = {};
+    const foreign = new ForeignRuns(mine, new PipelineRunStore(mine), (e) => events.push(e), {
+      files: logOf,
+      stored: async (_runId, stream) => stored[stream],
+    });
     const other = new PipelineRunStore(theirs);
     const asOther = (id: string): void =>
       void theirs
@@ -64,10 +76,59 @@ describe('following the runs of other processes', () => {
     foreign.check();
     assert.deepEqual(words(events.splice(0)), ['a s running']);
 
+    // What the running step writes comes as it is written, a character split across writes
+    // kept whole; nothing in the store changed, and it is read all the same.
+    const out = logOf('a', 0).stdout;
+    fs.appendFileSync(out, Buffer.from([...Buffer.from('hello '), 0xc3]));
+    foreign.check();
+    fs.appendFileSync(out, Buffer.from([0xa9, 0x0a]));
+    fs.appendFileSync(logOf('a', 0).stderr, 'warn\n');
+    foreign.check();
+    fs.appendFileSync(out, 'bye\n');
+    assert.deepEqual(words(events.splice(0)), [
+      'a s stdout "hello "',
+      'a s stdout "é\\n"',
+      'a s stderr "warn\\n"',
+    ]);
+
     other.updateStep('a', { ...step, status: 'done', endTime: Date.now() });
     other.updateRun({ ...run, status: 'done', endTime: Date.now() });
     foreign.check();
-    assert.deepEqual(words(events.splice(0)), ['a s done', 'run-finished a done']);
+    assert.deepEqual(words(events.splice(0)), [
+      'a s stdout "bye\\n"',
+      'a s done',
+      'run-finished a done',
+    ]);
+    fs.appendFileSync(out, 'after the end\n');
+    foreign.check();
+    assert.deepEqual(events, [], 'an ended step is no longer read');
+
+    // A step that ends with its run: its log file is gone by the next check, and the rest of its
+    // output is read from its tracking run.
+    const last = newRun('c');
+    theirs.transaction(() => {
+      other.insert(last);
+      asOther('c');
+    })();
+    const running = { ...last.steps[0]!, status: 'running' as const, runId: 'r-c' };
+    other.updateStep('c', running);
+    foreign.check();
+    fs.appendFileSync(logOf('c', 0).stdout, 'first\n');
+    foreign.check();
+    stored = { stdout: Buffer.from('first\nlast words\n') };
+    fs.rmSync(logOf('c', 0).stdout);
+    other.updateStep('c', { ...running, status: 'done', endTime: Date.now() });
+    other.updateRun({ ...last, status: 'done', endTime: Date.now() });
+    foreign.check();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(words(events.splice(0)), [
+      'run-started c running',
+      'c s running',
+      'c s stdout "first\\n"',
+      'c s done',
+      'run-finished c done',
+      'c s stdout "last words\\n"',
+    ]);
 
     // A run of this process, written by it (its pid), gives its own events: not reported here.
     new PipelineRunStore(theirs).insert(newRun('mine'));

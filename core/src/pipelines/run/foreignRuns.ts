@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import os from 'node:os';
 import type { PipelineEvent, PipelineRun, StepRun } from '../../model/pipeline';
+import { LogTail } from './logTail';
 import type { PipelineRunStore } from './runStore';
 
 /** How often the store is checked for other processes' writes, by default. */
@@ -11,6 +12,22 @@ export const FOREIGN_POLL_MS = 500;
  * between two checks is still seen (its start is written before its steps run).
  */
 const LOOK_BACK_MS = 10_000;
+
+/** Where {@link ForeignRuns} reads the output of another process's steps. */
+export interface StepLogs {
+  /** The log files of a running step (the runner's, by run and step index). */
+  files(pipelineRunId: string, index: number): { stdout: string; stderr: string };
+  /** A finished step's whole log, as stored with its tracking run. */
+  stored(runId: string, stream: 'stdout' | 'stderr'): Promise<Buffer | undefined>;
+}
+
+/** The log of one running step followed. */
+interface FollowedLog {
+  pipelineRunId: string;
+  step: string;
+  stdout: LogTail;
+  stderr: LogTail;
+}
 
 /** What of a step a view shows: a change to any of it is a `step-status` event. */
 const stepSignature = (s: StepRun): string =>
@@ -23,7 +40,8 @@ const stepSignature = (s: StepRun): string =>
  * `data_version` (which changes only when another connection commits) every `intervalMs`, and
  * only then reads the runs in flight or started lately; for each run of another process it
  * emits `run-started` when first seen, `step-status` for each step that changed and
- * `run-finished` when it ended, the events the host's own runs give.
+ * `run-finished` when it ended, the events the host's own runs give. The output its running
+ * steps write from then on comes as `step-log` events, read from their log files at each check.
  */
 export class ForeignRuns {
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +52,8 @@ export class ForeignRuns {
   private readonly ended = new Map<string, number>();
   private readonly recent: Database.Statement;
   private readonly dataVersion: Database.Statement;
+  /** The log files of the running steps followed, by run and step. */
+  private readonly tails = new Map<string, FollowedLog>();
   /** Runs that started before this are not reported unless still running. */
   private readonly since = Date.now();
 
@@ -41,6 +61,7 @@ export class ForeignRuns {
     db: Database.Database,
     private readonly runs: PipelineRunStore,
     private readonly emit: (event: PipelineEvent) => void,
+    private readonly logs: StepLogs,
   ) {
     this.recent = db
       .prepare(
@@ -66,6 +87,8 @@ export class ForeignRuns {
 
   /** One check (the timer's; tests call it directly). */
   check(): void {
+    // Output is written to files, not the store: read at every check.
+    for (const tail of this.tails.values()) this.readLog(tail);
     const version = this.dataVersion.get() as number;
     if (version === this.version) return;
     this.version = version;
@@ -92,13 +115,64 @@ export class ForeignRuns {
       this.following.set(id, steps);
       this.emit({ type: 'run-started', run: structuredClone(run) });
     }
-    for (const step of run.steps) {
+    run.steps.forEach((step, index) => {
       const signature = stepSignature(step);
-      if (steps.get(step.step) === signature) continue;
+      if (steps.get(step.step) === signature) return;
       steps.set(step.step, signature);
       this.emit({ type: 'step-status', pipelineRunId: id, step: { ...step } });
-    }
+      const key = `${id}\0${index}`;
+      const tail = this.tails.get(key);
+      if (step.status === 'running' && !tail) {
+        const files = this.logs.files(id, index);
+        this.tails.set(key, {
+          pipelineRunId: id,
+          step: step.step,
+          stdout: new LogTail(files.stdout),
+          stderr: new LogTail(files.stderr),
+        });
+      } else if (step.status !== 'running' && tail) {
+        this.tails.delete(key);
+        this.readLog(tail);
+        // A step that ended as the run did: its log file may be gone already, into the step's
+        // tracking run, where the rest of it is read.
+        if (step.runId && (!tail.stdout.present() || !tail.stderr.present())) {
+          void this.readStored(tail, step.runId);
+        }
+      }
+    });
     if (run.status !== 'running') this.finish(run);
+  }
+
+  private readLog(tail: FollowedLog): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const text = tail[stream].read();
+      if (text) {
+        this.emit({
+          type: 'step-log',
+          pipelineRunId: tail.pipelineRunId,
+          step: tail.step,
+          stream,
+          text,
+        });
+      }
+    }
+  }
+
+  private async readStored(tail: FollowedLog, runId: string): Promise<void> {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (tail[stream].present()) continue;
+      const whole = await this.logs.stored(runId, stream).catch(() => undefined);
+      const text = whole ? tail[stream].restOf(whole) : '';
+      if (text) {
+        this.emit({
+          type: 'step-log',
+          pipelineRunId: tail.pipelineRunId,
+          step: tail.step,
+          stream,
+          text,
+        });
+      }
+    }
   }
 
   private finish(run: PipelineRun): void {

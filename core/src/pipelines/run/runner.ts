@@ -537,7 +537,10 @@ export class PipelineService implements PipelineRunner {
    * {@link ForeignRuns}): for long-lived hosts, whose views and triggers then follow them.
    */
   followOtherProcesses(intervalMs = FOREIGN_POLL_MS): void {
-    this.foreign ??= new ForeignRuns(this.options.db, this.runs, (event) => this.emit(event));
+    this.foreign ??= new ForeignRuns(this.options.db, this.runs, (event) => this.emit(event), {
+      files: (id, index) => this.logFiles(id, index),
+      stored: (runId, stream) => this.stepTracking.readText(runId, `logs/${stream}.txt`),
+    });
     this.foreign.start(intervalMs);
   }
 
