@@ -65,6 +65,21 @@ describe('pipeline requests and notifications', () => {
   });
   after(() => session.close());
 
+  /** `sextant pipeline run <pipeline>` on the session's store, as in a terminal. */
+  const terminalRun = (
+    pipeline: string,
+  ): { exited: Promise<number | null>; stderr: () => string } => {
+    const cli = spawn(
+      process.execPath,
+      [SEXTANT_BIN, 'pipeline', 'run', pipeline, '--store', path.join(session.folder, '.sextant')],
+      { cwd: session.folder, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    return { exited, stderr: () => stderr };
+  };
+
   const finished = (pipelineRunId: string): Promise<PipelineRun> =>
     session.inbox
       .next(
@@ -179,21 +194,7 @@ describe('pipeline requests and notifications', () => {
   });
 
   it('follows live a run that a terminal drives on the same store', async () => {
-    const cli = spawn(
-      process.execPath,
-      [
-        SEXTANT_BIN,
-        'pipeline',
-        'run',
-        'terminal',
-        '--store',
-        path.join(session.folder, '.sextant'),
-      ],
-      { cwd: session.folder, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    const cli = terminalRun('terminal');
     const announced = await session.inbox.next(
       PipelinesChangedNotification,
       ({ run }) => run.pipeline === 'terminal',
@@ -211,8 +212,12 @@ describe('pipeline requests and notifications', () => {
     );
     assert.deepEqual([printed.step, printed.stream], ['first', 'stdout']);
     const done = await finished(id);
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, new RegExp(`pipeline terminal run ${id}`), 'the run the terminal drove');
+    assert.equal(await cli.exited, 0, cli.stderr());
+    assert.match(
+      cli.stderr(),
+      new RegExp(`pipeline terminal run ${id}`),
+      'the run the terminal drove',
+    );
     assert.equal(done.status, 'done');
     assert.deepEqual(
       done.steps.map((s) => [s.step, s.status]),
@@ -227,14 +232,7 @@ describe('pipeline requests and notifications', () => {
   });
 
   it('cancels a run that a terminal drives: that process stops it', async () => {
-    const cli = spawn(
-      process.execPath,
-      [SEXTANT_BIN, 'pipeline', 'run', 'slow', '--store', path.join(session.folder, '.sextant')],
-      { cwd: session.folder, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.once('exit', resolve));
+    const cli = terminalRun('slow');
     const running = await session.inbox.next(
       PipelinesChangedNotification,
       ({ run }) => run.pipeline === 'slow' && run.steps[0]?.status === 'running',
@@ -245,11 +243,11 @@ describe('pipeline requests and notifications', () => {
     });
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.steps[0]?.status, 'cancelled');
-    assert.notEqual(await exited, 0, 'the terminal run ended cancelled');
-    assert.match(stderr, /pipeline slow cancelled/);
+    assert.notEqual(await cli.exited, 0, 'the terminal run ended cancelled');
+    assert.match(cli.stderr(), /pipeline slow cancelled/);
     // The terminal says why.
     assert.match(
-      stderr,
+      cli.stderr(),
       /step wait cancelled: the pipeline run was cancelled from another Sextant process/,
     );
     const pid = Number(cancelled.steps[0]?.externalId?.replace(/^pid:/, ''));

@@ -145,16 +145,7 @@ export class ForeignRuns {
 
   private readLog(tail: FollowedLog): void {
     for (const stream of ['stdout', 'stderr'] as const) {
-      const text = tail[stream].read();
-      if (text) {
-        this.emit({
-          type: 'step-log',
-          pipelineRunId: tail.pipelineRunId,
-          step: tail.step,
-          stream,
-          text,
-        });
-      }
+      this.emitLog(tail, stream, tail[stream].read());
     }
   }
 
@@ -162,17 +153,14 @@ export class ForeignRuns {
     for (const stream of ['stdout', 'stderr'] as const) {
       if (tail[stream].present()) continue;
       const whole = await this.logs.stored(runId, stream).catch(() => undefined);
-      const text = whole ? tail[stream].restOf(whole) : '';
-      if (text) {
-        this.emit({
-          type: 'step-log',
-          pipelineRunId: tail.pipelineRunId,
-          step: tail.step,
-          stream,
-          text,
-        });
-      }
+      if (whole) this.emitLog(tail, stream, tail[stream].restOf(whole));
     }
+  }
+
+  private emitLog(tail: FollowedLog, stream: 'stdout' | 'stderr', text: string): void {
+    if (!text) return;
+    const { pipelineRunId, step } = tail;
+    this.emit({ type: 'step-log', pipelineRunId, step, stream, text });
   }
 
   private finish(run: PipelineRun): void {
