@@ -43,10 +43,14 @@ describe('following the runs of other processes', () => {
     const theirs = new Database(file);
     migrate(mine);
     const events: PipelineEvent[] = [];
-    const logOf = (id: string, index: number): { stdout: string; stderr: string } => ({
-      stdout: path.join(dir, `${id}.${index}.stdout.txt`),
-      stderr: path.join(dir, `${id}.${index}.stderr.txt`),
-    });
+    // As the runner keeps them: a folder per run, removed when the run ends.
+    const logOf = (id: string, index: number): { stdout: string; stderr: string } => {
+      fs.mkdirSync(path.join(dir, id), { recursive: true });
+      return {
+        stdout: path.join(dir, id, `${index}.stdout.txt`),
+        stderr: path.join(dir, id, `${index}.stderr.txt`),
+      };
+    };
     /** The whole log the step's tracking run holds, once its run ended. */
     let stored: Partial<Record<'stdout' | 'stderr', Buffer>> = {};
     const foreign = new ForeignRuns(mine, new PipelineRunStore(mine), (e) => events.push(e), {
@@ -116,7 +120,7 @@ describe('following the runs of other processes', () => {
     fs.appendFileSync(logOf('c', 0).stdout, 'first\n');
     foreign.check();
     stored = { stdout: Buffer.from('first\nlast words\n') };
-    fs.rmSync(logOf('c', 0).stdout);
+    fs.rmSync(path.join(dir, 'c'), { recursive: true });
     other.updateStep('c', { ...running, status: 'done', endTime: Date.now() });
     other.updateRun({ ...last, status: 'done', endTime: Date.now() });
     foreign.check();

@@ -108,6 +108,7 @@ export class ForeignRuns {
     let steps = this.following.get(id);
     if (!run) {
       this.following.delete(id);
+      for (const [key, tail] of this.tails) if (tail.pipelineRunId === id) this.tails.delete(key);
       return;
     }
     if (!steps) {
@@ -133,11 +134,9 @@ export class ForeignRuns {
       } else if (step.status !== 'running' && tail) {
         this.tails.delete(key);
         this.readLog(tail);
-        // A step that ended as the run did: its log file may be gone already, into the step's
-        // tracking run, where the rest of it is read.
-        if (step.runId && (!tail.stdout.present() || !tail.stderr.present())) {
-          void this.readStored(tail, step.runId);
-        }
+        // A step that ended as the run did: its log files may be gone already (the run's log
+        // folder is removed when it ends), into the step's tracking run, where the rest is read.
+        if (step.runId && tail.stdout.folderGone()) void this.readStored(tail, step.runId);
       }
     });
     if (run.status !== 'running') this.finish(run);
@@ -151,7 +150,6 @@ export class ForeignRuns {
 
   private async readStored(tail: FollowedLog, runId: string): Promise<void> {
     for (const stream of ['stdout', 'stderr'] as const) {
-      if (tail[stream].present()) continue;
       const whole = await this.logs.stored(runId, stream).catch(() => undefined);
       if (whole) this.emitLog(tail, stream, tail[stream].restOf(whole));
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
 /** The most one read of a followed log hands on; the rest comes at the next read. */
@@ -17,9 +18,9 @@ export class LogTail {
     this.offset = sizeOf(file);
   }
 
-  /** Whether the file is there now. */
-  present(): boolean {
-    return fs.existsSync(this.file);
+  /** Whether the file's folder is gone (and the file with it). */
+  folderGone(): boolean {
+    return !fs.existsSync(path.dirname(this.file));
   }
 
   /** The text of `whole` (the file's whole content, kept elsewhere) past what was read. */
