@@ -72,6 +72,9 @@ test('toElkGraph gives every step a box wide enough for its name and keeps only 
   const long = nodeSize('a-rather-long-step-name@lr-0.001');
   assert.ok(long.width > short.width);
   assert.ok(long.width <= 280 && short.width >= 120);
+  // The status line (label from x 32, duration right-aligned 10 px from the edge, at 11-12 px
+  // type) holds "cancelled" and "59m 59s" apart: ~67 + 8 + ~45 px.
+  assert.ok(short.width >= 32 + 67 + 8 + 45 + 10, `a short step's box is ${short.width} px`);
 });
 
 test('shapeKey ignores order and statuses but not nodes or edges', () => {

@@ -24,9 +24,15 @@ const MAX_WIDTH = 280;
 /** Average glyph width of the node font (13px), used to size a box before anything is drawn. */
 const CHAR_WIDTH = 7.4;
 
-/** The box of a step named `step`: wide enough for its name and its status word. */
+/**
+ * Characters of a node's status line at its longest: the longest status word, a gap, and a
+ * duration as long as `59m 59s` (shorter ones, `553ms`, fit with room to spare).
+ */
+const STATUS_LINE_CHARS = 'cancelled'.length + 2 + '59m 59s'.length;
+
+/** The box of a step named `step`: wide enough for its name and its status line. */
 export function nodeSize(step: string): NodeSize {
-  const text = Math.max(step.length, 'cancelled'.length + 2) * CHAR_WIDTH;
+  const text = Math.max(step.length, STATUS_LINE_CHARS) * CHAR_WIDTH;
   return {
     width: Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, text + 40))),
     height: NODE_HEIGHT,
