@@ -63,11 +63,14 @@ export function gpuVariables(gpus: readonly string[]): Record<string, string> {
   return gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: gpus.join(',') } : {};
 }
 
+/** Amounts of each resource, without naming the GPUs: a step's need, or what is free. */
+export type Amounts = Omit<Capacity, 'gpuIds'>;
+
 /**
  * What a step declares, clamped to `capacity`: a step that declares more than the machine has
  * runs alone instead of never.
  */
-export function clampTo(capacity: Capacity, declared: StepResources): Omit<Capacity, 'gpuIds'> {
+export function clampTo(capacity: Capacity, declared: StepResources): Amounts {
   return {
     cpu: Math.min(Math.max(declared.cpu, 0), capacity.cpu),
     gpu: Math.min(Math.max(declared.gpu, 0), capacity.gpu),
@@ -84,7 +87,7 @@ export interface Held {
 }
 
 interface Waiter {
-  need: Omit<Capacity, 'gpuIds'>;
+  need: Amounts;
   grant: (gpus: string[]) => void;
   /** Leaves the queue with the signal's reason. */
   abort: (reason: unknown) => void;
@@ -102,8 +105,9 @@ interface Watched {
  * machine, so it runs alone instead of never.
  */
 export class ResourcePool {
-  private readonly free: Omit<Capacity, 'gpuIds'>;
-  /** The GPUs no step holds, in the order they are handed out. */
+  /** Cores and memory no step holds. */
+  private readonly free: Omit<Amounts, 'gpu'>;
+  /** The GPUs no step holds, in the order they are handed out (their count is the free GPUs). */
   private readonly freeGpus: string[];
   private readonly queue: Waiter[] = [];
   /**
@@ -113,12 +117,12 @@ export class ResourcePool {
   private readonly watched = new Map<AbortSignal, Watched>();
 
   constructor(readonly capacity: Capacity) {
-    this.free = { cpu: capacity.cpu, gpu: capacity.gpu, memoryMb: capacity.memoryMb };
+    this.free = { cpu: capacity.cpu, memoryMb: capacity.memoryMb };
     this.freeGpus = gpuIdsOf(capacity);
   }
 
   /** What `declared` asks of this pool, clamped to its capacity. */
-  clamp(declared: StepResources): Omit<Capacity, 'gpuIds'> {
+  clamp(declared: StepResources): Amounts {
     return clampTo(this.capacity, declared);
   }
 
@@ -139,7 +143,6 @@ export class ResourcePool {
             if (released) return;
             released = true;
             this.free.cpu += need.cpu;
-            this.free.gpu += need.gpu;
             this.free.memoryMb += need.memoryMb;
             this.freeGpus.push(...gpus);
             this.drain();
@@ -187,8 +190,8 @@ export class ResourcePool {
   }
 
   /** Resources not held by any step now. */
-  available(): Omit<Capacity, 'gpuIds'> {
-    return { ...this.free };
+  available(): Amounts {
+    return { ...this.free, gpu: this.freeGpus.length };
   }
 
   private drain(): void {
@@ -197,14 +200,13 @@ export class ResourcePool {
       const { need } = head;
       if (
         need.cpu > this.free.cpu ||
-        need.gpu > this.free.gpu ||
+        need.gpu > this.freeGpus.length ||
         need.memoryMb > this.free.memoryMb
       ) {
         return;
       }
       this.queue.shift();
       this.free.cpu -= need.cpu;
-      this.free.gpu -= need.gpu;
       this.free.memoryMb -= need.memoryMb;
       head.grant(this.freeGpus.splice(0, need.gpu));
     }

@@ -1,24 +1,20 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { migrate } from '../../store/migrations';
+import { workspace } from '../spec/testFiles';
 import { FileHasher } from './fileHash';
 import { walkFolder } from './walk';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-/** A temporary folder with `files` (relative path to content) written in it. */
+/** A temporary folder with `files` (relative path to content), removed after the tests. */
 function folder(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-walk-'));
+  const root = workspace(files);
   dirs.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    fs.writeFileSync(path.join(root, rel), text);
-  }
   return root;
 }
 
