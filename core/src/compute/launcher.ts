@@ -75,7 +75,7 @@ type LauncherProcess = ChildProcessByStdio<Writable, Readable, Readable>;
  * process on its main thread (milliseconds a step at Sextant's size), the launcher's fork is
  * cheap. The launcher also schedules: it holds the steps it is given until their resources are
  * free within `capacity`, and starts the next the moment one ends; a step that declares GPUs
- * gets its own in `CUDA_VISIBLE_DEVICES` (see {@link gpuVariables}). Each step is still
+ * gets its own in `CUDA_VISIBLE_DEVICES`, as the resource pool gives them. Each step is still
  * `sh -c <run>` in the step's working directory and environment, in a process group of its own
  * whose id Node gets, with its output streamed as it arrives; abort (cancellation, timeout) drops
  * a waiting step, or sends SIGTERM to the group, then SIGKILL after the grace period, the same as

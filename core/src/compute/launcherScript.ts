@@ -6,9 +6,10 @@
  * scheduler: it holds the steps it is given until the resources they need are free (first come,
  * first served, out of the capacity on its command line), so the next step starts the moment one
  * ends, without a round trip through Node. A step that declares n GPUs gets n of `<gpuIds>` (comma
- * separated) of its own, named in its `CUDA_VISIBLE_DEVICES`. When Node goes away (its end of stdin closes, also
- * when Node is killed) the launcher stops the steps it started, each process group with SIGTERM
- * and, after the grace period, SIGKILL, and exits: no step outlives the Sextant that ran it.
+ * separated) of its own, named in its `CUDA_VISIBLE_DEVICES`. When Node goes away (its end of
+ * stdin closes, also when Node is killed) the launcher stops the steps it started, each process
+ * group with SIGTERM and, after the grace period, SIGKILL, and exits: no step outlives the
+ * Sextant that ran it.
  *
  * Protocol, Node to launcher (stdin): one JSON object a line, either a step,
  * `{"id": n, "cmd": "...", "cwd": "...", "need": [cpu, gpu, memMb], "env": {...}, "set": {...}}`,

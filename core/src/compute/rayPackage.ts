@@ -54,9 +54,9 @@ export interface PackageOptions {
  * Zips what a step reads ({@link stepInputs}) under their workspace-relative paths, with the
  * step's working directory present, for a Ray cluster that does not share the workspace's file
  * system. Folders are packed as {@link walkFolder} walks them (symbolic links followed, tools'
- * state and the store left out). Unix modes are kept (a `./run.sh` stays executable); a path the step names that does
- * not exist is left out (the runner has already failed a missing dependency). Throws when the
- * package would pass Ray's size limit, naming the largest inputs.
+ * state and the store left out). Unix modes are kept (a `./run.sh` stays executable); a path the
+ * step names that does not exist is left out (the runner has already failed a missing
+ * dependency). Throws when the package would pass Ray's size limit, naming the largest inputs.
  */
 export async function buildRayPackage(
   root: string,
