@@ -105,6 +105,30 @@ test('applyRun colours the steps a run holds, keeps the others, and reports unkn
   assert.equal(g.run, r);
 });
 
+test('a new run shows none of the last execution for the steps it has not started', () => {
+  const last = applyRun(
+    G,
+    run('r1', [
+      { step: 'prepare', status: 'done', startTime: 1000, endTime: 1500, runId: 'm1' },
+      { step: 'train', status: 'failed', startTime: 1500, endTime: 1700, runId: 'm2' },
+    ]),
+    4000,
+  ).graph;
+  const { graph: g } = applyRun(
+    last,
+    run('r2', [
+      { step: 'prepare', status: 'queued' },
+      { step: 'train', status: 'skipped' },
+    ]),
+    5000,
+  );
+  const by = new Map(g.nodes.map((n) => [n.step, n]));
+  for (const step of ['prepare', 'train']) {
+    assert.equal(by.get(step)!.runId, undefined, `${step}: no tracked run of r1`);
+    assert.equal(by.get(step)!.durationMs, undefined, `${step}: no duration of r1`);
+  }
+});
+
 function snapshot(model: PipelineViewModel, g: PipelineGraph): PipelineViewModel {
   return reduce(model, { type: MessageType.PipelineSnapshot, graph: g }, 0);
 }
@@ -208,6 +232,29 @@ test('selecting a step, its details and live log chunks for it', () => {
   );
   assert.equal(m.details, undefined, 'a new run forgets the old log');
   assert.equal(m.selected, 'train');
+});
+
+test('the selected step is asked again when it gets a tracked run and when it ends', () => {
+  const update = (m: PipelineViewModel, step: Partial<StepRun>): PipelineViewModel =>
+    reduce(
+      m,
+      { type: MessageType.PipelineRunUpdate, run: run('r1', [{ step: 'train', ...step }]) },
+      0,
+    );
+  const answered = (m: PipelineViewModel): PipelineViewModel =>
+    reduce(m, { type: MessageType.PipelineStepDetails, step: 'train', pipelineRunId: 'r1' }, 0);
+  let m = snapshot(INITIAL_MODEL, { ...G, run: run('r1', [{ step: 'train', status: 'queued' }]) });
+  m = answered(reduce(m, { type: 'select', step: 'train' }, 0));
+  m = update(m, { status: 'queued' });
+  assert.ok(m.details, 'nothing new: the details stay');
+  m = update(m, { status: 'running', startTime: 10, runId: 'm1' });
+  assert.equal(m.details, undefined, 'a tracked run now: asked again');
+  m = answered(m);
+  m = update(m, { step: 'prepare', status: 'done', startTime: 10, endTime: 20 });
+  assert.ok(m.details, 'another step ended: the details stay');
+  m = update(m, { status: 'done', startTime: 10, endTime: 30, runId: 'm1' });
+  assert.equal(m.details, undefined, 'ended: asked again for its final metrics');
+  assert.ok(m.log, 'the log stays shown while the details are asked again');
 });
 
 test('a snapshot keeps a finished run that arrived while the graph was being fetched', () => {

@@ -10,6 +10,7 @@ import type {
 } from '@sextant/language-server/dist/protocol';
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { MessageType, type HostMessage, type PipelineStepDetails } from '../contract';
+import { statusStyle } from './status';
 
 /** Size of a node box, in SVG units. */
 export interface NodeSize {
@@ -87,8 +88,10 @@ export function runBelongsTo(
 }
 
 /**
- * `graph` coloured by `run`: each step the run holds takes its status, duration and tracked run;
- * steps the run does not hold (a run of one step and its upstream) keep what they showed.
+ * `graph` coloured by `run`: each step the run holds takes its status, duration and tracked run
+ * from it, none where the run has not started the step (so a queued or skipped step of a new run
+ * does not show the duration or the params and metrics of its last execution); steps the run does
+ * not hold (a run of one step and its upstream) keep what they showed.
  * `unknownSteps` lists the run's steps that the graph lacks: the pipeline changed shape.
  */
 export function applyRun(
@@ -105,9 +108,8 @@ export function applyRun(
       ...node,
       status: step.status,
       compute: step.compute || node.compute,
-      durationMs:
-        stepDuration(step, now) ?? (step.status === 'queued' ? undefined : node.durationMs),
-      runId: step.runId ?? node.runId,
+      durationMs: stepDuration(step, now),
+      runId: step.runId,
     };
   });
   return {
@@ -176,6 +178,21 @@ export function shownRunId(model: PipelineViewModel): string | undefined {
   return model.graph?.run?.pipelineRunId;
 }
 
+/**
+ * True when the selected step's details no longer tell what `graph` shows of it: the step got a
+ * tracked run, or ended (its metrics and outputs are final only then), so they are asked again.
+ */
+function detailsOutdated(model: PipelineViewModel, graph: PipelineGraph): boolean {
+  if (!model.details || model.selected === undefined) return false;
+  const before = model.graph?.nodes.find((n) => n.step === model.selected);
+  const after = graph.nodes.find((n) => n.step === model.selected);
+  if (!before || !after) return false;
+  return (
+    before.runId !== after.runId ||
+    (before.status !== after.status && !statusStyle(after.status).active)
+  );
+}
+
 /** The next view state after a host message or a user action. */
 export function reduce(
   model: PipelineViewModel,
@@ -230,7 +247,7 @@ export function reduce(
         graph,
         needsGraph: model.needsGraph || unknownSteps.length > 0,
         // Another run: the selected step's log is of the old one.
-        details: newRun ? undefined : model.details,
+        details: newRun || detailsOutdated(model, graph) ? undefined : model.details,
         log: newRun ? undefined : model.log,
       };
     }

@@ -304,6 +304,8 @@ export function mountPipeline(
       canvas.select(model.selected);
       detailsAsked = undefined;
     }
+    // The reducer dropped the details as outdated: ask again, even for the same step and run.
+    if (before.details && !model.details) detailsAsked = undefined;
     if (!model.details) askDetails();
     if (model.graph !== before.graph) drawHeader();
     if (event.type === MessageType.PipelineLog) drawLog();
