@@ -185,6 +185,49 @@ describe('the example pipeline from the command line', () => {
     assert.match(trained?.outputs[0]?.facets.version?.datasetVersion ?? '', /^md5:[0-9a-f]{32}$/);
     assert.ok(trained?.run.facets.parent);
   });
+
+  test('pipeline gc keeps the newest version of each step and removes the older ones', async () => {
+    const gc = (...args: string[]): Promise<ProcessResult> =>
+      sextant(['pipeline', 'gc', '--store', store, ...args], { cwd: work });
+    const plan = async (): Promise<Record<string, string>> => {
+      const dry = await sextant(['pipeline', 'run', '--store', store, '--dry', '--json'], {
+        cwd: work,
+        env: ENV,
+      });
+      assert.equal(dry.code, 0, show(dry));
+      const steps = JSON.parse(dry.stdout) as { step: string; action: string }[];
+      return Object.fromEntries(steps.map((s) => [s.step, s.action]));
+    };
+    const bad = await gc('--keep', 'x');
+    assert.equal(bad.code, 1, show(bad));
+    assert.match(bad.stderr, /--keep takes a whole number \(0 or more\), not 'x'/);
+
+    // prepare has one version; train and evaluate two (40 trees, then 15).
+    const dry = await gc('--dry');
+    assert.equal(dry.code, 0, show(dry));
+    assert.match(
+      dry.stdout,
+      /^sextant: would remove 2 step versions, \d+ files \([\d.]+ (B|KiB|MiB)\); kept 3 step versions/,
+    );
+    const done = await gc('--json');
+    assert.equal(done.code, 0, show(done));
+    const collected = JSON.parse(done.stdout) as { entries: { kept: number; removed: number } };
+    assert.deepEqual(collected.entries, { kept: 3, removed: 2 });
+    assert.deepEqual(await plan(), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+
+    const params = path.join(work, 'params.yaml');
+    const text = fs.readFileSync(params, 'utf8');
+    fs.writeFileSync(params, text.replace('n_estimators: 15', 'n_estimators: 40'));
+    try {
+      assert.deepEqual(
+        await plan(),
+        { prepare: 'cached', train: 'run', evaluate: 'run' },
+        'the 40-tree version is gone from the cache',
+      );
+    } finally {
+      fs.writeFileSync(params, text);
+    }
+  });
 });
 
 const LONG_SPEC = `pipelines:

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
+import { describeCollection } from '../pipelines/run/cache';
 import { duration, table, time } from './format';
 import { offThreadOutput } from './offThreadOutput';
 import { registerWatchCommand } from './watchCommand';
@@ -290,7 +291,7 @@ export async function runPipeline(
   }
 }
 
-/** Registers `sextant pipeline run` and `sextant pipeline runs`. */
+/** Registers `sextant pipeline run`, `watch`, `gc` and `runs`. */
 export function registerPipelineCommands(
   program: Command,
   storeOption: readonly [string, string, string],
@@ -323,6 +324,36 @@ export function registerPipelineCommands(
     });
 
   registerWatchCommand(pipeline, storeOption, out);
+
+  pipeline
+    .command('gc')
+    .description(
+      'remove cached step outputs no step needs: each step keeps its newest --keep versions',
+    )
+    .option(...storeOption)
+    .option('--keep <n>', 'versions of each step to keep (0 empties the cache)', '1')
+    .option('--dry', 'show what would be removed, remove nothing')
+    .option('--json', 'print JSON')
+    .action(async (opts: { store: string; keep: string; dry?: boolean; json?: boolean }) => {
+      if (!/^\d+$/.test(opts.keep)) {
+        throw new Error(`--keep takes a whole number (0 or more), not '${opts.keep}'`);
+      }
+      const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
+      try {
+        await engine.recovered;
+        const collected = await engine.pipelines.collectCache({
+          keep: Number(opts.keep),
+          dryRun: opts.dry === true,
+        });
+        out.write(
+          opts.json
+            ? `${JSON.stringify(collected, null, 2)}\n`
+            : `sextant: ${describeCollection(collected)}\n`,
+        );
+      } finally {
+        await engine.close();
+      }
+    });
 
   pipeline
     .command('runs')

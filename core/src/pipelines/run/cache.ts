@@ -26,6 +26,48 @@ export interface CacheEntry {
 
 const HEX_KEY = /^[0-9a-f]{16,128}$/;
 
+/** What a cache collection kept and removed (or, dry, would remove). */
+export interface CacheCollection {
+  /** True when nothing was removed: the figures say what would have been. */
+  dryRun: boolean;
+  /** Step cache entries: one per cache key, the outputs of one step version. */
+  entries: { kept: number; removed: number };
+  /** Files under `objects/`: file contents and folder manifests. */
+  objects: { kept: number; removed: number };
+  /** Bytes of those files (their apparent size). */
+  bytes: { kept: number; removed: number };
+}
+
+/** A size for people: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.1 GiB`. */
+function sizeText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * One sentence for people about a collection: `removed 3 step versions, 7 files (1.2 MiB); kept
+ * 5 step versions, 9 files (30.0 MiB)`, with `would remove` for a dry run.
+ */
+export function describeCollection(c: CacheCollection): string {
+  const versions = (n: number): string => `${n} step version${n === 1 ? '' : 's'}`;
+  const files = (n: number, bytes: number): string =>
+    `${n} file${n === 1 ? '' : 's'} (${sizeText(bytes)})`;
+  return (
+    `${c.dryRun ? 'would remove' : 'removed'} ${versions(c.entries.removed)}, ` +
+    `${files(c.objects.removed, c.bytes.removed)}; ` +
+    `kept ${versions(c.entries.kept)}, ${files(c.objects.kept, c.bytes.kept)}`
+  );
+}
+
+/** Left-over `.tmp` files of an interrupted write are removed once this old, in ms. */
+const TEMP_FILE_AGE_MS = 60 * 60 * 1000;
+
 /** The hex part of `md5:<hex>` or `md5:<hex>.dir`. */
 function hexOf(digest: string): { hex: string; dir: boolean } {
   const match = /^md5:([0-9a-f]{32})(\.dir)?$/.exec(digest);
@@ -130,6 +172,99 @@ export class ContentCache {
     return this.manifest(hex).catch(() => []);
   }
 
+  /**
+   * Removes the entries whose key `keep` lacks, then every object no kept entry names, and
+   * answers what went (with `dryRun`, what would go; nothing is removed). Files written since
+   * the collection began are never removed, so a step saving its outputs meanwhile keeps them;
+   * entries go before objects, so an interrupted collection leaves no entry without its objects.
+   * An entry that cannot be read, or names a folder manifest that is gone, is removed.
+   */
+  async collect(keep: ReadonlySet<string>, dryRun: boolean): Promise<CacheCollection> {
+    const began = Date.now();
+    const result: CacheCollection = {
+      dryRun,
+      entries: { kept: 0, removed: 0 },
+      objects: { kept: 0, removed: 0 },
+      bytes: { kept: 0, removed: 0 },
+    };
+    const remove = async (file: string): Promise<void> => {
+      if (!dryRun) await fs.rm(file, { force: true });
+    };
+    const named = new Set<string>();
+    for (const file of await filesUnder(path.join(this.root, 'steps'))) {
+      const stat = await statOf(file);
+      if (!stat) continue;
+      const key = keyOfEntryFile(this.root, file);
+      if (key === undefined) {
+        if (stat.mtimeMs < began - TEMP_FILE_AGE_MS && file.endsWith('.tmp')) await remove(file);
+        continue;
+      }
+      const kept = keep.has(key) || stat.mtimeMs >= began;
+      const objects = kept ? await this.objectsOf(file) : undefined;
+      if (objects) {
+        for (const object of objects) named.add(object);
+        result.entries.kept++;
+      } else {
+        await remove(file);
+        result.entries.removed++;
+      }
+    }
+    for (const file of await filesUnder(path.join(this.root, 'objects'))) {
+      const stat = await statOf(file);
+      if (!stat) continue;
+      const relative = path.relative(path.join(this.root, 'objects'), file);
+      const isTemp = file.endsWith('.tmp');
+      if (
+        isTemp
+          ? stat.mtimeMs >= began - TEMP_FILE_AGE_MS
+          : named.has(relative) || stat.mtimeMs >= began
+      ) {
+        result.objects.kept++;
+        result.bytes.kept += stat.size;
+      } else {
+        await remove(file);
+        result.objects.removed++;
+        result.bytes.removed += stat.size;
+      }
+    }
+    if (!dryRun) await removeEmptyFolders(this.root);
+    return result;
+  }
+
+  /**
+   * The files under `objects/` (relative to it) that a step entry needs; undefined when the
+   * entry cannot be read or a folder manifest it names is gone.
+   */
+  private async objectsOf(entryFile: string): Promise<string[] | undefined> {
+    let entry: CacheEntry;
+    try {
+      entry = JSON.parse(await fs.readFile(entryFile, 'utf8')) as CacheEntry;
+    } catch {
+      return undefined;
+    }
+    const objects: string[] = [];
+    const relative = (hex: string, dir: boolean): string =>
+      path.relative(path.join(this.root, 'objects'), this.objectFile(hex, dir));
+    for (const output of entry.outputs ?? []) {
+      let digest: { hex: string; dir: boolean };
+      try {
+        digest = hexOf(output.digest);
+      } catch {
+        return undefined;
+      }
+      objects.push(relative(digest.hex, digest.dir));
+      if (!digest.dir) continue;
+      let entries: ManifestEntry[];
+      try {
+        entries = await this.manifest(digest.hex);
+      } catch {
+        return undefined;
+      }
+      for (const e of entries) objects.push(relative(e.md5, false));
+    }
+    return objects;
+  }
+
   private async manifest(hex: string): Promise<ManifestEntry[]> {
     return JSON.parse(await fs.readFile(this.objectFile(hex, true), 'utf8')) as ManifestEntry[];
   }
@@ -176,5 +311,35 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Every file under a folder, at any depth (none when it does not exist). */
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+async function statOf(file: string): Promise<fsSync.Stats | undefined> {
+  return fs.stat(file).catch(() => undefined);
+}
+
+/** The cache key of `steps/ab/cdef….json`; undefined for any other file. */
+function keyOfEntryFile(root: string, file: string): string | undefined {
+  const [folder, name, ...rest] = path.relative(path.join(root, 'steps'), file).split(path.sep);
+  if (!folder || !name || rest.length > 0 || !name.endsWith('.json')) return undefined;
+  const key = folder + name.slice(0, -'.json'.length);
+  return HEX_KEY.test(key) ? key : undefined;
+}
+
+/** Removes the folders left empty under `objects/` and `steps/` (the cache's own folders stay). */
+async function removeEmptyFolders(root: string): Promise<void> {
+  for (const top of ['objects', 'steps']) {
+    const folders = await fs.readdir(path.join(root, top), { withFileTypes: true }).catch(() => []);
+    for (const folder of folders) {
+      if (!folder.isDirectory()) continue;
+      // rmdir fails on a folder that is not empty, which is the test wanted.
+      await fs.rmdir(path.join(root, top, folder.name)).catch(() => undefined);
+    }
   }
 }

@@ -217,6 +217,42 @@ export class PipelineRunStore {
     return row ? { pipelineRunId: row.pipeline_run_id, step: stepOf(row) } : undefined;
   }
 
+  /**
+   * The cache keys of the newest `keep` versions of every step (one file, pipeline and step) that
+   * ended `done` or came from the cache, newest first by their last use; and the keys of every
+   * step of a run still marked running. What a cache collection keeps.
+   */
+  cacheKeysInUse(keep: number): Set<string> {
+    const rows = this.sql
+      .get(
+        `SELECT cache_key FROM (
+           SELECT cache_key, ROW_NUMBER() OVER (
+             PARTITION BY file, pipeline, step ORDER BY last_used DESC, cache_key) AS version
+           FROM (
+             SELECT p.file, p.pipeline, s.step, s.cache_key,
+                    MAX(COALESCE(s.end_time, s.start_time, p.start_time)) AS last_used
+             FROM step_runs s JOIN pipeline_runs p USING (pipeline_run_id)
+             WHERE s.status IN ('done', 'cached') AND s.cache_key IS NOT NULL
+             GROUP BY p.file, p.pipeline, s.step, s.cache_key))
+         WHERE version <= ?
+         UNION
+         SELECT s.cache_key FROM step_runs s JOIN pipeline_runs p USING (pipeline_run_id)
+         WHERE p.status = 'running' AND s.cache_key IS NOT NULL`,
+      )
+      .pluck()
+      .all(keep) as string[];
+    return new Set(rows);
+  }
+
+  /** Runs marked running whose process is alive (or on another machine, so not known gone). */
+  inFlight(): PipelineRun[] {
+    const orphans = new Set(this.orphaned().map((o) => o.run.pipelineRunId));
+    const rows = this.sql
+      .get("SELECT * FROM pipeline_runs WHERE status = 'running'")
+      .all() as PipelineRunRow[];
+    return rows.filter((r) => !orphans.has(r.pipeline_run_id)).map((r) => this.withSteps(r));
+  }
+
   /** Runs still marked running whose owning process (on this machine) is gone. */
   orphaned(): OrphanedRun[] {
     const rows = this.sql
@@ -235,11 +271,7 @@ export class PipelineRunStore {
 
   /** Runs of one pipeline still marked running by a live process. */
   active(file: string, pipeline: string): PipelineRun[] {
-    const orphans = new Set(this.orphaned().map((o) => o.run.pipelineRunId));
-    const rows = this.sql
-      .get("SELECT * FROM pipeline_runs WHERE status = 'running' AND file = ? AND pipeline = ?")
-      .all(file, pipeline) as PipelineRunRow[];
-    return rows.filter((r) => !orphans.has(r.pipeline_run_id)).map((r) => this.withSteps(r));
+    return this.inFlight().filter((r) => r.file === file && r.pipeline === pipeline);
   }
 
   /** Step runs of any pipeline run, in execution order, that used a tracking run id. */

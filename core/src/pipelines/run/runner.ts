@@ -38,7 +38,7 @@ import type {
   StepPlacement,
   StepState,
 } from '../api';
-import { ContentCache, type CacheEntry } from './cache';
+import { ContentCache, type CacheCollection, type CacheEntry } from './cache';
 import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
 import { readMetricsFile } from './metricsFile';
@@ -272,6 +272,30 @@ export class PipelineService implements PipelineRunner {
    */
   async prune(): Promise<number> {
     return (await this.hasher.prune()) + (await this.persistedLoads.prune());
+  }
+
+  /**
+   * Removes from the content-addressed cache what no step needs to be restored: every step keeps
+   * the outputs of its newest `keep` versions (by their last run or restore), and the steps of a
+   * run in flight keep theirs. `dryRun` removes nothing and answers what would go. Refused while
+   * a pipeline run is in flight in the store, unless `dryRun`: that run's steps may be saving or
+   * restoring outputs. Lineage keeps every version's record; a removed version cannot be
+   * restored, so its step runs again when it is next needed.
+   */
+  async collectCache(options: { keep: number; dryRun?: boolean }): Promise<CacheCollection> {
+    if (!Number.isInteger(options.keep) || options.keep < 0) {
+      throw new Error(`keep takes a whole number of versions (0 or more), not ${options.keep}`);
+    }
+    this.journal.flush();
+    const dryRun = options.dryRun === true;
+    const inFlight = this.runs.inFlight();
+    if (!dryRun && inFlight.length > 0) {
+      const names = inFlight.map((r) => `${r.pipeline} (${r.pipelineRunId})`).join(', ');
+      throw new Error(
+        `pipeline runs are in flight: ${names}; clean the cache once they have ended`,
+      );
+    }
+    return this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
   }
 
   /**
