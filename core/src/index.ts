@@ -8,6 +8,7 @@ export { normalizeArtifactPath, parseArtifactUri } from './artifacts/paths';
 export type { ArtifactEntry } from './artifacts/localStore';
 export { publishServer, SERVER_FILE } from './server/serverFile';
 export type { PipelineService, StepLog } from './pipelines/run/runner';
+export { describeCollection } from './pipelines/run/cache';
 export type { LineageService } from './lineage/service';
 export type { LineageQuery, LineageGraph } from './lineage/query';
 export type { OpenLineageRunEvent } from './lineage/openlineage';

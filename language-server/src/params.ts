@@ -54,6 +54,16 @@ export function requiredStringList(
   return list;
 }
 
+/** An optional boolean field: true, false, or absent (false). */
+export function optionalBoolean(params: unknown, key: string): boolean {
+  const value = fieldsOf(params)[key];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') {
+    throw invalid(`Invalid '${key}': expected true or false, got ${shown(value)}.`);
+  }
+  return value;
+}
+
 /** An optional integer field within bounds. */
 export function optionalInteger(
   params: unknown,

@@ -11,6 +11,7 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
+  CacheCollection,
   CellExecution,
   LineageEdge,
   LineageNode,
@@ -520,6 +521,20 @@ export interface PipelinesStepLogResult {
   truncated: boolean;
 }
 
+/** Params of `sextant/pipelines/gc`. */
+export interface PipelinesGcParams {
+  /** Versions of each step to keep, 0 or more; default 1 (0 empties the cache). */
+  keep?: number;
+  /** Remove nothing: answer what would go. */
+  dry?: boolean;
+}
+
+/** Result of `sextant/pipelines/gc`: what was (or, dry, would be) removed and kept. */
+export interface PipelinesGcResult extends CacheCollection {
+  /** The same figures as one sentence for people. */
+  summary: string;
+}
+
 /** Params of `sextant/lineage/query`. */
 export interface LineageQueryParams {
   /** Start from an artifact (workspace-relative path); its newest version unless `digest`. */
@@ -593,6 +608,13 @@ export const PipelinesStepLogRequest = new RequestType<
   PipelinesStepLogResult,
   SextantErrorData
 >('sextant/pipelines/stepLog');
+
+/** Removes cached step outputs no step needs; each step keeps its newest `keep` versions. */
+export const PipelinesGcRequest = new RequestType<
+  PipelinesGcParams,
+  PipelinesGcResult,
+  SextantErrorData
+>('sextant/pipelines/gc');
 
 /** Walks the lineage graph from an artifact or a step execution. */
 export const LineageQueryRequest = new RequestType<

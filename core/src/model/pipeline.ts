@@ -247,3 +247,15 @@ export type PipelineEvent =
       text: string;
     }
   | { type: 'run-finished'; run: PipelineRun };
+
+/** What a cache collection kept and removed (or, dry, would remove). */
+export interface CacheCollection {
+  /** True when nothing was removed: the figures say what would have been. */
+  dryRun: boolean;
+  /** Step cache entries: one per cache key, the outputs of one step version. */
+  entries: { kept: number; removed: number };
+  /** Files under `objects/`: file contents and folder manifests. */
+  objects: { kept: number; removed: number };
+  /** Bytes of those files (their apparent size). */
+  bytes: { kept: number; removed: number };
+}

@@ -9,6 +9,7 @@ import {
   LineageQueryRequest,
   PipelinesCancelRequest,
   PipelinesChangedNotification,
+  PipelinesGcRequest,
   PipelinesGraphRequest,
   PipelinesListRequest,
   PipelinesLogNotification,
@@ -275,6 +276,57 @@ describe('pipeline requests and notifications', () => {
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.steps[0]?.status, 'cancelled');
     assert.equal((await finished(started.pipelineRunId as string)).status, 'cancelled');
+  });
+
+  it('cleans the cache: dry while a run is in flight, for real once it has ended', async () => {
+    const started = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'slow',
+    });
+    await session.inbox.next(
+      PipelinesChangedNotification,
+      ({ run }) =>
+        run.pipelineRunId === started.pipelineRunId && run.steps[0]?.status === 'running',
+    );
+    await assert.rejects(
+      session.client.sendRequest(PipelinesGcRequest, { keep: 0 }),
+      (error: { message: string; data?: { errorCode?: string } }) =>
+        /pipeline runs are in flight: slow/.test(error.message) &&
+        error.data?.errorCode === 'INVALID_STATE',
+    );
+    const dry = await session.client.sendRequest(PipelinesGcRequest, { keep: 0, dry: true });
+    assert.equal(dry.dryRun, true);
+    assert.ok(dry.entries.removed >= 2, JSON.stringify(dry));
+    assert.match(dry.summary, /^would remove \d+ step versions, \d+ files \(/);
+    await session.client.sendRequest(PipelinesCancelRequest, {
+      pipelineRunId: started.pipelineRunId as string,
+    });
+
+    const done = await session.client.sendRequest(PipelinesGcRequest, { keep: 0 });
+    assert.deepEqual(
+      { ...done, dryRun: true, summary: '' },
+      { ...dry, summary: '' },
+      'the collection removes what the dry run said',
+    );
+    assert.equal(done.entries.kept, 0);
+    const plan = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'demo',
+      dry: true,
+    });
+    assert.deepEqual(
+      plan.plan.map((p) => p.action),
+      ['run', 'run'],
+      'nothing is left to restore',
+    );
+    await assert.rejects(
+      session.client.sendRequest(PipelinesGcRequest, { keep: -1 }),
+      /Invalid 'keep': expected an integer from 0/,
+    );
+    await assert.rejects(
+      session.client.sendRequest(PipelinesGcRequest, { dry: 'yes' } as never),
+      /Invalid 'dry': expected true or false/,
+    );
   });
 
   it("hands steps the server's tracking URI and their own run id", async () => {

@@ -1,12 +1,25 @@
-import { invalid, type Engine, type PipelineEvent, type PipelineRun } from '@sextant/core';
+import {
+  describeCollection,
+  invalid,
+  type Engine,
+  type PipelineEvent,
+  type PipelineRun,
+} from '@sextant/core';
 import path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import { Coalescer } from '../coalescer';
 import { toResponseError } from '../errors';
-import { optionalChoice, optionalInteger, optionalString, requiredString } from '../params';
+import {
+  optionalBoolean,
+  optionalChoice,
+  optionalInteger,
+  optionalString,
+  requiredString,
+} from '../params';
 import {
   LineageQueryRequest,
   PipelinesCancelRequest,
+  PipelinesGcRequest,
   PipelinesChangedNotification,
   PipelinesGraphRequest,
   PipelinesListRequest,
@@ -137,19 +150,13 @@ export function registerPipelineHandlers(connection: Connection, context: Handle
     const file = pipelineFile(context, params);
     const name = optionalString(params, 'pipeline');
     const step = optionalString(params, 'step');
-    const fields = (params ?? {}) as { force?: unknown; dry?: unknown };
-    for (const key of ['force', 'dry'] as const) {
-      if (fields[key] !== undefined && typeof fields[key] !== 'boolean') {
-        throw invalid(
-          `Invalid '${key}': expected true or false, got ${JSON.stringify(fields[key])}.`,
-        );
-      }
-    }
+    const force = optionalBoolean(params, 'force');
+    const dry = optionalBoolean(params, 'dry');
     const { engine } = context.workspace();
     const pipeline = await engine.pipelines.resolve(file, name);
-    const options = { ...(step ? { step } : {}), force: fields.force === true };
+    const options = { ...(step ? { step } : {}), force };
     const plan = await engine.pipelines.planPipeline(pipeline, options);
-    if (fields.dry === true) return { plan };
+    if (dry) return { plan };
     const { run } = await engine.pipelines.startPipeline(pipeline, options);
     return { pipelineRunId: run.pipelineRunId, plan };
   });
@@ -178,6 +185,13 @@ export function registerPipelineHandlers(connection: Connection, context: Handle
         requiredString(params, 'step'),
       ),
   );
+
+  handle(connection, PipelinesGcRequest, async (params) => {
+    const keep = optionalInteger(params, 'keep', 0, 1_000_000) ?? 1;
+    const dryRun = optionalBoolean(params, 'dry');
+    const collected = await context.workspace().engine.pipelines.collectCache({ keep, dryRun });
+    return { ...collected, summary: describeCollection(collected) };
+  });
 
   handle(connection, LineageQueryRequest, async (params) => {
     const direction = optionalChoice(params, 'direction', ['upstream', 'downstream'] as const);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { CacheCollection } from '../../model/pipeline';
 import type { FileHasher, ManifestEntry, PathHash } from './fileHash';
 
 /** One output of a cached step execution: its workspace-relative path and content digest. */
@@ -25,18 +26,6 @@ export interface CacheEntry {
 }
 
 const HEX_KEY = /^[0-9a-f]{16,128}$/;
-
-/** What a cache collection kept and removed (or, dry, would remove). */
-export interface CacheCollection {
-  /** True when nothing was removed: the figures say what would have been. */
-  dryRun: boolean;
-  /** Step cache entries: one per cache key, the outputs of one step version. */
-  entries: { kept: number; removed: number };
-  /** Files under `objects/`: file contents and folder manifests. */
-  objects: { kept: number; removed: number };
-  /** Bytes of those files (their apparent size). */
-  bytes: { kept: number; removed: number };
-}
 
 /** A size for people: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.1 GiB`. */
 function sizeText(bytes: number): string {

@@ -4,7 +4,7 @@ export {
   type PipelineServiceOptions,
   type StepLog,
 } from './runner';
-export { ContentCache, type CacheCollection, type CacheEntry, type CachedOutput } from './cache';
+export { ContentCache, describeCollection, type CacheEntry, type CachedOutput } from './cache';
 export { FileHasher, type PathHash, type ManifestEntry } from './fileHash';
 export { stepCacheKey, canonicalJson, insideRoot } from './cacheKey';
 export { selectSteps, downstreamOf } from './plan';

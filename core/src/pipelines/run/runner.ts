@@ -13,6 +13,7 @@ import { findPipelineFiles } from '../spec/discover';
 import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
+  CacheCollection,
   PipelineEvent,
   ComputeTarget,
   PipelineRun,
@@ -38,7 +39,7 @@ import type {
   StepPlacement,
   StepState,
 } from '../api';
-import { ContentCache, type CacheCollection, type CacheEntry } from './cache';
+import { ContentCache, type CacheEntry } from './cache';
 import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
 import { readMetricsFile } from './metricsFile';
@@ -284,14 +285,15 @@ export class PipelineService implements PipelineRunner {
    */
   async collectCache(options: { keep: number; dryRun?: boolean }): Promise<CacheCollection> {
     if (!Number.isInteger(options.keep) || options.keep < 0) {
-      throw new Error(`keep takes a whole number of versions (0 or more), not ${options.keep}`);
+      throw invalid(`keep takes a whole number of versions (0 or more), not ${options.keep}`);
     }
     this.journal.flush();
     const dryRun = options.dryRun === true;
     const inFlight = this.runs.inFlight();
     if (!dryRun && inFlight.length > 0) {
       const names = inFlight.map((r) => `${r.pipeline} (${r.pipelineRunId})`).join(', ');
-      throw new Error(
+      throw new SextantError(
+        'INVALID_STATE',
         `pipeline runs are in flight: ${names}; clean the cache once they have ended`,
       );
     }
