@@ -207,7 +207,7 @@ describe('the example pipeline from the command line', () => {
     assert.equal(dry.code, 0, show(dry));
     assert.match(
       dry.stdout,
-      /^sextant: would remove 2 step versions, \d+ files \([\d.]+ (B|KiB|MiB)\); kept 3 step versions/,
+      /^sextant: would remove 2 step versions, \d+ files \([\d.]+ (B|KiB|MiB)\) and keep 3 step versions/,
     );
     const done = await gc('--json');
     assert.equal(done.code, 0, show(done));

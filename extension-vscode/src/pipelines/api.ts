@@ -6,6 +6,7 @@
 import {
   PipelinesCancelRequest,
   PipelinesChangedNotification,
+  PipelinesGcRequest,
   PipelinesGraphRequest,
   PipelinesListRequest,
   PipelinesLogNotification,
@@ -15,6 +16,8 @@ import {
   type PipelineGraph,
   type PipelineRun,
   type PipelinesChangedParams,
+  type PipelinesGcParams,
+  type PipelinesGcResult,
   type PipelinesGraphParams,
   type PipelinesListResult,
   type PipelinesLogParams,
@@ -36,6 +39,8 @@ export interface PipelinesApi {
   cancel(pipelineRunId: string): Promise<PipelineRun>;
   runs(params: PipelinesRunsParams): Promise<PipelinesRunsResult>;
   stepLog(params: PipelinesStepLogParams): Promise<PipelinesStepLogResult>;
+  /** Cleans the pipeline cache (or, `dry`, answers what would go). */
+  gc(params: PipelinesGcParams): Promise<PipelinesGcResult>;
   /** A pipeline run started, a step changed state, or the run ended. */
   readonly onChanged: Subscribe<PipelinesChangedParams>;
   /** Output of a running step. */
@@ -61,6 +66,7 @@ export function pipelinesOverConnection(connection: Connection): PipelinesApi {
     cancel: (pipelineRunId) => connection.sendRequest(PipelinesCancelRequest, { pipelineRunId }),
     runs: (params) => connection.sendRequest(PipelinesRunsRequest, params),
     stepLog: (params) => connection.sendRequest(PipelinesStepLogRequest, params),
+    gc: (params) => connection.sendRequest(PipelinesGcRequest, params),
     onChanged: changed.event,
     onLog: log.event,
   };

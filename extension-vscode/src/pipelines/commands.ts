@@ -1,10 +1,11 @@
 /**
  * The pipeline commands: run a pipeline or one step (from the language server's code lenses, the
- * Pipelines tree or the palette), show its graph, cancel a run, refresh the tree.
+ * Pipelines tree or the palette), show its graph, cancel a run, refresh the tree, clean the cache.
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../api';
 import type { PipelinesApi } from './api';
+import { cleanPipelineCache } from './cleanCache';
 import { baseName, targetOf, type PipelineTarget, type PipelinesNode } from './model';
 import type { PipelinePanels } from './panel';
 import type { PipelineRuns } from './runs';
@@ -109,5 +110,6 @@ export function registerPipelineCommands(ctx: PipelineCommandContext): vscode.Di
     }),
     register('sextant.refreshPipelines', () => tree.refresh()),
     register('sextant.showPipelineLog', () => runs.channel.show(true)),
+    register('sextant.cleanPipelineCache', () => cleanPipelineCache(pipelines)),
   ];
 }

@@ -22,6 +22,7 @@ import {
   SHOTS,
   need,
   openFile,
+  pick,
   runCommand,
   runUiTest,
   serverAddress,
@@ -258,6 +259,39 @@ runUiTest(
       );
     }
     console.log(`graph after the terminal run: ${terminalStatus}`);
+
+    // Cleaning the cache from the palette: how much to keep, the dry run's figures in a modal
+    // dialog, then the collection. Emptying it removes a version of each of the three steps at
+    // least (the terminal's forced run may have made a second one of a step whose input changed).
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await runCommand(page, 'Sextant: Clean Pipeline Cache');
+    await pick(page, 'Empty', 'Empty the cache');
+    const dialog = page.locator('.monaco-dialog-box').first();
+    await dialog.waitFor({ timeout: 30_000 });
+    const question = (await dialog.innerText()).replace(/\s+/g, ' ');
+    const versions = Number(/would remove (\d+) step versions, \d+ files/.exec(question)?.[1]);
+    if (!(versions >= 3)) {
+      throw new Error(`the clean-cache dialog says "${question}"`);
+    }
+    console.log(`clean-cache dialog: ${question}`);
+    await snap(page, 'pipeline-clean-cache-dark');
+    await dialog.locator('.monaco-button', { hasText: 'Remove' }).first().click();
+    const cleaned = page
+      .locator('.notification-toast', { hasText: /pipeline cache cleaned/ })
+      .first();
+    await cleaned.waitFor({ timeout: 30_000 });
+    const cleanedText = (await cleaned.innerText()).replace(/\s+/g, ' ');
+    if (
+      !cleanedText.includes(`removed ${versions} step versions`) ||
+      !/kept 0 step/.test(cleanedText)
+    ) {
+      throw new Error(`after cleaning, the notification says "${cleanedText}"`);
+    }
+    console.log(`after cleaning: ${cleanedText}`);
+    if (fs.readdirSync(path.join(workspace, '.sextant', 'cache', 'steps')).length > 0) {
+      throw new Error('the cache still holds step entries after it was emptied');
+    }
+    await runCommand(page, 'Notifications: Clear All Notifications');
 
     await setTheme(page, 'Light Modern');
     await snap(page, 'pipeline-graph-light');

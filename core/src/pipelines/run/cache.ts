@@ -40,18 +40,16 @@ function sizeText(bytes: number): string {
 }
 
 /**
- * One sentence for people about a collection: `removed 3 step versions, 7 files (1.2 MiB); kept
- * 5 step versions, 9 files (30.0 MiB)`, with `would remove` for a dry run.
+ * One sentence for people about a collection: `removed 3 step versions, 7 files (1.2 MiB); kept 5
+ * step versions, 9 files (30.0 MiB)`, or for a dry run `would remove … and keep …`.
  */
 export function describeCollection(c: CacheCollection): string {
   const versions = (n: number): string => `${n} step version${n === 1 ? '' : 's'}`;
   const files = (n: number, bytes: number): string =>
     `${n} file${n === 1 ? '' : 's'} (${sizeText(bytes)})`;
-  return (
-    `${c.dryRun ? 'would remove' : 'removed'} ${versions(c.entries.removed)}, ` +
-    `${files(c.objects.removed, c.bytes.removed)}; ` +
-    `kept ${versions(c.entries.kept)}, ${files(c.objects.kept, c.bytes.kept)}`
-  );
+  const removed = `${versions(c.entries.removed)}, ${files(c.objects.removed, c.bytes.removed)}`;
+  const kept = `${versions(c.entries.kept)}, ${files(c.objects.kept, c.bytes.kept)}`;
+  return c.dryRun ? `would remove ${removed} and keep ${kept}` : `removed ${removed}; kept ${kept}`;
 }
 
 /** Left-over `.tmp` files of an interrupted write are removed once this old, in ms. */

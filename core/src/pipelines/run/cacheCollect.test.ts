@@ -129,7 +129,7 @@ describe('collecting the content cache', () => {
     );
     assert.match(
       describeCollection({ ...done, dryRun: true, bytes: { removed: 3 * 2 ** 30, kept: 1536 } }),
-      /^would remove 2 step versions, 5 files \(3\.0 GiB\); kept 1 step version, 7 files \(1\.5 KiB\)$/,
+      /^would remove 2 step versions, 5 files \(3\.0 GiB\) and keep 1 step version, 7 files \(1\.5 KiB\)$/,
     );
   });
 });
