@@ -51,4 +51,5 @@ export const CommandIds = {
   compareSelected: 'sextant:compare-selected',
   revealCell: 'sextant:reveal-cell',
   openPipeline: 'sextant:open-pipeline',
+  cleanPipelineCache: 'sextant:clean-pipeline-cache',
 } as const;

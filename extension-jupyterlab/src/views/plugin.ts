@@ -16,6 +16,7 @@ import type { Widget } from '@lumino/widgets';
 import type { CellRecord } from '@sextant/language-server/dist/protocol';
 import { sextantIcon } from '../icons.js';
 import { CommandIds, ISextantConnection } from '../tokens.js';
+import { cleanPipelineCache } from './cleanCache.js';
 import { ComparePanel } from './comparePanel.js';
 import { PipelinePanel } from './pipelinePanel.js';
 import { revealCell } from './revealCell.js';
@@ -160,6 +161,18 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       },
     });
 
+    app.commands.addCommand(CommandIds.cleanPipelineCache, {
+      label: 'Clean Sextant Pipeline Cache…',
+      execute: async () => {
+        try {
+          return await cleanPipelineCache(connection);
+        } catch (error) {
+          await showErrorMessage('Sextant', (error as Error).message);
+          return undefined;
+        }
+      },
+    });
+
     app.commands.addCommand(CommandIds.revealCell, {
       label: 'Re-open Notebook at Cell',
       execute: async (args) => {
@@ -199,5 +212,6 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       comparisons.forEach((widget) => void widget.content.load());
     });
     palette?.addItem({ command: CommandIds.compareSelected, category: 'Sextant' });
+    palette?.addItem({ command: CommandIds.cleanPipelineCache, category: 'Sextant' });
   },
 };

@@ -351,6 +351,28 @@ async function main(): Promise<void> {
     await graph.locator('.sx-side pre', { hasText: '42' }).waitFor({ timeout: 30_000 });
     await shot(page, 'pipeline-panel.png');
 
+    console.log('-- the command palette cleans the pipeline cache, a dry run first');
+    await page.keyboard.press('Control+Shift+C');
+    const paletteInput = page.locator('.lm-CommandPalette-input');
+    await paletteInput.waitFor();
+    await paletteInput.fill('Clean Sextant Pipeline Cache');
+    await page.keyboard.press('Enter');
+    const choice = page.locator('.jp-Dialog select');
+    await choice.waitFor({ timeout: 15_000 });
+    await choice.selectOption({
+      label: 'Empty the cache (every step runs again when next needed)',
+    });
+    await page.locator('.jp-Dialog-button', { hasText: 'Next' }).click();
+    const question = page.locator('.jp-Dialog-body', { hasText: 'would remove' });
+    await question.waitFor({ timeout: 15_000 });
+    const asked = (await question.innerText()).replace(/\s+/g, ' ');
+    assert.match(asked, /would remove 1 step version, 1 file \(2 B\) and keep 0 step versions/);
+    await shot(page, 'clean-cache-dialog.png');
+    await page.locator('.jp-Dialog-button', { hasText: 'Remove' }).click();
+    const cleaned = page.getByText(/Pipeline cache cleaned: removed 1 step version/).first();
+    await cleaned.waitFor({ timeout: 15_000 });
+    console.log(`after cleaning: ${(await cleaned.innerText()).replace(/\s+/g, ' ')}`);
+
     console.log('-- the dark theme reaches the views');
     await menu(page, 'Settings', 'Theme');
     await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
