@@ -186,6 +186,37 @@ describe('the example pipeline from the command line', () => {
     assert.ok(trained?.run.facets.parent);
   });
 
+  test('pipeline logs prints what each step of a run printed', async () => {
+    const [newest] = JSON.parse(
+      (await sextant(['pipeline', 'runs', '--store', store, '--json', '--limit', '1'])).stdout,
+    ) as RunJson[];
+    const one = await sextant([
+      'pipeline',
+      'logs',
+      newest!.pipelineRunId.slice(0, 6),
+      'train',
+      '--store',
+      store,
+    ]);
+    assert.equal(one.code, 0, show(one));
+    assert.equal(one.stdout, 'trained 15 trees of depth at most 5\n');
+    const all = await sextant(['pipeline', 'logs', newest!.pipelineRunId, '--store', store]);
+    assert.match(
+      all.stdout,
+      /^== prepare \(cached\) ==\nprepared 450 training and 150 test rows\n== train \(done\) ==\ntrained 15 trees/,
+    );
+    const missing = await sextant([
+      'pipeline',
+      'logs',
+      newest!.pipelineRunId,
+      'nope',
+      '--store',
+      store,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /has no step 'nope'/);
+  });
+
   test('pipeline gc keeps the newest version of each step and removes the older ones', async () => {
     const gc = (...args: string[]): Promise<ProcessResult> =>
       sextant(['pipeline', 'gc', '--store', store, ...args], { cwd: work });
@@ -288,6 +319,17 @@ describe('stopping a pipeline from the command line', () => {
     return JSON.parse(listed.stdout) as RunJson[];
   };
 
+  /** The long pipeline's run once the store records its sleeper running (within 10 s). */
+  const recordedRunning = async (store: string): Promise<RunJson> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [run] = await runs(store);
+      if (run?.steps.find((s) => s.step === 'sleeper')?.status === 'running') return run;
+      assert.ok(Date.now() < deadline, 'the store records the sleeper running');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
   test('a failing step exits 1, names why, and skips the steps after it', async () => {
     const dir = tempStore('sextant-fail-');
     dirs.push(dir);
@@ -360,17 +402,39 @@ describe('stopping a pipeline from the command line', () => {
     assert.deepEqual(statuses(run!), { sleeper: 'cancelled', after: 'cancelled' });
   });
 
+  test('pipeline cancel, from another terminal, stops a run by the first characters of its id', async () => {
+    const { store, sleeper, exited } = await startLong();
+    const runId = (await recordedRunning(store)).pipelineRunId;
+    const cancel = await sextant(['pipeline', 'cancel', runId.slice(0, 8), '--store', store]);
+    assert.equal(cancel.code, 0, show(cancel));
+    assert.equal(
+      cancel.stdout,
+      `sextant: pipeline run ${runId} cancelled (2 cancelled)\n`,
+      'it answers once the driving process has recorded the run cancelled',
+    );
+    assert.equal(await exited, 130, 'the driving sextant exits as on Ctrl-C');
+    await waitFor('the sleeper to be stopped', () => !isAlive(sleeper), 10_000);
+    const again = await sextant(['pipeline', 'cancel', runId, '--store', store]);
+    assert.equal(again.stdout, `sextant: pipeline run ${runId} had already ended: cancelled\n`);
+    const logs = await sextant([
+      'pipeline',
+      'logs',
+      runId.slice(0, 8),
+      'sleeper',
+      '--store',
+      store,
+    ]);
+    assert.equal(logs.code, 0, show(logs));
+    const unknown = await sextant(['pipeline', 'cancel', 'ffff', '--store', store]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no pipeline run 'ffff'/);
+  });
+
   test('a killed Sextant leaves no step running: reopening fails the run and step with a reason', async () => {
     const { store, sleeper, child, exited } = await startLong();
     // Step records reach the store within the journal's delay (100 ms); a kill inside that window
     // loses them, though the launcher still stops the step (see the launcher's tests).
-    const deadline = Date.now() + 10_000;
-    const sleeperStatus = async (): Promise<string | undefined> =>
-      (await runs(store))[0]?.steps.find((s) => s.step === 'sleeper')?.status;
-    while ((await sleeperStatus()) !== 'running') {
-      assert.ok(Date.now() < deadline, 'the store records the sleeper running');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await recordedRunning(store);
     child.kill('SIGKILL');
     await exited;
     const [run] = await runs(store);

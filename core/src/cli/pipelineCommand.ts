@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Engine } from '../engine';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
-import { describeCollection } from '../pipelines/run/cache';
-import { duration, table, time } from './format';
+import { duration, table } from './format';
 import { offThreadOutput } from './offThreadOutput';
+import { registerPipelineRecordCommands, stepCounts } from './pipelineRecordsCommand';
 import { registerWatchCommand } from './watchCommand';
 
 /** The pipeline file `sextant pipeline` reads when `--file` is not given. */
@@ -32,13 +32,6 @@ const STATUS_WORD: Record<StepRun['status'], string> = {
 /** Exit code of a finished pipeline run: 0 done, 130 cancelled, 1 otherwise. */
 export const exitCodeOf = (run: PipelineRun): number =>
   run.status === 'done' ? 0 : run.status === 'cancelled' ? 130 : 1;
-
-/** `3 done, 2 cached` for a run's steps. */
-export function stepCounts(run: PipelineRun): string {
-  const counts = new Map<string, number>();
-  for (const s of run.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
-  return [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
-}
 
 /** Prefixes each line of a chunk of step output with the step's name. */
 function prefixer(): (step: string, text: string) => string {
@@ -291,7 +284,7 @@ export async function runPipeline(
   }
 }
 
-/** Registers `sextant pipeline run`, `watch`, `gc` and `runs`. */
+/** Registers `sextant pipeline run`, `watch`, `runs`, `logs`, `cancel` and `gc`. */
 export function registerPipelineCommands(
   program: Command,
   storeOption: readonly [string, string, string],
@@ -325,89 +318,5 @@ export function registerPipelineCommands(
 
   registerWatchCommand(pipeline, storeOption, out);
 
-  pipeline
-    .command('gc')
-    .description(
-      'remove cached step outputs no step needs: each step keeps its newest --keep versions',
-    )
-    .option(...storeOption)
-    .option('--keep <n>', 'versions of each step to keep (0 empties the cache)', '1')
-    .option('--dry', 'show what would be removed, remove nothing')
-    .option('--json', 'print JSON')
-    .action(async (opts: { store: string; keep: string; dry?: boolean; json?: boolean }) => {
-      if (!/^\d+$/.test(opts.keep)) {
-        throw new Error(`--keep takes a whole number (0 or more), not '${opts.keep}'`);
-      }
-      const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
-      try {
-        await engine.recovered;
-        const collected = await engine.pipelines.collectCache({
-          keep: Number(opts.keep),
-          dryRun: opts.dry === true,
-        });
-        out.write(
-          opts.json
-            ? `${JSON.stringify(collected, null, 2)}\n`
-            : `sextant: ${describeCollection(collected)}\n`,
-        );
-      } finally {
-        await engine.close();
-      }
-    });
-
-  pipeline
-    .command('runs')
-    .description('list pipeline runs, newest first')
-    .option(...storeOption)
-    .option('--pipeline <name>', 'only runs of this pipeline')
-    .option('--file <file>', 'only runs of pipelines of this file')
-    .option('--limit <n>', 'most runs to show', '20')
-    .option('--json', 'print JSON')
-    .action(
-      async (opts: {
-        store: string;
-        pipeline?: string;
-        file?: string;
-        limit: string;
-        json?: boolean;
-      }) => {
-        const limit = Number(opts.limit);
-        if (!/^\d+$/.test(opts.limit) || limit < 1) {
-          throw new Error(`--limit takes a positive whole number, not '${opts.limit}'`);
-        }
-        const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
-        try {
-          await engine.recovered;
-          const runs = engine.pipelines.listRuns({
-            ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-            ...(opts.file ? { file: opts.file } : {}),
-            limit,
-          });
-          if (opts.json) return void out.write(`${JSON.stringify(runs, null, 2)}\n`);
-          out.write(
-            `${table(
-              ['PIPELINE RUN', 'PIPELINE', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'STEPS'],
-              runs.map((r) => [
-                r.pipelineRunId,
-                r.pipeline,
-                r.status,
-                r.trigger.kind,
-                time(r.startTime),
-                duration(r.startTime, r.endTime ?? null),
-                stepCounts(r),
-              ]),
-            )}\n`,
-          );
-          for (const r of runs) {
-            for (const s of r.steps) {
-              if (s.reason && (s.status === 'failed' || r.status !== 'done')) {
-                out.write(`${r.pipelineRunId} ${s.step}: ${s.status}: ${s.reason}\n`);
-              }
-            }
-          }
-        } finally {
-          await engine.close();
-        }
-      },
-    );
+  registerPipelineRecordCommands(pipeline, storeOption, out);
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import os from 'node:os';
 import type { PipelineRun, PipelineRunStatus, StepRun, StepStatus } from '../../model/pipeline';
+import { invalid, notFound } from '../../model/errors';
 import { StatementCache } from '../../store/statementCache';
 
 interface PipelineRunRow {
@@ -174,6 +175,29 @@ export class PipelineRunStore {
       .get('SELECT * FROM pipeline_runs WHERE pipeline_run_id = ?')
       .get(pipelineRunId) as PipelineRunRow | undefined;
     return row ? this.withSteps(row) : undefined;
+  }
+
+  /**
+   * The full id of the run that `prefix` starts (a whole id, or the first characters of one, as
+   * `sextant pipeline runs` lists them); throws when no run, or more than one, matches.
+   */
+  resolveId(prefix: string): string {
+    if (!/^[0-9a-f-]{4,36}$/i.test(prefix)) {
+      throw invalid(
+        `'${prefix}' is not a pipeline run id: give the id, or its first 4 or more characters`,
+      );
+    }
+    const ids = this.sql
+      .get(
+        'SELECT pipeline_run_id FROM pipeline_runs WHERE pipeline_run_id >= ? AND pipeline_run_id < ? LIMIT 2',
+      )
+      .pluck()
+      .all(prefix.toLowerCase(), `${prefix.toLowerCase()}\u{10FFFF}`) as string[];
+    if (ids.length === 0) throw notFound(`no pipeline run '${prefix}'`);
+    if (ids.length > 1) {
+      throw invalid(`'${prefix}' starts more than one pipeline run id: give more of it`);
+    }
+    return ids[0] as string;
   }
 
   /** Runs, newest first, optionally of one file and pipeline. */
