@@ -191,6 +191,11 @@ export interface StepRun {
   reason?: string;
   /** Ray: the submission id of the job. */
   externalId?: string;
+  /**
+   * The virtual environment it ran in: the SHA-256 of its requirements file, the environment's
+   * folder name under `<store>/envs`. Absent for a step without `requirements` or not executed.
+   */
+  environment?: string;
 }
 
 /** One execution of a pipeline. */
@@ -258,4 +263,8 @@ export interface CacheCollection {
   objects: { kept: number; removed: number };
   /** Bytes of those files (their apparent size). */
   bytes: { kept: number; removed: number };
+  /** Steps' virtual environments under `envs/`, one per requirements file content. */
+  environments: { kept: number; removed: number };
+  /** Bytes of their folders (and, removed, of killed provisionings' left-overs). */
+  environmentBytes: { kept: number; removed: number };
 }

@@ -108,6 +108,8 @@ export type ProvisionEnvironment = (request: {
   signal: AbortSignal;
 }) => Promise<{
   /** Absolute path of the environment's `bin/`. */ binDir: string;
+  /** The environment's id: the SHA-256 of the requirements file, its folder under `cacheDir`. */
+  id: string;
   reused: boolean;
 }>;
 

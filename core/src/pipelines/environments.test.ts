@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { provisionEnvironment } from './environments';
+import { collectEnvironments, provisionEnvironment } from './environments';
 
 /** Writes a minimal wheel of package `sxdemo` (VALUE = 42), so pip needs no network. */
 const WHEEL_SCRIPT = `
@@ -73,10 +73,11 @@ describe('provisionEnvironment', () => {
     assert.equal(value.toString().trim(), '42');
     const published = path.join(cacheDir, sha256(requirements));
     assert.equal(fs.realpathSync(path.join(published, 'bin')), built.binDir);
+    assert.equal(built.id, sha256(requirements), 'its id is its folder name');
 
     const began = Date.now();
     const again = await provision(requirements).result;
-    assert.deepEqual(again, { binDir: built.binDir, reused: true });
+    assert.deepEqual(again, { binDir: built.binDir, id: built.id, reused: true });
     assert.ok(Date.now() - began < 1000, `reuse took ${Date.now() - began} ms`);
   });
 
@@ -124,6 +125,38 @@ describe('provisionEnvironment', () => {
     setTimeout(() => controller.abort(), 300);
     await assert.rejects(run.result, /was cancelled/);
     assert.deepEqual(entriesOf(sha256(requirements)), []);
+  });
+
+  it('collecting removes the environments not kept and left-overs, never one being built', async () => {
+    const kept = sha256(path.join(dir, 'requirements.txt'));
+    const other = sha256(path.join(dir, 'concurrent.txt'));
+    const otherFolder = fs.readlinkSync(path.join(cacheDir, other));
+    const dead = 2 ** 22 + 3;
+    const leftover = path.join(cacheDir, `${'c'.repeat(64)}.${dead}.0badc0de`);
+    fs.mkdirSync(path.join(leftover, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(leftover, 'bin', 'half'), 'x'.repeat(1000));
+    const before = fs.readdirSync(cacheDir).sort();
+
+    const dry = await collectEnvironments(cacheDir, new Set([kept]), true);
+    assert.deepEqual(fs.readdirSync(cacheDir).sort(), before, 'a dry run removes nothing');
+    assert.deepEqual(dry.environments, { kept: 1, removed: 1 });
+    assert.ok(dry.bytes.removed > 1000 && dry.bytes.kept > 0, JSON.stringify(dry));
+
+    fs.mkdirSync(path.join(cacheDir, `${other}.lock`));
+    const busy = await collectEnvironments(cacheDir, new Set([kept]), false);
+    assert.deepEqual(busy.environments, { kept: 2, removed: 0 }, 'one being provisioned stays');
+    assert.equal(busy.bytes.removed, 1000, "only the dead provisioning's folder went");
+    assert.ok(!fs.existsSync(leftover));
+    assert.ok(fs.existsSync(path.join(cacheDir, otherFolder)));
+    fs.rmdirSync(path.join(cacheDir, `${other}.lock`));
+
+    const done = await collectEnvironments(cacheDir, new Set([kept]), false);
+    assert.deepEqual(done.environments, dry.environments, 'it removes what the dry run said');
+    assert.equal(done.bytes.removed, dry.bytes.removed - 1000);
+    assert.ok(!fs.existsSync(path.join(cacheDir, other)), 'unpublished');
+    assert.ok(!fs.existsSync(path.join(cacheDir, otherFolder)), 'its folder removed');
+    const again = await provision(path.join(dir, 'requirements.txt')).result;
+    assert.equal(again.reused, true, 'the kept environment is still whole');
   });
 
   it('a missing requirements file is a clear error', async () => {

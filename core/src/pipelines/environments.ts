@@ -184,7 +184,7 @@ export const provisionEnvironment: ProvisionEnvironment = async (request) => {
       : undefined;
 
   const existing = await ready();
-  if (existing) return { binDir: existing, reused: true };
+  if (existing) return { binDir: existing, id: hash, reused: true };
   if (signal.aborted) throw cancelled(requirements);
   await fs.mkdir(cacheDir, { recursive: true });
   const release = await acquireLock(
@@ -195,7 +195,7 @@ export const provisionEnvironment: ProvisionEnvironment = async (request) => {
   );
   try {
     const built = await ready();
-    if (built) return { binDir: built, reused: true };
+    if (built) return { binDir: built, id: hash, reused: true };
     await removeLeftovers(cacheDir, hash);
     const name = `${hash}.${process.pid}.${randomBytes(4).toString('hex')}`;
     const folder = path.join(cacheDir, name);
@@ -218,8 +218,80 @@ export const provisionEnvironment: ProvisionEnvironment = async (request) => {
       await fs.rm(folder, { recursive: true, force: true });
       throw error;
     }
-    return { binDir: path.join(await fs.realpath(folder), 'bin'), reused: false };
+    return { binDir: path.join(await fs.realpath(folder), 'bin'), id: hash, reused: false };
   } finally {
     await release();
   }
 };
+
+/** What collecting the environments folder kept and removed (or, dry, would remove). */
+export interface EnvironmentCollection {
+  /** Published environments, one per requirements file content. */
+  environments: { kept: number; removed: number };
+  /** Bytes of their folders, with those of killed provisionings' left-overs among the removed. */
+  bytes: { kept: number; removed: number };
+}
+
+const ENVIRONMENT_NAME = /^[0-9a-f]{64}$/;
+/** A provisioning's folder or link: `<hash>.<pid>.<random>[.link]`. */
+const BUILD_NAME = /^([0-9a-f]{64})\.(\d+)\.[0-9a-f]+(\.link)?$/;
+
+/** The apparent size of a folder's files, links not followed. */
+async function sizeOf(target: string): Promise<number> {
+  const stat = await fs.lstat(target).catch(() => undefined);
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  let total = 0;
+  for (const entry of await fs.readdir(target).catch(() => [])) {
+    total += await sizeOf(path.join(target, entry));
+  }
+  return total;
+}
+
+/**
+ * Removes the environments under `cacheDir` whose id `keep` lacks, and what killed provisionings
+ * left there; answers what went (with `dryRun`, what would go, removing nothing). An environment
+ * being provisioned (its lock held) or completed since the collection began stays. Each is
+ * unpublished first (its link removed, so no step starts in it), then its folder is removed.
+ */
+export async function collectEnvironments(
+  cacheDir: string,
+  keep: ReadonlySet<string>,
+  dryRun: boolean,
+): Promise<EnvironmentCollection> {
+  const began = Date.now();
+  const result: EnvironmentCollection = {
+    environments: { kept: 0, removed: 0 },
+    bytes: { kept: 0, removed: 0 },
+  };
+  const entries = await fs.readdir(cacheDir).catch(() => [] as string[]);
+  const published = new Set<string>();
+  for (const name of entries) {
+    if (!ENVIRONMENT_NAME.test(name)) continue;
+    const link = path.join(cacheDir, name);
+    const target = await fs.readlink(link).catch(() => undefined);
+    if (target === undefined) continue;
+    published.add(target);
+    const folder = path.join(cacheDir, target);
+    const marker = await fs.stat(path.join(folder, COMPLETE)).catch(() => undefined);
+    const busy = await exists(path.join(cacheDir, `${name}.lock`));
+    const size = await sizeOf(folder);
+    if (keep.has(name) || busy || (marker && marker.mtimeMs >= began)) {
+      result.environments.kept++;
+      result.bytes.kept += size;
+      continue;
+    }
+    result.environments.removed++;
+    result.bytes.removed += size;
+    if (dryRun) continue;
+    await fs.rm(link, { force: true });
+    await fs.rm(folder, { recursive: true, force: true });
+  }
+  for (const name of entries) {
+    const match = BUILD_NAME.exec(name);
+    if (!match || published.has(name) || alive(Number(match[2]))) continue;
+    result.bytes.removed += await sizeOf(path.join(cacheDir, name));
+    if (!dryRun) await fs.rm(path.join(cacheDir, name), { recursive: true, force: true });
+  }
+  return result;
+}

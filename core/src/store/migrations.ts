@@ -261,6 +261,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE pipeline_runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
   `,
+  // v7: the virtual environment a step ran in, so cleaning the store keeps the ones in use (see
+  // PipelineService.collectCache).
+  `
+  ALTER TABLE step_runs ADD COLUMN environment TEXT;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -41,14 +41,23 @@ function sizeText(bytes: number): string {
 
 /**
  * One sentence for people about a collection: `removed 3 step versions, 7 files (1.2 MiB); kept 5
- * step versions, 9 files (30.0 MiB)`, or for a dry run `would remove … and keep …`.
+ * step versions, 9 files (30.0 MiB)`, or for a dry run `would remove … and keep …`; the virtual
+ * environments follow the files where the store has any (`, 1 environment (80.0 MiB)`).
  */
 export function describeCollection(c: CacheCollection): string {
   const versions = (n: number): string => `${n} step version${n === 1 ? '' : 's'}`;
   const files = (n: number, bytes: number): string =>
     `${n} file${n === 1 ? '' : 's'} (${sizeText(bytes)})`;
-  const removed = `${versions(c.entries.removed)}, ${files(c.objects.removed, c.bytes.removed)}`;
-  const kept = `${versions(c.entries.kept)}, ${files(c.objects.kept, c.bytes.kept)}`;
+  const environments = (n: number, bytes: number): string =>
+    c.environments.kept + c.environments.removed === 0
+      ? ''
+      : `, ${n} environment${n === 1 ? '' : 's'} (${sizeText(bytes)})`;
+  const removed =
+    `${versions(c.entries.removed)}, ${files(c.objects.removed, c.bytes.removed)}` +
+    environments(c.environments.removed, c.environmentBytes.removed);
+  const kept =
+    `${versions(c.entries.kept)}, ${files(c.objects.kept, c.bytes.kept)}` +
+    environments(c.environments.kept, c.environmentBytes.kept);
   return c.dryRun ? `would remove ${removed} and keep ${kept}` : `removed ${removed}; kept ${kept}`;
 }
 
@@ -173,6 +182,8 @@ export class ContentCache {
       entries: { kept: 0, removed: 0 },
       objects: { kept: 0, removed: 0 },
       bytes: { kept: 0, removed: 0 },
+      environments: { kept: 0, removed: 0 },
+      environmentBytes: { kept: 0, removed: 0 },
     };
     const remove = async (file: string): Promise<void> => {
       if (!dryRun) await fs.rm(file, { force: true });

@@ -131,6 +131,14 @@ describe('collecting the content cache', () => {
       describeCollection({ ...done, dryRun: true, bytes: { removed: 3 * 2 ** 30, kept: 1536 } }),
       /^would remove 2 step versions, 5 files \(3\.0 GiB\) and keep 1 step version, 7 files \(1\.5 KiB\)$/,
     );
+    assert.equal(
+      describeCollection({
+        ...done,
+        environments: { kept: 1, removed: 2 },
+        environmentBytes: { kept: 80 * 2 ** 20, removed: 512 },
+      }),
+      `removed 2 step versions, 5 files (${done.bytes.removed} B), 2 environments (512 B); kept 1 step version, 7 files (${done.bytes.kept} B), 1 environment (80.0 MiB)`,
+    );
   });
 });
 

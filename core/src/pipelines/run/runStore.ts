@@ -32,6 +32,7 @@ interface StepRunRow {
   exit_code: number | null;
   reason: string | null;
   external_id: string | null;
+  environment: string | null;
 }
 
 /** A pipeline run that was left `running` by a process that is gone. */
@@ -53,6 +54,7 @@ function stepOf(row: StepRunRow): StepRun {
     ...(row.exit_code !== null ? { exitCode: row.exit_code } : {}),
     ...(row.reason !== null ? { reason: row.reason } : {}),
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    ...(row.environment !== null ? { environment: row.environment } : {}),
   };
 }
 
@@ -122,7 +124,8 @@ export class PipelineRunStore {
     this.sql
       .get(
         `UPDATE step_runs SET status = ?, cache_key = ?, run_id = ?, compute = ?, attempts = ?,
-           start_time = ?, end_time = ?, exit_code = ?, reason = ?, external_id = ?
+           start_time = ?, end_time = ?, exit_code = ?, reason = ?, external_id = ?,
+           environment = ?
          WHERE pipeline_run_id = ? AND step = ?`,
       )
       .run(...stepValues(step), pipelineRunId, step.step);
@@ -247,25 +250,45 @@ export class PipelineRunStore {
    * step of a run still marked running. What a cache collection keeps.
    */
   cacheKeysInUse(keep: number): Set<string> {
-    const rows = this.sql
+    return this.newestPerStep('cache_key', "s.status IN ('done', 'cached')", keep);
+  }
+
+  /**
+   * The virtual environments (requirements hashes) of the newest `keep` environments every step
+   * ran in, by last use, and those of the steps of runs still marked running.
+   */
+  environmentsInUse(keep: number): Set<string> {
+    return this.newestPerStep('environment', 'TRUE', keep);
+  }
+
+  /**
+   * The `keep` newest distinct values of a step record's column for each step (by the last time
+   * a record with that value ran, among those `where` picks), with the values of runs in flight.
+   */
+  private newestPerStep(
+    column: 'cache_key' | 'environment',
+    where: string,
+    keep: number,
+  ): Set<string> {
+    const values = this.sql
       .get(
-        `SELECT cache_key FROM (
-           SELECT cache_key, ROW_NUMBER() OVER (
-             PARTITION BY file, pipeline, step ORDER BY last_used DESC, cache_key) AS version
+        `SELECT value FROM (
+           SELECT value, ROW_NUMBER() OVER (
+             PARTITION BY file, pipeline, step ORDER BY last_used DESC, value) AS version
            FROM (
-             SELECT p.file, p.pipeline, s.step, s.cache_key,
+             SELECT p.file, p.pipeline, s.step, s.${column} AS value,
                     MAX(COALESCE(s.end_time, s.start_time, p.start_time)) AS last_used
              FROM step_runs s JOIN pipeline_runs p USING (pipeline_run_id)
-             WHERE s.status IN ('done', 'cached') AND s.cache_key IS NOT NULL
-             GROUP BY p.file, p.pipeline, s.step, s.cache_key))
+             WHERE ${where} AND s.${column} IS NOT NULL
+             GROUP BY p.file, p.pipeline, s.step, s.${column}))
          WHERE version <= ?
          UNION
-         SELECT s.cache_key FROM step_runs s JOIN pipeline_runs p USING (pipeline_run_id)
-         WHERE p.status = 'running' AND s.cache_key IS NOT NULL`,
+         SELECT s.${column} FROM step_runs s JOIN pipeline_runs p USING (pipeline_run_id)
+         WHERE p.status = 'running' AND s.${column} IS NOT NULL`,
       )
       .pluck()
       .all(keep) as string[];
-    return new Set(rows);
+    return new Set(values);
   }
 
   /** Runs marked running whose process is alive (or on another machine, so not known gone). */
@@ -309,8 +332,8 @@ export class PipelineRunStore {
     this.sql
       .get(
         `INSERT INTO step_runs (status, cache_key, run_id, compute, attempts, start_time, end_time,
-           exit_code, reason, external_id, pipeline_run_id, step, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           exit_code, reason, external_id, environment, pipeline_run_id, step, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(...stepValues(step), pipelineRunId, step.step, seq);
   }
@@ -349,5 +372,6 @@ function stepValues(step: StepRun): unknown[] {
     step.exitCode ?? null,
     step.reason ?? null,
     step.externalId ?? null,
+    step.environment ?? null,
   ];
 }

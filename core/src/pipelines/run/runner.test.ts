@@ -544,7 +544,11 @@ describe('environments', () => {
           mode: 0o755,
         });
         request.onOutput('stderr', 'provisioned\n');
-        return { binDir: bin, reused: false };
+        return {
+          binDir: bin,
+          id: fs.readFileSync(request.requirements, 'utf8').trim(),
+          reused: false,
+        };
       },
     });
     try {
@@ -560,6 +564,8 @@ describe('environments', () => {
       assert.equal(result.status, 'done', JSON.stringify(result.steps));
       assert.equal(fs.readFileSync(path.join(root, 'out.txt'), 'utf8'), 'from the environment\n');
       assert.deepEqual(requests, [path.join(root, 'requirements.txt')]);
+      assert.equal(result.steps[0]?.environment, 'numpy==2.0', 'the step records its environment');
+      assert.equal(service.getRun(result.pipelineRunId).steps[0]?.environment, 'numpy==2.0');
       assert.equal((await service.stepLog(result.pipelineRunId, 'greet')).stderr, 'provisioned\n');
       assert.deepEqual(
         (await service.planPipeline(p)).map((s) => s.action),
@@ -570,6 +576,10 @@ describe('environments', () => {
         (await service.planPipeline(p)).map((s) => s.action),
         ['run'],
       );
+      assert.equal((await (await service.startPipeline(p)).finished).status, 'done');
+      // Cleaning the store keeps the environments each step ran in last.
+      assert.deepEqual([...service.runs.environmentsInUse(1)], ['numpy==2.1']);
+      assert.deepEqual([...service.runs.environmentsInUse(2)].sort(), ['numpy==2.0', 'numpy==2.1']);
     } finally {
       await service.stopAll();
       db.close();
@@ -591,7 +601,7 @@ describe('environments', () => {
       artifacts: new LocalArtifactStore(path.join(store, 'artifacts')),
       provision: async (request) => {
         provisioned.push(request.requirements);
-        return { binDir: path.join(store, 'unused', 'bin'), reused: false };
+        return { binDir: path.join(store, 'unused', 'bin'), id: 'unused', reused: false };
       },
       // Stands in for the Ray backend: the runner's part is what it hands over.
       backendFor: () => ({

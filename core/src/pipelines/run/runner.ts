@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
 import { localBackend } from '../../compute/launcher';
 import { DEFAULT_KILL_GRACE_MS, stopOrphanedGroup } from '../../compute/local';
-import { provisionEnvironment } from '../environments';
+import { collectEnvironments, provisionEnvironment } from '../environments';
 import { findPipelineFiles } from '../spec/discover';
 import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
 import { invalid, notFound, SextantError } from '../../model/errors';
@@ -278,7 +278,8 @@ export class PipelineService implements PipelineRunner {
   /**
    * Removes from the content-addressed cache what no step needs to be restored: every step keeps
    * the outputs of its newest `keep` versions (by their last run or restore), and the steps of a
-   * run in flight keep theirs. `dryRun` removes nothing and answers what would go. Refused while
+   * run in flight keep theirs. Virtual environments go the same way: every step keeps the newest
+   * `keep` it ran in. `dryRun` removes nothing and answers what would go. Refused while
    * a pipeline run is in flight in the store, unless `dryRun`: that run's steps may be saving or
    * restoring outputs. Lineage keeps every version's record; a removed version cannot be
    * restored, so its step runs again when it is next needed.
@@ -297,7 +298,13 @@ export class PipelineService implements PipelineRunner {
         `pipeline runs are in flight: ${names}; clean the cache once they have ended`,
       );
     }
-    return this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
+    const cache = await this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
+    const envs = await collectEnvironments(
+      path.join(this.options.storeDir, 'envs'),
+      this.runs.environmentsInUse(options.keep),
+      dryRun,
+    );
+    return { ...cache, environments: envs.environments, environmentBytes: envs.bytes };
   }
 
   /**
@@ -1197,12 +1204,12 @@ export class PipelineService implements PipelineRunner {
     env: StepEnvironment,
     write: (stream: 'stdout' | 'stderr', text: string) => void,
     signal: AbortSignal,
-    markRunning: () => void,
+    markRunning: (change?: Partial<StepRun>) => void,
   ): Promise<{ env: StepEnvironment } | { failed: string }> {
     markRunning();
     const provision = this.options.provision ?? provisionEnvironment;
     try {
-      const { binDir } = await provision({
+      const { binDir, id } = await provision({
         requirements: insideRoot(
           active.pipeline.root,
           step.environment.requirements as string,
@@ -1212,6 +1219,7 @@ export class PipelineService implements PipelineRunner {
         onOutput: write,
         signal,
       });
+      markRunning({ environment: id });
       const vars = {
         ...env.vars,
         PATH: `${binDir}${path.delimiter}${env.vars.PATH ?? env.base.PATH ?? ''}`,
