@@ -153,4 +153,56 @@ describe('following the runs of other processes', () => {
     mine.close();
     theirs.close();
   });
+
+  test('started, a write to the store or a followed log is seen at once, not at the next tick', async () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'watched-'));
+    const file = path.join(folder, 'sextant.db');
+    const mine = new Database(file);
+    const theirs = new Database(file);
+    // As the engine opens its store: the other process's commits go to the write-ahead log.
+    mine.pragma('journal_mode = WAL');
+    migrate(mine);
+    const events: PipelineEvent[] = [];
+    const logs = path.join(folder, 'logs');
+    const foreign = new ForeignRuns(mine, new PipelineRunStore(mine), (e) => events.push(e), {
+      files: (id, index) => {
+        fs.mkdirSync(path.join(logs, id), { recursive: true });
+        return {
+          stdout: path.join(logs, id, `${index}.stdout.txt`),
+          stderr: path.join(logs, id, `${index}.stderr.txt`),
+        };
+      },
+      stored: async () => undefined,
+    });
+    /** Resolves once `events` holds `count` events, failing after 5 s (the timer's tick is 60 s). */
+    const arrived = async (count: number): Promise<string[]> => {
+      const deadline = Date.now() + 5_000;
+      while (events.length < count) {
+        assert.ok(Date.now() < deadline, `only ${JSON.stringify(words(events))} arrived`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return words(events.splice(0));
+    };
+    foreign.start(60_000);
+    try {
+      const other = new PipelineRunStore(theirs);
+      const run = {
+        ...newRun('w'),
+        steps: [{ ...newRun('w').steps[0]!, status: 'running' as const }],
+      };
+      theirs.transaction(() => {
+        other.insert(run);
+        theirs
+          .prepare('UPDATE pipeline_runs SET owner_pid = ? WHERE pipeline_run_id = ?')
+          .run(2 ** 22 + 1, 'w');
+      })();
+      assert.deepEqual(await arrived(2), ['run-started w running', 'w s running']);
+      fs.appendFileSync(path.join(logs, 'w', '0.stdout.txt'), 'live\n');
+      assert.deepEqual(await arrived(1), ['w s stdout "live\\n"']);
+    } finally {
+      foreign.stop();
+      mine.close();
+      theirs.close();
+    }
+  });
 });

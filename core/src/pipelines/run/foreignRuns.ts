@@ -1,11 +1,16 @@
 import type Database from 'better-sqlite3';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { PipelineEvent, PipelineRun, StepRun } from '../../model/pipeline';
 import { LogTail } from './logTail';
 import type { PipelineRunStore } from './runStore';
 
 /** How often the store is checked for other processes' writes, by default. */
 export const FOREIGN_POLL_MS = 500;
+
+/** How long after a file system change the check runs, so that a burst of writes is one check. */
+const SETTLE_MS = 20;
 
 /**
  * How far back a check looks for runs that started: a run another process started and ended
@@ -29,6 +34,18 @@ interface FollowedLog {
   stderr: LogTail;
 }
 
+/** Watches a folder (not holding the process up); undefined where it cannot be watched. */
+function watchFolder(folder: string, onChange: (name: string) => void): fs.FSWatcher | undefined {
+  try {
+    const watcher = fs.watch(folder, { persistent: false }, (_event, name) => onChange(name ?? ''));
+    // A folder removed or unreadable: polling goes on alone.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What of a step a view shows: a change to any of it is a `step-status` event. */
 const stepSignature = (s: StepRun): string =>
   `${s.status}\0${s.runId ?? ''}\0${s.attempts}\0${s.endTime ?? ''}\0${s.externalId ?? ''}`;
@@ -42,6 +59,9 @@ const stepSignature = (s: StepRun): string =>
  * emits `run-started` when first seen, `step-status` for each step that changed and
  * `run-finished` when it ended, the events the host's own runs give. The output its running
  * steps write from then on comes as `step-log` events, read from their log files at each check.
+ * Where the file system tells of changes (inotify and the like), a write to the store's files or
+ * to a followed step's log folder brings the check forward, so the editor shows them at once;
+ * the timer stays, for file systems that do not tell.
  */
 export class ForeignRuns {
   private timer: NodeJS.Timeout | undefined;
@@ -56,9 +76,13 @@ export class ForeignRuns {
   private readonly tails = new Map<string, FollowedLog>();
   /** Runs that started before this are not reported unless still running. */
   private readonly since = Date.now();
+  /** The store's folder watched, and the log folder of each run whose steps are followed. */
+  private storeWatch: fs.FSWatcher | undefined;
+  private readonly logWatches = new Map<string, fs.FSWatcher | undefined>();
+  private soon: NodeJS.Timeout | undefined;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly runs: PipelineRunStore,
     private readonly emit: (event: PipelineEvent) => void,
     private readonly logs: StepLogs,
@@ -73,16 +97,57 @@ export class ForeignRuns {
     this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
-  /** Starts checking every `intervalMs`; the timer does not hold the process up. */
+  /**
+   * Starts checking every `intervalMs`, and whenever the store's files change; neither the timer
+   * nor the watches hold the process up.
+   */
   start(intervalMs = FOREIGN_POLL_MS): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.check(), intervalMs);
     this.timer.unref();
+    const file = this.db.name;
+    if (this.db.memory || !path.isAbsolute(file)) return;
+    const names = new Set([path.basename(file), `${path.basename(file)}-wal`]);
+    this.storeWatch = watchFolder(path.dirname(file), (name) => {
+      if (names.has(name)) this.checkSoon();
+    });
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.soon);
+    this.soon = undefined;
+    this.storeWatch?.close();
+    this.storeWatch = undefined;
+    for (const watcher of this.logWatches.values()) watcher?.close();
+    this.logWatches.clear();
+  }
+
+  /** A check shortly, once a burst of changes has settled (while started). */
+  private checkSoon(): void {
+    if (!this.timer || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.check();
+    }, SETTLE_MS);
+    this.soon.unref();
+  }
+
+  /** Watches the log folder of a run whose steps' output is followed, once (while started). */
+  private watchLogs(id: string, folder: string): void {
+    if (!this.timer || this.logWatches.has(id)) return;
+    this.logWatches.set(
+      id,
+      watchFolder(folder, () => this.checkSoon()),
+    );
+  }
+
+  /** Stops watching the log folder of a run none of whose steps is followed any more. */
+  private unwatchLogs(id: string): void {
+    for (const tail of this.tails.values()) if (tail.pipelineRunId === id) return;
+    this.logWatches.get(id)?.close();
+    this.logWatches.delete(id);
   }
 
   /** One check (the timer's; tests call it directly). */
@@ -109,6 +174,7 @@ export class ForeignRuns {
     if (!run) {
       this.following.delete(id);
       for (const [key, tail] of this.tails) if (tail.pipelineRunId === id) this.tails.delete(key);
+      this.unwatchLogs(id);
       return;
     }
     if (!steps) {
@@ -131,8 +197,10 @@ export class ForeignRuns {
           stdout: new LogTail(files.stdout),
           stderr: new LogTail(files.stderr),
         });
+        this.watchLogs(id, path.dirname(files.stdout));
       } else if (step.status !== 'running' && tail) {
         this.tails.delete(key);
+        this.unwatchLogs(id);
         this.readLog(tail);
         // A step that ended as the run did: its log files may be gone already (the run's log
         // folder is removed when it ends), into the step's tracking run, where the rest is read.
