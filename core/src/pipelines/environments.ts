@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ProvisionEnvironment } from './api';
+import { processAlive } from './processAlive';
 
 /** Written into an environment once pip has installed everything: its presence means complete. */
 const COMPLETE = '.sextant-complete';
@@ -21,15 +22,6 @@ const exists = (file: string): Promise<boolean> =>
     () => true,
     () => false,
   );
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The abort error of a cancelled provisioning. */
 const cancelled = (requirements: string): Error =>
@@ -62,7 +54,7 @@ async function acquireLock(
       () => Date.now(),
     );
     const dead = pid
-      ? host === os.hostname() && !alive(Number(pid))
+      ? host === os.hostname() && !processAlive(Number(pid))
       : Date.now() - since > UNOWNED_LOCK_MS;
     if (dead) {
       // The holder died mid-build: move its lock aside (one waiter wins the rename) and retry.
@@ -150,7 +142,7 @@ async function removeLeftovers(cacheDir: string, hash: string): Promise<void> {
   const pattern = new RegExp(`^${hash}\\.(\\d+)\\.[0-9a-f]+(\\.link)?$`);
   for (const entry of await fs.readdir(cacheDir)) {
     const match = pattern.exec(entry);
-    if (!match || entry === target || alive(Number(match[1]))) continue;
+    if (!match || entry === target || processAlive(Number(match[1]))) continue;
     await fs.rm(path.join(cacheDir, entry), { recursive: true, force: true });
   }
 }
@@ -289,7 +281,7 @@ export async function collectEnvironments(
   }
   for (const name of entries) {
     const match = BUILD_NAME.exec(name);
-    if (!match || published.has(name) || alive(Number(match[2]))) continue;
+    if (!match || published.has(name) || processAlive(Number(match[2]))) continue;
     result.bytes.removed += await sizeOf(path.join(cacheDir, name));
     if (!dryRun) await fs.rm(path.join(cacheDir, name), { recursive: true, force: true });
   }

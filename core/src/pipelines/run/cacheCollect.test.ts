@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { testLocation, testStep } from '../../compute/testSteps';
@@ -200,5 +201,29 @@ describe('collecting through the pipeline service', () => {
     assert.equal(emptied.objects.kept, 0);
     assert.equal((await engine.pipelines.planPipeline(pipeline('v1')))[0]!.action, 'run');
     await assert.rejects(engine.pipelines.collectCache({ keep: -1 }), /whole number/);
+  });
+
+  it('runs wait while another process cleans the cache; a killed cleaner’s lock is taken over', async () => {
+    const lock = path.join(root, '.sextant', 'collecting.lock');
+    // Another live process of this machine (the test runner) holds the lock.
+    fs.writeFileSync(lock, `${process.ppid}\n${os.hostname()}\n`);
+    await assert.rejects(
+      engine.pipelines.collectCache({ keep: 1 }),
+      new RegExp(`being cleaned by another Sextant process \\(${process.ppid} on `),
+    );
+    const started = await engine.pipelines.startPipeline(pipeline('v4'));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(
+      engine.pipelines.getRun(started.run.pipelineRunId).steps[0]!.status,
+      'queued',
+      'the step waits for the collection',
+    );
+    fs.rmSync(lock);
+    assert.equal((await started.finished).status, 'done');
+
+    fs.writeFileSync(lock, `${2 ** 22 + 5}\n${os.hostname()}\n`);
+    const collected = await engine.pipelines.collectCache({ keep: 1 });
+    assert.equal(collected.entries.kept, 1);
+    assert.ok(!fs.existsSync(lock), 'taken over, and released when done');
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { PipelineRun, PipelineRunStatus, StepRun, StepStatus } from '../../model/pipeline';
 import { invalid, notFound } from '../../model/errors';
 import { StatementCache } from '../../store/statementCache';
+import { processAlive } from '../processAlive';
 
 interface PipelineRunRow {
   pipeline_run_id: string;
@@ -56,16 +57,6 @@ function stepOf(row: StepRunRow): StepRun {
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),
     ...(row.environment !== null ? { environment: row.environment } : {}),
   };
-}
-
-/** Whether a process of this machine is alive (a zombie or another user's process counts). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Pipeline runs and their step runs in SQLite (`pipeline_runs`, `step_runs`). */

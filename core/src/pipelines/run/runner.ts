@@ -40,6 +40,7 @@ import type {
   StepState,
 } from '../api';
 import { ContentCache, type CacheEntry } from './cache';
+import { CollectionLock } from './collectionLock';
 import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
 import { readMetricsFile } from './metricsFile';
@@ -184,6 +185,8 @@ export class PipelineService implements PipelineRunner {
   private readonly analyses = new Map<string, { loaded: LoadedPipelineFile; inputs: DiskInputs }>();
   /** The last load of each pipeline file, kept in the store for the next process. */
   private readonly persistedLoads: PersistedLoads;
+  /** Held by a cache collection while it removes files; runs wait for it. */
+  private readonly collectionLock: CollectionLock;
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.runs = new PipelineRunStore(options.db);
@@ -209,6 +212,7 @@ export class PipelineService implements PipelineRunner {
     this.stepTracking = new StepTracking(options.tracking, options.artifacts, this.journal);
     this.local = localBackend(options.killGraceMs, this.pool.capacity);
     this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
+    this.collectionLock = new CollectionLock(path.join(options.storeDir, 'collecting.lock'));
     this.events.setMaxListeners(0);
   }
 
@@ -290,21 +294,27 @@ export class PipelineService implements PipelineRunner {
     }
     this.journal.flush();
     const dryRun = options.dryRun === true;
-    const inFlight = this.runs.inFlight();
-    if (!dryRun && inFlight.length > 0) {
-      const names = inFlight.map((r) => `${r.pipeline} (${r.pipelineRunId})`).join(', ');
-      throw new SextantError(
-        'INVALID_STATE',
-        `pipeline runs are in flight: ${names}; clean the cache once they have ended`,
+    // Taken before looking for runs in flight: a run that starts after that waits for it.
+    const release = dryRun ? undefined : this.collectionLock.take();
+    try {
+      const inFlight = this.runs.inFlight();
+      if (!dryRun && inFlight.length > 0) {
+        const names = inFlight.map((r) => `${r.pipeline} (${r.pipelineRunId})`).join(', ');
+        throw new SextantError(
+          'INVALID_STATE',
+          `pipeline runs are in flight: ${names}; clean the cache once they have ended`,
+        );
+      }
+      const cache = await this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
+      const envs = await collectEnvironments(
+        path.join(this.options.storeDir, 'envs'),
+        this.runs.environmentsInUse(options.keep),
+        dryRun,
       );
+      return { ...cache, environments: envs.environments, environmentBytes: envs.bytes };
+    } finally {
+      release?.();
     }
-    const cache = await this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
-    const envs = await collectEnvironments(
-      path.join(this.options.storeDir, 'envs'),
-      this.runs.environmentsInUse(options.keep),
-      dryRun,
-    );
-    return { ...cache, environments: envs.environments, environmentBytes: envs.bytes };
   }
 
   /**
@@ -785,6 +795,10 @@ export class PipelineService implements PipelineRunner {
     force: boolean,
   ): Promise<PipelineRun> {
     const { run } = active;
+    // A cache collection under way (this run is recorded already, so it sees this run from
+    // now on): its steps wait for it before they read or fill the cache. Cancelled meanwhile,
+    // they end cancelled below.
+    await this.collectionLock.free(active.controller.signal).catch(() => undefined);
     const outcomes = new Map<string, Promise<StepStatus>>();
     for (const step of steps) {
       const record = run.steps[active.stepIndex.get(step.name) as number] as StepRun;

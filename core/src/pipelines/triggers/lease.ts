@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { processAlive } from '../processAlive';
 
 /** How long a trigger lease lasts without renewal, in ms. */
 export const LEASE_TTL_MS = 15_000;
@@ -76,11 +77,5 @@ export class TriggerLease {
 
 /** Whether a lease's holder may still run: always for another machine (its lease expires). */
 function holderAlive(row: LeaseRow): boolean {
-  if (row.host !== os.hostname()) return true;
-  try {
-    process.kill(row.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return row.host !== os.hostname() || processAlive(row.pid);
 }
