@@ -294,11 +294,8 @@ describe('stopping a pipeline from the command line', () => {
     const child = spawnTracked(
       process.execPath,
       [SEXTANT_BIN, 'pipeline', 'run', '--store', store],
-      {
-        cwd: work,
-        env: cleanEnv(ENV),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      // A process group of its own, as a terminal's foreground job.
+      { cwd: work, env: cleanEnv(ENV), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     child.stdout?.resume();
     child.stderr?.resume();
@@ -394,7 +391,8 @@ describe('stopping a pipeline from the command line', () => {
   test('Ctrl-C cancels the run: the step process tree is gone, the run is cancelled', async () => {
     const { store, sleeper, child, exited } = await startLong();
     assert.ok(isAlive(sleeper));
-    child.kill('SIGINT');
+    // Ctrl-C in a terminal: SIGINT to the foreground group, the step launcher as well as Node.
+    process.kill(-child.pid!, 'SIGINT');
     assert.equal(await exited, 130);
     await waitFor('the sleeper to be stopped', () => !isAlive(sleeper), 10_000);
     const [run] = await runs(store);

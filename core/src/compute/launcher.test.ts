@@ -309,6 +309,31 @@ describe('the step launcher', { skip: findPython() ? false : 'no python3 here' }
     });
   });
 
+  it('outlives a Ctrl-C meant for Node (SIGINT to the group), and its steps take SIGINT as usual', async () => {
+    const own = new LauncherBackend(300);
+    const controller = new AbortController();
+    const ids: string[] = [];
+    const waiting = run(own, {
+      step: testStep('sleep 30'),
+      signal: controller.signal,
+      onExternalId: (id) => ids.push(id),
+    });
+    await waitFor(() => ids.length === 1);
+    const launcher = own.launcherPid as number;
+    process.kill(launcher, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(isAlive(launcher), 'the launcher was stopped by SIGINT');
+    // The step's shell has SIGINT at its default, not ignored as the launcher has it (bit 2 of
+    // the ignored-signals mask), so a step's own Ctrl-C handling works.
+    const mask = await run(own, { step: testStep("grep '^SigIgn:' /proc/$$/status") });
+    const ignored = BigInt(`0x${mask.out.trim().split(/\s+/)[1]}`);
+    assert.equal(ignored & 2n, 0n, `SIGINT is ignored in the step: ${mask.out}`);
+    controller.abort(new Error('cancelled'));
+    assert.equal((await waiting).outcome.exitCode, null);
+    assert.equal(own.launcherPid, launcher, 'the same launcher ran both');
+    own.close();
+  });
+
   it('fails the running steps with the reason when the launcher dies, and stops them', async () => {
     const own = new LauncherBackend(300);
     const pidFile = path.join(root, 'pid-launcher');

@@ -52,6 +52,9 @@ os.set_blocking(wake_w, False)
 os.set_blocking(wake_r, False)
 signal.set_wakeup_fd(wake_w)
 signal.signal(signal.SIGCHLD, lambda *_: None)
+# Ctrl-C in a terminal reaches the whole foreground group, this process with Node: Node cancels
+# the run (and stops the steps itself), and this process goes on until Node closes its stdin.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 # epoll (poll where there is none) directly, not through the selectors module, whose calls cost
 # more than the rest of a step's bookkeeping.
 if hasattr(select, "epoll"):
@@ -144,7 +147,7 @@ def start(sid, request):
                 (os.POSIX_SPAWN_DUP2, err_w, 2),
             ],
             setpgroup=0,
-            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD),
+            setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, signal.SIGCHLD, signal.SIGINT),
         )
     except (OSError, ValueError) as error:
         for fd in (out_r, out_w, err_r, err_w):
