@@ -7,6 +7,7 @@ import html
 import os
 import shlex
 import sys
+from pathlib import Path
 
 import mlflow
 from mlflow.exceptions import MlflowException
@@ -14,6 +15,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from .connection import SextantUnavailable, check_alive, locate_tracking
+from .pipeline_magic import PipelineMagicError, run_pipeline_command
 from .tracker import CellTracker, active_run_and_uri
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -47,6 +49,8 @@ def _parser() -> _Parser:
     log.add_argument("pairs", nargs="+", metavar="key=value")
     commands.add_parser("status", add_help=False)
     commands.add_parser("open", add_help=False)
+    pipeline = commands.add_parser("pipeline", add_help=False)
+    pipeline.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -80,7 +84,7 @@ class SextantMagics(Magics):
                 return self._tracked_cell(line, cell)
             args = _parser().parse_args(shlex.split(line))
             return getattr(self, f"_{args.command}")(args)
-        except (MagicError, SextantUnavailable, MlflowException, ValueError) as error:
+        except (MagicError, SextantUnavailable, PipelineMagicError, MlflowException, ValueError) as error:
             message = getattr(error, "message", None) or str(error)
             print(f"sextant: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
         return None
@@ -165,6 +169,15 @@ class SextantMagics(Magics):
             },
             raw=True,
         )
+
+    def _pipeline(self, args) -> None:
+        """``%sextant pipeline run|runs|logs|cancel|gc …``, as the command line takes them."""
+        rest = list(args.rest)
+        if not rest:
+            rest = ["--help"]
+        code = run_pipeline_command(rest, Path.cwd().resolve())
+        if code != 0:
+            raise MagicError(f"`sextant pipeline {' '.join(rest)}` ended with exit code {code}")
 
     def _tracked_cell(self, line: str, cell: str):
         args = _cell_parser().parse_args(shlex.split(line))

@@ -1,0 +1,118 @@
+"""``%sextant pipeline …``: Sextant's pipeline command line, run from a notebook cell.
+
+The cell shows the command's output as it comes (each step's status and what it prints), and
+interrupting the kernel (the stop button, or I I) cancels the run as Ctrl-C in a terminal does:
+the steps' processes are stopped and the run is recorded cancelled. The run goes into the store
+of the nearest ``.sextant`` folder above the notebook, which JupyterLab's Sextant panel shows, so
+the pipeline graph follows it live there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .lsp_spec import find_node, find_server
+
+CLI_SCRIPT = Path("core") / "bin" / "sextant.js"
+PIPELINE_FILE = "sextant.yaml"
+
+
+class PipelineMagicError(Exception):
+    """Sextant's command line cannot be run from this kernel; the message says what to do."""
+
+
+def find_cli() -> Path | None:
+    """``SEXTANT_CLI`` if set, else ``core/bin/sextant.js`` of the repository the language server
+    comes from (see :func:`lsp_spec.find_server`)."""
+    configured = os.environ.get("SEXTANT_CLI")
+    if configured:
+        return Path(configured)
+    server = find_server()
+    if server is None:
+        return None
+    script = server.resolve().parents[2] / CLI_SCRIPT
+    return script if script.is_file() else None
+
+
+def workspace_of(start: Path) -> Path:
+    """The folder whose ``.sextant`` store the run goes to: the nearest above ``start`` that has
+    one, else ``start`` (a store is made there)."""
+    for folder in (start, *start.parents):
+        if (folder / ".sextant").is_dir():
+            return folder
+    return start
+
+
+def pipeline_file_of(start: Path, root: Path) -> Path | None:
+    """The nearest ``sextant.yaml`` from ``start`` up to ``root``."""
+    for folder in (start, *start.parents):
+        if (folder / PIPELINE_FILE).is_file():
+            return folder / PIPELINE_FILE
+        if folder == root:
+            break
+    return None
+
+
+def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
+    """The argv that runs ``sextant pipeline <args>`` for a kernel in ``cwd``, and the folder to
+    run it in: the workspace's store (unless ``--store`` is given) and, for ``run``, the nearest
+    pipeline file (unless ``--file`` is given)."""
+    node, cli = find_node(), find_cli()
+    if node is None:
+        raise PipelineMagicError("Node.js (20 or newer) not found: put `node` on PATH or set SEXTANT_NODE")
+    if cli is None:
+        raise PipelineMagicError(
+            "Sextant's command line was not found: set SEXTANT_CLI to core/bin/sextant.js of the "
+            "Sextant repository"
+        )
+    root = workspace_of(cwd)
+    extra: list[str] = []
+    if args and args[0] not in ("-h", "--help", "help"):
+        if not any(a == "--store" or a.startswith("--store=") for a in args):
+            extra += ["--store", str(root / ".sextant")]
+        if args[0] == "run" and not any(a == "--file" or a.startswith("--file=") for a in args):
+            found = pipeline_file_of(cwd, root)
+            if found is not None:
+                extra += ["--file", str(found)]
+    return [node, str(cli), "pipeline", *args, *extra], root
+
+
+def run_pipeline_command(args: list[str], cwd: Path) -> int:
+    """Runs ``sextant pipeline <args>``, printing its output as it comes; a kernel interrupt
+    cancels it (SIGINT, as Ctrl-C; a second one stops it at once). Answers its exit code."""
+    argv, root = command_for(args, cwd)
+    process = subprocess.Popen(
+        argv,
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "FORCE_COLOR": "0"},
+        # Its own session: an interrupt JupyterLab sends to the kernel's process group reaches the
+        # command only as this magic forwards it, once, so the run is cancelled cleanly.
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    interrupts = 0
+    while True:
+        try:
+            line = process.stdout.readline()
+            if not line:
+                break
+            sys.stdout.write(line.decode("utf-8", "replace"))
+            sys.stdout.flush()
+        except KeyboardInterrupt:
+            interrupts += 1
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            if interrupts == 1:
+                print("sextant: interrupted: cancelling the pipeline run (interrupt again to stop at once)")
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
