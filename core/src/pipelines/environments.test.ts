@@ -137,20 +137,21 @@ describe('provisionEnvironment', () => {
     fs.writeFileSync(path.join(leftover, 'bin', 'half'), 'x'.repeat(1000));
     const before = fs.readdirSync(cacheDir).sort();
 
-    const dry = await collectEnvironments(cacheDir, new Set([kept]), true);
+    const keep = (id: string): boolean => id === kept;
+    const dry = await collectEnvironments(cacheDir, keep, true);
     assert.deepEqual(fs.readdirSync(cacheDir).sort(), before, 'a dry run removes nothing');
     assert.deepEqual(dry.environments, { kept: 1, removed: 1 });
     assert.ok(dry.bytes.removed > 1000 && dry.bytes.kept > 0, JSON.stringify(dry));
 
     fs.mkdirSync(path.join(cacheDir, `${other}.lock`));
-    const busy = await collectEnvironments(cacheDir, new Set([kept]), false);
+    const busy = await collectEnvironments(cacheDir, keep, false);
     assert.deepEqual(busy.environments, { kept: 2, removed: 0 }, 'one being provisioned stays');
     assert.equal(busy.bytes.removed, 1000, "only the dead provisioning's folder went");
     assert.ok(!fs.existsSync(leftover));
     assert.ok(fs.existsSync(path.join(cacheDir, otherFolder)));
     fs.rmdirSync(path.join(cacheDir, `${other}.lock`));
 
-    const done = await collectEnvironments(cacheDir, new Set([kept]), false);
+    const done = await collectEnvironments(cacheDir, keep, false);
     assert.deepEqual(done.environments, dry.environments, 'it removes what the dry run said');
     assert.equal(done.bytes.removed, dry.bytes.removed - 1000);
     assert.ok(!fs.existsSync(path.join(cacheDir, other)), 'unpublished');

@@ -241,14 +241,15 @@ async function sizeOf(target: string): Promise<number> {
 }
 
 /**
- * Removes the environments under `cacheDir` whose id `keep` lacks, and what killed provisionings
- * left there; answers what went (with `dryRun`, what would go, removing nothing). An environment
+ * Removes the environments under `cacheDir` that `keep` does not answer true for (by id), and
+ * what killed provisionings left there; answers what went (with `dryRun`, what would go,
+ * removing nothing). An environment
  * being provisioned (its lock held) or completed since the collection began stays. Each is
  * unpublished first (its link removed, so no step starts in it), then its folder is removed.
  */
 export async function collectEnvironments(
   cacheDir: string,
-  keep: ReadonlySet<string>,
+  keep: (id: string) => boolean,
   dryRun: boolean,
 ): Promise<EnvironmentCollection> {
   const began = Date.now();
@@ -268,7 +269,7 @@ export async function collectEnvironments(
     const marker = await fs.stat(path.join(folder, COMPLETE)).catch(() => undefined);
     const busy = await exists(path.join(cacheDir, `${name}.lock`));
     const size = await sizeOf(folder);
-    if (keep.has(name) || busy || (marker && marker.mtimeMs >= began)) {
+    if (keep(name) || busy || (marker && marker.mtimeMs >= began)) {
       result.environments.kept++;
       result.bytes.kept += size;
       continue;

@@ -226,4 +226,22 @@ describe('collecting through the pipeline service', () => {
     assert.equal(collected.entries.kept, 1);
     assert.ok(!fs.existsSync(lock), 'taken over, and released when done');
   });
+
+  it('keeps an environment no step record names (made before records named them) unless emptying', async () => {
+    const envs = path.join(root, '.sextant', 'envs');
+    const id = 'e'.repeat(64);
+    const folder = `${id}.4242.0badc0de`;
+    fs.mkdirSync(path.join(envs, folder, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(envs, folder, 'bin', 'python'), 'x'.repeat(100));
+    fs.writeFileSync(path.join(envs, folder, '.sextant-complete'), '{}\n');
+    fs.symlinkSync(folder, path.join(envs, id));
+    age(envs);
+    const kept = await engine.pipelines.collectCache({ keep: 1 });
+    assert.deepEqual(kept.environments, { kept: 1, removed: 0 });
+    assert.ok(fs.existsSync(path.join(envs, id)));
+    const emptied = await engine.pipelines.collectCache({ keep: 0 });
+    assert.deepEqual(emptied.environments, { kept: 0, removed: 1 });
+    assert.ok(emptied.environmentBytes.removed >= 100);
+    assert.deepEqual(fs.readdirSync(envs), []);
+  });
 });

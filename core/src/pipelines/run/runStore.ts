@@ -252,6 +252,16 @@ export class PipelineRunStore {
     return this.newestPerStep('environment', 'TRUE', keep);
   }
 
+  /** Every virtual environment a step record names. */
+  environmentsRecorded(): Set<string> {
+    return new Set(
+      this.sql
+        .get('SELECT DISTINCT environment FROM step_runs WHERE environment IS NOT NULL')
+        .pluck()
+        .all() as string[],
+    );
+  }
+
   /**
    * The `keep` newest distinct values of a step record's column for each step (by the last time
    * a record with that value ran, among those `where` picks), with the values of runs in flight.

@@ -306,9 +306,13 @@ export class PipelineService implements PipelineRunner {
         );
       }
       const cache = await this.cache.collect(this.runs.cacheKeysInUse(options.keep), dryRun);
+      const inUse = this.runs.environmentsInUse(options.keep);
+      // One no step record names was made before records named them: who uses it is unknown,
+      // so it stays, unless the cache is being emptied.
+      const recorded = this.runs.environmentsRecorded();
       const envs = await collectEnvironments(
         path.join(this.options.storeDir, 'envs'),
-        this.runs.environmentsInUse(options.keep),
+        (id) => inUse.has(id) || (options.keep > 0 && !recorded.has(id)),
         dryRun,
       );
       return { ...cache, environments: envs.environments, environmentBytes: envs.bytes };
