@@ -10,15 +10,24 @@ the pipeline graph follows it live there.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from IPython.display import display
+
 from .lsp_spec import find_node, find_server
 
 CLI_SCRIPT = Path("core") / "bin" / "sextant.js"
 PIPELINE_FILE = "sextant.yaml"
+# What ``%sextant pipeline run`` displays when its run has ended (JupyterLab renders a button that
+# opens the pipeline's graph; elsewhere its text shows).
+PIPELINE_RUN_MIME = "application/vnd.sextant.pipeline-run+json"
+# The command line's first and last lines of a run.
+RUN_LINE = re.compile(r"^sextant: pipeline (\S+) run ([0-9a-f-]{36}) ")
+END_LINE = re.compile(r"^sextant: pipeline (\S+) (done|failed|cancelled) in ")
 
 
 class PipelineMagicError(Exception):
@@ -83,8 +92,11 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
 
 def run_pipeline_command(args: list[str], cwd: Path) -> int:
     """Runs ``sextant pipeline <args>``, printing its output as it comes; a kernel interrupt
-    cancels it (SIGINT, as Ctrl-C; a second one stops it at once). Answers its exit code."""
+    cancels it (SIGINT, as Ctrl-C; a second one stops it at once). After a ``run``, displays the
+    run (:data:`PIPELINE_RUN_MIME`: JupyterLab shows a button to its graph). Answers the exit
+    code."""
     argv, root = command_for(args, cwd)
+    run: dict[str, str] = {}
     process = subprocess.Popen(
         argv,
         cwd=root,
@@ -103,8 +115,14 @@ def run_pipeline_command(args: list[str], cwd: Path) -> int:
             line = process.stdout.readline()
             if not line:
                 break
-            sys.stdout.write(line.decode("utf-8", "replace"))
+            text = line.decode("utf-8", "replace")
+            sys.stdout.write(text)
             sys.stdout.flush()
+            began, ended = RUN_LINE.match(text), END_LINE.match(text)
+            if began:
+                run.update(pipeline=began.group(1), id=began.group(2))
+            if ended:
+                run["status"] = ended.group(2)
         except KeyboardInterrupt:
             interrupts += 1
             if process.poll() is None:
@@ -113,6 +131,18 @@ def run_pipeline_command(args: list[str], cwd: Path) -> int:
                 print("sextant: interrupted: cancelling the pipeline run (interrupt again to stop at once)")
     while True:
         try:
-            return process.wait()
+            code = process.wait()
+            break
         except KeyboardInterrupt:
             process.send_signal(signal.SIGINT)
+    file = argv[argv.index("--file") + 1] if "--file" in argv else None
+    if "id" in run and "status" in run and file is not None:
+        output = {
+            "file": str((root / file).resolve()),
+            "pipeline": run["pipeline"],
+            "pipelineRunId": run["id"],
+            "status": run["status"],
+        }
+        text = f"Sextant pipeline {output['pipeline']} run {output['pipelineRunId']}: {output['status']}"
+        display({PIPELINE_RUN_MIME: output, "text/plain": text}, raw=True)
+    return code

@@ -59,6 +59,13 @@ def test_pipeline_run_from_a_cell_streams_its_output_and_uses_the_workspace_stor
         cwd=notebooks,
     )
     first = stream_text(notebook.cells[1], "stdout")
+    shown = [o for o in notebook.cells[1].outputs if o.output_type == "display_data"]
+    assert len(shown) == 1, notebook.cells[1].outputs
+    run = shown[0].data["application/vnd.sextant.pipeline-run+json"]
+    assert run["file"] == str(tmp_path / "sextant.yaml")
+    assert (run["pipeline"], run["status"]) == ("tiny", "done")
+    assert run["pipelineRunId"] in first
+    assert shown[0].data["text/plain"] == f"Sextant pipeline tiny run {run['pipelineRunId']}: done"
     assert "make | hello from make" in first, first
     assert "sextant: step make done" in first
     assert "sextant: pipeline tiny done" in first
@@ -104,6 +111,8 @@ def test_interrupting_the_kernel_cancels_the_pipeline_run(tmp_path):
     assert "sextant: step wait cancelled" in out, out
     assert "sextant: pipeline long cancelled" in out, out
     assert "ended with exit code 130" in stream_text(cell, "stderr")
+    shown = [o for o in cell.outputs if o.output_type == "display_data"]
+    assert shown[0].data["application/vnd.sextant.pipeline-run+json"]["status"] == "cancelled"
     deadline = time.monotonic() + 10
     while alive(step["pid"]):
         assert time.monotonic() < deadline, "the step's process was not stopped"

@@ -12,12 +12,14 @@ import {
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { Widget } from '@lumino/widgets';
 import type { CellRecord } from '@sextant/language-server/dist/protocol';
 import { sextantIcon } from '../icons.js';
 import { CommandIds, ISextantConnection } from '../tokens.js';
 import { cleanPipelineCache } from './cleanCache.js';
 import { ComparePanel } from './comparePanel.js';
+import { pipelineRunRendererFactory } from './pipelineOutput.js';
 import { PipelinePanel } from './pipelinePanel.js';
 import { revealCell } from './revealCell.js';
 import { RunPanel } from './runPanel.js';
@@ -36,7 +38,14 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Run and comparison panels (the shared media views) in the main area.',
   autoStart: true,
   requires: [ISextantConnection],
-  optional: [ICommandPalette, ILayoutRestorer, IThemeManager, INotebookTracker, IDocumentManager],
+  optional: [
+    ICommandPalette,
+    ILayoutRestorer,
+    IThemeManager,
+    INotebookTracker,
+    IDocumentManager,
+    IRenderMimeRegistry,
+  ],
   activate: (
     app: JupyterFrontEnd,
     connection: ISextantConnection,
@@ -45,6 +54,7 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
     themes: IThemeManager | null,
     notebooks: INotebookTracker | null,
     docs: IDocumentManager | null,
+    rendermime: IRenderMimeRegistry | null,
   ): void => {
     const runs = new WidgetTracker<MainAreaWidget<RunPanel>>({ namespace: 'sextant-run' });
     const comparisons = new WidgetTracker<MainAreaWidget<ComparePanel>>({
@@ -160,6 +170,14 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
         return showComparison(runIds);
       },
     });
+
+    // `%sextant pipeline run` in a notebook ends with a button that opens the pipeline's graph.
+    rendermime?.addFactory(
+      pipelineRunRendererFactory(
+        ({ file, pipeline }) =>
+          void app.commands.execute(CommandIds.openPipeline, { file, pipeline }),
+      ),
+    );
 
     app.commands.addCommand(CommandIds.cleanPipelineCache, {
       label: 'Clean Sextant Pipeline Cache…',

@@ -373,6 +373,30 @@ async function main(): Promise<void> {
     await cleaned.waitFor({ timeout: 15_000 });
     console.log(`after cleaning: ${(await cleaned.innerText()).replace(/\s+/g, ' ')}`);
 
+    console.log('-- %sextant pipeline run in a notebook cell; its output opens the graph');
+    await page.locator('.lm-TabBar-tab', { hasText: 'train.ipynb' }).click();
+    await cell(page, 'end-b').locator('.jp-InputPrompt').click();
+    await page.keyboard.press('b');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('%sextant pipeline run tiny');
+    await page.keyboard.press('Shift+Enter');
+    const opener = page.locator('.jp-SextantPipelineOutput', { hasText: 'Open pipeline graph' });
+    await opener.waitFor({ timeout: 60_000 });
+    const said = (await opener.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /Pipeline tiny, run [0-9a-f]{8}: done/);
+    const cellLog = await page
+      .locator('.jp-Notebook .jp-Cell', { has: opener })
+      .locator('.jp-OutputArea-output')
+      .first()
+      .innerText();
+    assert.match(cellLog, /sextant: step make done/, 'the cell shows the run as it goes');
+    await opener.scrollIntoViewIfNeeded();
+    await shot(page, 'notebook-pipeline-run.png');
+    await opener.locator('button').click();
+    await page
+      .locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'Pipeline: tiny' })
+      .waitFor({ timeout: 15_000 });
+
     console.log('-- the dark theme reaches the views');
     await menu(page, 'Settings', 'Theme');
     await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
