@@ -1,6 +1,7 @@
 import { isAlive } from '@sextant/core/dist/compute/testSteps';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sextant, type ProcessResult } from '../support/cli';
@@ -426,6 +427,40 @@ describe('stopping a pipeline from the command line', () => {
     const unknown = await sextant(['pipeline', 'cancel', 'ffff', '--store', store]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no pipeline run 'ffff'/);
+  });
+
+  test('a run started while another process cleans the cache waits for it, and says so', async () => {
+    const dir = tempStore('sextant-wait-');
+    dirs.push(dir);
+    fs.writeFileSync(
+      path.join(dir, 'sextant.yaml'),
+      'pipelines:\n  quick:\n    steps:\n      one:\n        run: echo one > one.txt\n        outs: [one.txt]\n',
+    );
+    const store = path.join(dir, 'store');
+    fs.mkdirSync(store);
+    // This test's process stands for a live `sextant pipeline gc`.
+    const lock = path.join(store, 'collecting.lock');
+    fs.writeFileSync(lock, `${process.pid}\n${os.hostname()}\n`);
+    const child = spawnTracked(
+      process.execPath,
+      [SEXTANT_BIN, 'pipeline', 'run', '--store', store],
+      {
+        cwd: dir,
+        env: cleanEnv(ENV),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor('the wait to be announced', () =>
+      stderr.includes(`waiting for the cache clean-up of process ${process.pid}`),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(!fs.existsSync(path.join(dir, 'one.txt')), 'no step ran meanwhile');
+    fs.rmSync(lock);
+    assert.equal(await exited, 0, stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'one.txt'), 'utf8'), 'one\n');
   });
 
   test('a killed Sextant leaves no step running: reopening fails the run and step with a reason', async () => {

@@ -253,6 +253,12 @@ export async function runPipeline(
       say(
         `sextant: pipeline ${run.pipeline} run ${run.pipelineRunId} (tracking run ${run.runId ?? '-'})\n`,
       );
+      const collector = engine.pipelines.cacheCollector();
+      if (collector) {
+        say(
+          `sextant: waiting for the cache clean-up of process ${collector.pid} (${collector.host}) to finish\n`,
+        );
+      }
       for (const event of pending.splice(0)) {
         if (event.type !== 'run-started' && event.type !== 'run-finished') {
           if (event.pipelineRunId === pipelineRunId) show(event);

@@ -10,7 +10,7 @@ const WAIT_POLL_MS = 100;
 const UNWRITTEN_LOCK_MS = 10_000;
 
 /** Who holds the lock, as its file says: `<pid>\n<host>\n`. */
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
 }
@@ -35,7 +35,7 @@ export class CollectionLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const holder = this.liveHolder();
+      const holder = this.holder();
       if (holder) {
         throw new SextantError(
           'INVALID_STATE',
@@ -48,14 +48,14 @@ export class CollectionLock {
 
   /** Resolves once no live process holds the lock; rejects when `signal` aborts first. */
   async free(signal: AbortSignal): Promise<void> {
-    while (this.liveHolder()) {
+    while (this.holder()) {
       signal.throwIfAborted();
       await delay(WAIT_POLL_MS, undefined, { signal }).catch(() => undefined);
     }
   }
 
-  /** The holder, while it may still be working (always when on another machine). */
-  private liveHolder(): Holder | undefined {
+  /** Who holds the lock, while they may still be working (always when on another machine). */
+  holder(): Holder | undefined {
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');

@@ -321,6 +321,11 @@ export class PipelineService implements PipelineRunner {
     }
   }
 
+  /** The process cleaning the cache now, if one is: a run started meanwhile waits for it. */
+  cacheCollector(): { pid: number; host: string } | undefined {
+    return this.collectionLock.holder();
+  }
+
   /**
    * The lease that decides which process arms the triggers of the workspace at `root`
    * (`ttlMs`: how long it lasts unrenewed, {@link LEASE_TTL_MS} by default).
