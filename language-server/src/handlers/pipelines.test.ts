@@ -260,7 +260,8 @@ describe('pipeline requests and notifications', () => {
     }
   });
 
-  it('cancels a running pipeline', async () => {
+  /** Starts the `slow` pipeline from the editor; resolves once its step runs. */
+  const startSlow = async (): Promise<{ pipelineRunId?: string }> => {
     const started = await session.client.sendRequest(PipelinesRunRequest, {
       file,
       pipeline: 'slow',
@@ -270,6 +271,11 @@ describe('pipeline requests and notifications', () => {
       ({ run }) =>
         run.pipelineRunId === started.pipelineRunId && run.steps[0]?.status === 'running',
     );
+    return started;
+  };
+
+  it('cancels a running pipeline', async () => {
+    const started = await startSlow();
     const cancelled = await session.client.sendRequest(PipelinesCancelRequest, {
       pipelineRunId: started.pipelineRunId as string,
     });
@@ -279,15 +285,7 @@ describe('pipeline requests and notifications', () => {
   });
 
   it('cleans the cache: dry while a run is in flight, for real once it has ended', async () => {
-    const started = await session.client.sendRequest(PipelinesRunRequest, {
-      file,
-      pipeline: 'slow',
-    });
-    await session.inbox.next(
-      PipelinesChangedNotification,
-      ({ run }) =>
-        run.pipelineRunId === started.pipelineRunId && run.steps[0]?.status === 'running',
-    );
+    const started = await startSlow();
     await assert.rejects(
       session.client.sendRequest(PipelinesGcRequest, { keep: 0 }),
       (error: { message: string; data?: { errorCode?: string } }) =>
