@@ -22,6 +22,8 @@ from .lsp_spec import find_node, find_server
 
 CLI_SCRIPT = Path("core") / "bin" / "sextant.js"
 PIPELINE_FILE = "sextant.yaml"
+# Options whose value is a path (given relative to the notebook's folder).
+PATH_OPTIONS = ("--file", "--store")
 # What ``%sextant pipeline run`` displays when its run has ended (JupyterLab renders a button that
 # opens the pipeline's graph; elsewhere its text shows).
 PIPELINE_RUN_MIME = "application/vnd.sextant.pipeline-run+json"
@@ -79,6 +81,11 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
             "Sextant repository"
         )
     root = workspace_of(cwd)
+    # The command runs in the workspace's folder: paths the user gave are the notebook's.
+    args = [
+        str(cwd / value) if i > 0 and args[i - 1] in PATH_OPTIONS and not Path(value).is_absolute() else value
+        for i, value in enumerate(args)
+    ]
     extra: list[str] = []
     if args and args[0] not in ("-h", "--help", "help"):
         if not any(a == "--store" or a.startswith("--store=") for a in args):

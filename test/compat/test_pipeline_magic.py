@@ -55,6 +55,7 @@ def test_pipeline_run_from_a_cell_streams_its_output_and_uses_the_workspace_stor
             "%sextant pipeline run tiny",
             "%sextant pipeline runs --limit 5",
             "%sextant pipeline run tiny --step nope",
+            "%sextant pipeline run --file ../sextant.yaml tiny --dry",
         ],
         cwd=notebooks,
     )
@@ -79,6 +80,8 @@ def test_pipeline_run_from_a_cell_streams_its_output_and_uses_the_workspace_stor
     failed = notebook.cells[4]
     assert "nope" in stream_text(failed, "stdout")
     assert "ended with exit code 1" in stream_text(failed, "stderr")
+    planned = stream_text(notebook.cells[5], "stdout")
+    assert "make  cached" in planned, "a relative --file is the notebook's: " + planned
 
 
 def test_interrupting_the_kernel_cancels_the_pipeline_run(tmp_path):
