@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine } from '../engine';
 import { invalid } from '../model/errors';
 import type { LineageEdge } from '../model/pipeline';
+import { withEngine } from './store';
 
 const short = (digest: string): string => digest.replace(/^md5:/, '').slice(0, 10);
 
@@ -64,8 +64,7 @@ export function registerLineageCommands(
         if (!/^\d+$/.test(opts.depth) || depth < 1 || depth > 100) {
           throw new Error(`--depth takes a whole number from 1 to 100, not '${opts.depth}'`);
         }
-        const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
-        try {
+        await withEngine(opts.store, async (engine) => {
           const graph = engine.lineage.query({
             path: lineagePath(typed),
             ...(opts.digest ? { digest: opts.digest } : {}),
@@ -81,9 +80,7 @@ export function registerLineageCommands(
               opts.downstream ? '  nothing has used it yet\n' : '  no recorded step produced it\n',
             );
           }
-        } finally {
-          await engine.close();
-        }
+        });
       },
     );
 
@@ -96,8 +93,7 @@ export function registerLineageCommands(
     .option('--run <pipelineRunId...>', 'only these pipeline runs')
     .option('--output <file>', 'write to a file instead of stdout')
     .action(async (opts: { store: string; namespace: string; run?: string[]; output?: string }) => {
-      const engine = Engine.open({ storeDir: path.resolve(opts.store), create: false });
-      try {
+      await withEngine(opts.store, async (engine) => {
         const events = engine.lineage.exportOpenLineage({
           namespace: opts.namespace,
           ...(opts.run ? { pipelineRunIds: opts.run } : {}),
@@ -105,8 +101,6 @@ export function registerLineageCommands(
         const text = events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
         if (opts.output) fs.writeFileSync(path.resolve(opts.output), text);
         else out.write(text);
-      } finally {
-        await engine.close();
-      }
+      });
     });
 }

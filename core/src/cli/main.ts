@@ -1,14 +1,10 @@
 import { Command, CommanderError } from 'commander';
-import path from 'node:path';
 import { Engine } from '../engine';
 import { SextantError } from '../model/errors';
 import { duration, table, time } from './format';
+import { openStore, withEngine } from './store';
 
 const DEFAULT_STORE = process.env.SEXTANT_STORE ?? '.sextant';
-
-function openStore(store: string, create: boolean): Engine {
-  return Engine.open({ storeDir: path.resolve(store), create });
-}
 
 async function experimentIds(engine: Engine, nameOrId: string | undefined): Promise<string[]> {
   if (!nameOrId) {
@@ -31,11 +27,6 @@ function positiveInteger(text: string, option: string): number {
     throw new Error(`${option} takes a positive whole number, not '${text}'`);
   }
   return value;
-}
-
-function withEngine(store: string, action: (engine: Engine) => Promise<void>): Promise<void> {
-  const engine = openStore(store, false);
-  return action(engine).finally(() => engine.close());
 }
 
 type StoreOption = readonly [string, string, string];

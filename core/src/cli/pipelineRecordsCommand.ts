@@ -3,28 +3,16 @@
  * log, cancel a run another process drives, clean the content-addressed cache.
  */
 import type { Command } from 'commander';
-import path from 'node:path';
-import { Engine } from '../engine';
 import type { PipelineRun } from '../model/pipeline';
 import { describeCollection } from '../pipelines/run/cache';
 import { duration, table, time } from './format';
+import { withEngine } from './store';
 
 /** `3 done, 2 cached` for a run's steps. */
 export function stepCounts(run: PipelineRun): string {
   const counts = new Map<string, number>();
   for (const s of run.steps) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
   return [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
-}
-
-/** Opens the store of `--store` (it must exist) for one command, and closes it after. */
-async function withStore<T>(store: string, use: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = Engine.open({ storeDir: path.resolve(store), create: false });
-  try {
-    await engine.recovered;
-    return await use(engine);
-  } finally {
-    await engine.close();
-  }
 }
 
 /** Registers `sextant pipeline runs`, `logs`, `cancel` and `gc` under `pipeline`. */
@@ -53,7 +41,7 @@ export function registerPipelineRecordCommands(
         if (!/^\d+$/.test(opts.limit) || limit < 1) {
           throw new Error(`--limit takes a positive whole number, not '${opts.limit}'`);
         }
-        await withStore(opts.store, async (engine) => {
+        await withEngine(opts.store, async (engine) => {
           const runs = engine.pipelines.listRuns({
             ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
             ...(opts.file ? { file: opts.file } : {}),
@@ -92,7 +80,7 @@ export function registerPipelineRecordCommands(
     )
     .option(...storeOption)
     .action(async (prefix: string, step: string | undefined, opts: { store: string }) =>
-      withStore(opts.store, async (engine) => {
+      withEngine(opts.store, async (engine) => {
         const run = engine.pipelines.getRun(engine.pipelines.runs.resolveId(prefix));
         const steps = step ? [step] : run.steps.map((s) => s.step);
         for (const name of steps) {
@@ -113,7 +101,7 @@ export function registerPipelineRecordCommands(
     )
     .option(...storeOption)
     .action(async (prefix: string, opts: { store: string }) =>
-      withStore(opts.store, async (engine) => {
+      withEngine(opts.store, async (engine) => {
         const id = engine.pipelines.runs.resolveId(prefix);
         const before = engine.pipelines.getRun(id).status;
         const after = await engine.pipelines.cancel(id);
@@ -138,7 +126,7 @@ export function registerPipelineRecordCommands(
       if (!/^\d+$/.test(opts.keep)) {
         throw new Error(`--keep takes a whole number (0 or more), not '${opts.keep}'`);
       }
-      await withStore(opts.store, async (engine) => {
+      await withEngine(opts.store, async (engine) => {
         const collected = await engine.pipelines.collectCache({
           keep: Number(opts.keep),
           dryRun: opts.dry === true,
