@@ -89,6 +89,16 @@ describe('pipeline requests and notifications', () => {
       )
       .then((p) => p.run);
 
+  /** What a dry run of the `demo` pipeline plans for each step (run, or from the cache). */
+  const demoActions = async (): Promise<string[]> => {
+    const { plan } = await session.client.sendRequest(PipelinesRunRequest, {
+      file,
+      pipeline: 'demo',
+      dry: true,
+    });
+    return plan.map((p) => p.action);
+  };
+
   it('lists the workspace pipeline files with their steps', async () => {
     const { files } = await session.client.sendRequest(PipelinesListRequest);
     assert.equal(files.length, 1);
@@ -165,15 +175,7 @@ describe('pipeline requests and notifications', () => {
     });
     assert.deepEqual(stepLog, { stdout: 'hello from make\n', stderr: '', truncated: false });
 
-    const again = await session.client.sendRequest(PipelinesRunRequest, {
-      file,
-      pipeline: 'demo',
-      dry: true,
-    });
-    assert.deepEqual(
-      again.plan.map((p) => p.action),
-      ['cached', 'cached'],
-    );
+    assert.deepEqual(await demoActions(), ['cached', 'cached']);
     fs.writeFileSync(path.join(session.folder, 'made.txt'), 'changed by hand\n');
     const stale = await session.client.sendRequest(PipelinesGraphRequest, {
       file,
@@ -307,16 +309,7 @@ describe('pipeline requests and notifications', () => {
       'the collection removes what the dry run said',
     );
     assert.equal(done.entries.kept, 0);
-    const plan = await session.client.sendRequest(PipelinesRunRequest, {
-      file,
-      pipeline: 'demo',
-      dry: true,
-    });
-    assert.deepEqual(
-      plan.plan.map((p) => p.action),
-      ['run', 'run'],
-      'nothing is left to restore',
-    );
+    assert.deepEqual(await demoActions(), ['run', 'run'], 'nothing is left to restore');
     await assert.rejects(
       session.client.sendRequest(PipelinesGcRequest, { keep: -1 }),
       /Invalid 'keep': expected an integer from 0/,
