@@ -3,20 +3,22 @@
  * other plugin requires it (jupyterlab-git's shape: one provider, small consumers).
  */
 import type { ServerInfo } from '@sextant/language-server/dist/protocol';
+import type { NotificationType, SextantClient } from '@sextant/media/dist/lib/client';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
-import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 /** Where the connection to the language server stands. */
 export type ConnectionState = 'connecting' | 'ready' | 'failed';
 
 /**
- * The connection to Sextant's language server, reached through jupyter-lsp at `/lsp/ws/sextant`.
- * The server process is shared by every tab of this JupyterLab (and restarted when the last tab
- * leaves), so the connection re-initializes after a drop and says so with {@link restarted}.
+ * The connection to Sextant's language server, reached through jupyter-lsp at `/lsp/ws/sextant`:
+ * JupyterLab's implementation of the one typed client of the protocol (`SextantClient` of
+ * `media`), which the shared presenters and every plugin speak. The server process is shared by
+ * every tab of this JupyterLab (and restarted when the last tab leaves), so the connection
+ * re-initializes after a drop and says so with {@link restarted}.
  */
-export interface ISextantConnection {
+export interface ISextantConnection extends SextantClient {
   /** The current state. */
   readonly state: ConnectionState;
   /** Why the last attempt failed, in words a user can act on; empty when it did not. */
@@ -29,9 +31,6 @@ export interface ISextantConnection {
   readonly restarted: ISignal<ISextantConnection, ServerInfo>;
   /** Resolves with the server info when the connection is ready (now or later). */
   ready(): Promise<ServerInfo>;
-  /** Sends a request once ready; rejects with the server's error message. */
-  request<R, E>(type: RequestType0<R, E>): Promise<R>;
-  request<P, R, E>(type: RequestType<P, R, E>, params: P): Promise<R>;
   /** Calls `handler` with each notification of `type`, across reconnections. */
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): IDisposable;
 }

@@ -23,20 +23,20 @@ import type {
   RunSummary,
   ServerInfo,
 } from '@sextant/language-server/dist/protocol';
+import type { Disposable, SextantClient } from '@sextant/media/dist/lib/client';
+
+export type { Disposable } from '@sextant/media/dist/lib/client';
+export { errorMessage } from '@sextant/media/dist/lib/client';
+export { SerialTask } from '@sextant/media/dist/lib/presenters/serialTask';
 
 /** Where the language server (and with it the tracking server) is in its life. */
 export type ServerState = 'starting' | 'running' | 'stopped';
-
-/** Something to stop. */
-export interface Disposable {
-  dispose(): void;
-}
 
 /** Subscribes a listener; the result unsubscribes it. */
 export type Subscribe<T> = (listener: (event: T) => void) => Disposable;
 
 /** The `sextant/*` protocol as the extension's features use it. */
-export interface SextantApi {
+export interface SextantApi extends SextantClient {
   /** Where the server is; undefined until it has started. */
   readonly info: ServerInfo | undefined;
   listExperiments(params: ExperimentsListParams): Promise<ExperimentsListResult>;
@@ -79,43 +79,4 @@ export class Emitter<T> {
   dispose(): void {
     this.listeners.clear();
   }
-}
-
-/**
- * Runs an async task at most once at a time; a request made while it runs schedules one more run
- * after it, so bursts of notifications cost at most two round trips.
- */
-export class Coalescer {
-  private running: Promise<void> | undefined;
-  private again = false;
-
-  constructor(
-    private readonly task: () => Promise<void>,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  /** Asks for a run; resolves when the run that covers this request has finished. */
-  request(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.task();
-        } catch (error) {
-          this.onError(error);
-        }
-      } while (this.again);
-      this.running = undefined;
-    })();
-    return this.running;
-  }
-}
-
-/** The message of an error from the server or elsewhere, for a user to read. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

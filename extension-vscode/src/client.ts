@@ -33,7 +33,8 @@ import {
   type RunsChangedParams,
   type ServerInfo,
 } from '@sextant/language-server/dist/protocol';
-import { Emitter, type ServerState, type SextantApi } from './api';
+import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/dist/lib/client';
+import { Emitter, type Disposable, type ServerState, type SextantApi } from './api';
 import { pipelinesOverConnection, type PipelinesApi } from './pipelines/api';
 
 /** The node runtime that runs the server: the setting, else this process when it is plain Node. */
@@ -52,6 +53,8 @@ export class SextantClient implements SextantApi {
   private readonly experimentsChanged = new Emitter<ExperimentsChangedParams>();
   private readonly serverInfo = new Emitter<ServerInfo>();
   private readonly serverStopped = new Emitter<void>();
+  /** One emitter per notification method: the language client keeps one handler per method. */
+  private readonly notifications = new Map<string, Emitter<unknown>>();
   private current: ServerInfo | undefined;
   private serverState: ServerState = 'starting';
 
@@ -146,6 +149,25 @@ export class SextantClient implements SextantApi {
     if (!wasStopped) this.serverStopped.fire();
   }
 
+  request<R, E>(type: RequestType0<R, E>): Promise<R>;
+  request<P, R, E>(type: RequestType<P, R, E>, params: P): Promise<R>;
+  request(type: { method: string }, params?: unknown): Promise<unknown> {
+    return params === undefined
+      ? this.client.sendRequest(type.method)
+      : this.client.sendRequest(type.method, params);
+  }
+
+  onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): Disposable {
+    let emitter = this.notifications.get(type.method);
+    if (!emitter) {
+      const created = new Emitter<unknown>();
+      this.client.onNotification(type.method, (params: unknown) => created.fire(params));
+      this.notifications.set(type.method, created);
+      emitter = created;
+    }
+    return emitter.event(handler as (params: unknown) => void);
+  }
+
   listExperiments: SextantApi['listExperiments'] = (params) =>
     this.client.sendRequest(ExperimentsListRequest, params);
   searchRuns: SextantApi['searchRuns'] = (params) =>
@@ -175,6 +197,7 @@ export class SextantClient implements SextantApi {
       this.experimentsChanged,
       this.serverInfo,
       this.serverStopped,
+      ...this.notifications.values(),
     ]) {
       emitter.dispose();
     }

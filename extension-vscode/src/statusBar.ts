@@ -3,7 +3,7 @@
  * server is stopped (a click starts it again).
  */
 import * as vscode from 'vscode';
-import { Coalescer, type SextantApi } from './api';
+import { SerialTask, type SextantApi } from './api';
 import { RUNNING_FILTER, statusBarText } from './experiments/model';
 
 /** Counts running runs over every experiment (one page of up to 1000 is plenty for a badge). */
@@ -42,7 +42,7 @@ export function createStatusBar(
         ? `Sextant tracking server: ${uri}\nStore: ${api.info?.storeDir}\n${running} running run(s)\nClick to copy MLFLOW_TRACKING_URI`
         : 'Sextant is starting';
   };
-  const recount = new Coalescer(
+  const recount = new SerialTask(
     async () => {
       if (!api.info) return;
       running = await countRunning(api);

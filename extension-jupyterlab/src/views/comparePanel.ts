@@ -1,36 +1,33 @@
 /** The comparison panel: `media`'s comparison view of some runs, live while they log. */
-import { MetricsHistoryRequest, RunsCompareRequest } from '@sextant/language-server/dist/protocol';
-import { MessageType } from '@sextant/media/dist/lib/entries/jupyterlab';
+import { ComparePresenter } from '@sextant/media/dist/lib/presenters/compare';
 import type { ISextantConnection } from '../tokens.js';
-import { LiveRunsPanel } from './liveRunsPanel.js';
-import type { MediaViewHost } from './mediaView.js';
+import { download, logToConsole, ViewPanel, type ViewPanelHost } from './mediaView.js';
 
 /** A main-area panel comparing 1 to 100 runs. */
-export class ComparePanel extends LiveRunsPanel {
+export class ComparePanel extends ViewPanel<ComparePresenter> {
+  protected readonly presenter: ComparePresenter;
+
   constructor(
     connection: ISextantConnection,
     readonly runIds: string[],
-    host: MediaViewHost,
+    host: ViewPanelHost,
   ) {
-    super(connection, runIds, 'compare', host);
+    super(connection, 'compare');
     this.id = `sextant-compare-${runIds.join('-').slice(0, 200)}`;
     this.title.label = `Compare ${runIds.length} runs`;
-    void this.load();
-  }
-
-  /** Fetches the comparison and every series, and draws them. */
-  async load(): Promise<void> {
-    try {
-      const [compare, history] = await Promise.all([
-        this.connection.request(RunsCompareRequest, { runIds: this.runIds }),
-        this.connection.request(MetricsHistoryRequest, { runIds: this.runIds }),
-      ]);
-      if (this.isDisposed) return;
-      this.title.caption = compare.runs.map((r) => r.runName).join(', ');
-      this.view.send({ type: MessageType.CompareSnapshot, compare, series: history.series });
-    } catch (error) {
-      this.title.label = 'Compare (error)';
-      this.view.node.textContent = `Cannot compare the runs: ${(error as Error).message}`;
-    }
+    this.presenter = new ComparePresenter(runIds, connection, {
+      post: this.post,
+      log: logToConsole,
+      openRun: (runId) => host.openRun(runId),
+      saveFile: download,
+      compared: (compare) => {
+        this.title.caption = compare.runs.map((r) => r.runName).join(', ');
+      },
+      failed: (error) => {
+        this.title.label = 'Compare (error)';
+        this.view.node.textContent = `Cannot compare the runs: ${(error as Error).message}`;
+      },
+    });
+    this.mount();
   }
 }

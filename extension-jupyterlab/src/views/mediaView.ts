@@ -1,24 +1,25 @@
 /**
- * A Lumino widget that hosts one view of `media` (run comparison, run view) in the page itself,
- * over the direct-call bridge of `media/entries/jupyterlab`. Theme: the views read VS Code's CSS
- * variables, which `style/theme.css` maps onto JupyterLab's `--jp-*` ones.
+ * A main-area panel that hosts one view of `media` (run comparison, run view, pipeline graph) in
+ * the page itself, over the direct-call bridge of `media/entries/jupyterlab`, driven by that view's
+ * presenter from `media/presenters`. Theme: the views read VS Code's CSS variables, which
+ * `style/theme.css` maps onto JupyterLab's `--jp-*` ones.
  */
+import type { SnapshotPresenter } from '@sextant/media/dist/lib/presenters/presenter';
 import {
   directBridge,
-  MessageType,
   mountView,
   type HostMessage,
   type ViewKind,
-  type ViewMessage,
 } from '@sextant/media/dist/lib/entries/jupyterlab';
-import { Widget } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
+import type { ISextantConnection } from '../tokens.js';
 
-/** What the host does with the view's messages. */
-export interface MediaViewHost {
-  /** The view asked to open a run. */
+/** What every panel asks of the plugin that opens it. */
+export interface ViewPanelHost {
+  /** Opens a run in its own panel. */
   openRun(runId: string): void;
-  /** Every other message of the view but saves and errors (`ready` included). */
-  receive?(message: ViewMessage): void;
+  /** Tells the user something went wrong. */
+  notify(message: string): void;
 }
 
 /** Offers `content` (text, or bytes) as a file download named `fileName`. */
@@ -32,34 +33,54 @@ export function download(fileName: string, content: string | Uint8Array<ArrayBuf
   window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** One mounted media view; `send` pushes snapshots and updates to it. */
-export class MediaView extends Widget {
-  /** Sends a message to the view (queued until the view listens). */
-  readonly send: (message: HostMessage) => void;
+/** Logs a presenter's reports to the browser console. */
+export const logToConsole = (message: string): void => console.warn(message);
 
-  constructor(kind: ViewKind, host: MediaViewHost) {
+/**
+ * A panel of one mounted media view and its presenter: the view's messages go to the presenter,
+ * the presenter's to the view; a new server session shows a fresh snapshot.
+ */
+export abstract class ViewPanel<P extends SnapshotPresenter> extends Panel {
+  /** The element the view is mounted in. */
+  protected readonly view = new Widget();
+  /** Drives the view; made by the subclass with {@link post} as its way to the view. */
+  protected abstract readonly presenter: P;
+  /** What to do when the presenter could not carry out a view's message (run, cancel). */
+  protected receiveFailed = (error: unknown): void => console.error('sextant view:', error);
+  private send: ((message: HostMessage) => void) | undefined;
+
+  protected constructor(
+    connection: ISextantConnection,
+    private readonly kind: ViewKind,
+  ) {
     super();
-    this.addClass('jp-SextantView');
-    this.addClass(`jp-SextantView-${kind}`);
-    const { bridge, send } = directBridge((message: ViewMessage) => {
-      switch (message.type) {
-        case MessageType.OpenRun:
-          host.openRun(message.runId);
-          break;
-        case MessageType.SaveFile:
-          download(message.fileName, message.content);
-          break;
-        case MessageType.ViewError:
-          console.error(`sextant ${kind} view: ${message.message}`);
-          break;
-        default:
-          if (host.receive) host.receive(message);
-          else if (message.type !== MessageType.Ready) {
-            console.warn('sextant: ignored a view message', message.type);
-          }
-      }
+    this.addClass('jp-SextantPanel');
+    this.title.closable = true;
+    this.view.addClass('jp-SextantView');
+    this.view.addClass(`jp-SextantView-${kind}`);
+    this.addWidget(this.view);
+    const onRestart = (): void => void this.presenter.refresh();
+    connection.restarted.connect(onRestart);
+    this.disposed.connect(() => {
+      connection.restarted.disconnect(onRestart);
+      this.presenter.dispose();
+    });
+  }
+
+  /** Mounts the view; call once the presenter exists. */
+  protected mount(): void {
+    const { bridge, send } = directBridge((message) => {
+      this.presenter.receive(message).catch((error: unknown) => this.receiveFailed(error));
     });
     this.send = send;
-    mountView(kind, this.node, bridge);
+    mountView(this.kind, this.view.node, bridge);
+  }
+
+  /** The presenter's way to the view. */
+  protected readonly post = (message: HostMessage): void => this.send?.(message);
+
+  /** Draws the view again from fresh data (the theme changed). */
+  load(): Promise<void> {
+    return this.presenter.refresh();
   }
 }

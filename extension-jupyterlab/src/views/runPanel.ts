@@ -3,150 +3,87 @@
  * notebook cells that produced the run. Live: new points and run changes redraw it.
  */
 import {
-  IMAGE_PREVIEW_BYTES,
-  previewKind,
-  TEXT_PREVIEW_BYTES,
-} from '@sextant/media/dist/lib/artifacts';
-import {
-  ArtifactsListRequest,
   ArtifactsReadRequest,
   CellsListRequest,
-  MetricsHistoryRequest,
-  RunsGetRequest,
   type CellRecord,
 } from '@sextant/language-server/dist/protocol';
-import { MessageType, type ViewMessage } from '@sextant/media/dist/lib/entries/jupyterlab';
+import { errorMessage } from '@sextant/media/dist/lib/client';
+import { RunPresenter } from '@sextant/media/dist/lib/presenters/run';
 import { Widget } from '@lumino/widgets';
 import type { ISextantConnection } from '../tokens.js';
 import { renderCells } from './cells.js';
-import { LiveRunsPanel } from './liveRunsPanel.js';
-import { download, type MediaViewHost } from './mediaView.js';
+import { download, logToConsole, ViewPanel, type ViewPanelHost } from './mediaView.js';
+
+/** The largest artifact the browser downloads through the language server. */
+const MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024;
 
 /** What the run panel asks of its host. */
-export interface RunPanelHost extends MediaViewHost {
+export interface RunPanelHost extends ViewPanelHost {
   /** Brings the notebook that ran `cell` to it. */
   revealCell(cell: CellRecord): void;
-  /** Tells the user something went wrong. */
-  notify(message: string): void;
 }
 
 /** A main-area panel showing one run. */
-export class RunPanel extends LiveRunsPanel {
+export class RunPanel extends ViewPanel<RunPresenter> {
+  protected readonly presenter: RunPresenter;
   private readonly cells = new Widget({ node: document.createElement('section') });
 
   constructor(
-    connection: ISextantConnection,
+    private readonly connection: ISextantConnection,
     readonly runId: string,
-    private readonly runHost: RunPanelHost,
+    private readonly host: RunPanelHost,
   ) {
-    super(connection, [runId], 'run', runHost);
+    super(connection, 'run');
     this.id = `sextant-run-${runId}`;
     this.title.label = 'Run';
     this.cells.addClass('jp-SextantView');
     this.cells.addClass('jp-SextantCells');
     this.cells.node.setAttribute('aria-label', 'Notebook cells');
     this.addWidget(this.cells);
-    void this.load();
+    this.presenter = new RunPresenter(runId, connection, {
+      post: this.post,
+      log: logToConsole,
+      openRun: (id) => host.openRun(id),
+      saveFile: download,
+      downloadArtifact: (_runId, path) => void this.download(path),
+      shown: (run) => {
+        this.title.label = `Run: ${run.info.runName || runId.slice(0, 8)}`;
+        this.title.caption = `Sextant run ${run.info.runName} (${runId})`;
+        void this.loadCells();
+      },
+      failed: (error) => {
+        this.title.label = 'Run (error)';
+        this.cells.node.textContent = `Cannot load run ${runId}: ${errorMessage(error)}`;
+      },
+    });
+    this.mount();
   }
 
-  /** Fetches the run, its artifacts, series and cells, and draws them. */
-  async load(): Promise<void> {
-    const { connection, runId } = this;
-    try {
-      const [run, artifacts, history] = await Promise.all([
-        connection.request(RunsGetRequest, { runId }),
-        connection.request(ArtifactsListRequest, { runId }),
-        connection.request(MetricsHistoryRequest, { runIds: [runId] }),
-      ]);
-      if (this.isDisposed) return;
-      this.title.label = `Run: ${run.info.runName || runId.slice(0, 8)}`;
-      this.title.caption = `Sextant run ${run.info.runName} (${runId})`;
-      this.view.send({
-        type: MessageType.RunSnapshot,
-        run,
-        artifacts: artifacts.files,
-        series: history.series,
-      });
-    } catch (error) {
-      this.title.label = 'Run (error)';
-      this.cells.node.textContent = `Cannot load run ${runId}: ${(error as Error).message}`;
-      return;
-    }
+  /** Lists the cells that produced the run under the view. */
+  private async loadCells(): Promise<void> {
     let cells: CellRecord[] | Error;
     try {
-      cells = (await connection.request(CellsListRequest, { runId })).cells;
+      cells = (await this.connection.request(CellsListRequest, { runId: this.runId })).cells;
     } catch (error) {
       cells = error as Error;
     }
-    if (!this.isDisposed)
-      renderCells(this.cells.node, cells, (cell) => this.runHost.revealCell(cell));
+    if (!this.isDisposed) renderCells(this.cells.node, cells, (cell) => this.host.revealCell(cell));
   }
 
-  /** Answers the view's artifact requests: listings, previews and downloads. */
-  protected override receive(message: ViewMessage): void {
-    void this.answer(message);
-  }
-
-  private async answer(message: ViewMessage): Promise<void> {
-    const { connection, runId } = this;
-    const failure = (error: unknown): string => (error as Error).message ?? String(error);
-    switch (message.type) {
-      case MessageType.ListArtifacts:
-        try {
-          const { files } = await connection.request(ArtifactsListRequest, {
-            runId,
-            path: message.path,
-          });
-          this.view.send({ type: MessageType.ArtifactListing, path: message.path, files });
-        } catch (error) {
-          this.view.send({
-            type: MessageType.ArtifactListing,
-            path: message.path,
-            files: [],
-            error: failure(error),
-          });
-        }
-        break;
-      case MessageType.ReadArtifact: {
-        const kind = previewKind(message.path);
-        try {
-          if (kind === 'none') {
-            throw new Error(`${message.path} has no preview: download it to open it.`);
-          }
-          const result = await connection.request(ArtifactsReadRequest, {
-            runId,
-            path: message.path,
-            ...(kind === 'image'
-              ? { encoding: 'base64' as const, maxBytes: IMAGE_PREVIEW_BYTES }
-              : { maxBytes: TEXT_PREVIEW_BYTES }),
-          });
-          this.view.send({ type: MessageType.ArtifactContent, path: message.path, result });
-        } catch (error) {
-          this.view.send({
-            type: MessageType.ArtifactContent,
-            path: message.path,
-            error: failure(error),
-          });
-        }
-        break;
-      }
-      case MessageType.DownloadArtifact:
-        try {
-          const result = await connection.request(ArtifactsReadRequest, {
-            runId,
-            path: message.path,
-            encoding: 'base64',
-            maxBytes: 16 * 1024 * 1024,
-          });
-          if (result.truncated) throw new Error(`${message.path} is larger than 16 MiB.`);
-          const bytes = Uint8Array.from(atob(result.content), (c) => c.charCodeAt(0));
-          download(message.path.split('/').at(-1) ?? message.path, bytes);
-        } catch (error) {
-          this.runHost.notify(`Cannot download ${message.path}: ${failure(error)}`);
-        }
-        break;
-      default:
-        break;
+  /** Saves one artifact through the browser (up to 16 MiB). */
+  private async download(path: string): Promise<void> {
+    try {
+      const result = await this.connection.request(ArtifactsReadRequest, {
+        runId: this.runId,
+        path,
+        encoding: 'base64',
+        maxBytes: MAX_DOWNLOAD_BYTES,
+      });
+      if (result.truncated) throw new Error(`${path} is larger than 16 MiB.`);
+      const bytes = Uint8Array.from(atob(result.content), (c) => c.charCodeAt(0));
+      download(path.split('/').at(-1) ?? path, bytes);
+    } catch (error) {
+      this.host.notify(`Cannot download ${path}: ${errorMessage(error)}`);
     }
   }
 }

@@ -28,7 +28,7 @@ export function registerPipelines(
   const channel = vscode.window.createOutputChannel('Sextant Pipelines');
   // The panels are made next; the runs reach them only once a run has ended.
   const runs = new PipelineRuns(pipelines, channel, (target) => void panels.show(target));
-  const panels = new PipelinePanels(context, api, pipelines, {
+  const panels = new PipelinePanels(context, api, {
     run: async (target) => {
       await runs.start(target);
     },

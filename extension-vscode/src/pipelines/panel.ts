@@ -1,16 +1,18 @@
 /** Webview panels of the pipeline graph view: one per pipeline, restored after a reload. */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { SextantApi } from '../api';
-import { makeNonce, viewHtml } from '../webviews/html';
-import type { PipelinesApi } from './api';
-import { baseName, type PipelineTarget } from './model';
 import {
   PipelinePresenter,
   restoredPipeline,
-  type PipelineActions,
   type PipelineSubject,
-} from './presenter';
+  type PipelineViewHost,
+} from '@sextant/media/dist/lib/presenters/pipeline';
+import type { SextantApi } from '../api';
+import { makeNonce, viewHtml } from '../webviews/html';
+import { baseName, type PipelineTarget } from './model';
+
+/** What the user asked a graph for, carried out by the IDE (progress, output channel). */
+export type PipelineActions = Pick<PipelineViewHost, 'run' | 'cancel' | 'openRun' | 'log'>;
 
 /** Webview type of pipeline graph panels (also their serializer's). */
 export const PIPELINE_VIEW_TYPE = 'sextant.pipeline';
@@ -29,7 +31,6 @@ export class PipelinePanels implements vscode.Disposable {
   constructor(
     context: vscode.ExtensionContext,
     private readonly api: SextantApi,
-    private readonly pipelines: PipelinesApi,
     private readonly actions: PipelineActions,
   ) {
     this.assetsRoot = vscode.Uri.joinPath(context.extensionUri, 'out', 'media');
@@ -92,13 +93,10 @@ export class PipelinePanels implements vscode.Disposable {
   private attach(panel: vscode.WebviewPanel, subject: PipelineSubject): void {
     const webview = panel.webview;
     webview.options = this.options();
-    const presenter = new PipelinePresenter(
-      subject,
-      this.api,
-      this.pipelines,
-      (message) => void webview.postMessage(message),
-      this.actions,
-    );
+    const presenter = new PipelinePresenter(subject, this.api, {
+      ...this.actions,
+      post: (message) => void webview.postMessage(message),
+    });
     const asset = (name: string): string =>
       webview.asWebviewUri(vscode.Uri.joinPath(this.assetsRoot, name)).toString();
     webview.html = viewHtml(

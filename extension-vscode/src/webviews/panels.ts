@@ -1,15 +1,24 @@
 /** Webview panels for the `media` views: one comparison panel, one panel per opened run. */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { ComparePresenter, restoredComparison } from '@sextant/media/dist/lib/presenters/compare';
+import { RunPresenter, restoredRun } from '@sextant/media/dist/lib/presenters/run';
+import type { RunsViewHost } from '@sextant/media/dist/lib/presenters/runs';
 import type { SextantApi } from '../api';
 import { makeNonce, viewHtml } from './html';
-import {
-  restoredSubject,
-  runIdsOf,
-  ViewPresenter,
-  type ViewActions,
-  type ViewSubject,
-} from './presenter';
+
+/** Which view and which runs. */
+type ViewSubject = { view: 'compare'; runIds: string[] } | { view: 'run'; runId: string };
+
+/** The subject of a view restored after a reload, from the state the view saved. */
+function restoredSubject(view: 'compare' | 'run', state: unknown): ViewSubject | undefined {
+  if (view === 'compare') {
+    const runIds = restoredComparison(state);
+    return runIds && { view, runIds };
+  }
+  const runId = restoredRun(state);
+  return runId === undefined ? undefined : { view, runId };
+}
 
 /** Webview type of the comparison panel (also its serializer's). */
 export const COMPARE_VIEW_TYPE = 'sextant.compare';
@@ -18,10 +27,10 @@ export const RUN_VIEW_TYPE = 'sextant.run';
 
 /** Opens, reuses and restores the views' panels. */
 export class Panels implements vscode.Disposable {
-  private compare: { panel: vscode.WebviewPanel; presenter: ViewPresenter } | undefined;
+  private compare: { panel: vscode.WebviewPanel; presenter: ComparePresenter } | undefined;
   private readonly runs = new Map<
     string,
-    { panel: vscode.WebviewPanel; presenter: ViewPresenter }
+    { panel: vscode.WebviewPanel; presenter: RunPresenter }
   >();
   private readonly assetsRoot: vscode.Uri;
 
@@ -53,7 +62,7 @@ export class Panels implements vscode.Disposable {
     if (this.compare) {
       this.compare.panel.title = this.title(subject);
       this.compare.panel.reveal();
-      await this.compare.presenter.show(subject);
+      await this.compare.presenter.show(runIds);
       return;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -80,7 +89,7 @@ export class Panels implements vscode.Disposable {
       vscode.ViewColumn.Active,
       this.options(),
     );
-    const presenter = this.attach(panel, subject);
+    const presenter = this.attach(panel, subject) as RunPresenter;
     if (artifactPath !== undefined) presenter.reveal(artifactPath);
     if (runName === undefined) {
       void this.api.getRun(runId).then(
@@ -104,23 +113,28 @@ export class Panels implements vscode.Disposable {
     };
   }
 
-  private attach(panel: vscode.WebviewPanel, subject: ViewSubject): ViewPresenter {
+  private attach(
+    panel: vscode.WebviewPanel,
+    subject: ViewSubject,
+  ): RunPresenter | ComparePresenter {
     const webview = panel.webview;
     webview.options = this.options();
-    const actions: ViewActions = {
+    const host: RunsViewHost = {
+      post: (message) => void webview.postMessage(message),
+      log: (message) => this.output.warn(message),
       openRun: (runId) => this.showRun(runId),
       saveFile: (fileName, content) => void this.save(fileName, content),
-      downloadArtifact: (runId, path) =>
-        void vscode.commands.executeCommand('sextant.downloadArtifact', { runId, path }),
-      log: (message) => this.output.warn(message),
+      budget: () =>
+        vscode.workspace.getConfiguration('sextant').get<number>('chartPointBudget') ?? 1000,
     };
-    const presenter = new ViewPresenter(
-      subject,
-      this.api,
-      (message) => void webview.postMessage(message),
-      actions,
-      () => vscode.workspace.getConfiguration('sextant').get<number>('chartPointBudget') ?? 1000,
-    );
+    const presenter =
+      subject.view === 'compare'
+        ? new ComparePresenter(subject.runIds, this.api, host)
+        : new RunPresenter(subject.runId, this.api, {
+            ...host,
+            downloadArtifact: (runId, path) =>
+              void vscode.commands.executeCommand('sextant.downloadArtifact', { runId, path }),
+          });
     const asset = (name: string): string =>
       webview.asWebviewUri(vscode.Uri.joinPath(this.assetsRoot, name)).toString();
     const nonce = makeNonce((size) => randomBytes(size));
@@ -140,13 +154,13 @@ export class Panels implements vscode.Disposable {
         presenter.dispose();
         for (const s of subscriptions) s.dispose();
         if (this.compare?.panel === panel) this.compare = undefined;
-        for (const id of runIdsOf(presenter.shown)) {
+        for (const id of presenter.runIds) {
           if (this.runs.get(id)?.panel === panel) this.runs.delete(id);
         }
       }),
     ];
-    if (subject.view === 'compare') this.compare = { panel, presenter };
-    else this.runs.set(subject.runId, { panel, presenter });
+    if (presenter instanceof ComparePresenter) this.compare = { panel, presenter };
+    else this.runs.set(presenter.runId, { panel, presenter });
     return presenter;
   }
 

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type {
-  PipelineGraph,
-  PipelineRun,
-  PipelinesChangedParams,
-  PipelinesGraphParams,
-  PipelinesLogParams,
-  Run,
+import {
+  PipelinesChangedNotification,
+  PipelinesLogNotification,
+  type PipelineRun,
 } from '@sextant/language-server/dist/protocol';
-import { MessageType, type HostMessage } from '@sextant/media/dist/lib/contract';
-import { Emitter } from '../api';
-import type { PipelinesApi } from './api';
-import { PipelinePresenter, restoredPipeline, type PipelineActions } from './presenter';
+import { MessageType, type HostMessage } from '../contract';
+import { FakeClient } from './fakeClient.testing';
+import { PipelinePresenter, restoredPipeline, type PipelineViewHost } from './pipeline';
 
 const FILE = '/ws/sextant.yaml';
 
@@ -26,16 +22,16 @@ const pipelineRun = (id: string, pipeline = 'train'): PipelineRun => ({
   steps: [{ step: 'prep', status: 'running', compute: 'local', attempts: 1 }],
 });
 
-function fakes() {
-  const changed = new Emitter<PipelinesChangedParams>();
-  const log = new Emitter<PipelinesLogParams>();
-  const graphCalls: PipelinesGraphParams[] = [];
-  const pipelines = {
-    graph: async (params: PipelinesGraphParams): Promise<PipelineGraph> => {
-      graphCalls.push(params);
-      return { pipeline: 'train', file: FILE, nodes: [], edges: [], run: pipelineRun('r1') };
-    },
-    stepLog: async ({ step }: { step: string }) => {
+function fakes(overrides: Partial<PipelineViewHost> = {}) {
+  const client = new FakeClient({
+    'sextant/pipelines/graph': () => ({
+      pipeline: 'train',
+      file: FILE,
+      nodes: [],
+      edges: [],
+      run: pipelineRun('r1'),
+    }),
+    'sextant/pipelines/stepLog': ({ step }: { step: string }) => {
       if (step === 'missing') {
         throw Object.assign(new Error('no log'), {
           data: { errorCode: 'RESOURCE_DOES_NOT_EXIST' },
@@ -44,18 +40,17 @@ function fakes() {
       if (step === 'broken') throw new Error('disk on fire');
       return { stdout: `out of ${step}`, stderr: '', truncated: false };
     },
-    onChanged: changed.event,
-    onLog: log.event,
-  } as unknown as PipelinesApi;
-  const api = {
-    getRun: async (runId: string) =>
-      ({
-        info: { runId, runName: 'step-run' },
-        data: { params: [], metrics: [], tags: [] },
-      }) as unknown as Run,
-  };
+    'sextant/runs/get': ({ runId }: { runId: string }) => ({
+      info: { runId, runName: 'step-run' },
+      data: { params: [], metrics: [], tags: [] },
+    }),
+    'sextant/pipelines/run': () => ({ pipelineRunId: 'r9', plan: [] }),
+    'sextant/pipelines/cancel': () => pipelineRun('r1'),
+  });
   const calls: string[] = [];
-  const actions: PipelineActions = {
+  const posted: HostMessage[] = [];
+  const host: PipelineViewHost = {
+    post: (m) => posted.push(m),
     run: async (t) =>
       void calls.push(
         `run ${t.file} ${t.pipeline} ${t.step ?? '-'} ${t.force ? 'force' : ''}`.trim(),
@@ -63,46 +58,46 @@ function fakes() {
     cancel: async (id) => void calls.push(`cancel ${id}`),
     openRun: (id) => void calls.push(`open ${id}`),
     log: (m) => void calls.push(`log ${m}`),
+    ...overrides,
   };
-  const posted: HostMessage[] = [];
-  const presenter = new PipelinePresenter(
-    { file: FILE, pipelineRunId: 'r0' },
-    api,
-    pipelines,
-    (m) => posted.push(m),
-    actions,
-  );
-  return { presenter, changed, log, graphCalls, calls, posted };
+  const presenter = new PipelinePresenter({ file: FILE, pipelineRunId: 'r0' }, client, host);
+  return { presenter, client, calls, posted };
 }
 
 test('ready gets the graph (by the asked run first, the newest later) and names the pipeline', async () => {
-  const { presenter, graphCalls, posted } = fakes();
+  const { presenter, client } = fakes();
   await presenter.receive({ type: MessageType.Ready });
-  assert.equal(posted[0]!.type, MessageType.PipelineSnapshot);
+  const graphCalls = client.paramsOf('sextant/pipelines/graph');
   assert.deepEqual(graphCalls[0], { file: FILE, pipeline: undefined, pipelineRunId: 'r0' });
   assert.deepEqual(presenter.shown, { file: FILE, pipeline: 'train' });
   await presenter.show();
-  assert.deepEqual(graphCalls[1], { file: FILE, pipeline: 'train', pipelineRunId: undefined });
+  assert.deepEqual(graphCalls.length, 1, 'paramsOf is a copy');
+  assert.deepEqual(client.paramsOf('sextant/pipelines/graph')[1], {
+    file: FILE,
+    pipeline: 'train',
+    pipelineRunId: undefined,
+  });
   assert.ok(presenter.shows({ file: FILE, pipeline: 'train' }));
   assert.ok(!presenter.shows({ file: FILE, pipeline: 'other' }));
   presenter.dispose();
 });
 
 test('run changes and logs of this pipeline reach the view; others do not', async () => {
-  const { presenter, changed, log, posted } = fakes();
-  changed.fire({ run: pipelineRun('early') });
+  const { presenter, client, posted } = fakes();
+  client.notify(PipelinesChangedNotification, { run: pipelineRun('early') });
   assert.equal(posted.length, 0, 'nothing before ready');
   await presenter.receive({ type: MessageType.Ready });
-  changed.fire({ run: pipelineRun('r2') });
-  changed.fire({ run: pipelineRun('r3', 'other') });
-  log.fire({ pipelineRunId: 'r2', step: 'prep', stream: 'stdout', text: 'hi' });
-  log.fire({ pipelineRunId: 'r3', step: 'prep', stream: 'stdout', text: 'not mine' });
+  client.notify(PipelinesChangedNotification, { run: pipelineRun('r2') });
+  client.notify(PipelinesChangedNotification, { run: pipelineRun('r3', 'other') });
+  const chunk = { step: 'prep', stream: 'stdout' as const };
+  client.notify(PipelinesLogNotification, { ...chunk, pipelineRunId: 'r2', text: 'hi' });
+  client.notify(PipelinesLogNotification, { ...chunk, pipelineRunId: 'r3', text: 'not mine' });
   assert.deepEqual(
-    posted.slice(1).map((m) => m.type),
-    [MessageType.PipelineRunUpdate, MessageType.PipelineLog],
+    posted.map((m) => m.type),
+    [MessageType.PipelineSnapshot, MessageType.PipelineRunUpdate, MessageType.PipelineLog],
   );
   presenter.dispose();
-  changed.fire({ run: pipelineRun('r4') });
+  client.notify(PipelinesChangedNotification, { run: pipelineRun('r4') });
   assert.equal(posted.length, 3, 'nothing after dispose');
 });
 
@@ -145,6 +140,28 @@ test('run, cancel and open requests go to the IDE with the shown pipeline', asyn
     'open m1',
   ]);
   assert.match(calls[4]!, /^log Sextant: a view sent a message of unknown type/);
+});
+
+test('without IDE run and cancel, the presenter asks the server itself', async () => {
+  const { presenter, client } = fakes({ run: undefined, cancel: undefined });
+  await presenter.receive({ type: MessageType.Ready });
+  await presenter.receive({ type: MessageType.RunPipeline, step: 'prep', force: true });
+  await presenter.receive({ type: MessageType.CancelPipelineRun, pipelineRunId: 'r1' });
+  assert.deepEqual(client.paramsOf('sextant/pipelines/run'), [
+    { file: FILE, pipeline: 'train', step: 'prep', force: true },
+  ]);
+  assert.deepEqual(client.paramsOf('sextant/pipelines/cancel'), [{ pipelineRunId: 'r1' }]);
+});
+
+test('a failed graph is worded for the log', async () => {
+  const calls: string[] = [];
+  const presenter = new PipelinePresenter({ file: FILE }, new FakeClient(), {
+    post: () => undefined,
+    openRun: () => undefined,
+    log: (m) => void calls.push(`log ${m}`),
+  });
+  await presenter.receive({ type: MessageType.Ready });
+  assert.match(calls[0]!, /^log Sextant: the pipeline graph could not be loaded: no fake/);
 });
 
 test('a restored panel needs the file it showed', () => {

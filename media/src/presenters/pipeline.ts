@@ -1,32 +1,52 @@
 /**
- * The host side of the pipeline graph view, as plain code: answers `ready` with the graph,
+ * The host side of the pipeline graph view, in both IDEs: answers `ready` with the graph,
  * forwards the shown pipeline's run changes and step output, answers step selections with the
- * step's stored log and tracked run, and hands run, cancel and open requests to the IDE.
+ * step's stored log and tracked run, and runs or cancels the pipeline (through the IDE when it
+ * shows progress of its own).
  */
-import type { PipelineRun } from '@sextant/language-server/dist/protocol';
-import { MessageType, type HostMessage, type ViewMessage } from '@sextant/media/dist/lib/contract';
-import { errorMessage, type SextantApi } from '../api';
-import { SnapshotPresenter } from '../webviews/snapshotPresenter';
-import type { PipelinesApi } from './api';
-import type { PipelineTarget } from './model';
+import {
+  PipelinesCancelRequest,
+  PipelinesChangedNotification,
+  PipelinesGraphRequest,
+  PipelinesLogNotification,
+  PipelinesRunRequest,
+  PipelinesStepLogRequest,
+  RunsGetRequest,
+  type PipelineGraph,
+  type PipelineRun,
+} from '@sextant/language-server/dist/protocol';
+import { errorCodeOf, errorMessage, type SextantClient } from '../client';
+import { MessageType, type ViewMessage } from '../contract';
+import { SnapshotPresenter, type PresenterHost } from './presenter';
 
-/** Which pipeline a graph panel shows; `pipelineRunId` colours the first snapshot by that run. */
+/** A pipeline, or one step of it and what it needs. */
+export interface PipelineTarget {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  /** The pipeline's name; the file's first when absent. */
+  pipeline?: string;
+  step?: string;
+}
+
+/** Which pipeline a graph view shows; `pipelineRunId` colours the first snapshot by that run. */
 export interface PipelineSubject {
   file: string;
   pipeline?: string;
   pipelineRunId?: string;
 }
 
-/** What the user asked the graph for, carried out by the IDE. */
-export interface PipelineActions {
-  run(target: PipelineTarget & { force?: boolean }): Promise<void>;
-  cancel(pipelineRunId: string): Promise<void>;
+/** What the graph view asks of its IDE adapter. */
+export interface PipelineViewHost extends PresenterHost {
   openRun(runId: string): void;
-  /** Something to report (a view error, a failed request). */
-  log(message: string): void;
+  /** Starts a run the IDE follows (progress, output); a plain `sextant/pipelines/run` when absent. */
+  run?(target: PipelineTarget & { force?: boolean }): Promise<void>;
+  /** Cancels a run; a plain `sextant/pipelines/cancel` when absent. */
+  cancel?(pipelineRunId: string): Promise<void>;
+  /** A graph went to the view (the adapter may name its panel after the pipeline). */
+  shown?(graph: PipelineGraph): void;
 }
 
-/** The subject of a graph panel restored after a reload, from the state the view saved. */
+/** The subject of a graph view restored after a reload, from the state the view saved. */
 export function restoredPipeline(state: unknown): PipelineSubject | undefined {
   const saved = (state ?? {}) as { file?: unknown; pipeline?: unknown };
   if (typeof saved.file !== 'string') return undefined;
@@ -34,12 +54,6 @@ export function restoredPipeline(state: unknown): PipelineSubject | undefined {
     file: saved.file,
     pipeline: typeof saved.pipeline === 'string' ? saved.pipeline : undefined,
   };
-}
-
-/** The `errorCode` of a `sextant/...` error response, if it is one. */
-function errorCodeOf(error: unknown): string | undefined {
-  const data = (error as { data?: { errorCode?: unknown } } | undefined)?.data;
-  return typeof data?.errorCode === 'string' ? data.errorCode : undefined;
 }
 
 /** Drives one pipeline graph view. */
@@ -50,19 +64,17 @@ export class PipelinePresenter extends SnapshotPresenter {
 
   constructor(
     private subject: PipelineSubject,
-    private readonly api: Pick<SextantApi, 'getRun'>,
-    private readonly pipelines: PipelinesApi,
-    private readonly post: (message: HostMessage) => void,
-    private readonly actions: PipelineActions,
+    private readonly client: SextantClient,
+    protected override readonly host: PipelineViewHost,
   ) {
     super(
-      (message) => actions.log(message),
+      host,
       (error) => `Sextant: the pipeline graph could not be loaded: ${errorMessage(error)}`,
     );
     this.pipelineName = subject.pipeline;
     this.subscriptions.push(
-      pipelines.onChanged(({ run }) => this.runChanged(run)),
-      pipelines.onLog((chunk) => {
+      client.onNotification(PipelinesChangedNotification, ({ run }) => this.runChanged(run)),
+      client.onNotification(PipelinesLogNotification, (chunk) => {
         if (this.ready && this.runIds.has(chunk.pipelineRunId)) {
           this.post({ type: MessageType.PipelineLog, ...chunk });
         }
@@ -71,7 +83,7 @@ export class PipelinePresenter extends SnapshotPresenter {
   }
 
   /** The pipeline shown, as far as it is known. */
-  get shown(): PipelineTarget {
+  get shown(): { file: string; pipeline?: string } {
     return { file: this.subject.file, pipeline: this.pipelineName };
   }
 
@@ -88,7 +100,7 @@ export class PipelinePresenter extends SnapshotPresenter {
   /** Shows the graph again (the file was saved, or another run was picked). */
   show(subject?: PipelineSubject): Promise<void> {
     if (subject) this.subject = subject;
-    return this.ready ? this.snapshot.request() : Promise.resolve();
+    return this.refresh();
   }
 
   private runChanged(run: PipelineRun): void {
@@ -100,17 +112,24 @@ export class PipelinePresenter extends SnapshotPresenter {
 
   protected async handle(message: ViewMessage): Promise<boolean> {
     switch (message.type) {
-      case MessageType.RunPipeline:
-        await this.actions.run({ ...this.shown, step: message.step, force: message.force });
+      case MessageType.RunPipeline: {
+        const target = { ...this.shown, step: message.step, force: message.force };
+        if (this.host.run) await this.host.run(target);
+        else await this.client.request(PipelinesRunRequest, target);
         return true;
+      }
       case MessageType.CancelPipelineRun:
-        await this.actions.cancel(message.pipelineRunId);
+        if (this.host.cancel) await this.host.cancel(message.pipelineRunId);
+        else
+          await this.client.request(PipelinesCancelRequest, {
+            pipelineRunId: message.pipelineRunId,
+          });
         return true;
       case MessageType.SelectStep:
         await this.pushDetails(message.step, message.pipelineRunId, message.runId);
         return true;
       case MessageType.OpenRun:
-        this.actions.openRun(message.runId);
+        this.host.openRun(message.runId);
         return true;
       default:
         return false;
@@ -119,28 +138,35 @@ export class PipelinePresenter extends SnapshotPresenter {
 
   protected async pushSnapshot(): Promise<void> {
     const { file, pipelineRunId } = this.subject;
-    const graph = await this.pipelines.graph({ file, pipeline: this.pipelineName, pipelineRunId });
+    const graph = await this.client.request(PipelinesGraphRequest, {
+      file,
+      pipeline: this.pipelineName,
+      pipelineRunId,
+    });
     // Later snapshots follow the newest run.
     this.subject = { file, pipeline: graph.pipeline };
     this.pipelineName = graph.pipeline;
     if (graph.run) this.runIds.add(graph.run.pipelineRunId);
     this.post({ type: MessageType.PipelineSnapshot, graph });
+    this.host.shown?.(graph);
   }
 
   private async pushDetails(step: string, pipelineRunId?: string, runId?: string): Promise<void> {
     const problems: string[] = [];
     const [log, run] = await Promise.all([
       pipelineRunId
-        ? this.pipelines.stepLog({ pipelineRunId, step }).catch((error: unknown) => {
-            // A step that has not started has no log yet.
-            if (errorCodeOf(error) !== 'RESOURCE_DOES_NOT_EXIST') {
-              problems.push(`The log could not be read: ${errorMessage(error)}`);
-            }
-            return undefined;
-          })
+        ? this.client
+            .request(PipelinesStepLogRequest, { pipelineRunId, step })
+            .catch((error: unknown) => {
+              // A step that has not started has no log yet.
+              if (errorCodeOf(error) !== 'RESOURCE_DOES_NOT_EXIST') {
+                problems.push(`The log could not be read: ${errorMessage(error)}`);
+              }
+              return undefined;
+            })
         : undefined,
       runId
-        ? this.api.getRun(runId).catch((error: unknown) => {
+        ? this.client.request(RunsGetRequest, { runId }).catch((error: unknown) => {
             problems.push(`The tracked run could not be read: ${errorMessage(error)}`);
             return undefined;
           })
