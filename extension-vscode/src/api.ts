@@ -1,28 +1,8 @@
 /**
- * What the extension's features need from the language server, as plain TypeScript: the
- * `sextant/*` requests and notifications of the protocol. {@link SextantClient} implements it over
- * vscode-languageclient; tests implement it with fakes.
+ * What the extension's features need from the language server ({@link SextantApi}), and small
+ * helpers without VS Code.
  */
-import type {
-  ArtifactsListParams,
-  ArtifactsListResult,
-  ArtifactsReadParams,
-  ArtifactsReadResult,
-  CellsResult,
-  ExperimentsChangedParams,
-  ExperimentsListParams,
-  ExperimentsListResult,
-  MetricsAppendedParams,
-  MetricsHistoryParams,
-  MetricsHistoryResult,
-  Run,
-  RunsChangedParams,
-  RunsCompareResult,
-  RunsSearchParams,
-  RunsSearchResult,
-  RunSummary,
-  ServerInfo,
-} from '@sextant/language-server/dist/protocol';
+import type { ServerInfo } from '@sextant/language-server/dist/protocol';
 import type { Disposable, SextantClient } from '@sextant/media/dist/lib/client';
 
 export type { Disposable } from '@sextant/media/dist/lib/client';
@@ -35,26 +15,15 @@ export type ServerState = 'starting' | 'running' | 'stopped';
 /** Subscribes a listener; the result unsubscribes it. */
 export type Subscribe<T> = (listener: (event: T) => void) => Disposable;
 
-/** The `sextant/*` protocol as the extension's features use it. */
+/**
+ * The language server as the extension's features use it: the one typed client of the protocol
+ * (`request(XRequest, params)`, `onNotification(XNotification, handler)`) plus where the server is
+ * in its life. {@link SextantLanguageClient} implements it over vscode-languageclient; tests use
+ * `media`'s fake client.
+ */
 export interface SextantApi extends SextantClient {
   /** Where the server is; undefined until it has started. */
   readonly info: ServerInfo | undefined;
-  listExperiments(params: ExperimentsListParams): Promise<ExperimentsListResult>;
-  searchRuns(params: RunsSearchParams): Promise<RunsSearchResult>;
-  getRun(runId: string): Promise<Run>;
-  compareRuns(runIds: string[]): Promise<RunsCompareResult>;
-  metricHistory(params: MetricsHistoryParams): Promise<MetricsHistoryResult>;
-  listArtifacts(params: ArtifactsListParams): Promise<ArtifactsListResult>;
-  /** The content of one artifact file, as text or base64, up to `maxBytes`. */
-  readArtifact(params: ArtifactsReadParams): Promise<ArtifactsReadResult>;
-  deleteRun(runId: string): Promise<RunSummary>;
-  restoreRun(runId: string): Promise<RunSummary>;
-  renameRun(runId: string, name: string): Promise<RunSummary>;
-  /** The latest recorded execution of each notebook cell id (ids never recorded are left out). */
-  findCells(cellIds: string[]): Promise<CellsResult>;
-  readonly onRunsChanged: Subscribe<RunsChangedParams>;
-  readonly onMetricsAppended: Subscribe<MetricsAppendedParams>;
-  readonly onExperimentsChanged: Subscribe<ExperimentsChangedParams>;
   /** The server started, or moved to another store. */
   readonly onServerInfo: Subscribe<ServerInfo>;
   /** Whether the server is starting, running, or stopped by the user (or failed to start). */

@@ -1,6 +1,7 @@
 /**
  * The language client: starts Sextant's language server over stdio and wraps the typed
- * `sextant/*` protocol as {@link SextantApi}.
+ * `sextant/*` protocol as {@link SextantApi}: the one typed client (`request`, `onNotification`)
+ * over vscode-languageclient.
  */
 import * as vscode from 'vscode';
 import {
@@ -11,31 +12,13 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
-  ArtifactsListRequest,
-  ArtifactsReadRequest,
-  CellsFindRequest,
-  ExperimentsChangedNotification,
-  ExperimentsListRequest,
-  MetricsAppendedNotification,
-  MetricsHistoryRequest,
-  RunsChangedNotification,
-  RunsCompareRequest,
-  RunsDeleteRequest,
-  RunsGetRequest,
-  RunsRenameRequest,
-  RunsRestoreRequest,
-  RunsSearchRequest,
   ServerChangedNotification,
   type ExperimentalCapabilities,
-  type ExperimentsChangedParams,
   type InitializationOptions,
-  type MetricsAppendedParams,
-  type RunsChangedParams,
   type ServerInfo,
 } from '@sextant/language-server/dist/protocol';
 import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/dist/lib/client';
 import { Emitter, type Disposable, type ServerState, type SextantApi } from './api';
-import { pipelinesOverConnection, type PipelinesApi } from './pipelines/api';
 
 /** The node runtime that runs the server: the setting, else this process when it is plain Node. */
 function serverRuntime(): string | undefined {
@@ -46,11 +29,8 @@ function serverRuntime(): string | undefined {
 }
 
 /** Sextant's language client. */
-export class SextantClient implements SextantApi {
+export class SextantLanguageClient implements SextantApi {
   private readonly client: LanguageClient;
-  private readonly runsChanged = new Emitter<RunsChangedParams>();
-  private readonly metricsAppended = new Emitter<MetricsAppendedParams>();
-  private readonly experimentsChanged = new Emitter<ExperimentsChangedParams>();
   private readonly serverInfo = new Emitter<ServerInfo>();
   private readonly serverStopped = new Emitter<void>();
   /** One emitter per notification method: the language client keeps one handler per method. */
@@ -58,13 +38,8 @@ export class SextantClient implements SextantApi {
   private current: ServerInfo | undefined;
   private serverState: ServerState = 'starting';
 
-  readonly onRunsChanged = this.runsChanged.event;
-  readonly onMetricsAppended = this.metricsAppended.event;
-  readonly onExperimentsChanged = this.experimentsChanged.event;
   readonly onServerInfo = this.serverInfo.event;
   readonly onServerStopped = this.serverStopped.event;
-  /** The `sextant/pipelines/*` requests and notifications. */
-  readonly pipelines: PipelinesApi;
 
   constructor(context: vscode.ExtensionContext, output: vscode.LogOutputChannel) {
     const module = context.asAbsolutePath('out/server.js');
@@ -86,13 +61,7 @@ export class SextantClient implements SextantApi {
       outputChannel: output,
     };
     this.client = new LanguageClient('sextant', 'Sextant', serverOptions, clientOptions);
-    this.pipelines = pipelinesOverConnection(this.client);
-    this.client.onNotification(RunsChangedNotification, (p) => this.runsChanged.fire(p));
-    this.client.onNotification(MetricsAppendedNotification, (p) => this.metricsAppended.fire(p));
-    this.client.onNotification(ExperimentsChangedNotification, (p) =>
-      this.experimentsChanged.fire(p),
-    );
-    this.client.onNotification(ServerChangedNotification, (p) => this.setInfo(p));
+    this.onNotification(ServerChangedNotification, (p) => this.setInfo(p));
     // The server process exited by itself (a crash): the tracking server went with it.
     this.client.onDidChangeState(({ newState }) => {
       if (newState === State.Stopped && this.serverState === 'running') this.setStopped();
@@ -168,37 +137,8 @@ export class SextantClient implements SextantApi {
     return emitter.event(handler as (params: unknown) => void);
   }
 
-  listExperiments: SextantApi['listExperiments'] = (params) =>
-    this.client.sendRequest(ExperimentsListRequest, params);
-  searchRuns: SextantApi['searchRuns'] = (params) =>
-    this.client.sendRequest(RunsSearchRequest, params);
-  getRun: SextantApi['getRun'] = (runId) => this.client.sendRequest(RunsGetRequest, { runId });
-  compareRuns: SextantApi['compareRuns'] = (runIds) =>
-    this.client.sendRequest(RunsCompareRequest, { runIds });
-  metricHistory: SextantApi['metricHistory'] = (params) =>
-    this.client.sendRequest(MetricsHistoryRequest, params);
-  listArtifacts: SextantApi['listArtifacts'] = (params) =>
-    this.client.sendRequest(ArtifactsListRequest, params);
-  readArtifact: SextantApi['readArtifact'] = (params) =>
-    this.client.sendRequest(ArtifactsReadRequest, params);
-  deleteRun: SextantApi['deleteRun'] = (runId) =>
-    this.client.sendRequest(RunsDeleteRequest, { runId });
-  restoreRun: SextantApi['restoreRun'] = (runId) =>
-    this.client.sendRequest(RunsRestoreRequest, { runId });
-  renameRun: SextantApi['renameRun'] = (runId, name) =>
-    this.client.sendRequest(RunsRenameRequest, { runId, name });
-  findCells: SextantApi['findCells'] = (cellIds) =>
-    this.client.sendRequest(CellsFindRequest, { cellIds });
-
   dispose(): void {
-    for (const emitter of [
-      this.runsChanged,
-      this.metricsAppended,
-      this.experimentsChanged,
-      this.serverInfo,
-      this.serverStopped,
-      ...this.notifications.values(),
-    ]) {
+    for (const emitter of [this.serverInfo, this.serverStopped, ...this.notifications.values()]) {
       emitter.dispose();
     }
   }

@@ -1,4 +1,10 @@
 /** The commands of the palette, the view titles and the context menus. */
+import {
+  ExperimentsListRequest,
+  RunsDeleteRequest,
+  RunsRenameRequest,
+  RunsRestoreRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import type { RunSummary } from '@sextant/language-server/dist/protocol';
 import { errorMessage, type SextantApi } from './api';
@@ -104,11 +110,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         'Delete',
       );
       if (answer !== 'Delete') return;
-      for (const run of runs) await api.deleteRun(run.runId);
+      for (const run of runs) await api.request(RunsDeleteRequest, { runId: run.runId });
       experiments.refresh();
     }),
     register('sextant.restoreRun', async (node, selected) => {
-      for (const run of runsOf(node, selected)) await api.restoreRun(run.runId);
+      for (const run of runsOf(node, selected))
+        await api.request(RunsRestoreRequest, { runId: run.runId });
       experiments.refresh();
     }),
     register('sextant.renameRun', async (node) => {
@@ -119,7 +126,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         value: run.runName,
         validateInput: (value) => (value.trim() === '' ? 'A run name cannot be empty.' : undefined),
       });
-      if (name !== undefined) await api.renameRun(run.runId, name.trim());
+      if (name !== undefined)
+        await api.request(RunsRenameRequest, { runId: run.runId, name: name.trim() });
     }),
     register('sextant.copyRunId', async (node, selected) => {
       const runs = runsOf(node, selected);
@@ -140,7 +148,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
           ? (node as ExperimentsNode & { kind: 'experiment' }).experiment
           : undefined;
       if (!target) {
-        const { experiments: all } = await api.listExperiments({ orderBy: ['name ASC'] });
+        const { experiments: all } = await api.request(ExperimentsListRequest, {
+          orderBy: ['name ASC'],
+        });
         const pick = await vscode.window.showQuickPick(
           all.map((e) => ({ label: e.name, description: e.experimentId, experiment: e })),
           { title: 'Set the active Sextant experiment' },

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { errorMessage } from './api';
-import { SextantClient } from './client';
+import { SextantLanguageClient } from './client';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experiments/tree';
 import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
@@ -14,11 +14,11 @@ import { RunDetailsTree } from './runDetails/tree';
 import { createStatusBar } from './statusBar';
 import { Panels } from './webviews/panels';
 
-let client: SextantClient | undefined;
+let client: SextantLanguageClient | undefined;
 
 /** What `activate` returns, for tests and other extensions. */
 export interface SextantExtensionApi {
-  client: SextantClient;
+  client: SextantLanguageClient;
   /** The Experiments tree's data, as the view shows it. */
   experiments: ExperimentsTree;
   /** The Run Details tree's data (the selected run, its sections and artifacts). */
@@ -32,7 +32,7 @@ export interface SextantExtensionApi {
 /** Activated by a workspace with a `.sextant` store, or by Sextant's views and commands. */
 export function activate(context: vscode.ExtensionContext): SextantExtensionApi {
   const output = vscode.window.createOutputChannel('Sextant', { log: true });
-  const sextant = new SextantClient(context, output);
+  const sextant = new SextantLanguageClient(context, output);
   client = sextant;
   const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('sextant');
 

@@ -2,15 +2,20 @@
  * The status bar item: the tracking server's address and how many runs are running, or that the
  * server is stopped (a click starts it again).
  */
+import {
+  ExperimentsListRequest,
+  RunsChangedNotification,
+  RunsSearchRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import { SerialTask, type SextantApi } from './api';
 import { RUNNING_FILTER, statusBarText } from './experiments/model';
 
 /** Counts running runs over every experiment (one page of up to 1000 is plenty for a badge). */
 export async function countRunning(api: SextantApi): Promise<number> {
-  const { experiments } = await api.listExperiments({ maxResults: 1000 });
+  const { experiments } = await api.request(ExperimentsListRequest, { maxResults: 1000 });
   if (experiments.length === 0) return 0;
-  const { runs } = await api.searchRuns({
+  const { runs } = await api.request(RunsSearchRequest, {
     experimentIds: experiments.map((e) => e.experimentId),
     filter: RUNNING_FILTER,
     maxResults: 1000,
@@ -55,7 +60,7 @@ export function createStatusBar(
       render();
       void recount.request();
     }),
-    api.onRunsChanged(() => void recount.request()),
+    api.onNotification(RunsChangedNotification, () => void recount.request()),
     api.onServerStopped(() => {
       running = 0;
       render();

@@ -2,6 +2,7 @@
  * Run artifacts in VS Code: a read-only `sextant-artifact:` document for text files, "Open
  * Artifact" (text in an editor tab, images in the run view) and "Download Artifact…".
  */
+import { ArtifactsReadRequest } from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import { baseName, previewKind } from '@sextant/media/dist/lib/artifacts';
 import type { SextantApi } from '../api';
@@ -47,7 +48,11 @@ export class ArtifactDocuments implements vscode.TextDocumentContentProvider {
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const { runId, path } = parseArtifactUriPath(uri.path);
-    const result = await this.api.readArtifact({ runId, path, maxBytes: MAX_READ_BYTES });
+    const result = await this.api.request(ArtifactsReadRequest, {
+      runId,
+      path,
+      maxBytes: MAX_READ_BYTES,
+    });
     if (result.encoding !== 'utf8') {
       throw new Error(`${path} is not UTF-8 text: use "Download Artifact…" to save it.`);
     }
@@ -60,7 +65,7 @@ async function artifactBytes(
   api: SextantApi,
   { runId, path }: ArtifactAddress,
 ): Promise<Uint8Array> {
-  const read = await api.readArtifact({
+  const read = await api.request(ArtifactsReadRequest, {
     runId,
     path,
     encoding: 'base64',

@@ -2,6 +2,13 @@
  * The Experiments tree: experiments, then their runs one page at a time, kept live; child runs
  * nest under their parent (from the same page, and all of them from a search when it expands).
  */
+import {
+  ExperimentsChangedNotification,
+  ExperimentsListRequest,
+  MetricsAppendedNotification,
+  RunsChangedNotification,
+  RunsSearchRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import type {
   Experiment,
@@ -60,9 +67,9 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   ) {
     super();
     this.subscriptions.push(
-      api.onRunsChanged((event) => this.runChanged(event)),
-      api.onMetricsAppended((event) => this.metricsAppended(event)),
-      api.onExperimentsChanged(() => this.refresh()),
+      api.onNotification(RunsChangedNotification, (event) => this.runChanged(event)),
+      api.onNotification(MetricsAppendedNotification, (event) => this.metricsAppended(event)),
+      api.onNotification(ExperimentsChangedNotification, () => this.refresh()),
       api.onServerInfo(() => this.refresh()),
       api.onServerStopped(() => this.refresh()),
     );
@@ -175,7 +182,10 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
     const experiments: Experiment[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.api.listExperiments({ pageToken, orderBy: ['name ASC'] });
+      const page = await this.api.request(ExperimentsListRequest, {
+        pageToken,
+        orderBy: ['name ASC'],
+      });
       experiments.push(...page.experiments);
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -217,7 +227,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   private async children(parent: RunSummary): Promise<ExperimentsNode[]> {
     let runs = this.childRuns.get(parent.runId);
     if (!runs) {
-      const result = await this.api.searchRuns({
+      const result = await this.api.request(RunsSearchRequest, {
         experimentIds: [parent.experimentId],
         filter: childRunsFilter(parent.runId, this.filter),
         orderBy: this.orderBy,
@@ -233,7 +243,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   }
 
   private async fetchPage(experimentId: string, pageToken: string | undefined): Promise<RunPages> {
-    const result = await this.api.searchRuns({
+    const result = await this.api.request(RunsSearchRequest, {
       experimentIds: [experimentId],
       filter: this.filter,
       orderBy: this.orderBy,

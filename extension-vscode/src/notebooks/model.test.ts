@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FakeClient } from '@sextant/media/dist/lib/presenters/fakeClient.testing';
 import type { CellRecord, Run } from '@sextant/language-server/dist/protocol';
 import { createHash } from 'node:crypto';
 import {
@@ -120,16 +121,18 @@ test('formatDuration', () => {
 test('CellRecordCache asks once per notebook, again for new cells or after a run changed', async () => {
   const finds: string[][] = [];
   let gets = 0;
-  const cache = new CellRecordCache({
-    findCells: (cellIds) => {
-      finds.push(cellIds);
-      return Promise.resolve({ cells: [record()] });
-    },
-    getRun: (runId) => {
-      gets += 1;
-      return Promise.resolve({ info: { runId, runName: 'my-run' } } as Run);
-    },
-  });
+  const cache = new CellRecordCache(
+    new FakeClient({
+      'sextant/cells/find': ({ cellIds }: { cellIds: string[] }) => {
+        finds.push(cellIds);
+        return { cells: [record()] };
+      },
+      'sextant/runs/get': ({ runId }: { runId: string }) => {
+        gets += 1;
+        return { info: { runId, runName: 'my-run' } } as Run;
+      },
+    }),
+  );
   const ids = ['cell-2', 'cell-1'];
   const [one, two] = await Promise.all([
     cache.status('nb', ids, 'cell-1', START),
@@ -150,11 +153,12 @@ test('CellRecordCache asks once per notebook, again for new cells or after a run
   assert.equal(renamed?.text, '$(beaker) renamed · loss, acc, lr');
 
   const source = 'mlflow.log_metric("loss", 0.5)';
-  const withHash = new CellRecordCache({
-    findCells: () =>
-      Promise.resolve({ cells: [record({ source, sourceHash: sourceHash(source) })] }),
-    getRun: (runId) => Promise.resolve({ info: { runId, runName: 'r' } } as Run),
-  });
+  const withHash = new CellRecordCache(
+    new FakeClient({
+      'sextant/cells/find': () => ({ cells: [record({ source, sourceHash: sourceHash(source) })] }),
+      'sextant/runs/get': ({ runId }: { runId: string }) => ({ info: { runId, runName: 'r' } }),
+    }),
+  );
   assert.equal((await withHash.status('nb', ids, 'cell-1', START, source))?.changed, false);
   assert.equal(
     (await withHash.status('nb', ids, 'cell-1', START, `${source}  # edited`))?.changed,
@@ -168,13 +172,15 @@ test('CellRecordCache asks once per notebook, again for new cells or after a run
 
 test('CellRecordCache asks again after a failed lookup', async () => {
   let calls = 0;
-  const cache = new CellRecordCache({
-    findCells: () => {
-      calls += 1;
-      return calls === 1 ? Promise.reject(new Error('down')) : Promise.resolve({ cells: [] });
-    },
-    getRun: () => Promise.reject(new Error('unused')),
-  });
+  const cache = new CellRecordCache(
+    new FakeClient({
+      'sextant/cells/find': () => {
+        calls += 1;
+        if (calls === 1) throw new Error('down');
+        return { cells: [] };
+      },
+    }),
+  );
   await assert.rejects(cache.records('nb', ['a']), /down/);
   assert.equal((await cache.records('nb', ['a'])).size, 0);
   assert.equal(calls, 2);

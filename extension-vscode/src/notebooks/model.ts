@@ -4,8 +4,12 @@
  * once for all of a notebook's cells. The VS Code adapter is `cellStatus.ts`.
  */
 import { createHash } from 'node:crypto';
-import type { CellRecord } from '@sextant/language-server/dist/protocol';
-import type { SextantApi } from '../api';
+import {
+  CellsFindRequest,
+  RunsGetRequest,
+  type CellRecord,
+} from '@sextant/language-server/dist/protocol';
+import type { SextantClient } from '@sextant/media/dist/lib/client';
 
 /**
  * The nbformat cell id of a VS Code notebook cell: VS Code's ipynb serializer keeps it as
@@ -117,7 +121,7 @@ export class CellRecordCache {
   private readonly notebooks = new Map<string, NotebookEntry>();
   private readonly runNames = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly api: Pick<SextantApi, 'findCells' | 'getRun'>) {}
+  constructor(private readonly api: Pick<SextantClient, 'request'>) {}
 
   /** The records of `cellIds` in the notebook `notebook` (any stable key, e.g. its URI). */
   records(notebook: string, cellIds: string[]): Promise<Map<string, CellRecord>> {
@@ -128,7 +132,9 @@ export class CellRecordCache {
     const records =
       ids.length === 0
         ? Promise.resolve(new Map<string, CellRecord>())
-        : this.api.findCells(ids).then(({ cells }) => new Map(cells.map((c) => [c.cellId, c])));
+        : this.api
+            .request(CellsFindRequest, { cellIds: ids })
+            .then(({ cells }) => new Map(cells.map((c) => [c.cellId, c])));
     const entry = { key, records };
     this.notebooks.set(notebook, entry);
     records.catch(() => {
@@ -141,7 +147,7 @@ export class CellRecordCache {
   runName(runId: string): Promise<string | undefined> {
     let name = this.runNames.get(runId);
     if (!name) {
-      name = this.api.getRun(runId).then(
+      name = this.api.request(RunsGetRequest, { runId }).then(
         (run) => run.info.runName,
         () => {
           this.runNames.delete(runId);

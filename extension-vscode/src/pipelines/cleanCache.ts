@@ -2,8 +2,9 @@
  * `Sextant: Clean Pipeline Cache…`: asks how many versions of each step to keep, shows what a
  * dry run of the collection would remove, and removes it once the user agrees.
  */
+import { PipelinesGcRequest } from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
-import type { PipelinesApi } from './api';
+import type { SextantClient } from '@sextant/media/dist/lib/client';
 
 interface KeepChoice extends vscode.QuickPickItem {
   keep: number;
@@ -28,7 +29,7 @@ const KEEP_CHOICES: readonly KeepChoice[] = [
 ];
 
 /** Runs the command's dialogue; answers the sentence shown at the end, or undefined if stopped. */
-export async function cleanPipelineCache(pipelines: PipelinesApi): Promise<string | undefined> {
+export async function cleanPipelineCache(pipelines: SextantClient): Promise<string | undefined> {
   const choice = await vscode.window.showQuickPick(KEEP_CHOICES, {
     title: 'Clean the pipeline cache',
     placeHolder: 'How many versions of each step should stay in the cache?',
@@ -36,7 +37,7 @@ export async function cleanPipelineCache(pipelines: PipelinesApi): Promise<strin
   if (!choice) return undefined;
   const dry = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Sextant: reading the cache…' },
-    () => pipelines.gc({ keep: choice.keep, dry: true }),
+    () => pipelines.request(PipelinesGcRequest, { keep: choice.keep, dry: true }),
   );
   if (dry.entries.removed === 0 && dry.objects.removed === 0) {
     const versions = dry.entries.kept === 1 ? 'version' : 'versions';
@@ -56,7 +57,7 @@ export async function cleanPipelineCache(pipelines: PipelinesApi): Promise<strin
   if (answer !== remove) return undefined;
   const done = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Sextant: cleaning the cache…' },
-    () => pipelines.gc({ keep: choice.keep }),
+    () => pipelines.request(PipelinesGcRequest, { keep: choice.keep }),
   );
   const message = `Sextant: pipeline cache cleaned: ${done.summary}.`;
   void vscode.window.showInformationMessage(message);

@@ -2,9 +2,10 @@
  * The pipeline commands: run a pipeline or one step (from the language server's code lenses, the
  * Pipelines tree or the palette), show its graph, cancel a run, refresh the tree, clean the cache.
  */
+import { PipelinesListRequest } from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import { errorMessage } from '../api';
-import type { PipelinesApi } from './api';
+import type { SextantClient } from '@sextant/media/dist/lib/client';
 import { cleanPipelineCache } from './cleanCache';
 import { baseName, targetOf, type PipelineTarget, type PipelinesNode } from './model';
 import type { PipelinePanels } from './panel';
@@ -13,15 +14,15 @@ import type { PipelinesTree } from './tree';
 
 /** What the pipeline commands act on. */
 export interface PipelineCommandContext {
-  pipelines: PipelinesApi;
+  pipelines: SextantClient;
   runs: PipelineRuns;
   panels: PipelinePanels;
   tree: PipelinesTree;
 }
 
 /** Asks which pipeline, when a command came without one (the palette). */
-async function pickPipeline(pipelines: PipelinesApi): Promise<PipelineTarget | undefined> {
-  const { files } = await pipelines.list();
+async function pickPipeline(pipelines: SextantClient): Promise<PipelineTarget | undefined> {
+  const { files } = await pipelines.request(PipelinesListRequest);
   const items = files.flatMap((f) =>
     f.pipelines.map((p) => ({
       label: p.name,

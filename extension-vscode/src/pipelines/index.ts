@@ -5,7 +5,6 @@
  */
 import * as vscode from 'vscode';
 import type { SextantApi } from '../api';
-import type { PipelinesApi } from './api';
 import { registerPipelineCommands } from './commands';
 import { PipelinePanels } from './panel';
 import { PipelineRuns } from './runs';
@@ -21,10 +20,10 @@ export interface PipelinesFeature {
 /** Registers everything of pipelines; disposed with the extension. */
 export function registerPipelines(
   context: vscode.ExtensionContext,
-  api: SextantApi & { pipelines: PipelinesApi },
+  api: SextantApi,
   openRun: (runId: string) => void,
 ): PipelinesFeature {
-  const pipelines = api.pipelines;
+  const pipelines = api;
   const channel = vscode.window.createOutputChannel('Sextant Pipelines');
   // The panels are made next; the runs reach them only once a run has ended.
   const runs = new PipelineRuns(pipelines, channel, (target) => void panels.show(target));

@@ -3,10 +3,16 @@
  * button while the run goes, the steps' output streamed into the "Sextant Pipelines" channel, and
  * the outcome told at the end.
  */
+import {
+  PipelinesCancelRequest,
+  PipelinesChangedNotification,
+  PipelinesLogNotification,
+  PipelinesRunRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import type { PipelineRun } from '@sextant/language-server/dist/protocol';
 import { errorMessage } from '../api';
-import type { PipelinesApi } from './api';
+import type { SextantClient } from '@sextant/media/dist/lib/client';
 import {
   finishedSteps,
   LogLines,
@@ -26,17 +32,20 @@ export class PipelineRuns implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(
-    private readonly pipelines: PipelinesApi,
+    private readonly pipelines: SextantClient,
     readonly channel: vscode.OutputChannel,
     private readonly showGraph: (target: PipelineTarget) => void,
   ) {
     this.subscriptions = [
-      pipelines.onChanged(({ run }) => this.changed(run)),
-      pipelines.onLog(({ pipelineRunId, step, stream, text }) => {
-        for (const line of this.lines.push(pipelineRunId, step, stream, text)) {
-          channel.appendLine(line);
-        }
-      }),
+      pipelines.onNotification(PipelinesChangedNotification, ({ run }) => this.changed(run)),
+      pipelines.onNotification(
+        PipelinesLogNotification,
+        ({ pipelineRunId, step, stream, text }) => {
+          for (const line of this.lines.push(pipelineRunId, step, stream, text)) {
+            channel.appendLine(line);
+          }
+        },
+      ),
     ];
   }
 
@@ -91,7 +100,7 @@ export class PipelineRuns implements vscode.Disposable {
       (d) => d.uri.scheme === 'file' && d.uri.fsPath === target.file && d.isDirty,
     );
     if (dirty) await dirty.save();
-    const result = await this.pipelines.run({
+    const result = await this.pipelines.request(PipelinesRunRequest, {
       file: target.file,
       pipeline: target.pipeline,
       step: target.step,
@@ -113,17 +122,19 @@ export class PipelineRuns implements vscode.Disposable {
           });
           reported = Math.max(reported, fraction);
         };
-        const listener = this.pipelines.onChanged(({ run }) => {
+        const listener = this.pipelines.onNotification(PipelinesChangedNotification, ({ run }) => {
           if (run.pipelineRunId === id) report(run);
         });
         const known = this.latest.get(id);
         if (known) report(known);
         token.onCancellationRequested(() => {
-          this.pipelines.cancel(id).catch((error: unknown) => {
-            void vscode.window.showErrorMessage(
-              `Sextant: could not cancel: ${errorMessage(error)}`,
-            );
-          });
+          this.pipelines
+            .request(PipelinesCancelRequest, { pipelineRunId: id })
+            .catch((error: unknown) => {
+              void vscode.window.showErrorMessage(
+                `Sextant: could not cancel: ${errorMessage(error)}`,
+              );
+            });
         });
         try {
           const run = await this.finished(id);
@@ -154,7 +165,7 @@ export class PipelineRuns implements vscode.Disposable {
 
   /** Cancels a run. */
   async cancel(pipelineRunId: string): Promise<void> {
-    await this.pipelines.cancel(pipelineRunId);
+    await this.pipelines.request(PipelinesCancelRequest, { pipelineRunId: pipelineRunId });
   }
 
   dispose(): void {

@@ -1,4 +1,9 @@
 /** The Pipelines tree: pipeline files, their pipelines, and each pipeline's recent runs, kept live. */
+import {
+  PipelinesChangedNotification,
+  PipelinesListRequest,
+  PipelinesRunsRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import type {
   PipelineFileSummary,
@@ -8,7 +13,7 @@ import type {
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
-import type { PipelinesApi } from './api';
+import type { SextantClient } from '@sextant/media/dist/lib/client';
 import { fileItem, pipelineItem, pipelineRunItem, problemItem, type PipelinesNode } from './model';
 
 export type { PipelinesNode } from './model';
@@ -25,11 +30,11 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
 
   constructor(
     private readonly api: SextantApi,
-    private readonly pipelines: PipelinesApi,
+    private readonly pipelines: SextantClient,
   ) {
     super();
     this.subscriptions.push(
-      pipelines.onChanged(({ run }) => this.runChanged(run)),
+      pipelines.onNotification(PipelinesChangedNotification, ({ run }) => this.runChanged(run)),
       api.onServerInfo(() => this.refresh()),
       api.onServerStopped(() => this.refresh()),
     );
@@ -144,7 +149,7 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
           : 'Starting the Sextant server…';
       return [{ kind: 'message', text }];
     }
-    this.files ??= (await this.pipelines.list()).files;
+    this.files ??= (await this.pipelines.request(PipelinesListRequest)).files;
     if (this.files.length === 0) {
       // Short enough for a narrow sidebar; the hover says what to do.
       return [
@@ -169,7 +174,7 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
     let runs = this.runsOf.get(key);
     if (!runs) {
       runs = (
-        await this.pipelines.runs({
+        await this.pipelines.request(PipelinesRunsRequest, {
           file: pipeline.file,
           pipeline: pipeline.name,
           limit: RECENT_RUNS,

@@ -2,6 +2,12 @@
  * The Run Details tree: the run selected in the Experiments tree, kept live; its artifact folders
  * are listed when they expand, and a click on an artifact file opens it.
  */
+import {
+  ArtifactsListRequest,
+  MetricsAppendedNotification,
+  RunsChangedNotification,
+  RunsGetRequest,
+} from '@sextant/language-server/dist/protocol';
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';
@@ -18,8 +24,8 @@ export class RunDetailsTree extends LiveTree<DetailNode> {
       this.debounce(250, () => this.changed.fire(undefined));
     };
     this.subscriptions.push(
-      api.onRunsChanged(({ run }) => touched(run.runId)),
-      api.onMetricsAppended(({ runId }) => touched(runId)),
+      api.onNotification(RunsChangedNotification, ({ run }) => touched(run.runId)),
+      api.onNotification(MetricsAppendedNotification, ({ runId }) => touched(runId)),
       api.onServerInfo(() => this.changed.fire(undefined)),
       api.onServerStopped(() => this.changed.fire(undefined)),
     );
@@ -65,7 +71,10 @@ export class RunDetailsTree extends LiveTree<DetailNode> {
     if (node?.artifact?.isDir) {
       const { runId, path } = node.artifact;
       try {
-        return artifactNodes(runId, (await this.api.listArtifacts({ runId, path })).files);
+        return artifactNodes(
+          runId,
+          (await this.api.request(ArtifactsListRequest, { runId, path })).files,
+        );
       } catch (error) {
         return [{ label: `Sextant: ${errorMessage(error)}`, icon: { id: 'error' } }];
       }
@@ -74,8 +83,8 @@ export class RunDetailsTree extends LiveTree<DetailNode> {
     if (!this.runId || this.api.state === 'stopped') return [];
     try {
       const [run, artifacts] = await Promise.all([
-        this.api.getRun(this.runId),
-        this.api.listArtifacts({ runId: this.runId }),
+        this.api.request(RunsGetRequest, { runId: this.runId }),
+        this.api.request(ArtifactsListRequest, { runId: this.runId }),
       ]);
       return runDetailSections(run, artifacts.files, Date.now());
     } catch (error) {

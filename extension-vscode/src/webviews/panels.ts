@@ -1,4 +1,5 @@
 /** Webview panels for the `media` views: one comparison panel, one panel per opened run. */
+import { RunsGetRequest } from '@sextant/language-server/dist/protocol';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ComparePresenter, restoredComparison } from '@sextant/media/dist/lib/presenters/compare';
@@ -92,7 +93,7 @@ export class Panels implements vscode.Disposable {
     const presenter = this.attach(panel, subject) as RunPresenter;
     if (artifactPath !== undefined) presenter.reveal(artifactPath);
     if (runName === undefined) {
-      void this.api.getRun(runId).then(
+      void this.api.request(RunsGetRequest, { runId: runId }).then(
         (run) => (panel.title = this.title(subject, run.info.runName)),
         () => undefined,
       );

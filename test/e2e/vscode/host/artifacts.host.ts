@@ -2,6 +2,7 @@
  * Extension-host tests of run artifacts (the Run Details tree, "Open Artifact", "Download
  * Artifact…") and of child runs nested under their parent in the Experiments tree.
  */
+import { RunsGetRequest } from '@sextant/language-server/dist/protocol';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +101,7 @@ describe('Sextant run artifacts and child runs', () => {
   it('downloads an artifact larger than one language-server read through the tracking server', async () => {
     const { client } = await api();
     const big = new Uint8Array(17 * 1024 * 1024).map((_, i) => (i * 7) % 251);
-    const run = await client.getRun(runId);
+    const run = await client.request(RunsGetRequest, { runId: runId });
     await upload(client.info!.trackingUri, run.info.artifactUri, 'big.bin', big);
     const written = await download(runId, 'big.bin', 'big.bin');
     assert.equal(written.length, big.length);

@@ -3,6 +3,7 @@
  * deleted run, copy run ids and the tracking URI, and set the active experiment. (Delete and
  * rename ask in a modal dialog or an input box first; the UI test covers what a person clicks.)
  */
+import { RunsDeleteRequest, RunsGetRequest } from '@sextant/language-server/dist/protocol';
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';
@@ -32,10 +33,10 @@ describe('Sextant run commands', () => {
 
   it('restores a deleted run', async () => {
     const { client } = await api();
-    await client.deleteRun(runNode.run.runId);
+    await client.request(RunsDeleteRequest, { runId: runNode.run.runId });
     const deleted = { kind: 'run' as const, run: { ...runNode.run, lifecycleStage: 'deleted' } };
     await vscode.commands.executeCommand('sextant.restoreRun', deleted);
-    const run = await client.getRun(runNode.run.runId);
+    const run = await client.request(RunsGetRequest, { runId: runNode.run.runId });
     assert.equal(run.info.lifecycleStage, 'active');
   });
 

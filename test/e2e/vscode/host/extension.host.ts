@@ -2,6 +2,7 @@
  * Extension-host tests: activation, the language-client round trip, commands, tree contents and
  * notebook cell status items.
  */
+import { RunsChangedNotification, RunsSearchRequest } from '@sextant/language-server/dist/protocol';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +63,7 @@ describe('Sextant extension', () => {
     const uri = client.info!.trackingUri;
     const experiment_id = await createExperiment(uri, 'host-test');
     const changed = new Promise<string>((resolve) => {
-      const sub = client.onRunsChanged(({ run }) => {
+      const sub = client.onNotification(RunsChangedNotification, ({ run }) => {
         if (run.experimentId === experiment_id) {
           sub.dispose();
           resolve(run.runId);
@@ -82,7 +83,7 @@ describe('Sextant extension', () => {
       timestamp: Date.now(),
     });
     assert.equal(await changed, run.info.run_id);
-    const found = await client.searchRuns({ experimentIds: [experiment_id] });
+    const found = await client.request(RunsSearchRequest, { experimentIds: [experiment_id] });
     assert.deepEqual(
       found.runs.map((r) => [r.runName, r.metrics['loss']]),
       [['host-run', 0.5]],

@@ -3,6 +3,7 @@
  * (which holds the tracking server) stops and starts, and the views follow. Its file name sorts
  * after the others so that their tests run against the first server.
  */
+import { ExperimentsListRequest } from '@sextant/language-server/dist/protocol';
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { api, assertCommands } from './sextant';
@@ -38,7 +39,7 @@ describe('Sextant tracking server commands', () => {
     const after = client.info!.trackingUri;
     assert.match(after, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal((await fetch(`${after}/health`)).status, 200);
-    const { experiments: listed } = await client.listExperiments({});
+    const { experiments: listed } = await client.request(ExperimentsListRequest, {});
     assert.ok(
       listed.some((e) => e.name === 'host-test'),
       'the same store is open again',
