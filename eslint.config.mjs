@@ -60,21 +60,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['extension-vscode/**/*.ts', 'extension-jupyterlab/**/*.ts', 'media/**/*.ts'],
+    files: ['extension-vscode/**/*.ts', 'extension-jupyterlab/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: '@sextant/core', message: 'clients take core types from the protocol.' }],
+          paths: [
+            { name: '@sextant/core', message: 'clients take core types from @sextant/core/model.' },
+          ],
           patterns: [
             {
-              regex: '^@sextant/core/(?!dist/model)',
+              regex: '^@sextant/core/(?!model$)',
               message:
-                'clients import only the protocol and core/model types, never core runtime code.',
+                'clients import only the protocol and core/model types (@sextant/core/model), never core runtime code.',
             },
             {
-              regex: '^@sextant/language-server(?!/dist/protocol$)',
-              message: 'clients import only the protocol of the language server (DESIGN.md).',
+              regex: '^@sextant/language-server(?!/protocol$)',
+              message:
+                'clients import only the protocol of the language server (@sextant/language-server/protocol).',
+            },
+            {
+              regex: '^@sextant/media/dist/',
+              message: "import media through its exports map: '@sextant/media/<module>'.",
             },
           ],
         },
@@ -87,11 +94,43 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'vscode', message: 'media never touches an IDE API: use the bridge.' }],
+          paths: [
+            { name: 'vscode', message: 'media never touches an IDE API: use the bridge.' },
+            { name: '@sextant/core', message: 'media takes core types from @sextant/core/model.' },
+          ],
           patterns: [
             {
-              regex: '^@sextant/(core|language-server)(?!/dist/protocol$)',
-              message: 'media imports only the protocol of the language server.',
+              regex: '^@sextant/core/(?!model$)',
+              message:
+                'media imports only core/model (@sextant/core/model), never core runtime code.',
+            },
+            {
+              regex: '^@sextant/language-server(?!/protocol$)',
+              message:
+                'media imports only the protocol of the language server (@sextant/language-server/protocol).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['language-server/src/protocol.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@sextant/core',
+              message:
+                'the contract takes its types from @sextant/core/model, so browser clients never type-check against core runtime code.',
+            },
+          ],
+          patterns: [
+            {
+              regex: '^@sextant/core/(?!model$)',
+              message: 'the contract takes its types from @sextant/core/model only.',
             },
           ],
         },

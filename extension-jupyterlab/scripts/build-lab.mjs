@@ -35,6 +35,7 @@ if (process.argv.includes('--if-stale')) {
     path.join(here, 'webpack.config.js'),
     path.join(repo, 'media', 'src'),
     path.join(repo, 'language-server', 'src', 'protocol.ts'),
+    path.join(repo, 'core', 'src', 'model'),
   ];
   if (built > 0 && inputs.every((input) => newest(input) < built)) {
     console.log('sextant build:lab: the labextension is up to date');

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -36,6 +37,14 @@ class _Unsent:
 
     cell: dict
     before: dict | None
+
+
+def source_hash(source: str) -> str:
+    """The hash of a cell's source as the store records it (``sourceHash``): SHA-256 hex of the
+    UTF-8 source with every line end read as ``\\n``. The one rule lives in
+    ``core/src/model/sourceHash.ts``; ``tests/test_source_hash.py`` keeps this copy to it."""
+    normalized = source.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
 def _state(data: dict) -> dict:

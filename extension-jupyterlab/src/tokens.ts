@@ -2,8 +2,8 @@
  * Services the Sextant plugins share. The main plugin provides {@link ISextantConnection}; every
  * other plugin requires it (jupyterlab-git's shape: one provider, small consumers).
  */
-import type { ServerInfo } from '@sextant/language-server/dist/protocol';
-import type { NotificationType, SextantClient } from '@sextant/media/dist/lib/client';
+import type { ServerInfo } from '@sextant/language-server/protocol';
+import type { NotificationType, SextantClient } from '@sextant/media/client';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';

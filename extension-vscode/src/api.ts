@@ -2,12 +2,12 @@
  * What the extension's features need from the language server ({@link SextantApi}), and small
  * helpers without VS Code.
  */
-import type { ServerInfo } from '@sextant/language-server/dist/protocol';
-import type { Disposable, SextantClient } from '@sextant/media/dist/lib/client';
+import type { ServerInfo } from '@sextant/language-server/protocol';
+import type { Disposable, SextantClient } from '@sextant/media/client';
 
-export type { Disposable } from '@sextant/media/dist/lib/client';
-export { errorMessage } from '@sextant/media/dist/lib/client';
-export { SerialTask } from '@sextant/media/dist/lib/presenters/serialTask';
+export type { Disposable } from '@sextant/media/client';
+export { errorMessage } from '@sextant/media/client';
+export { SerialTask } from '@sextant/media/presenters/serialTask';
 
 /** Where the language server (and with it the tracking server) is in its life. */
 export type ServerState = 'starting' | 'running' | 'stopped';

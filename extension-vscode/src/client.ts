@@ -16,8 +16,8 @@ import {
   type ExperimentalCapabilities,
   type InitializationOptions,
   type ServerInfo,
-} from '@sextant/language-server/dist/protocol';
-import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/dist/lib/client';
+} from '@sextant/language-server/protocol';
+import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/client';
 import { Emitter, type Disposable, type ServerState, type SextantApi } from './api';
 
 /** The node runtime that runs the server: the setting, else this process when it is plain Node. */

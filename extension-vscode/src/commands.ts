@@ -4,9 +4,9 @@ import {
   RunsDeleteRequest,
   RunsRenameRequest,
   RunsRestoreRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
-import type { RunSummary } from '@sextant/language-server/dist/protocol';
+import type { RunSummary } from '@sextant/language-server/protocol';
 import { errorMessage, type SextantApi } from './api';
 import { registerArtifactCommands } from './artifacts/commands';
 import type { ExperimentsTree } from './experiments/tree';

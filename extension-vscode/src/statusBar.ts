@@ -6,7 +6,7 @@ import {
   ExperimentsListRequest,
   RunsChangedNotification,
   RunsSearchRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import { SerialTask, type SextantApi } from './api';
 import { RUNNING_FILTER, statusBarText } from './experiments/model';

@@ -12,7 +12,7 @@ import {
 import { ExitNotification, InitializeRequest, ShutdownRequest } from 'vscode-languageserver/node';
 import { WebSocket } from 'ws';
 import { ServerInfoRequest, type ExperimentalCapabilities } from './protocol';
-import { initializeParams, tempFolder } from './testSupport';
+import { initializeParams, tempFolder } from './session.testing';
 import { WebSocketMessageReader, WebSocketMessageWriter } from './transports/websocket';
 
 const BIN = path.join(__dirname, '..', 'bin', 'sextant-language-server.js');

@@ -26,7 +26,7 @@ import type {
   RunStatus,
   SampledSeries,
   ViewType,
-} from '@sextant/core';
+} from '@sextant/core/model';
 
 export type {
   CellExecution,
@@ -50,7 +50,7 @@ export type {
   RunStatus,
   SampledSeries,
   ViewType,
-} from '@sextant/core';
+} from '@sextant/core/model';
 
 /** `data` of every error response to a `sextant/...` request. */
 export interface SextantErrorData {

@@ -24,7 +24,13 @@ import {
   ServerInfoRequest,
   type SextantErrorData,
 } from './protocol';
-import { connectInMemory, mlflow, startSession, tempFolder, type TestSession } from './testSupport';
+import {
+  connectInMemory,
+  mlflow,
+  startSession,
+  tempFolder,
+  type TestSession,
+} from './session.testing';
 
 let session: TestSession;
 let experimentId: string;

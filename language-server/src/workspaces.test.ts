@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { tempFolder } from './testSupport';
+import { tempFolder } from './session.testing';
 import { WorkspaceRegistry } from './workspaces';
 
 describe('WorkspaceRegistry', () => {

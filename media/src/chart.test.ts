@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { SampledSeries } from '@sextant/language-server/protocol';
 import { formatNumber, groupByKey, scatterPoints, smooth, xValues } from './chart';
 
 const series = (runId: string, key: string): SampledSeries => ({

@@ -1,5 +1,5 @@
 /** Pure helpers for metric charts: smoothing, axis choice and grouping series by key. */
-import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/protocol';
 
 /** What the x axis shows. */
 export type XAxis = 'step' | 'time';

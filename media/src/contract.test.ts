@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { SampledSeries } from '@sextant/language-server/protocol';
 import { MessageType, isHostMessage, isViewMessage, mergeSeries } from './contract';
 
 const series = (runId: string, key: string, values: number[]): SampledSeries => ({

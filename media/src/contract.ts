@@ -13,7 +13,7 @@ import type {
   Run,
   RunsCompareResult,
   SampledSeries,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 
 /** Every message type, in both directions. */
 export enum MessageType {

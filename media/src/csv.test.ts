@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunsCompareResult, RunSummary } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult, RunSummary } from '@sextant/language-server/protocol';
 import { compareToCsv, csvField } from './csv';
 
 const run = (runId: string, runName: string): RunSummary => ({

@@ -1,5 +1,5 @@
 /** CSV export of a run comparison: one row per run, params then latest metrics as columns. */
-import type { RunsCompareResult } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult } from '@sextant/language-server/protocol';
 
 /** Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180). */
 export function csvField(value: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunsCompareResult } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult } from '@sextant/language-server/protocol';
 import {
   MAX_PARAM_AXES,
   brushRange,

@@ -4,7 +4,7 @@
  * latest value last, one polyline per run colored by the metric, and brushing as ranges on axes.
  * The SVG view (`views/parallel.ts`) draws it; everything here is testable without a DOM.
  */
-import type { RunsCompareResult } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult } from '@sextant/language-server/protocol';
 import { formatNumber } from './chart';
 
 /** A tick of an axis: where (0 at the bottom, 1 at the top) and its label. */

@@ -8,7 +8,7 @@
  *   node test/dist/bench/launcherFloor.js <workspace>   (reads <workspace>/commands.txt)
  */
 import { LauncherBackend } from '@sextant/core/dist/compute/launcher';
-import type { ResolvedStep } from '@sextant/core/dist/model/pipeline';
+import type { ResolvedStep } from '@sextant/core/model';
 import fs from 'node:fs';
 import path from 'node:path';
 

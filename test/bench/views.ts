@@ -12,8 +12,8 @@ import {
   MetricsHistoryRequest,
   RunsCompareRequest,
   RunsSearchRequest,
-} from '@sextant/language-server/dist/protocol';
-import { startSession } from '@sextant/language-server/dist/testSupport';
+} from '@sextant/language-server/protocol';
+import { startSession } from '@sextant/language-server/dist/session.testing';
 import {
   ms,
   num,

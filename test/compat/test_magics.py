@@ -9,6 +9,7 @@ import pytest
 import requests
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
+from sextant.tracker import source_hash
 
 from conftest import _start_server
 
@@ -102,6 +103,7 @@ def test_start_log_end_records_every_cell(sextant, client, exp_name, tmp_path):
     assert [c["execution_count"] for c in cells] == list(range(2, 10))
     for cell in cells:
         assert cell["source_hash"] == hashlib.sha256(cell["source"].encode()).hexdigest()
+        assert cell["source_hash"] == source_hash(cell["source"])
         assert cell["duration_ms"] >= 0 and cell["start_time"] > 0
     by_source = {c["source"]: c for c in cells}
     assert by_source[sources[2]]["logged"] == {"params": ["lr"], "metrics": [], "tags": []}

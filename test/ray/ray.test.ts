@@ -1,6 +1,6 @@
 import { RayBackend } from '@sextant/core/dist/compute/ray';
 import type { StepLaunch, StepOutcome } from '@sextant/core/dist/pipelines/api';
-import type { ResolvedStep } from '@sextant/core/dist/model/pipeline';
+import type { ResolvedStep } from '@sextant/core/model';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,3 +1,4 @@
+import { formatDuration } from '../model/format';
 /** Plain-text tables for the CLI. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -12,9 +13,7 @@ export function table(headers: string[], rows: string[][]): string {
 export const time = (ms: number | null | undefined): string =>
   ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '';
 
+/** How long a run took (or has taken so far), as everywhere in Sextant: `4m 05s`. */
 export function duration(start: number, end: number | null): string {
-  const seconds = Math.round(((end ?? Date.now()) - start) / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
-  return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+  return formatDuration((end ?? Date.now()) - start);
 }

@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './tracking';
 export * from './pipeline';
+export * from './format';
+export * from './sourceHash';

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { CellExecution, CellLogged } from '../model';
 import { invalid } from '../model/errors';
+import { sourceHash } from '../model/sourceHash';
 
 /** Most cells one request may record, and the longest source kept per cell. */
 export const CELL_LIMITS = { perRequest: 100, sourceLength: 1_000_000, keysPerKind: 1000 } as const;
@@ -58,7 +58,7 @@ export function parseCellExecution(raw: Raw): CellExecution {
         ? null
         : integer(raw.execution_count, 'execution_count'),
     source,
-    sourceHash: createHash('sha256').update(source).digest('hex'),
+    sourceHash: sourceHash(source),
     startTime: integer(raw.start_time, 'start_time'),
     durationMs: integer(raw.duration_ms, 'duration_ms'),
     status,

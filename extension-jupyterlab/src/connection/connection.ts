@@ -7,7 +7,7 @@ import {
   ServerChangedNotification,
   type ExperimentalCapabilities,
   type ServerInfo,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal, type ISignal } from '@lumino/signaling';
 import {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runSummary as run } from '@sextant/media/dist/lib/runs/fixtures.js';
+import { runSummary as run } from '@sextant/media/runs/fixtures.testing';
 import { runDescription, runTooltip } from './model.js';
 
 describe('sidebar model', () => {

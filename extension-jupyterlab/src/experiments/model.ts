@@ -2,9 +2,9 @@
  * What the Sextant sidebar shows of a run, as plain functions of the protocol's data. How runs
  * nest and stay current is shared with VS Code: `@sextant/media`'s `runs/nesting`.
  */
-import type { RunSummary } from '@sextant/language-server/dist/protocol';
-import { formatDuration } from '@sextant/media/dist/lib/format.js';
-import { shortNumber } from '@sextant/media/dist/lib/runs/nesting.js';
+import type { RunSummary } from '@sextant/language-server/protocol';
+import { formatDuration } from '@sextant/core/model';
+import { shortNumber } from '@sextant/media/runs/nesting';
 
 /** The text beside a run: its first metric in key order and its duration so far. */
 export function runDescription(run: RunSummary, now: number): string {

@@ -14,7 +14,7 @@ import {
   type Experiment,
   type PipelineFileSummary,
   type RunSummary,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
@@ -25,7 +25,7 @@ import {
   upsertRun,
   withLatestMetrics,
   type NestedRuns,
-} from '@sextant/media/dist/lib/runs/nesting.js';
+} from '@sextant/media/runs/nesting';
 import { el } from '../dom.js';
 import { runDescription, runTooltip } from './model.js';
 

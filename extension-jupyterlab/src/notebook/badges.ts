@@ -3,14 +3,14 @@
  * marked "changed since run" once the cell's source no longer matches the recorded one. Clicking
  * a badge opens the run.
  */
-import type { CellRecord } from '@sextant/language-server/dist/protocol';
+import { changedSinceRun } from '@sextant/core/model';
+import type { CellRecord } from '@sextant/language-server/protocol';
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { PanelLayout } from '@lumino/widgets';
 import { Widget } from '@lumino/widgets';
 import { loggedSummary } from '../views/cells.js';
 import { Debouncer } from '../views/debounce.js';
-import { changedSinceRun } from './sourceHash.js';
 
 /** What the badges need from the outside. */
 export interface BadgeSource {

@@ -5,7 +5,7 @@ import {
   CellsFindRequest,
   RunsChangedNotification,
   RunsGetRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { CommandIds, ISextantConnection } from '../tokens.js';
 import { NotebookBadges, type BadgeSource } from './badges.js';
 

@@ -2,7 +2,7 @@
  * The "Notebook cells" section of the run panel: the cells that produced the run, in execution
  * order, with their source, what each logged, and a button that brings the notebook to the cell.
  */
-import type { CellRecord } from '@sextant/language-server/dist/protocol';
+import type { CellRecord } from '@sextant/language-server/protocol';
 import { el } from '../dom.js';
 
 /** What a logged-keys summary says, e.g. `metrics: loss, acc · params: lr`. */

@@ -4,7 +4,7 @@
  * VS Code's command, over `sextant/pipelines/gc`).
  */
 import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
-import { PipelinesGcRequest } from '@sextant/language-server/dist/protocol';
+import { PipelinesGcRequest } from '@sextant/language-server/protocol';
 import type { ISextantConnection } from '../tokens.js';
 
 const KEEP_CHOICES: ReadonlyArray<{ label: string; keep: number }> = [

@@ -1,5 +1,5 @@
 /** The comparison panel: `media`'s comparison view of some runs, live while they log. */
-import { ComparePresenter } from '@sextant/media/dist/lib/presenters/compare';
+import { ComparePresenter } from '@sextant/media/presenters/compare';
 import type { ISextantConnection } from '../tokens.js';
 import { download, logToConsole, ViewPanel, type ViewPanelHost } from './mediaView.js';
 

@@ -4,13 +4,13 @@
  * presenter from `media/presenters`. Theme: the views read VS Code's CSS variables, which
  * `style/theme.css` maps onto JupyterLab's `--jp-*` ones.
  */
-import type { SnapshotPresenter } from '@sextant/media/dist/lib/presenters/presenter';
+import type { SnapshotPresenter } from '@sextant/media/presenters/presenter';
 import {
   directBridge,
   mountView,
   type HostMessage,
   type ViewKind,
-} from '@sextant/media/dist/lib/entries/jupyterlab';
+} from '@sextant/media/entries/jupyterlab';
 import { Panel, Widget } from '@lumino/widgets';
 import type { ISextantConnection } from '../tokens.js';
 

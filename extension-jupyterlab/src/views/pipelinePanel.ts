@@ -3,11 +3,8 @@
  * live while a run goes; runs, forces and cancels from its toolbar, and shows a step's stored log
  * and tracked run when it is selected (all of it in `media`'s pipeline presenter).
  */
-import {
-  PipelinePresenter,
-  type PipelineSubject,
-} from '@sextant/media/dist/lib/presenters/pipeline';
-import { errorMessage } from '@sextant/media/dist/lib/client';
+import { PipelinePresenter, type PipelineSubject } from '@sextant/media/presenters/pipeline';
+import { errorMessage } from '@sextant/media/client';
 import type { ISextantConnection } from '../tokens.js';
 import { logToConsole, ViewPanel, type ViewPanelHost } from './mediaView.js';
 

@@ -14,7 +14,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { Widget } from '@lumino/widgets';
-import type { CellRecord } from '@sextant/language-server/dist/protocol';
+import type { CellRecord } from '@sextant/language-server/protocol';
 import { sextantIcon } from '../icons.js';
 import { CommandIds, ISextantConnection } from '../tokens.js';
 import { cleanPipelineCache } from './cleanCache.js';

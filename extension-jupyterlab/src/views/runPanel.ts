@@ -6,9 +6,9 @@ import {
   ArtifactsReadRequest,
   CellsListRequest,
   type CellRecord,
-} from '@sextant/language-server/dist/protocol';
-import { errorMessage } from '@sextant/media/dist/lib/client';
-import { RunPresenter } from '@sextant/media/dist/lib/presenters/run';
+} from '@sextant/language-server/protocol';
+import { errorMessage } from '@sextant/media/client';
+import { RunPresenter } from '@sextant/media/presenters/run';
 import { Widget } from '@lumino/widgets';
 import type { ISextantConnection } from '../tokens.js';
 import { renderCells } from './cells.js';

@@ -2,9 +2,9 @@
  * Run artifacts in VS Code: a read-only `sextant-artifact:` document for text files, "Open
  * Artifact" (text in an editor tab, images in the run view) and "Download Artifact…".
  */
-import { ArtifactsReadRequest } from '@sextant/language-server/dist/protocol';
+import { ArtifactsReadRequest } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
-import { baseName, previewKind } from '@sextant/media/dist/lib/artifacts';
+import { baseName, previewKind } from '@sextant/media/artifacts';
 import type { SextantApi } from '../api';
 import type { DetailNode } from '../runDetails/model';
 import type { Panels } from '../webviews/panels';

@@ -2,9 +2,9 @@
  * What the Experiments tree shows, as plain data: labels, descriptions, icons and context values
  * of experiments and runs. The VS Code adapter (`tree.ts`) turns these into tree items.
  */
-import type { Experiment, RunStatus, RunSummary } from '@sextant/language-server/dist/protocol';
-import { formatDuration } from '@sextant/media/dist/lib/format';
-import { shortNumber } from '@sextant/media/dist/lib/runs/nesting';
+import type { Experiment, RunStatus, RunSummary } from '@sextant/language-server/protocol';
+import { formatDuration } from '@sextant/core/model';
+import { shortNumber } from '@sextant/media/runs/nesting';
 import type { ServerState } from '../api';
 import { STATE_ICONS, type Icon, type ItemModel } from '../items';
 
@@ -15,7 +15,7 @@ export {
   shortNumber,
   withLatestMetrics,
   type NestedRuns,
-} from '@sextant/media/dist/lib/runs/nesting';
+} from '@sextant/media/runs/nesting';
 
 /** A node of the Experiments tree. */
 export type ExperimentsNode =

@@ -8,7 +8,7 @@ import {
   MetricsAppendedNotification,
   RunsChangedNotification,
   RunsSearchRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import type {
   Experiment,
@@ -16,7 +16,7 @@ import type {
   RunsChangedParams,
   RunSummary,
   ViewType,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';

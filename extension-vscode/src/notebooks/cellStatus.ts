@@ -3,7 +3,7 @@
  * each cell (its run and the keys it logged, and whether the cell was edited since), with a click
  * that opens the run. The logic is in `model.ts`; this adapts it to VS Code.
  */
-import { RunsChangedNotification } from '@sextant/language-server/dist/protocol';
+import { RunsChangedNotification } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
 import { CellRecordCache, cellIdOf } from './model';

@@ -3,13 +3,13 @@
  * (its latest execution and the run it went to), and a per-notebook cache that asks the server
  * once for all of a notebook's cells. The VS Code adapter is `cellStatus.ts`.
  */
-import { createHash } from 'node:crypto';
+import { changedSinceRun, formatDuration } from '@sextant/core/model';
 import {
   CellsFindRequest,
   RunsGetRequest,
   type CellRecord,
-} from '@sextant/language-server/dist/protocol';
-import type { SextantClient } from '@sextant/media/dist/lib/client';
+} from '@sextant/language-server/protocol';
+import type { SextantClient } from '@sextant/media/client';
 
 /**
  * The nbformat cell id of a VS Code notebook cell: VS Code's ipynb serializer keeps it as
@@ -19,22 +19,6 @@ export function cellIdOf(metadata: unknown): string | undefined {
   const m = metadata as { id?: unknown; custom?: { id?: unknown } } | undefined;
   const id = m?.id ?? m?.custom?.id;
   return typeof id === 'string' && id !== '' ? id : undefined;
-}
-
-/** sha256 of `text` (UTF-8) as lowercase hex: how the store computes a record's `sourceHash`. */
-export function sourceHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/**
- * True when a cell's `current` text is not the source the record was made from (the kernel's
- * `raw_cell`, hashed by the store). A document kept with CRLF line ends still matches a record of
- * the same lines sent with LF.
- */
-export function changedSinceRun(record: Pick<CellRecord, 'sourceHash'>, current: string): boolean {
-  if (sourceHash(current) === record.sourceHash) return false;
-  const lf = current.replace(/\r\n/g, '\n');
-  return lf === current || sourceHash(lf) !== record.sourceHash;
 }
 
 /** A cell status item as plain data. */
@@ -50,14 +34,6 @@ export interface CellStatusModel {
 
 /** Keys shown in the text before the rest are counted as `+N`. */
 const SHOWN_KEYS = 3;
-
-/** `240 ms`, `1.2 s`, `2 min 5 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
 
 /** `just now`, `5 min ago`, `3 h ago`, `2 d ago`. */
 export function formatAgo(time: number, now: number): string {

@@ -2,9 +2,9 @@
  * `Sextant: Clean Pipeline Cache…`: asks how many versions of each step to keep, shows what a
  * dry run of the collection would remove, and removes it once the user agrees.
  */
-import { PipelinesGcRequest } from '@sextant/language-server/dist/protocol';
+import { PipelinesGcRequest } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
-import type { SextantClient } from '@sextant/media/dist/lib/client';
+import type { SextantClient } from '@sextant/media/client';
 
 interface KeepChoice extends vscode.QuickPickItem {
   keep: number;

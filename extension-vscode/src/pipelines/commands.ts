@@ -2,10 +2,10 @@
  * The pipeline commands: run a pipeline or one step (from the language server's code lenses, the
  * Pipelines tree or the palette), show its graph, cancel a run, refresh the tree, clean the cache.
  */
-import { PipelinesListRequest } from '@sextant/language-server/dist/protocol';
+import { PipelinesListRequest } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import { errorMessage } from '../api';
-import type { SextantClient } from '@sextant/media/dist/lib/client';
+import type { SextantClient } from '@sextant/media/client';
 import { cleanPipelineCache } from './cleanCache';
 import { baseName, targetOf, type PipelineTarget, type PipelinesNode } from './model';
 import type { PipelinePanels } from './panel';

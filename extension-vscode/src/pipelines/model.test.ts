@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PipelineRun, StepRun } from '@sextant/language-server/dist/protocol';
+import type { PipelineRun, StepRun } from '@sextant/language-server/protocol';
 import {
   LogLines,
   outcomeMessage,

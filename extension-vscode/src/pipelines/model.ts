@@ -9,8 +9,8 @@ import type {
   PipelineRun,
   PipelineRunStatus,
   PipelineSummary,
-} from '@sextant/language-server/dist/protocol';
-import { formatDuration } from '@sextant/media/dist/lib/format';
+} from '@sextant/language-server/protocol';
+import { formatDuration } from '@sextant/core/model';
 import { STATE_ICONS, type Icon, type ItemModel } from '../items';
 
 /** A node of the Pipelines tree. */

@@ -6,7 +6,7 @@ import {
   restoredPipeline,
   type PipelineSubject,
   type PipelineViewHost,
-} from '@sextant/media/dist/lib/presenters/pipeline';
+} from '@sextant/media/presenters/pipeline';
 import type { SextantApi } from '../api';
 import { makeNonce, viewHtml } from '../webviews/html';
 import { baseName, type PipelineTarget } from './model';

@@ -8,11 +8,11 @@ import {
   PipelinesChangedNotification,
   PipelinesLogNotification,
   PipelinesRunRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
-import type { PipelineRun } from '@sextant/language-server/dist/protocol';
+import type { PipelineRun } from '@sextant/language-server/protocol';
 import { errorMessage } from '../api';
-import type { SextantClient } from '@sextant/media/dist/lib/client';
+import type { SextantClient } from '@sextant/media/client';
 import {
   finishedSteps,
   LogLines,

@@ -3,17 +3,17 @@ import {
   PipelinesChangedNotification,
   PipelinesListRequest,
   PipelinesRunsRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import type {
   PipelineFileSummary,
   PipelineRun,
   PipelineSummary,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
-import type { SextantClient } from '@sextant/media/dist/lib/client';
+import type { SextantClient } from '@sextant/media/client';
 import { fileItem, pipelineItem, pipelineRunItem, problemItem, type PipelinesNode } from './model';
 
 export type { PipelinesNode } from './model';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Run } from '@sextant/language-server/dist/protocol';
+import type { Run } from '@sextant/language-server/protocol';
 import { artifactNodes, detailContextValue, isSystemTag, runDetailSections } from './model';
 
 const run: Run = {

@@ -1,7 +1,7 @@
 /** What the Run Details tree shows, as plain data: sections of a run and their rows. */
-import type { ArtifactFile, Run } from '@sextant/language-server/dist/protocol';
-import { formatBytes } from '@sextant/media/dist/lib/artifacts';
-import { formatDuration } from '@sextant/media/dist/lib/format';
+import type { ArtifactFile, Run } from '@sextant/language-server/protocol';
+import { formatBytes } from '@sextant/media/artifacts';
+import { formatDuration } from '@sextant/core/model';
 import { runIcon, shortNumber, type Icon } from '../experiments/model';
 
 /** A row or a section of the Run Details tree. */

@@ -7,7 +7,7 @@ import {
   MetricsAppendedNotification,
   RunsChangedNotification,
   RunsGetRequest,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';

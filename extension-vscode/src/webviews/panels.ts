@@ -1,10 +1,10 @@
 /** Webview panels for the `media` views: one comparison panel, one panel per opened run. */
-import { RunsGetRequest } from '@sextant/language-server/dist/protocol';
+import { RunsGetRequest } from '@sextant/language-server/protocol';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ComparePresenter, restoredComparison } from '@sextant/media/dist/lib/presenters/compare';
-import { RunPresenter, restoredRun } from '@sextant/media/dist/lib/presenters/run';
-import type { RunsViewHost } from '@sextant/media/dist/lib/presenters/runs';
+import { ComparePresenter, restoredComparison } from '@sextant/media/presenters/compare';
+import { RunPresenter, restoredRun } from '@sextant/media/presenters/run';
+import type { RunsViewHost } from '@sextant/media/presenters/runs';
 import type { SextantApi } from '../api';
 import { makeNonce, viewHtml } from './html';
 

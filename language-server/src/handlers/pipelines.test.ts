@@ -17,7 +17,7 @@ import {
   PipelinesRunsRequest,
   PipelinesStepLogRequest,
 } from '../protocol';
-import { startSession, type TestSession } from '../testSupport';
+import { startSession, type TestSession } from '../session.testing';
 
 const SPEC = `pipelines:
   demo:

@@ -6,7 +6,7 @@ import { createMessageConnection } from 'vscode-jsonrpc/node';
 import { ExitNotification, InitializeRequest, ShutdownRequest } from 'vscode-languageserver/node';
 import { WebSocket } from 'ws';
 import { ServerInfoRequest, type ExperimentalCapabilities } from '../protocol';
-import { initializeParams, tempFolder } from '../testSupport';
+import { initializeParams, tempFolder } from '../session.testing';
 import { WorkspaceRegistry } from '../workspaces';
 import {
   serveWebSocket,

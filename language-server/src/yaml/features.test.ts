@@ -35,7 +35,7 @@ import {
   startSession,
   tempFolder,
   type TestSession,
-} from '../testSupport';
+} from '../session.testing';
 
 let session: TestSession;
 let root: string;

@@ -1,4 +1,4 @@
-import type { StepState } from '@sextant/core';
+import { formatDuration, type StepState } from '@sextant/core';
 import type { PipelineFileAnalysis, StepOutline } from '@sextant/core/dist/pipelines/spec';
 import path from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
@@ -7,17 +7,6 @@ import { contains } from './convert';
 
 /** A step's states by step name, from the pipeline runner (`PipelineRunner.stepStates`). */
 export type StepStates = (file: string, pipeline: string) => Promise<Record<string, StepState>>;
-
-/** Text of a duration for people. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return minutes < 60
-    ? `${minutes} min ${seconds} s`
-    : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 /** One line about a step's last execution. */
 export function describeState(state: StepState | undefined): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PipelineGraph } from '@sextant/language-server/dist/protocol';
+import type { PipelineGraph } from '@sextant/language-server/protocol';
 import { layoutGraph } from './layout';
 import { edgePath, fitTransform } from './render';
 

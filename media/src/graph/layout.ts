@@ -4,7 +4,7 @@
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import type { PipelineGraph } from '@sextant/language-server/dist/protocol';
+import type { PipelineGraph } from '@sextant/language-server/protocol';
 import { edgeId, toElkGraph } from './model';
 
 /** A point in SVG units. */

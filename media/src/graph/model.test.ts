@@ -5,7 +5,7 @@ import type {
   PipelineRun,
   StepRun,
   StepStatus,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { MessageType } from '../contract';
 import {
   applyRun,

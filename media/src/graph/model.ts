@@ -7,7 +7,7 @@ import type {
   PipelineGraphNode,
   PipelineRun,
   StepRun,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import type { ElkNode } from 'elkjs/lib/elk-api';
 import { MessageType, type HostMessage, type PipelineStepDetails } from '../contract';
 import { statusStyle } from './status';

@@ -4,8 +4,8 @@
  * are focusable in topological order (Tab) and selected with a click, Enter or Space. Status
  * changes repaint the nodes in place; only a new layout rebuilds the picture.
  */
-import type { PipelineGraph, PipelineGraphNode } from '@sextant/language-server/dist/protocol';
-import { formatDuration } from '../format';
+import type { PipelineGraph, PipelineGraphNode } from '@sextant/language-server/protocol';
+import { formatDuration } from '@sextant/core/model';
 import type { GraphLayout, NodeBox, Point } from './layout';
 import { statusStyle } from './status';
 

@@ -2,7 +2,7 @@
  * How each step status looks in the pipeline graph: a word (always shown, so that colour is never
  * the only cue), a glyph, and the CSS variable of its colour (mapped per host in `theme.ts`).
  */
-import type { PipelineRunStatus, StepStatus } from '@sextant/language-server/dist/protocol';
+import type { PipelineRunStatus, StepStatus } from '@sextant/language-server/protocol';
 
 /** The look of one status. */
 export interface StatusStyle {

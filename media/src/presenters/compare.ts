@@ -6,7 +6,7 @@ import {
   MetricsHistoryRequest,
   RunsCompareRequest,
   type RunsCompareResult,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import type { SextantClient } from '../client';
 import { MessageType, type ViewMessage } from '../contract';
 import { LiveRunsPresenter, type RunsViewHost } from './runs';

@@ -4,7 +4,7 @@ import {
   PipelinesChangedNotification,
   PipelinesLogNotification,
   type PipelineRun,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { MessageType, type HostMessage } from '../contract';
 import { FakeClient } from './fakeClient.testing';
 import { PipelinePresenter, restoredPipeline, type PipelineViewHost } from './pipeline';

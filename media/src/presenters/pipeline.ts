@@ -14,7 +14,7 @@ import {
   RunsGetRequest,
   type PipelineGraph,
   type PipelineRun,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { errorCodeOf, errorMessage, type SextantClient } from '../client';
 import { MessageType, type ViewMessage } from '../contract';
 import { SnapshotPresenter, type PresenterHost } from './presenter';

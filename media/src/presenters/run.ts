@@ -10,7 +10,7 @@ import {
   MetricsHistoryRequest,
   RunsGetRequest,
   type Run,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES, previewKind } from '../artifacts';
 import { errorMessage, type SextantClient } from '../client';
 import { MessageType, type ViewMessage } from '../contract';

@@ -6,7 +6,7 @@ import {
   type MetricsHistoryParams,
   type RunSummary,
   type SampledSeries,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import { MessageType, type HostMessage } from '../contract';
 import { ComparePresenter, restoredComparison } from './compare';
 import { FakeClient } from './fakeClient.testing';

@@ -8,7 +8,7 @@ import {
   MetricsHistoryRequest,
   RunsChangedNotification,
   type MetricsAppendedParams,
-} from '@sextant/language-server/dist/protocol';
+} from '@sextant/language-server/protocol';
 import type { SextantClient } from '../client';
 import { MessageType } from '../contract';
 import { SnapshotPresenter, sextantFailure, type PresenterHost } from './presenter';

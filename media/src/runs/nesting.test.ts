@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runSummary as run } from './fixtures';
+import { runSummary as run } from './fixtures.testing';
 import { nestRuns, shortNumber, upsertRun, withLatestMetrics } from './nesting';
 
 describe('nestRuns', () => {

@@ -2,7 +2,7 @@
  * Runs arranged as the IDEs' run trees show them: nested under their parent run, kept current by
  * live notifications. Pure functions of the protocol's data, shared by VS Code and JupyterLab.
  */
-import type { Metric, RunSummary } from '@sextant/language-server/dist/protocol';
+import type { Metric, RunSummary } from '@sextant/language-server/protocol';
 
 /** Runs as a forest: top-level runs, and the children of each run whose parent is among them. */
 export interface NestedRuns {

@@ -4,7 +4,7 @@
  * 256 KiB, monospace; CSV as a small table). Reads go through the host with
  * {@link MessageType.ReadArtifact}.
  */
-import type { ArtifactFile, ArtifactsReadResult } from '@sextant/language-server/dist/protocol';
+import type { ArtifactFile, ArtifactsReadResult } from '@sextant/language-server/protocol';
 import {
   CSV_PREVIEW_ROWS,
   TEXT_PREVIEW_BYTES,

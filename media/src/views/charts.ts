@@ -1,6 +1,6 @@
 /** Metric charts with Plotly: one chart per metric key, the runs overlaid, themed by the host. */
 import * as Plotly from 'plotly.js-dist-min';
-import type { SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { SampledSeries } from '@sextant/language-server/protocol';
 import { groupByKey, smooth, xValues, type ChartOptions, type ScatterPoint } from '../chart';
 import { h } from './dom';
 

@@ -4,7 +4,7 @@
  * against a metric, a scatter of one param against one metric, a metrics summary, and CSV export.
  * Pure DOM against a {@link Bridge}.
  */
-import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
 import { DEFAULT_CHART_OPTIONS, formatNumber, scatterPoints, type ChartOptions } from '../chart';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';

@@ -1,6 +1,6 @@
 /** A small element builder: text goes in as text, never as HTML. */
 
-export { formatDuration } from '../format';
+export { formatDuration } from '@sextant/core/model';
 
 type Child = Node | string | null | undefined | false;
 

@@ -4,7 +4,7 @@
  * colored by the metric; hover or focus a line to see its values; drag on an axis to keep only
  * the runs in that range; Enter on a focused line opens its run.
  */
-import type { RunsCompareResult } from '@sextant/language-server/dist/protocol';
+import type { RunsCompareResult } from '@sextant/language-server/protocol';
 import { formatNumber } from '../chart';
 import {
   brushRange,

@@ -4,7 +4,7 @@
  * outputs, the params and metrics of its tracked run, its log growing live); a toolbar to run,
  * force, cancel and fit. Pure DOM against a {@link Bridge}; the host fetches and pushes.
  */
-import type { PipelineGraphNode, StepRun } from '@sextant/language-server/dist/protocol';
+import type { PipelineGraphNode, StepRun } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
 import { formatNumber } from '../chart';
 import { MessageType, type HostMessage } from '../contract';

@@ -2,7 +2,7 @@
  * Run view: charts of all the run's metrics, its params, tags, source, and its artifacts with
  * previews of images and text files.
  */
-import type { Run, SampledSeries } from '@sextant/language-server/dist/protocol';
+import type { Run, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
 import { DEFAULT_CHART_OPTIONS, formatNumber, type ChartOptions } from '../chart';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';

@@ -2,7 +2,7 @@
  * Extension-host tests of run artifacts (the Run Details tree, "Open Artifact", "Download
  * Artifact…") and of child runs nested under their parent in the Experiments tree.
  */
-import { RunsGetRequest } from '@sextant/language-server/dist/protocol';
+import { RunsGetRequest } from '@sextant/language-server/protocol';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * deleted run, copy run ids and the tracking URI, and set the active experiment. (Delete and
  * rename ask in a modal dialog or an input box first; the UI test covers what a person clicks.)
  */
-import { RunsDeleteRequest, RunsGetRequest } from '@sextant/language-server/dist/protocol';
+import { RunsDeleteRequest, RunsGetRequest } from '@sextant/language-server/protocol';
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExperimentsNode } from '../../../../extension-vscode/dist/experiments/model';

@@ -2,7 +2,7 @@
  * Extension-host tests: activation, the language-client round trip, commands, tree contents and
  * notebook cell status items.
  */
-import { RunsChangedNotification, RunsSearchRequest } from '@sextant/language-server/dist/protocol';
+import { RunsChangedNotification, RunsSearchRequest } from '@sextant/language-server/protocol';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -178,7 +178,7 @@ describe('Sextant extension', () => {
     );
     assert.match(String(a![0]!.tooltip), /^Sextant run "nb-run"$/m);
     assert.match(String(a![0]!.tooltip), new RegExp(`^Run ID: ${runId}$`, 'm'));
-    assert.match(String(a![0]!.tooltip), /^Status: ok · took 1\.5 s$/m);
+    assert.match(String(a![0]!.tooltip), /^Status: ok · took 1\.5s$/m);
     assert.match(String(a![0]!.tooltip), /^Metrics: loss, acc$/m);
     assert.deepEqual(a![0]!.command, {
       title: 'Open Run',

@@ -3,7 +3,7 @@
  * (which holds the tracking server) stops and starts, and the views follow. Its file name sorts
  * after the others so that their tests run against the first server.
  */
-import { ExperimentsListRequest } from '@sextant/language-server/dist/protocol';
+import { ExperimentsListRequest } from '@sextant/language-server/protocol';
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { api, assertCommands } from './sextant';

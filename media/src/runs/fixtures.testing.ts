@@ -1,5 +1,5 @@
 /** Test data for the run trees' tests (both IDEs): a finished run of experiment 1. */
-import type { RunSummary } from '@sextant/language-server/dist/protocol';
+import type { RunSummary } from '@sextant/language-server/protocol';
 
 /** A `RunSummary` named `name-<runId>`, 2 s long, without metrics; `extra` overrides fields. */
 export function runSummary(runId: string, extra: Partial<RunSummary> = {}): RunSummary {

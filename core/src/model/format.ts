@@ -1,4 +1,7 @@
-/** Formatting shared by the views and the IDE clients. */
+/**
+ * Formatting shared by every user of Sextant's data: the views, both IDEs' trees and status items,
+ * the language server's hovers and the CLI. Pure and browser-safe.
+ */
 
 /** Human form of a duration in milliseconds: `850ms`, `12.3s`, `4m 05s`, `2h 03m`. */
 export function formatDuration(ms: number): string {
