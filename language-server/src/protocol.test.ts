@@ -8,6 +8,10 @@ import * as protocol from './protocol';
 const root = path.join(__dirname, '..');
 const doc = fs.readFileSync(path.join(root, 'PROTOCOL.md'), 'utf8');
 const source = fs.readFileSync(path.join(root, 'src', 'protocol.ts'), 'utf8');
+/** The wire types of the HTTP routes, which protocol.ts lists from core/model. */
+const core = path.join(root, '..', 'core', 'src');
+const httpTypes = fs.readFileSync(path.join(core, 'model', 'cellsHttp.ts'), 'utf8');
+const cellRoutes = fs.readFileSync(path.join(core, 'server', 'routes', 'cells.ts'), 'utf8');
 
 /** A method's kind and types as the doc writes them: `Request · params: X · result: Y`. */
 function signature(kind: string, params: string, result?: string): string {
@@ -16,9 +20,17 @@ function signature(kind: string, params: string, result?: string): string {
     : `${kind} · params: ${params} · result: ${result}`;
 }
 
-/** Methods declared in protocol.ts, from its `new RequestType<P, R, E>('method')` constants. */
+/**
+ * Methods declared in protocol.ts, from its `new RequestType<P, R, E>('method')` constants, and
+ * HTTP routes, from its `new HttpRoute<B, A>('VERB', 'path')` constants (keyed `VERB path`).
+ */
 function sourceMethods(): Map<string, string> {
   const methods = new Map<string, string>();
+  const route = /new HttpRoute<([^>]*)>\(\s*'(GET|POST)',\s*'([^']+)'/g;
+  for (const [, args, verb, routePath] of source.matchAll(route)) {
+    const [body, answer] = args!.split(',').map((t) => t.trim());
+    methods.set(`${verb} ${routePath}`, `HTTP · body: \`${body}\` · answer: \`${answer}\``);
+  }
   const declaration = /new (RequestType0|RequestType|NotificationType)<([^>]*)>\(\s*'([^']+)'/g;
   for (const [, kind, args, method] of source.matchAll(declaration)) {
     const types = args!.split(',').map((t) => t.trim());
@@ -78,8 +90,14 @@ describe('protocol', () => {
           : [],
       )
       .sort();
-    assert.deepEqual(exported, [...sourceMethods().keys()].sort());
+    const rpc = [...sourceMethods().keys()].filter((m) => m.startsWith('sextant/'));
+    assert.deepEqual(exported, rpc.sort());
     for (const method of exported) assert.match(method, /^sextant\/[a-z]+\/[a-z][A-Za-z]*$/);
+    const routes = Object.values(protocol as Record<string, unknown>).filter(
+      (value): value is protocol.HttpRoute<unknown, unknown> => value instanceof protocol.HttpRoute,
+    );
+    for (const { path: route } of routes)
+      assert.match(route, /^\/api\/2\.0\/sextant\/[a-z]+\/[a-z]+$/);
   });
 
   it('is documented in PROTOCOL.md: the same methods, kinds, params and results', () => {
@@ -91,13 +109,21 @@ describe('protocol', () => {
 
   it('has every interface and type of protocol.ts in PROTOCOL.md, field for field', () => {
     const documented = declarations(docCode);
-    for (const [name, shape] of declarations(source)) {
-      assert.equal(documented.get(name), shape, `PROTOCOL.md's ${name} differs from protocol.ts`);
+    const declared = declarations(`${source}\n${httpTypes}`);
+    for (const [name, shape] of declared) {
+      assert.equal(documented.get(name), shape, `PROTOCOL.md's ${name} differs from the code`);
     }
-    const declared = declarations(source);
     for (const name of documented.keys()) {
       assert.ok(declared.has(name), `PROTOCOL.md documents ${name}, which protocol.ts lacks`);
     }
+  });
+
+  it('lists every HTTP route that core serves under /api/2.0/sextant, and only those', () => {
+    const listed = [...sourceMethods().keys()].filter((m) => m.includes(' /api/'));
+    const served = [...cellRoutes.matchAll(/'(GET|POST)',\s*'(\/[^']+)'/g)].map(
+      ([, verb, route]) => `${verb} /api/2.0/sextant${route}`,
+    );
+    assert.deepEqual(listed.sort(), served.sort());
   });
 
   it('loads nothing but vscode-jsonrpc at run time, so browsers can bundle it', () => {

@@ -11,6 +11,11 @@
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type {
+  CellsAnswer,
+  CellsFindBody,
+  CellsListQuery,
+  CellsLogAnswer,
+  CellsLogBody,
   CacheCollection,
   CellExecution,
   LineageEdge,
@@ -29,6 +34,13 @@ import type {
 } from '@sextant/core/model';
 
 export type {
+  CellPayload,
+  CellRecordPayload,
+  CellsAnswer,
+  CellsFindBody,
+  CellsListQuery,
+  CellsLogAnswer,
+  CellsLogBody,
   CellExecution,
   CellLogged,
   LineageEdge,
@@ -386,6 +398,39 @@ export const CellsListRequest = new RequestType<CellsListParams, CellsResult, Se
 /** The latest recorded execution of each given cell id, across runs: notebook cell badges. */
 export const CellsFindRequest = new RequestType<CellsFindParams, CellsResult, SextantErrorData>(
   'sextant/cells/find',
+);
+
+/**
+ * A route of Sextant's own HTTP API (`/api/2.0/sextant/...`, beside MLflow's), which clients
+ * without LSP call: the `%sextant` magics, from the kernel. Typed like the requests: `B` is the
+ * JSON body (the query, for GET), `A` the JSON answer; errors answer with MLflow's error shape.
+ */
+export class HttpRoute<B, A> {
+  /** Type-only: the body and answer types, for `typeof route.body`. */
+  declare readonly body: B;
+  declare readonly answer: A;
+  constructor(
+    readonly verb: 'GET' | 'POST',
+    readonly path: string,
+  ) {}
+}
+
+/** Records executed cells against a run (the `%sextant` cell tracker, after each cell). */
+export const CellsLogRoute = new HttpRoute<CellsLogBody, CellsLogAnswer>(
+  'POST',
+  '/api/2.0/sextant/cells/log',
+);
+
+/** The cells a run recorded, in execution order. */
+export const CellsListRoute = new HttpRoute<CellsListQuery, CellsAnswer>(
+  'GET',
+  '/api/2.0/sextant/cells/list',
+);
+
+/** The latest recorded execution of each given cell id, across runs. */
+export const CellsFindRoute = new HttpRoute<CellsFindBody, CellsAnswer>(
+  'POST',
+  '/api/2.0/sextant/cells/find',
 );
 
 /** A run was created, updated, renamed, tagged, deleted or restored. At most one per run per 100 ms. */

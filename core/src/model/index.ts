@@ -3,3 +3,4 @@ export * from './tracking';
 export * from './pipeline';
 export * from './format';
 export * from './sourceHash';
+export * from './cellsHttp';

@@ -1,4 +1,4 @@
-import type { CellExecution, CellLogged } from '../model';
+import type { CellExecution, CellLogged, CellRecordPayload } from '../model';
 import { invalid } from '../model/errors';
 import { sourceHash } from '../model/sourceHash';
 
@@ -71,7 +71,7 @@ export function parseCellExecution(raw: Raw): CellExecution {
 }
 
 /** Cell records back to the kernel's snake_case JSON. */
-export const encodeCell = (cell: CellExecution & { runId?: string }): Record<string, unknown> => ({
+export const encodeCell = (cell: CellExecution & { runId?: string }): CellRecordPayload => ({
   ...(cell.runId ? { run_id: cell.runId } : {}),
   cell_id: cell.cellId,
   execution_count: cell.executionCount,

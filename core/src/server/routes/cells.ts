@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { CellsAnswer, CellsLogAnswer } from '../../model';
 import { encodeCell, parseCellExecution } from '../../tracking/cells';
 import type { TrackingService } from '../../tracking/service';
 import { endpoint } from '../endpoint';
@@ -7,13 +8,17 @@ import { objectList, requiredString, stringList } from '../request';
 /** Sextant's own API prefix, beside MLflow's, for what MLflow has no endpoint for. */
 export const SEXTANT_API = '/api/2.0/sextant';
 
-/** Notebook cell tracking: the `%sextant` magics record cells, the IDEs read them. */
+/**
+ * Notebook cell tracking: the `%sextant` magics record cells, the IDEs read them. The bodies and
+ * answers are typed in `model/cellsHttp.ts` and listed in the language server's contract
+ * (`CellsLogRoute`, `CellsListRoute`, `CellsFindRoute`).
+ */
 export function cellRoutes(app: FastifyInstance, tracking: TrackingService): void {
   endpoint(
     app,
     'POST',
     '/cells/log',
-    async (f) => {
+    async (f): Promise<CellsLogAnswer> => {
       await tracking.logCells(
         requiredString(f, 'run_id'),
         objectList(f, 'cells').map(parseCellExecution),
@@ -27,7 +32,7 @@ export function cellRoutes(app: FastifyInstance, tracking: TrackingService): voi
     app,
     'GET',
     '/cells/list',
-    async (f) => ({
+    async (f): Promise<CellsAnswer> => ({
       cells: (await tracking.listCells(requiredString(f, 'run_id'))).map(encodeCell),
     }),
     SEXTANT_API,
@@ -37,7 +42,9 @@ export function cellRoutes(app: FastifyInstance, tracking: TrackingService): voi
     app,
     'POST',
     '/cells/find',
-    async (f) => ({ cells: (await tracking.findCells(stringList(f, 'cell_ids'))).map(encodeCell) }),
+    async (f): Promise<CellsAnswer> => ({
+      cells: (await tracking.findCells(stringList(f, 'cell_ids'))).map(encodeCell),
+    }),
     SEXTANT_API,
   );
 }
