@@ -1,6 +1,6 @@
 import type { Engine, TrackingEvents } from '@sextant/core';
 import type { Connection } from 'vscode-languageserver/node';
-import { Coalescer } from './coalescer';
+import { KeyedThrottle } from './throttle';
 import {
   ExperimentsChangedNotification,
   MetricsAppendedNotification,
@@ -20,9 +20,9 @@ type Listener<E extends keyof TrackingEvents> = (...args: TrackingEvents[E]) => 
  */
 export class LiveUpdates {
   private disposed = false;
-  private readonly runs: Coalescer;
-  private readonly metrics: Coalescer;
-  private readonly experiments: Coalescer;
+  private readonly runs: KeyedThrottle;
+  private readonly metrics: KeyedThrottle;
+  private readonly experiments: KeyedThrottle;
   private readonly onRun: Listener<'runChanged'> = (e) => this.runs.add(e.runId);
   private readonly onMetrics: Listener<'metricsAppended'> = (e) =>
     this.metrics.add(e.runId, e.keys);
@@ -34,11 +34,11 @@ export class LiveUpdates {
     private readonly engine: Engine,
     intervalMs = NOTIFY_INTERVAL_MS,
   ) {
-    this.runs = new Coalescer(intervalMs, (runId) => this.send(() => this.runChanged(runId)));
-    this.metrics = new Coalescer(intervalMs, (runId, keys) =>
+    this.runs = new KeyedThrottle(intervalMs, (runId) => this.send(() => this.runChanged(runId)));
+    this.metrics = new KeyedThrottle(intervalMs, (runId, keys) =>
       this.send(() => this.metricsAppended(runId, keys)),
     );
-    this.experiments = new Coalescer(intervalMs, (experimentId) =>
+    this.experiments = new KeyedThrottle(intervalMs, (experimentId) =>
       this.send(() =>
         this.connection.sendNotification(ExperimentsChangedNotification, { experimentId }),
       ),

@@ -7,7 +7,7 @@ import {
 } from '@sextant/core';
 import path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import { Coalescer } from '../coalescer';
+import { KeyedThrottle } from '../throttle';
 import { toResponseError } from '../errors';
 import {
   optionalBoolean,
@@ -218,7 +218,7 @@ export function registerPipelineHandlers(connection: Connection, context: Handle
  */
 export class PipelineUpdates {
   private disposed = false;
-  private readonly changed: Coalescer;
+  private readonly changed: KeyedThrottle;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -226,7 +226,9 @@ export class PipelineUpdates {
     private readonly engine: Engine,
     intervalMs = PIPELINE_NOTIFY_INTERVAL_MS,
   ) {
-    this.changed = new Coalescer(intervalMs, (pipelineRunId) => this.sendChanged(pipelineRunId));
+    this.changed = new KeyedThrottle(intervalMs, (pipelineRunId) =>
+      this.sendChanged(pipelineRunId),
+    );
     this.unsubscribe = engine.pipelines.onEvent((event) => this.onEvent(event));
   }
 

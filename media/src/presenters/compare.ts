@@ -8,7 +8,7 @@ import {
   type RunsCompareResult,
 } from '@sextant/language-server/protocol';
 import type { SextantClient } from '../client';
-import { MessageType, type ViewMessage } from '../contract';
+import { MessageType } from '../contract';
 import { LiveRunsPresenter, type RunsViewHost } from './runs';
 
 /** What the comparison view asks of its IDE adapter. */
@@ -45,17 +45,8 @@ export class ComparePresenter extends LiveRunsPresenter {
     return this.refresh();
   }
 
-  protected async handle(message: ViewMessage): Promise<boolean> {
-    switch (message.type) {
-      case MessageType.OpenRun:
-        this.host.openRun(message.runId);
-        return true;
-      case MessageType.SaveFile:
-        this.host.saveFile(message.fileName, message.content);
-        return true;
-      default:
-        return false;
-    }
+  protected async handleRuns(): Promise<boolean> {
+    return false;
   }
 
   protected async pushSnapshot(): Promise<void> {

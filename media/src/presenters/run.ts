@@ -53,14 +53,8 @@ export class RunPresenter extends LiveRunsPresenter {
     else this.pendingReveal = path;
   }
 
-  protected async handle(message: ViewMessage): Promise<boolean> {
+  protected async handleRuns(message: ViewMessage): Promise<boolean> {
     switch (message.type) {
-      case MessageType.OpenRun:
-        this.host.openRun(message.runId);
-        return true;
-      case MessageType.SaveFile:
-        this.host.saveFile(message.fileName, message.content);
-        return true;
       case MessageType.ReadArtifact:
         await this.readArtifact(String(message.path));
         return true;

@@ -10,7 +10,7 @@ import {
   type MetricsAppendedParams,
 } from '@sextant/language-server/protocol';
 import type { SextantClient } from '../client';
-import { MessageType } from '../contract';
+import { MessageType, type ViewMessage } from '../contract';
 import { SnapshotPresenter, sextantFailure, type PresenterHost } from './presenter';
 import { SerialTask } from './serialTask';
 
@@ -54,6 +54,22 @@ export abstract class LiveRunsPresenter extends SnapshotPresenter {
 
   /** The runs the view shows. */
   abstract get runIds(): string[];
+
+  /** The view's own messages other than opening a run and saving a file. */
+  protected abstract handleRuns(message: ViewMessage): Promise<boolean>;
+
+  protected async handle(message: ViewMessage): Promise<boolean> {
+    switch (message.type) {
+      case MessageType.OpenRun:
+        this.host.openRun(message.runId);
+        return true;
+      case MessageType.SaveFile:
+        this.host.saveFile(message.fileName, message.content);
+        return true;
+      default:
+        return this.handleRuns(message);
+    }
+  }
 
   /** The point budget of every series request. */
   protected get budget(): number {

@@ -1,25 +1,25 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { Coalescer } from './coalescer';
+import { KeyedThrottle } from './throttle';
 
-describe('Coalescer', () => {
+describe('KeyedThrottle', () => {
   let flushed: [string, string[]][];
-  let coalescer: Coalescer;
+  let throttle: KeyedThrottle;
 
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout'] });
     flushed = [];
-    coalescer = new Coalescer(100, (key, items) => flushed.push([key, [...items].sort()]));
+    throttle = new KeyedThrottle(100, (key, items) => flushed.push([key, [...items].sort()]));
   });
   afterEach(() => {
-    coalescer.dispose();
+    throttle.dispose();
     mock.timers.reset();
   });
 
   it('sends the first event at once and merges the rest of the interval into one', () => {
-    coalescer.add('run1', ['loss']);
+    throttle.add('run1', ['loss']);
     assert.deepEqual(flushed, [['run1', ['loss']]]);
-    for (let i = 0; i < 1000; i++) coalescer.add('run1', [i % 2 ? 'loss' : 'acc']);
+    for (let i = 0; i < 1000; i++) throttle.add('run1', [i % 2 ? 'loss' : 'acc']);
     assert.equal(flushed.length, 1);
     mock.timers.tick(100);
     assert.deepEqual(flushed, [
@@ -31,9 +31,9 @@ describe('Coalescer', () => {
   });
 
   it('limits each key on its own and goes quiet when events stop', () => {
-    coalescer.add('a');
-    coalescer.add('b');
-    coalescer.add('a');
+    throttle.add('a');
+    throttle.add('b');
+    throttle.add('a');
     assert.deepEqual(
       flushed.map(([key]) => key),
       ['a', 'b'],
@@ -44,7 +44,7 @@ describe('Coalescer', () => {
       ['a', 'b', 'a'],
     );
     mock.timers.tick(200);
-    coalescer.add('a');
+    throttle.add('a');
     assert.deepEqual(
       flushed.map(([key]) => key),
       ['a', 'b', 'a', 'a'],
@@ -52,9 +52,9 @@ describe('Coalescer', () => {
   });
 
   it('drops pending events on dispose', () => {
-    coalescer.add('a');
-    coalescer.add('a');
-    coalescer.dispose();
+    throttle.add('a');
+    throttle.add('a');
+    throttle.dispose();
     mock.timers.tick(100);
     assert.equal(flushed.length, 1);
   });

@@ -9,7 +9,7 @@ interface Slot {
  * when the interval ends. So a training loop logging a thousand points a second yields at most
  * one flush per run per interval, and the last state always reaches the client.
  */
-export class Coalescer {
+export class KeyedThrottle {
   private readonly slots = new Map<string, Slot>();
 
   constructor(
