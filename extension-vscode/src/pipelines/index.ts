@@ -23,10 +23,9 @@ export function registerPipelines(
   api: SextantApi,
   openRun: (runId: string) => void,
 ): PipelinesFeature {
-  const pipelines = api;
   const channel = vscode.window.createOutputChannel('Sextant Pipelines');
   // The panels are made next; the runs reach them only once a run has ended.
-  const runs = new PipelineRuns(pipelines, channel, (target) => void panels.show(target));
+  const runs = new PipelineRuns(api, channel, (target) => void panels.show(target));
   const panels = new PipelinePanels(context, api, {
     run: async (target) => {
       await runs.start(target);
@@ -35,7 +34,7 @@ export function registerPipelines(
     openRun,
     log: (message) => channel.appendLine(message),
   });
-  const tree = new PipelinesTree(api, pipelines);
+  const tree = new PipelinesTree(api);
   const view = vscode.window.createTreeView('sextant.pipelines', {
     treeDataProvider: tree,
     showCollapseAll: true,
@@ -48,7 +47,7 @@ export function registerPipelines(
     panels,
     tree,
     view,
-    ...registerPipelineCommands({ pipelines, runs, panels, tree }),
+    ...registerPipelineCommands({ pipelines: api, runs, panels, tree }),
     vscode.workspace.onDidSaveTextDocument((d) => {
       if (isPipelineFile(d.uri)) tree.refresh();
     }),

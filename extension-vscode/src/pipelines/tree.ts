@@ -13,7 +13,6 @@ import type {
 import { errorMessage, type SextantApi } from '../api';
 import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
-import type { SextantClient } from '@sextant/media/client';
 import { fileItem, pipelineItem, pipelineRunItem, problemItem, type PipelinesNode } from './model';
 
 export type { PipelinesNode } from './model';
@@ -28,13 +27,10 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
   private readonly runNodes = new Map<string, PipelinesNode & { kind: 'run' }>();
   private readonly runsOf = new Map<string, PipelineRun[]>();
 
-  constructor(
-    private readonly api: SextantApi,
-    private readonly pipelines: SextantClient,
-  ) {
+  constructor(private readonly api: SextantApi) {
     super();
     this.subscriptions.push(
-      pipelines.onNotification(PipelinesChangedNotification, ({ run }) => this.runChanged(run)),
+      api.onNotification(PipelinesChangedNotification, ({ run }) => this.runChanged(run)),
       api.onServerInfo(() => this.refresh()),
       api.onServerStopped(() => this.refresh()),
     );
@@ -149,7 +145,7 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
           : 'Starting the Sextant server…';
       return [{ kind: 'message', text }];
     }
-    this.files ??= (await this.pipelines.request(PipelinesListRequest)).files;
+    this.files ??= (await this.api.request(PipelinesListRequest)).files;
     if (this.files.length === 0) {
       // Short enough for a narrow sidebar; the hover says what to do.
       return [
@@ -174,7 +170,7 @@ export class PipelinesTree extends LiveTree<PipelinesNode> {
     let runs = this.runsOf.get(key);
     if (!runs) {
       runs = (
-        await this.pipelines.request(PipelinesRunsRequest, {
+        await this.api.request(PipelinesRunsRequest, {
           file: pipeline.file,
           pipeline: pipeline.name,
           limit: RECENT_RUNS,
