@@ -3,7 +3,7 @@
  * marked "changed since run" once the cell's source no longer matches the recorded one. Clicking
  * a badge opens the run.
  */
-import { changedSinceRun } from '@sextant/core/model';
+import { changedSinceRun, formatDuration } from '@sextant/core/model';
 import type { CellRecord } from '@sextant/language-server/protocol';
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
@@ -48,7 +48,7 @@ export class CellBadge extends Widget {
     this.node.textContent = parts.join(' · ');
     this.node.title = [
       `Recorded in Sextant run ${runName} (${record.runId})`,
-      `Executed ${new Date(record.startTime).toLocaleString()} as [${record.executionCount ?? ' '}], ${record.durationMs} ms, ${record.status}`,
+      `Executed ${new Date(record.startTime).toLocaleString()} as [${record.executionCount ?? ' '}], ${formatDuration(record.durationMs)}, ${record.status}`,
       record.error ?? '',
       changed ? 'The cell was edited since: the record is of its earlier source.' : '',
       'Click to open the run.',

@@ -2,6 +2,7 @@
  * The "Notebook cells" section of the run panel: the cells that produced the run, in execution
  * order, with their source, what each logged, and a button that brings the notebook to the cell.
  */
+import { formatDuration } from '@sextant/core/model';
 import type { CellRecord } from '@sextant/language-server/protocol';
 import { el } from '../dom.js';
 
@@ -41,7 +42,7 @@ export function renderCells(
       el(
         'span',
         'muted',
-        `${new Date(cell.startTime).toLocaleTimeString()} · ${cell.durationMs} ms`,
+        `${new Date(cell.startTime).toLocaleTimeString()} · ${formatDuration(cell.durationMs)}`,
       ),
     );
     if (cell.error) head.append(el('span', 'jp-SextantCells-error', cell.error));
