@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { LoadedPipelineFile } from '../api';
-import { readTextNow, type DiskInputs } from '../spec/diskInputs';
-import { loaderStamp } from '../spec/stamp';
+import { readTextNow, type DiskInputs } from '../definition/diskInputs';
+import { loaderStamp } from '../definition/stamp';
 import { StatementCache } from '../../store/statementCache';
 
 /** What a kept load found on disk, as stored: each file's text as a digest, each path's presence. */

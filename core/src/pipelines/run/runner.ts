@@ -9,8 +9,8 @@ import type { LocalArtifactStore } from '../../artifacts/localStore';
 import { localBackend } from '../../compute/launcher';
 import { DEFAULT_KILL_GRACE_MS, stopOrphanedGroup } from '../../compute/local';
 import { collectEnvironments, provisionEnvironment } from '../environments';
-import { findPipelineFiles } from '../spec/discover';
-import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
+import { findPipelineFiles } from '../definition/discover';
+import { inputsUnchanged, type DiskInputs } from '../definition/diskInputs';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
   CacheCollection,
@@ -246,9 +246,10 @@ export class PipelineService implements PipelineRunner {
       this.remember(absolute, kept.loaded, kept.inputs);
       return kept.loaded;
     }
-    // The spec's parser and checks are loaded only when a file must be parsed.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
-    const { analyzePipelineFile } = require('../spec/loader') as typeof import('../spec/loader');
+    // The definition's parser and checks are loaded only when a file must be parsed.
+    const { analyzePipelineFile } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
+      require('../definition/loader') as typeof import('../definition/loader');
     const analysis = await analyzePipelineFile(absolute);
     const loaded: LoadedPipelineFile = {
       file: analysis.file,
