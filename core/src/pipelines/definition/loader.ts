@@ -3,6 +3,7 @@ import { isMap, type Node } from 'yaml';
 import type {
   ComputeTarget,
   PipelineDiagnostic,
+  ResolvedPipeline,
   ResolvedStep,
   SourceRange,
   TriggerSpec,
@@ -85,7 +86,96 @@ export async function analyzePipelineFile(
     componentFiles: [],
     computeTargets: ['local'],
   };
-  const content = options.text ?? reader.read(file);
+  const parsed = parseFile(file, options.text ?? reader.read(file), result);
+  if (!parsed) return result;
+  const { source, top, fileDiagnostics, schemaDiagnostics } = parsed;
+  const compute = computeTargetsOf(top);
+  result.computeTargets = compute.map((c) => c.name);
+  const written = writtenPipelinesOf(source, top, fileDiagnostics);
+  const scope: FileScope = {
+    file,
+    root,
+    reader,
+    source,
+    top,
+    compute,
+    schemaDiagnostics,
+    references: result.references,
+    paramsFiles: new Set<string>(),
+    componentFiles: new Set<string>(),
+    fileDefaults: (toData(entry(top, 'defaults')?.value) ?? {}) as Defaults,
+    fileParams: text(entry(top, 'params')?.value) ?? DEFAULT_PARAMS_FILE,
+  };
+  // Every pipeline's drafts first: an unknown-dependency check accepts any pipeline's outputs.
+  const staged = written.map((pipeline) => stagePipeline(scope, pipeline));
+  result.outline = staged.map((p) => p.outline);
+  fileDiagnostics.push(...fileWideDiagnostics(scope, written, result.outline));
+  const allOutputs = staged.flatMap((p) =>
+    p.drafts.flatMap((d) => d.outs.map((o) => ({ step: d.name, path: o.path }))),
+  );
+  for (const pipeline of staged) {
+    const resolved = checkPipeline(scope, pipeline, allOutputs, fileDiagnostics);
+    if (resolved) result.pipelines.push(resolved);
+  }
+  result.diagnostics = unique([...fileDiagnostics, ...staged.flatMap((p) => p.diagnostics)]);
+  result.paramsFiles = [...scope.paramsFiles];
+  result.componentFiles = [...scope.componentFiles];
+  const inputs = options.text === undefined ? reader.inputs : undefined;
+  if (inputs) result.inputs = inputs;
+  return result;
+}
+
+/** A pipeline as written: a `pipelines:` entry, or the file's top-level `steps:`. */
+interface WrittenPipeline {
+  name: string;
+  key: Node;
+  value: Node | null;
+  topLevel: boolean;
+}
+
+/** A pipeline whose steps are drafted, before the checks that need every pipeline's outputs. */
+interface StagedPipeline {
+  name: string;
+  keyRange: SourceRange;
+  range: SourceRange;
+  drafts: Draft[];
+  diagnostics: PipelineDiagnostic[];
+  triggers: TriggerSpec[];
+  outline: PipelineOutline;
+}
+
+/** What the phases of an analysis share about the file. */
+interface FileScope {
+  file: string;
+  root: string;
+  reader: FileReader;
+  source: SourceFile;
+  top: Node | null;
+  compute: ComputeTarget[];
+  schemaDiagnostics: PipelineDiagnostic[];
+  references: SpecReference[];
+  paramsFiles: Set<string>;
+  componentFiles: Set<string>;
+  fileDefaults: Defaults;
+  fileParams: string;
+}
+
+/**
+ * Parses the file and checks it against the schema; undefined (with the result's diagnostics
+ * set) when it cannot be read, has a syntax error, or is not a map.
+ */
+function parseFile(
+  file: string,
+  content: string | Error,
+  result: PipelineFileAnalysis,
+):
+  | {
+      source: SourceFile;
+      top: Node | null;
+      fileDiagnostics: PipelineDiagnostic[];
+      schemaDiagnostics: PipelineDiagnostic[];
+    }
+  | undefined {
   if (content instanceof Error) {
     result.diagnostics.push({
       code: 'yaml-syntax',
@@ -94,22 +184,25 @@ export async function analyzePipelineFile(
       file,
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     });
-    return result;
+    return undefined;
   }
   const source = new SourceFile(file, content);
   const fileDiagnostics: PipelineDiagnostic[] = source.syntaxDiagnostics(false);
   if (fileDiagnostics.some((d) => d.severity === 'error')) {
     result.diagnostics = fileDiagnostics;
-    return result;
+    return undefined;
   }
   const schemaDiagnostics = validateAgainstSchema(source, 'pipeline');
   const top = source.doc.contents;
   if (top !== null && !isMap(top)) {
     result.diagnostics = [...fileDiagnostics, ...schemaDiagnostics];
-    return result;
+    return undefined;
   }
+  return { source, top, fileDiagnostics, schemaDiagnostics };
+}
 
-  // Compute targets.
+/** The compute targets the file declares under `compute:`, after `local` (which one may redeclare). */
+function computeTargetsOf(top: Node | null): ComputeTarget[] {
   const compute: ComputeTarget[] = [{ name: 'local', kind: 'local' }];
   for (const target of entries(entry(top, 'compute')?.value)) {
     const spec = (toData(target.value) ?? {}) as {
@@ -132,12 +225,23 @@ export async function analyzePipelineFile(
     if (at >= 0) compute[at] = declared;
     else compute.push(declared);
   }
-  result.computeTargets = compute.map((c) => c.name);
+  return compute;
+}
 
-  // Pipelines as written: `pipelines:` entries, and top-level `steps:` as one more.
-  const written: { name: string; key: Node; value: Node | null; topLevel: boolean }[] = entries(
-    entry(top, 'pipelines')?.value,
-  ).map((e) => ({ ...e, topLevel: false }));
+/**
+ * The pipelines as written: `pipelines:` entries, and top-level `steps:` as one more (named by
+ * top-level `name:`, `main` without). Reports a top-level name that clashes, and top-level
+ * `name:` or `on:` that apply to nothing.
+ */
+function writtenPipelinesOf(
+  source: SourceFile,
+  top: Node | null,
+  fileDiagnostics: PipelineDiagnostic[],
+): WrittenPipeline[] {
+  const written: WrittenPipeline[] = entries(entry(top, 'pipelines')?.value).map((e) => ({
+    ...e,
+    topLevel: false,
+  }));
   const topSteps = entry(top, 'steps');
   if (topSteps) {
     const nameNode = entry(top, 'name')?.value;
@@ -172,105 +276,112 @@ export async function analyzePipelineFile(
       }
     }
   }
+  return written;
+}
 
-  const fileDefaults = (toData(entry(top, 'defaults')?.value) ?? {}) as Defaults;
-  const fileParams = text(entry(top, 'params')?.value) ?? DEFAULT_PARAMS_FILE;
+/** The range a written pipeline covers: the whole file for top-level `steps:`. */
+function rangeOfWritten(scope: FileScope, w: WrittenPipeline): SourceRange {
+  return w.topLevel
+    ? scope.source.rangeOf(scope.top as Node)
+    : scope.source.rangeOfOffsets(
+        w.key.range?.[0] ?? 0,
+        w.value?.range?.[1] ?? w.key.range?.[1] ?? 0,
+      );
+}
 
-  // Every pipeline's drafts first: an unknown-dependency check accepts any pipeline's outputs.
-  const staged: {
-    name: string;
-    keyRange: SourceRange;
-    range: SourceRange;
-    drafts: Draft[];
-    diagnostics: PipelineDiagnostic[];
-    triggers: TriggerSpec[];
-    outline: PipelineOutline;
-  }[] = [];
-  const paramsFiles = new Set<string>();
-  const componentFiles = new Set<string>();
-
-  const rangeOfWritten = (w: (typeof written)[number]): SourceRange =>
-    w.topLevel
-      ? source.rangeOf(top as Node)
-      : source.rangeOfOffsets(w.key.range?.[0] ?? 0, w.value?.range?.[1] ?? w.key.range?.[1] ?? 0);
-  for (const pipeline of written) {
-    const diagnostics: PipelineDiagnostic[] = [];
-    const body = pipeline.value;
-    const range = rangeOfWritten(pipeline);
-    const outline: PipelineOutline = {
-      name: pipeline.name,
-      topLevel: pipeline.topLevel,
-      keyRange: source.rangeOf(pipeline.key),
-      range,
-      steps: [],
+/**
+ * Drafts a written pipeline: its defaults and params file over the file's, each step resolved
+ * ({@link resolveStep}) and outlined, its triggers; with the schema problems inside it.
+ */
+function stagePipeline(scope: FileScope, pipeline: WrittenPipeline): StagedPipeline {
+  const { source, fileDefaults } = scope;
+  const diagnostics: PipelineDiagnostic[] = [];
+  const body = pipeline.value;
+  const range = rangeOfWritten(scope, pipeline);
+  const outline: PipelineOutline = {
+    name: pipeline.name,
+    topLevel: pipeline.topLevel,
+    keyRange: source.rangeOf(pipeline.key),
+    range,
+    steps: [],
+  };
+  if (!pipeline.topLevel)
+    diagnostics.push(...scope.schemaDiagnostics.filter((d) => rangeContains(range, d.range)));
+  const defaults: Defaults = {
+    ...fileDefaults,
+    ...((toData(entry(body, 'defaults')?.value) ?? {}) as Defaults),
+    env: {
+      ...((fileDefaults.env ?? {}) as object),
+      ...(((toData(entry(body, 'defaults')?.value) ?? {}) as Defaults).env ?? {}),
+    },
+  };
+  const paramsFile = text(entry(body, 'params')?.value) ?? scope.fileParams;
+  const drafts: Draft[] = [];
+  for (const step of entries(entry(body, 'steps')?.value)) {
+    const stepOutline: StepOutline = {
+      name: step.name,
+      keyRange: source.rangeOf(step.key),
+      range: source.rangeOfOffsets(
+        step.key.range?.[0] ?? 0,
+        step.value?.range?.[1] ?? step.key.range?.[1] ?? 0,
+      ),
+      expanded: [],
     };
-    if (!pipeline.topLevel)
-      diagnostics.push(...schemaDiagnostics.filter((d) => rangeContains(range, d.range)));
-    const defaults: Defaults = {
-      ...fileDefaults,
-      ...((toData(entry(body, 'defaults')?.value) ?? {}) as Defaults),
-      env: {
-        ...((fileDefaults.env ?? {}) as object),
-        ...(((toData(entry(body, 'defaults')?.value) ?? {}) as Defaults).env ?? {}),
-      },
-    };
-    const paramsFile = text(entry(body, 'params')?.value) ?? fileParams;
-    const drafts: Draft[] = [];
-    const stepEntries = entries(entry(body, 'steps')?.value);
-    for (const step of stepEntries) {
-      const stepOutline: StepOutline = {
-        name: step.name,
-        keyRange: source.rangeOf(step.key),
-        range: source.rangeOfOffsets(
-          step.key.range?.[0] ?? 0,
-          step.value?.range?.[1] ?? step.key.range?.[1] ?? 0,
+    const use = text(entry(step.value, 'use')?.value);
+    if (use !== undefined) stepOutline.use = use;
+    outline.steps.push(stepOutline);
+    if (!isMap(step.value)) continue;
+    let made: Draft[] = [];
+    try {
+      made = resolveStep({
+        source,
+        reader: scope.reader,
+        root: scope.root,
+        step,
+        defaults,
+        paramsFile,
+        compute: scope.compute,
+        diagnostics,
+        references: scope.references,
+        paramsFiles: scope.paramsFiles,
+        componentFiles: scope.componentFiles,
+      });
+    } catch (error) {
+      diagnostics.push(
+        source.diagnostic(
+          'schema',
+          `cannot resolve step '${step.name}': ${(error as Error).message}`,
+          step.key,
         ),
-        expanded: [],
-      };
-      const use = text(entry(step.value, 'use')?.value);
-      if (use !== undefined) stepOutline.use = use;
-      outline.steps.push(stepOutline);
-      if (!isMap(step.value)) continue;
-      let made: Draft[] = [];
-      try {
-        made = resolveStep({
-          source,
-          reader,
-          root,
-          step,
-          defaults,
-          paramsFile,
-          compute,
-          diagnostics,
-          references: result.references,
-          paramsFiles,
-          componentFiles,
-        });
-      } catch (error) {
-        diagnostics.push(
-          source.diagnostic(
-            'schema',
-            `cannot resolve step '${step.name}': ${(error as Error).message}`,
-            step.key,
-          ),
-        );
-      }
-      stepOutline.expanded = made.map((d) => d.name);
-      drafts.push(...made);
+      );
     }
-    staged.push({
-      name: pipeline.name,
-      keyRange: outline.keyRange,
-      range,
-      drafts,
-      diagnostics,
-      triggers: triggersOf(source, entry(body, 'on')?.value, diagnostics),
-      outline,
-    });
-    result.outline.push(outline);
+    stepOutline.expanded = made.map((d) => d.name);
+    drafts.push(...made);
   }
+  return {
+    name: pipeline.name,
+    keyRange: outline.keyRange,
+    range,
+    drafts,
+    diagnostics,
+    triggers: triggersOf(source, entry(body, 'on')?.value, diagnostics),
+    outline,
+  };
+}
+
+/**
+ * Problems of the whole file: no pipeline at all, repeated keys (a repeated step name is
+ * `duplicate-step`, reported with the steps), schema errors outside every `pipelines:` entry.
+ */
+function fileWideDiagnostics(
+  scope: FileScope,
+  written: WrittenPipeline[],
+  outline: PipelineOutline[],
+): PipelineDiagnostic[] {
+  const { source, top, schemaDiagnostics } = scope;
+  const found: PipelineDiagnostic[] = [];
   if (written.length === 0 && schemaDiagnostics.length === 0) {
-    fileDiagnostics.push(
+    found.push(
       source.diagnostic(
         'schema',
         'no pipelines: add `steps:` or `pipelines:`',
@@ -279,80 +390,78 @@ export async function analyzePipelineFile(
       ),
     );
   }
-  // A repeated step name is `duplicate-step` (reported with the steps); any other repeated key is a syntax error.
   for (const range of source.duplicateKeyRanges()) {
-    const isStep = result.outline.some((p) => p.steps.some((s) => sameRange(s.keyRange, range)));
-    if (!isStep)
-      fileDiagnostics.push(source.diagnostic('yaml-syntax', 'map keys must be unique', range));
+    const isStep = outline.some((p) => p.steps.some((s) => sameRange(s.keyRange, range)));
+    if (!isStep) found.push(source.diagnostic('yaml-syntax', 'map keys must be unique', range));
   }
-  // Schema errors outside every `pipelines:` entry concern the whole file.
-  fileDiagnostics.push(
+  found.push(
     ...schemaDiagnostics.filter(
-      (d) => !written.some((w) => !w.topLevel && rangeContains(rangeOfWritten(w), d.range)),
+      (d) => !written.some((w) => !w.topLevel && rangeContains(rangeOfWritten(scope, w), d.range)),
     ),
   );
+  return found;
+}
 
-  const allOutputs = staged.flatMap((p) =>
-    p.drafts.flatMap((d) => d.outs.map((o) => ({ step: d.name, path: o.path }))),
+/**
+ * Checks a staged pipeline (names, `after`, outputs, dependencies, scripts, cycles) and orders
+ * its steps; the resolved pipeline, or undefined when it or the file has an error.
+ */
+function checkPipeline(
+  scope: FileScope,
+  pipeline: StagedPipeline,
+  allOutputs: { step: string; path: string }[],
+  fileDiagnostics: PipelineDiagnostic[],
+): ResolvedPipeline | undefined {
+  const { source, reader, root, file, references } = scope;
+  const { drafts, diagnostics } = pipeline;
+  checkNames(source, drafts, diagnostics);
+  resolveAfter(source, pipeline.name, drafts, pipeline.outline, diagnostics, references);
+  checkOutputs(source, drafts, diagnostics);
+  checkDeps(source, reader, root, drafts, allOutputs, diagnostics, references);
+  checkScripts(source, reader, root, drafts, allOutputs, diagnostics, references);
+  const upstream = upstreamOf(
+    drafts.map((d) => ({
+      name: d.name,
+      deps: d.deps.map((x) => x.path),
+      outputs: d.outs.map((x) => x.path),
+      after: d.after.map((a) => a.name),
+    })),
   );
-  for (const pipeline of staged) {
-    const { drafts, diagnostics } = pipeline;
-    checkNames(source, drafts, diagnostics);
-    resolveAfter(source, pipeline.name, drafts, pipeline.outline, diagnostics, result.references);
-    checkOutputs(source, drafts, diagnostics);
-    checkDeps(source, reader, root, drafts, allOutputs, diagnostics, result.references);
-    checkScripts(source, reader, root, drafts, allOutputs, diagnostics, result.references);
-    const upstream = upstreamOf(
-      drafts.map((d) => ({
-        name: d.name,
-        deps: d.deps.map((x) => x.path),
-        outputs: d.outs.map((x) => x.path),
-        after: d.after.map((a) => a.name),
-      })),
-    );
-    const { ordered, cycles } = order(
-      drafts.map((d) => d.name),
-      upstream,
-    );
-    for (const cycle of cycles) {
-      for (const name of cycle) {
-        const draft = drafts.find((d) => d.name === name)!;
-        diagnostics.push(
-          source.diagnostic(
-            'cycle',
-            `'${name}' is on a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
-            draft.keyRange,
-          ),
-        );
-      }
-    }
-    const hasError =
-      diagnostics.some((d) => d.severity === 'error') ||
-      fileDiagnostics.some((d) => d.severity === 'error');
-    if (!hasError) {
-      result.pipelines.push({
-        name: pipeline.name,
-        file,
-        root,
-        steps: ordered.map((name) =>
-          finish(
-            drafts.find((d) => d.name === name)!,
-            upstream.get(name) ?? [],
-            file,
-          ),
+  const { ordered, cycles } = order(
+    drafts.map((d) => d.name),
+    upstream,
+  );
+  for (const cycle of cycles) {
+    for (const name of cycle) {
+      const draft = drafts.find((d) => d.name === name)!;
+      diagnostics.push(
+        source.diagnostic(
+          'cycle',
+          `'${name}' is on a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
+          draft.keyRange,
         ),
-        compute,
-        triggers: pipeline.triggers,
-        location: { file, range: pipeline.keyRange },
-      });
+      );
     }
   }
-  result.diagnostics = unique([...fileDiagnostics, ...staged.flatMap((p) => p.diagnostics)]);
-  result.paramsFiles = [...paramsFiles];
-  result.componentFiles = [...componentFiles];
-  const inputs = options.text === undefined ? reader.inputs : undefined;
-  if (inputs) result.inputs = inputs;
-  return result;
+  const hasError =
+    diagnostics.some((d) => d.severity === 'error') ||
+    fileDiagnostics.some((d) => d.severity === 'error');
+  if (hasError) return undefined;
+  return {
+    name: pipeline.name,
+    file,
+    root,
+    steps: ordered.map((name) =>
+      finish(
+        drafts.find((d) => d.name === name)!,
+        upstream.get(name) ?? [],
+        file,
+      ),
+    ),
+    compute: scope.compute,
+    triggers: pipeline.triggers,
+    location: { file, range: pipeline.keyRange },
+  };
 }
 
 function finish(draft: Draft, upstream: string[], file: string): ResolvedStep {
