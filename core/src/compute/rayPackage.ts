@@ -6,7 +6,7 @@ import { zipSync, type Zippable } from 'fflate';
 import type { ResolvedStep } from '../model/pipeline';
 import { insideRoot } from '../pipelines/run/cacheKey';
 import { walkFolder } from '../pipelines/run/walk';
-import { scriptOf } from '../pipelines/spec/scripts';
+import { scriptOf } from '../pipelines/definition/scripts';
 
 /**
  * The largest package Ray's GCS takes (its gRPC message limit, 512 MiB), less room for the

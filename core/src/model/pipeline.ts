@@ -1,7 +1,7 @@
 /**
  * Pipelines: the spec as Sextant resolves it, the records of pipeline and step runs, lineage
  * between artifacts and executions, and triggers. Pure data types shared by the parser
- * (`core/src/pipelines/spec`), the runner (`core/src/pipelines/run`), compute backends
+ * (`core/src/pipelines/definition`), the runner (`core/src/pipelines/run`), compute backends
  * (`core/src/compute`), lineage (`core/src/lineage`), the language server and the views.
  *
  * Paths are POSIX, relative to the workspace root (the folder of the pipeline file) unless a

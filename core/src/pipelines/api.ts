@@ -1,7 +1,7 @@
 /**
- * The seams between the parts of Sextant's pipelines: the spec loader (`spec/`), the runner and
- * its cache (`run/`), compute backends (`../compute/`), environments and triggers. Each part
- * implements or consumes these; none reaches into another's files.
+ * The seams between the parts of Sextant's pipelines: the definition loader (`definition/`), the
+ * runner and its cache (`run/`), compute backends (`../compute/`), environments and triggers.
+ * Each part implements or consumes these; none reaches into another's files.
  */
 import type {
   PipelineDiagnostic,

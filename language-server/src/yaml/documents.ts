@@ -2,7 +2,7 @@ import {
   analyzePipelineFile,
   isPipelineFileName,
   type PipelineFileAnalysis,
-} from '@sextant/core/dist/pipelines/spec';
+} from '@sextant/core/dist/pipelines/definition';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocuments } from 'vscode-languageserver/node';

@@ -1,4 +1,4 @@
-import { loadComponent, SourceFile } from '@sextant/core/dist/pipelines/spec';
+import { loadComponent, SourceFile } from '@sextant/core/dist/pipelines/definition';
 import type { Connection, ServerCapabilities } from 'vscode-languageserver/node';
 import {
   DidChangeWatchedFilesNotification,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SEXTANT_BIN } from '../spec';
+import { SEXTANT_BIN } from '../definition';
 import { parseCsv } from './csv';
 import { readTableSchema, validateTable, type TableReport } from './validateTable';
 

@@ -8,7 +8,7 @@ import { testLocation, testStep } from '../../compute/testSteps';
 import { Engine } from '../../engine';
 import type { PipelineRun, ResolvedPipeline } from '../../model/pipeline';
 import { migrate } from '../../store/migrations';
-import { workspace } from '../spec/testFiles';
+import { workspace } from '../definition/workspace.testing';
 import { ContentCache, describeCollection } from './cache';
 import { FileHasher } from './fileHash';
 

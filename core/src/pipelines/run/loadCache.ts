@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { LoadedPipelineFile } from '../api';
-import { readTextNow, type DiskInputs } from '../spec/diskInputs';
-import { loaderStamp } from '../spec/stamp';
+import path from 'node:path';
+import type { LoadedPipelineFile, LoadPipelineFile } from '../api';
+import { inputsUnchanged, readTextNow, type DiskInputs } from '../definition/diskInputs';
+import { loaderStamp } from '../definition/stamp';
 import { StatementCache } from '../../store/statementCache';
 
 /** What a kept load found on disk, as stored: each file's text as a digest, each path's presence. */
@@ -92,5 +93,80 @@ export class PersistedLoads {
       }
     }
     return forgotten;
+  }
+}
+
+/** Pipeline files whose last load is kept in memory (see {@link PipelineLoads}). */
+const MAX_ANALYSES = 64;
+
+/** Freezes an object and everything in it: a kept load is shared by every run of its file. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Loads pipeline files, keeping the last load of each: a file loaded before is not parsed again
+ * while the disk answers as it did then (the same text of every file read, the same paths
+ * present). A long-lived process keeps the last {@link MAX_ANALYSES} loads in memory, frozen;
+ * the store keeps every file's last load for the next process ({@link PersistedLoads}).
+ */
+export class PipelineLoads {
+  /** The last load of each pipeline file, with what it found on disk, oldest first. */
+  private readonly analyses = new Map<string, { loaded: LoadedPipelineFile; inputs: DiskInputs }>();
+  private readonly persisted: PersistedLoads;
+
+  /** `load` replaces the definition loader, and then nothing is kept. */
+  constructor(
+    db: Database.Database,
+    private readonly load?: LoadPipelineFile,
+  ) {
+    this.persisted = new PersistedLoads(db);
+  }
+
+  /** Loads and validates a pipeline file: its resolved pipelines and every problem found. */
+  async get(file: string): Promise<LoadedPipelineFile> {
+    const absolute = path.resolve(file);
+    if (this.load) return this.load(absolute);
+    const known = this.analyses.get(absolute);
+    if (known && inputsUnchanged(known.inputs)) return known.loaded;
+    this.analyses.delete(absolute);
+    const kept = this.persisted.get(absolute);
+    if (kept) {
+      this.remember(absolute, kept.loaded, kept.inputs);
+      return kept.loaded;
+    }
+    // The definition's parser and checks are loaded only when a file must be parsed.
+    const { analyzePipelineFile } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
+      require('../definition/loader') as typeof import('../definition/loader');
+    const analysis = await analyzePipelineFile(absolute);
+    const loaded: LoadedPipelineFile = {
+      file: analysis.file,
+      pipelines: analysis.pipelines,
+      diagnostics: analysis.diagnostics,
+    };
+    if (analysis.inputs) {
+      this.persisted.put(absolute, loaded, analysis.inputs);
+      this.remember(absolute, loaded, analysis.inputs);
+    }
+    return loaded;
+  }
+
+  /** Forgets the kept loads of pipeline files that are gone; answers how many. */
+  prune(): Promise<number> {
+    return this.persisted.prune();
+  }
+
+  /** Keeps a load in memory, the oldest dropped past {@link MAX_ANALYSES}. */
+  private remember(file: string, loaded: LoadedPipelineFile, inputs: DiskInputs): void {
+    this.analyses.set(file, { loaded: deepFreeze(loaded), inputs });
+    if (this.analyses.size > MAX_ANALYSES) {
+      const oldest = this.analyses.keys().next().value as string;
+      this.analyses.delete(oldest);
+    }
   }
 }

@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,9 +17,8 @@ import type {
   StepParam,
 } from '../../model/pipeline';
 import { isAlive, testLocation, testStep } from '../../compute/testSteps';
-import type { LoadedPipelineFile } from '../api';
 import { PipelineService } from './runner';
-import { artifactRootOf, experimentNameOf, PIPELINE_TAGS } from './tracking';
+import { artifactRootOf, PIPELINE_TAGS } from './tracking';
 
 /** A resolved step named `name` with the defaults the spec loader fills in. */
 const step = (name: string, run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep =>
@@ -423,105 +421,6 @@ describe('the pipeline runner', () => {
   });
 });
 
-describe('orphan recovery', () => {
-  it('fails the runs and tracking runs a killed Sextant left running', async () => {
-    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-orphan-'));
-    try {
-      const first = Engine.open({ storeDir: store });
-      const pipelineRunId = 'f0e1d2c3-0000-4000-8000-000000000001';
-      const parent = await first.tracking.createRun({ runName: 'demo' });
-      const child = await first.tracking.createRun({ runName: 'hang' });
-      // A step run created just before the kill, before its step record named it.
-      const unnamed = await first.tracking.createRun({
-        experimentId: await first.tracking.createExperiment(experimentNameOf('demo')),
-        runName: 'next',
-        tags: [{ key: PIPELINE_TAGS.pipelineRunId, value: pipelineRunId }],
-      });
-      first.pipelines.runs.insert({
-        pipelineRunId,
-        pipeline: 'demo',
-        file: '/ws/sextant.yaml',
-        status: 'running',
-        trigger: { kind: 'manual' },
-        runId: parent.info.runId,
-        startTime: Date.now(),
-        forced: false,
-        steps: [
-          {
-            step: 'hang',
-            status: 'running',
-            compute: 'local',
-            attempts: 1,
-            runId: child.info.runId,
-          },
-          { step: 'next', status: 'queued', compute: 'local', attempts: 0 },
-        ],
-      });
-      await first.close();
-      // The owner was a process that is gone now: a shell that has exited.
-      const gone = Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
-      const db = new Database(path.join(store, 'sextant.db'));
-      db.prepare('UPDATE pipeline_runs SET owner_pid = ?').run(gone);
-      db.close();
-
-      const second = Engine.open({ storeDir: store });
-      assert.deepEqual(await second.recovered, [pipelineRunId]);
-      const recovered = second.pipelines.getRun(pipelineRunId);
-      assert.equal(recovered.status, 'failed');
-      assert.equal(recovered.steps[0]?.status, 'failed');
-      assert.match(
-        recovered.steps[0]?.reason ?? '',
-        new RegExp(`Sextant stopped while this ran \\(process ${gone} is gone\\)`),
-      );
-      assert.equal(recovered.steps[1]?.status, 'skipped');
-      for (const runId of [parent.info.runId, child.info.runId, unnamed.info.runId]) {
-        const run = await second.tracking.getRun(runId);
-        assert.equal(run.info.status, 'FAILED');
-        assert.match(
-          run.data.tags.find((t) => t.key === PIPELINE_TAGS.failureReason)?.value ?? '',
-          /Sextant stopped/,
-        );
-      }
-      assert.deepEqual(await second.pipelines.recoverOrphans(), [], 'recovered twice');
-      await second.close();
-    } finally {
-      fs.rmSync(store, { recursive: true, force: true });
-    }
-  });
-
-  it('leaves alone a run whose owner process is alive', async () => {
-    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-orphan-'));
-    const owner = spawn('sleep', ['30']);
-    try {
-      const first = Engine.open({ storeDir: store });
-      first.pipelines.runs.insert({
-        pipelineRunId: 'f0e1d2c3-0000-4000-8000-000000000002',
-        pipeline: 'demo',
-        file: '/ws/sextant.yaml',
-        status: 'running',
-        trigger: { kind: 'manual' },
-        startTime: Date.now(),
-        forced: false,
-        steps: [{ step: 'a', status: 'running', compute: 'local', attempts: 1 }],
-      });
-      await first.close();
-      const db = new Database(path.join(store, 'sextant.db'));
-      db.prepare('UPDATE pipeline_runs SET owner_pid = ?').run(owner.pid);
-      db.close();
-      const second = Engine.open({ storeDir: store });
-      assert.deepEqual(await second.recovered, []);
-      assert.equal(
-        second.pipelines.getRun('f0e1d2c3-0000-4000-8000-000000000002').status,
-        'running',
-      );
-      await second.close();
-    } finally {
-      owner.kill('SIGKILL');
-      fs.rmSync(store, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('environments', () => {
   it('provisions a step with requirements: its bin first on PATH, the file in the cache key', async () => {
     const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
@@ -657,123 +556,6 @@ describe('environments', () => {
       other.close();
       db.close();
       fs.rmSync(store, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('loading pipeline files again', () => {
-  it('reuses the last load while nothing it read changed, and sees each kind of change', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-reload-'));
-    const engine = Engine.open({ storeDir: path.join(root, '.sextant') });
-    try {
-      const file = path.join(root, 'sextant.yaml');
-      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.1\n');
-      fs.writeFileSync(
-        file,
-        'steps:\n  train:\n    run: python train.py\n    params: [train.lr]\n    outs: [model.txt]\n',
-      );
-      const first = await engine.pipelines.loadFile(file);
-      assert.match(first.diagnostics.map((d) => d.message).join('\n'), /script 'train\.py'/);
-      assert.equal(await engine.pipelines.loadFile(file), first, 'nothing changed: the same load');
-      assert.ok(Object.isFrozen(first.diagnostics[0]), 'a kept load is frozen');
-
-      fs.writeFileSync(path.join(root, 'train.py'), 'print("hi")\n');
-      const second = await engine.pipelines.loadFile(file);
-      assert.notEqual(second, first, 'a script it looked for appeared');
-      assert.deepEqual(second.diagnostics, []);
-      assert.equal(second.pipelines[0]?.steps[0]?.params[0]?.value, 0.1);
-
-      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.2\n');
-      const third = await engine.pipelines.loadFile(file);
-      assert.notEqual(third, second, 'a params file it read changed');
-      assert.equal(third.pipelines[0]?.steps[0]?.params[0]?.value, 0.2);
-
-      fs.appendFileSync(file, '  evaluate:\n    run: echo done\n');
-      const fourth = await engine.pipelines.loadFile(file);
-      assert.deepEqual(
-        fourth.pipelines[0]?.steps.map((s) => s.name),
-        ['train', 'evaluate'],
-      );
-      assert.equal(await engine.pipelines.loadFile(file), fourth);
-    } finally {
-      await engine.close();
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
-
-  it('keeps the last load in the store for the next process, while nothing it read changed', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-kept-load-'));
-    const storeDir = path.join(root, '.sextant');
-    const file = path.join(root, 'sextant.yaml');
-    fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.1\n');
-    fs.writeFileSync(
-      file,
-      'steps:\n  train:\n    run: echo train\n    params: [train.lr]\n    outs: [model.txt]\n',
-    );
-    const withEngine = async <T>(use: (engine: Engine) => Promise<T>): Promise<T> => {
-      const engine = Engine.open({ storeDir });
-      try {
-        return await use(engine);
-      } finally {
-        await engine.close();
-      }
-    };
-    const kept = (sql: string, ...args: unknown[]): void => {
-      const db = new Database(path.join(storeDir, 'sextant.db'));
-      try {
-        db.prepare(sql).run(...args);
-      } finally {
-        db.close();
-      }
-    };
-    const stepNames = (loaded: LoadedPipelineFile): string[] =>
-      loaded.pipelines.flatMap((p) => p.steps.map((s) => s.name));
-    try {
-      const first = await withEngine((engine) => engine.pipelines.loadFile(file));
-      assert.deepEqual(stepNames(first), ['train']);
-      // The kept row is what the next process uses: renamed in the store, the step comes back so.
-      kept(`UPDATE pipeline_loads SET loaded = replace(loaded, '"name":"train"', '"name":"kept"')`);
-      const again = await withEngine((engine) => engine.pipelines.loadFile(file));
-      assert.deepEqual(stepNames(again), ['kept'], 'the kept load was used');
-      assert.ok(Object.isFrozen(again.pipelines[0]), 'a kept load is frozen');
-
-      fs.writeFileSync(path.join(root, 'params.yaml'), 'train:\n  lr: 0.2\n');
-      const changed = await withEngine((engine) => engine.pipelines.loadFile(file));
-      assert.deepEqual(stepNames(changed), ['train'], 'a file it read changed: parsed again');
-      assert.equal(changed.pipelines[0]?.steps[0]?.params[0]?.value, 0.2);
-
-      kept(`UPDATE pipeline_loads SET loaded = replace(loaded, '"name":"train"', '"name":"kept"')`);
-      fs.writeFileSync(path.join(root, 'notes.txt'), 'a path it did not look for\n');
-      assert.deepEqual(stepNames(await withEngine((e) => e.pipelines.loadFile(file))), ['kept']);
-
-      kept(`UPDATE pipeline_loads SET stamp = 'another build'`);
-      assert.deepEqual(
-        stepNames(await withEngine((e) => e.pipelines.loadFile(file))),
-        ['train'],
-        'a load kept by another build of the loader is not used',
-      );
-
-      kept(`UPDATE pipeline_loads SET loaded = '{not json'`);
-      assert.deepEqual(stepNames(await withEngine((e) => e.pipelines.loadFile(file))), ['train']);
-
-      fs.appendFileSync(file, '  broken: [\n');
-      const broken = await withEngine((engine) => engine.pipelines.loadFile(file));
-      assert.ok(
-        broken.diagnostics.some((d) => d.severity === 'error'),
-        'the change is seen',
-      );
-
-      fs.rmSync(file);
-      assert.ok((await withEngine((engine) => engine.pipelines.prune())) >= 1);
-      const db = new Database(path.join(storeDir, 'sextant.db'));
-      try {
-        const left = db.prepare('SELECT count(*) FROM pipeline_loads').pluck().get();
-        assert.equal(left, 0, 'the load of a file that is gone is forgotten');
-      } finally {
-        db.close();
-      }
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -1,32 +1,22 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import fsSync from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
-import { localBackend } from '../../compute/launcher';
-import { DEFAULT_KILL_GRACE_MS, stopOrphanedGroup } from '../../compute/local';
-import { collectEnvironments, provisionEnvironment } from '../environments';
-import { findPipelineFiles } from '../spec/discover';
-import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
+import { collectEnvironments } from '../environments';
+import { findPipelineFiles } from '../definition/discover';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
   CacheCollection,
   PipelineEvent,
-  ComputeTarget,
   PipelineRun,
   PipelineRunStatus,
   ResolvedPipeline,
   ResolvedStep,
   StepRun,
-  StepStatus,
 } from '../../model/pipeline';
-import type { KeyValue } from '../../model';
 import type { TrackingService } from '../../tracking/service';
-import { SqliteTrackingStore } from '../../tracking/sqliteStore';
-import { LineageStore, type StoredEdge } from '../../lineage/store';
+import type { LineageStore } from '../../lineage/store';
 import type {
   ComputeBackend,
   LoadedPipelineFile,
@@ -35,29 +25,34 @@ import type {
   PlannedStep,
   ProvisionEnvironment,
   StartOptions,
-  StepEnvironment,
-  StepPlacement,
   StepState,
 } from '../api';
-import { ContentCache, type CacheEntry } from './cache';
+import { StepAttempts } from './attempts';
+import { Backends } from './backends';
+import { ContentCache } from './cache';
+import { CrossProcessCancel } from './cancels';
 import { CollectionLock } from './collectionLock';
-import { insideRoot, stepCacheKey } from './cacheKey';
-import { FileHasher, type ManifestEntry, type PathHash } from './fileHash';
-import { readMetricsFile } from './metricsFile';
-import { producerOf, selectSteps } from './plan';
-import { machineCapacity, ResourcePool, type Capacity, type Held } from './resources';
-import { PipelineRunStore } from './runStore';
+import { StepExecutor } from './executor';
+import { FileHasher } from './fileHash';
+import { PipelineLoads } from './loadCache';
+import { OrphanRecovery } from './orphans';
+import { StepOutputs } from './outputs';
+import { selectSteps } from './plan';
+import { checkStepPaths, RunPlanner } from './planner';
+import { RunRecorder } from './recorder';
+import { machineCapacity, ResourcePool, type Capacity } from './resources';
+import type { PipelineRunStore } from './runStore';
+import { FINISHED_OK, type ActiveRun } from './runState';
+import { StepScheduler } from './scheduler';
+import { StepEnvironments } from './stepEnvironment';
+import { StepKeys } from './stepKeys';
+import { StepLogs, type StepLog } from './stepLogs';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { FOREIGN_POLL_MS, ForeignRuns } from './foreignRuns';
-import { StepJournal } from './journal';
-import { PersistedLoads } from './loadCache';
-import { PIPELINE_TAGS, StepTracking, type ParentRun } from './tracking';
 
-/** Files of a folder recorded one by one in the lineage graph, besides the folder itself. */
-export const LINEAGE_FILES_PER_FOLDER = 1000;
-
-/** Most bytes of each log stream a step-log answer carries (its tail). */
-export const STEP_LOG_LIMIT = 1024 * 1024;
+export { CANCEL_CHECK_MS } from './cancels';
+export { LINEAGE_FILES_PER_FOLDER } from './recorder';
+export { STEP_LOG_LIMIT, type StepLog } from './stepLogs';
 
 /** Options of {@link PipelineService}. */
 export interface PipelineServiceOptions {
@@ -65,7 +60,7 @@ export interface PipelineServiceOptions {
   db: Database.Database;
   tracking: TrackingService;
   artifacts: LocalArtifactStore;
-  /** The spec loader; `pipelines/spec` when not given. */
+  /** The definition loader; `pipelines/definition` when not given. */
   load?: LoadPipelineFile;
   /** Environment provisioning; `pipelines/environments` when not given. */
   provision?: ProvisionEnvironment;
@@ -77,148 +72,106 @@ export interface PipelineServiceOptions {
   killGraceMs?: number;
 }
 
-/** The stored logs of one step execution. */
-export interface StepLog {
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-}
-
-/** A pipeline run this process drives. */
-interface ActiveRun {
-  run: PipelineRun;
-  pipeline: ResolvedPipeline;
-  controller: AbortController;
-  parent: ParentRun;
-  finished: Promise<PipelineRun>;
-  /** The process environment every step of the run starts from (made on first use). */
-  baseEnv?: Readonly<Record<string, string>>;
-  /**
-   * Stops the attempts in progress: the run's signal reaches them through this one set (one
-   * listener on the signal, however many steps wait in a backend's queue).
-   */
-  attempts: Set<(reason: unknown) => void>;
-  /** Each step's index in `run.steps` (and in its log files' names), by name. */
-  stepIndex: Map<string, number>;
-}
-
-/** Pipeline files whose last load is kept (see `loadFile`). */
-const MAX_ANALYSES = 64;
-
-/** Why a run stops when another process asked for it (see {@link PipelineService.cancel}). */
-const CANCELLED_ELSEWHERE = 'cancelled from another Sextant process';
-
-/** Why a step of a cancelled run did not finish, for people. */
-const cancelledWhy = (signal: AbortSignal): string =>
-  (signal.reason as Error | undefined)?.message === CANCELLED_ELSEWHERE
-    ? `the pipeline run was ${CANCELLED_ELSEWHERE}`
-    : 'the pipeline run was cancelled';
-
-/** How often a process that drives runs checks whether another asked it to stop one. */
-export const CANCEL_CHECK_MS = 250;
-
-/** Freezes an object and everything in it: a kept load is shared by every run of its file. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-/** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-const FINISHED_OK: readonly StepStatus[] = ['done', 'cached'];
-
-/** A step that writes nothing runs for its effects, so it always runs (never from the cache). */
-const cacheable = (step: ResolvedStep): boolean => step.outputs.length + step.metrics.length > 0;
-
-const tail = (buffer: Buffer): { text: string; cut: boolean } =>
-  buffer.length > STEP_LOG_LIMIT
-    ? { text: buffer.subarray(buffer.length - STEP_LOG_LIMIT).toString('utf8'), cut: true }
-    : { text: buffer.toString('utf8'), cut: false };
-
-async function readTail(file: string): Promise<Buffer> {
-  try {
-    const handle = await fs.open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, STEP_LOG_LIMIT + 1);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      return size > length ? Buffer.concat([Buffer.alloc(1), buffer]) : buffer;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return Buffer.alloc(0);
-  }
-}
-
 /**
  * Sextant's pipeline runner: plans, runs, caches and records pipelines. Steps run as soon as the
  * steps they need are done, in parallel within the machine's cores and the steps' declared
  * resources; an unchanged step (same cache key) is restored from the content-addressed cache
  * instead. Every step execution is a child tracking run of the pipeline run's parent run, and
  * its inputs and outputs are recorded as lineage edges.
+ *
+ * The one front door of its parts: the load cache ({@link PipelineLoads}), the planner
+ * ({@link RunPlanner}), the scheduler ({@link StepScheduler}), the executor
+ * ({@link StepExecutor}), the recorder ({@link RunRecorder}), cancelling across processes
+ * ({@link CrossProcessCancel}) and orphan recovery ({@link OrphanRecovery}).
  */
 export class PipelineService implements PipelineRunner {
   readonly runs: PipelineRunStore;
   readonly lineage: LineageStore;
   readonly hasher: FileHasher;
   readonly cache: ContentCache;
-  /** The MLflow tracking URI handed to steps (`MLFLOW_TRACKING_URI`, `MLFLOW_RUN_ID`), when served. */
-  trackingUri: string | undefined;
-  private readonly events = new EventEmitter<{ event: [PipelineEvent] }>();
+  /** The runs this process drives, by pipeline run id. */
   private readonly active = new Map<string, ActiveRun>();
   private foreign: ForeignRuns | undefined;
-  private cancelWatch: NodeJS.Timeout | undefined;
-  private readonly pool: ResourcePool;
-  private readonly stepTracking: StepTracking;
-  private readonly local: ComputeBackend;
-  private readonly rayBackends = new Map<string, ComputeBackend>();
-  private readonly logDir: string;
-  /** Step records, step tracking runs and lineage edges on their way to the database. */
-  private readonly journal: StepJournal;
-  /** The last load of each pipeline file, with what it found on disk (see {@link loadFile}). */
-  private readonly analyses = new Map<string, { loaded: LoadedPipelineFile; inputs: DiskInputs }>();
-  /** The last load of each pipeline file, kept in the store for the next process. */
-  private readonly persistedLoads: PersistedLoads;
+  private readonly loads: PipelineLoads;
+  private readonly recorder: RunRecorder;
+  private readonly logs: StepLogs;
+  private readonly backends: Backends;
+  private readonly environments: StepEnvironments;
+  private readonly planner: RunPlanner;
+  private readonly keys: StepKeys;
+  private readonly scheduler: StepScheduler;
+  private readonly cancels: CrossProcessCancel;
+  private readonly orphans: OrphanRecovery;
   /** Held by a cache collection while it removes files; runs wait for it. */
   private readonly collectionLock: CollectionLock;
 
   constructor(private readonly options: PipelineServiceOptions) {
-    this.runs = new PipelineRunStore(options.db);
-    this.persistedLoads = new PersistedLoads(options.db);
-    this.lineage = new LineageStore(options.db);
+    this.loads = new PipelineLoads(options.db, options.load);
     this.hasher = new FileHasher(options.db, [options.storeDir]);
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
-    this.pool = new ResourcePool(options.capacity ?? machineCapacity());
-    const store = options.tracking.store;
-    if (!(store instanceof SqliteTrackingStore) || !store.usesConnection(options.db)) {
-      // The journal writes step runs and step records in one transaction: one connection.
-      throw new Error(
-        'pipelines need a SQLite tracking store on the same database connection as theirs',
-      );
-    }
-    this.journal = new StepJournal({
+    const pool = new ResourcePool(options.capacity ?? machineCapacity());
+    this.recorder = new RunRecorder({
       db: options.db,
-      tracking: store,
-      events: options.tracking.events,
-      runs: this.runs,
-      lineage: this.lineage,
+      tracking: options.tracking,
+      artifacts: options.artifacts,
+      cache: this.cache,
     });
-    this.stepTracking = new StepTracking(options.tracking, options.artifacts, this.journal);
-    this.local = localBackend(options.killGraceMs, this.pool.capacity);
-    this.logDir = path.join(options.storeDir, 'pipelines', 'logs');
+    this.runs = this.recorder.runs;
+    this.lineage = this.recorder.lineage;
+    this.backends = new Backends({
+      storeDir: options.storeDir,
+      capacity: pool.capacity,
+      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+      ...(options.backendFor ? { backendFor: options.backendFor } : {}),
+    });
+    this.logs = new StepLogs(
+      path.join(options.storeDir, 'pipelines', 'logs'),
+      this.recorder.stepTracking,
+    );
+    this.environments = new StepEnvironments(
+      path.join(options.storeDir, 'envs'),
+      options.provision,
+    );
+    this.keys = new StepKeys(this.hasher);
+    this.planner = new RunPlanner(this.keys, this.cache);
+    const outputs = new StepOutputs(this.hasher, this.cache, this.recorder);
+    const executor = new StepExecutor({
+      keys: this.keys,
+      cache: this.cache,
+      recorder: this.recorder,
+      logs: this.logs,
+      outputs,
+      attempts: new StepAttempts(
+        this.recorder,
+        this.backends,
+        this.environments,
+        outputs,
+        pool.capacity,
+      ),
+    });
+    this.scheduler = new StepScheduler(pool, this.backends, this.recorder, executor);
+    this.orphans = new OrphanRecovery(this.recorder, this.logs);
+    this.cancels = new CrossProcessCancel(
+      this.runs,
+      this.active,
+      () => this.recoverOrphans(),
+      options.killGraceMs,
+    );
     this.collectionLock = new CollectionLock(path.join(options.storeDir, 'collecting.lock'));
-    this.events.setMaxListeners(0);
+  }
+
+  /** The MLflow tracking URI handed to steps (`MLFLOW_TRACKING_URI`, `MLFLOW_RUN_ID`), when served. */
+  get trackingUri(): string | undefined {
+    return this.environments.trackingUri;
+  }
+
+  set trackingUri(uri: string | undefined) {
+    this.environments.trackingUri = uri;
   }
 
   /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
   get recordMs(): number {
-    return this.stepTracking.recordMs + this.journal.commitMs;
+    return this.recorder.recordMs;
   }
 
   /**
@@ -226,49 +179,16 @@ export class PipelineService implements PipelineRunner {
    * is read next (in this process) includes them.
    */
   flush(): void {
-    this.journal.flush();
+    this.recorder.flush();
   }
 
   /**
    * Loads and validates a pipeline file: its resolved pipelines and every problem found. A file
-   * loaded before is not parsed again while the disk answers as it did then (the same text of
-   * every file read, the same paths present): a long-lived process re-runs it at once, and the
-   * store keeps the last load for the next process ({@link PersistedLoads}).
+   * loaded before is not parsed again while the disk answers as it did then (see
+   * {@link PipelineLoads}).
    */
-  async loadFile(file: string): Promise<LoadedPipelineFile> {
-    const absolute = path.resolve(file);
-    if (this.options.load) return this.options.load(absolute);
-    const known = this.analyses.get(absolute);
-    if (known && inputsUnchanged(known.inputs)) return known.loaded;
-    this.analyses.delete(absolute);
-    const kept = this.persistedLoads.get(absolute);
-    if (kept) {
-      this.remember(absolute, kept.loaded, kept.inputs);
-      return kept.loaded;
-    }
-    // The spec's parser and checks are loaded only when a file must be parsed.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
-    const { analyzePipelineFile } = require('../spec/loader') as typeof import('../spec/loader');
-    const analysis = await analyzePipelineFile(absolute);
-    const loaded: LoadedPipelineFile = {
-      file: analysis.file,
-      pipelines: analysis.pipelines,
-      diagnostics: analysis.diagnostics,
-    };
-    if (analysis.inputs) {
-      this.persistedLoads.put(absolute, loaded, analysis.inputs);
-      this.remember(absolute, loaded, analysis.inputs);
-    }
-    return loaded;
-  }
-
-  /** Keeps a load in memory for {@link loadFile}, the oldest dropped past {@link MAX_ANALYSES}. */
-  private remember(file: string, loaded: LoadedPipelineFile, inputs: DiskInputs): void {
-    this.analyses.set(file, { loaded: deepFreeze(loaded), inputs });
-    if (this.analyses.size > MAX_ANALYSES) {
-      const oldest = this.analyses.keys().next().value as string;
-      this.analyses.delete(oldest);
-    }
+  loadFile(file: string): Promise<LoadedPipelineFile> {
+    return this.loads.get(file);
   }
 
   /**
@@ -276,7 +196,7 @@ export class PipelineService implements PipelineRunner {
    * how many entries it dropped.
    */
   async prune(): Promise<number> {
-    return (await this.hasher.prune()) + (await this.persistedLoads.prune());
+    return (await this.hasher.prune()) + (await this.loads.prune());
   }
 
   /**
@@ -292,7 +212,7 @@ export class PipelineService implements PipelineRunner {
     if (!Number.isInteger(options.keep) || options.keep < 0) {
       throw invalid(`keep takes a whole number of versions (0 or more), not ${options.keep}`);
     }
-    this.journal.flush();
+    this.recorder.flush();
     const dryRun = options.dryRun === true;
     // Taken before looking for runs in flight: a run that starts after that waits for it.
     const release = dryRun ? undefined : this.collectionLock.take();
@@ -341,7 +261,7 @@ export class PipelineService implements PipelineRunner {
 
   /** The newest run of a pipeline, if any. */
   lastRun(file: string, pipeline: string): PipelineRun | undefined {
-    this.journal.flush();
+    this.recorder.flush();
     const [newest] = this.runs.list({ file: path.resolve(file), pipeline, limit: 1 });
     return newest && this.active.has(newest.pipelineRunId)
       ? this.getRun(newest.pipelineRunId)
@@ -379,26 +299,8 @@ export class PipelineService implements PipelineRunner {
   }
 
   /** What would run for a resolved pipeline. */
-  async planPipeline(
-    pipeline: ResolvedPipeline,
-    options: StartOptions = {},
-  ): Promise<PlannedStep[]> {
-    const steps = selectSteps(pipeline, options.step);
-    const planned = new Map<string, { action: PlannedStep['action']; entry?: CacheEntry }>();
-    const known = new Map<string, string>();
-    for (const step of steps) {
-      let action: PlannedStep['action'] = 'run';
-      let entry: CacheEntry | undefined;
-      const upstreamRuns = step.upstream.some((u) => planned.get(u)?.action === 'run');
-      if (!options.force && !upstreamRuns) {
-        const key = await this.keyOf(pipeline, step, known);
-        entry = key === undefined || !cacheable(step) ? undefined : await this.cache.lookup(key);
-        if (entry) action = 'cached';
-      }
-      if (entry) for (const o of entry.outputs) known.set(o.path, o.digest);
-      planned.set(step.name, { action, ...(entry ? { entry } : {}) });
-    }
-    return steps.map((s) => ({ step: s.name, action: planned.get(s.name)?.action ?? 'run' }));
+  planPipeline(pipeline: ResolvedPipeline, options: StartOptions = {}): Promise<PlannedStep[]> {
+    return this.planner.plan(pipeline, options);
   }
 
   start(
@@ -407,7 +309,7 @@ export class PipelineService implements PipelineRunner {
     options: StartOptions = {},
   ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }> {
     // The local launcher starts while the file is loaded and the run planned.
-    this.local.prepare?.();
+    this.backends.local.prepare?.();
     return this.resolve(file, pipeline).then((p) => this.startPipeline(p, options));
   }
 
@@ -417,7 +319,7 @@ export class PipelineService implements PipelineRunner {
     options: StartOptions = {},
   ): Promise<{ run: PipelineRun; finished: Promise<PipelineRun> }> {
     const steps = selectSteps(pipeline, options.step);
-    for (const step of steps) this.checkPaths(pipeline, step);
+    for (const step of steps) checkStepPaths(pipeline, step);
     const pipelineRunId = randomUUID();
     const run: PipelineRun = {
       pipelineRunId,
@@ -434,32 +336,7 @@ export class PipelineService implements PipelineRunner {
         attempts: 0,
       })),
     };
-    const busy = this.runs.insertUnlessRunning(run);
-    if (busy) {
-      throw new SextantError(
-        'INVALID_STATE',
-        `pipeline '${pipeline.name}' is already running (run ${busy.pipelineRunId}); wait for it or cancel it`,
-      );
-    }
-    let parent: ParentRun;
-    try {
-      parent = await this.stepTracking.startParent(pipeline, pipelineRunId);
-    } catch (error) {
-      Object.assign(run, { status: 'failed', endTime: Date.now() });
-      this.options.db.transaction(() => {
-        for (const step of run.steps) {
-          Object.assign(step, {
-            status: 'skipped',
-            reason: 'the pipeline run could not be recorded',
-          });
-          this.runs.updateStep(pipelineRunId, step);
-        }
-        this.runs.updateRun(run);
-      })();
-      throw error;
-    }
-    run.runId = parent.runId;
-    this.runs.updateRun(run);
+    const parent = await this.recorder.startRun(pipeline, run);
     const active: ActiveRun = {
       run,
       pipeline,
@@ -478,8 +355,8 @@ export class PipelineService implements PipelineRunner {
       { once: true },
     );
     this.active.set(pipelineRunId, active);
-    this.watchCancels();
-    this.emit({ type: 'run-started', run: structuredClone(run) });
+    this.cancels.watch();
+    this.recorder.emit({ type: 'run-started', run: structuredClone(run) });
     active.finished = this.drive(active, steps, options.force === true);
     return { run: structuredClone(run), finished: active.finished };
   }
@@ -496,49 +373,7 @@ export class PipelineService implements PipelineRunner {
       active.controller.abort(new Error('cancelled'));
       return active.finished;
     }
-    const stored = this.runs.get(pipelineRunId);
-    if (!stored) throw notFound(`no pipeline run '${pipelineRunId}'`);
-    if (stored.status !== 'running') return stored;
-    if (this.runs.ownerGone(pipelineRunId)) {
-      await this.recoverOrphans();
-      return this.runs.get(pipelineRunId) ?? stored;
-    }
-    this.runs.requestCancel(pipelineRunId);
-    // The other process stops its steps (SIGTERM, SIGKILL after the grace period) and records it.
-    const grace = this.options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-    const deadline = Date.now() + CANCEL_CHECK_MS + grace + 10_000;
-    for (;;) {
-      const now = this.runs.get(pipelineRunId);
-      if (!now || now.status !== 'running') return now ?? stored;
-      if (Date.now() > deadline) {
-        throw new SextantError(
-          'INVALID_STATE',
-          `pipeline run '${pipelineRunId}' was asked to stop, but the Sextant process that drives it has not stopped it; stop it there (Ctrl-C in its terminal)`,
-        );
-      }
-      await delay(100);
-    }
-  }
-
-  /**
-   * While this process drives runs, checks every {@link CANCEL_CHECK_MS} whether another process
-   * asked one of them to stop ({@link cancel}), and stops it.
-   */
-  private watchCancels(): void {
-    if (this.cancelWatch) return;
-    this.cancelWatch = setInterval(() => {
-      if (this.active.size === 0) {
-        clearInterval(this.cancelWatch);
-        this.cancelWatch = undefined;
-        return;
-      }
-      for (const [id, active] of this.active) {
-        if (!active.controller.signal.aborted && this.runs.cancelRequested(id)) {
-          active.controller.abort(new Error(CANCELLED_ELSEWHERE));
-        }
-      }
-    }, CANCEL_CHECK_MS);
-    this.cancelWatch.unref();
+    return this.cancels.cancelElsewhere(pipelineRunId);
   }
 
   async stepStates(file: string, pipeline?: string): Promise<Record<string, StepState>> {
@@ -547,7 +382,7 @@ export class PipelineService implements PipelineRunner {
 
   /** Each step's state for a resolved pipeline (see {@link PipelineRunner.stepStates}). */
   async statesOf(pipeline: ResolvedPipeline): Promise<Record<string, StepState>> {
-    this.journal.flush();
+    this.recorder.flush();
     const states: Record<string, StepState> = {};
     for (const step of pipeline.steps) {
       const latest = this.runs.latestExecution(pipeline.file, pipeline.name, step.name);
@@ -567,7 +402,7 @@ export class PipelineService implements PipelineRunner {
       const { step: record, pipelineRunId } = latest;
       let status = record.status;
       if (FINISHED_OK.includes(status)) {
-        const key = await this.keyOf(pipeline, step, new Map()).catch(() => undefined);
+        const key = await this.keys.keyOf(pipeline, step, new Map()).catch(() => undefined);
         if (key !== record.cacheKey) status = 'stale';
       }
       states[step.name] = {
@@ -589,23 +424,27 @@ export class PipelineService implements PipelineRunner {
    * {@link ForeignRuns}): for long-lived hosts, whose views and triggers then follow them.
    */
   followOtherProcesses(intervalMs = FOREIGN_POLL_MS): void {
-    this.foreign ??= new ForeignRuns(this.options.db, this.runs, (event) => this.emit(event), {
-      files: (id, index) => this.logFiles(id, index),
-      stored: (runId, stream) => this.stepTracking.readText(runId, `logs/${stream}.txt`),
-    });
+    this.foreign ??= new ForeignRuns(
+      this.options.db,
+      this.runs,
+      (event) => this.recorder.emit(event),
+      {
+        files: (id, index) => this.logs.files(id, index),
+        stored: (runId, stream) => this.recorder.stepTracking.readText(runId, `logs/${stream}.txt`),
+      },
+    );
     this.foreign.start(intervalMs);
   }
 
   onEvent(listener: (event: PipelineEvent) => void): () => void {
-    this.events.on('event', listener);
-    return () => this.events.off('event', listener);
+    return this.recorder.onEvent(listener);
   }
 
   /** A pipeline run by id. */
   getRun(pipelineRunId: string): PipelineRun {
     const active = this.active.get(pipelineRunId);
     if (active) return structuredClone(active.run);
-    this.journal.flush();
+    this.recorder.flush();
     const run = this.runs.get(pipelineRunId);
     if (!run) throw notFound(`no pipeline run '${pipelineRunId}'`);
     return run;
@@ -617,7 +456,7 @@ export class PipelineService implements PipelineRunner {
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw invalid(`limit must be a whole number from 1 to 10000, not ${limit}`);
     }
-    this.journal.flush();
+    this.recorder.flush();
     return this.runs
       .list({
         ...(filter.file !== undefined ? { file: path.resolve(filter.file) } : {}),
@@ -631,35 +470,8 @@ export class PipelineService implements PipelineRunner {
   async stepLog(pipelineRunId: string, step: string): Promise<StepLog> {
     const run = this.getRun(pipelineRunId);
     const index = run.steps.findIndex((s) => s.step === step);
-    const record = run.steps[index];
-    if (!record) throw notFound(`pipeline run '${pipelineRunId}' has no step '${step}'`);
-    // While the step runs (in this process or another Sextant's) its output is in the log files.
-    const live = this.logFiles(pipelineRunId, index);
-    if (
-      record.status === 'running' &&
-      (fsSync.existsSync(live.stdout) || fsSync.existsSync(live.stderr))
-    ) {
-      const out = tail(await readTail(live.stdout));
-      const err = tail(await readTail(live.stderr));
-      return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
-    }
-    if (!record.runId) return { stdout: '', stderr: '', truncated: false };
-    const out = tail(
-      (await this.stepTracking.readText(record.runId, 'logs/stdout.txt')) ?? Buffer.alloc(0),
-    );
-    const err = tail(
-      (await this.stepTracking.readText(record.runId, 'logs/stderr.txt')) ?? Buffer.alloc(0),
-    );
-    return { stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
-  }
-
-  /** Where a running step's output goes until it is stored with its tracking run. */
-  private logFiles(pipelineRunId: string, index: number): { stdout: string; stderr: string } {
-    const dir = path.join(this.logDir, pipelineRunId);
-    return {
-      stdout: path.join(dir, `${index}.stdout.txt`),
-      stderr: path.join(dir, `${index}.stderr.txt`),
-    };
+    if (!run.steps[index]) throw notFound(`pipeline run '${pipelineRunId}' has no step '${step}'`);
+    return this.logs.read(run, index);
   }
 
   /**
@@ -667,52 +479,8 @@ export class PipelineService implements PipelineRunner {
    * running steps failed, their queued steps skipped, their tracking runs FAILED. Returns the
    * pipeline run ids it recovered.
    */
-  async recoverOrphans(): Promise<string[]> {
-    const orphans = this.runs.orphaned();
-    const now = Date.now();
-    for (const { run, ownerPid } of orphans) {
-      const reason = `Sextant stopped while this ran (process ${ownerPid ?? 'unknown'} is gone)`;
-      for (const step of run.steps) {
-        if (step.status === 'running') {
-          Object.assign(step, { status: 'failed', reason, endTime: now });
-        } else if (step.status === 'queued') {
-          Object.assign(step, {
-            status: 'skipped',
-            reason: 'the pipeline run stopped before this step started',
-          });
-        } else continue;
-        this.runs.updateStep(run.pipelineRunId, step);
-      }
-      run.status = 'failed';
-      run.endTime = now;
-      this.runs.updateRun(run);
-    }
-    for (const { run, ownerPid } of orphans) {
-      const reason = `Sextant stopped while this ran (process ${ownerPid ?? 'unknown'} is gone)`;
-      for (const [index, step] of run.steps.entries()) {
-        if (step.externalId) stopOrphanedGroup(step.externalId, run.pipelineRunId);
-        if (!step.runId) continue;
-        for (const stream of ['stdout', 'stderr'] as const) {
-          const file = this.logFiles(run.pipelineRunId, index)[stream];
-          if (fsSync.existsSync(file)) {
-            await this.stepTracking
-              .storeFile(step.runId, `logs/${stream}.txt`, file)
-              .catch(() => undefined);
-          }
-        }
-      }
-      const runIds = new Set<string>(
-        [run.runId, ...run.steps.map((s) => s.runId)].filter((id): id is string => !!id),
-      );
-      for (const id of await this.stepTracking.runningRunsOf(run.pipeline, run.pipelineRunId)) {
-        runIds.add(id);
-      }
-      for (const id of runIds) await this.stepTracking.failIfRunning(id, reason);
-      this.journal.flush();
-      await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
-      this.emit({ type: 'run-finished', run });
-    }
-    return orphans.map((o) => o.run.pipelineRunId);
+  recoverOrphans(): Promise<string[]> {
+    return this.orphans.recover();
   }
 
   /** Cancels every run of this process and waits for them to end (closing the engine). */
@@ -725,10 +493,9 @@ export class PipelineService implements PipelineRunner {
   /** Stops every run (see {@link stopAll}) and lets the compute backends go (the launcher exits). */
   async close(): Promise<void> {
     this.foreign?.stop();
-    clearInterval(this.cancelWatch);
-    this.cancelWatch = undefined;
+    this.cancels.stop();
     await this.stopAll();
-    await Promise.allSettled([this.local, ...this.rayBackends.values()].map((b) => b.close?.()));
+    await this.backends.close();
   }
 
   private liveStep(
@@ -743,61 +510,7 @@ export class PipelineService implements PipelineRunner {
     return undefined;
   }
 
-  private emit(event: PipelineEvent): void {
-    for (const listener of this.events.listeners('event')) {
-      try {
-        listener(event);
-      } catch (error) {
-        process.stderr.write(`sextant: a pipeline event listener failed: ${String(error)}\n`);
-      }
-    }
-  }
-
-  /** Refuses paths of a step that leave the workspace, before anything runs. */
-  private checkPaths(pipeline: ResolvedPipeline, step: ResolvedStep): void {
-    insideRoot(pipeline.root, step.wd, `working directory of step '${step.name}'`);
-    for (const dep of step.deps)
-      insideRoot(pipeline.root, dep, `dependency of step '${step.name}'`);
-    for (const out of [...step.outputs, ...step.metrics, ...step.artifacts]) {
-      insideRoot(pipeline.root, out, `output of step '${step.name}'`);
-    }
-    if (step.environment.requirements) {
-      insideRoot(
-        pipeline.root,
-        step.environment.requirements,
-        `requirements of step '${step.name}'`,
-      );
-    }
-  }
-
-  /**
-   * A step's cache key from the dependency contents on disk (or `known` digests of outputs a
-   * planned step would restore); undefined when a dependency is missing.
-   */
-  private async keyOf(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-    known: Map<string, string>,
-  ): Promise<string | undefined> {
-    const deps: Record<string, string> = {};
-    for (const dep of step.deps) {
-      const digest = known.get(dep) ?? (await this.digestOf(pipeline.root, dep));
-      if (digest === undefined) return undefined;
-      deps[dep] = digest;
-    }
-    let requirements: string | undefined;
-    if (step.environment.requirements) {
-      requirements = await this.digestOf(pipeline.root, step.environment.requirements);
-      if (requirements === undefined) return undefined;
-    }
-    return stepCacheKey(step, { deps, ...(requirements ? { requirements } : {}) });
-  }
-
-  private async digestOf(root: string, relative: string): Promise<string | undefined> {
-    const hash = await this.hasher.hash(insideRoot(root, relative, 'path'));
-    return hash.kind === 'missing' ? undefined : hash.digest;
-  }
-
+  /** Runs a recorded run's steps through the scheduler and records how it ended. */
   private async drive(
     active: ActiveRun,
     steps: ResolvedStep[],
@@ -808,624 +521,17 @@ export class PipelineService implements PipelineRunner {
     // now on): its steps wait for it before they read or fill the cache. Cancelled meanwhile,
     // they end cancelled below.
     await this.collectionLock.free(active.controller.signal).catch(() => undefined);
-    const outcomes = new Map<string, Promise<StepStatus>>();
-    for (const step of steps) {
-      const record = run.steps[active.stepIndex.get(step.name) as number] as StepRun;
-      outcomes.set(
-        step.name,
-        this.driveStep(active, step, record, outcomes, force).catch((error: unknown) => {
-          this.setStep(active, record, {
-            status: 'failed',
-            reason: `Sextant failed to run the step: ${(error as Error).message}`,
-            endTime: Date.now(),
-          });
-          return 'failed' as StepStatus;
-        }),
-      );
-    }
-    const statuses = await Promise.all(outcomes.values());
+    const statuses = await this.scheduler.run(active, steps, force);
     const status: PipelineRunStatus = active.controller.signal.aborted
       ? 'cancelled'
       : statuses.every((s) => FINISHED_OK.includes(s))
         ? 'done'
         : 'failed';
-    run.status = status;
-    run.endTime = Date.now();
-    this.stepTracking.end(
-      active.parent.runId,
-      status === 'done' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED',
-    );
-    this.journal.flush();
-    this.runs.updateRun(run);
+    this.recorder.endRun(active, status);
     this.active.delete(run.pipelineRunId);
-    await fs.rm(path.join(this.logDir, run.pipelineRunId), { recursive: true, force: true });
+    await this.logs.removeRun(run.pipelineRunId);
     const final = structuredClone(run);
-    this.emit({ type: 'run-finished', run: final });
+    this.recorder.emit({ type: 'run-finished', run: final });
     return final;
-  }
-
-  private setStep(active: ActiveRun, record: StepRun, change: Partial<StepRun>): void {
-    Object.assign(record, change);
-    this.journal.saveStep(record, active.run.pipelineRunId);
-    this.emit({
-      type: 'step-status',
-      pipelineRunId: active.run.pipelineRunId,
-      step: { ...record },
-    });
-  }
-
-  private async driveStep(
-    active: ActiveRun,
-    step: ResolvedStep,
-    record: StepRun,
-    outcomes: Map<string, Promise<StepStatus>>,
-    force: boolean,
-  ): Promise<StepStatus> {
-    const { signal } = active.controller;
-    const upstream =
-      step.upstream.length === 0
-        ? []
-        : await Promise.all(
-            step.upstream
-              .filter((u) => outcomes.has(u))
-              .map(async (u) => ({
-                step: u,
-                status: await (outcomes.get(u) as Promise<StepStatus>),
-              })),
-          );
-    if (signal.aborted) {
-      this.setStep(active, record, {
-        status: 'cancelled',
-        reason: cancelledWhy(signal),
-      });
-      return 'cancelled';
-    }
-    const blocked = upstream.find((u) => !FINISHED_OK.includes(u.status));
-    if (blocked) {
-      this.setStep(active, record, {
-        status: 'skipped',
-        reason: `upstream step '${blocked.step}' ${blocked.status === 'skipped' ? 'was skipped' : blocked.status}`,
-      });
-      return 'skipped';
-    }
-    // A backend that schedules (the local launcher) holds the step until its resources are
-    // free; for the others, local steps wait in the runner's pool.
-    const pooled =
-      this.targetOf(active.pipeline, step).kind === 'local' &&
-      !this.backendFor(active.pipeline, step).schedules;
-    let held: Held | undefined;
-    // Only an execution holds the step's resources: hashing its dependencies and restoring it
-    // from the cache are file work that many steps can do at once, and so is recording an
-    // execution that has ended, so the next step's process need not wait for it.
-    const acquire = async (): Promise<boolean> => {
-      if (!pooled) return true;
-      try {
-        held = await this.pool.acquire(step.resources, signal);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const release = (): void => {
-      const free = held;
-      held = undefined;
-      free?.release();
-    };
-    try {
-      return await this.executeStep(active, step, record, force, acquire, release);
-    } finally {
-      release();
-    }
-  }
-
-  private targetOf(pipeline: ResolvedPipeline, step: ResolvedStep): Omit<ComputeTarget, 'name'> {
-    if (step.compute === 'local' || step.compute === '') {
-      return pipeline.compute.find((c) => c.name === 'local') ?? { kind: 'local' };
-    }
-    const target = pipeline.compute.find((c) => c.name === step.compute);
-    if (!target) {
-      throw invalid(
-        `step '${step.name}' names compute target '${step.compute}', which the pipeline does not declare under 'compute:'`,
-      );
-    }
-    return target;
-  }
-
-  private backendFor(pipeline: ResolvedPipeline, step: ResolvedStep): ComputeBackend {
-    if (this.options.backendFor) return this.options.backendFor(pipeline, step);
-    const target = this.targetOf(pipeline, step);
-    if (target.kind === 'local') return this.local;
-    if (!target.address) throw invalid(`compute target '${step.compute}' has no address`);
-    const options = {
-      ...(target.workspace ? { workspace: target.workspace } : {}),
-      ...(target.tracking ? { tracking: target.tracking } : {}),
-    };
-    const key = JSON.stringify([target.address, options]);
-    let backend = this.rayBackends.get(key);
-    if (!backend) {
-      // Loaded on first use: a pipeline without a Ray step never pays for the Ray client.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
-      const { RayBackend } = require('../../compute/ray') as typeof import('../../compute/ray');
-      backend = new RayBackend(target.address, { ...options, leaveOut: [this.options.storeDir] });
-      this.rayBackends.set(key, backend);
-    }
-    return backend;
-  }
-
-  /** Hashes the step's dependencies; names the first missing one. */
-  private async hashDeps(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-  ): Promise<
-    { deps: Record<string, string>; hashes: Map<string, PathHash> } | { missing: string }
-  > {
-    const deps: Record<string, string> = {};
-    const hashes = new Map<string, PathHash>();
-    for (const dep of step.deps) {
-      const hash = await this.hasher.hash(insideRoot(pipeline.root, dep, 'dependency'));
-      if (hash.kind === 'missing') return { missing: dep };
-      deps[dep] = hash.digest;
-      hashes.set(dep, hash);
-    }
-    return { deps, hashes };
-  }
-
-  private async executeStep(
-    active: ActiveRun,
-    step: ResolvedStep,
-    record: StepRun,
-    force: boolean,
-    acquire: () => Promise<boolean>,
-    release: () => void,
-  ): Promise<StepStatus> {
-    const { pipeline, controller } = active;
-    const started = Date.now();
-    // Most of a run's steps are past their awaits in one turn: no promise for nothing to hash.
-    const hashed =
-      step.deps.length > 0
-        ? await this.hashDeps(pipeline, step)
-        : { deps: {}, hashes: new Map<string, PathHash>() };
-    if ('missing' in hashed) {
-      const producer = producerOf(pipeline, hashed.missing);
-      this.setStep(active, record, {
-        status: 'failed',
-        startTime: started,
-        endTime: Date.now(),
-        reason: producer
-          ? `dependency '${hashed.missing}' is missing: step '${producer.name}' did not write it`
-          : `dependency '${hashed.missing}' does not exist and no step writes it`,
-      });
-      return 'failed';
-    }
-    let requirements: string | undefined;
-    if (step.environment.requirements) {
-      requirements = await this.digestOf(pipeline.root, step.environment.requirements);
-      if (requirements === undefined) {
-        this.setStep(active, record, {
-          status: 'failed',
-          startTime: started,
-          endTime: Date.now(),
-          reason: `requirements file '${step.environment.requirements}' does not exist`,
-        });
-        return 'failed';
-      }
-    }
-    const cacheKey = stepCacheKey(step, {
-      deps: hashed.deps,
-      ...(requirements ? { requirements } : {}),
-    });
-    record.cacheKey = cacheKey;
-    const entry = force || !cacheable(step) ? undefined : await this.cache.lookup(cacheKey);
-    if (entry) return this.restoreStep(active, step, record, entry, hashed.hashes, started);
-    if (!(await acquire())) {
-      this.setStep(active, record, {
-        status: 'cancelled',
-        reason: cancelledWhy(controller.signal),
-      });
-      return 'cancelled';
-    }
-
-    const runId = this.stepTracking.beginStep({
-      pipeline,
-      pipelineRunId: active.run.pipelineRunId,
-      parent: active.parent,
-      step,
-      cacheKey,
-    });
-    const logs = this.logFiles(active.run.pipelineRunId, active.stepIndex.get(step.name) as number);
-    // A log file is made on the step's first output: most steps of a large pipeline print
-    // nothing, and two empty files (and their artifacts) per step are a cost of their own.
-    let logDirMade = false;
-    const write = (stream: 'stdout' | 'stderr', text: string): void => {
-      if (!logDirMade) {
-        fsSync.mkdirSync(path.dirname(logs.stdout), { recursive: true });
-        logDirMade = true;
-      }
-      fsSync.appendFileSync(logs[stream], text);
-      this.emit({
-        type: 'step-log',
-        pipelineRunId: active.run.pipelineRunId,
-        step: step.name,
-        stream,
-        text,
-      });
-    };
-
-    let outcome: { status: StepStatus; reason?: string; exitCode?: number } = { status: 'failed' };
-    try {
-      outcome = await this.attempts(active, step, record, runId, write, controller.signal);
-      release();
-      if (outcome.status === 'done') {
-        const logged = (['stdout', 'stderr'] as const)
-          .filter((stream) => logDirMade && fsSync.existsSync(logs[stream]))
-          .map((stream) => `logs/${stream}.txt`);
-        const saved = await this.saveOutputs(active, step, runId, cacheKey, hashed.hashes, logged);
-        if (saved) outcome = { ...outcome, status: 'failed', reason: saved };
-      }
-    } catch (error) {
-      outcome = { status: 'failed', reason: (error as Error).message };
-    } finally {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        if (logDirMade && fsSync.existsSync(logs[stream])) {
-          await this.stepTracking
-            .storeFile(runId, `logs/${stream}.txt`, logs[stream])
-            .catch(() => undefined);
-        }
-      }
-    }
-    this.stepTracking.end(
-      runId,
-      outcome.status === 'done' ? 'FINISHED' : outcome.status === 'cancelled' ? 'KILLED' : 'FAILED',
-      outcome.reason,
-    );
-    this.setStep(active, record, {
-      runId,
-      status: outcome.status,
-      endTime: Date.now(),
-      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
-      ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
-    });
-    return outcome.status;
-  }
-
-  /** Runs the step until it succeeds or its retries are spent, each attempt within the timeout. */
-  private async attempts(
-    active: ActiveRun,
-    step: ResolvedStep,
-    record: StepRun,
-    runId: string,
-    write: (stream: 'stdout' | 'stderr', text: string) => void,
-    signal: AbortSignal,
-  ): Promise<{ status: StepStatus; reason?: string; exitCode?: number }> {
-    const { pipeline } = active;
-    // Running from the moment its process starts (or its environment is being made), and its
-    // tracking run with it.
-    const markRunning = (change: Partial<StepRun> = {}, tags: KeyValue[] = []): void => {
-      if (record.status === 'running') {
-        if (Object.keys(change).length > 0) this.setStep(active, record, change);
-        this.stepTracking.tag(runId, tags);
-        return;
-      }
-      const now = Date.now();
-      this.setStep(active, record, { ...change, runId, status: 'running', startTime: now });
-      this.stepTracking.started(runId, now, tags);
-    };
-    const plain = this.environmentOf(active, step, runId);
-    // A cluster that has none of the workspace's files installs the requirements itself (Ray's
-    // `pip`): a local environment would go unused.
-    const prepared =
-      step.environment.requirements && this.targetOf(pipeline, step).workspace !== 'upload'
-        ? await this.provisioned(active, step, plain, write, signal, markRunning)
-        : { env: plain };
-    if ('failed' in prepared)
-      return { status: signal.aborted ? 'cancelled' : 'failed', reason: prepared.failed };
-    const backend = this.backendFor(pipeline, step);
-    const gpus = this.pool.capacity.gpu;
-    if (step.resources.gpu > gpus && backend.kind === 'local') {
-      write(
-        'stderr',
-        `sextant: the step declares ${step.resources.gpu} GPU${step.resources.gpu === 1 ? '' : 's'} ` +
-          `and this machine offers ${gpus}: it runs with ${gpus === 0 ? 'none' : `all ${gpus}`}\n`,
-      );
-    }
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) return { status: 'cancelled', reason: cancelledWhy(signal) };
-      if (attempt > 1) {
-        this.setStep(active, record, { attempts: attempt });
-        write('stderr', `\n--- sextant: attempt ${attempt} of ${step.retries + 1} ---\n`);
-      }
-      if (step.outputs.length + step.metrics.length > 0) await this.clearOutputs(pipeline, step);
-      const attemptController = new AbortController();
-      const stopAttempt = (reason: unknown): void => attemptController.abort(reason);
-      active.attempts.add(stopAttempt);
-      if (signal.aborted) attemptController.abort(signal.reason);
-      let timer: NodeJS.Timeout | undefined;
-      // The timeout counts from the start: a step may wait in the backend's queue first.
-      const onStart = (externalId?: string, placement?: StepPlacement): void => {
-        const id = externalId !== undefined ? { externalId } : {};
-        const gpus = placement?.gpus ?? [];
-        const tags = gpus.length > 0 ? [{ key: PIPELINE_TAGS.gpus, value: gpus.join(',') }] : [];
-        if (attempt === 1) markRunning({ attempts: 1, ...id }, tags);
-        else {
-          if (externalId !== undefined) this.setStep(active, record, id);
-          this.stepTracking.tag(runId, tags);
-        }
-        if (step.timeoutSec !== undefined && step.timeoutSec * 1000 <= MAX_TIMER_MS) {
-          timer = setTimeout(
-            () => attemptController.abort(new Error(`timed out after ${step.timeoutSec} s`)),
-            step.timeoutSec * 1000,
-          );
-        }
-      };
-      if (!backend.schedules) onStart();
-      let outcome;
-      try {
-        outcome = await backend.execute({
-          step,
-          root: pipeline.root,
-          env: prepared.env,
-          signal: attemptController.signal,
-          onOutput: write,
-          onExternalId: (id) => this.setStep(active, record, { externalId: id }),
-          ...(backend.schedules ? { onStart } : {}),
-        });
-      } catch (error) {
-        outcome = { exitCode: null, reason: (error as Error).message };
-      } finally {
-        clearTimeout(timer);
-        active.attempts.delete(stopAttempt);
-      }
-      if (signal.aborted) {
-        return {
-          status: 'cancelled',
-          reason: cancelledWhy(signal),
-          ...(outcome.exitCode !== null ? { exitCode: outcome.exitCode } : {}),
-        };
-      }
-      if (outcome.exitCode === 0 && !attemptController.signal.aborted)
-        return { status: 'done', exitCode: 0 };
-      const reason = attemptController.signal.aborted
-        ? `timed out after ${step.timeoutSec} s`
-        : (outcome.reason ?? `exited with code ${outcome.exitCode}`);
-      if (attempt > step.retries) {
-        return {
-          status: 'failed',
-          reason: step.retries > 0 ? `${reason} (after ${attempt} attempts)` : reason,
-          ...(outcome.exitCode !== null ? { exitCode: outcome.exitCode } : {}),
-        };
-      }
-      write('stderr', `\nsextant: step '${step.name}' ${reason}; retrying\n`);
-    }
-  }
-
-  /** The process environment of a step: the run's base, Sextant's variables and the step's. */
-  private environmentOf(active: ActiveRun, step: ResolvedStep, runId: string): StepEnvironment {
-    // Every step of the run shares the base, so a backend can send it once.
-    let base = active.baseEnv;
-    if (!base) {
-      const fromProcess: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) fromProcess[k] = v;
-      delete fromProcess.MLFLOW_EXPERIMENT_NAME;
-      delete fromProcess.MLFLOW_EXPERIMENT_ID;
-      base = active.baseEnv = Object.freeze(fromProcess);
-    }
-    const vars: Record<string, string> = { ...step.environment.vars };
-    Object.assign(vars, {
-      SEXTANT_PIPELINE: active.pipeline.name,
-      SEXTANT_PIPELINE_RUN_ID: active.run.pipelineRunId,
-      SEXTANT_STEP: step.name,
-    });
-    if (this.trackingUri)
-      Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
-    return { base, vars };
-  }
-
-  /** A step's environment with its provisioned virtual environment first on the PATH. */
-  private async provisioned(
-    active: ActiveRun,
-    step: ResolvedStep,
-    env: StepEnvironment,
-    write: (stream: 'stdout' | 'stderr', text: string) => void,
-    signal: AbortSignal,
-    markRunning: (change?: Partial<StepRun>) => void,
-  ): Promise<{ env: StepEnvironment } | { failed: string }> {
-    markRunning();
-    const provision = this.options.provision ?? provisionEnvironment;
-    try {
-      const { binDir, id } = await provision({
-        requirements: insideRoot(
-          active.pipeline.root,
-          step.environment.requirements as string,
-          'requirements',
-        ),
-        cacheDir: path.join(this.options.storeDir, 'envs'),
-        onOutput: write,
-        signal,
-      });
-      markRunning({ environment: id });
-      const vars = {
-        ...env.vars,
-        PATH: `${binDir}${path.delimiter}${env.vars.PATH ?? env.base.PATH ?? ''}`,
-        VIRTUAL_ENV: path.dirname(binDir),
-      };
-      return { env: { base: env.base, vars } };
-    } catch (error) {
-      return { failed: `could not provision the environment: ${(error as Error).message}` };
-    }
-  }
-
-  /** Removes a step's declared outputs before it runs, so a stale one is never taken for new. */
-  private async clearOutputs(pipeline: ResolvedPipeline, step: ResolvedStep): Promise<void> {
-    for (const out of new Set([...step.outputs, ...step.metrics])) {
-      await fs.rm(insideRoot(pipeline.root, out, 'output'), { recursive: true, force: true });
-    }
-  }
-
-  /**
-   * After a successful execution: hashes the outputs, fills the cache, records lineage, logs
-   * metrics and artifacts. Answers why the step must count as failed, or undefined.
-   */
-  private async saveOutputs(
-    active: ActiveRun,
-    step: ResolvedStep,
-    runId: string,
-    cacheKey: string,
-    deps: Map<string, PathHash>,
-    logs: string[],
-  ): Promise<string | undefined> {
-    const { pipeline } = active;
-    // Nothing read, nothing declared: no lineage, metrics or artifacts to record.
-    if (deps.size + step.outputs.length + step.metrics.length + step.artifacts.length === 0) {
-      return undefined;
-    }
-    const outputs: Array<{ path: string; hash: PathHash }> = [];
-    for (const out of new Set([...step.outputs, ...step.metrics])) {
-      const hash = await this.hasher.hash(insideRoot(pipeline.root, out, 'output'));
-      if (hash.kind === 'missing')
-        return `the step succeeded but did not write its output '${out}'`;
-      outputs.push({ path: out, hash });
-    }
-    const entry: CacheEntry = cacheable(step)
-      ? await this.cache.save(cacheKey, pipeline.root, outputs, runId, logs)
-      : { key: cacheKey, outputs: [], runId, time: Date.now() };
-    await this.recordLineage(active, step, deps, entry, false);
-    const metricsProblem = await this.logStepMetrics(pipeline, step, runId);
-    await this.storeArtifacts(pipeline, step, runId);
-    return metricsProblem;
-  }
-
-  /** Stores the step's `artifacts:` files with its tracking run (a missing one is skipped). */
-  private async storeArtifacts(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-    runId: string,
-  ): Promise<void> {
-    for (const artifact of step.artifacts) {
-      await this.stepTracking
-        .storePath(runId, artifact, insideRoot(pipeline.root, artifact, 'artifact'))
-        .catch(() => undefined);
-    }
-  }
-
-  private async logStepMetrics(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-    runId: string,
-  ): Promise<string | undefined> {
-    const read = await this.readStepMetrics(pipeline, step);
-    if (read.problem !== undefined) return read.problem;
-    this.stepTracking.logMetrics(runId, read.metrics);
-    return undefined;
-  }
-
-  /** The metrics in a step's metrics files, or why one could not be read. */
-  private async readStepMetrics(
-    pipeline: ResolvedPipeline,
-    step: ResolvedStep,
-  ): Promise<{ metrics: Record<string, number>; problem?: string }> {
-    const metrics: Record<string, number> = {};
-    for (const file of step.metrics) {
-      try {
-        Object.assign(
-          metrics,
-          await readMetricsFile(insideRoot(pipeline.root, file, 'metrics file')),
-        );
-      } catch (error) {
-        return { metrics: {}, problem: (error as Error).message };
-      }
-    }
-    return { metrics };
-  }
-
-  /**
-   * Records what an execution consumed and produced. A folder counts as itself and as each file
-   * in it (up to {@link LINEAGE_FILES_PER_FOLDER}), so a step that reads `data/train.csv` links to
-   * the step that wrote the folder `data`.
-   */
-  private async recordLineage(
-    active: ActiveRun,
-    step: ResolvedStep,
-    deps: Map<string, PathHash>,
-    entry: CacheEntry,
-    cached: boolean,
-  ): Promise<void> {
-    this.journal.recordEdges(await this.lineageEdges(active, step, deps, entry, cached));
-  }
-
-  /** The lineage edges of one execution (see {@link recordLineage}). */
-  private async lineageEdges(
-    active: ActiveRun,
-    step: ResolvedStep,
-    deps: Map<string, PathHash>,
-    entry: CacheEntry,
-    cached: boolean,
-  ): Promise<StoredEdge[]> {
-    const execution = { pipelineRunId: active.run.pipelineRunId, step: step.name };
-    const time = Date.now();
-    const edges: StoredEdge[] = [];
-    const add = (relation: 'consumed' | 'produced', p: string, digest: string): void => {
-      edges.push({ relation, execution, artifact: { path: p, digest }, time, cached });
-    };
-    const addFiles = (
-      relation: 'consumed' | 'produced',
-      p: string,
-      files: ManifestEntry[],
-    ): void => {
-      for (const f of files.slice(0, LINEAGE_FILES_PER_FOLDER))
-        add(relation, `${p}/${f.path}`, `md5:${f.md5}`);
-    };
-    for (const [p, hash] of deps) {
-      if (hash.kind === 'missing') continue;
-      add('consumed', p, hash.digest);
-      if (hash.kind === 'dir') addFiles('consumed', p, hash.entries);
-    }
-    for (const o of entry.outputs) {
-      add('produced', o.path, o.digest);
-      addFiles('produced', o.path, await this.cache.manifestOf(o.digest));
-    }
-    return edges;
-  }
-
-  /** A cache hit: outputs restored, a FINISHED child run tagged cached, lineage recorded. */
-  private async restoreStep(
-    active: ActiveRun,
-    step: ResolvedStep,
-    record: StepRun,
-    entry: CacheEntry,
-    deps: Map<string, PathHash>,
-    started: number,
-  ): Promise<StepStatus> {
-    const { pipeline } = active;
-    await this.cache.restore(entry, pipeline.root);
-    const edges = await this.lineageEdges(active, step, deps, entry, true);
-    const { metrics, problem } = await this.readStepMetrics(pipeline, step);
-    const runId = this.stepTracking.recordCached({
-      pipeline,
-      pipelineRunId: active.run.pipelineRunId,
-      parent: active.parent,
-      step,
-      cacheKey: entry.key,
-      cachedFrom: entry.runId ?? '',
-      startTime: Date.now(),
-      endTime: Date.now(),
-      metrics,
-      ...(problem !== undefined ? { problem } : {}),
-    });
-    this.journal.recordEdges(edges);
-    await this.storeArtifacts(pipeline, step, runId);
-    const logs = entry.logs ?? ['logs/stdout.txt', 'logs/stderr.txt'];
-    if (entry.runId && logs.length > 0) {
-      await this.stepTracking.copyArtifacts(entry.runId, runId, logs);
-    }
-    this.stepTracking.forget(runId);
-    this.setStep(active, record, {
-      status: problem ? 'failed' : 'cached',
-      runId,
-      cacheKey: entry.key,
-      startTime: started,
-      endTime: Date.now(),
-      ...(problem ? { reason: problem } : {}),
-    });
-    return problem ? 'failed' : 'cached';
   }
 }

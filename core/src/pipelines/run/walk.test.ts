@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { migrate } from '../../store/migrations';
-import { workspace } from '../spec/testFiles';
+import { workspace } from '../definition/workspace.testing';
 import { FileHasher } from './fileHash';
 import { walkFolder } from './walk';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ResolvedPipeline } from '../../model/pipeline';
 import type { LoadedPipelineFile, PipelineRunner } from '../api';
-import { isPipelineFileName } from '../spec';
+import { isPipelineFileName } from '../definition';
 import { watchFiles, type FileWatch } from './files';
 import type { TriggerLease } from './lease';
 import { TriggerService } from './service';

@@ -1,5 +1,5 @@
 /**
- * The pipeline spec: loading, validating and resolving Sextant pipeline files
+ * The pipeline definition: loading, validating and resolving Sextant pipeline files
  * (`sextant.yaml`, `*.sextant.yaml`) and component files, with exact source ranges.
  */
 import type { LoadedPipelineFile, LoadPipelineFile } from '../api';

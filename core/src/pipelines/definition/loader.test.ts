@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { PipelineDiagnostic, PipelineDiagnosticCode } from '../../model/pipeline';
 import { analyzePipelineFile, loadPipelineFile } from './index';
-import { keyRange, rangeOf, workspace } from './testFiles';
+import { keyRange, rangeOf, workspace } from './workspace.testing';
 
 /** Loads `sextant.yaml` of a fresh workspace holding `files`. */
 async function load(spec: string, files: Record<string, string> = {}) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { analyzePipelineFile, SCHEMA_DIR, SourceFile, validateAgainstSchema } from './index';
-import { workspace } from './testFiles';
+import { workspace } from './workspace.testing';
 
 const DOC = path.resolve(SCHEMA_DIR, '..', '..', 'docs', 'pipelines.md');
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzePipelineFile, loadComponent, SCHEMA_DIR, SEXTANT_BIN, SourceFile } from './index';
-import { rangeOf, workspace } from './testFiles';
+import { rangeOf, workspace } from './workspace.testing';
 
 const REPO_VENV = path.resolve(SCHEMA_DIR, '..', '..', '.venv');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { findPipelineFiles, isPipelineFileName } from './index';
-import { workspace } from './testFiles';
+import { workspace } from './workspace.testing';
 
 test('findPipelineFiles finds sextant.yaml/.yml and *.sextant.yaml, skipping tool and dot folders', async () => {
   const root = workspace({
