@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { testLocation, testStep } from '../../compute/testSteps';
+import { testLocation, testStep } from '../../compute/steps.testing';
 import { Engine } from '../../engine';
 import type { PipelineRun, ResolvedPipeline } from '../../model/pipeline';
 import { migrate } from '../../store/migrations';

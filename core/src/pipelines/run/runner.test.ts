@@ -17,7 +17,7 @@ import type {
   ResolvedStep,
   StepParam,
 } from '../../model/pipeline';
-import { isAlive, testLocation, testStep } from '../../compute/testSteps';
+import { isAlive, testLocation, testStep } from '../../compute/steps.testing';
 import type { LoadedPipelineFile } from '../api';
 import { PipelineService } from './runner';
 import { artifactRootOf, experimentNameOf, PIPELINE_TAGS } from './tracking';

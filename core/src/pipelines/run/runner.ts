@@ -6,8 +6,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LocalArtifactStore } from '../../artifacts/localStore';
-import { localBackend } from '../../compute/launcher';
-import { DEFAULT_KILL_GRACE_MS, stopOrphanedGroup } from '../../compute/local';
+import {
+  DEFAULT_KILL_GRACE_MS,
+  localBackend,
+  rayBackendClass,
+  stopOrphanedGroup,
+} from '../../compute';
 import { collectEnvironments, provisionEnvironment } from '../environments';
 import { findPipelineFiles } from '../spec/discover';
 import { inputsUnchanged, type DiskInputs } from '../spec/diskInputs';
@@ -944,8 +948,7 @@ export class PipelineService implements PipelineRunner {
     let backend = this.rayBackends.get(key);
     if (!backend) {
       // Loaded on first use: a pipeline without a Ray step never pays for the Ray client.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
-      const { RayBackend } = require('../../compute/ray') as typeof import('../../compute/ray');
+      const RayBackend = rayBackendClass();
       backend = new RayBackend(target.address, { ...options, leaveOut: [this.options.storeDir] });
       this.rayBackends.set(key, backend);
     }
