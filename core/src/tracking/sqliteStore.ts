@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { v7 as uuidv7 } from 'uuid';
 import type {
   CellExecution,
   DatasetInput,
@@ -21,9 +20,11 @@ import type {
 import { invalid, notFound, SextantError } from '../model/errors';
 import { BLOCK_LEVELS } from '../store/migrations';
 import { StatementCache } from '../store/statementCache';
+import { SqliteUnitOfWork, type UnitOfWork, type WriteTransaction } from '../store/unitOfWork';
 import { CellsSql, type RunCell } from './cellsSql';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';
+import { newRunId, runArtifactUri } from './runIds';
 import { generateRunName } from './runNames';
 import { decodePageToken, toPage } from './pageToken';
 import {
@@ -43,7 +44,9 @@ import type {
   CreateLoggedModelInput,
   CreateRunInput,
   MetricInput,
+  RecordedRunInput,
   RunMetric,
+  RunUpdate,
   SearchExperimentsInput,
   SearchLoggedModelsInput,
   SearchRunsInput,
@@ -75,38 +78,6 @@ const placeholders = (n: number): string => (n === 0 ? 'NULL' : Array(n).fill('?
 
 const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 
-/** The artifact URI of run `runId` in an experiment whose artifact location is `location`. */
-export const runArtifactUri = (location: string, runId: string): string =>
-  `${location}/${runId}/artifacts`;
-
-/**
- * A new run id: 32 hex digits, as MLflow's, from a time-ordered UUID (version 7, RFC 9562), so
- * that the runs of a busy pipeline go to the end of the run-id index instead of a random page
- * each (every page a commit touches is written again).
- */
-export const newRunId = (): string => uuidv7().replace(/-/g, '');
-
-/** A run written whole by {@link SqliteTrackingStore.recordRuns}: running, or already ended. */
-export interface RecordedRunInput extends CreateRunInput {
-  /** The run's id when the caller chose it ({@link newRunId}); a new one else. */
-  runId?: string;
-  status: RunStatus;
-  /** When it ended; null while it runs. */
-  endTime: number | null;
-  params: KeyValue[];
-  metrics: MetricInput[];
-}
-
-/** A change to a run made by {@link SqliteTrackingStore.updateRuns}. */
-export interface RunUpdate {
-  runId: string;
-  status?: RunStatus;
-  startTime?: number;
-  endTime?: number;
-  tags: KeyValue[];
-  metrics: MetricInput[];
-}
-
 /** The tracking store on SQLite (better-sqlite3). Writes that read first run IMMEDIATE. */
 export class SqliteTrackingStore implements TrackingStore {
   private readonly metrics: MetricWriter;
@@ -126,9 +97,8 @@ export class SqliteTrackingStore implements TrackingStore {
     this.ensureDefaultExperiment();
   }
 
-  /** Whether this store writes through `db` (a writer sharing its transactions must). */
-  usesConnection(db: Database.Database): boolean {
-    return db === this.db;
+  joins(unit: UnitOfWork): boolean {
+    return unit instanceof SqliteUnitOfWork && unit.writesThrough(this.db);
   }
 
   private ensureDefaultExperiment(): void {
@@ -354,13 +324,8 @@ export class SqliteTrackingStore implements TrackingStore {
       .immediate();
   }
 
-  /**
-   * Writes runs whole, each with its tags, params and metrics, in one IMMEDIATE transaction (or
-   * the caller's): the pipeline runner records many step executions at once this way instead of
-   * a create, logs and an update each. Answers their infos in order; throws, writing none, when
-   * an experiment is missing or deleted.
-   */
-  recordRuns(runs: RecordedRunInput[]): RunInfo[] {
+  /** The batch writes run inside the unit's transaction (a savepoint of it, so all or none). */
+  insertRuns(_tx: WriteTransaction, runs: RecordedRunInput[]): RunInfo[] {
     const experiments = new Map<string, ExperimentRow>();
     return this.db
       .transaction((): RunInfo[] =>
@@ -416,11 +381,7 @@ export class SqliteTrackingStore implements TrackingStore {
       .immediate();
   }
 
-  /**
-   * Applies status, end time, tags and metrics to active runs in one IMMEDIATE transaction (or
-   * the caller's); throws, changing none, when a run is missing or deleted.
-   */
-  updateRuns(updates: RunUpdate[]): RunInfo[] {
+  updateRuns(_tx: WriteTransaction, updates: RunUpdate[]): RunInfo[] {
     return this.db
       .transaction((): RunInfo[] =>
         updates.map((update) => {

@@ -28,9 +28,9 @@ import type {
   StepStatus,
 } from '../../model/pipeline';
 import type { KeyValue } from '../../model';
-import type { TrackingService } from '../../tracking/service';
-import { SqliteTrackingStore } from '../../tracking/sqliteStore';
-import { LineageStore, type StoredEdge } from '../../lineage/store';
+import { SqliteUnitOfWork } from '../../store';
+import type { TrackingService } from '../../tracking';
+import { LineageStore, type StoredEdge } from '../../lineage';
 import type {
   ComputeBackend,
   LoadedPipelineFile,
@@ -199,17 +199,11 @@ export class PipelineService implements PipelineRunner {
     this.hasher = new FileHasher(options.db, [options.storeDir]);
     this.cache = new ContentCache(path.join(options.storeDir, 'cache'), this.hasher);
     this.pool = new ResourcePool(options.capacity ?? machineCapacity());
-    const store = options.tracking.store;
-    if (!(store instanceof SqliteTrackingStore) || !store.usesConnection(options.db)) {
-      // The journal writes step runs and step records in one transaction: one connection.
-      throw new Error(
-        'pipelines need a SQLite tracking store on the same database connection as theirs',
-      );
-    }
+    // The journal writes step runs, step records and edges in one transaction of one unit.
+    const unit = new SqliteUnitOfWork(options.db);
     this.journal = new StepJournal({
-      db: options.db,
-      tracking: store,
-      events: options.tracking.events,
+      unit,
+      tracking: options.tracking.batchWriter(unit),
       runs: this.runs,
       lineage: this.lineage,
     });
