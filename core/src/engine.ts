@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { LocalArtifactStore } from './artifacts/localStore';
-import { LineageService } from './lineage/service';
-import { PipelineService } from './pipelines/run/runner';
-import { openDatabase } from './store/sqlite';
-import { TrackingService } from './tracking/service';
-import { SqliteTrackingStore } from './tracking/sqliteStore';
+import { LocalArtifactStore } from './artifacts';
+import { LineageService } from './lineage';
+import { PipelineService } from './pipelines';
+import { openDatabase } from './store';
+import { SqliteTrackingStore, TrackingService } from './tracking';
 
 export interface EngineOptions {
   /** The store directory (default for a workspace: `<workspace>/.sextant`). */

@@ -18,9 +18,13 @@ import type {
   ViewType,
 } from '../model';
 import { invalid, notFound, SextantError } from '../model/errors';
-import { BLOCK_LEVELS } from '../store/migrations';
-import { StatementCache } from '../store/statementCache';
-import { SqliteUnitOfWork, type UnitOfWork, type WriteTransaction } from '../store/unitOfWork';
+import {
+  BLOCK_LEVELS,
+  StatementCache,
+  SqliteUnitOfWork,
+  type UnitOfWork,
+  type WriteTransaction,
+} from '../store';
 import { CellsSql, type RunCell } from './cellsSql';
 import { LoggedModelsSql } from './loggedModelsSql';
 import { MetricWriter } from './metricWriter';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type { LoadedPipelineFile } from '../api';
 import { readTextNow, type DiskInputs } from '../spec/diskInputs';
 import { loaderStamp } from '../spec/stamp';
-import { StatementCache } from '../../store/statementCache';
+import { StatementCache } from '../../store';
 
 /** What a kept load found on disk, as stored: each file's text as a digest, each path's presence. */
 interface StoredInputs {

@@ -5,7 +5,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { LocalArtifactStore } from '../../artifacts/localStore';
+import type { LocalArtifactStore } from '../../artifacts';
 import {
   DEFAULT_KILL_GRACE_MS,
   localBackend,

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { encodeCell, parseCellExecution } from '../../tracking/cells';
-import type { TrackingService } from '../../tracking/service';
+import { encodeCell, parseCellExecution, type TrackingService } from '../../tracking';
 import { endpoint } from '../endpoint';
 import { objectList, requiredString, stringList } from '../request';
 

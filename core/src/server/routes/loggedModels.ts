@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { LoggedModelStatus } from '../../model';
 import { invalid } from '../../model/errors';
-import type { TrackingService } from '../../tracking/service';
-import { decodePageToken, toPage } from '../../tracking/pageToken';
-import { validateParam, validateTag } from '../../tracking/validation';
+import {
+  type TrackingService,
+  decodePageToken,
+  toPage,
+  validateParam,
+  validateTag,
+} from '../../tracking';
 import { encodeLoggedModel } from '../encode';
 import { endpoint } from '../endpoint';
 import {
