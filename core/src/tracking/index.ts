@@ -35,3 +35,4 @@ export { CELL_LIMITS, encodeCell, parseCellExecution } from './cells';
 export type { RunCell } from './cellsSql';
 export { captureGit, gitTags, type GitSource } from './source';
 export { decodePageToken, encodePageToken, toPage } from './pageToken';
+export type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSql';

@@ -25,6 +25,7 @@ import type {
   CreateLoggedModelInput,
   MetricInput,
   RunMetric,
+  SearchLoggedModelsInput,
   SearchRunsInput,
   TrackingStore,
 } from './store';
@@ -287,15 +288,16 @@ export class TrackingService {
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
+  /**
+   * Logged models of the experiments, filtered and ordered as MLflow's SearchLoggedModels asks
+   * (the filter grammar of runs), one page of at most `maxResults` (100 unless given).
+   */
   searchLoggedModels(
-    experimentIds: string[],
-    maxResults = 100,
-    pageToken?: string,
+    input: Omit<SearchLoggedModelsInput, 'maxResults'> & { maxResults?: number },
   ): Promise<Page<LoggedModel>> {
     return this.store.searchLoggedModels({
-      experimentIds,
-      maxResults: checkMaxResults(maxResults),
-      pageToken,
+      ...input,
+      maxResults: checkMaxResults(input.maxResults ?? 100),
     });
   }
 

@@ -18,6 +18,7 @@ import type {
 } from '../model';
 import type { UnitOfWork, WriteTransaction } from '../store';
 import type { RunCell } from './cellsSql';
+import type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSql';
 
 /** A metric point as logged, with the MLflow 3 model and dataset links it may carry. */
 export interface MetricInput extends Metric {
@@ -62,6 +63,12 @@ export interface CreateLoggedModelInput {
 
 export interface SearchLoggedModelsInput {
   experimentIds: string[];
+  /** MLflow's filter grammar, as runs take it: attributes, `metrics.`, `params.`, `tags.`. */
+  filter?: string;
+  /** Metric clauses and metric orderings look only at points on these datasets. */
+  datasets?: DatasetFilter[];
+  /** Then creation time descending and model id ascending, unless named. */
+  orderBy?: LoggedModelOrder[];
   maxResults: number;
   pageToken?: string;
 }
