@@ -1,7 +1,8 @@
 /**
  * The seams between the parts of Sextant's pipelines: the spec loader (`spec/`), the runner and
- * its cache (`run/`), compute backends (`../compute/`, whose step contracts it re-exports), environments and triggers. Each part
- * implements or consumes these; none reaches into another's files.
+ * its cache (`run/`), compute backends (`../compute/`, whose step contracts it re-exports),
+ * environments and triggers. Each part implements or consumes these; none reaches into another's
+ * files.
  */
 import type {
   PipelineDiagnostic,
