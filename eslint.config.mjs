@@ -122,7 +122,12 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { import: importPlugin },
-    settings: { 'import/resolver': { node: { extensions: ['.ts', '.js'] } } },
+    settings: {
+      'import/resolver': {
+        node: { extensions: ['.ts', '.js'] },
+        [`${import.meta.dirname}/scripts/eslintResolver.js`]: {},
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -23,6 +23,20 @@ describe("the fences between core's capabilities (eslint.config.mjs)", () => {
     assert.match(messages[0] ?? '', /pipelines uses tracking only through its front door/);
   });
 
+  test('see on-demand imports written with .js, as the CLI writes them', async () => {
+    const deep = await fenceMessages(
+      'core/src/cli/planted.ts',
+      "export const load = () => import('../server/app.js');\n",
+    );
+    assert.equal(deep.length, 1, deep.join('\n'));
+    assert.match(deep[0] ?? '', /cli uses server only through its front door/);
+    const door = await fenceMessages(
+      'core/src/cli/planted.ts',
+      "export const load = () => import('../server/index.js');\n",
+    );
+    assert.deepEqual(door, []);
+  });
+
   test('let it in through the front door', async () => {
     const messages = await fenceMessages(
       'core/src/pipelines/run/planted.ts',
