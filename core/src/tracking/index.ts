@@ -18,6 +18,7 @@ export type {
   SearchRunsInput,
   TrackingStore,
 } from './store';
+// The SQLite implementation of the store: engine.ts composes it; other capabilities never name it.
 export { SqliteTrackingStore } from './sqliteStore';
 export { newRunId, runArtifactUri } from './runIds';
 export {
