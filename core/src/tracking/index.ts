@@ -36,4 +36,4 @@ export { CELL_LIMITS, encodeCell, parseCellExecution } from './cells';
 export type { RunCell } from './cellsSql';
 export { captureGit, gitTags, type GitSource } from './source';
 export { decodePageToken, encodePageToken, toPage } from './pageToken';
-export type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSql';
+export type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSearch';

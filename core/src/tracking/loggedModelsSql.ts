@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyValue, LoggedModel, LoggedModelStatus, ModelIo, Page } from '../model';
 import { notFound } from '../model/errors';
 import { decodePageToken, toPage } from './pageToken';
-import { compileLoggedModelSearch } from './search/loggedModelSql';
+import { compileLoggedModelSearch } from './search/loggedModelSearch';
 import type { CreateLoggedModelInput, MetricInput, SearchLoggedModelsInput } from './store';
 
 interface LoggedModelRow {

@@ -1,3 +1,4 @@
+/** What the parts of the SQLite tracking store share: statements, row lookups, small helpers. */
 import type Database from 'better-sqlite3';
 import type { RunStatus, ViewType } from '../model';
 import { invalid, notFound } from '../model/errors';
@@ -6,6 +7,7 @@ import type { ExperimentRow, RunRow } from './rows';
 /** A prepared statement by its SQL text (the store's statement cache). */
 export type Sql = (text: string) => Database.Statement;
 
+/** The lifecycle stages a view type shows. */
 export const stagesFor = (viewType: ViewType): string[] =>
   viewType === 'ALL'
     ? ['active', 'deleted']
@@ -30,6 +32,7 @@ export const SQL = {
 export const placeholders = (n: number): string =>
   n === 0 ? 'NULL' : Array(n).fill('?').join(', ');
 
+/** Run statuses that end a run (an update to one sets its end time if unset). */
 export const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
 
 /** The experiment and run rows every part of the SQLite tracking store looks up by id. */

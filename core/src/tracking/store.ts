@@ -18,7 +18,7 @@ import type {
 } from '../model';
 import type { UnitOfWork, WriteTransaction } from '../store';
 import type { RunCell } from './cellsSql';
-import type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSql';
+import type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSearch';
 
 /** A metric point as logged, with the MLflow 3 model and dataset links it may carry. */
 export interface MetricInput extends Metric {

@@ -3,7 +3,8 @@ import { invalid } from '../../model/errors';
 /**
  * MLflow's `filter_string` grammar: `clause (AND clause)*`, each clause `identifier comparator
  * value`. This file lexes and parses it into typed clauses for runs, experiments and logged
- * models; `sql.ts` and `loggedModelSql.ts` compile those to SQL. Every error is an INVALID_PARAMETER_VALUE that quotes the bad part.
+ * models; `sql.ts` and `loggedModelSearch.ts` compile those to SQL. Every error is an
+ * INVALID_PARAMETER_VALUE that quotes the bad part.
  */
 
 export type NumberOp = '=' | '!=' | '<' | '<=' | '>' | '>=';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../store';
 import { TrackingService } from '../service';
 import { SqliteTrackingStore } from '../sqliteStore';
-import type { DatasetFilter, LoggedModelOrder } from './loggedModelSql';
+import type { DatasetFilter, LoggedModelOrder } from './loggedModelSearch';
 
 // The logged-model search compiled to SQL (the grammar of runs), against a real store.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-logged-models-'));
