@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { LocalArtifactStore } from './artifacts/localStore';
-import { LineageService } from './lineage/service';
-import { PipelineService } from './pipelines/run/runner';
-import { openDatabase } from './store/sqlite';
-import { TrackingService } from './tracking/service';
-import { SqliteTrackingStore } from './tracking/sqliteStore';
+import { LocalArtifactStore } from './artifacts';
+import { LineageService } from './lineage';
+import { PipelineService } from './pipelines';
+import { openDatabase } from './store';
+import { SqliteTrackingStore, TrackingService } from './tracking';
 
 export interface EngineOptions {
   /** The store directory (default for a workspace: `<workspace>/.sextant`). */
@@ -16,13 +15,17 @@ export interface EngineOptions {
 }
 
 /**
- * One Sextant engine over one store directory: the tracking service on SQLite and the
- * artifact store beside it. The HTTP server, the CLI and the language server all drive this.
+ * One Sextant engine over one store directory: experiment tracking, the artifact store,
+ * pipelines (run on the compute backends) and lineage, all over one SQLite store with the
+ * artifacts beside it. This is where the capabilities are composed; the HTTP server, the CLI
+ * and the language server all drive it.
  */
 export class Engine {
   private constructor(
     readonly storeDir: string,
+    /** Experiments, runs, metrics, logged models and notebook cells (MLflow's model). */
     readonly tracking: TrackingService,
+    /** Artifact files of runs and steps, on local disk (MLflow's artifact repository). */
     readonly artifacts: LocalArtifactStore,
     /** Pipelines: plan, run (cached, in parallel), cancel, step states, runs and step logs. */
     readonly pipelines: PipelineService,

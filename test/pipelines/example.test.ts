@@ -1,4 +1,4 @@
-import { isAlive } from '@sextant/core/dist/compute/testSteps';
+import { isAlive } from '@sextant/core/dist/testing/steps';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,5 +1,5 @@
 import { RayBackend } from '@sextant/core/dist/compute/ray';
-import type { StepLaunch, StepOutcome } from '@sextant/core/dist/pipelines/api';
+import type { StepLaunch, StepOutcome } from '@sextant/core/dist/compute/index';
 import type { ResolvedStep } from '@sextant/core/model';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

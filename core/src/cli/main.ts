@@ -78,7 +78,7 @@ export async function buildCli(
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`invalid port '${opts.port}'`);
-      const { assertBindAllowed, startServer } = await import('../server/app.js');
+      const { assertBindAllowed, startServer } = await import('../server/index.js');
       assertBindAllowed(opts.host, opts.token);
       const engine = openStore(opts.store, true);
       let server;
@@ -92,7 +92,7 @@ export async function buildCli(
         await engine.close();
         throw error;
       }
-      const { publishServer } = await import('../server/serverFile.js');
+      const { publishServer } = await import('../server/index.js');
       const published = publishServer(engine.storeDir, server.url);
       out.write(`Sextant tracking server at ${server.url} (store: ${engine.storeDir})\n`);
       out.write(`Log into it with: export MLFLOW_TRACKING_URI=${server.url}\n`);

@@ -58,10 +58,10 @@ export async function serveOnDemand(
   engine: Engine,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const host = '127.0.0.1';
-  let app: ReturnType<typeof import('../server/app.js').buildServer> | undefined;
+  let app: ReturnType<typeof import('../server/index.js').buildServer> | undefined;
   let port = 0;
   const server = http.createServer((request, response) => {
-    app ??= import('../server/app.js').then(async ({ buildServer }) => {
+    app ??= import('../server/index.js').then(async ({ buildServer }) => {
       const built = await buildServer(engine, { host, port });
       await built.ready();
       return built;

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { PipelineRun } from '../model/pipeline';
-import { describeCollection } from '../pipelines/run/cache';
+import { describeCollection } from '../pipelines';
 import { duration, table, time } from './format';
 import { withEngine } from './store';
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import type { Engine } from '../engine';
 import type { RunStatus } from '../model';
-import { startServer } from '../server/app';
-import { captureGit, gitTags } from '../tracking/source';
+import { startServer } from '../server';
+import { captureGit, gitTags } from '../tracking';
 
 export interface RunCommandOptions {
   experiment?: string;

@@ -45,7 +45,7 @@ export function registerWatchCommand(
     .option('--token <token>', 'token the tracking server requires (needed beyond loopback)')
     .action(async (opts: WatchOptions) => {
       const { PipelineHost } = await import('../pipelines/triggers/host.js');
-      const { startServer } = await import('../server/app.js');
+      const { startServer } = await import('../server/index.js');
       const engine = Engine.open({ storeDir: path.resolve(opts.store) });
       const root = path.resolve(opts.root);
       const host = new PipelineHost(engine.pipelines, {

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isAlive, testStep } from './testSteps';
+import { isAlive, testStep } from '../testing/steps';
 import type { ResolvedStep } from '../model/pipeline';
-import { wholeEnvironment, type StepEnvironment, type StepLaunch } from '../pipelines/api';
+import { wholeEnvironment, type StepEnvironment, type StepLaunch } from './contracts';
 import { findPython, LauncherBackend } from './launcher';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-launcher-'));

@@ -5,14 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { ComputeBackend, StepEnvironment, StepLaunch, StepOutcome } from '../pipelines/api';
-import {
-  clampTo,
-  gpuIdsOf,
-  machineCapacity,
-  ResourcePool,
-  type Capacity,
-} from '../pipelines/run/resources';
+import type { ComputeBackend, StepEnvironment, StepLaunch, StepOutcome } from './contracts';
+import { clampTo, gpuIdsOf, machineCapacity, ResourcePool, type Capacity } from './resources';
 import { LAUNCHER_SCRIPT } from './launcherScript';
 import {
   abortReason,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isAlive, testStep } from './testSteps';
+import { isAlive, testStep } from '../testing/steps';
 import { LocalBackend } from './local';
 
 describe('the local backend', () => {

@@ -6,7 +6,7 @@ import {
   type ComputeBackend,
   type StepLaunch,
   type StepOutcome,
-} from '../pipelines/api';
+} from './contracts';
 
 /** How long a stopped step may take to exit after SIGTERM before its group gets SIGKILL. */
 export const DEFAULT_KILL_GRACE_MS = 5_000;

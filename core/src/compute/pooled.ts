@@ -1,5 +1,5 @@
-import type { ComputeBackend, StepLaunch, StepOutcome } from '../pipelines/api';
-import { gpuVariables, ResourcePool, type Held } from '../pipelines/run/resources';
+import type { ComputeBackend, StepLaunch, StepOutcome } from './contracts';
+import { gpuVariables, ResourcePool, type Held } from './resources';
 import { abortReason } from './local';
 
 /**

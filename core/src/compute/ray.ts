@@ -9,8 +9,8 @@ import {
   type ComputeBackend,
   type StepLaunch,
   type StepOutcome,
-} from '../pipelines/api';
-import { insideRoot } from '../pipelines/run/cacheKey';
+} from './contracts';
+import { insideRoot } from './workspace';
 import { RayLogTail, tailUrl } from './rayLogTail';
 import { buildRayPackage } from './rayPackage';
 import {

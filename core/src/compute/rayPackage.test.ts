@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import { buildRayPackage, stepInputs } from './rayPackage';
 import { fetchStagedOutputs } from './rayTransfer';
-import { testStep } from './testSteps';
+import { testStep } from '../testing/steps';
 
 describe('the package of a step for a Ray cluster without the workspace', () => {
   let root = '';

@@ -4,9 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import type { ResolvedStep } from '../model/pipeline';
-import { insideRoot } from '../pipelines/run/cacheKey';
-import { walkFolder } from '../pipelines/run/walk';
-import { scriptOf } from '../pipelines/definition/scripts';
+import { scriptOf } from './scripts';
+import { insideRoot, walkFolder } from './workspace';
 
 /**
  * The largest package Ray's GCS takes (its gRPC message limit, 512 MiB), less room for the

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { insideRoot } from '../pipelines/run/cacheKey';
-import { NOT_CONTENT } from '../pipelines/run/walk';
+import { insideRoot, NOT_CONTENT } from './workspace';
 
 /**
  * Getting a step's outputs back from a Ray cluster that does not share the workspace: after the

@@ -1,4 +1,4 @@
-export { LineageService, DEFAULT_NAMESPACE } from './service';
+export { LineageService, DEFAULT_NAMESPACE, type PipelineRunsReader } from './service';
 export { LineageStore, type StoredEdge } from './store';
 export { queryLineage, type LineageQuery, type LineageGraph } from './query';
 export {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PipelineRun } from '../model/pipeline';
-import { migrate } from '../store/migrations';
+import { migrate } from '../store';
 import { asUuid, openLineageEvents } from './openlineage';
 import { queryLineage } from './query';
 import { LineageStore, type StoredEdge } from './store';

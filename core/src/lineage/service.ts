@@ -1,4 +1,4 @@
-import type { PipelineRunStore } from '../pipelines/run/runStore';
+import type { PipelineRun } from '../model/pipeline';
 import { openLineageEvents, type OpenLineageRunEvent } from './openlineage';
 import { queryLineage, type LineageGraph, type LineageQuery } from './query';
 import type { LineageStore } from './store';
@@ -7,13 +7,24 @@ import type { LineageStore } from './store';
 export const DEFAULT_NAMESPACE = 'sextant';
 
 /**
+ * What lineage reads of pipeline runs (the pipelines capability records them; the engine wires
+ * its run store in here).
+ */
+export interface PipelineRunsReader {
+  /** One pipeline run with its step runs, if it exists. */
+  get(pipelineRunId: string): PipelineRun | undefined;
+  /** The newest runs first, at most `limit`. */
+  list(filter: { limit: number }): PipelineRun[];
+}
+
+/**
  * Lineage between artifact versions and step executions: walks for "what produced this" and
  * "what used this", and export as OpenLineage run events.
  */
 export class LineageService {
   constructor(
     private readonly edges: LineageStore,
-    private readonly runs: PipelineRunStore,
+    private readonly runs: PipelineRunsReader,
   ) {}
 
   /** Walks the graph from an artifact version or a step execution. */

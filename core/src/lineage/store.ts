@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { LineageEdge } from '../model/pipeline';
-import { StatementCache } from '../store/statementCache';
+import { StatementCache } from '../store';
 
 /** A lineage edge as stored, with whether the execution came from the cache. */
 export interface StoredEdge extends LineageEdge {

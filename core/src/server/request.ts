@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { KeyValue, ViewType } from '../model';
 import { invalid } from '../model/errors';
-import { toInteger } from '../tracking/validation';
+import { toInteger } from '../tracking';
 
 /** The fields of a request: the query string for GET, the JSON body otherwise. */
 export type Fields = Record<string, unknown>;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyValue, LoggedModel, LoggedModelStatus, ModelIo, Page } from '../model';
 import { notFound } from '../model/errors';
 import { decodePageToken, toPage } from './pageToken';
+import { compileLoggedModelSearch } from './search/loggedModelSearch';
 import type { CreateLoggedModelInput, MetricInput, SearchLoggedModelsInput } from './store';
 
 interface LoggedModelRow {
@@ -88,14 +89,17 @@ export class LoggedModelsSql {
     return this.get(modelId);
   }
 
+  /** Active models of the experiments that pass the filter, in the order asked, one page. */
   search(input: SearchLoggedModelsInput): Page<LoggedModel> {
+    const compiled = compileLoggedModelSearch(input.filter, input.datasets, input.orderBy);
     const offset = decodePageToken(input.pageToken);
     const rows = this.sql(
-      `SELECT * FROM logged_models WHERE lifecycle_stage = 'active'
-         AND experiment_id IN (SELECT value FROM json_each(?))
-         ORDER BY creation_time DESC, model_id LIMIT ? OFFSET ?`,
+      `SELECT m.* FROM logged_models m WHERE m.lifecycle_stage = 'active'
+         AND m.experiment_id IN (SELECT value FROM json_each(?)) AND (${compiled.where})
+         ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
     ).all(
       JSON.stringify(input.experimentIds.map(Number)),
+      ...compiled.params,
       input.maxResults + 1,
       offset,
     ) as LoggedModelRow[];

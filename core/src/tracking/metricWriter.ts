@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { BLOCK_LEVELS, blockSpan } from '../store/migrations';
+import { BLOCK_LEVELS, blockSpan } from '../store';
 import type { MetricInput } from './store';
 
 type Point = [step: number, timestamp: number, value: number];

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SampledSeries } from '../model';
 import { notFound } from '../model/errors';
-import { BLOCK_LEVELS, blockSpan } from '../store/migrations';
+import { BLOCK_LEVELS, blockSpan } from '../store';
 import { m4Blocks, m4Indices, type Block, type SeriesColumns } from './sampling';
 
 /** Up to this many points, a sample is computed from the raw points; above, from blocks. */

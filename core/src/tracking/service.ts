@@ -16,6 +16,8 @@ import type {
   ViewType,
 } from '../model';
 import { invalid } from '../model/errors';
+import type { UnitOfWork } from '../store';
+import { trackingBatchWriter, type TrackingBatchWriter } from './batch';
 import { CELL_LIMITS } from './cells';
 import type { RunCell } from './cellsSql';
 import { TrackingEventBus } from './events';
@@ -23,6 +25,7 @@ import type {
   CreateLoggedModelInput,
   MetricInput,
   RunMetric,
+  SearchLoggedModelsInput,
   SearchRunsInput,
   TrackingStore,
 } from './store';
@@ -285,15 +288,16 @@ export class TrackingService {
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
+  /**
+   * Logged models of the experiments, filtered and ordered as MLflow's SearchLoggedModels asks
+   * (the filter grammar of runs), one page of at most `maxResults` (100 unless given).
+   */
   searchLoggedModels(
-    experimentIds: string[],
-    maxResults = 100,
-    pageToken?: string,
+    input: Omit<SearchLoggedModelsInput, 'maxResults'> & { maxResults?: number },
   ): Promise<Page<LoggedModel>> {
     return this.store.searchLoggedModels({
-      experimentIds,
-      maxResults: checkMaxResults(maxResults),
-      pageToken,
+      ...input,
+      maxResults: checkMaxResults(input.maxResults ?? 100),
     });
   }
 
@@ -329,6 +333,15 @@ export class TrackingService {
   findCells(cellIds: string[]): Promise<RunCell[]> {
     if (cellIds.length > 10_000) throw invalid('Ask for at most 10000 cell ids at once.');
     return this.store.findCells(cellIds);
+  }
+
+  /**
+   * A writer of runs in bulk inside `unit`'s transactions (see {@link TrackingBatchWriter}):
+   * tracking announces what it wrote once each transaction commits. Throws when the store
+   * cannot write inside `unit`.
+   */
+  batchWriter(unit: UnitOfWork): TrackingBatchWriter {
+    return trackingBatchWriter(this.store, this.events, unit);
   }
 
   private emitRun(info: RunInfo): void {

@@ -16,7 +16,9 @@ import type {
   SampledSeries,
   ViewType,
 } from '../model';
+import type { UnitOfWork, WriteTransaction } from '../store';
 import type { RunCell } from './cellsSql';
+import type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSearch';
 
 /** A metric point as logged, with the MLflow 3 model and dataset links it may carry. */
 export interface MetricInput extends Metric {
@@ -61,8 +63,35 @@ export interface CreateLoggedModelInput {
 
 export interface SearchLoggedModelsInput {
   experimentIds: string[];
+  /** MLflow's filter grammar, as runs take it: attributes, `metrics.`, `params.`, `tags.`. */
+  filter?: string;
+  /** Metric clauses and metric orderings look only at points on these datasets. */
+  datasets?: DatasetFilter[];
+  /** Then creation time descending and model id ascending, unless named. */
+  orderBy?: LoggedModelOrder[];
   maxResults: number;
   pageToken?: string;
+}
+
+/** A run written whole by {@link TrackingStore.insertRuns}: running, or already ended. */
+export interface RecordedRunInput extends CreateRunInput {
+  /** The run's id when the caller chose it (a new run id, see `newRunId`); a new one else. */
+  runId?: string;
+  status: RunStatus;
+  /** When it ended; null while it runs. */
+  endTime: number | null;
+  params: KeyValue[];
+  metrics: MetricInput[];
+}
+
+/** A change to a run made by {@link TrackingStore.updateRuns}. */
+export interface RunUpdate {
+  runId: string;
+  status?: RunStatus;
+  startTime?: number;
+  endTime?: number;
+  tags: KeyValue[];
+  metrics: MetricInput[];
 }
 
 /** A metric point of one run, as `get-history-bulk-interval` returns it. */
@@ -107,6 +136,24 @@ export interface TrackingStore {
   logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void>;
   logOutputs(runId: string, models: ModelIo[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+
+  /**
+   * Whether this store's writes can take part in `unit`'s transactions (the same database and
+   * connection): the batch writes below run only inside one.
+   */
+  joins(unit: UnitOfWork): boolean;
+  /**
+   * Writes runs whole, each with its tags, params and metrics, inside `tx` (a transaction of a
+   * unit this store {@link joins}): a writer recording many runs at once (a pipeline's steps)
+   * does so instead of a create, logs and an update each. Answers their infos in order; throws,
+   * writing none, when an experiment is missing or deleted. Synchronous, as the unit is.
+   */
+  insertRuns(tx: WriteTransaction, runs: RecordedRunInput[]): RunInfo[];
+  /**
+   * Applies status, times, tags and metrics to active runs inside `tx`; throws, changing none,
+   * when a run is missing or deleted.
+   */
+  updateRuns(tx: WriteTransaction, updates: RunUpdate[]): RunInfo[];
   getMetricHistory(
     runId: string,
     key: string,

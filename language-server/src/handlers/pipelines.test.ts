@@ -1,6 +1,6 @@
 import type { PipelineRun } from '@sextant/core';
 import assert from 'node:assert/strict';
-import { isAlive } from '@sextant/core/dist/compute/testSteps';
+import { isAlive } from '@sextant/core/dist/testing/steps';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

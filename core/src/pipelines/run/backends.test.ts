@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import type { ComputeBackend } from '../api';
 import { Backends } from './backends';
 import { testPipeline } from './parts.testing';

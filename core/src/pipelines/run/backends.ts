@@ -1,4 +1,4 @@
-import { localBackend } from '../../compute/launcher';
+import { localBackend, rayBackendClass } from '../../compute';
 import { invalid } from '../../model/errors';
 import type { ComputeTarget, ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
 import type { ComputeBackend } from '../api';
@@ -57,8 +57,7 @@ export class Backends {
     let backend = this.ray.get(key);
     if (!backend) {
       // Loaded on first use: a pipeline without a Ray step never pays for the Ray client.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, synchronous
-      const { RayBackend } = require('../../compute/ray') as typeof import('../../compute/ray');
+      const RayBackend = rayBackendClass();
       backend = new RayBackend(target.address, {
         ...options,
         leaveOut: [this.options.storeDir],

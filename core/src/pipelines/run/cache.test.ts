@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ResolvedStep } from '../../model/pipeline';
-import { migrate } from '../../store/migrations';
+import { migrate } from '../../store';
 import { ContentCache } from './cache';
 import { insideRoot, stepCacheKey } from './cacheKey';
 import { FileHasher, md5File, type PathHash } from './fileHash';

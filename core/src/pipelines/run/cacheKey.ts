@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type { ResolvedStep } from '../../model/pipeline';
-import { invalid } from '../../model/errors';
+
+export { insideRoot } from '../../compute';
 
 /** Bump when the key's recipe changes, so old cache entries stop matching. */
 const KEY_VERSION = 1;
@@ -44,22 +44,4 @@ export function stepCacheKey(step: ResolvedStep, inputs: CacheKeyInputs): string
     metrics: [...step.metrics].sort(),
   };
   return createHash('sha256').update(canonicalJson(recipe)).digest('hex');
-}
-
-/**
- * Resolves a workspace-relative path of a pipeline file against the root, refusing one that is
- * absolute or climbs out of it (`..`): steps read and write only inside their workspace.
- */
-export function insideRoot(root: string, relative: string, what: string): string {
-  if (path.isAbsolute(relative) || relative.split(/[\\/]/).includes('..')) {
-    throw invalid(
-      `${what} '${relative}' must be a path inside the workspace (${root}), relative to it, without '..'`,
-    );
-  }
-  const resolved = path.resolve(root, relative);
-  const rel = path.relative(root, resolved);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw invalid(`${what} '${relative}' resolves outside the workspace (${root})`);
-  }
-  return resolved;
 }

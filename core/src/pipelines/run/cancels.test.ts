@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import { CANCEL_CHECK_MS, CrossProcessCancel } from './cancels';
 import { openTestStore, testActiveRun, testPipeline, type TestStore } from './parts.testing';
 import { cancelledWhy, type ActiveRun } from './runState';

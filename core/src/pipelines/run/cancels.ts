@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_KILL_GRACE_MS } from '../../compute/local';
+import { DEFAULT_KILL_GRACE_MS } from '../../compute';
 import { notFound, SextantError } from '../../model/errors';
 import type { PipelineRun } from '../../model/pipeline';
 import { CANCELLED_ELSEWHERE, type ActiveRun } from './runState';

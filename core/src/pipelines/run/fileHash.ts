@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { StatementCache } from '../../store/statementCache';
+import { StatementCache } from '../../store';
 import { walkFolder } from './walk';
 
 /** One file of a folder's manifest: its path inside the folder (POSIX) and its content hash. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { PipelineEvent, PipelineRun } from '../../model/pipeline';
-import { migrate } from '../../store/migrations';
+import { migrate } from '../../store';
 import { ForeignRuns } from './foreignRuns';
 import { PipelineRunStore } from './runStore';
 

@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LineageStore } from '../../lineage/store';
-import { openDatabase } from '../../store/sqlite';
-import { TrackingEventBus } from '../../tracking/events';
-import { newRunId, SqliteTrackingStore } from '../../tracking/sqliteStore';
+import { LineageStore } from '../../lineage';
+import { openDatabase, SqliteUnitOfWork } from '../../store';
+import { newRunId, SqliteTrackingStore, TrackingService } from '../../tracking';
 import { StepJournal } from './journal';
 import { PipelineRunStore } from './runStore';
 
@@ -14,11 +13,17 @@ describe('the step journal', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-journal-'));
   const db = openDatabase(dir, { create: true });
   const tracking = new SqliteTrackingStore(db);
-  const events = new TrackingEventBus();
+  const service = new TrackingService(tracking);
   const changed: string[] = [];
-  events.on('runChanged', ({ runId }) => changed.push(runId));
+  service.events.on('runChanged', ({ runId }) => changed.push(runId));
+  const unit = new SqliteUnitOfWork(db);
   const journal = new StepJournal(
-    { db, tracking, events, runs: new PipelineRunStore(db), lineage: new LineageStore(db) },
+    {
+      unit,
+      tracking: service.batchWriter(unit),
+      runs: new PipelineRunStore(db),
+      lineage: new LineageStore(db),
+    },
     10_000,
   );
   after(() => {

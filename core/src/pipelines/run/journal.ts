@@ -1,20 +1,18 @@
-import type Database from 'better-sqlite3';
-import type { KeyValue, RunInfo, RunStatus } from '../../model';
+import type { KeyValue, RunStatus } from '../../model';
 import type { StepRun } from '../../model/pipeline';
-import type { LineageStore, StoredEdge } from '../../lineage/store';
-import type { TrackingEventBus } from '../../tracking/events';
-import type { RecordedRunInput, RunUpdate, SqliteTrackingStore } from '../../tracking/sqliteStore';
-import type { MetricInput } from '../../tracking/store';
+import type { LineageStore, StoredEdge } from '../../lineage';
+import type { UnitOfWork } from '../../store';
+import type { MetricInput, RecordedRunInput, RunUpdate, TrackingBatchWriter } from '../../tracking';
 import type { PipelineRunStore } from './runStore';
 
 /** How long a write waits in the journal before it is committed, in ms. */
 export const JOURNAL_DELAY_MS = 100;
 
-/** What the journal writes to. */
+/** What the journal writes to: each commit is one transaction of `unit`, which all of them join. */
 export interface JournalTargets {
-  db: Database.Database;
-  tracking: SqliteTrackingStore;
-  events: TrackingEventBus;
+  unit: UnitOfWork;
+  /** Tracking's batch port in `unit`: it announces the runs it wrote after each commit. */
+  tracking: TrackingBatchWriter;
   runs: PipelineRunStore;
   lineage: LineageStore;
 }
@@ -115,7 +113,7 @@ export class StepJournal {
   }
 
   /**
-   * Commits everything queued, in one transaction, then announces the tracking runs it wrote.
+   * Commits everything queued, in one transaction (tracking announces the runs it wrote).
    * When the commit fails, each record is tried alone, and the ones that still fail are reported
    * on stderr and dropped (a missing experiment, a deleted run: retrying cannot help).
    */
@@ -138,13 +136,12 @@ export class StepJournal {
     this.steps = new Map();
     this.edges = [];
     const began = performance.now();
-    const written: RunInfo[] = [];
     try {
-      written.push(...this.commit(units));
+      this.commit(units);
     } catch {
       for (const unit of units) {
         try {
-          written.push(...this.commit([unit]));
+          this.commit([unit]);
         } catch (error) {
           process.stderr.write(
             `sextant: recording ${describe(unit)} failed: ${(error as Error).message}\n`,
@@ -153,7 +150,6 @@ export class StepJournal {
       }
     }
     this.commitMs += performance.now() - began;
-    this.announce(units, written);
   }
 
   private schedule(): void {
@@ -161,41 +157,22 @@ export class StepJournal {
     this.timer = setTimeout(() => this.flush(), this.delayMs);
   }
 
-  private commit(units: Unit[]): RunInfo[] {
-    const { db, tracking, runs, lineage } = this.targets;
-    return db
-      .transaction((): RunInfo[] => {
-        const inserted = tracking.recordRuns(
-          units.flatMap((u) => (u.kind === 'run' ? [u.run] : [])),
-        );
-        const updated = tracking.updateRuns(
-          units.flatMap((u) => (u.kind === 'update' ? [u.update] : [])),
-        );
-        for (const unit of units) {
-          if (unit.kind === 'step') runs.updateStep(unit.pipelineRunId, unit.record);
-          else if (unit.kind === 'edges') lineage.record(unit.edges);
-        }
-        return [...inserted, ...updated];
-      })
-      .immediate();
-  }
-
-  /** The tracking events of what was written, as the tracking service emits them. */
-  private announce(units: Unit[], written: RunInfo[]): void {
-    const { events } = this.targets;
-    const metricKeys = new Map<string, string[]>();
-    for (const unit of units) {
-      const metrics =
-        unit.kind === 'run' ? unit.run.metrics : unit.kind === 'update' ? unit.update.metrics : [];
-      const runId =
-        unit.kind === 'run' ? unit.run.runId : unit.kind === 'update' ? unit.update.runId : '';
-      if (metrics.length > 0) metricKeys.set(runId, [...new Set(metrics.map((m) => m.key))]);
-    }
-    for (const info of written) {
-      const keys = metricKeys.get(info.runId);
-      if (keys) events.emit('metricsAppended', { runId: info.runId, keys });
-      events.emit('runChanged', { runId: info.runId, experimentId: info.experimentId });
-    }
+  private commit(units: Unit[]): void {
+    const { unit: work, tracking, runs, lineage } = this.targets;
+    work.write((tx) => {
+      tracking.insertRuns(
+        tx,
+        units.flatMap((u) => (u.kind === 'run' ? [u.run] : [])),
+      );
+      tracking.updateRuns(
+        tx,
+        units.flatMap((u) => (u.kind === 'update' ? [u.update] : [])),
+      );
+      for (const unit of units) {
+        if (unit.kind === 'step') runs.updateStep(unit.pipelineRunId, unit.record);
+        else if (unit.kind === 'edges') lineage.record(unit.edges);
+      }
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Engine } from '../../engine';
-import { openDatabase } from '../../store/sqlite';
+import { openDatabase } from '../../store';
 import type { LoadedPipelineFile } from '../api';
 import { PipelineLoads } from './loadCache';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { LoadedPipelineFile, LoadPipelineFile } from '../api';
 import { inputsUnchanged, readTextNow, type DiskInputs } from '../definition/diskInputs';
 import { loaderStamp } from '../definition/stamp';
-import { StatementCache } from '../../store/statementCache';
+import { StatementCache } from '../../store';
 
 /** What a kept load found on disk, as stored: each file's text as a digest, each path's presence. */
 interface StoredInputs {

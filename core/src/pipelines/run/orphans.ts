@@ -1,5 +1,5 @@
 import type { RunRecorder } from './recorder';
-import { stopOrphanedGroup } from '../../compute/local';
+import { stopOrphanedGroup } from '../../compute';
 import type { StepLogs } from './stepLogs';
 
 /**

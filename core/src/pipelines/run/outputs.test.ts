@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import { StepOutputs } from './outputs';
 import { openTestStore, testPipeline, type TestStore } from './parts.testing';
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import type { LocalArtifactStore } from '../../artifacts/localStore';
-import { LineageStore, type StoredEdge } from '../../lineage/store';
+import type { LocalArtifactStore } from '../../artifacts';
+import { LineageStore, type StoredEdge } from '../../lineage';
 import { SextantError } from '../../model/errors';
 import type {
   PipelineEvent,
@@ -11,8 +11,8 @@ import type {
   ResolvedStep,
   StepRun,
 } from '../../model/pipeline';
-import type { TrackingService } from '../../tracking/service';
-import { SqliteTrackingStore } from '../../tracking/sqliteStore';
+import { SqliteUnitOfWork } from '../../store';
+import type { TrackingService } from '../../tracking';
 import type { CacheEntry, ContentCache } from './cache';
 import type { ManifestEntry, PathHash } from './fileHash';
 import { StepJournal } from './journal';
@@ -53,17 +53,11 @@ export class RunRecorder {
     this.cache = options.cache;
     this.runs = new PipelineRunStore(options.db);
     this.lineage = new LineageStore(options.db);
-    const store = options.tracking.store;
-    if (!(store instanceof SqliteTrackingStore) || !store.usesConnection(options.db)) {
-      // The journal writes step runs and step records in one transaction: one connection.
-      throw new Error(
-        'pipelines need a SQLite tracking store on the same database connection as theirs',
-      );
-    }
+    // The journal writes step runs, step records and edges in one transaction of one unit.
+    const unit = new SqliteUnitOfWork(options.db);
     this.journal = new StepJournal({
-      db: options.db,
-      tracking: store,
-      events: options.tracking.events,
+      unit,
+      tracking: options.tracking.batchWriter(unit),
       runs: this.runs,
       lineage: this.lineage,
     });

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import os from 'node:os';
 import type { PipelineRun, PipelineRunStatus, StepRun, StepStatus } from '../../model/pipeline';
 import { invalid, notFound } from '../../model/errors';
-import { StatementCache } from '../../store/statementCache';
+import { StatementCache } from '../../store';
 import { processAlive } from '../processAlive';
 
 interface PipelineRunRow {

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LocalArtifactStore } from '../../artifacts/localStore';
+import { LocalArtifactStore } from '../../artifacts';
 import { Engine } from '../../engine';
-import { openDatabase } from '../../store/sqlite';
-import { TrackingService } from '../../tracking/service';
-import { SqliteTrackingStore } from '../../tracking/sqliteStore';
+import { openDatabase } from '../../store';
+import { TrackingService, SqliteTrackingStore } from '../../tracking';
 import type {
   PipelineEvent,
   PipelineRun,
@@ -16,7 +15,7 @@ import type {
   ResolvedStep,
   StepParam,
 } from '../../model/pipeline';
-import { isAlive, testLocation, testStep } from '../../compute/testSteps';
+import { isAlive, testLocation, testStep } from '../../testing/steps';
 import { PipelineService } from './runner';
 import { artifactRootOf, PIPELINE_TAGS } from './tracking';
 

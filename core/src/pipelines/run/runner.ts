@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import fsSync from 'node:fs';
 import path from 'node:path';
-import type { LocalArtifactStore } from '../../artifacts/localStore';
+import type { LocalArtifactStore } from '../../artifacts';
 import { collectEnvironments } from '../environments';
 import { findPipelineFiles } from '../definition/discover';
 import { invalid, notFound, SextantError } from '../../model/errors';
@@ -15,8 +15,8 @@ import type {
   ResolvedStep,
   StepRun,
 } from '../../model/pipeline';
-import type { TrackingService } from '../../tracking/service';
-import type { LineageStore } from '../../lineage/store';
+import type { TrackingService } from '../../tracking';
+import type { LineageStore } from '../../lineage';
 import type {
   ComputeBackend,
   LoadedPipelineFile,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import type { ResolvedStep, StepRun, StepStatus } from '../../model/pipeline';
 import type { ComputeBackend } from '../api';
 import type { Backends } from './backends';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import type { StepRun } from '../../model/pipeline';
 import { testActiveRun, testPipeline } from './parts.testing';
 import { StepEnvironments } from './stepEnvironment';

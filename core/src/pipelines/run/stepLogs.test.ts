@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { testStep } from '../../compute/testSteps';
+import { testStep } from '../../testing/steps';
 import { openTestStore, testActiveRun, testPipeline, type TestStore } from './parts.testing';
 import { STEP_LOG_LIMIT } from './stepLogs';
 

@@ -1,12 +1,16 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import type { LocalArtifactStore } from '../../artifacts/localStore';
+import type { LocalArtifactStore } from '../../artifacts';
 import type { KeyValue, RunStatus } from '../../model';
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
-import type { TrackingService } from '../../tracking/service';
-import { newRunId, runArtifactUri } from '../../tracking/sqliteStore';
-import type { MetricInput } from '../../tracking/store';
-import { checkDuplicateParams, LIMITS } from '../../tracking/validation';
+import {
+  checkDuplicateParams,
+  LIMITS,
+  newRunId,
+  runArtifactUri,
+  type MetricInput,
+  type TrackingService,
+} from '../../tracking';
 import type { PendingStepRun, StepJournal } from './journal';
 import { walkFolder } from './walk';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { migrate } from '../../store/migrations';
+import { migrate } from '../../store';
 import { workspace } from '../definition/workspace.testing';
 import { FileHasher } from './fileHash';
 import { walkFolder } from './walk';

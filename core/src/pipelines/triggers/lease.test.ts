@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDatabase } from '../../store/sqlite';
+import { openDatabase } from '../../store';
 import { TriggerLease } from './lease';
 
 describe('trigger lease', () => {

@@ -11,7 +11,7 @@ import type {
   TriggerRecord,
   TriggerSpec,
 } from '../../model/pipeline';
-import { testLocation, testStep } from '../../compute/testSteps';
+import { testLocation, testStep } from '../../testing/steps';
 import type { PipelineRunner, StartOptions } from '../api';
 import { TriggerService } from './service';
 

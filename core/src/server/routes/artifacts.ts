@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import path from 'node:path';
-import { normalizeArtifactPath, parseArtifactUri } from '../../artifacts/paths';
+import { normalizeArtifactPath, parseArtifactUri } from '../../artifacts';
 import type { Engine } from '../../engine';
 import { invalid, SextantError } from '../../model/errors';
 import { endpoint } from '../endpoint';

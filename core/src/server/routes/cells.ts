@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CellsAnswer, CellsLogAnswer } from '../../model';
-import { encodeCell, parseCellExecution } from '../../tracking/cells';
-import type { TrackingService } from '../../tracking/service';
+import { encodeCell, parseCellExecution, type TrackingService } from '../../tracking';
 import { endpoint } from '../endpoint';
 import { objectList, requiredString, stringList } from '../request';
 

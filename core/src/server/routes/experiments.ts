@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { validateArtifactLocation } from '../../artifacts/paths';
+import { validateArtifactLocation } from '../../artifacts';
 import { notFound } from '../../model/errors';
-import type { TrackingService } from '../../tracking/service';
+import type { TrackingService } from '../../tracking';
 import { encodeExperiment } from '../encode';
 import { endpoint } from '../endpoint';
 import {

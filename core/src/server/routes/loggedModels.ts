@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { LoggedModelStatus } from '../../model';
 import { invalid } from '../../model/errors';
-import type { TrackingService } from '../../tracking/service';
-import { decodePageToken, toPage } from '../../tracking/pageToken';
-import { validateParam, validateTag } from '../../tracking/validation';
+import {
+  validateParam,
+  validateTag,
+  type DatasetFilter,
+  type LoggedModelOrder,
+  type TrackingService,
+} from '../../tracking';
 import { encodeLoggedModel } from '../encode';
 import { endpoint } from '../endpoint';
 import {
@@ -15,8 +19,6 @@ import {
   stringList,
   type Fields,
 } from '../request';
-import { loggedModelMatcher, type DatasetFilter } from './loggedModelFilter';
-import { loggedModelComparator, type LoggedModelOrder } from './loggedModelOrder';
 
 const STATUSES: readonly LoggedModelStatus[] = [
   'LOGGED_MODEL_STATUS_UNSPECIFIED',
@@ -24,6 +26,9 @@ const STATUSES: readonly LoggedModelStatus[] = [
   'LOGGED_MODEL_READY',
   'LOGGED_MODEL_UPLOAD_FAILED',
 ];
+
+/** The largest page a search answers (the tracking service's limit). */
+const MAX_SEARCH_PAGE = 50_000;
 
 const modelIdOf = (request: { params: unknown }): string => {
   const id = (request.params as { id?: string }).id;
@@ -105,17 +110,21 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
   });
 
   endpoint(app, 'POST', '/logged-models/search', async (f: Fields) => {
-    const matches = loggedModelMatcher(optionalString(f, 'filter'), datasetsOf(f));
-    const order = loggedModelComparator(orderOf(f));
     const maxResults = optionalInteger(f, 'max_results') ?? 100;
     if (maxResults <= 0)
       throw invalid(
         `Invalid value ${maxResults} for parameter 'max_results': it must be positive.`,
       );
-    const offset = decodePageToken(optionalString(f, 'page_token'));
-    const all = await tracking.searchLoggedModels(stringList(f, 'experiment_ids'), 50_000);
-    const matching = all.items.filter(matches).sort(order);
-    const page = toPage(matching.slice(offset, offset + maxResults + 1), offset, maxResults);
+    const filter = optionalString(f, 'filter');
+    const pageToken = optionalString(f, 'page_token');
+    const page = await tracking.searchLoggedModels({
+      experimentIds: stringList(f, 'experiment_ids'),
+      ...(filter ? { filter } : {}),
+      datasets: datasetsOf(f),
+      orderBy: orderOf(f),
+      maxResults: Math.min(maxResults, MAX_SEARCH_PAGE),
+      ...(pageToken ? { pageToken } : {}),
+    });
     return {
       ...(page.items.length > 0 ? { models: page.items.map(encodeLoggedModel) } : {}),
       ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),

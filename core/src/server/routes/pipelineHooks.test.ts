@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../../engine';
 import type { PipelineRun, ResolvedPipeline, TriggerSpec } from '../../model/pipeline';
-import type { PipelineRunner, StartOptions } from '../../pipelines/api';
+import type { PipelineRunner, StartOptions } from '../../pipelines';
 import { startServer, type RunningServer } from '../app';
 import { WEBHOOK_TOKEN_FILE } from './pipelineHooks';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SextantError, invalid, notFound } from '../../model/errors';
 import type { ResolvedPipeline } from '../../model/pipeline';
-import type { PipelineRunner } from '../../pipelines/api';
+import type { PipelineRunner } from '../../pipelines';
 import { endpoint } from '../endpoint';
 import { optionalString, requiredString } from '../request';
 import { SEXTANT_API } from './cells';

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { RUN_STATUSES, type DatasetInput, type ModelIo, type RunStatus } from '../../model';
 import { invalid } from '../../model/errors';
-import type { TrackingService } from '../../tracking/service';
-import type { MetricInput } from '../../tracking/store';
-import { toInteger, validateMetric, validateParam, validateTag } from '../../tracking/validation';
+import {
+  type TrackingService,
+  type MetricInput,
+  toInteger,
+  validateMetric,
+  validateParam,
+  validateTag,
+} from '../../tracking';
 import { encodeMetric, encodeRun, encodeRunInfo } from '../encode';
 import { endpoint } from '../endpoint';
 import {

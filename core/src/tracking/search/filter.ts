@@ -2,8 +2,9 @@ import { invalid } from '../../model/errors';
 
 /**
  * MLflow's `filter_string` grammar: `clause (AND clause)*`, each clause `identifier comparator
- * value`. This file lexes and parses it into typed clauses for runs and for experiments; `sql.ts`
- * compiles those to SQL. Every error is an INVALID_PARAMETER_VALUE that quotes the bad part.
+ * value`. This file lexes and parses it into typed clauses for runs, experiments and logged
+ * models; `sql.ts` and `loggedModelSearch.ts` compile those to SQL. Every error is an
+ * INVALID_PARAMETER_VALUE that quotes the bad part.
  */
 
 export type NumberOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
@@ -48,6 +49,40 @@ export type ExperimentAttribute = 'name' | 'experiment_id' | 'creation_time' | '
 export type ExperimentClause =
   | { kind: 'attribute'; name: ExperimentAttribute; test: NumberTest | TextTest }
   | { kind: 'tag'; key: string; test: TextTest | PresenceTest };
+
+/** Logged-model attributes, by their canonical MLflow names. */
+export type LoggedModelAttribute =
+  | 'name'
+  | 'model_id'
+  | 'model_type'
+  | 'status'
+  | 'source_run_id'
+  | 'experiment_id'
+  | 'creation_timestamp'
+  | 'last_updated_timestamp';
+
+/** Logged-model attribute names and MLflow's aliases, with whether they are numeric. */
+export const LOGGED_MODEL_ATTRIBUTES: Readonly<
+  Record<string, { name: LoggedModelAttribute; numeric: boolean }>
+> = {
+  name: { name: 'name', numeric: false },
+  model_id: { name: 'model_id', numeric: false },
+  model_type: { name: 'model_type', numeric: false },
+  status: { name: 'status', numeric: false },
+  source_run_id: { name: 'source_run_id', numeric: false },
+  experiment_id: { name: 'experiment_id', numeric: false },
+  creation_timestamp: { name: 'creation_timestamp', numeric: true },
+  creation_time: { name: 'creation_timestamp', numeric: true },
+  creation_timestamp_ms: { name: 'creation_timestamp', numeric: true },
+  last_updated_timestamp: { name: 'last_updated_timestamp', numeric: true },
+  last_updated_timestamp_ms: { name: 'last_updated_timestamp', numeric: true },
+};
+
+/** One parsed clause of a logged-models filter. */
+export type LoggedModelClause =
+  | { kind: 'metric'; key: string; test: NumberTest | PresenceTest }
+  | { kind: 'param' | 'tag'; key: string; test: TextTest | PresenceTest }
+  | { kind: 'attribute'; name: LoggedModelAttribute; test: NumberTest | TextTest };
 
 /** Entity kinds of an identifier's prefix (`metrics.`, `params.`, ...). */
 export type Entity = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
@@ -226,7 +261,7 @@ export function isKeyword(token: Token | undefined, keyword: string): boolean {
 type Comparator = NumberOp | StringOp | ListOp | PresenceOp;
 type RawValue =
   | { type: 'string'; value: string }
-  | { type: 'number'; value: number }
+  | { type: 'number'; value: number; raw: string }
   | { type: 'list'; values: string[] }
   | { type: 'none' };
 
@@ -329,7 +364,8 @@ class Parser {
     if (comparator === 'IN' || comparator === 'NOT IN') return this.list();
     const token = this.tokens[this.at++];
     if (token?.t === 'string') return { type: 'string', value: token.value };
-    if (token?.t === 'number') return { type: 'number', value: token.value };
+    if (token?.t === 'number')
+      return { type: 'number', value: token.value, raw: this.source(token) };
     throw this.fail(
       token,
       `expected a value after '${identifier.text} ${comparator}': a quoted string ('text') or a number`,
@@ -491,6 +527,38 @@ function experimentClause(c: Comparison): ExperimentClause {
     throw clauseError(c, 'experiment_id supports =, !=, IN, NOT IN');
   }
   return { kind: 'attribute', name: attribute.name, test };
+}
+
+/**
+ * A logged-model clause. As Sextant's logged-model search always has, a param, tag or string
+ * attribute also takes an unquoted number as the text it is written as (`params.C = 1.0`).
+ */
+function loggedModelClause(c: Comparison): LoggedModelClause {
+  const entity = entityOf(c.identifier, ['metric', 'param', 'tag', 'attribute'], 'filter');
+  const key = c.identifier.key;
+  const text = (subject: string): TextTest => {
+    const asText: Comparison =
+      c.value.type === 'number' ? { ...c, value: { type: 'string', value: c.value.raw } } : c;
+    return textTest(asText, subject);
+  };
+  switch (entity) {
+    case 'metric':
+      return { kind: 'metric', key, test: presence(c) ?? numberTest(c, `metric '${key}'`) };
+    case 'param':
+    case 'tag':
+      return { kind: entity, key, test: presence(c) ?? text(`${entity} '${key}'`) };
+    default: {
+      const attribute = attributeOf(LOGGED_MODEL_ATTRIBUTES, c.identifier);
+      const subject = `attribute '${attribute.name}'`;
+      const test = attribute.numeric ? numberTest(c, subject) : text(subject);
+      return { kind: 'attribute', name: attribute.name, test };
+    }
+  }
+}
+
+/** Parses a logged-models `filter_string`; empty or missing means no clauses. */
+export function parseLoggedModelFilter(filter: string | undefined): LoggedModelClause[] {
+  return filter ? new Parser(filter).comparisons().map(loggedModelClause) : [];
 }
 
 /** Parses a runs `filter_string`; empty or missing means no clauses. */

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 
 import { SextantError } from '../../model/errors';
-import { migrate } from '../../store/migrations';
+import { migrate } from '../../store';
 import { compileExperimentSearch, compileRunSearch, likeToGlob } from './sql';
 
 interface RunFixture {

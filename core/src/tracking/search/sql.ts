@@ -70,8 +70,8 @@ export function likeToGlob(pattern: string): string {
   return pattern.replace(/[%_*?[]/g, (c) => GLOB_WILDCARDS[c] ?? `[${c}]`);
 }
 
-/** `column <test>` with the test's literals pushed onto `params`; presence tests are the caller's. */
-function testSql(
+/** `column <test>` (runs, experiments and logged models alike) with the test's literals pushed onto `params`; presence tests are the caller's. */
+export function testSql(
   column: string,
   test: Exclude<Test, { type: 'presence' }>,
   params: unknown[],
@@ -183,7 +183,7 @@ function runWhere(pieces: Piece[], params: unknown[]): string {
   return conjunction(parts);
 }
 
-function conjunction(parts: string[]): string {
+export function conjunction(parts: string[]): string {
   return parts.length === 0 ? '1' : parts.join(' AND ');
 }
 

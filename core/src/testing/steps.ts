@@ -1,3 +1,4 @@
+/** Test helpers: hand-made steps and a process check, for tests only (no build ships `testing/`). */
 import fs from 'node:fs';
 import type { ResolvedStep } from '../model/pipeline';
 

@@ -1,0 +1,27 @@
+/**
+ * Pipelines: load and check pipeline files, plan and run their steps (cached, in parallel, on
+ * the compute backends), record step executions as tracking runs and lineage, and trigger runs
+ * (schedules, file changes, webhooks).
+ */
+export type {
+  LoadedPipelineFile,
+  LoadPipelineFile,
+  PipelineRunner,
+  PlannedStep,
+  ProvisionEnvironment,
+  StartOptions,
+  StepState,
+} from './api';
+export {
+  describeCollection,
+  PipelineService,
+  PIPELINE_TAGS,
+  STEP_LOG_LIMIT,
+  type PipelineServiceOptions,
+  type StepLog,
+} from './run';
+// Loaded on demand, so each is a door of its own (eslint.config.mjs names them): the trigger
+// host (file watching, cron) and the table validator (a JSON Schema compiler) cost more to load
+// than the rest of pipelines together. Their types are here.
+export type { PipelineHost, PipelineHostOptions, PipelineSource } from './triggers/host';
+export type { TableReport, TableSchema } from './builtins/validateTable';

@@ -1,0 +1,13 @@
+/**
+ * The HTTP server over one engine: MLflow's REST API (tracking, logged models, artifacts),
+ * Sextant's cell and pipeline hooks, and Prometheus metrics.
+ */
+export {
+  assertBindAllowed,
+  buildServer,
+  SERVER_VERSION,
+  startServer,
+  type RunningServer,
+  type ServerOptions,
+} from './app';
+export { publishServer, SERVER_FILE } from './serverFile';

@@ -1,0 +1,39 @@
+/**
+ * Experiment tracking with MLflow's semantics: experiments, runs, metrics, params, tags, logged
+ * models and notebook cells. Its service ({@link TrackingService}) is what other capabilities
+ * use; its store ({@link TrackingStore}) is an interface, filled on SQLite today.
+ */
+export { TrackingService } from './service';
+export { TrackingEventBus, type TrackingEvents } from './events';
+export type { TrackingBatchWriter } from './batch';
+export type {
+  CreateLoggedModelInput,
+  CreateRunInput,
+  MetricInput,
+  RecordedRunInput,
+  RunMetric,
+  RunUpdate,
+  SearchExperimentsInput,
+  SearchLoggedModelsInput,
+  SearchRunsInput,
+  TrackingStore,
+} from './store';
+// The SQLite implementation of the store: engine.ts composes it; other capabilities never name it.
+export { SqliteTrackingStore } from './sqliteStore';
+export { newRunId, runArtifactUri } from './runIds';
+export {
+  checkDuplicateParams,
+  LIMITS,
+  toInteger,
+  toNumber,
+  validateBatchSize,
+  validateKey,
+  validateMetric,
+  validateParam,
+  validateTag,
+} from './validation';
+export { CELL_LIMITS, encodeCell, parseCellExecution } from './cells';
+export type { RunCell } from './cellsSql';
+export { captureGit, gitTags, type GitSource } from './source';
+export { decodePageToken, encodePageToken, toPage } from './pageToken';
+export type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSearch';
