@@ -219,6 +219,27 @@ export default tseslint.config(
     },
   },
   {
+    // The language server uses core through its published doors only: the engine's barrel, the
+    // data types and the pipeline definition (language features); cross-package tests may reach
+    // further through '@sextant/core/dist/*'.
+    files: ['language-server/src/**/*.ts'],
+    ignores: ['language-server/src/**/*.test.ts', 'language-server/src/**/*.testing.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@sextant/core/dist/',
+              message:
+                "the language server uses core through its exports map: '@sextant/core', '@sextant/core/model' or '@sextant/core/pipelines/definition'.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['language-server/src/protocol.ts'],
     rules: {
       'no-restricted-imports': [

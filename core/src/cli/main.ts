@@ -57,7 +57,7 @@ export async function buildCli(
   command?: string,
 ): Promise<Command> {
   const program = new Command('sextant')
-    .description('Sextant: experiment tracking, pipelines and serving from your editor')
+    .description('Sextant: experiment tracking, pipelines and lineage from your editor')
     .version('0.1.0')
     .showHelpAfterError()
     .enablePositionalOptions();

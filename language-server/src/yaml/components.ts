@@ -4,7 +4,7 @@ import {
   SourceFile,
   type ComponentDefinition,
   type PipelineFileAnalysis,
-} from '@sextant/core/dist/pipelines/definition';
+} from '@sextant/core/pipelines/definition';
 import fs from 'node:fs';
 import path from 'node:path';
 

@@ -2,7 +2,7 @@ import {
   analyzePipelineFile,
   isPipelineFileName,
   type PipelineFileAnalysis,
-} from '@sextant/core/dist/pipelines/definition';
+} from '@sextant/core/pipelines/definition';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocuments } from 'vscode-languageserver/node';

@@ -1,5 +1,5 @@
 import { formatDuration, type StepState } from '@sextant/core';
-import type { PipelineFileAnalysis, StepOutline } from '@sextant/core/dist/pipelines/definition';
+import type { PipelineFileAnalysis, StepOutline } from '@sextant/core/pipelines/definition';
 import path from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
 import { componentOf, type ReadText } from './components';

@@ -1,4 +1,4 @@
-import { loadComponent, SourceFile } from '@sextant/core/dist/pipelines/definition';
+import { loadComponent, SourceFile } from '@sextant/core/pipelines/definition';
 import type { Connection, ServerCapabilities } from 'vscode-languageserver/node';
 import {
   DidChangeWatchedFilesNotification,

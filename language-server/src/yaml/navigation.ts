@@ -2,7 +2,7 @@ import {
   paramKeyRange,
   SourceFile,
   type PipelineFileAnalysis,
-} from '@sextant/core/dist/pipelines/definition';
+} from '@sextant/core/pipelines/definition';
 import fs from 'node:fs';
 import {
   DocumentSymbol,
