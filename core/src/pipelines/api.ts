@@ -1,7 +1,7 @@
 /**
  * The seams between the parts of Sextant's pipelines: the definition loader (`definition/`), the
- * runner and its cache (`run/`), compute backends (`../compute/`, whose step contracts it
- * re-exports), environments and triggers. Each part implements or consumes these; none reaches
+ * runner and its cache (`run/`), compute backends (`../compute/`, which owns the step and backend
+ * contracts), environments and triggers. Each part implements or consumes these; none reaches
  * into another's files.
  */
 import type {
@@ -12,16 +12,6 @@ import type {
   StepStatus,
   TriggerRecord,
 } from '../model/pipeline';
-
-// The step and backend contracts belong to compute; pipelines' own files keep importing them here.
-export {
-  wholeEnvironment,
-  type ComputeBackend,
-  type StepEnvironment,
-  type StepLaunch,
-  type StepOutcome,
-  type StepPlacement,
-} from '../compute';
 
 /** What loading one pipeline file gives: its pipelines (resolved) and every problem found. */
 export interface LoadedPipelineFile {

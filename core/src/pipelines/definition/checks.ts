@@ -3,7 +3,7 @@ import type { PipelineDiagnostic, SourceRange } from '../../model/pipeline';
 import type { Draft } from './draft';
 import type { FileReader } from './files';
 import type { PipelineOutline, SpecReference } from './outline';
-import { scriptOf } from './scripts';
+import { scriptOf } from '../../compute';
 import { sameRange, type SourceFile } from './source';
 import { isWithin, workspacePath } from './values';
 

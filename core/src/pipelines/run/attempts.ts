@@ -1,10 +1,10 @@
 import type { KeyValue } from '../../model';
 import type { ResolvedStep, StepRun } from '../../model/pipeline';
-import type { StepPlacement } from '../api';
+import type { StepPlacement } from '../../compute';
 import type { Backends } from './backends';
 import type { StepOutputs } from './outputs';
 import type { RunRecorder } from './recorder';
-import type { Capacity } from './resources';
+import type { Capacity } from '../../compute';
 import { cancelledWhy, type ActiveRun, type ExecutionOutcome, type OutputWriter } from './runState';
 import type { StepEnvironments } from './stepEnvironment';
 import { PIPELINE_TAGS } from './tracking';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { testStep } from '../../testing/steps';
-import type { ComputeBackend } from '../api';
+import type { ComputeBackend } from '../../compute';
 import { Backends } from './backends';
 import { testPipeline } from './parts.testing';
 

@@ -1,8 +1,8 @@
 import { localBackend, rayBackendClass } from '../../compute';
 import { invalid } from '../../model/errors';
 import type { ComputeTarget, ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
-import type { ComputeBackend } from '../api';
-import type { Capacity } from './resources';
+import type { ComputeBackend } from '../../compute';
+import type { Capacity } from '../../compute';
 
 /** What {@link Backends} chooses among. */
 export interface BackendsOptions {

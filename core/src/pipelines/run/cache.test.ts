@@ -7,10 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import type { ResolvedStep } from '../../model/pipeline';
 import { migrate } from '../../store';
 import { ContentCache } from './cache';
-import { insideRoot, stepCacheKey } from './cacheKey';
+import { insideRoot } from '../../compute';
+import { stepCacheKey } from './cacheKey';
 import { FileHasher, md5File, type PathHash } from './fileHash';
 import { downstreamOf, selectSteps } from './plan';
-import { gpuVariables, ResourcePool, visibleGpus, type Held } from './resources';
+import { gpuVariables, ResourcePool, visibleGpus, type Held } from '../../compute';
 
 const location = {
   file: '/x',

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedStep } from '../../model/pipeline';
 
-export { insideRoot } from '../../compute';
-
 /** Bump when the key's recipe changes, so old cache entries stop matching. */
 const KEY_VERSION = 1;
 

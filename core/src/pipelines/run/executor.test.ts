@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { testStep } from '../../testing/steps';
 import type { PipelineEvent, ResolvedStep } from '../../model/pipeline';
-import type { ComputeBackend, StepLaunch, StepOutcome } from '../api';
+import type { ComputeBackend, StepLaunch, StepOutcome } from '../../compute';
 import { StepAttempts } from './attempts';
 import { Backends } from './backends';
 import { StepExecutor } from './executor';

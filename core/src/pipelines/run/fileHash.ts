@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { StatementCache } from '../../store';
-import { walkFolder } from './walk';
+import { walkFolder } from '../../compute';
 
 /** One file of a folder's manifest: its path inside the folder (POSIX) and its content hash. */
 export interface ManifestEntry {

@@ -6,7 +6,6 @@ export {
 } from './runner';
 export { ContentCache, describeCollection, type CacheEntry, type CachedOutput } from './cache';
 export { FileHasher, type PathHash, type ManifestEntry } from './fileHash';
-export { stepCacheKey, canonicalJson, insideRoot } from './cacheKey';
+export { stepCacheKey, canonicalJson } from './cacheKey';
 export { selectSteps, downstreamOf } from './plan';
-export { ResourcePool, machineCapacity, type Capacity } from './resources';
 export { PIPELINE_TAGS, experimentNameOf } from './tracking';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
 import type { CacheEntry, ContentCache } from './cache';
-import { insideRoot } from './cacheKey';
+import { insideRoot } from '../../compute';
 import type { FileHasher, PathHash } from './fileHash';
 import { readMetricsFile } from './metricsFile';
 import type { RunRecorder } from './recorder';

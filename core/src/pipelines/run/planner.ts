@@ -1,7 +1,7 @@
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
 import type { PlannedStep, StartOptions } from '../api';
 import type { CacheEntry, ContentCache } from './cache';
-import { insideRoot } from './cacheKey';
+import { insideRoot } from '../../compute';
 import { selectSteps } from './plan';
 import { cacheable } from './runState';
 import type { StepKeys } from './stepKeys';

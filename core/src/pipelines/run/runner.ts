@@ -18,7 +18,6 @@ import type {
 import type { TrackingService } from '../../tracking';
 import type { LineageStore } from '../../lineage';
 import type {
-  ComputeBackend,
   LoadedPipelineFile,
   LoadPipelineFile,
   PipelineRunner,
@@ -27,6 +26,7 @@ import type {
   StartOptions,
   StepState,
 } from '../api';
+import type { ComputeBackend } from '../../compute';
 import { StepAttempts } from './attempts';
 import { Backends } from './backends';
 import { ContentCache } from './cache';
@@ -40,7 +40,7 @@ import { StepOutputs } from './outputs';
 import { selectSteps } from './plan';
 import { checkStepPaths, RunPlanner } from './planner';
 import { RunRecorder } from './recorder';
-import { machineCapacity, ResourcePool, type Capacity } from './resources';
+import { machineCapacity, ResourcePool, type Capacity } from '../../compute';
 import type { PipelineRunStore } from './runStore';
 import { FINISHED_OK, type ActiveRun } from './runState';
 import { StepScheduler } from './scheduler';

@@ -2,7 +2,7 @@ import type { ResolvedStep, StepRun, StepStatus } from '../../model/pipeline';
 import type { Backends } from './backends';
 import type { StepExecutor } from './executor';
 import type { RunRecorder } from './recorder';
-import type { Held, ResourcePool } from './resources';
+import type { Held, ResourcePool } from '../../compute';
 import { cancelledWhy, FINISHED_OK, type ActiveRun } from './runState';
 
 /**

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { ResolvedStep, StepRun } from '../../model/pipeline';
-import type { ProvisionEnvironment, StepEnvironment } from '../api';
+import type { ProvisionEnvironment } from '../api';
+import type { StepEnvironment } from '../../compute';
 import { provisionEnvironment } from '../environments';
-import { insideRoot } from './cacheKey';
+import { insideRoot } from '../../compute';
 import type { ActiveRun, OutputWriter } from './runState';
 
 /**

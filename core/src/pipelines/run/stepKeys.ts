@@ -1,5 +1,6 @@
 import type { ResolvedPipeline, ResolvedStep } from '../../model/pipeline';
-import { insideRoot, stepCacheKey } from './cacheKey';
+import { insideRoot } from '../../compute';
+import { stepCacheKey } from './cacheKey';
 import type { FileHasher, PathHash } from './fileHash';
 
 /** A step's dependencies as hashed: digests for its cache key, hashes for its lineage. */

@@ -12,7 +12,7 @@ import {
   type TrackingService,
 } from '../../tracking';
 import type { PendingStepRun, StepJournal } from './journal';
-import { walkFolder } from './walk';
+import { walkFolder } from '../../compute';
 
 /** Tags Sextant sets on the tracking runs of pipelines. */
 export const PIPELINE_TAGS = {

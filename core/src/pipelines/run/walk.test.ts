@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { migrate } from '../../store';
 import { workspace } from '../definition/workspace.testing';
 import { FileHasher } from './fileHash';
-import { walkFolder } from './walk';
+import { walkFolder } from '../../compute';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

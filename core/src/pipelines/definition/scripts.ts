@@ -1,1 +1,0 @@
-export { scriptOf } from '../../compute';

@@ -1,1 +1,0 @@
-export { NOT_CONTENT, walkFolder, type WalkedFile } from '../../compute';
