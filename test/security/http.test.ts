@@ -529,6 +529,46 @@ describe('HTTP security of a running sextant server', () => {
     assert.match(assertMlflowError(wrongType, 400, 'INVALID_PARAMETER_VALUE'), /metrics/);
   });
 
+  test('bodies nested 10,000 and 1,000,000 deep get 400 before they are parsed, never a 500', async () => {
+    for (const depth of [10_000, 1_000_000]) {
+      const arrays = '['.repeat(depth) + ']'.repeat(depth);
+      const objects = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+      for (const [route, body] of [
+        ['experiments/create', `{"name":${arrays}}`],
+        ['experiments/create', arrays],
+        ['runs/create', `{"experiment_id":"0","run_name":${objects}}`],
+        ['runs/create', objects],
+      ] as const) {
+        const response = await send({
+          method: 'POST',
+          path: `${MLFLOW}/${route}`,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        assert.match(
+          assertMlflowError(response, 400, 'MALFORMED_REQUEST', `${route} at ${depth}`),
+          /levels deep/,
+        );
+      }
+    }
+    await ok(server.url, `${MLFLOW}/experiments/get?experiment_id=0`);
+  });
+
+  test('a page token past any real offset (1e30) gets 400, never a 500', async () => {
+    const token = Buffer.from(JSON.stringify({ offset: 1e30 })).toString('base64');
+    const responses = [
+      await api(server.url, `${MLFLOW}/experiments/search`, { max_results: 10, page_token: token }),
+      await api(server.url, `${MLFLOW}/runs/search`, { experiment_ids: ['0'], page_token: token }),
+      await api(
+        server.url,
+        `${MLFLOW}/metrics/get-history?run_id=${runId}&metric_key=loss&max_results=10&page_token=${encodeURIComponent(token)}`,
+      ),
+    ];
+    for (const response of responses) {
+      assert.match(assertMlflowError(response, 400, 'INVALID_PARAMETER_VALUE'), /page token/);
+    }
+  });
+
   test('an unknown run id gets 404 RESOURCE_DOES_NOT_EXIST naming the id, never a 500', async () => {
     const missing = `missing${TOKEN}`;
     const responses = [

@@ -2,6 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine';
 import { SextantError } from '../model/errors';
 import { HTTP_STATUS, type ErrorBody } from './errors';
+import { parseJsonBody } from './jsonBody';
 import { registerMetrics } from './metrics';
 import { artifactRoutes } from './routes/artifacts';
 import { cellRoutes } from './routes/cells';
@@ -28,20 +29,6 @@ export interface ServerOptions {
 }
 
 const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) => ErrorBody }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    status: 400,
-    body: (e) => ({
-      error_code: 'MALFORMED_REQUEST',
-      message: `Malformed JSON in request body: ${e.message}`,
-    }),
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    body: () => ({
-      error_code: 'MALFORMED_REQUEST',
-      message: 'Request body is empty; send a JSON object.',
-    }),
-  },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     body: () => ({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'Request body is too large.' }),
@@ -81,14 +68,21 @@ export async function buildServer(
 ): Promise<FastifyInstance> {
   assertBindAllowed(options.host, options.token);
   // Request bodies are only read field by field, never merged into other objects, so a
-  // `__proto__` key is inert: plain JSON.parse is safe and skips a costly scan of every body.
+  // `__proto__` key is inert: plain JSON.parse is safe and skips a costly scan of every body
+  // (parseJsonBody: JSON.parse behind a bound on nesting).
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     logger: false,
-    onProtoPoisoning: 'ignore',
-    onConstructorPoisoning: 'ignore',
   });
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof SextantError) {
       return reply

@@ -10,7 +10,7 @@ export function decodePageToken(token: string | undefined): number {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
     const offset = (parsed as { offset?: unknown }).offset;
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+    if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
   } catch {
     // fall through to the error below
   }
