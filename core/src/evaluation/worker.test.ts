@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
-import { processAlive } from '../compute';
-import { Engine } from '../engine';
+import { gone, TEST_PYTHON as PYTHON } from './evaluation.testing';
 import { EvaluationCancelled, runWorker, WORKER_SCRIPT } from './worker';
 import { WorkerProtocolError, type WorkerMessage } from './protocol';
-
-const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
 
 let dir: string;
 before(() => {
@@ -37,14 +32,6 @@ const run = (file: string, extra: Partial<Parameters<typeof runWorker>[0]> = {})
     requestFile: path.join(dir, 'request.json'),
     ...extra,
   });
-
-async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    if (!processAlive(pid)) return true;
-    await delay(50);
-  }
-  return false;
-}
 
 describe('the evaluation worker, run', () => {
   it('gathers progress, artifacts, warnings and the result, in order', async () => {
@@ -148,114 +135,6 @@ describe('the evaluation worker, run', () => {
     await assert.rejects(
       runWorker({ python: PYTHON, requestFile: path.join(dir, 'request.json') }),
       /the evaluation failed: JSONDecodeError/,
-    );
-  });
-});
-
-describe('an evaluation run whose worker fails or is cancelled', () => {
-  let engine: Engine;
-  let model: string;
-  let data: string;
-  before(() => {
-    engine = Engine.open({ storeDir: path.join(dir, 'store') });
-    model = path.join(dir, 'model');
-    fs.mkdirSync(model);
-    fs.writeFileSync(path.join(model, 'MLmodel'), 'flavors: {}\n');
-    data = path.join(dir, 'eval.csv');
-    fs.writeFileSync(data, 'x,y\n1,0\n2,1\n');
-  });
-  after(() => engine.close());
-
-  /** A stand-in Python for the service: an executable that ignores its arguments. */
-  const fakePython = (name: string, body: string): string => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    return file;
-  };
-
-  it('ends the run FAILED with the error as a tag, the dataset hash and model linked', async () => {
-    const python = fakePython('fails', `echo '{"type":"error","message":"KeyError: y"}'; exit 1`);
-    await assert.rejects(
-      engine.evaluation.evaluate({
-        model,
-        data,
-        target: 'y',
-        task: 'classifier',
-        experiment: 'evals',
-        python,
-      }),
-      /KeyError: y/,
-    );
-    const experiment = await engine.tracking.getExperimentByName('evals');
-    const [failed] = (
-      await engine.tracking.searchRuns({ experimentIds: [experiment!.experimentId] })
-    ).items;
-    assert.equal(failed!.info.status, 'FAILED');
-    const tags = Object.fromEntries(failed!.data.tags.map((t) => [t.key, t.value]));
-    assert.match(tags['sextant.evaluation.error']!, /KeyError: y/);
-    assert.equal(tags['sextant.evaluation.model_uri'], model);
-    assert.equal(
-      tags['sextant.evaluation.dataset_sha256'],
-      createHash('sha256').update(fs.readFileSync(data)).digest('hex'),
-    );
-    assert.deepEqual(
-      failed!.inputs.datasetInputs.map((d) => d.dataset.name),
-      ['eval.csv'],
-    );
-  });
-
-  it('ends the run KILLED when cancelled, and the worker is gone', async () => {
-    const python = fakePython(
-      'hangs',
-      `echo "{\\"type\\":\\"progress\\",\\"stage\\":\\"predict\\",\\"message\\":\\"$$\\"}"; exec sleep 60`,
-    );
-    const controller = new AbortController();
-    let pid = 0;
-    await assert.rejects(
-      engine.evaluation.evaluate(
-        { model, data, target: 'y', task: 'classifier', experiment: 'cancelled', python },
-        {
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (p.stage !== 'predict') return;
-            pid = Number(p.message);
-            controller.abort();
-          },
-        },
-      ),
-      EvaluationCancelled,
-    );
-    assert.ok(pid > 0);
-    assert.equal(await gone(pid), true);
-    const experiment = await engine.tracking.getExperimentByName('cancelled');
-    const [killed] = (
-      await engine.tracking.searchRuns({ experimentIds: [experiment!.experimentId] })
-    ).items;
-    assert.equal(killed!.info.status, 'KILLED');
-    assert.ok(killed!.info.endTime);
-  });
-
-  it('refuses a registered model name, a missing dataset and a change without a baseline', async () => {
-    const base = { data, target: 'y', task: 'classifier' as const };
-    await assert.rejects(
-      engine.evaluation.evaluate({ ...base, model: 'models:/churn@champion' }),
-      /comes with the model registry/,
-    );
-    await assert.rejects(
-      engine.evaluation.evaluate({ ...base, model, data: path.join(dir, 'none.csv') }),
-      /does not exist/,
-    );
-    await assert.rejects(
-      engine.evaluation.evaluate({ ...base, model: path.join(dir, 'nothing') }),
-      /not an MLflow model folder/,
-    );
-    await assert.rejects(
-      engine.evaluation.evaluate({
-        ...base,
-        model,
-        thresholds: [{ metric: 'accuracy_score', minAbsoluteChange: 0.1, greaterIsBetter: true }],
-      }),
-      /baseline/,
     );
   });
 });
