@@ -301,3 +301,92 @@ def test_errors_are_reported_and_the_run_marked_failed(sextant, client, binary):
         "--target", "label", "--task", "classifier", expect_rc=1,
     )
     assert "has no model at 'nothing'" in missing.stderr
+
+
+def test_multiclass_forest_by_logged_model_id_metrics_equal_scikit_learns(sextant, client, tmp_path):
+    """Iris: weighted averages and one-vs-rest ROC AUC as mlflow's evaluator; the model named by its
+    MLflow 3 logged model id (models:/m-...)."""
+    import mlflow
+    import mlflow.sklearn
+    import shap
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_state=3)
+    forest = RandomForestClassifier(n_estimators=15, max_depth=3, random_state=0).fit(X_train, y_train)
+    mlflow.set_experiment(f"eval-{uuid.uuid4().hex[:8]}")
+    with mlflow.start_run():
+        info = mlflow.sklearn.log_model(forest, name="iris", input_example=X_train.iloc[:3],
+                                        skops_trusted_types=TREE_TYPES)
+    frame = X_test.copy()
+    frame["species"] = y_test
+    csv = tmp_path / "iris.csv"
+    frame.to_csv(csv, index=False)
+
+    result = json.loads(_evaluate(
+        sextant, "--model", f"models:/{info.model_id}", "--data", str(csv), "--target", "species",
+        "--task", "classifier", "--no-permutation", "--json",
+    ).stdout)
+    y_true = y_test.to_numpy()
+    y_pred = forest.predict(X_test)
+    proba = forest.predict_proba(X_test)
+    expected = {
+        "accuracy_score": sk.accuracy_score(y_true, y_pred),
+        "precision_score": sk.precision_score(y_true, y_pred, average="weighted"),
+        "recall_score": sk.recall_score(y_true, y_pred, average="weighted"),
+        "f1_score": sk.f1_score(y_true, y_pred, average="weighted"),
+        "f1_score_macro": sk.f1_score(y_true, y_pred, average="macro"),
+        "f1_score_micro": sk.f1_score(y_true, y_pred, average="micro"),
+        "log_loss": sk.log_loss(y_true, proba, labels=forest.classes_),
+        "roc_auc": sk.roc_auc_score(y_true, proba, average="weighted", multi_class="ovr"),
+    }
+    run = client.get_run(result["runId"])
+    _assert_close(run.data.metrics, expected)
+    assert "true_positives" not in run.data.metrics  # binary only, as mlflow
+    assert [m.model_id for m in run.inputs.model_inputs] == [info.model_id]
+    roc = _artifact_json(client, result["runId"], "evaluation/roc_curve.json", tmp_path)
+    assert [c["label"] for c in roc["curves"]] == [0, 1, 2]
+    stored = _artifact_json(client, result["runId"], "evaluation/shap_values.json", tmp_path)
+    own = np.asarray(shap.TreeExplainer(forest).shap_values(X_test))
+    assert own.shape == (len(X_test), 4, 3)
+    assert np.allclose(np.asarray(stored["mean_abs_shap"]), np.abs(own).mean(axis=0), rtol=0, atol=TOL)
+
+
+def test_gate_verdicts_equal_mlflows_validate():
+    """Sextant's gate (core/dist/evaluation/gate.js) and mlflow's own validation, on one grid."""
+    from mlflow.models.evaluation.validation import MetricThreshold, _validate
+
+    cases = []
+    for greater in (True, False):
+        for candidate, baseline in ((0.9, 0.8), (0.85, 0.8), (0.8, 0.8), (0.7, 0.8), (-0.39, -0.5),
+                                    (0.001, 0.0), (0.0, 0.0), (-0.001, 0.0), (0.44, 0.5), (0.5, 0.44)):
+            for bounds in ({"threshold": 0.8}, {"min_absolute_change": 0.05}, {"min_relative_change": 0.1},
+                           {"threshold": 0.75, "min_absolute_change": 0.01, "min_relative_change": 0.02}):
+                cases.append({"greater": greater, "candidate": candidate, "baseline": baseline, **bounds})
+    script = (
+        "const { applyGate } = require('./core/dist/evaluation/gate.js');"
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(cases.map((c) => applyGate([{ metric: 'm', greaterIsBetter: c.greater,"
+        " ...(c.threshold !== undefined ? { threshold: c.threshold } : {}),"
+        " ...(c.min_absolute_change !== undefined ? { minAbsoluteChange: c.min_absolute_change } : {}),"
+        " ...(c.min_relative_change !== undefined ? { minRelativeChange: c.min_relative_change } : {}) }],"
+        " { m: c.candidate }, { runId: 'b', metrics: { m: c.baseline } }).passed)));"
+    )
+    done = subprocess.run(["node", "-e", script], input=json.dumps(cases), cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    sextant_verdicts = json.loads(done.stdout)
+
+    def mlflow_verdict(case) -> bool:
+        bounds = {k: case[k] for k in ("threshold", "min_absolute_change", "min_relative_change") if k in case}
+        try:
+            _validate({"m": MetricThreshold(greater_is_better=case["greater"], **bounds)},
+                      {"m": case["candidate"]}, {"m": case["baseline"]})
+            return True
+        except Exception:  # noqa: BLE001 - ModelValidationFailedException
+            return False
+
+    disagreements = [(c, s) for c, s in zip(cases, sextant_verdicts) if mlflow_verdict(c) != s]
+    assert len(cases) == 80
+    assert not disagreements, disagreements
