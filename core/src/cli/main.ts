@@ -59,7 +59,9 @@ export async function buildCli(
   command?: string,
 ): Promise<Command> {
   const program = new Command('sextant')
-    .description('Sextant: experiment tracking, pipelines and lineage from your editor')
+    .description(
+      'Sextant: experiment tracking, pipelines, lineage and model evaluation from your editor',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .enablePositionalOptions();
