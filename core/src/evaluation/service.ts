@@ -52,8 +52,8 @@ export interface EvaluateRequest {
   /** Seed of the permutations (default 0). */
   seed?: number;
   /**
-   * The Python that runs the model: `current` (default: `python`, else `SEXTANT_PYTHON`, else the
-   * workspace's `.venv`, else `python3`), or `model`: a virtual environment provisioned from the
+   * The Python that runs the model: `current` (default: `python`, else the workspace's `.venv`,
+   * else `SEXTANT_PYTHON`, else `python3`), or `model`: a virtual environment provisioned from the
    * model's `requirements.txt` (made once per requirements content, kept in the store).
    */
   environment?: 'current' | 'model';
@@ -352,8 +352,8 @@ export class EvaluationService {
       return path.join(binDir, 'python');
     }
     if (request.python) return request.python;
-    if (process.env.SEXTANT_PYTHON) return process.env.SEXTANT_PYTHON;
     const venv = path.join(cwd, '.venv', 'bin', 'python');
-    return (await exists(venv)) ? venv : 'python3';
+    if (await exists(venv)) return venv;
+    return process.env.SEXTANT_PYTHON || 'python3';
   }
 }

@@ -108,7 +108,7 @@ export function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
       reject(
         new Error(
           error.code === 'ENOENT'
-            ? `cannot start the evaluation worker: '${options.python}' was not found (give the model's Python, or set SEXTANT_PYTHON)`
+            ? `cannot start the evaluation worker: '${options.python}' was not found (give the model's Python with --python, or make the workspace's .venv)`
             : `cannot start the evaluation worker: ${error.message}`,
         ),
       );
