@@ -130,8 +130,10 @@ def classifier_metrics(y_true, y_pred, proba, classes, pos_label, binary) -> dic
         out[f"recall_score_{avg}"] = sk.recall_score(y_true, y_pred, average=avg)
         out[f"precision_score_{avg}"] = sk.precision_score(y_true, y_pred, average=avg)
         out[f"f1_score_{avg}"] = sk.f1_score(y_true, y_pred, average=avg)
-    if binary and len(labels) == 2:
-        tn, fp, fn, tp = sk.confusion_matrix(y_true, y_pred, labels=labels).ravel()
+    if binary and len(labels) == 2 and pos_label in labels:
+        # As mlflow: the positive label last, so tp counts the positive class.
+        ordered = [label for label in labels if label != pos_label] + [pos_label]
+        tn, fp, fn, tp = sk.confusion_matrix(y_true, y_pred, labels=ordered).ravel()
         out.update(true_negatives=tn, false_positives=fp, false_negatives=fn, true_positives=tp)
     if proba is not None:
         try:
@@ -392,7 +394,7 @@ def evaluate(request: dict) -> None:
         labels = sorted(set(np.unique(y_true).tolist()) | set(np.unique(y_pred).tolist()))
         pos_label = request.get("pos_label")
         if pos_label is None:
-            pos_label = 1 if 1 in labels else labels[-1]
+            pos_label = labels[-1]  # mlflow's default: the greatest label
         binary = len(labels) <= 2
 
     progress("metrics", "computing metrics", 0.45)

@@ -390,3 +390,49 @@ def test_gate_verdicts_equal_mlflows_validate():
     disagreements = [(c, s) for c, s in zip(cases, sextant_verdicts) if mlflow_verdict(c) != s]
     assert len(cases) == 80
     assert not disagreements, disagreements
+
+
+@pytest.mark.parametrize("case", ["binary-strings", "multiclass", "regressor"])
+def test_metrics_equal_mlflow_models_evaluate(sextant, tmp_path, case):
+    """The same model and eval set through mlflow.models.evaluate (logging into Sextant) and
+    `sextant evaluate`: every metric mlflow computes (but its `score`) has the same name and value."""
+    import mlflow
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    extra = []
+    config = {"log_model_explainability": False}
+    if case == "binary-strings":
+        X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+        y = pd.Series(np.where(y == 1, "benign", "malignant"))
+        model, task = LogisticRegression(max_iter=5000), "classifier"
+        extra, config["pos_label"] = ["--pos-label", "benign"], "benign"
+    elif case == "multiclass":
+        X, y = load_iris(return_X_y=True, as_frame=True)
+        model, task = LogisticRegression(max_iter=1000), "classifier"
+    else:
+        X, y = load_diabetes(return_X_y=True, as_frame=True)
+        model, task = LinearRegression(), "regressor"
+    rows = np.random.default_rng(0).permutation(len(X))
+    train, test = rows[: len(X) // 2], rows[len(X) // 2:]
+    model.fit(X.iloc[train], y.iloc[train])
+    folder = tmp_path / "model"
+    mlflow.sklearn.save_model(model, str(folder), signature=infer_signature(X.iloc[:5], model.predict(X.iloc[:5])))
+    frame = X.iloc[test].copy()
+    frame["y"] = y.iloc[test].to_numpy()
+    csv = tmp_path / "eval.csv"
+    frame.to_csv(csv, index=False)
+
+    mlflow.set_experiment(f"eval-{uuid.uuid4().hex[:8]}")
+    with mlflow.start_run():
+        theirs = mlflow.models.evaluate(str(folder), pd.read_csv(csv), targets="y", model_type=task,
+                                        evaluator_config=config).metrics
+    ours = json.loads(_evaluate(
+        sextant, "--model", str(folder), "--data", str(csv), "--target", "y", "--task", task,
+        "--no-shap", "--no-permutation", "--json", *extra,
+    ).stdout)["metrics"]
+    theirs = {k: float(v) for k, v in theirs.items() if k != "score"}
+    assert len(theirs) >= 6
+    _assert_close(ours, theirs)

@@ -14,6 +14,7 @@ interface EvaluateOptions {
   experiment?: string;
   name?: string;
   slice?: string;
+  posLabel?: string;
   drop?: string[];
   baseline?: string;
   threshold?: string[];
@@ -91,6 +92,10 @@ export function registerEvaluateCommands(
     .option('--name <name>', 'name of the evaluation run')
     .option('--slice <column>', 'metrics per value of this column')
     .option(
+      '--pos-label <label>',
+      'the positive class of a binary classifier (default: the greatest label, as mlflow)',
+    )
+    .option(
       '--drop <columns...>',
       'dataset columns that are no model input (for models without a signature)',
     )
@@ -133,6 +138,9 @@ export function registerEvaluateCommands(
         ...(opts.experiment ? { experiment: opts.experiment } : {}),
         ...(opts.name ? { runName: opts.name } : {}),
         ...(opts.slice ? { sliceColumn: opts.slice } : {}),
+        ...(opts.posLabel !== undefined
+          ? { posLabel: /^-?\d+$/.test(opts.posLabel) ? Number(opts.posLabel) : opts.posLabel }
+          : {}),
         ...(opts.drop ? { dropColumns: opts.drop } : {}),
         ...(opts.baseline ? { baselineRunId: opts.baseline } : {}),
         ...(thresholds.length ? { thresholds } : {}),

@@ -41,7 +41,7 @@ export interface EvaluateRequest {
   sliceColumn?: string;
   /** Columns of the dataset that are no model input (when the model has no signature to say so). */
   dropColumns?: string[];
-  /** The positive class of a binary classifier (default 1, else the greatest label). */
+  /** The positive class of a binary classifier (default, as mlflow's: the greatest label). */
   posLabel?: string | number;
   /** Thresholds of the gate, and the evaluation run that changes are measured against. */
   thresholds?: MetricThreshold[];
