@@ -297,7 +297,32 @@ def is_tree_model(raw) -> bool:
     return "Tree" in name or "Forest" in name or "GradientBoosting" in name or module.startswith(TREE_MODULES[2:])
 
 
-def shap_values(out: Output, raw, features, rows: int, max_rows: int) -> None:
+def tree_of(raw, features):
+    """The tree model to explain and the features it sees: the model itself, or the last step of a
+    scikit-learn Pipeline, with the features transformed by the steps before it. (None, None) else."""
+    import numpy as np
+    import pandas as pd
+
+    if raw is None:
+        return None, None
+    if is_tree_model(raw):
+        return raw, features
+    steps = getattr(raw, "steps", None)
+    if not steps or not is_tree_model(steps[-1][1]) or type(raw).__name__ != "Pipeline":
+        return None, None
+    head = raw[:-1]
+    transformed = head.transform(features)
+    if hasattr(transformed, "toarray"):
+        transformed = transformed.toarray()
+    transformed = np.asarray(transformed)
+    try:
+        names = [str(n) for n in head.get_feature_names_out()]
+    except Exception:  # noqa: BLE001 - a step without feature names
+        names = [f"x{i}" for i in range(transformed.shape[1])]
+    return steps[-1][1], pd.DataFrame(transformed, columns=names, index=features.index)
+
+
+def shap_values(out: Output, raw, features, rows: int, max_rows: int, transformed: bool = False) -> None:
     """Global mean |SHAP| per feature (and output) over the first `max_rows` rows, and the values of the first `rows`."""
     import numpy as np
     import shap
@@ -311,6 +336,9 @@ def shap_values(out: Output, raw, features, rows: int, max_rows: int) -> None:
     classes = getattr(raw, "classes_", None)
     out.write("shap_values.json", {
         "explainer": "TreeExplainer",
+        "explained_model": type(raw).__name__,
+        # The features are those the tree sees: a Pipeline's steps before it have transformed them.
+        "pipeline_transformed": transformed,
         "features": [str(c) for c in features.columns],
         "outputs": [str(c) for c in classes] if classes is not None and values.shape[2] == len(classes) else None,
         "rows_explained": int(len(sample)),
@@ -441,11 +469,12 @@ def evaluate(request: dict) -> None:
             warn(f"permutation importance failed: {error}")
 
     if request.get("shap", True):
-        if raw is not None and is_tree_model(raw):
+        tree, tree_features = tree_of(raw, features)
+        if tree is not None:
             progress("shap", "SHAP values (TreeExplainer)", 0.85)
             try:
-                shap_values(out, raw, features, int(request.get("shap_rows", 5)),
-                            int(request.get("shap_max_rows", 1000)))
+                shap_values(out, tree, tree_features, int(request.get("shap_rows", 5)),
+                            int(request.get("shap_max_rows", 1000)), tree is not raw)
             except ImportError:
                 warn("SHAP values need the 'shap' package in the model's environment")
             except Exception as error:  # noqa: BLE001 - reported, the evaluation goes on

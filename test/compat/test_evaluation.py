@@ -436,3 +436,30 @@ def test_metrics_equal_mlflow_models_evaluate(sextant, tmp_path, case):
     theirs = {k: float(v) for k, v in theirs.items() if k != "score"}
     assert len(theirs) >= 6
     _assert_close(ours, theirs)
+
+
+def test_shap_explains_the_tree_at_the_end_of_a_pipeline(sextant, client, binary, tmp_path):
+    """A scikit-learn Pipeline (scaler, then a forest): SHAP values of the forest on the features
+    as the scaler hands them over, equal to shap's TreeExplainer on the same."""
+    import shap
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X_train = binary["X_train"]
+    frame = pd.read_csv(binary["csv"])
+    y_train = binary["forest"].predict(X_train)  # any labels will do for the explanation
+    pipeline = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=8, random_state=0))
+    pipeline.fit(X_train, y_train)
+    experiment = f"eval-{uuid.uuid4().hex[:8]}"
+    run_id = _log_model(pipeline, X_train, experiment)
+    result = json.loads(_evaluate(
+        sextant, "--model", f"runs:/{run_id}/model", "--data", str(binary["csv"]), "--target", "label",
+        "--task", "classifier", "--no-permutation", "--json",
+    ).stdout)
+    stored = _artifact_json(client, result["runId"], "evaluation/shap_values.json", tmp_path)
+    assert stored["pipeline_transformed"] is True and stored["explained_model"] == "RandomForestClassifier"
+    seen = pipeline[:-1].transform(frame[X_train.columns])
+    own = np.asarray(shap.TreeExplainer(pipeline[-1]).shap_values(seen))
+    assert stored["features"] == list(X_train.columns)
+    assert np.allclose(np.asarray(stored["mean_abs_shap"]), np.abs(own).mean(axis=0), rtol=0, atol=TOL)
