@@ -17,8 +17,9 @@ import tseslint from 'typescript-eslint';
  *   lineage    -> store
  *   compute    -> (nothing but model)
  *   pipelines  -> store, tracking, artifacts, lineage, compute
+ *   evaluation -> tracking, artifacts, compute
  *   server     -> tracking, artifacts, pipelines, engine
- *   cli        -> tracking, pipelines, server, engine
+ *   cli        -> tracking, pipelines, server, evaluation, engine
  *
  * A new capability (registry, serving, ...) is one entry below. `core/src/testing` holds helpers
  * for tests: tests may use it, nothing else may.
@@ -33,8 +34,9 @@ const CORE_CAPABILITIES = {
     uses: ['store', 'tracking', 'artifacts', 'lineage', 'compute'],
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
+  evaluation: { uses: ['tracking', 'artifacts', 'compute'] },
   server: { uses: ['tracking', 'artifacts', 'pipelines'], drivesEngine: true },
-  cli: { uses: ['tracking', 'pipelines', 'server'], drivesEngine: true },
+  cli: { uses: ['tracking', 'pipelines', 'server', 'evaluation'], drivesEngine: true },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
+import { EvaluationService } from './evaluation';
 import { LineageService } from './lineage';
 import { PipelineService } from './pipelines';
 import { openDatabase } from './store';
@@ -31,6 +32,8 @@ export class Engine {
     readonly pipelines: PipelineService,
     /** Lineage between artifact versions and step executions; OpenLineage export. */
     readonly lineage: LineageService,
+    /** Models scored on eval datasets in a Python worker, recorded as evaluation runs; gates. */
+    readonly evaluation: EvaluationService,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -50,7 +53,12 @@ export class Engine {
     });
     const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
     const lineage = new LineageService(pipelines.lineage, pipelines.runs);
-    return new Engine(storeDir, tracking, artifacts, pipelines, lineage);
+    const evaluation = new EvaluationService({
+      tracking,
+      artifacts,
+      environmentsDir: path.join(storeDir, 'envs'),
+    });
+    return new Engine(storeDir, tracking, artifacts, pipelines, lineage, evaluation);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Compute: where a step runs. Backends (local processes, the step launcher, Ray jobs), the
  * contracts they fill ({@link ComputeBackend}, {@link StepLaunch}), the machine's resources and
- * the workspace as a step sees it.
+ * the workspace as a step sees it, and the per-requirements virtual environments that steps and
+ * model workers run in.
  */
 import type { RayBackend } from './ray';
 
@@ -29,6 +30,13 @@ export { scriptOf } from './scripts';
 export { findPython, LAUNCHER_SWITCH, LauncherBackend, localBackend } from './launcher';
 export { DEFAULT_KILL_GRACE_MS, LocalBackend, LOCAL_PID_PREFIX, stopOrphanedGroup } from './local';
 export { PooledBackend } from './pooled';
+export {
+  collectEnvironments,
+  provisionEnvironment,
+  type EnvironmentCollection,
+  type ProvisionEnvironment,
+} from './environments';
+export { processAlive } from './processAlive';
 export type { RayBackend, RayBackendOptions, RayJobStatus } from './ray';
 
 /**

@@ -4,3 +4,4 @@ export * from './pipeline';
 export * from './format';
 export * from './sourceHash';
 export * from './cellsHttp';
+export * from './evaluation';

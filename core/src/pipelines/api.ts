@@ -13,6 +13,9 @@ import type {
   TriggerRecord,
 } from '../model/pipeline';
 
+/** Provisioning virtual environments is compute's (pipelines and evaluation both use it). */
+export type { ProvisionEnvironment } from '../compute';
+
 /** What loading one pipeline file gives: its pipelines (resolved) and every problem found. */
 export interface LoadedPipelineFile {
   /** Absolute path. */
@@ -27,21 +30,6 @@ export type LoadPipelineFile = (
   file: string,
   options?: { text?: string; root?: string },
 ) => Promise<LoadedPipelineFile>;
-
-/** Provisions (or reuses) a virtual environment for a requirements file. */
-export type ProvisionEnvironment = (request: {
-  /** Absolute path of the requirements file. */
-  requirements: string;
-  /** Folder that holds the environments, keyed by the file's content hash. */
-  cacheDir: string;
-  onOutput(stream: 'stdout' | 'stderr', text: string): void;
-  signal: AbortSignal;
-}) => Promise<{
-  /** Absolute path of the environment's `bin/`. */ binDir: string;
-  /** The environment's id: the SHA-256 of the requirements file, its folder under `cacheDir`. */
-  id: string;
-  reused: boolean;
-}>;
 
 /** Options of one pipeline run. */
 export interface StartOptions {

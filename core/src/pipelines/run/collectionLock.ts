@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SextantError } from '../../model/errors';
-import { processAlive } from '../processAlive';
+import { processAlive } from '../../compute';
 
 /** How often a run waiting for a cache collection looks at its lock. */
 const WAIT_POLL_MS = 100;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { PipelineRun, PipelineRunStatus, StepRun, StepStatus } from '../../model/pipeline';
 import { invalid, notFound } from '../../model/errors';
 import { StatementCache } from '../../store';
-import { processAlive } from '../processAlive';
+import { processAlive } from '../../compute';
 
 interface PipelineRunRow {
   pipeline_run_id: string;

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import fsSync from 'node:fs';
 import path from 'node:path';
 import type { LocalArtifactStore } from '../../artifacts';
-import { collectEnvironments } from '../environments';
 import { findPipelineFiles } from '../definition/discover';
 import { invalid, notFound, SextantError } from '../../model/errors';
 import type {
@@ -26,7 +25,7 @@ import type {
   StartOptions,
   StepState,
 } from '../api';
-import type { ComputeBackend } from '../../compute';
+import { collectEnvironments, type ComputeBackend } from '../../compute';
 import { StepAttempts } from './attempts';
 import { Backends } from './backends';
 import { ContentCache } from './cache';
@@ -62,7 +61,7 @@ export interface PipelineServiceOptions {
   artifacts: LocalArtifactStore;
   /** The definition loader; `pipelines/definition` when not given. */
   load?: LoadPipelineFile;
-  /** Environment provisioning; `pipelines/environments` when not given. */
+  /** Environment provisioning; compute's `provisionEnvironment` when not given. */
   provision?: ProvisionEnvironment;
   /** What local steps may use at once; the machine's cores, GPUs and memory when not given. */
   capacity?: Capacity;

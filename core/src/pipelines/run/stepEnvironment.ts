@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { ResolvedStep, StepRun } from '../../model/pipeline';
-import type { ProvisionEnvironment } from '../api';
-import type { StepEnvironment } from '../../compute';
-import { provisionEnvironment } from '../environments';
-import { insideRoot } from '../../compute';
+import type { ProvisionEnvironment, StepEnvironment } from '../../compute';
+import { insideRoot, provisionEnvironment } from '../../compute';
 import type { ActiveRun, OutputWriter } from './runState';
 
 /**

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { processAlive } from '../processAlive';
+import { processAlive } from '../../compute';
 
 /** How long a trigger lease lasts without renewal, in ms. */
 export const LEASE_TTL_MS = 15_000;

@@ -4,8 +4,22 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ProvisionEnvironment } from './api';
 import { processAlive } from './processAlive';
+
+/** Provisions (or reuses) a virtual environment for a requirements file. */
+export type ProvisionEnvironment = (request: {
+  /** Absolute path of the requirements file. */
+  requirements: string;
+  /** Folder that holds the environments, keyed by the file's content hash. */
+  cacheDir: string;
+  onOutput(stream: 'stdout' | 'stderr', text: string): void;
+  signal: AbortSignal;
+}) => Promise<{
+  /** Absolute path of the environment's `bin/`. */ binDir: string;
+  /** The environment's id: the SHA-256 of the requirements file, its folder under `cacheDir`. */
+  id: string;
+  reused: boolean;
+}>;
 
 /** Written into an environment once pip has installed everything: its presence means complete. */
 const COMPLETE = '.sextant-complete';

@@ -1,0 +1,179 @@
+import type { Command } from 'commander';
+import { parseThresholds, type EvaluateRequest } from '../evaluation';
+import type { EvaluationResult, EvaluationTask } from '../model/evaluation';
+import { invalid } from '../model/errors';
+import { table } from './format';
+import { openStore } from './store';
+
+interface EvaluateOptions {
+  store: string;
+  model: string;
+  data: string;
+  target: string;
+  task: string;
+  experiment?: string;
+  name?: string;
+  slice?: string;
+  posLabel?: string;
+  drop?: string[];
+  baseline?: string;
+  threshold?: string[];
+  env: string;
+  python?: string;
+  shap: boolean;
+  permutation: boolean;
+  seed: string;
+  json?: boolean;
+}
+
+const value = (n: number): string => String(Number(n.toPrecision(6)));
+
+/** The metrics table, the slices and the gate's verdict, as `sextant evaluate` prints them. */
+export function describeEvaluation(result: EvaluationResult): string {
+  const lines = [
+    `Evaluation run ${result.runId} (experiment ${result.experimentId}): ${result.modelUri} on ` +
+      `${result.dataset.path} (${result.dataset.rows} rows, sha256 ${result.dataset.sha256.slice(0, 12)})`,
+    '',
+    table(
+      ['METRIC', 'VALUE'],
+      Object.entries(result.metrics).map(([key, v]) => [key, value(v)]),
+    ),
+  ];
+  if (result.slices.length > 0) {
+    const keys =
+      result.task === 'classifier'
+        ? ['accuracy_score', 'f1_score', 'roc_auc']
+        : ['mean_absolute_error', 'root_mean_squared_error', 'r2_score'];
+    lines.push(
+      '',
+      table(
+        ['SLICE', 'ROWS', ...keys.map((k) => k.toUpperCase())],
+        result.slices.map((s) => [
+          `${s.column}=${s.value}`,
+          String(s.rows),
+          ...keys.map((k) => (s.metrics[k] === undefined ? '' : value(s.metrics[k]!))),
+        ]),
+      ),
+    );
+  }
+  if (result.gate) {
+    lines.push(
+      '',
+      `Gate: ${result.gate.passed ? 'PASSED' : 'FAILED'}${result.gate.baselineRunId ? ` (baseline ${result.gate.baselineRunId})` : ''}`,
+    );
+    for (const m of result.gate.metrics) {
+      lines.push(
+        `  ${m.passed ? 'pass' : 'FAIL'}  ${m.metric} = ${m.value ?? '-'}${m.baseline !== undefined ? ` (baseline ${m.baseline})` : ''}`,
+      );
+      for (const failure of m.failures) lines.push(`        ${failure}`);
+    }
+  }
+  lines.push('', `Artifacts: ${result.artifacts.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** Registers `sextant evaluate`. */
+export function registerEvaluateCommands(
+  program: Command,
+  storeOption: readonly [string, string, string],
+  out: NodeJS.WritableStream,
+): void {
+  program
+    .command('evaluate')
+    .description(
+      "evaluate a model on an eval dataset as a tracked run (mlflow.models.evaluate's metrics), with an optional gate",
+    )
+    .option(...storeOption)
+    .requiredOption('--model <uri>', 'runs:/<run_id>/<path>, models:/m-<id> or a model folder')
+    .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
+    .requiredOption('--target <column>', 'the column of true values')
+    .requiredOption('--task <task>', 'classifier or regressor')
+    .option('--experiment <nameOrId>', 'experiment of the evaluation run (created if missing)')
+    .option('--name <name>', 'name of the evaluation run')
+    .option('--slice <column>', 'metrics per value of this column')
+    .option(
+      '--pos-label <label>',
+      'the positive class of a binary classifier (default: the greatest label, as mlflow)',
+    )
+    .option(
+      '--drop <columns...>',
+      'dataset columns that are no model input (for models without a signature)',
+    )
+    .option('--baseline <runId>', 'an earlier evaluation run that changes are measured against')
+    .option(
+      '--threshold <rule...>',
+      'gate: METRIC>=VALUE, METRIC<=VALUE, change over the baseline METRIC>=+0.01 or METRIC>=+5% (exit code 1 when it fails)',
+    )
+    .option(
+      '--env <where>',
+      "the model's Python: current (.venv, SEXTANT_PYTHON) or model (a venv from its requirements.txt)",
+      'current',
+    )
+    .option('--python <path>', 'the Python interpreter to run the model with')
+    .option('--no-shap', 'skip SHAP values')
+    .option('--no-permutation', 'skip permutation importance')
+    .option('--seed <n>', 'seed of the permutations', '0')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: EvaluateOptions) => {
+      if (opts.task !== 'classifier' && opts.task !== 'regressor') {
+        throw invalid(`--task takes classifier or regressor, not '${opts.task}'`);
+      }
+      if (opts.env !== 'current' && opts.env !== 'model') {
+        throw invalid(`--env takes current or model, not '${opts.env}'`);
+      }
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw invalid(`--seed takes a whole number, not '${opts.seed}'`);
+      const thresholds = parseThresholds(opts.threshold ?? []);
+      const request: EvaluateRequest = {
+        model: opts.model,
+        data: opts.data,
+        target: opts.target,
+        task: opts.task as EvaluationTask,
+        environment: opts.env,
+        shap: opts.shap,
+        permutationImportance: opts.permutation,
+        seed,
+        cwd: process.cwd(),
+        ...(opts.experiment ? { experiment: opts.experiment } : {}),
+        ...(opts.name ? { runName: opts.name } : {}),
+        ...(opts.slice ? { sliceColumn: opts.slice } : {}),
+        ...(opts.posLabel !== undefined
+          ? { posLabel: /^-?\d+$/.test(opts.posLabel) ? Number(opts.posLabel) : opts.posLabel }
+          : {}),
+        ...(opts.drop ? { dropColumns: opts.drop } : {}),
+        ...(opts.baseline ? { baselineRunId: opts.baseline } : {}),
+        ...(thresholds.length ? { thresholds } : {}),
+        ...(opts.python ? { python: opts.python } : {}),
+      };
+      const engine = openStore(opts.store, true);
+      const controller = new AbortController();
+      const cancel = (): void => {
+        process.stderr.write('sextant: cancelling the evaluation\n');
+        controller.abort();
+      };
+      process.once('SIGINT', cancel);
+      process.once('SIGTERM', cancel);
+      try {
+        await engine.recovered;
+        const result = await engine.evaluation.evaluate(request, {
+          signal: controller.signal,
+          onProgress: (p) =>
+            process.stderr.write(
+              `[${p.fraction !== undefined ? `${String(Math.round(p.fraction * 100)).padStart(3)}%` : '   …'}] ${p.message}\n`,
+            ),
+          onOutput: (text) => {
+            if (text.startsWith('warning: ')) process.stderr.write(`sextant: ${text}`);
+          },
+        });
+        out.write(
+          opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeEvaluation(result)}\n`,
+        );
+        if (result.gate && !result.gate.passed) process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
+        await engine.close();
+      }
+    });
+}

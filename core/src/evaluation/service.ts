@@ -1,0 +1,359 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LocalArtifactStore } from '../artifacts';
+import { provisionEnvironment, type ProvisionEnvironment } from '../compute';
+import { invalid, notFound } from '../model/errors';
+import {
+  EVALUATION_TAGS,
+  type EvaluationProgress,
+  type EvaluationResult,
+  type EvaluationTask,
+  type GateResult,
+  type MetricThreshold,
+} from '../model/evaluation';
+import type { KeyValue } from '../model/tracking';
+import type { MetricInput, TrackingService } from '../tracking';
+import { applyGate } from './gate';
+import { resolveModel } from './modelSource';
+import { EvaluationCancelled, runWorker } from './worker';
+
+/** Where the evaluation's JSON artifacts go in its run. */
+export const EVALUATION_ARTIFACTS = 'evaluation';
+/** The most metrics one tracking batch takes (MLflow's limit). */
+const METRICS_PER_BATCH = 1000;
+
+/** What to evaluate, on what, and how. */
+export interface EvaluateRequest {
+  /** `runs:/<run_id>/<path>`, `models:/m-<id>` or a local MLflow model folder. */
+  model: string;
+  /** The eval dataset: a CSV or Parquet file. */
+  data: string;
+  /** The column that holds the true values. */
+  target: string;
+  task: EvaluationTask;
+  /** Experiment name or id for the evaluation run (created by name when missing; default `0`). */
+  experiment?: string;
+  runName?: string;
+  /** Metrics per value of this column. */
+  sliceColumn?: string;
+  /** Columns of the dataset that are no model input (when the model has no signature to say so). */
+  dropColumns?: string[];
+  /** The positive class of a binary classifier (default, as mlflow's: the greatest label). */
+  posLabel?: string | number;
+  /** Thresholds of the gate, and the evaluation run that changes are measured against. */
+  thresholds?: MetricThreshold[];
+  baselineRunId?: string;
+  /** Permutation importance (default on) and SHAP values for tree models (default on). */
+  permutationImportance?: boolean;
+  shap?: boolean;
+  /** Seed of the permutations (default 0). */
+  seed?: number;
+  /**
+   * The Python that runs the model: `current` (default: `python`, else the workspace's `.venv`,
+   * else `SEXTANT_PYTHON`, else `python3`), or `model`: a virtual environment provisioned from the
+   * model's `requirements.txt` (made once per requirements content, kept in the store).
+   */
+  environment?: 'current' | 'model';
+  python?: string;
+  /** The folder relative paths are read from (default: this process's). */
+  cwd?: string;
+}
+
+export interface EvaluateOptions {
+  /** Aborting kills the worker; the run ends KILLED. */
+  signal?: AbortSignal;
+  onProgress?: (progress: EvaluationProgress) => void;
+  /** The worker's stderr and the environment's provisioning output, as they come. */
+  onOutput?: (text: string) => void;
+}
+
+export interface EvaluationServiceOptions {
+  tracking: TrackingService;
+  artifacts: LocalArtifactStore;
+  /** Where provisioned model environments are kept (the pipelines' `envs/`, shared). */
+  environmentsDir: string;
+  provision?: ProvisionEnvironment;
+}
+
+/** The SHA-256 of a file's bytes, hex. */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const exists = (file: string): Promise<boolean> =>
+  fs.access(file).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Evaluates models on eval datasets. The model runs in a Python worker
+ * (`core/python/sextant_eval.py`) started in the model's environment; this service resolves the
+ * model and the dataset, records the evaluation as a tracked run (tags linking the model URI and
+ * the dataset's SHA-256, the dataset as a run input, metrics with `mlflow.models.evaluate`'s
+ * names, curves and explanations as JSON artifacts under `evaluation/`) and applies the gate.
+ */
+export class EvaluationService {
+  private readonly provision: ProvisionEnvironment;
+
+  constructor(private readonly options: EvaluationServiceOptions) {
+    this.provision = options.provision ?? provisionEnvironment;
+  }
+
+  async evaluate(
+    request: EvaluateRequest,
+    options: EvaluateOptions = {},
+  ): Promise<EvaluationResult> {
+    const { tracking, artifacts } = this.options;
+    const cwd = request.cwd ?? process.cwd();
+    const progress = (stage: string, message: string, fraction?: number): void =>
+      options.onProgress?.({ stage, message, ...(fraction !== undefined ? { fraction } : {}) });
+    if (request.task !== 'classifier' && request.task !== 'regressor') {
+      throw invalid(`the task must be 'classifier' or 'regressor', not '${String(request.task)}'`);
+    }
+    if (!request.target) throw invalid('give the target column of the eval dataset');
+    if (
+      request.thresholds?.some(
+        (t) => t.minAbsoluteChange !== undefined || t.minRelativeChange !== undefined,
+      ) &&
+      !request.baselineRunId
+    ) {
+      throw invalid(
+        'a threshold asks for a change over a baseline: give the baseline evaluation run',
+      );
+    }
+
+    progress('resolve', `resolving ${request.model}`, 0);
+    const model = await resolveModel(request.model, tracking, artifacts.root, cwd);
+    const dataPath = path.resolve(cwd, request.data);
+    if (!/\.(csv|parquet|pq)$/i.test(dataPath)) {
+      throw invalid(`cannot read ${dataPath}: the eval dataset must be a .csv or .parquet file`);
+    }
+    if (!(await exists(dataPath))) throw notFound(`the eval dataset ${dataPath} does not exist`);
+    const sha256 = await fileSha256(dataPath);
+    const baseline = request.baselineRunId
+      ? await this.baselineOf(request.baselineRunId)
+      : undefined;
+    const python = await this.pythonFor(request, model.dir, cwd, options);
+    const experimentId = await this.experimentId(request.experiment);
+
+    const user = os.userInfo().username;
+    const run = await tracking.createRun({
+      experimentId,
+      userId: user,
+      runName: request.runName ?? `evaluate ${path.basename(dataPath)}`,
+      tags: [
+        { key: 'mlflow.user', value: user },
+        { key: 'mlflow.source.type', value: 'LOCAL' },
+        { key: 'mlflow.source.name', value: 'sextant evaluate' },
+        { key: EVALUATION_TAGS.evaluation, value: 'true' },
+        { key: EVALUATION_TAGS.modelUri, value: request.model },
+        { key: EVALUATION_TAGS.datasetSha256, value: sha256 },
+        { key: EVALUATION_TAGS.datasetPath, value: dataPath },
+        { key: EVALUATION_TAGS.task, value: request.task },
+        { key: EVALUATION_TAGS.target, value: request.target },
+      ],
+    });
+    const runId = run.info.runId;
+    const root = run.info.artifactUri.replace(/^mlflow-artifacts:\//, '');
+    const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sextant-eval-'));
+    try {
+      await tracking.logInputs(
+        runId,
+        [
+          {
+            tags: [{ key: 'mlflow.data.context', value: 'evaluation' }],
+            dataset: {
+              name: path.basename(dataPath),
+              digest: sha256.slice(0, 16),
+              sourceType: 'local',
+              source: JSON.stringify({ uri: `file://${dataPath}` }),
+            },
+          },
+        ],
+        model.modelId ? [{ modelId: model.modelId }] : [],
+      );
+      const params: KeyValue[] = [
+        { key: 'task', value: request.task },
+        { key: 'target', value: request.target },
+        { key: 'model_uri', value: request.model },
+        ...(request.sliceColumn ? [{ key: 'slice_column', value: request.sliceColumn }] : []),
+        ...(request.baselineRunId
+          ? [{ key: 'baseline_run_id', value: request.baselineRunId }]
+          : []),
+      ];
+      await tracking.logBatch(runId, [], params, []);
+
+      const requestFile = path.join(outDir, 'request.json');
+      const artifactsDir = path.join(outDir, 'artifacts');
+      await fs.writeFile(
+        requestFile,
+        JSON.stringify({
+          model_dir: model.dir,
+          data_path: dataPath,
+          target: request.target,
+          task: request.task,
+          output_dir: artifactsDir,
+          slice_column: request.sliceColumn ?? null,
+          drop_columns: request.dropColumns ?? [],
+          pos_label: request.posLabel ?? null,
+          permutation_importance: request.permutationImportance ?? true,
+          shap: request.shap ?? true,
+          seed: request.seed ?? 0,
+        }),
+      );
+      const outcome = await runWorker({
+        python,
+        requestFile,
+        cwd,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onMessage: (message) => {
+          if (message.type === 'progress') {
+            progress(message.stage, message.message, message.fraction);
+          } else if (message.type === 'warning') {
+            options.onOutput?.(`warning: ${message.message}\n`);
+          }
+        },
+        ...(options.onOutput ? { onStderr: options.onOutput } : {}),
+      });
+
+      progress('record', 'recording the evaluation run', 0.95);
+      const now = Date.now();
+      const metrics: MetricInput[] = Object.entries(outcome.metrics).map(([key, value]) => ({
+        key,
+        value,
+        timestamp: now,
+        step: 0,
+      }));
+      let gate: GateResult | undefined;
+      if (request.thresholds?.length) {
+        gate = applyGate(request.thresholds, outcome.metrics, baseline);
+        metrics.push({ key: 'gate_passed', value: gate.passed ? 1 : 0, timestamp: now, step: 0 });
+      }
+      for (let i = 0; i < metrics.length; i += METRICS_PER_BATCH) {
+        await tracking.logBatch(runId, metrics.slice(i, i + METRICS_PER_BATCH), [], []);
+      }
+      const written: string[] = [];
+      for (const name of outcome.artifacts) {
+        const target = `${EVALUATION_ARTIFACTS}/${name}`;
+        await artifacts.write(
+          `${root}/${target}`,
+          await fs.readFile(path.join(artifactsDir, name)),
+        );
+        written.push(target);
+      }
+      const result: EvaluationResult = {
+        runId,
+        experimentId,
+        modelUri: request.model,
+        task: request.task,
+        dataset: { path: dataPath, sha256, rows: outcome.rows, target: request.target },
+        metrics: outcome.metrics,
+        slices: outcome.slices,
+        artifacts: written,
+        warnings: outcome.warnings,
+        ...(gate ? { gate } : {}),
+      };
+      if (gate) {
+        await artifacts.write(
+          `${root}/${EVALUATION_ARTIFACTS}/gate.json`,
+          Buffer.from(JSON.stringify(gate, null, 2)),
+        );
+        written.push(`${EVALUATION_ARTIFACTS}/gate.json`);
+        await tracking.logBatch(
+          runId,
+          [],
+          [],
+          [
+            { key: EVALUATION_TAGS.gate, value: gate.passed ? 'passed' : 'failed' },
+            ...(gate.baselineRunId
+              ? [{ key: EVALUATION_TAGS.gateBaseline, value: gate.baselineRunId }]
+              : []),
+          ],
+        );
+      }
+      await artifacts.write(
+        `${root}/${EVALUATION_ARTIFACTS}/result.json`,
+        Buffer.from(JSON.stringify(result, null, 2)),
+      );
+      written.push(`${EVALUATION_ARTIFACTS}/result.json`);
+      await tracking.updateRun(runId, { status: 'FINISHED', endTime: Date.now() });
+      progress('record', `recorded as run ${runId}`, 1);
+      return result;
+    } catch (error) {
+      const cancelled = error instanceof EvaluationCancelled;
+      await tracking
+        .setTag(runId, {
+          key: EVALUATION_TAGS.error,
+          value: (error as Error).message.slice(0, 5000),
+        })
+        .catch(() => undefined);
+      await tracking.updateRun(runId, {
+        status: cancelled ? 'KILLED' : 'FAILED',
+        endTime: Date.now(),
+      });
+      throw error;
+    } finally {
+      await fs.rm(outDir, { recursive: true, force: true });
+    }
+  }
+
+  /** The metrics of a baseline evaluation run (latest value of each). */
+  private async baselineOf(
+    runId: string,
+  ): Promise<{ runId: string; metrics: Record<string, number> }> {
+    const run = await this.options.tracking.getRun(runId);
+    if (!run.data.tags.some((t) => t.key === EVALUATION_TAGS.evaluation && t.value === 'true')) {
+      throw invalid(
+        `run ${runId} is no evaluation run: give the run id that \`sextant evaluate\` printed`,
+      );
+    }
+    return { runId, metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])) };
+  }
+
+  private async experimentId(nameOrId: string | undefined): Promise<string> {
+    const { tracking } = this.options;
+    if (!nameOrId) return '0';
+    const byName = await tracking.getExperimentByName(nameOrId);
+    if (byName) return byName.experimentId;
+    if (/^\d+$/.test(nameOrId)) return (await tracking.getExperiment(nameOrId)).experimentId;
+    return tracking.createExperiment(nameOrId);
+  }
+
+  /** The Python that runs the model (see {@link EvaluateRequest.environment}). */
+  private async pythonFor(
+    request: EvaluateRequest,
+    modelDir: string,
+    cwd: string,
+    options: EvaluateOptions,
+  ): Promise<string> {
+    if (request.environment === 'model') {
+      const requirements = path.join(modelDir, 'requirements.txt');
+      if (!(await exists(requirements))) {
+        throw notFound(
+          `the model at ${modelDir} has no requirements.txt to build its environment from`,
+        );
+      }
+      options.onProgress?.({
+        stage: 'environment',
+        message: `provisioning the model's environment from ${requirements}`,
+      });
+      const { binDir } = await this.provision({
+        requirements,
+        cacheDir: this.options.environmentsDir,
+        onOutput: (_stream, text) => options.onOutput?.(text),
+        signal: options.signal ?? new AbortController().signal,
+      });
+      return path.join(binDir, 'python');
+    }
+    if (request.python) return request.python;
+    const venv = path.join(cwd, '.venv', 'bin', 'python');
+    if (await exists(venv)) return venv;
+    return process.env.SEXTANT_PYTHON || 'python3';
+  }
+}
