@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { Writable } from 'node:stream';
 import tty from 'node:tty';
 
 /** An output stream whose writes never block the main thread, and how to wait for them. */
@@ -18,8 +19,7 @@ export interface OffThreadOutput {
 export function offThreadOutput(stream: NodeJS.WritableStream, fd: 1 | 2): OffThreadOutput {
   const own = fd === 1 ? process.stdout : process.stderr;
   if (stream !== own || tty.isatty(fd)) return { stream, close: () => Promise.resolve() };
-  const file = fs.createWriteStream('', { fd, autoClose: false });
-  file.on('error', () => undefined);
+  const file = new FdWriter(fd);
   return {
     stream: file,
     close: () =>
@@ -28,4 +28,35 @@ export function offThreadOutput(stream: NodeJS.WritableStream, fd: 1 | 2): OffTh
         else file.end(resolve);
       }),
   };
+}
+
+/** How long a write waits before it tries again a pipe that is full, in ms. */
+const FULL_PIPE_RETRY_MS = 2;
+
+/**
+ * Writes to a file descriptor from the thread pool. Node makes a pipe it has opened as
+ * `process.stdout` non-blocking, so a write to a full pipe (a reader that falls behind) fails
+ * with EAGAIN: it is tried again until the reader takes it, so nothing is lost. Other errors (a
+ * reader that went away) drop the output.
+ */
+class FdWriter extends Writable {
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.writeFrom(chunk, 0, done);
+  }
+
+  private writeFrom(chunk: Buffer, offset: number, done: () => void): void {
+    fs.write(this.fd, chunk, offset, chunk.length - offset, null, (error, written) => {
+      if (error?.code === 'EAGAIN') {
+        setTimeout(() => this.writeFrom(chunk, offset, done), FULL_PIPE_RETRY_MS);
+      } else if (!error && offset + written < chunk.length) {
+        this.writeFrom(chunk, offset + written, done);
+      } else {
+        done();
+      }
+    });
+  }
 }
