@@ -17,8 +17,9 @@ import tseslint from 'typescript-eslint';
  *   lineage    -> store
  *   compute    -> (nothing but model)
  *   pipelines  -> store, tracking, artifacts, lineage, compute
- *   server     -> tracking, artifacts, pipelines, engine
- *   cli        -> tracking, pipelines, server, engine
+ *   registry   -> store, tracking, artifacts
+ *   server     -> tracking, artifacts, pipelines, registry, engine
+ *   cli        -> tracking, pipelines, registry, server, engine
  *
  * A new capability (registry, serving, ...) is one entry below. `core/src/testing` holds helpers
  * for tests: tests may use it, nothing else may.
@@ -33,8 +34,9 @@ const CORE_CAPABILITIES = {
     uses: ['store', 'tracking', 'artifacts', 'lineage', 'compute'],
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
-  server: { uses: ['tracking', 'artifacts', 'pipelines'], drivesEngine: true },
-  cli: { uses: ['tracking', 'pipelines', 'server'], drivesEngine: true },
+  registry: { uses: ['store', 'tracking', 'artifacts'] },
+  server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
+  cli: { uses: ['tracking', 'pipelines', 'registry', 'server'], drivesEngine: true },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

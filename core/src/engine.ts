@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { LineageService } from './lineage';
 import { PipelineService } from './pipelines';
+import { RegistryService, SqliteRegistryStore } from './registry';
 import { openDatabase } from './store';
 import { SqliteTrackingStore, TrackingService } from './tracking';
 
@@ -16,7 +17,7 @@ export interface EngineOptions {
 
 /**
  * One Sextant engine over one store directory: experiment tracking, the artifact store,
- * pipelines (run on the compute backends) and lineage, all over one SQLite store with the
+ * pipelines (run on the compute backends), lineage and the model registry, all over one SQLite store with the
  * artifacts beside it. This is where the capabilities are composed; the HTTP server, the CLI
  * and the language server all drive it.
  */
@@ -31,6 +32,8 @@ export class Engine {
     readonly pipelines: PipelineService,
     /** Lineage between artifact versions and step executions; OpenLineage export. */
     readonly lineage: LineageService,
+    /** The model registry: registered models, versions, aliases, stages, deploy facts, history. */
+    readonly registry: RegistryService,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -50,7 +53,8 @@ export class Engine {
     });
     const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
     const lineage = new LineageService(pipelines.lineage, pipelines.runs);
-    return new Engine(storeDir, tracking, artifacts, pipelines, lineage);
+    const registry = new RegistryService(new SqliteRegistryStore(db), tracking, artifacts);
+    return new Engine(storeDir, tracking, artifacts, pipelines, lineage, registry);
   }
 
   /**
