@@ -56,7 +56,7 @@ export class RegistryService {
     private readonly artifacts: ArtifactReader,
   ) {}
 
-  createModel(
+  async createModel(
     input: { name: string; description?: string; tags?: KeyValue[] },
     actor: Actor = UNKNOWN,
   ): Promise<RegisteredModel> {
@@ -70,11 +70,15 @@ export class RegistryService {
     );
   }
 
-  getModel(name: string): Promise<RegisteredModel> {
+  async getModel(name: string): Promise<RegisteredModel> {
     return this.store.getModel(validateModelName(name));
   }
 
-  renameModel(name: string, newName: string, actor: Actor = UNKNOWN): Promise<RegisteredModel> {
+  async renameModel(
+    name: string,
+    newName: string,
+    actor: Actor = UNKNOWN,
+  ): Promise<RegisteredModel> {
     return this.store.renameModel(
       validateModelName(name),
       validateModelName(newName, 'new_name'),
@@ -82,15 +86,19 @@ export class RegistryService {
     );
   }
 
-  updateModel(name: string, description: string, actor: Actor = UNKNOWN): Promise<RegisteredModel> {
+  async updateModel(
+    name: string,
+    description: string,
+    actor: Actor = UNKNOWN,
+  ): Promise<RegisteredModel> {
     return this.store.updateModel(validateModelName(name), validateDescription(description), actor);
   }
 
-  deleteModel(name: string, actor: Actor = UNKNOWN): Promise<void> {
+  async deleteModel(name: string, actor: Actor = UNKNOWN): Promise<void> {
     return this.store.deleteModel(validateModelName(name), actor);
   }
 
-  searchModels(input: SearchRegistryInput = {}): Promise<Page<RegisteredModel>> {
+  async searchModels(input: SearchRegistryInput = {}): Promise<Page<RegisteredModel>> {
     return this.store.searchModels({
       ...input,
       maxResults: validatePageSize(
@@ -101,20 +109,25 @@ export class RegistryService {
     });
   }
 
-  setModelTag(name: string, tag: KeyValue, actor: Actor = UNKNOWN): Promise<void> {
+  async setModelTag(name: string, tag: KeyValue, actor: Actor = UNKNOWN): Promise<void> {
     return this.store.setModelTag(validateModelName(name), validateRegistryTag(tag), actor);
   }
 
-  deleteModelTag(name: string, key: string, actor: Actor = UNKNOWN): Promise<void> {
+  async deleteModelTag(name: string, key: string, actor: Actor = UNKNOWN): Promise<void> {
     return this.store.deleteModelTag(validateModelName(name), key, actor);
   }
 
-  latestVersions(name: string, stages: readonly string[] = []): Promise<ModelVersion[]> {
+  async latestVersions(name: string, stages: readonly string[] = []): Promise<ModelVersion[]> {
     const valid = [...new Set(stages.map(validateStage))];
     return this.store.latestVersions(validateModelName(name), valid);
   }
 
-  setAlias(name: string, alias: string, version: string, actor: Actor = UNKNOWN): Promise<void> {
+  async setAlias(
+    name: string,
+    alias: string,
+    version: string,
+    actor: Actor = UNKNOWN,
+  ): Promise<void> {
     return this.store.setAlias(
       validateModelName(name),
       validateAlias(alias),
@@ -123,11 +136,11 @@ export class RegistryService {
     );
   }
 
-  deleteAlias(name: string, alias: string, actor: Actor = UNKNOWN): Promise<void> {
+  async deleteAlias(name: string, alias: string, actor: Actor = UNKNOWN): Promise<void> {
     return this.store.deleteAlias(validateModelName(name), validateAlias(alias), actor);
   }
 
-  getVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+  async getVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     return this.store.getVersionByAlias(validateModelName(name), validateAlias(alias));
   }
 
@@ -186,11 +199,11 @@ export class RegistryService {
     );
   }
 
-  getVersion(name: string, version: string): Promise<ModelVersion> {
+  async getVersion(name: string, version: string): Promise<ModelVersion> {
     return this.store.getVersion(validateModelName(name), validateVersion(version));
   }
 
-  updateVersion(
+  async updateVersion(
     name: string,
     version: string,
     description: string,
@@ -204,7 +217,7 @@ export class RegistryService {
     );
   }
 
-  transitionStage(
+  async transitionStage(
     name: string,
     version: string,
     stage: string,
@@ -226,11 +239,11 @@ export class RegistryService {
     );
   }
 
-  deleteVersion(name: string, version: string, actor: Actor = UNKNOWN): Promise<void> {
+  async deleteVersion(name: string, version: string, actor: Actor = UNKNOWN): Promise<void> {
     return this.store.deleteVersion(validateModelName(name), validateVersion(version), actor);
   }
 
-  searchVersions(input: SearchRegistryInput = {}): Promise<Page<ModelVersion>> {
+  async searchVersions(input: SearchRegistryInput = {}): Promise<Page<ModelVersion>> {
     return this.store.searchVersions({
       ...input,
       maxResults: validatePageSize(
@@ -241,7 +254,7 @@ export class RegistryService {
     });
   }
 
-  setVersionTag(
+  async setVersionTag(
     name: string,
     version: string,
     tag: KeyValue,
@@ -255,7 +268,7 @@ export class RegistryService {
     );
   }
 
-  deleteVersionTag(
+  async deleteVersionTag(
     name: string,
     version: string,
     key: string,
@@ -280,7 +293,7 @@ export class RegistryService {
   }
 
   /** What was done to the model now called `name`, oldest first. */
-  history(name: string): Promise<RegistryEvent[]> {
+  async history(name: string): Promise<RegistryEvent[]> {
     return this.store.history(validateModelName(name));
   }
 }
