@@ -44,6 +44,8 @@ const COMMAND_GROUPS: Record<
     (await import('./pipelineCommand.js')).registerPipelineCommands(program, store, out),
   lineage: async (program, store, out) =>
     (await import('./lineageCommand.js')).registerLineageCommands(program, store, out),
+  models: async (program, store, out) =>
+    (await import('./modelsCommand.js')).registerModelsCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };
@@ -57,7 +59,9 @@ export async function buildCli(
   command?: string,
 ): Promise<Command> {
   const program = new Command('sextant')
-    .description('Sextant: experiment tracking, pipelines and lineage from your editor')
+    .description(
+      'Sextant: experiment tracking, pipelines, lineage and the model registry from your editor',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .enablePositionalOptions();
