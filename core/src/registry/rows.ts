@@ -137,11 +137,14 @@ export class RegistryLookups {
         { alias: a.alias, version: String(a.version) },
       ]);
     }
-    // SQLite takes the other columns of a MAX() aggregate from the row holding the maximum.
+    // The newest version of each stage from the (model, stage, version) index, then those rows.
     const latestRows = this.sql(
-      `SELECT v.*, m.name AS name, MAX(v.version) AS max_version FROM model_versions v
+      `SELECT v.*, m.name AS name FROM (
+         SELECT model_pk, MAX(version) AS version FROM model_versions
+          WHERE model_pk IN (${list}) GROUP BY model_pk, current_stage) l
+         JOIN model_versions v ON v.model_pk = l.model_pk AND v.version = l.version
          JOIN registered_models m ON m.model_pk = v.model_pk
-        WHERE v.model_pk IN (${list}) GROUP BY v.model_pk, v.current_stage ORDER BY v.version`,
+        ORDER BY v.version`,
     ).all(...pks) as VersionRow[];
     const latest = new Map<string, ModelVersion[]>();
     for (const version of this.versions(latestRows)) {

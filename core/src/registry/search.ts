@@ -112,12 +112,14 @@ function clauseSql<A extends string>(
   params: unknown[],
 ): string {
   if (clause.kind === 'attribute') return testSql(columns[clause.name], clause.test, params);
+  // A lookup by the tag table's (owner, key) primary key for each candidate row: registry
+  // searches mostly narrow by name first, so this beats listing every row with the tag.
   params.push(clause.key);
-  const subquery = `SELECT ${tags.key} FROM ${tags.table} WHERE key = ?`;
+  const lookup = `SELECT 1 FROM ${tags.table} t WHERE t.${tags.key} = ${tags.outer} AND t.key = ?`;
   if (clause.test.type === 'presence') {
-    return `${tags.outer} ${clause.test.op === 'IS NULL' ? 'NOT ' : ''}IN (${subquery})`;
+    return `${clause.test.op === 'IS NULL' ? 'NOT ' : ''}EXISTS (${lookup})`;
   }
-  return `${tags.outer} IN (${subquery} AND ${testSql('value', clause.test, params)})`;
+  return `EXISTS (${lookup} AND ${testSql('t.value', clause.test, params)})`;
 }
 
 /** Registered models (alias `m`): default order `name ASC`, as MLflow's. */

@@ -207,11 +207,14 @@ export class VersionsSql {
   async latestVersions(name: string, stages: readonly ModelStage[]): Promise<ModelVersion[]> {
     const model = this.rows.model(name);
     const stageFilter =
-      stages.length > 0 ? `AND v.current_stage IN (${placeholders(stages.length)})` : '';
+      stages.length > 0 ? `AND current_stage IN (${placeholders(stages.length)})` : '';
     const rows = this.sql(
-      `SELECT v.*, m.name AS name, MAX(v.version) AS max_version FROM model_versions v
+      `SELECT v.*, m.name AS name FROM (
+         SELECT model_pk, MAX(version) AS version FROM model_versions
+          WHERE model_pk = ? ${stageFilter} GROUP BY current_stage) l
+         JOIN model_versions v ON v.model_pk = l.model_pk AND v.version = l.version
          JOIN registered_models m ON m.model_pk = v.model_pk
-        WHERE v.model_pk = ? ${stageFilter} GROUP BY v.current_stage ORDER BY v.version`,
+        ORDER BY v.version`,
     ).all(model.model_pk, ...stages) as VersionRow[];
     return this.rows.versions(rows);
   }

@@ -314,6 +314,7 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (model_pk, version)
   );
   CREATE INDEX model_versions_by_run ON model_versions(run_id);
+  CREATE INDEX model_versions_by_stage ON model_versions(model_pk, current_stage, version);
   CREATE INDEX model_versions_by_update ON model_versions(last_update_time, version_pk);
   CREATE TABLE model_version_tags (
     version_pk INTEGER NOT NULL REFERENCES model_versions(version_pk),
