@@ -254,3 +254,35 @@ def test_deploy_facts_and_history(sextant, client, logged):
     assert details["lineage"]["runId"] == run_id
     events = requests.get(f"{base}/history", params={"name": name}, timeout=10).json()["events"]
     assert [e["kind"] for e in events] == ["model_created", "version_created", "alias_set"]
+
+
+BAD_REGISTRY_REQUESTS = [
+    ("POST", "/registered-models/create", {}),
+    ("POST", "/registered-models/create", {"name": 42}),
+    ("POST", "/registered-models/create", {"name": "x", "tags": "not-a-list"}),
+    ("POST", "/registered-models/create", {"name": "x" * 300}),
+    ("GET", "/registered-models/get?name=", None),
+    ("POST", "/registered-models/rename", {"name": "nope-model"}),
+    ("DELETE", "/registered-models/delete", None),
+    ("GET", "/registered-models/search?max_results=-1", None),
+    ("GET", "/registered-models/search?page_token=garbage", None),
+    ("GET", "/registered-models/search?filter=name%20%3D", None),
+    ("GET", "/registered-models/search?order_by=bogus%20DESC", None),
+    ("POST", "/registered-models/get-latest-versions", {"name": "nope-model", "stages": ["Nowhere"]}),
+    ("POST", "/model-versions/create", {"name": "nope-model"}),
+    ("GET", "/model-versions/get?name=nope-model&version=abc", None),
+    ("GET", "/model-versions/get?name=nope-model&version=1", None),
+    ("POST", "/model-versions/transition-stage", {"name": "nope-model", "version": "1"}),
+    ("GET", "/model-versions/search?filter=run_id%20%3E%205", None),
+    ("GET", "/model-versions/search?max_results=200001", None),
+    ("GET", "/model-versions/get-download-uri?name=nope-model&version=1", None),
+    ("POST", "/registered-models/alias", {"name": "nope-model", "alias": "a", "version": "x"}),
+    ("GET", "/registered-models/alias?name=nope-model", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), BAD_REGISTRY_REQUESTS, ids=lambda v: str(v)[:50])
+def test_bad_registry_requests_are_4xx_never_500(sextant, method, path, body):
+    response = requests.request(method, f"{sextant.url}/api/2.0/mlflow{path}", json=body, timeout=10)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["error_code"] in {"INVALID_PARAMETER_VALUE", "RESOURCE_DOES_NOT_EXIST"}
