@@ -53,6 +53,13 @@ export const VERSION_SELECT =
 /** `?, ?, ?` for `n` parameters. */
 export const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
+/** Appends `item` to the list under `key`. */
+function add<K, V>(map: Map<K, V[]>, key: K, item: V): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
 /** Looks rows up by name and version, throwing MLflow's not-found errors. */
 export class RegistryLookups {
   constructor(private readonly sql: Sql) {}
@@ -83,17 +90,14 @@ export class RegistryLookups {
     for (const t of this.sql(
       `SELECT version_pk, key, value FROM model_version_tags WHERE version_pk IN (${placeholders(pks.length)}) ORDER BY key`,
     ).all(...pks) as { version_pk: number; key: string; value: string }[]) {
-      const list = tags.get(t.version_pk) ?? [];
-      list.push({ key: t.key, value: t.value });
-      tags.set(t.version_pk, list);
+      add(tags, t.version_pk, { key: t.key, value: t.value });
     }
     const modelPks = [...new Set(rows.map((r) => r.model_pk))];
     const aliases = new Map<string, string[]>();
     for (const a of this.sql(
       `SELECT model_pk, alias, version FROM registered_model_aliases WHERE model_pk IN (${placeholders(modelPks.length)}) ORDER BY alias`,
     ).all(...modelPks) as { model_pk: number; alias: string; version: number }[]) {
-      const id = `${a.model_pk}:${a.version}`;
-      aliases.set(id, [...(aliases.get(id) ?? []), a.alias]);
+      add(aliases, `${a.model_pk}:${a.version}`, a.alias);
     }
     return rows.map((r) => ({
       name: r.name,
@@ -126,16 +130,13 @@ export class RegistryLookups {
     for (const t of this.sql(
       `SELECT model_pk, key, value FROM registered_model_tags WHERE model_pk IN (${list}) ORDER BY key`,
     ).all(...pks) as { model_pk: number; key: string; value: string }[]) {
-      tags.set(t.model_pk, [...(tags.get(t.model_pk) ?? []), { key: t.key, value: t.value }]);
+      add(tags, t.model_pk, { key: t.key, value: t.value });
     }
     const aliases = new Map<number, ModelAlias[]>();
     for (const a of this.sql(
       `SELECT model_pk, alias, version FROM registered_model_aliases WHERE model_pk IN (${list}) ORDER BY alias`,
     ).all(...pks) as { model_pk: number; alias: string; version: number }[]) {
-      aliases.set(a.model_pk, [
-        ...(aliases.get(a.model_pk) ?? []),
-        { alias: a.alias, version: String(a.version) },
-      ]);
+      add(aliases, a.model_pk, { alias: a.alias, version: String(a.version) });
     }
     // The newest version of each stage from the (model, stage, version) index, then those rows.
     const latestRows = this.sql(
@@ -148,7 +149,7 @@ export class RegistryLookups {
     ).all(...pks) as VersionRow[];
     const latest = new Map<string, ModelVersion[]>();
     for (const version of this.versions(latestRows)) {
-      latest.set(version.name, [...(latest.get(version.name) ?? []), version]);
+      add(latest, version.name, version);
     }
     return rows.map((r) => ({
       name: r.name,
