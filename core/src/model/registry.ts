@@ -68,6 +68,8 @@ export interface ModelLineage {
   pipelineRunId?: string;
   pipelineStep?: string;
   pipeline?: string;
+  /** The dataset versions the run logged as inputs (name and content digest). */
+  datasets?: { name: string; digest: string; context?: string }[];
 }
 
 /** Whether Sextant can deploy a version, and why not. */

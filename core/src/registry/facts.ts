@@ -159,7 +159,10 @@ const PIPELINE_TAGS = {
   step: 'sextant.step',
 } as const;
 
-/** Where a version came from: its run, the run's git commit, and its pipeline step if any. */
+/**
+ * Where a version came from: its run, the run's git commit, its pipeline step if any, and the
+ * dataset versions the run consumed.
+ */
 export function lineageOf(run: Run | undefined): ModelLineage | undefined {
   if (!run) return undefined;
   const tag = (key: string): string | undefined => run.data.tags.find((t) => t.key === key)?.value;
@@ -167,6 +170,14 @@ export function lineageOf(run: Run | undefined): ModelLineage | undefined {
   const pipeline = tag(PIPELINE_TAGS.pipeline);
   const pipelineRunId = tag(PIPELINE_TAGS.pipelineRunId);
   const pipelineStep = tag(PIPELINE_TAGS.step);
+  const datasets = run.inputs.datasetInputs.map((input) => {
+    const context = input.tags.find((t) => t.key === 'mlflow.data.context')?.value;
+    return {
+      name: input.dataset.name,
+      digest: input.dataset.digest,
+      ...(context ? { context } : {}),
+    };
+  });
   return {
     runId: run.info.runId,
     experimentId: run.info.experimentId,
@@ -174,5 +185,6 @@ export function lineageOf(run: Run | undefined): ModelLineage | undefined {
     ...(pipeline ? { pipeline } : {}),
     ...(pipelineRunId ? { pipelineRunId } : {}),
     ...(pipelineStep ? { pipelineStep } : {}),
+    ...(datasets.length > 0 ? { datasets } : {}),
   };
 }

@@ -42,6 +42,17 @@ before(async () => {
     ],
   });
   runId = run.info.runId;
+  await engine.tracking.logInputs(runId, [
+    {
+      tags: [{ key: 'mlflow.data.context', value: 'training' }],
+      dataset: {
+        name: 'churn.csv',
+        digest: 'd1g35t',
+        sourceType: 'local',
+        source: 'data/churn.csv',
+      },
+    },
+  ]);
   artifactRoot = `0/${runId}/artifacts`;
   const files: Record<string, string> = {
     'model/MLmodel': MLMODEL,
@@ -85,6 +96,7 @@ describe('registry service', () => {
       pipeline: 'train',
       pipelineRunId: 'p-1',
       pipelineStep: 'fit',
+      datasets: [{ name: 'churn.csv', digest: 'd1g35t', context: 'training' }],
     });
     assert.deepEqual(await registry.deployability('facts', '1'), { deployable: true, reasons: [] });
     const [created] = (await registry.history('facts')).filter((e) => e.kind === 'version_created');
