@@ -212,9 +212,19 @@ def test_register_model_and_round_trip(client, logged):
     assert again.version == "2"
     client.set_registered_model_alias(name, "champion", "2")
     expected = model.predict(X)
-    for uri in (f"models:/{name}@champion", f"models:/{name}/1", f"models:/{name}/latest"):
+    client.transition_model_version_stage(name, "1", "Production")
+    for uri in (
+        f"models:/{name}@champion",
+        f"models:/{name}/1",
+        f"models:/{name}/latest",
+        f"models:/{name}/Production",
+    ):
         loaded = mlflow.pyfunc.load_model(uri)
         assert np.array_equal(loaded.predict(X), expected), uri
+    copy = _name("copy")
+    copied = client.copy_model_version(f"models:/{name}@champion", copy)
+    assert copied.version == "1" and copied.source == f"models:/{name}/2"
+    assert np.array_equal(mlflow.pyfunc.load_model(f"models:/{copy}/1").predict(X), expected)
 
 
 def test_log_model_with_registered_model_name(sextant, client, experiment_id):

@@ -124,7 +124,7 @@ export type RegistryEventKind =
 /** One entry of a registered model's history. */
 export interface RegistryEvent {
   id: number;
-  /** The model's name when the event happened (history follows renames). */
+  /** The model's current name: a rename carries its history along (the rename event says from what). */
   name: string;
   version?: string;
   kind: RegistryEventKind;
