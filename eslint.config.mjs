@@ -17,9 +17,10 @@ import tseslint from 'typescript-eslint';
  *   lineage    -> store
  *   compute    -> (nothing but model)
  *   pipelines  -> store, tracking, artifacts, lineage, compute
+ *   registry   -> store, tracking, artifacts
  *   evaluation -> tracking, artifacts, compute
- *   server     -> tracking, artifacts, pipelines, engine
- *   cli        -> tracking, pipelines, server, evaluation, engine
+ *   server     -> tracking, artifacts, pipelines, registry, engine
+ *   cli        -> tracking, pipelines, registry, server, evaluation, engine
  *
  * A new capability (registry, serving, ...) is one entry below. `core/src/testing` holds helpers
  * for tests: tests may use it, nothing else may.
@@ -34,9 +35,13 @@ const CORE_CAPABILITIES = {
     uses: ['store', 'tracking', 'artifacts', 'lineage', 'compute'],
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
+  registry: { uses: ['store', 'tracking', 'artifacts'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute'] },
-  server: { uses: ['tracking', 'artifacts', 'pipelines'], drivesEngine: true },
-  cli: { uses: ['tracking', 'pipelines', 'server', 'evaluation'], drivesEngine: true },
+  server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
+  cli: {
+    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation'],
+    drivesEngine: true,
+  },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

@@ -3,6 +3,7 @@ import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
 import { LineageService } from './lineage';
 import { PipelineService } from './pipelines';
+import { RegistryService, SqliteRegistryStore } from './registry';
 import { openDatabase } from './store';
 import { SqliteTrackingStore, TrackingService } from './tracking';
 
@@ -17,7 +18,7 @@ export interface EngineOptions {
 
 /**
  * One Sextant engine over one store directory: experiment tracking, the artifact store,
- * pipelines (run on the compute backends) and lineage, all over one SQLite store with the
+ * pipelines (run on the compute backends), lineage and the model registry, all over one SQLite store with the
  * artifacts beside it. This is where the capabilities are composed; the HTTP server, the CLI
  * and the language server all drive it.
  */
@@ -32,6 +33,8 @@ export class Engine {
     readonly pipelines: PipelineService,
     /** Lineage between artifact versions and step executions; OpenLineage export. */
     readonly lineage: LineageService,
+    /** The model registry: registered models, versions, aliases, stages, deploy facts, history. */
+    readonly registry: RegistryService,
     /** Models scored on eval datasets in a Python worker, recorded as evaluation runs; gates. */
     readonly evaluation: EvaluationService,
   ) {
@@ -53,12 +56,13 @@ export class Engine {
     });
     const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
     const lineage = new LineageService(pipelines.lineage, pipelines.runs);
+    const registry = new RegistryService(new SqliteRegistryStore(db), tracking, artifacts);
     const evaluation = new EvaluationService({
       tracking,
       artifacts,
       environmentsDir: path.join(storeDir, 'envs'),
     });
-    return new Engine(storeDir, tracking, artifacts, pipelines, lineage, evaluation);
+    return new Engine(storeDir, tracking, artifacts, pipelines, lineage, registry, evaluation);
   }
 
   /**

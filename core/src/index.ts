@@ -25,4 +25,12 @@ export {
   type LoadedPipelineFile,
 } from './pipelines';
 export { PipelineHost, type PipelineHostOptions } from './pipelines/triggers/host';
+export {
+  deployability,
+  REGISTRY_LIMITS,
+  type Actor,
+  type RegistryService,
+  type RegisterVersionInput,
+  type SearchRegistryInput,
+} from './registry';
 export type { LineageService, LineageQuery, LineageGraph, OpenLineageRunEvent } from './lineage';

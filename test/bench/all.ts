@@ -19,7 +19,7 @@ import {
   type Target,
 } from './harness';
 
-const BENCHMARKS = ['ingest', 'search', 'history'] as const;
+const BENCHMARKS = ['ingest', 'search', 'history', 'registry'] as const;
 
 interface Results {
   date: string;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Engine } from '@sextant/core';
 import { runProcess, sextant, type ProcessResult } from '../support/cli';
 import { REPO, tempStore } from '../support/server';
 
@@ -247,6 +248,56 @@ describe('the sextant command line', () => {
       result.stdout,
       new RegExp(`^ {2}mlflow\\.source\\.git\\.commit = ${commit}$`, 'm'),
     );
+  });
+
+  test('models list, show and history read the registry', async () => {
+    const registryStore = path.join(tempDir('sextant-cli-models-'), 'store');
+    const engine = Engine.open({ storeDir: registryStore });
+    try {
+      const run = await engine.tracking.createRun({ userId: 'ada' });
+      const root = run.info.artifactUri.replace(/^mlflow-artifacts:\//, '');
+      await engine.artifacts.write(`${root}/model/MLmodel`, Buffer.from('flavors:\n  onnx: {}\n'));
+      await engine.registry.createModel({ name: 'churn', description: 'who leaves' });
+      await engine.registry.createVersion({
+        name: 'churn',
+        source: `runs:/${run.info.runId}/model`,
+      });
+      await engine.registry.setAlias('churn', 'champion', '1', { user: 'grace', reason: 'best' });
+    } finally {
+      await engine.close();
+    }
+    const list = await sextant(['models', 'list', '--store', registryStore]);
+    assert.equal(list.code, 0, show(list));
+    assert.match(list.stdout, /^NAME\s+LATEST\s+ALIASES\s+UPDATED$/m);
+    assert.match(list.stdout, /^churn\s+1\s+champion=v1\s/m);
+    const shown = await sextant(['models', 'show', 'churn', '--store', registryStore]);
+    assert.equal(shown.code, 0, show(shown));
+    assert.match(shown.stdout, /^Model churn - who leaves$/m);
+    assert.match(shown.stdout, /^1\s+None\s+READY\s+champion\s+no: No requirements\.txt/m);
+    const history = await sextant([
+      'models',
+      'history',
+      'churn',
+      '--store',
+      registryStore,
+      '--json',
+    ]);
+    assert.equal(history.code, 0, show(history));
+    const events = JSON.parse(history.stdout) as Array<{
+      kind: string;
+      user: string;
+      reason?: string;
+    }>;
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.user, e.reason ?? '']),
+      [
+        ['model_created', 'unknown', ''],
+        ['version_created', 'ada', ''],
+        ['alias_set', 'grace', 'best'],
+      ],
+    );
+    const missing = await sextant(['models', 'show', 'nope', '--store', registryStore]);
+    assertOneLineError(missing, 1, /nope/);
   });
 
   test('runs list on a missing store names the store in one line and creates nothing', async () => {

@@ -46,6 +46,8 @@ const COMMAND_GROUPS: Record<
     (await import('./lineageCommand.js')).registerLineageCommands(program, store, out),
   evaluate: async (program, store, out) =>
     (await import('./evaluateCommand.js')).registerEvaluateCommands(program, store, out),
+  models: async (program, store, out) =>
+    (await import('./modelsCommand.js')).registerModelsCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };
@@ -60,7 +62,7 @@ export async function buildCli(
 ): Promise<Command> {
   const program = new Command('sextant')
     .description(
-      'Sextant: experiment tracking, pipelines, lineage and model evaluation from your editor',
+      'Sextant: experiment tracking, pipelines, lineage, the model registry and model evaluation from your editor',
     )
     .version('0.1.0')
     .showHelpAfterError()

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './tracking';
+export * from './registry';
 export * from './pipeline';
 export * from './format';
 export * from './sourceHash';

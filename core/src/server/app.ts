@@ -9,6 +9,8 @@ import { cellRoutes } from './routes/cells';
 import { experimentRoutes } from './routes/experiments';
 import { loggedModelRoutes } from './routes/loggedModels';
 import { pipelineHookRoutes, type PipelineHooks } from './routes/pipelineHooks';
+import { registeredModelRoutes } from './routes/registryModels';
+import { modelVersionRoutes } from './routes/registryVersions';
 import { runRoutes } from './routes/runs';
 import { accessHook, hostsFor, isLoopback, type AccessPolicy } from './security';
 
@@ -130,6 +132,8 @@ export async function buildServer(
   runRoutes(app, engine.tracking);
   loggedModelRoutes(app, engine.tracking);
   cellRoutes(app, engine.tracking);
+  registeredModelRoutes(app, engine.registry);
+  modelVersionRoutes(app, engine.registry);
   if (options.pipelines) pipelineHookRoutes(app, options.pipelines, engine.storeDir);
   await app.register(async (scope) => artifactRoutes(scope, engine));
   return app;

@@ -1,4 +1,14 @@
-import type { Dataset, Experiment, KeyValue, LoggedModel, Metric, Run, RunInfo } from '../model';
+import type {
+  Dataset,
+  Experiment,
+  KeyValue,
+  LoggedModel,
+  Metric,
+  ModelVersion,
+  RegisteredModel,
+  Run,
+  RunInfo,
+} from '../model';
 
 /**
  * Model entities to MLflow's JSON wire format (snake_case; int64 as JSON numbers; non-finite
@@ -109,4 +119,37 @@ export const encodeLoggedModel = (m: LoggedModel): Record<string, unknown> => ({
         }
       : {}),
   },
+});
+
+export const encodeModelVersion = (v: ModelVersion): Record<string, unknown> => ({
+  name: v.name,
+  version: v.version,
+  creation_timestamp: v.creationTimestamp,
+  last_updated_timestamp: v.lastUpdatedTimestamp,
+  ...(v.userId ? { user_id: v.userId } : {}),
+  current_stage: v.currentStage,
+  description: v.description,
+  source: v.source,
+  ...(v.runId ? { run_id: v.runId } : {}),
+  status: v.status,
+  ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
+  ...(v.tags.length > 0 ? { tags: encodeTags(v.tags) } : {}),
+  ...(v.runLink ? { run_link: v.runLink } : {}),
+  ...(v.aliases.length > 0 ? { aliases: v.aliases } : {}),
+  ...(v.modelId ? { model_id: v.modelId } : {}),
+});
+
+export const encodeRegisteredModel = (m: RegisteredModel): Record<string, unknown> => ({
+  name: m.name,
+  creation_timestamp: m.creationTimestamp,
+  last_updated_timestamp: m.lastUpdatedTimestamp,
+  ...(m.userId ? { user_id: m.userId } : {}),
+  description: m.description,
+  ...(m.latestVersions.length > 0
+    ? { latest_versions: m.latestVersions.map(encodeModelVersion) }
+    : {}),
+  ...(m.tags.length > 0 ? { tags: encodeTags(m.tags) } : {}),
+  ...(m.aliases.length > 0
+    ? { aliases: m.aliases.map((a) => ({ alias: a.alias, version: a.version })) }
+    : {}),
 });

@@ -266,6 +266,76 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE step_runs ADD COLUMN environment TEXT;
   `,
+  // v8: the model registry (see registry/sqliteStore.ts): registered models, their versions, tags
+  // and aliases, and the history of what was done to them.
+  `
+  CREATE TABLE registered_models (
+    model_pk INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    last_version INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX registered_models_by_update ON registered_models(last_update_time, model_pk);
+  CREATE TABLE registered_model_tags (
+    model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (model_pk, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX registered_model_tags_by_key_value ON registered_model_tags(key, value, model_pk);
+  CREATE TABLE registered_model_aliases (
+    model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (model_pk, alias)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE model_versions (
+    version_pk INTEGER PRIMARY KEY,
+    model_pk INTEGER NOT NULL REFERENCES registered_models(model_pk),
+    version INTEGER NOT NULL,
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    current_stage TEXT NOT NULL DEFAULT 'None',
+    description TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    storage_location TEXT NOT NULL,
+    run_id TEXT NOT NULL DEFAULT '',
+    run_link TEXT NOT NULL DEFAULT '',
+    model_id TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    status_message TEXT NOT NULL DEFAULT '',
+    facts TEXT,
+    lineage TEXT,
+    UNIQUE (model_pk, version)
+  );
+  CREATE INDEX model_versions_by_run ON model_versions(run_id);
+  CREATE INDEX model_versions_by_stage ON model_versions(model_pk, current_stage, version);
+  CREATE INDEX model_versions_by_update ON model_versions(last_update_time, version_pk);
+  CREATE TABLE model_version_tags (
+    version_pk INTEGER NOT NULL REFERENCES model_versions(version_pk),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (version_pk, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX model_version_tags_by_key_value ON model_version_tags(key, value, version_pk);
+
+  CREATE TABLE registry_events (
+    event_pk INTEGER PRIMARY KEY,
+    model_name TEXT NOT NULL,
+    version TEXT,
+    kind TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    reason TEXT
+  );
+  CREATE INDEX registry_events_by_model ON registry_events(model_name, event_pk);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

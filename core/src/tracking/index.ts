@@ -37,3 +37,13 @@ export type { RunCell } from './cellsSql';
 export { captureGit, gitTags, type GitSource } from './source';
 export { decodePageToken, encodePageToken, toPage } from './pageToken';
 export type { DatasetFilter, LoggedModelOrder } from './search/loggedModelSearch';
+// The filter grammar and its SQL pieces, for other capabilities' searches (the registry's).
+export {
+  parseAttributeTagFilter,
+  type AttributeTagClause,
+  type NumberTest,
+  type TextTest,
+  type PresenceTest,
+} from './search/filter';
+export { parseAttributeOrderBy, type AttributeOrderKey } from './search/orderBy';
+export { conjunction, likeToGlob, testSql } from './search/sql';

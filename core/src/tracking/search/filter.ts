@@ -570,3 +570,42 @@ export function parseRunFilter(filter: string | undefined): RunClause[] {
 export function parseExperimentFilter(filter: string | undefined): ExperimentClause[] {
   return filter ? new Parser(filter).comparisons().map(experimentClause) : [];
 }
+
+/** One clause of a filter over attributes and tags only (registered models, model versions). */
+export type AttributeTagClause<A extends string> =
+  | { kind: 'attribute'; name: A; test: NumberTest | TextTest }
+  | { kind: 'tag'; key: string; test: TextTest | PresenceTest };
+
+/**
+ * Parses a `filter_string` over a table of attributes (names and aliases users may write, with
+ * whether each is numeric) and `tags.<key>`, the grammar MLflow's registry searches take; empty
+ * or missing means no clauses.
+ */
+export function parseAttributeTagFilter<A extends string>(
+  filter: string | undefined,
+  attributes: Readonly<Record<string, { name: A; numeric: boolean }>>,
+): AttributeTagClause<A>[] {
+  if (!filter) return [];
+  return new Parser(filter).comparisons().map((c) => {
+    const entity = entityOf(c.identifier, ['attribute', 'tag'], 'filter');
+    if (entity === 'tag') {
+      const key = c.identifier.key;
+      return { kind: 'tag', key, test: presence(c) ?? textTest(c, `tag '${key}'`) };
+    }
+    const attribute = attributeOf(attributes, c.identifier);
+    const subject = `attribute '${attribute.name}'`;
+    if (!attribute.numeric)
+      return { kind: 'attribute', name: attribute.name, test: textTest(c, subject) };
+    if (c.value.type === 'string' && /^-?\d+$/.test(c.value.value)) {
+      const asNumber: Comparison = {
+        ...c,
+        value: { type: 'number', value: Number(c.value.value), raw: c.value.value },
+      };
+      return { kind: 'attribute', name: attribute.name, test: numberTest(asNumber, subject) };
+    }
+    if (c.value.type === 'list' && c.value.values.every((v) => /^-?\d+$/.test(v))) {
+      return { kind: 'attribute', name: attribute.name, test: textTest(c, subject) };
+    }
+    return { kind: 'attribute', name: attribute.name, test: numberTest(c, subject) };
+  });
+}

@@ -93,3 +93,30 @@ export function parseExperimentOrderBy(
     return { name: attributeOf(EXPERIMENT_ORDER_ATTRIBUTES, identifier), ascending };
   });
 }
+
+/** One key of an attribute-only ordering. */
+export interface AttributeOrderKey<A extends string> {
+  name: A;
+  ascending: boolean;
+}
+
+/**
+ * Parses an `order_by` list over a table of attribute names (and their aliases), as MLflow's
+ * registry searches take it; a field ordered twice is an error.
+ */
+export function parseAttributeOrderBy<A extends string>(
+  orderBy: readonly string[] | undefined,
+  attributes: Readonly<Record<string, A>>,
+): AttributeOrderKey<A>[] {
+  const keys = (orderBy ?? []).map((clause) => {
+    const { identifier, ascending } = parseClause(clause);
+    entityOf(identifier, ['attribute'], 'order_by clause');
+    return { name: attributeOf(attributes, identifier), ascending };
+  });
+  if (new Set(keys.map((k) => k.name)).size !== keys.length) {
+    throw invalid(
+      `order_by contains duplicate fields: ${JSON.stringify(orderBy)}. Order by each field once.`,
+    );
+  }
+  return keys;
+}

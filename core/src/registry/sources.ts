@@ -1,0 +1,122 @@
+import type { LoggedModel, Run } from '../model';
+import { invalid, SextantError } from '../model/errors';
+import { parseArtifactUri, validateModelVersionSource } from '../artifacts';
+
+/** What resolving a source needs of tracking and of the registry itself. */
+export interface SourceLookups {
+  getRun(runId: string): Promise<Run>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** The storage location of a registered version (`models:/name/3`, `models:/name@alias`). */
+  versionLocation(
+    name: string,
+    versionOrAlias: { version?: string; alias?: string },
+  ): Promise<string>;
+}
+
+/** Where a version's files are, and the run and logged model it came from. */
+export interface ResolvedSource {
+  /** The canonical source. */
+  source: string;
+  /** `mlflow-artifacts:/<path>` inside the artifact root. */
+  storageLocation: string;
+  /** The artifact-store-relative path of the storage location. */
+  relativePath: string;
+  runId?: string;
+  modelId?: string;
+}
+
+const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+
+async function orInvalid<T>(lookup: Promise<T>, what: string): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof SextantError && error.code === 'RESOURCE_DOES_NOT_EXIST') {
+      throw invalid(`Invalid source: ${what} does not exist on this server.`);
+    }
+    throw error;
+  }
+}
+
+const within = (path: string, base: string): boolean =>
+  path === base || path.startsWith(`${base}/`);
+
+const join = (base: string, rest: string): string => (rest === '' ? base : `${base}/${rest}`);
+
+/** The canonical location, confined to the artifact root (a location the server made). */
+function confined(location: string): { storageLocation: string; relativePath: string } {
+  const { relative } = parseArtifactUri(location);
+  return { storageLocation: `mlflow-artifacts:/${relative}`, relativePath: relative };
+}
+
+/**
+ * Resolves a model version `source` to a location inside the artifact root, or refuses it with
+ * INVALID_PARAMETER_VALUE. Accepted: `runs:/<run_id>/<path>` (an existing run),
+ * `models:/m-<id>[/<path>]` (an existing logged model), `models:/<name>/<version>` and
+ * `models:/<name>@<alias>` (an existing registered version), and `mlflow-artifacts:/<path>` that
+ * lies under an existing run's or logged model's artifacts. Everything {@link
+ * validateModelVersionSource} refuses (local paths, `file:`, other schemes and hosts, `..`,
+ * encoded traversal, backslashes, `?`/`#`) is refused first.
+ */
+export async function resolveSource(
+  source: string,
+  lookups: SourceLookups,
+): Promise<ResolvedSource> {
+  const canonical = validateModelVersionSource(source);
+  if (canonical.startsWith('runs:/')) {
+    const [runId = '', ...rest] = canonical.slice('runs:/'.length).split('/');
+    const run = await orInvalid(lookups.getRun(runId), `run '${runId}'`);
+    return { source: canonical, runId, ...confined(join(run.info.artifactUri, rest.join('/'))) };
+  }
+  if (canonical.startsWith('models:/')) {
+    const [first = '', ...rest] = canonical.slice('models:/'.length).split('/');
+    if (LOGGED_MODEL_ID.test(first)) {
+      const model = await orInvalid(lookups.getLoggedModel(first), `logged model '${first}'`);
+      return {
+        source: canonical,
+        modelId: first,
+        ...(model.sourceRunId ? { runId: model.sourceRunId } : {}),
+        ...confined(join(model.artifactUri, rest.join('/'))),
+      };
+    }
+    const at = first.indexOf('@');
+    const target =
+      at > 0
+        ? { name: first.slice(0, at), alias: first.slice(at + 1), rest }
+        : { name: first, version: rest[0], rest: rest.slice(1) };
+    if (!target.name || (!('alias' in target) && !/^\d+$/.test(target.version ?? ''))) {
+      throw invalid(
+        `Invalid source '${source}': give 'models:/m-<id>', 'models:/<name>/<version>' or 'models:/<name>@<alias>'.`,
+      );
+    }
+    const location = await orInvalid(
+      lookups.versionLocation(
+        target.name,
+        'alias' in target ? { alias: target.alias } : { version: target.version! },
+      ),
+      `model version '${first}'`,
+    );
+    return { source: canonical, ...confined(join(location, target.rest.join('/'))) };
+  }
+  const { storageLocation, relativePath } = confined(canonical);
+  const [, owner = '', third = ''] = relativePath.split('/');
+  if (owner === 'models' && LOGGED_MODEL_ID.test(third)) {
+    const model = await orInvalid(lookups.getLoggedModel(third), `logged model '${third}'`);
+    if (!within(relativePath, parseArtifactUri(model.artifactUri).relative)) {
+      throw invalid(
+        `Invalid source '${source}': it is not inside logged model ${third}'s artifacts.`,
+      );
+    }
+    return { source: canonical, storageLocation, relativePath, modelId: third };
+  }
+  if (owner !== '' && third === 'artifacts') {
+    const run = await orInvalid(lookups.getRun(owner), `run '${owner}'`);
+    if (!within(relativePath, parseArtifactUri(run.info.artifactUri).relative)) {
+      throw invalid(`Invalid source '${source}': it is not inside run ${owner}'s artifacts.`);
+    }
+    return { source: canonical, storageLocation, relativePath, runId: owner };
+  }
+  throw invalid(
+    `Invalid source '${source}': an mlflow-artifacts source must lie under a run's or logged model's artifacts ('mlflow-artifacts:/<experiment>/<run_id>/artifacts/...').`,
+  );
+}

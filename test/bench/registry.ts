@@ -1,0 +1,312 @@
+/**
+ * The model registry at 1,000 registered models x 20 versions each (tags on models and versions,
+ * `champion` and `challenger` aliases), the same seeded data in both stores: Sextant's registered
+ * through its Engine (each version from a run, as `create_model_version` does), MLflow's written
+ * straight into its registry tables (mlflow_registry_load.py, in parallel). Then, over HTTP on both
+ * servers:
+ *
+ * - `search_model_versions` with a filter: one model's versions of a given quality, newest first
+ *   (`name = '<model>' AND tags.quality = 'high'`, order_by version_number DESC), a model picked
+ *   at random per call;
+ * - `search_registered_models`: `name LIKE 'bench-model-04%'`, max_results 100 (the first page,
+ *   with latest versions, tags and aliases).
+ *
+ * Both answers must list the same models and versions in the same order.
+ *
+ *   node test/dist/bench/registry.js [--quick] [--models N] [--versions V] [--queries Q]
+ *                                    [--mlflow-workers W] [--strict]
+ */
+import { Engine } from '@sextant/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  api,
+  type BenchServer,
+  hexId,
+  MLFLOW_DEFAULT_WORKERS,
+  ms,
+  num,
+  numberOption,
+  printTable,
+  printTargets,
+  prng,
+  ratio,
+  runBenchmark,
+  runPython,
+  startMlflow,
+  startSextant,
+  stats,
+  type Target,
+  tempDir,
+  type TimingStats,
+  writeResults,
+} from './harness';
+
+const SEED = 20261204;
+const BASE_TS = 1_700_000_000_000;
+const TEAMS = ['fraud', 'churn', 'ads', 'search', 'risk'];
+const TASKS = ['classification', 'regression', 'ranking'];
+const QUALITIES = ['high', 'medium', 'low'];
+const MODEL_FILTER = "name LIKE 'bench-model-04%'";
+
+interface GeneratedVersion {
+  version: number;
+  created: number;
+  run_id: string;
+  stage: string;
+  tags: Record<string, string>;
+}
+
+interface GeneratedModel {
+  name: string;
+  created: number;
+  tags: Record<string, string>;
+  aliases: Record<string, number>;
+  versions: GeneratedVersion[];
+}
+
+function generate(models: number, versions: number): GeneratedModel[] {
+  const random = prng(SEED);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  return Array.from({ length: models }, (_, i) => {
+    const created = BASE_TS + i * 1000;
+    const champion = 1 + Math.floor(random() * versions);
+    const challenger = 1 + Math.floor(random() * versions);
+    return {
+      name: `bench-model-${String(i).padStart(4, '0')}`,
+      created,
+      tags: { team: pick(TEAMS), task: pick(TASKS) },
+      aliases: { champion, ...(challenger !== champion ? { challenger } : {}) },
+      versions: Array.from({ length: versions }, (_, j) => ({
+        version: j + 1,
+        created: created + j + 1,
+        run_id: hexId(random),
+        stage: j + 1 === champion ? 'Production' : j + 1 === challenger ? 'Staging' : 'None',
+        tags: { quality: pick(QUALITIES), dataset: `d-${Math.floor(random() * 10)}` },
+      })),
+    };
+  });
+}
+
+type Connection = { exec(sql: string): void; inTransaction: boolean };
+
+/** Registers the models through the Engine, 1,000 writes per transaction. */
+async function populateSextant(dir: string, models: GeneratedModel[]): Promise<void> {
+  const engine = Engine.open({ storeDir: dir });
+  const db = (engine.tracking.store as unknown as { db?: Connection }).db;
+  const who = { user: 'bench' };
+  try {
+    const experimentId = await engine.tracking.createExperiment('bench-registry');
+    let writes = 0;
+    const batch = (): void => {
+      if (!db || writes++ % 1000 !== 0) return;
+      if (db.inTransaction) db.exec('COMMIT');
+      db.exec('BEGIN IMMEDIATE');
+    };
+    for (const m of models) {
+      batch();
+      const run = await engine.tracking.createRun({ experimentId, userId: 'bench' });
+      await engine.registry.createModel(
+        { name: m.name, tags: Object.entries(m.tags).map(([key, value]) => ({ key, value })) },
+        who,
+      );
+      for (const v of m.versions) {
+        batch();
+        await engine.registry.createVersion(
+          {
+            name: m.name,
+            source: `runs:/${run.info.runId}/model`,
+            tags: Object.entries(v.tags).map(([key, value]) => ({ key, value })),
+          },
+          who,
+        );
+        if (v.stage !== 'None') {
+          await engine.registry.transitionStage(m.name, String(v.version), v.stage, false, who);
+        }
+      }
+      for (const [alias, version] of Object.entries(m.aliases)) {
+        await engine.registry.setAlias(m.name, alias, String(version), who);
+      }
+    }
+    if (db?.inTransaction) db.exec('COMMIT');
+  } finally {
+    await engine.close();
+  }
+}
+
+interface QueryResult {
+  timing: TimingStats;
+  /** `name/version` or model names of the last answer, in order. */
+  lastAnswer: string[];
+  responseBytes: number;
+}
+
+async function timeQuery(
+  server: BenchServer,
+  calls: number,
+  warmup: number,
+  request: (i: number) => { endpoint: string; query: string },
+  read: (body: Record<string, unknown>) => string[],
+): Promise<QueryResult> {
+  let lastAnswer: string[] = [];
+  let responseBytes = 0;
+  const call = async (i: number): Promise<void> => {
+    const { endpoint, query } = request(i);
+    const body = await api(server, 'GET', endpoint, query);
+    lastAnswer = read(body);
+    responseBytes = JSON.stringify(body).length;
+  };
+  for (let i = 0; i < warmup; i++) await call(i);
+  const samples: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    await call(i);
+    samples.push(performance.now() - t0);
+  }
+  return { timing: stats(samples), lastAnswer, responseBytes };
+}
+
+const versionsOf = (body: Record<string, unknown>): string[] =>
+  ((body.model_versions ?? []) as { name: string; version: string }[]).map(
+    (v) => `${v.name}/${v.version}`,
+  );
+const modelsOf = (body: Record<string, unknown>): string[] =>
+  ((body.registered_models ?? []) as { name: string }[]).map((m) => m.name);
+
+function versionQuery(
+  models: GeneratedModel[],
+): (i: number) => { endpoint: string; query: string } {
+  return (i) => {
+    const model = models[(i * 7919 + 13) % models.length]!;
+    const query = new URLSearchParams({
+      filter: `name = '${model.name}' AND tags.quality = 'high'`,
+      order_by: 'version_number DESC',
+    });
+    return { endpoint: 'model-versions/search', query: query.toString() };
+  };
+}
+
+function modelQuery(): { endpoint: string; query: string } {
+  return {
+    endpoint: 'registered-models/search',
+    query: new URLSearchParams({ filter: MODEL_FILTER, max_results: '100' }).toString(),
+  };
+}
+
+runBenchmark(async (args, cleanup) => {
+  const nModels = numberOption(args, 'models', 1000);
+  const nVersions = numberOption(args, 'versions', 20);
+  const queries = numberOption(args, 'queries', args.quick ? 20 : 100);
+  const workers = numberOption(args, 'mlflow-workers', MLFLOW_DEFAULT_WORKERS);
+  process.stdout.write(
+    `registry: ${num(nModels)} registered models x ${nVersions} versions (tags, aliases); ${queries} queries each\n`,
+  );
+  const models = generate(nModels, nVersions);
+  const work = tempDir('registry');
+  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
+  const sextantDir = path.join(work, 'sextant');
+  const mlflowDir = path.join(work, 'mlflow');
+  fs.mkdirSync(mlflowDir);
+  const dataFile = path.join(work, 'models.json');
+  fs.writeFileSync(dataFile, JSON.stringify({ models }));
+  const mlflowLoad = runPython('mlflow_registry_load.py', [
+    path.join(mlflowDir, 'mlflow.db'),
+    dataFile,
+  ]);
+  mlflowLoad.catch(() => undefined);
+
+  const t = performance.now();
+  await populateSextant(sextantDir, models);
+  const sextantLoadSeconds = (performance.now() - t) / 1000;
+  process.stdout.write(
+    `  sextant registry filled through the Engine in ${num(sextantLoadSeconds, 1)} s\n`,
+  );
+  const loaded = JSON.parse(await mlflowLoad) as { seconds: number };
+  process.stdout.write(
+    `  mlflow registry filled with bulk inserts in ${num(loaded.seconds, 1)} s\n`,
+  );
+
+  // The same untimed calls on both servers first (a cold server's first calls time its JIT).
+  const warmup = args.quick ? 10 : 20;
+  const measure = async (server: BenchServer) => ({
+    versions: await timeQuery(server, queries, warmup, versionQuery(models), versionsOf),
+    models: await timeQuery(server, queries, warmup, modelQuery, modelsOf),
+  });
+  const sextant = await startSextant(sextantDir);
+  cleanup(() => sextant.stop());
+  const s = await measure(sextant);
+  await sextant.stop();
+  const mlflow = await startMlflow(mlflowDir, workers);
+  cleanup(() => mlflow.stop());
+  process.stdout.write(`  querying mlflow (${mlflow.url}) ...\n`);
+  const m = await measure(mlflow);
+  await mlflow.stop();
+
+  const rows = [
+    ['search_model_versions (name + tag filter)', m.versions, s.versions],
+    [`search_registered_models (${MODEL_FILTER}, 100)`, m.models, s.models],
+  ] as const;
+  printTable(
+    `registry over ${num(nModels)} models x ${nVersions} versions`,
+    ['query', 'mlflow p50', 'mlflow p95', 'sextant p50', 'sextant p95', 'ratio p50'],
+    rows.map(([name, mr, sr]) => [
+      name,
+      ms(mr.timing.p50),
+      ms(mr.timing.p95),
+      ms(sr.timing.p50),
+      ms(sr.timing.p95),
+      ratio(mr.timing.p50 / sr.timing.p50),
+    ]),
+  );
+  process.stdout.write(`  mlflow:  ${mlflow.describe}\n  sextant: ${sextant.describe}\n`);
+  const same = (a: string[], b: string[]): boolean => a.join('\n') === b.join('\n');
+  const checks = {
+    versions: same(s.versions.lastAnswer, m.versions.lastAnswer),
+    models: same(s.models.lastAnswer, m.models.lastAnswer) && s.models.lastAnswer.length === 100,
+  };
+  const versionRatio = m.versions.timing.p50 / s.versions.timing.p50;
+  const modelRatio = m.models.timing.p50 / s.models.timing.p50;
+  const targets: Target[] = [
+    {
+      name: 'sextant p50 < 50 ms (both queries)',
+      met: s.versions.timing.p50 < 50 && s.models.timing.p50 < 50,
+      detail: `${ms(s.versions.timing.p50)}, ${ms(s.models.timing.p50)}`,
+    },
+    {
+      name: 'sextant >= 10x faster than mlflow (p50, both queries)',
+      met: versionRatio >= 10 && modelRatio >= 10,
+      detail: `${ratio(versionRatio)}, ${ratio(modelRatio)}`,
+    },
+    {
+      name: 'same answers in the same order',
+      met: checks.versions && checks.models,
+      detail: JSON.stringify(checks),
+    },
+  ];
+  printTargets(targets);
+  const file = writeResults('registry', {
+    quick: args.quick,
+    headline: {
+      what: `search_model_versions p50, ${num(nModels)} models x ${nVersions} versions`,
+      mlflow: ms(m.versions.timing.p50),
+      sextant: ms(s.versions.timing.p50),
+      ratio: versionRatio,
+    },
+    config: {
+      models: nModels,
+      versions: nVersions,
+      seed: SEED,
+      queries,
+      warmup,
+      mlflowWorkers: workers,
+    },
+    load: { sextantSeconds: sextantLoadSeconds, mlflowSeconds: loaded.seconds },
+    mlflow: { server: mlflow.describe, versions: m.versions.timing, models: m.models.timing },
+    sextant: { server: sextant.describe, versions: s.versions.timing, models: s.models.timing },
+    ratio: { versions: versionRatio, models: modelRatio },
+    checks,
+    targets,
+  });
+  process.stdout.write(`\nresults: ${file}\n`);
+  return targets;
+});
