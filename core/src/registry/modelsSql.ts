@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { UnitOfWork } from '../store';
 import type { KeyValue, Page, RegisteredModel } from '../model';
 import { notFound, SextantError } from '../model/errors';
 import { decodePageToken, toPage } from '../tracking';
@@ -12,15 +12,11 @@ const exists = (name: string): SextantError =>
 /** Registered models, their tags and aliases in the SQLite registry store. */
 export class ModelsSql {
   constructor(
-    private readonly db: Database.Database,
+    private readonly unit: UnitOfWork,
     private readonly sql: Sql,
     private readonly rows: RegistryLookups,
     private readonly events: RegistryEvents,
   ) {}
-
-  private write<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
-  }
 
   private touch(modelPk: number, now = Date.now()): void {
     this.sql('UPDATE registered_models SET last_update_time = ? WHERE model_pk = ?').run(
@@ -30,7 +26,7 @@ export class ModelsSql {
   }
 
   async createModel(input: CreateModelInput, actor: Actor): Promise<RegisteredModel> {
-    const row = this.write(() => {
+    const row = this.unit.write(() => {
       if (this.sql('SELECT 1 FROM registered_models WHERE name = ?').get(input.name)) {
         throw exists(input.name);
       }
@@ -56,7 +52,7 @@ export class ModelsSql {
   }
 
   async renameModel(name: string, newName: string, actor: Actor): Promise<RegisteredModel> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.model(name);
       if (name === newName) return;
       if (this.sql('SELECT 1 FROM registered_models WHERE name = ?').get(newName)) {
@@ -72,7 +68,7 @@ export class ModelsSql {
   }
 
   async updateModel(name: string, description: string, actor: Actor): Promise<RegisteredModel> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.model(name);
       this.sql(
         'UPDATE registered_models SET description = ?, last_update_time = ? WHERE model_pk = ?',
@@ -83,7 +79,7 @@ export class ModelsSql {
   }
 
   async deleteModel(name: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const pk = this.rows.model(name).model_pk;
       this.sql(
         'DELETE FROM model_version_tags WHERE version_pk IN (SELECT version_pk FROM model_versions WHERE model_pk = ?)',
@@ -114,7 +110,7 @@ export class ModelsSql {
   }
 
   async setModelTag(name: string, tag: KeyValue, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const pk = this.rows.model(name).model_pk;
       this.sql(
         'INSERT OR REPLACE INTO registered_model_tags (model_pk, key, value) VALUES (?, ?, ?)',
@@ -125,7 +121,7 @@ export class ModelsSql {
   }
 
   async deleteModelTag(name: string, key: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const pk = this.rows.model(name).model_pk;
       const gone = this.sql('DELETE FROM registered_model_tags WHERE model_pk = ? AND key = ?').run(
         pk,
@@ -140,7 +136,7 @@ export class ModelsSql {
   }
 
   async setAlias(name: string, alias: string, version: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       const previous = this.sql(
         'SELECT version FROM registered_model_aliases WHERE model_pk = ? AND alias = ?',
@@ -170,7 +166,7 @@ export class ModelsSql {
   }
 
   async deleteAlias(name: string, alias: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const pk = this.rows.model(name).model_pk;
       const previous = this.sql(
         'SELECT version FROM registered_model_aliases WHERE model_pk = ? AND alias = ?',

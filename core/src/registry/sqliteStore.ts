@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StatementCache } from '../store';
+import { SqliteUnitOfWork, StatementCache } from '../store';
 import { ModelsSql } from './modelsSql';
 import { RegistryEvents, RegistryLookups } from './rows';
 import type { RegistryStore } from './store';
@@ -16,12 +16,13 @@ export class SqliteRegistryStore implements RegistryStore {
   private readonly events: RegistryEvents;
 
   constructor(db: Database.Database) {
+    const unit = new SqliteUnitOfWork(db);
     const cache = new StatementCache(db);
     const sql = (text: string): Database.Statement => cache.get(text);
     const rows = new RegistryLookups(sql);
     this.events = new RegistryEvents(sql);
-    this.models = new ModelsSql(db, sql, rows, this.events);
-    this.versions = new VersionsSql(db, sql, rows, this.events);
+    this.models = new ModelsSql(unit, sql, rows, this.events);
+    this.versions = new VersionsSql(unit, sql, rows, this.events);
   }
 
   readonly createModel: RegistryStore['createModel'] = (...a) => this.models.createModel(...a);

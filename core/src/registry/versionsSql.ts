@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { UnitOfWork } from '../store';
 import type { KeyValue, ModelStage, ModelVersion, Page } from '../model';
 import { notFound } from '../model/errors';
 import { decodePageToken, toPage } from '../tracking';
@@ -16,15 +16,11 @@ import type { Actor, CreateVersionInput, SearchInput } from './store';
 /** Model versions, their tags and stages in the SQLite registry store. */
 export class VersionsSql {
   constructor(
-    private readonly db: Database.Database,
+    private readonly unit: UnitOfWork,
     private readonly sql: Sql,
     private readonly rows: RegistryLookups,
     private readonly events: RegistryEvents,
   ) {}
-
-  private write<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
-  }
 
   private touch(row: VersionRow, now = Date.now()): void {
     this.sql('UPDATE model_versions SET last_update_time = ? WHERE version_pk = ?').run(
@@ -42,7 +38,7 @@ export class VersionsSql {
   }
 
   async createVersion(input: CreateVersionInput, actor: Actor): Promise<ModelVersion> {
-    const row = this.write(() => {
+    const row = this.unit.write(() => {
       const model = this.rows.model(input.name);
       const version = model.last_version + 1;
       const now = Date.now();
@@ -104,7 +100,7 @@ export class VersionsSql {
     description: string,
     actor: Actor,
   ): Promise<ModelVersion> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       this.sql('UPDATE model_versions SET description = ? WHERE version_pk = ?').run(
         description,
@@ -123,7 +119,7 @@ export class VersionsSql {
     archiveExisting: boolean,
     actor: Actor,
   ): Promise<ModelVersion> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       const now = Date.now();
       if (archiveExisting) {
@@ -163,7 +159,7 @@ export class VersionsSql {
   }
 
   async deleteVersion(name: string, version: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       this.sql('DELETE FROM model_version_tags WHERE version_pk = ?').run(row.version_pk);
       const aliases = this.sql(
@@ -229,7 +225,7 @@ export class VersionsSql {
   }
 
   async setVersionTag(name: string, version: string, tag: KeyValue, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       this.sql(
         'INSERT OR REPLACE INTO model_version_tags (version_pk, key, value) VALUES (?, ?, ?)',
@@ -246,7 +242,7 @@ export class VersionsSql {
   }
 
   async deleteVersionTag(name: string, version: string, key: string, actor: Actor): Promise<void> {
-    this.write(() => {
+    this.unit.write(() => {
       const row = this.rows.version(name, version);
       const gone = this.sql('DELETE FROM model_version_tags WHERE version_pk = ? AND key = ?').run(
         row.version_pk,
