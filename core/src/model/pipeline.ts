@@ -268,3 +268,16 @@ export interface CacheCollection {
   /** Bytes of their folders (and, removed, of killed provisionings' left-overs). */
   environmentBytes: { kept: number; removed: number };
 }
+
+/** Tags Sextant sets on the tracking runs of pipelines. */
+export const PIPELINE_TAGS = {
+  parent: 'mlflow.parentRunId',
+  pipeline: 'sextant.pipeline',
+  pipelineRunId: 'sextant.pipelineRunId',
+  step: 'sextant.step',
+  cached: 'sextant.cached',
+  cachedFrom: 'sextant.cachedFrom',
+  failureReason: 'sextant.failureReason',
+  /** The GPUs a local step ran on (comma separated, as its `CUDA_VISIBLE_DEVICES` named them). */
+  gpus: 'sextant.gpus',
+} as const;

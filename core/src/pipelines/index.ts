@@ -15,7 +15,6 @@ export type {
 export {
   describeCollection,
   PipelineService,
-  PIPELINE_TAGS,
   STEP_LOG_LIMIT,
   type PipelineServiceOptions,
   type StepLog,

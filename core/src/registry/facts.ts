@@ -1,5 +1,11 @@
 import YAML from 'yaml';
-import type { Deployability, ModelDeployFacts, ModelLineage, Run } from '../model';
+import {
+  PIPELINE_TAGS,
+  type Deployability,
+  type ModelDeployFacts,
+  type ModelLineage,
+  type Run,
+} from '../model';
 import type { ArtifactEntry, ArtifactRead } from '../artifacts';
 
 /** What the registry reads of the artifact store: files and listings by store-relative path. */
@@ -151,13 +157,6 @@ export function deployability(facts: ModelDeployFacts | undefined): Deployabilit
   }
   return { deployable: reasons.length === 0, reasons };
 }
-
-/** Pipeline tags of a step's run (the names pipelines set). */
-const PIPELINE_TAGS = {
-  pipeline: 'sextant.pipeline',
-  pipelineRunId: 'sextant.pipelineRunId',
-  step: 'sextant.step',
-} as const;
 
 /**
  * Where a version came from: its run, the run's git commit, its pipeline step if any, and the

@@ -7,7 +7,7 @@ import type { RunRecorder } from './recorder';
 import type { Capacity } from '../../compute';
 import { cancelledWhy, type ActiveRun, type ExecutionOutcome, type OutputWriter } from './runState';
 import type { StepEnvironments } from './stepEnvironment';
-import { PIPELINE_TAGS } from './tracking';
+import { PIPELINE_TAGS } from '../../model/pipeline';
 
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
 const MAX_TIMER_MS = 2_147_483_647;

@@ -8,4 +8,4 @@ export { ContentCache, describeCollection, type CacheEntry, type CachedOutput } 
 export { FileHasher, type PathHash, type ManifestEntry } from './fileHash';
 export { stepCacheKey, canonicalJson } from './cacheKey';
 export { selectSteps, downstreamOf } from './plan';
-export { PIPELINE_TAGS, experimentNameOf } from './tracking';
+export { experimentNameOf } from './tracking';

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { Engine } from '../../engine';
 import { OrphanRecovery } from './orphans';
 import { openTestStore } from './parts.testing';
-import { experimentNameOf, PIPELINE_TAGS } from './tracking';
+import { PIPELINE_TAGS } from '../../model/pipeline';
+import { experimentNameOf } from './tracking';
 
 describe('orphan recovery', () => {
   it('fails the runs and tracking runs a killed Sextant left running', async () => {

@@ -17,7 +17,8 @@ import type {
 } from '../../model/pipeline';
 import { isAlive, testLocation, testStep } from '../../testing/steps';
 import { PipelineService } from './runner';
-import { artifactRootOf, PIPELINE_TAGS } from './tracking';
+import { PIPELINE_TAGS } from '../../model/pipeline';
+import { artifactRootOf } from './tracking';
 
 /** A resolved step named `name` with the defaults the spec loader fills in. */
 const step = (name: string, run: string, extra: Partial<ResolvedStep> = {}): ResolvedStep =>

@@ -13,19 +13,7 @@ import {
 } from '../../tracking';
 import type { PendingStepRun, StepJournal } from './journal';
 import { walkFolder } from '../../compute';
-
-/** Tags Sextant sets on the tracking runs of pipelines. */
-export const PIPELINE_TAGS = {
-  parent: 'mlflow.parentRunId',
-  pipeline: 'sextant.pipeline',
-  pipelineRunId: 'sextant.pipelineRunId',
-  step: 'sextant.step',
-  cached: 'sextant.cached',
-  cachedFrom: 'sextant.cachedFrom',
-  failureReason: 'sextant.failureReason',
-  /** The GPUs a local step ran on (comma separated, as its `CUDA_VISIBLE_DEVICES` named them). */
-  gpus: 'sextant.gpus',
-} as const;
+import { PIPELINE_TAGS } from '../../model/pipeline';
 
 let user: string | undefined;
 /** The user runs are recorded for (read once: `os.userInfo()` reads the password database). */
