@@ -28,7 +28,13 @@ export {
 export { insideRoot, NOT_CONTENT, walkFolder, type WalkedFile } from './workspace';
 export { scriptOf } from './scripts';
 export { findPython, LAUNCHER_SWITCH, LauncherBackend, localBackend } from './launcher';
-export { DEFAULT_KILL_GRACE_MS, LocalBackend, LOCAL_PID_PREFIX, stopOrphanedGroup } from './local';
+export {
+  DEFAULT_KILL_GRACE_MS,
+  killGroup,
+  LocalBackend,
+  LOCAL_PID_PREFIX,
+  stopOrphanedGroup,
+} from './local';
 export { PooledBackend } from './pooled';
 export {
   collectEnvironments,

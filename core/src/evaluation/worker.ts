@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { killGroup } from '../compute';
 import type { EvaluationSlice } from '../model/evaluation';
 import { LineSplitter, parseWorkerLine, WorkerProtocolError, type WorkerMessage } from './protocol';
 
@@ -68,13 +69,7 @@ export function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
     let stderr = '';
     const splitter = new LineSplitter();
 
-    const kill = (): void => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
+    const kill = (): void => void killGroup(child.pid!, 'SIGKILL');
     const onAbort = (): void => kill();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
