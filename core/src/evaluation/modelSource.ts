@@ -35,7 +35,7 @@ function localFolder(artifactRoot: string, artifactUri: string, sub = ''): strin
  *   logged model named `<path>` that the run produced;
  * - `models:/m-<id>`: an MLflow 3 logged model;
  * - a local folder holding an `MLmodel` file.
- * Registered model names (`models:/name@alias`, `models:/name/3`) wait for the model registry.
+ * Registered model names (`models:/name@alias`, `models:/name/3`) are refused: give the version's source.
  * @throws SextantError RESOURCE_DOES_NOT_EXIST / INVALID_PARAMETER_VALUE naming what to give instead.
  */
 export async function resolveModel(
@@ -80,7 +80,7 @@ export async function resolveModel(
   }
   if (uri.startsWith('models:/')) {
     throw invalid(
-      `'${uri}' names a registered model: evaluating registered versions comes with the model registry; give runs:/<run_id>/<path>, models:/m-<id> or a model folder`,
+      `'${uri}' names a registered model version, which evaluate does not resolve yet; give its source (runs:/<run_id>/<path> or models:/m-<id>, as \`sextant models show NAME\` lists it) or a model folder`,
     );
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]+:/.test(uri) && !uri.startsWith('file:')) {

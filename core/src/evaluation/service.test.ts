@@ -163,7 +163,7 @@ describe('an evaluation run whose worker fails or is cancelled', () => {
     const base = { data, target: 'y', task: 'classifier' as const };
     await assert.rejects(
       engine.evaluation.evaluate({ ...base, model: 'models:/churn@champion' }),
-      /comes with the model registry/,
+      /does not resolve yet/,
     );
     await assert.rejects(
       engine.evaluation.evaluate({ ...base, model, data: path.join(dir, 'none.csv') }),
