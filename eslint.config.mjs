@@ -19,8 +19,9 @@ import tseslint from 'typescript-eslint';
  *   pipelines  -> store, tracking, artifacts, lineage, compute
  *   registry   -> store, tracking, artifacts
  *   evaluation -> tracking, artifacts, compute
+ *   serving    -> tracking, artifacts, registry, evaluation, compute
  *   server     -> tracking, artifacts, pipelines, registry, engine
- *   cli        -> tracking, pipelines, registry, server, evaluation, engine
+ *   cli        -> tracking, pipelines, registry, server, evaluation, serving, engine
  *
  * A new capability (registry, serving, ...) is one entry below. `core/src/testing` holds helpers
  * for tests: tests may use it, nothing else may.
@@ -37,9 +38,10 @@ const CORE_CAPABILITIES = {
   },
   registry: { uses: ['store', 'tracking', 'artifacts'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute'] },
+  serving: { uses: ['tracking', 'artifacts', 'registry', 'evaluation', 'compute'] },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {
-    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation'],
+    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],
     drivesEngine: true,
   },
 };

@@ -4,6 +4,7 @@ import { EvaluationService } from './evaluation';
 import { LineageService } from './lineage';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
+import { InferenceLog } from './serving';
 import { openDatabase } from './store';
 import { SqliteTrackingStore, TrackingService } from './tracking';
 
@@ -37,6 +38,8 @@ export class Engine {
     readonly registry: RegistryService,
     /** Models scored on eval datasets in a Python worker, recorded as evaluation runs; gates. */
     readonly evaluation: EvaluationService,
+    /** Served requests (sampled), written in batches to the store: what monitoring reads. */
+    readonly inferenceLog: InferenceLog,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -62,7 +65,16 @@ export class Engine {
       artifacts,
       environmentsDir: path.join(storeDir, 'envs'),
     });
-    return new Engine(storeDir, tracking, artifacts, pipelines, lineage, registry, evaluation);
+    return new Engine(
+      storeDir,
+      tracking,
+      artifacts,
+      pipelines,
+      lineage,
+      registry,
+      evaluation,
+      new InferenceLog(db),
+    );
   }
 
   /**
@@ -76,6 +88,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.recovered;
+    this.inferenceLog.flush();
     await this.pipelines.close();
     this.pipelines.flush();
     await this.tracking.store.close();

@@ -48,6 +48,8 @@ const COMMAND_GROUPS: Record<
     (await import('./evaluateCommand.js')).registerEvaluateCommands(program, store, out),
   models: async (program, store, out) =>
     (await import('./modelsCommand.js')).registerModelsCommands(program, store, out),
+  serve: async (program, store, out) =>
+    (await import('./serveCommand.js')).registerServeCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

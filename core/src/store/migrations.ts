@@ -336,6 +336,25 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX registry_events_by_model ON registry_events(model_name, event_pk);
   `,
+  // v9: the inference log of served models (see serving/inferenceLog.ts): one row per logged
+  // request, what monitoring reads.
+  `
+  CREATE TABLE inference_log (
+    log_pk INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    inputs TEXT,
+    outputs TEXT,
+    error TEXT
+  );
+  CREATE INDEX inference_log_by_model_time ON inference_log(model, version, time);
+  CREATE INDEX inference_log_by_request ON inference_log(request_id);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -1,0 +1,315 @@
+"""Sextant's serving worker: one MLflow pyfunc model, loaded once, predicting on request.
+
+Started by Sextant's serving runtime (core/src/serving/worker.ts) in the model's environment as
+`python sextant_serve.py MODEL_DIR`. It speaks length-prefixed JSON frames over stdin/stdout: a
+4-byte big-endian length, then that many bytes of UTF-8 JSON.
+
+Out, once: {"ready": true, "pid", "inputs", "outputs", "params", "inputs_are_tensors", "mlflow_version"} when the
+model is loaded, or {"fatal": "..."} when it cannot be.
+In: {"id": N, "items": [ITEM, ...]}, where ITEM is one request's input, either
+  {"mlflow": {"dataframe_split" | "dataframe_records" | "instances" | "inputs": ..., "params"?}},
+  {"csv": "text"}, or {"oip": {"inputs": [{"name", "shape", "datatype", "data"}], "parameters"?}}.
+Out: {"id": N, "results": [RESULT, ...]}, one RESULT per ITEM, in order: {"predictions": ...}
+(MLflow's JSON of the predictions), {"outputs": [...]} for an OIP item, or {"error": "...",
+"status": 400}.
+
+Items of one frame are predicted together when they can be (a batch: their frames concatenated,
+the predictions split back by rows), and one by one otherwise.
+"""
+
+import io
+import json
+import os
+import struct
+import sys
+import traceback
+
+HEADER = struct.Struct(">I")
+
+OIP_TO_NUMPY = {
+    "BOOL": "bool",
+    "UINT8": "uint8",
+    "UINT16": "uint16",
+    "UINT32": "uint32",
+    "UINT64": "uint64",
+    "INT8": "int8",
+    "INT16": "int16",
+    "INT32": "int32",
+    "INT64": "int64",
+    "FP16": "float16",
+    "FP32": "float32",
+    "FP64": "float64",
+    "BYTES": "object",
+}
+
+
+class BadInput(Exception):
+    """The request's input does not fit the model: answered with 400."""
+
+
+def read_frame(stream):
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (length,) = HEADER.unpack(header)
+    body = stream.read(length)
+    if len(body) < length:
+        return None
+    return json.loads(body)
+
+
+def write_frame(stream, message, encoder):
+    body = json.dumps(message, cls=encoder, separators=(",", ":"), allow_nan=True).encode()
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+def numpy_to_oip_datatype(dtype):
+    kind = dtype.kind
+    if kind == "b":
+        return "BOOL"
+    if kind in "iu":
+        return ("UINT" if kind == "u" else "INT") + str(dtype.itemsize * 8)
+    if kind == "f":
+        return "FP" + str(dtype.itemsize * 8)
+    return "BYTES"
+
+
+class Worker:
+    def __init__(self, model_dir):
+        import mlflow
+        import mlflow.pyfunc
+        import numpy as np
+        import pandas as pd
+        from mlflow.pyfunc import scoring_server
+        from mlflow.utils.proto_json_utils import NumpyEncoder, _get_jsonable_obj
+
+        self.np = np
+        self.pd = pd
+        self.scoring = scoring_server
+        self.encoder = NumpyEncoder
+        self.jsonable = _get_jsonable_obj
+        self.mlflow_version = mlflow.__version__
+        self.model = mlflow.pyfunc.load_model(model_dir)
+        self.schema = self.model.metadata.get_input_schema()
+        self.output_schema = self.model.metadata.get_output_schema()
+        self.params_schema = self.model.metadata.get_params_schema()
+        self.tensors = bool(self.schema is not None and self.schema.is_tensor_spec())
+
+    def describe(self):
+        def spec(schema):
+            return schema.to_dict() if schema is not None else None
+
+        return {
+            "ready": True,
+            "pid": os.getpid(),
+            "inputs": spec(self.schema),
+            "outputs": spec(self.output_schema),
+            "params": self.params_schema.to_dict() if self.params_schema is not None else None,
+            "inputs_are_tensors": self.tensors,
+            "mlflow_version": self.mlflow_version,
+        }
+
+    # Inputs -------------------------------------------------------------------------------------
+
+    def parse(self, item):
+        """The model input and params of one item."""
+        try:
+            if "csv" in item:
+                return self.scoring.parse_csv_input(io.StringIO(item["csv"]), self.schema), None
+            if "oip" in item:
+                return self.from_oip(item["oip"]), None
+            body = dict(item["mlflow"])
+            params = body.pop("params", None)
+            return self.scoring.infer_and_parse_data(body, self.schema), params
+        except BadInput:
+            raise
+        except Exception as error:
+            raise BadInput(message_of(error)) from error
+
+    def from_oip(self, request):
+        np = self.np
+        arrays = {}
+        for tensor in request["inputs"]:
+            dtype = OIP_TO_NUMPY[tensor["datatype"]]
+            data = tensor["data"]
+            try:
+                array = np.array(data, dtype=dtype).reshape(tensor["shape"])
+            except (TypeError, ValueError) as error:
+                raise BadInput(
+                    f"input '{tensor['name']}': its data does not fit datatype "
+                    f"{tensor['datatype']} and shape {tensor['shape']} ({error})"
+                ) from error
+            arrays[tensor["name"]] = array
+        if self.tensors:
+            if len(arrays) == 1 and (self.schema.has_input_names() is False):
+                return next(iter(arrays.values()))
+            return arrays
+        names = self.schema.input_names() if self.schema is not None else []
+        if len(arrays) == 1 and next(iter(arrays)) not in names:
+            only = next(iter(arrays.values()))
+            if only.ndim == 1:
+                only = only.reshape(-1, 1)
+            if only.ndim != 2:
+                raise BadInput(
+                    f"a single input tensor of a model with columns must have 2 dimensions, "
+                    f"[rows, {len(names) or 'columns'}]; got shape {list(only.shape)}"
+                )
+            if names and only.shape[1] != len(names):
+                raise BadInput(
+                    f"the input tensor has {only.shape[1]} columns; the model takes "
+                    f"{len(names)}: {', '.join(names)}"
+                )
+            return self.pd.DataFrame(only, columns=names or None)
+        columns = {}
+        for name, array in arrays.items():
+            if array.ndim == 2 and array.shape[1] == 1:
+                array = array[:, 0]
+            if array.ndim != 1:
+                raise BadInput(
+                    f"input '{name}' is one column: give shape [rows] or [rows, 1], "
+                    f"not {list(array.shape)}"
+                )
+            columns[name] = array
+        lengths = {len(a) for a in columns.values()}
+        if len(lengths) > 1:
+            raise BadInput(f"the input columns have different lengths: {sorted(lengths)}")
+        return self.pd.DataFrame(columns)
+
+    # Outputs ------------------------------------------------------------------------------------
+
+    def to_oip(self, predictions):
+        np = self.np
+        pd = self.pd
+        if isinstance(predictions, pd.DataFrame):
+            named = {str(c): predictions[c].to_numpy() for c in predictions.columns}
+        elif isinstance(predictions, dict):
+            named = {str(k): np.asarray(v) for k, v in predictions.items()}
+        else:
+            name = "predictions"
+            if self.output_schema is not None and self.output_schema.has_input_names():
+                names = self.output_schema.input_names()
+                if len(names) == 1:
+                    name = names[0]
+            named = {name: np.asarray(predictions)}
+        outputs = []
+        for name, array in named.items():
+            datatype = numpy_to_oip_datatype(array.dtype)
+            data = array.reshape(-1).tolist()
+            if datatype == "BYTES":
+                data = [v.decode() if isinstance(v, bytes) else str(v) for v in data]
+            outputs.append(
+                {"name": name, "shape": list(array.shape), "datatype": datatype, "data": data}
+            )
+        return outputs
+
+    def answer(self, item, predictions):
+        if "oip" in item:
+            return {"outputs": self.to_oip(predictions)}
+        return {"predictions": self.jsonable(predictions, pandas_orient="records")}
+
+    # Prediction ---------------------------------------------------------------------------------
+
+    def predict(self, data, params):
+        try:
+            if params:
+                return self.model.predict(data, params=params)
+            return self.model.predict(data)
+        except Exception as error:
+            raise BadInput(f"the model could not predict on this input: {message_of(error)}")
+
+    def handle(self, items):
+        parsed = []
+        for item in items:
+            try:
+                parsed.append(self.parse(item))
+            except BadInput as error:
+                parsed.append(error)
+        results = [None] * len(items)
+        batchable = [
+            i
+            for i, p in enumerate(parsed)
+            if not isinstance(p, BadInput) and isinstance(p[0], self.pd.DataFrame) and not p[1]
+        ]
+        if len(batchable) > 1:
+            frames = [parsed[i][0] for i in batchable]
+            columns = list(frames[0].columns)
+            if all(list(f.columns) == columns for f in frames):
+                try:
+                    whole = self.predict(self.pd.concat(frames, ignore_index=True), None)
+                    pieces = self.split(whole, [len(f) for f in frames])
+                except BadInput:
+                    pieces = None
+                if pieces is not None:
+                    for i, piece in zip(batchable, pieces):
+                        results[i] = self.answer(items[i], piece)
+        for i, item in enumerate(items):
+            if results[i] is not None:
+                continue
+            if isinstance(parsed[i], BadInput):
+                results[i] = {"error": str(parsed[i]), "status": 400}
+                continue
+            try:
+                results[i] = self.answer(item, self.predict(*parsed[i]))
+            except BadInput as error:
+                results[i] = {"error": str(error), "status": 400}
+        return results
+
+    def split(self, predictions, lengths):
+        """The predictions of a batch cut back into one piece per request, or None."""
+        pd = self.pd
+        if isinstance(predictions, (pd.DataFrame, pd.Series)):
+            if len(predictions) != sum(lengths):
+                return None
+            rows = predictions.reset_index(drop=True)
+            cut = lambda a, b: rows.iloc[a:b]  # noqa: E731
+        elif isinstance(predictions, (list, self.np.ndarray)):
+            if len(predictions) != sum(lengths):
+                return None
+            cut = lambda a, b: predictions[a:b]  # noqa: E731
+        else:
+            return None
+        pieces = []
+        start = 0
+        for length in lengths:
+            pieces.append(cut(start, start + length))
+            start += length
+        return pieces
+
+
+def message_of(error):
+    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    return message.strip()
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: sextant_serve.py MODEL_DIR\n")
+        return 2
+    stdin = sys.stdin.buffer
+    stdout = sys.stdout.buffer
+    # The model's own prints must not corrupt the channel: they go to stderr.
+    sys.stdout = sys.stderr
+    os.environ.setdefault("MLFLOW_IS_IN_SERVING_ENVIRONMENT", "true")
+    try:
+        worker = Worker(sys.argv[1])
+    except Exception as error:
+        traceback.print_exc()
+        write_frame(stdout, {"fatal": f"cannot load the model: {message_of(error)}"}, None)
+        return 1
+    write_frame(stdout, worker.describe(), worker.encoder)
+    while True:
+        request = read_frame(stdin)
+        if request is None:
+            return 0
+        try:
+            results = worker.handle(request["items"])
+        except Exception as error:
+            traceback.print_exc()
+            message = f"the serving worker failed: {message_of(error)}"
+            results = [{"error": message, "status": 500} for _ in request["items"]]
+        write_frame(stdout, {"id": request["id"], "results": results}, worker.encoder)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readBinaryRequest } from './binaryTensors';
+import { ServingError } from './errors';
+import type { InferenceLog } from './inferenceLog';
+import type { ServingMetrics } from './metrics';
+import { checkInferRequest, modelMetadata } from './oip';
+import type { ReplicaPool } from './pool';
+import { invocationItem } from './scoring';
+import type { WorkerReady, WorkerResult } from './worker';
+
+/** What the endpoint serves and how. */
+export interface EndpointOptions {
+  /** The model's name in OIP paths (the registered model's name). */
+  name: string;
+  version: string;
+  pool: ReplicaPool;
+  metrics: ServingMetrics;
+  /** Where sampled requests are logged; none: no logging. */
+  log?: InferenceLog;
+  /** Share of requests logged, 0 to 1. */
+  sampleRate: number;
+  /** Bodies larger than this get 400. */
+  maxBodyBytes: number;
+  /** The server's version, for `/v2`. */
+  serverVersion: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_TYPE = 'application/json';
+
+type Protocol = 'oip' | 'mlflow';
+
+interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+  retryAfter?: number;
+}
+
+const json = (status: number, value: unknown): Answer => ({
+  status,
+  body: JSON.stringify(value),
+});
+
+/** An error in the protocol's own shape: OIP `{"error"}`, MLflow `{"error_code", "message"}`. */
+function errorAnswer(protocol: Protocol, error: unknown): Answer {
+  const serving =
+    error instanceof ServingError
+      ? error
+      : new ServingError(500, `internal error: ${(error as Error).message}`);
+  const body =
+    protocol === 'oip'
+      ? { error: serving.message }
+      : {
+          error_code: serving.status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR',
+          message: serving.message,
+        };
+  return {
+    ...json(serving.status, body),
+    ...(serving.retryAfter ? { retryAfter: serving.retryAfter } : {}),
+  };
+}
+
+/** Reads a body up to `max` bytes; past it, drains the rest and throws a 400. */
+function readBody(request: http.IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    const tooLarge = (): ServingError =>
+      new ServingError(
+        400,
+        `the request body is larger than the limit of ${Math.round(max / 1024 / 1024)} MB; send fewer rows per request`,
+      );
+    if (declared > max) {
+      request.resume();
+      return reject(tooLarge());
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => !over && resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * The HTTP endpoint of one served model (Node's http): the Open Inference Protocol's REST API
+ * under `/v2`, MLflow's scoring protocol (`/invocations`, `/ping`, `/health`, `/version`) and
+ * Prometheus `/metrics`. Every answer carries an `X-Request-Id` (the caller's, or a new one);
+ * sampled requests go to the inference log.
+ */
+export class ServingEndpoint {
+  readonly server: http.Server;
+  private ready: WorkerReady | undefined;
+
+  constructor(private readonly options: EndpointOptions) {
+    this.server = http.createServer((request, response) => void this.handle(request, response));
+    this.server.keepAliveTimeout = 65_000;
+    void options.pool.ready.then(
+      (ready) => (this.ready = ready),
+      () => undefined,
+    );
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  listen(port: number, host: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as AddressInfo;
+        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        resolve(`http://${shown}:${address.port}`);
+      });
+    });
+  }
+
+  /** Stops taking connections and closes idle ones. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  private async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    const time = Date.now();
+    const given = request.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const url = (request.url ?? '/').split('?')[0]!;
+    const protocol: Protocol = url.startsWith('/v2') ? 'oip' : 'mlflow';
+    let answer: Answer;
+    let inference: { input?: string; result?: WorkerResult } | undefined;
+    try {
+      const routed = await this.route(request, url, protocol);
+      answer = routed.answer;
+      inference = routed.inference;
+    } catch (error) {
+      answer = errorAnswer(protocol, error);
+      if (error instanceof ServingError && error.status === 500) {
+        process.stderr.write(`sextant serve: ${error.message}\n`);
+      }
+    }
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': answer.type ?? JSON_TYPE,
+      'content-length': Buffer.byteLength(answer.body),
+      'x-request-id': requestId,
+    };
+    if (answer.retryAfter) headers['retry-after'] = String(answer.retryAfter);
+    response.writeHead(answer.status, headers);
+    response.end(answer.body);
+    if (!inference) return;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.options.metrics.request(protocol, answer.status, seconds);
+    const { log, sampleRate } = this.options;
+    if (log && sampleRate > 0 && (sampleRate >= 1 || Math.random() < sampleRate)) {
+      log.add({
+        requestId,
+        time,
+        model: this.options.name,
+        version: this.options.version,
+        protocol,
+        status: answer.status,
+        latencyMs: seconds * 1000,
+        ...(inference.input !== undefined ? { inputs: inference.input } : {}),
+        ...(answer.status < 400 ? { outputs: answer.body } : { error: answer.body }),
+      });
+    }
+  }
+
+  private async route(
+    request: http.IncomingMessage,
+    url: string,
+    protocol: Protocol,
+  ): Promise<{ answer: Answer; inference?: { input?: string } }> {
+    const method = request.method ?? 'GET';
+    if (method === 'POST' && (url === '/invocations' || url.endsWith('/infer'))) {
+      return this.infer(request, url, protocol);
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      request.resume();
+      throw new ServingError(405, `${method} ${url} is not served here`);
+    }
+    const { pool } = this.options;
+    switch (url) {
+      case '/ping':
+      case '/health':
+        return {
+          answer: pool.isReady
+            ? { status: 200, body: '\n' }
+            : errorAnswer('mlflow', new ServingError(503, this.notReady(), 1)),
+        };
+      case '/version':
+        return { answer: { status: 200, body: this.ready?.mlflowVersion ?? '' } };
+      case '/metrics':
+        return {
+          answer: {
+            status: 200,
+            body: await this.options.metrics.registry.metrics(),
+            type: this.options.metrics.registry.contentType,
+          },
+        };
+      case '/v2/health/live':
+        return { answer: json(200, { live: true }) };
+      case '/v2/health/ready':
+        return { answer: json(pool.isReady ? 200 : 503, { ready: pool.isReady }) };
+      case '/v2':
+        return {
+          answer: json(200, {
+            name: 'sextant',
+            version: this.options.serverVersion,
+            extensions: [],
+          }),
+        };
+    }
+    const model = this.modelPath(url);
+    if (model?.rest === '') {
+      if (!this.ready) throw new ServingError(503, this.notReady(), 1);
+      return {
+        answer: json(200, modelMetadata(this.options.name, this.options.version, this.ready)),
+      };
+    }
+    if (model?.rest === '/ready') {
+      return {
+        answer: json(pool.isReady ? 200 : 503, { name: this.options.name, ready: pool.isReady }),
+      };
+    }
+    throw new ServingError(404, `no route ${url}`);
+  }
+
+  /** The model part of a `/v2/models/{name}[/versions/{v}]...` path, checked against the model. */
+  private modelPath(url: string): { rest: string } | undefined {
+    const match = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(url);
+    if (!match) return undefined;
+    const name = decodeURIComponent(match[1]!);
+    const version = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    if (name !== this.options.name) {
+      throw new ServingError(
+        404,
+        `no model named '${name}' is served here (this endpoint serves '${this.options.name}')`,
+      );
+    }
+    if (version !== undefined && version !== this.options.version) {
+      throw new ServingError(
+        404,
+        `model '${name}' has no version '${version}' here (this endpoint serves version ${this.options.version})`,
+      );
+    }
+    return { rest: match[3] ?? '' };
+  }
+
+  private notReady(): string {
+    return this.options.pool.failed ?? 'the model is still loading; retry shortly';
+  }
+
+  private async infer(
+    request: http.IncomingMessage,
+    url: string,
+    protocol: Protocol,
+  ): Promise<{ answer: Answer; inference: { input?: string; result?: WorkerResult } }> {
+    const inference: { input?: string; result?: WorkerResult } = {};
+    const model = protocol === 'oip' ? this.modelPath(url) : undefined;
+    if (protocol === 'oip' && model?.rest !== '/infer') {
+      request.resume();
+      throw new ServingError(404, `no route ${url}`);
+    }
+    try {
+      const raw = await readBody(request, this.options.maxBodyBytes);
+      const binaryHeader = request.headers['inference-header-content-length'];
+      const body =
+        protocol === 'oip' && binaryHeader !== undefined ? undefined : raw.toString('utf8');
+      inference.input = body ?? `(binary tensors, ${raw.length} bytes)`;
+      if (!this.ready) {
+        await this.options.pool.ready.catch(() => undefined);
+        if (!this.ready) throw new ServingError(503, this.notReady(), 5);
+      }
+      if (protocol === 'mlflow') {
+        const result = await this.options.pool.submit(
+          invocationItem(request.headers['content-type'], body!),
+        );
+        inference.result = result;
+        if ('error' in result) throw new ServingError(result.status, result.error);
+        return {
+          answer: {
+            status: 200,
+            body: `{"predictions":${JSON.stringify((result as { predictions: unknown }).predictions)}}`,
+          },
+          inference,
+        };
+      }
+      let parsed: unknown;
+      if (body === undefined) {
+        parsed = readBinaryRequest(raw, Number(binaryHeader));
+      } else {
+        try {
+          parsed = JSON.parse(body);
+        } catch (error) {
+          throw new ServingError(400, `the body is not valid JSON: ${(error as Error).message}`);
+        }
+      }
+      const checked = checkInferRequest(parsed, this.ready);
+      if (body === undefined) inference.input = checked.text;
+      const result = await this.options.pool.submit(checked.text);
+      inference.result = result;
+      if ('error' in result) throw new ServingError(result.status, result.error);
+      let outputs = (result as { outputs: { name: string }[] }).outputs;
+      if (checked.outputs) {
+        const unknown = checked.outputs.filter((n) => !outputs.some((o) => o.name === n));
+        if (unknown.length > 0) {
+          throw new ServingError(
+            400,
+            `unknown output ${unknown.map((n) => `'${n}'`).join(', ')}; the model gives ${outputs.map((o) => o.name).join(', ')}`,
+          );
+        }
+        outputs = outputs.filter((o) => checked.outputs!.includes(o.name));
+      }
+      return {
+        answer: json(200, {
+          model_name: this.options.name,
+          model_version: this.options.version,
+          ...(checked.id !== undefined ? { id: checked.id } : {}),
+          outputs,
+        }),
+        inference,
+      };
+    } catch (error) {
+      return { answer: errorAnswer(protocol, error), inference };
+    }
+  }
+}

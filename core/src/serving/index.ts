@@ -1,0 +1,14 @@
+/**
+ * Serving: a registered model behind an HTTP endpoint that speaks the Open Inference Protocol
+ * (KServe V2 REST) and MLflow's scoring protocol, run by replicas of a long-lived Python worker
+ * (the MLflow pyfunc flavour, in the model's environment) fed length-prefixed JSON frames; with
+ * dynamic batching, back-pressure, replicas replaced when they die or hang, Prometheus metrics
+ * and a sampled inference log in the store.
+ */
+export { serveModel, SERVE_DEFAULTS, type RunningServer, type ServeOptions } from './server';
+export { resolveServedModel, type ServedModel } from './modelRef';
+export { servingPython, type ServingEnvironment } from './python';
+export { InferenceLog, type InferenceLogOptions, type InferenceLogRow } from './inferenceLog';
+export { ReplicaPool, type PoolEvent, type PoolOptions } from './pool';
+export { ServingError } from './errors';
+export { SERVE_SCRIPT, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';

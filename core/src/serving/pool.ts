@@ -1,0 +1,307 @@
+import { ServingError } from './errors';
+import { WorkerGone, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
+
+/** How the replicas of one model run and take requests. */
+export interface PoolOptions {
+  /** Starts one worker (a new process each call). */
+  startWorker: () => WorkerProcess;
+  /** Worker processes kept running. */
+  replicas: number;
+  /** Frames one replica holds at once (it works on one; the others wait in its pipe). */
+  maxConcurrency: number;
+  /** Requests waiting for a replica beyond which new ones get 429. */
+  maxQueue: number;
+  /** Requests sent to a replica in one frame (1: no batching). */
+  maxBatchSize: number;
+  /** How long a request may wait for others to fill its batch, in ms (0: none). */
+  maxBatchDelayMs: number;
+  /** A frame not answered in this long is failed with 504 and its worker replaced. */
+  requestTimeoutMs: number;
+  /** A worker that has not loaded its model in this long is killed. */
+  startTimeoutMs: number;
+  /** Times a request is retried on another replica when its replica dies. */
+  maxRetries: number;
+  /** What happens to the replicas (started, ready, died, replaced), for the log. */
+  onEvent?: (event: PoolEvent) => void;
+  /** Each frame sent, with the number of requests in it. */
+  onBatch?: (size: number) => void;
+}
+
+/** Something that happened to a replica. */
+export interface PoolEvent {
+  kind: 'starting' | 'ready' | 'died' | 'timed_out' | 'failed';
+  replica: number;
+  pid?: number;
+  message?: string;
+}
+
+interface Request {
+  text: string;
+  attempts: number;
+  enqueued: number;
+  resolve: (result: WorkerResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface Replica {
+  id: number;
+  worker: WorkerProcess;
+  ready: boolean;
+  /** Whether it ever loaded its model (a start that failed is counted apart from a death). */
+  loaded: boolean;
+  inflight: number;
+}
+
+/** Consecutive failed starts after which, with no replica ready, the pool gives up. */
+const MAX_FAILED_STARTS = 3;
+
+/**
+ * The replicas of one model: N worker processes, requests dispatched to the least-loaded ready
+ * one (up to its concurrency), a bounded queue in front (429 with Retry-After when full), optional
+ * dynamic batching, a dead replica replaced and its in-flight requests retried on another, a
+ * frame that hangs failed with 504 and its worker replaced.
+ */
+export class ReplicaPool {
+  /** The model's signature, as the first ready worker reported it. */
+  readonly ready: Promise<WorkerReady>;
+  private readonly replicas = new Set<Replica>();
+  private readonly queue: Request[] = [];
+  private nextReplica = 1;
+  private stopping = false;
+  private failedStarts = 0;
+  private failure: string | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private markReady!: (ready: WorkerReady) => void;
+  private failReady!: (error: Error) => void;
+  private everReady = false;
+
+  constructor(private readonly options: PoolOptions) {
+    this.ready = new Promise((resolve, reject) => {
+      this.markReady = resolve;
+      this.failReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    for (let i = 0; i < options.replicas; i++) this.startReplica();
+  }
+
+  /** Requests waiting for a replica. */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  /** Replicas by state. */
+  get replicaCounts(): { ready: number; starting: number } {
+    let ready = 0;
+    for (const replica of this.replicas) if (replica.ready) ready++;
+    return { ready, starting: this.replicas.size - ready };
+  }
+
+  /** Whether at least one replica takes requests. */
+  get isReady(): boolean {
+    return this.replicaCounts.ready > 0;
+  }
+
+  /** Why the pool stopped serving, when it did. */
+  get failed(): string | undefined {
+    return this.failure;
+  }
+
+  /** The process ids of the live workers (for tests and status). */
+  get pids(): number[] {
+    return [...this.replicas].map((r) => r.worker.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /**
+   * Queues one request (its item's JSON text) and resolves with the worker's result.
+   * @throws ServingError 429 when the queue is full, 503 when the pool failed or is stopping,
+   *   504 when the worker did not answer in time.
+   */
+  submit(text: string): Promise<WorkerResult> {
+    if (this.failure) return Promise.reject(new ServingError(503, this.failure, 5));
+    if (this.stopping) return Promise.reject(new ServingError(503, 'the server is stopping', 1));
+    if (this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(
+        new ServingError(
+          429,
+          `the server is at capacity (${this.options.maxQueue} requests waiting); retry later`,
+          1,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text, attempts: 0, enqueued: Date.now(), resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops every worker (closing their stdin, then killing them) and fails what waits. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.batchTimer);
+    for (const request of this.queue.splice(0)) {
+      request.reject(new ServingError(503, 'the server is stopping', 1));
+    }
+    await Promise.all([...this.replicas].map((r) => r.worker.stop()));
+  }
+
+  private startReplica(): void {
+    const replica: Replica = {
+      id: this.nextReplica++,
+      worker: this.options.startWorker(),
+      ready: false,
+      loaded: false,
+      inflight: 0,
+    };
+    this.replicas.add(replica);
+    this.options.onEvent?.({ kind: 'starting', replica: replica.id, pid: replica.worker.pid });
+    const startTimer = setTimeout(() => {
+      this.options.onEvent?.({
+        kind: 'timed_out',
+        replica: replica.id,
+        message: `the model did not load in ${this.options.startTimeoutMs} ms`,
+      });
+      replica.worker.kill();
+    }, this.options.startTimeoutMs);
+    replica.worker.ready.then(
+      (ready) => {
+        clearTimeout(startTimer);
+        replica.ready = true;
+        replica.loaded = true;
+        this.failedStarts = 0;
+        this.options.onEvent?.({ kind: 'ready', replica: replica.id, pid: ready.pid });
+        if (!this.everReady) {
+          this.everReady = true;
+          this.markReady(ready);
+        }
+        this.dispatch();
+      },
+      () => clearTimeout(startTimer),
+    );
+    void replica.worker.exited.then((why) => this.replicaEnded(replica, why));
+  }
+
+  private replicaEnded(replica: Replica, why: string): void {
+    this.replicas.delete(replica);
+    if (this.stopping) return;
+    if (!replica.loaded) {
+      this.failedStarts++;
+      const reason = replica.worker.ready.then(
+        () => why,
+        (error: Error) => error.message,
+      );
+      void reason.then((message) => {
+        this.options.onEvent?.({ kind: 'failed', replica: replica.id, message });
+        if (this.failedStarts >= MAX_FAILED_STARTS && this.replicaCounts.ready === 0) {
+          this.fail(message);
+          return;
+        }
+        setTimeout(
+          () => !this.stopping && !this.failure && this.startReplica(),
+          200 * this.failedStarts,
+        );
+      });
+      return;
+    }
+    this.options.onEvent?.({
+      kind: 'died',
+      replica: replica.id,
+      pid: replica.worker.pid,
+      message: why,
+    });
+    this.startReplica();
+    this.dispatch();
+  }
+
+  private fail(message: string): void {
+    this.failure = `the model cannot be served: ${message}`;
+    this.failReady(new Error(this.failure));
+    for (const request of this.queue.splice(0)) {
+      request.reject(new ServingError(503, this.failure, 5));
+    }
+  }
+
+  /** Sends what waits to the least-loaded ready replicas, in frames of up to maxBatchSize. */
+  private dispatch(): void {
+    const { maxBatchSize, maxBatchDelayMs, maxConcurrency } = this.options;
+    while (this.queue.length > 0) {
+      let best: Replica | undefined;
+      for (const replica of this.replicas) {
+        if (!replica.ready || replica.inflight >= maxConcurrency) continue;
+        if (!best || replica.inflight < best.inflight) best = replica;
+      }
+      if (!best) return;
+      if (maxBatchSize > 1 && maxBatchDelayMs > 0 && this.queue.length < maxBatchSize) {
+        const waited = Date.now() - this.queue[0]!.enqueued;
+        if (waited < maxBatchDelayMs) {
+          if (!this.batchTimer) {
+            this.batchTimer = setTimeout(() => {
+              this.batchTimer = undefined;
+              this.dispatch();
+            }, maxBatchDelayMs - waited);
+          }
+          return;
+        }
+      }
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+      this.send(best, this.queue.splice(0, maxBatchSize));
+    }
+  }
+
+  private send(replica: Replica, batch: Request[]): void {
+    replica.inflight++;
+    this.options.onBatch?.(batch.length);
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      for (const request of batch) {
+        request.reject(
+          new ServingError(
+            504,
+            `the model did not answer in ${this.options.requestTimeoutMs} ms; its worker was replaced`,
+          ),
+        );
+      }
+      this.options.onEvent?.({
+        kind: 'timed_out',
+        replica: replica.id,
+        pid: replica.worker.pid,
+        message: `a request took over ${this.options.requestTimeoutMs} ms`,
+      });
+      replica.ready = false;
+      replica.worker.kill();
+    }, this.options.requestTimeoutMs);
+    replica.worker.predict(batch.map((r) => r.text)).then(
+      (results) => {
+        clearTimeout(timer);
+        replica.inflight--;
+        if (settled) return;
+        batch.forEach((request, i) =>
+          request.resolve(
+            results[i] ?? {
+              error: 'the serving worker gave no result for this request',
+              status: 500,
+            },
+          ),
+        );
+        this.dispatch();
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        replica.inflight--;
+        if (settled) return;
+        const retry: Request[] = [];
+        for (const request of batch) {
+          if (error instanceof WorkerGone && request.attempts < this.options.maxRetries) {
+            request.attempts++;
+            retry.push(request);
+          } else {
+            request.reject(new ServingError(503, `${error.message} while answering`, 1));
+          }
+        }
+        this.queue.unshift(...retry);
+        this.dispatch();
+      },
+    );
+  }
+}
