@@ -219,41 +219,83 @@ class Worker:
             raise BadInput(f"the model could not predict on this input: {message_of(error)}")
 
     def handle(self, items):
-        parsed = []
-        for item in items:
-            try:
-                parsed.append(self.parse(item))
-            except BadInput as error:
-                parsed.append(error)
         results = [None] * len(items)
-        batchable = [
+        self.predict_merged(items, results)
+        pending = [i for i, r in enumerate(results) if r is None]
+        parsed = {}
+        for i in pending:
+            try:
+                parsed[i] = self.parse(items[i])
+            except BadInput as error:
+                results[i] = {"error": str(error), "status": 400}
+        frames = [
             i
-            for i, p in enumerate(parsed)
-            if not isinstance(p, BadInput) and isinstance(p[0], self.pd.DataFrame) and not p[1]
+            for i, (data, params) in parsed.items()
+            if isinstance(data, self.pd.DataFrame) and not params
         ]
-        if len(batchable) > 1:
-            frames = [parsed[i][0] for i in batchable]
-            columns = list(frames[0].columns)
-            if all(list(f.columns) == columns for f in frames):
-                try:
-                    whole = self.predict(self.pd.concat(frames, ignore_index=True), None)
-                    pieces = self.split(whole, [len(f) for f in frames])
-                except BadInput:
-                    pieces = None
-                if pieces is not None:
-                    for i, piece in zip(batchable, pieces):
-                        results[i] = self.answer(items[i], piece)
-        for i, item in enumerate(items):
+        if len(frames) > 1 and all(
+            list(parsed[i][0].columns) == list(parsed[frames[0]][0].columns) for i in frames
+        ):
+            pieces = self.predict_together(
+                self.pd.concat([parsed[i][0] for i in frames], ignore_index=True),
+                [len(parsed[i][0]) for i in frames],
+            )
+            if pieces is not None:
+                for i, piece in zip(frames, pieces):
+                    results[i] = self.answer(items[i], piece)
+        for i, (data, params) in parsed.items():
             if results[i] is not None:
                 continue
-            if isinstance(parsed[i], BadInput):
-                results[i] = {"error": str(parsed[i]), "status": 400}
-                continue
             try:
-                results[i] = self.answer(item, self.predict(*parsed[i]))
+                results[i] = self.answer(items[i], self.predict(data, params))
             except BadInput as error:
                 results[i] = {"error": str(error), "status": 400}
         return results
+
+    def predict_merged(self, items, results):
+        """Requests of the same JSON shape (dataframe_split with the same columns, or
+        dataframe_records) are merged into one input, parsed once and predicted once."""
+        groups = {}
+        for i, item in enumerate(items):
+            body = item.get("mlflow")
+            if not isinstance(body, dict) or len(body) != 1:
+                continue
+            split = body.get("dataframe_split")
+            records = body.get("dataframe_records")
+            if isinstance(split, dict) and isinstance(split.get("data"), list):
+                columns = split.get("columns")
+                key = ("split", tuple(columns) if isinstance(columns, list) else None)
+                groups.setdefault(key, []).append((i, len(split["data"])))
+            elif isinstance(records, list):
+                groups.setdefault(("records",), []).append((i, len(records)))
+        for key, members in groups.items():
+            if len(members) < 2:
+                continue
+            if key[0] == "split":
+                data = [row for i, _ in members for row in items[i]["mlflow"]["dataframe_split"]["data"]]
+                merged = {"data": data}
+                if key[1] is not None:
+                    merged["columns"] = list(key[1])
+                item = {"mlflow": {"dataframe_split": merged}}
+            else:
+                rows = [row for i, _ in members for row in items[i]["mlflow"]["dataframe_records"]]
+                item = {"mlflow": {"dataframe_records": rows}}
+            try:
+                data, _ = self.parse(item)
+            except BadInput:
+                continue
+            pieces = self.predict_together(data, [n for _, n in members])
+            if pieces is not None:
+                for (i, _), piece in zip(members, pieces):
+                    results[i] = self.answer(items[i], piece)
+
+    def predict_together(self, data, lengths):
+        """The predictions on the rows of several requests, cut back per request, or None when
+        they cannot be (the model failed on the whole, or its output is not one row per row)."""
+        try:
+            return self.split(self.predict(data, None), lengths)
+        except BadInput:
+            return None
 
     def split(self, predictions, lengths):
         """The predictions of a batch cut back into one piece per request, or None."""

@@ -1,0 +1,312 @@
+/**
+ * Serving throughput and latency: one scikit-learn model (scaler + logistic regression, 8
+ * features), the same one-row `/invocations` request (`dataframe_split`), closed-loop load from
+ * autocannon at concurrency 1, 8 and 64, against `mlflow models serve --env-manager local` (as
+ * shipped: 1 uvicorn worker; and with `--workers` equal to Sextant's replicas) and `sextant serve`
+ * (Python workers: without batching, then with dynamic batching). Every answer must be a 200
+ * with the model's own prediction.
+ *
+ *   node test/dist/bench/serving.js [--quick] [--seconds S] [--replicas R] [--strict]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  freePort,
+  num,
+  numberOption,
+  printTable,
+  printTargets,
+  PYTHON,
+  ratio,
+  REPO,
+  runBenchmark,
+  runPython,
+  sleep,
+  type Target,
+  tempDir,
+  VENV_BIN,
+  writeResults,
+} from './harness';
+
+/** What autocannon reports (the parts read here). */
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+type Cannon = (options: Record<string, unknown>) => Promise<CannonResult>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- autocannon ships no types
+const autocannon = require('autocannon') as Cannon;
+
+interface Served {
+  label: string;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+const CONCURRENCY = [1, 8, 64];
+
+function startProcess(
+  label: string,
+  command: string,
+  args: string[],
+  log: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env });
+  fs.closeSync(out);
+  child.once('error', (error) => process.stderr.write(`${label}: ${error.message}\n`));
+  return child;
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitReady(url: string, child: ChildProcess, log: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`server exited (${child.exitCode}):\n${fs.readFileSync(log, 'utf8')}`);
+    }
+    try {
+      if ((await fetch(`${url}/ping`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`not ready within 180 s; see ${log}`);
+    await sleep(250);
+  }
+}
+
+async function startMlflowServe(dir: string, model: string, workers?: number): Promise<Served> {
+  const port = await freePort();
+  const log = path.join(dir, `mlflow-serve-${workers ?? 'default'}.log`);
+  const args = ['models', 'serve', '-m', model, '--env-manager', 'local', '--host', '127.0.0.1'];
+  const child = startProcess(
+    'mlflow',
+    path.join(VENV_BIN, 'mlflow'),
+    [...args, '--port', String(port), ...(workers ? ['--workers', String(workers)] : [])],
+    log,
+    // As with the venv activated: mlflow runs `uvicorn` from PATH.
+    { ...process.env, PATH: `${VENV_BIN}:${process.env.PATH ?? ''}` },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, log);
+  return {
+    label: `mlflow models serve${workers ? ` --workers ${workers}` : ' (1 worker)'}`,
+    url,
+    stop: () => stopGroup(child),
+  };
+}
+
+async function startSextantServe(
+  dir: string,
+  model: string,
+  label: string,
+  extra: string[],
+): Promise<Served> {
+  const port = await freePort();
+  const log = path.join(dir, `sextant-serve-${port}.log`);
+  const child = startProcess(
+    'sextant',
+    process.execPath,
+    [
+      path.join(REPO, 'core', 'bin', 'sextant.js'),
+      'serve',
+      '-m',
+      model,
+      '--store',
+      path.join(dir, 'store'),
+      '--port',
+      String(port),
+      '--python',
+      PYTHON,
+      ...extra,
+    ],
+    log,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, log);
+  // /ping answers once one replica is up; wait until every replica is.
+  const replicas = Number(extra[extra.indexOf('--replicas') + 1] ?? 1);
+  for (let i = 0; i < 600; i++) {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const ready = /sextant_serving_replicas\{[^}]*state="ready"\} (\d+)/.exec(metrics);
+    if (ready && Number(ready[1]) >= replicas) break;
+    await sleep(200);
+  }
+  return { label, url, stop: () => stopGroup(child) };
+}
+
+interface Row {
+  server: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+async function measure(
+  server: Served,
+  body: string,
+  expected: string,
+  seconds: number,
+): Promise<Row[]> {
+  const answer = await fetch(`${server.url}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const text = await answer.text();
+  if (answer.status !== 200 || JSON.stringify(JSON.parse(text)) !== expected) {
+    throw new Error(`${server.label} answered ${answer.status} ${text}, expected ${expected}`);
+  }
+  const rows: Row[] = [];
+  for (const connections of CONCURRENCY) {
+    const options = {
+      url: `${server.url}/invocations`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections,
+      pipelining: 1,
+    };
+    await autocannon({ ...options, duration: 1 });
+    const result = await autocannon({ ...options, duration: seconds });
+    rows.push({
+      server: server.label,
+      concurrency: connections,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      failed: result.non2xx + result.errors + result.timeouts,
+    });
+    process.stdout.write(
+      `  ${server.label} c=${connections}: ${num(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
+    );
+  }
+  return rows;
+}
+
+runBenchmark(async (args, cleanup) => {
+  const seconds = numberOption(args, 'seconds', args.quick ? 4 : 10);
+  const replicas = numberOption(args, 'replicas', 2);
+  const dir = tempDir('serving');
+  cleanup(async () => fs.rmSync(dir, { recursive: true, force: true }));
+  const model = path.join(dir, 'model');
+  const made = JSON.parse(await runPython('serving_model.py', [model])) as {
+    body: unknown;
+    expected: unknown;
+  };
+  const body = JSON.stringify(made.body);
+  const expected = JSON.stringify({ predictions: made.expected });
+  process.stdout.write(
+    `Serving benchmark: one-row /invocations on a scikit-learn pipeline, ${seconds} s per point, closed loop (autocannon)\n`,
+  );
+
+  const rows: Row[] = [];
+  const configs: (() => Promise<Served>)[] = [
+    () => startMlflowServe(dir, model),
+    () => startMlflowServe(dir, model, replicas),
+    () =>
+      startSextantServe(dir, model, `sextant serve --replicas ${replicas}`, [
+        '--replicas',
+        String(replicas),
+      ]),
+    () =>
+      startSextantServe(dir, model, `sextant serve --replicas ${replicas}, no request log`, [
+        '--replicas',
+        String(replicas),
+        '--log-sample-rate',
+        '0',
+      ]),
+    () =>
+      startSextantServe(dir, model, `sextant serve --replicas ${replicas} --max-batch-size 32`, [
+        '--replicas',
+        String(replicas),
+        '--max-batch-size',
+        '32',
+      ]),
+  ];
+  for (const start of configs) {
+    const server = await start();
+    cleanup(server.stop);
+    try {
+      rows.push(...(await measure(server, body, expected, seconds)));
+    } finally {
+      await server.stop();
+    }
+  }
+
+  printTable(
+    'Closed loop, one-row requests',
+    ['SERVER', 'CONC', 'REQ/S', 'P50', 'P99', 'FAILED'],
+    rows.map((r) => [
+      r.server,
+      String(r.concurrency),
+      num(r.rps),
+      `${r.p50} ms`,
+      `${r.p99} ms`,
+      String(r.failed),
+    ]),
+  );
+  const at = (server: string, c: number): Row =>
+    rows.find((r) => r.server.startsWith(server) && r.concurrency === c)!;
+  const mlflowLabel = 'mlflow models serve (1 worker)';
+  const sextantLabel = `sextant serve --replicas ${replicas}`;
+  const ratios = CONCURRENCY.map((c) => at(sextantLabel, c).rps / at(mlflowLabel, c).rps);
+  const batchedLabel = `sextant serve --replicas ${replicas} --max-batch-size 32`;
+  const batched8 = at(batchedLabel, 8).rps / at(mlflowLabel, 8).rps;
+  const sameWorkers8 =
+    at(sextantLabel, 8).rps / at(`mlflow models serve --workers ${replicas}`, 8).rps;
+  process.stdout.write(
+    `\nSextant (Python workers, no batching) / mlflow models serve as shipped: ${CONCURRENCY.map((c, i) => `c=${c} ${ratio(ratios[i]!)}`).join(', ')}\n` +
+      `At c=8: with batching ${ratio(batched8)}; against mlflow --workers ${replicas}: ${ratio(sameWorkers8)}\n`,
+  );
+  const failed = rows.reduce((s, r) => s + r.failed, 0);
+  const targets: Target[] = [
+    {
+      name: 'Python runtime >= 2x mlflow models serve (as shipped) at concurrency 8',
+      met: ratios[1]! >= 2,
+      detail: ratio(ratios[1]!),
+    },
+    { name: 'no failed request', met: failed === 0, detail: `${failed} failed` },
+  ];
+  printTargets(targets);
+  const file = writeResults('serving', {
+    quick: args.quick,
+    headline: {
+      what: 'one-row /invocations req/s at concurrency 8',
+      mlflow: num(at(mlflowLabel, 8).rps),
+      sextant: num(at(sextantLabel, 8).rps),
+      ratio: ratios[1],
+    },
+    config: { seconds, replicas, concurrency: CONCURRENCY },
+    rows,
+    targets,
+  });
+  process.stdout.write(`\nresults: ${file}\n`);
+  return targets;
+});
