@@ -19,6 +19,7 @@ the predictions split back by rows), and one by one otherwise.
 
 import io
 import json
+import math
 import os
 import struct
 import sys
@@ -58,8 +59,24 @@ def read_frame(stream):
     return json.loads(body)
 
 
+def finite(value):
+    """The value with NaN and infinities as null: JSON has no spelling for them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
+
+
 def write_frame(stream, message, encoder):
-    body = json.dumps(message, cls=encoder, separators=(",", ":"), allow_nan=True).encode()
+    try:
+        text = json.dumps(message, cls=encoder, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        plain = json.loads(json.dumps(message, cls=encoder))
+        text = json.dumps(finite(plain), separators=(",", ":"))
+    body = text.encode()
     stream.write(HEADER.pack(len(body)) + body)
     stream.flush()
 

@@ -6,7 +6,10 @@
  * (Python workers: without batching, then with dynamic batching). Every answer must be a 200
  * with the model's own prediction.
  *
- *   node test/dist/bench/serving.js [--quick] [--seconds S] [--replicas R] [--strict]
+ * The servers run side by side and take turns at each point of each round, so a busy moment of a
+ * shared machine weighs on all of them alike; the figures are the medians over the rounds.
+ *
+ *   node test/dist/bench/serving.js [--quick] [--seconds S] [--rounds N] [--replicas R] [--strict]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -168,12 +171,8 @@ interface Row {
   failed: number;
 }
 
-async function measure(
-  server: Served,
-  body: string,
-  expected: string,
-  seconds: number,
-): Promise<Row[]> {
+/** Checks that a server answers the request with the model's own prediction. */
+async function check(server: Served, body: string, expected: string): Promise<void> {
   const answer = await fetch(`${server.url}/invocations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -183,35 +182,35 @@ async function measure(
   if (answer.status !== 200 || JSON.stringify(JSON.parse(text)) !== expected) {
     throw new Error(`${server.label} answered ${answer.status} ${text}, expected ${expected}`);
   }
-  const rows: Row[] = [];
-  for (const connections of CONCURRENCY) {
-    const options = {
-      url: `${server.url}/invocations`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections,
-      pipelining: 1,
-    };
-    await autocannon({ ...options, duration: 1 });
-    const result = await autocannon({ ...options, duration: seconds });
-    rows.push({
-      server: server.label,
-      concurrency: connections,
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      failed: result.non2xx + result.errors + result.timeouts,
-    });
-    process.stdout.write(
-      `  ${server.label} c=${connections}: ${num(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
-    );
-  }
-  return rows;
 }
 
+/** One closed-loop point: `connections` clients for `seconds`, after a 1 s warm-up. */
+async function point(
+  server: Served,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<CannonResult> {
+  const options = {
+    url: `${server.url}/invocations`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    pipelining: 1,
+  };
+  await autocannon({ ...options, duration: 1 });
+  return autocannon({ ...options, duration: seconds });
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
 runBenchmark(async (args, cleanup) => {
-  const seconds = numberOption(args, 'seconds', args.quick ? 4 : 10);
+  const seconds = numberOption(args, 'seconds', args.quick ? 3 : 6);
+  const rounds = numberOption(args, 'rounds', args.quick ? 1 : 3);
   const replicas = numberOption(args, 'replicas', 2);
   const dir = tempDir('serving');
   cleanup(async () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -223,43 +222,70 @@ runBenchmark(async (args, cleanup) => {
   const body = JSON.stringify(made.body);
   const expected = JSON.stringify({ predictions: made.expected });
   process.stdout.write(
-    `Serving benchmark: one-row /invocations on a scikit-learn pipeline, ${seconds} s per point, closed loop (autocannon)\n`,
+    `Serving benchmark: one-row /invocations on a scikit-learn pipeline, closed loop (autocannon), ` +
+      `${seconds} s per point, ${rounds} round(s), the servers taking turns within each round; medians\n`,
   );
 
-  const rows: Row[] = [];
-  const configs: (() => Promise<Served>)[] = [
+  const mlflowLabel = 'mlflow models serve (1 worker)';
+  const sextantLabel = `sextant serve --replicas ${replicas}`;
+  const batchedLabel = `sextant serve --replicas ${replicas} --max-batch-size 32`;
+  const servers: Served[] = [];
+  const starts: (() => Promise<Served>)[] = [
     () => startMlflowServe(dir, model),
     () => startMlflowServe(dir, model, replicas),
+    () => startSextantServe(dir, model, sextantLabel, ['--replicas', String(replicas)]),
     () =>
-      startSextantServe(dir, model, `sextant serve --replicas ${replicas}`, [
-        '--replicas',
-        String(replicas),
-      ]),
-    () =>
-      startSextantServe(dir, model, `sextant serve --replicas ${replicas}, no request log`, [
+      startSextantServe(dir, model, `${sextantLabel}, no request log`, [
         '--replicas',
         String(replicas),
         '--log-sample-rate',
         '0',
       ]),
     () =>
-      startSextantServe(dir, model, `sextant serve --replicas ${replicas} --max-batch-size 32`, [
+      startSextantServe(dir, model, batchedLabel, [
         '--replicas',
         String(replicas),
         '--max-batch-size',
         '32',
       ]),
   ];
-  for (const start of configs) {
+  for (const start of starts) {
     const server = await start();
     cleanup(server.stop);
-    try {
-      rows.push(...(await measure(server, body, expected, seconds)));
-    } finally {
-      await server.stop();
-    }
+    servers.push(server);
+    await check(server, body, expected);
   }
 
+  const samples = new Map<string, CannonResult[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const connections of CONCURRENCY) {
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+      for (const server of order) {
+        const result = await point(server, body, connections, seconds);
+        const key = `${server.label}|${connections}`;
+        samples.set(key, [...(samples.get(key) ?? []), result]);
+        process.stdout.write(
+          `  round ${round + 1} ${server.label} c=${connections}: ${num(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
+        );
+      }
+    }
+  }
+  for (const server of servers) await server.stop();
+
+  const rows: Row[] = [];
+  for (const server of servers) {
+    for (const connections of CONCURRENCY) {
+      const results = samples.get(`${server.label}|${connections}`)!;
+      rows.push({
+        server: server.label,
+        concurrency: connections,
+        rps: median(results.map((r) => r.requests.average)),
+        p50: median(results.map((r) => r.latency.p50)),
+        p99: median(results.map((r) => r.latency.p99)),
+        failed: results.reduce((s, r) => s + r.non2xx + r.errors + r.timeouts, 0),
+      });
+    }
+  }
   printTable(
     'Closed loop, one-row requests',
     ['SERVER', 'CONC', 'REQ/S', 'P50', 'P99', 'FAILED'],
@@ -273,11 +299,8 @@ runBenchmark(async (args, cleanup) => {
     ]),
   );
   const at = (server: string, c: number): Row =>
-    rows.find((r) => r.server.startsWith(server) && r.concurrency === c)!;
-  const mlflowLabel = 'mlflow models serve (1 worker)';
-  const sextantLabel = `sextant serve --replicas ${replicas}`;
+    rows.find((r) => r.server === server && r.concurrency === c)!;
   const ratios = CONCURRENCY.map((c) => at(sextantLabel, c).rps / at(mlflowLabel, c).rps);
-  const batchedLabel = `sextant serve --replicas ${replicas} --max-batch-size 32`;
   const batched8 = at(batchedLabel, 8).rps / at(mlflowLabel, 8).rps;
   const sameWorkers8 =
     at(sextantLabel, 8).rps / at(`mlflow models serve --workers ${replicas}`, 8).rps;
@@ -303,7 +326,7 @@ runBenchmark(async (args, cleanup) => {
       sextant: num(at(sextantLabel, 8).rps),
       ratio: ratios[1],
     },
-    config: { seconds, replicas, concurrency: CONCURRENCY },
+    config: { seconds, rounds, replicas, concurrency: CONCURRENCY },
     rows,
     targets,
   });

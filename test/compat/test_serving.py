@@ -391,3 +391,18 @@ def test_unknown_model_and_bad_options_are_clear_errors(sextant, tmp_path):
         )
         assert done.returncode != 0
         assert message in done.stderr, done.stderr
+
+
+def test_the_worker_channel_writes_nan_and_infinity_as_null():
+    import io
+    import struct
+    import sys
+
+    sys.path.insert(0, str(REPO / "core" / "python"))
+    import sextant_serve
+    from mlflow.utils.proto_json_utils import NumpyEncoder
+
+    out = io.BytesIO()
+    sextant_serve.write_frame(out, {"p": np.array([1.5, np.nan, np.inf])}, NumpyEncoder)
+    (length,) = struct.unpack(">I", out.getvalue()[:4])
+    assert out.getvalue()[4:] == b'{"p":[1.5,null,null]}' and length == len(out.getvalue()) - 4

@@ -39,6 +39,12 @@ export async function resolveServedModel(
         `version ${version.version} of '${name}' is ${version.status}: ${version.statusMessage}`,
       );
     }
+    const flavors = version.facts?.flavors;
+    if (flavors && !flavors.includes('python_function')) {
+      throw invalid(
+        `version ${version.version} of '${name}' has no python_function flavor to serve (it has ${flavors.join(', ') || 'none'}); log it with mlflow.<flavor>.log_model`,
+      );
+    }
     const { relative } = parseArtifactUri(version.storageLocation);
     return {
       dir: resolveArtifactPath(services.artifactRoot, relative),

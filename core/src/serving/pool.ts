@@ -222,6 +222,12 @@ export class ReplicaPool {
 
   /** Sends what waits to the least-loaded ready replicas, in frames of up to maxBatchSize. */
   private dispatch(): void {
+    if (this.stopping) {
+      for (const request of this.queue.splice(0)) {
+        request.reject(new ServingError(503, 'the server is stopping', 1));
+      }
+      return;
+    }
     const { maxBatchSize, maxBatchDelayMs, maxConcurrency } = this.options;
     while (this.queue.length > 0) {
       let best: Replica | undefined;
