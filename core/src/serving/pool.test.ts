@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { echoWorker } from './echoWorker.testing';
 import { ServingError } from './errors';
 import { ReplicaPool, type PoolEvent, type PoolOptions } from './pool';
 import { WorkerProcess } from './worker';
 
-/**
- * A worker that speaks sextant_serve.py's channel without a model: it answers each item with
- * its own text and the size of its frame, after `sleep` seconds; `die` ends the process.
- */
-const ECHO_WORKER = `
-import json, os, struct, sys, time
-out = sys.stdout.buffer
-def send(m):
-    b = json.dumps(m).encode(); out.write(struct.pack(">I", len(b)) + b); out.flush()
-send({"ready": True, "pid": os.getpid(), "inputs": None, "outputs": None, "params": None,
-      "inputs_are_tensors": False, "mlflow_version": "test"})
-while True:
-    h = sys.stdin.buffer.read(4)
-    if len(h) < 4: break
-    m = json.loads(sys.stdin.buffer.read(struct.unpack(">I", h)[0]))
-    results = []
-    for item in m["items"]:
-        if item.get("die"): os._exit(3)
-        time.sleep(item.get("sleep", 0))
-        results.append({"predictions": {"echo": item, "frame": len(m["items"]), "pid": os.getpid()}})
-    send({"id": m["id"], "results": results})
-`;
-
 const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-pool-'));
-const script = path.join(dir, 'echo_worker.py');
-fs.writeFileSync(script, ECHO_WORKER);
+const { dir, script } = echoWorker('sextant-pool-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function pool(options: Partial<PoolOptions>, events: PoolEvent[] = []): ReplicaPool {
