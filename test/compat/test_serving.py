@@ -372,7 +372,12 @@ def test_ctrl_c_stops_cleanly_with_no_orphan_workers(sextant, registered, tmp_pa
     server = serve(sextant, tmp_path, f"models:/{name}/1", "--replicas", "2")
     pids = server.worker_pids()
     assert len(pids) == 2
+    # A keep-alive client still connected does not hold the server open.
+    session = requests.Session()
+    assert session.get(f"{server.url}/ping", timeout=5).status_code == 200
+    started = time.monotonic()
     assert server.stop() == 0
+    assert time.monotonic() - started < 10
     time.sleep(0.5)
     for pid in pids:
         with pytest.raises(ProcessLookupError):

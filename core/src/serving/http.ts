@@ -127,10 +127,17 @@ export class ServingEndpoint {
     });
   }
 
-  /** Stops taking connections and closes idle ones. */
-  close(): Promise<void> {
+  /**
+   * Stops taking connections, closes idle ones, and after `graceMs` the rest (a keep-alive
+   * client would otherwise hold the server open).
+   */
+  close(graceMs = 2_000): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.server.closeIdleConnections();
     });
   }
