@@ -411,3 +411,24 @@ def test_the_worker_channel_writes_nan_and_infinity_as_null():
     sextant_serve.write_frame(out, {"p": np.array([1.5, np.nan, np.inf])}, NumpyEncoder)
     (length,) = struct.unpack(">I", out.getvalue()[:4])
     assert out.getvalue()[4:] == b'{"p":[1.5,null,null]}' and length == len(out.getvalue()) - 4
+
+
+def test_a_model_that_fails_to_load_is_refused_with_the_reason(sextant, tmp_path):
+    model = tmp_path / "broken"
+    model.mkdir()
+    (model / "MLmodel").write_text(
+        "flavors:\n  python_function:\n    loader_module: no_such_loader_module\n"
+        "    python_version: 3.11.7\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        ["node", str(SEXTANT_BIN), "serve", "-m", str(model), "--store", str(sextant.store),
+         "--port", "0", "--python", PYTHON],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert "the model cannot be served" in done.stderr, done.stderr
+    assert "no_such_loader_module" in done.stderr, done.stderr
+    assert time.monotonic() - started < 90
+    leftover = subprocess.run(["pgrep", "-f", f"sextant_serve.py {model}"], capture_output=True)
+    assert leftover.stdout == b""

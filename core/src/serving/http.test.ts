@@ -69,6 +69,9 @@ describe('the serving endpoint', () => {
     assert.match((await json(missing)).error ?? '', /no model named 'other'/);
     assert.equal((await fetch(`${server.url}/v2/models/echo/versions/5`)).status, 404);
     assert.equal((await post('/ping', '')).status, 405);
+    assert.equal((await fetch(`${server.url}/v2/models/echo/infer`)).status, 405);
+    assert.equal((await fetch(`${server.url}/invocations`)).status, 405);
+    assert.equal((await fetch(`${server.url}/nowhere`)).status, 404);
     assert.equal(await fetch(`${server.url}/version`).then((r) => r.text()), 'test');
   });
 

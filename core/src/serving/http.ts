@@ -248,6 +248,9 @@ export class ServingEndpoint {
         answer: json(pool.isReady ? 200 : 503, { name: this.options.name, ready: pool.isReady }),
       };
     }
+    if (model?.rest === '/infer' || url === '/invocations') {
+      throw new ServingError(405, `${url} takes POST`);
+    }
     throw new ServingError(404, `no route ${url}`);
   }
 
