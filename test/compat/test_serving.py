@@ -432,3 +432,44 @@ def test_a_model_that_fails_to_load_is_refused_with_the_reason(sextant, tmp_path
     assert time.monotonic() - started < 90
     leftover = subprocess.run(["pgrep", "-f", f"sextant_serve.py {model}"], capture_output=True)
     assert leftover.stdout == b""
+
+
+def test_onnx_runtime_matches_pyfunc_and_speaks_both_protocols(sextant, registered, iris, tmp_path):
+    import tritonclient.http as httpclient
+
+    name, uri = registered
+    X, _ = iris
+    server = serve(sextant, tmp_path, f"models:/{name}@champion", "--runtime", "onnx")
+    try:
+        assert re.search(r"the conversion matches the model on \d+ rows", server.output())
+        rows = X.sample(30, random_state=3)
+        answer = requests.post(f"{server.url}/invocations",
+                               json={"dataframe_split": rows.to_dict(orient="split")}, timeout=30)
+        assert answer.json() == {"predictions": expected(uri, rows)}
+        answer = requests.post(f"{server.url}/invocations",
+                               json={"dataframe_records": rows.to_dict(orient="records")}, timeout=30)
+        assert answer.json() == {"predictions": expected(uri, rows)}
+        client = httpclient.InferenceServerClient(url=server.url.removeprefix("http://"))
+        tensor = httpclient.InferInput("features", [len(rows), 4], "FP32")
+        tensor.set_data_from_numpy(rows.to_numpy(dtype=np.float32))
+        result = client.infer(name, [tensor])
+        assert result.as_numpy("predictions").tolist() == expected(uri, rows)
+        probabilities = result.as_numpy("probabilities")
+        assert probabilities.shape == (len(rows), 3)
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+        bad = requests.post(f"{server.url}/invocations",
+                            json={"dataframe_records": [{"sepal length (cm)": 1.0}]}, timeout=30)
+        assert bad.status_code == 400 and "has no column 'sepal width (cm)'" in bad.json()["message"]
+    finally:
+        assert server.stop() == 0, server.output()
+
+
+def test_onnx_runtime_refuses_a_model_it_cannot_convert(sextant, custom, tmp_path):
+    name, _ = custom
+    done = subprocess.run(
+        ["node", str(SEXTANT_BIN), "serve", "-m", f"models:/{name}/1", "--runtime", "onnx",
+         "--store", str(sextant.store), "--port", "0", "--python", PYTHON],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert "cannot be converted to ONNX: only scikit-learn models" in done.stderr, done.stderr

@@ -18,6 +18,8 @@ interface ServeCommandOptions {
   timeoutMs: string;
   maxBodyMb: string;
   logSampleRate: string;
+  runtime: string;
+  parityTolerance: string;
 }
 
 function wholeNumber(
@@ -57,6 +59,12 @@ export function registerServeCommands(
       "the model's Python: local (.venv, SEXTANT_PYTHON, python3) or model (a venv from its requirements.txt)",
       'local',
     )
+    .option(
+      '--runtime <runtime>',
+      'python (the pyfunc in worker processes) or onnx (a scikit-learn model converted with skl2onnx and run in-process, refused unless it matches the original)',
+      'python',
+    )
+    .option('--parity-tolerance <x>', 'onnx: largest absolute difference allowed', '0.0001')
     .option('--python <path>', 'the Python interpreter of the workers (with --env local)')
     .option('--name <name>', 'the model name in OIP paths (default: the registered model name)')
     .option('--max-batch-size <n>', 'dynamic batching: requests per batch (1: off)', '1')
@@ -77,6 +85,13 @@ export function registerServeCommands(
     .action(async (opts: ServeCommandOptions) => {
       if (opts.env !== 'local' && opts.env !== 'model') {
         throw invalid(`--env takes local or model, not '${opts.env}'`);
+      }
+      if (opts.runtime !== 'python' && opts.runtime !== 'onnx') {
+        throw invalid(`--runtime takes python or onnx, not '${opts.runtime}'`);
+      }
+      const parityTolerance = Number(opts.parityTolerance);
+      if (!Number.isFinite(parityTolerance) || parityTolerance < 0) {
+        throw invalid(`--parity-tolerance takes a number ≥ 0, not '${opts.parityTolerance}'`);
       }
       const port = wholeNumber(opts.port, '--port', 0, 65535);
       const sampleRate = Number(opts.logSampleRate);
@@ -144,6 +159,8 @@ export function registerServeCommands(
           host: opts.host,
           port,
           ...limits,
+          runtime: opts.runtime,
+          parityTolerance,
           log: engine.inferenceLog,
           sampleRate,
           onEvent: (event) => {
@@ -161,6 +178,11 @@ export function registerServeCommands(
             `  MLflow: POST ${running.url}/invocations\n` +
             `  Metrics: ${running.url}/metrics  ·  Ctrl-C stops\n`,
         );
+        if (running.parity) {
+          out.write(
+            `ONNX runtime: the conversion matches the model on ${running.parity.rows} rows (max abs diff ${running.parity.maxAbsDiff})\n`,
+          );
+        }
         await running.ready;
         loaded = true;
         out.write(`Ready: the model is loaded (${opts.replicas} replica(s))\n`);

@@ -6,7 +6,7 @@ import { ServingError } from './errors';
 import type { InferenceLog } from './inferenceLog';
 import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
-import type { ReplicaPool } from './pool';
+import type { Runtime } from './runtime';
 import { invocationItem } from './scoring';
 import type { WorkerReady, WorkerResult } from './worker';
 
@@ -15,7 +15,7 @@ export interface EndpointOptions {
   /** The model's name in OIP paths (the registered model's name). */
   name: string;
   version: string;
-  pool: ReplicaPool;
+  pool: Runtime;
   metrics: ServingMetrics;
   /** Where sampled requests are logged; none: no logging. */
   log?: InferenceLog;

@@ -11,4 +11,6 @@ export { servingPython, type ServingEnvironment } from './python';
 export { InferenceLog, type InferenceLogOptions, type InferenceLogRow } from './inferenceLog';
 export { ReplicaPool, type PoolEvent, type PoolOptions } from './pool';
 export { ServingError } from './errors';
+export { DEFAULT_PARITY_TOLERANCE, type ParityReport } from './onnx';
+export type { Runtime } from './runtime';
 export { SERVE_SCRIPT, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';

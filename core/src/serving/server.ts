@@ -1,6 +1,8 @@
 import { ServingEndpoint } from './http';
 import type { InferenceLog } from './inferenceLog';
+import type { ParityReport } from './onnx';
 import { ReplicaPool, type PoolEvent, type PoolOptions } from './pool';
+import type { Runtime } from './runtime';
 import { WorkerProcess, type WorkerReady } from './worker';
 
 /** How one model is served. */
@@ -10,8 +12,15 @@ export interface ServeOptions {
   /** The OIP model name. */
   name: string;
   version: string;
-  /** The Python that runs the workers (see servingPython). */
+  /** The Python that runs the workers (see servingPython), and the ONNX conversion. */
   python: string;
+  /**
+   * `python` (default): replicas of the pyfunc worker; `onnx`: a scikit-learn model converted
+   * to ONNX at start (refused when it does not match the original) and run in-process.
+   */
+  runtime?: 'python' | 'onnx';
+  /** Largest absolute difference allowed between the ONNX and the original predictions. */
+  parityTolerance?: number;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -53,7 +62,9 @@ export interface RunningServer {
   url: string;
   /** Resolves when a replica has loaded the model; rejects when none can. */
   ready: Promise<WorkerReady>;
-  pool: ReplicaPool;
+  pool: Runtime;
+  /** How the ONNX conversion compared with the original (runtime `onnx`). */
+  parity?: ParityReport;
   /** Stops taking requests, stops every worker and writes the held log rows. */
   close(): Promise<void>;
 }
@@ -85,7 +96,20 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     ...(o.onEvent ? { onEvent: o.onEvent } : {}),
   };
   let observeBatch = (_size: number): void => undefined;
-  const pool = new ReplicaPool({ ...poolOptions, onBatch: (size) => observeBatch(size) });
+  let parity: ParityReport | undefined;
+  let pool: Runtime;
+  if (o.runtime === 'onnx') {
+    const { OnnxRuntime } = await import('./onnx.js');
+    const started = await OnnxRuntime.start({
+      python: o.python,
+      modelDir: o.modelDir,
+      ...(o.parityTolerance !== undefined ? { tolerance: o.parityTolerance } : {}),
+    });
+    pool = started.runtime;
+    parity = started.parity;
+  } else {
+    pool = new ReplicaPool({ ...poolOptions, onBatch: (size) => observeBatch(size) });
+  }
   const metrics = new ServingMetrics(o.name, o.version, pool);
   observeBatch = (size) => metrics.batch(size);
   const endpoint = new ServingEndpoint({
@@ -109,6 +133,7 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
     url,
     ready: pool.ready,
     pool,
+    ...(parity ? { parity } : {}),
     close: async () => {
       await endpoint.close();
       await pool.stop();
