@@ -14,6 +14,7 @@ import { RunDetailsTree } from './runDetails/tree';
 import { showRuntimeMissing } from './runtime/notify';
 import { ServerRuntimeMissing } from './runtime/resolve';
 import { createStatusBar } from './statusBar';
+import { registerWalkthrough } from './walkthrough';
 import { Panels } from './webviews/panels';
 
 let client: SextantLanguageClient | undefined;
@@ -91,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('sextant.keyMetric')) experiments.refresh();
     }),
+    ...registerWalkthrough(sextant),
   );
 
   registerPipelines(context, sextant, (runId) => panels.showRun(runId));
