@@ -23,7 +23,7 @@ export const welcomePlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     let open: MainAreaWidget<WelcomePanel> | undefined;
     app.commands.addCommand(SHOW_WELCOME, {
-      label: (args) => (args['isLauncher'] ? 'Sextant: Getting Started' : 'Getting Started'),
+      label: 'Sextant Getting Started',
       caption: 'What to do first with Sextant, and the tracking URI to log to',
       icon: sextantIcon,
       execute: () => {
