@@ -24,7 +24,7 @@ export function welcomeSteps(trackingUri: string | undefined): WelcomeStep[] {
       text:
         'In a notebook, load the magics and start a run; plain mlflow code in the same kernel ' +
         'logs into it. From a terminal, point any mlflow code at the tracking server, or wrap a ' +
-        'command with `sextant run`.',
+        'command with sextant run.',
       code:
         '%load_ext sextant\n%sextant start --experiment demo\n%sextant log lr=0.01 acc=0.93\n' +
         `\n# in a terminal\nexport MLFLOW_TRACKING_URI=${uri}\npython train.py\n` +
