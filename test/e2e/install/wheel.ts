@@ -158,7 +158,25 @@ async function main(): Promise<void> {
       (await page.locator('.jp-SextantWelcome-code').first().textContent()) ?? '',
       new RegExp(`export MLFLOW_TRACKING_URI=${trackingUri.replace(/[.]/g, '\\.')}`),
     );
-    await page.screenshot({ path: path.join(shots, 'lab-getting-started.png') });
+    await page.screenshot({ path: path.join(shots, 'lab-getting-started-light.png') });
+    for (const [theme, name] of [
+      ['JupyterLab Dark', 'dark'],
+      ['JupyterLab Dark High Contrast', 'high-contrast'],
+    ]) {
+      await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
+      await page
+        .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
+        .first()
+        .click();
+      await page
+        .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${theme}$`) })
+        .first()
+        .click();
+      await page
+        .locator(`body[data-jp-theme-name="${theme}"]`)
+        .waitFor({ state: 'attached', timeout: 30_000 });
+      await page.screenshot({ path: path.join(shots, `lab-getting-started-${name}.png`) });
+    }
 
     console.log("-- the venv's sextant command lists the run");
     const listed = await run(
