@@ -175,6 +175,8 @@ async function main(): Promise<void> {
       await page
         .locator(`body[data-jp-theme-name="${theme}"]`)
         .waitFor({ state: 'attached', timeout: 30_000 });
+      // Changing theme shows the splash while the new stylesheet loads.
+      await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 30_000 });
       await page.screenshot({ path: path.join(shots, `lab-getting-started-${name}.png`) });
     }
 
