@@ -1,18 +1,18 @@
-// Bundles the extension, the language server and the views into out/, and copies the one native
-// module (better-sqlite3, with the two small packages it loads) beside the server, so the .vsix
-// runs without node_modules.
+// Bundles the extension and the views into out/, and beside them the language server, the command
+// line and the one native module (scripts/bundle-runtime.mjs), so the .vsix runs without
+// node_modules.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleRuntime } from '../scripts/bundle-runtime.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'out');
-const require = createRequire(path.join(here, '..', 'language-server', 'package.json'));
 const production = process.argv.includes('--production') || !process.argv.includes('--dev');
 
 rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 const common = {
   bundle: true,
   sourcemap: false,
@@ -31,24 +31,7 @@ await Promise.all([
     target: 'node20',
     external: ['vscode'],
   }),
-  build({
-    ...common,
-    entryPoints: [path.join(here, '..', 'language-server', 'bin', 'sextant-language-server.js')],
-    outfile: path.join(out, 'server.js'),
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
-  }),
-  build({
-    ...common,
-    entryPoints: [path.join(here, '..', 'core', 'bin', 'sextant.js')],
-    outfile: path.join(out, 'sextant.js'),
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
-  }),
+  bundleRuntime(out, { minify: production }),
   build({
     ...common,
     entryPoints: [
@@ -62,24 +45,3 @@ await Promise.all([
     loader: { '.css': 'css' },
   }),
 ]);
-
-// The published pipeline schemas, read at run time by the language server's pipeline checks.
-cpSync(path.join(here, '..', 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
-
-const modules = path.join(out, 'node_modules');
-mkdirSync(modules, { recursive: true });
-for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
-  const root = path.dirname(
-    require.resolve(`${name}/package.json`, {
-      paths: [path.dirname(require.resolve('better-sqlite3'))],
-    }),
-  );
-  const files =
-    name === 'better-sqlite3' ? ['package.json', 'lib', 'build/Release/better_sqlite3.node'] : null;
-  for (const file of files ?? ['.']) {
-    cpSync(path.join(root, file), path.join(modules, name, file), {
-      recursive: true,
-      filter: (src) => !src.includes(`${path.sep}node_modules${path.sep}`, root.length),
-    });
-  }
-}

@@ -4,12 +4,23 @@
 // build-labextension against the installed JupyterLab's core package.json (its staging folder),
 // found from JUPYTERLAB_CORE_PATH, the repo's .venv or python3. `--if-stale` skips all of it when
 // the labextension is newer than its inputs; `--development` makes an unminified build.
+// First it bundles the runtime the wheel carries (the language server, the command line and the
+// native module, scripts/bundle-runtime.mjs) into sextant/runtime, skipped when up to date.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postcss from 'postcss';
+import { bundleRuntime } from '../../scripts/bundle-runtime.mjs';
 
 const here = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const repo = path.dirname(here);
@@ -22,6 +33,37 @@ function newest(target) {
   const stat = statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return Math.max(0, ...readdirSync(target).map((name) => newest(path.join(target, name))));
+}
+
+// The runtime: sextant/runtime/out/{server.js,sextant.js,...} and a package.json above it (the
+// language server reports its version from `../package.json`).
+{
+  const runtime = path.join(here, 'sextant', 'runtime');
+  const facts = path.join(runtime, 'out', 'runtime.json');
+  const inputs = [
+    path.join(repo, 'core', 'dist'),
+    path.join(repo, 'core', 'schemas'),
+    path.join(repo, 'core', 'python'),
+    path.join(repo, 'language-server', 'dist'),
+    path.join(repo, 'language-server', 'package.json'),
+    require.resolve('better-sqlite3/build/Release/better_sqlite3.node', {
+      paths: [path.join(repo, 'core')],
+    }),
+  ];
+  const built = newest(facts);
+  if (built === 0 || inputs.some((input) => newest(input) >= built)) {
+    rmSync(runtime, { recursive: true, force: true });
+    mkdirSync(path.join(runtime, 'out'), { recursive: true });
+    const { version } = JSON.parse(
+      readFileSync(path.join(repo, 'language-server', 'package.json'), 'utf8'),
+    );
+    writeFileSync(
+      path.join(runtime, 'package.json'),
+      `${JSON.stringify({ name: 'sextant-runtime', version, private: true }, null, 2)}\n`,
+    );
+    await bundleRuntime(path.join(runtime, 'out'), { minify: !development });
+    console.log('sextant build:lab: bundled the runtime into sextant/runtime');
+  }
 }
 
 // --if-stale: nothing to do when the labextension is newer than everything it is built from.
@@ -99,8 +141,3 @@ const builder = require.resolve('@jupyterlab/builder/lib/build-labextension.js')
 const args = [builder, '--core-path', corePath()];
 if (development) args.push('--development');
 execFileSync(process.execPath, [...args, here], { stdio: 'inherit', cwd: here });
-
-writeFileSync(
-  path.join(here, 'sextant', 'server_location.json'),
-  `${JSON.stringify({ server: path.join(repo, 'language-server', 'bin', 'sextant-language-server.js') })}\n`,
-);

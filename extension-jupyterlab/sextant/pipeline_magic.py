@@ -18,9 +18,8 @@ from pathlib import Path
 
 from IPython.display import display
 
-from .lsp_spec import find_node, find_server
+from .launcher import RuntimeMissing, find_node, find_scripts
 
-CLI_SCRIPT = Path("core") / "bin" / "sextant.js"
 PIPELINE_FILE = "sextant.yaml"
 # Options whose value is a path (given relative to the notebook's folder).
 PATH_OPTIONS = ("--file", "--store")
@@ -36,17 +35,17 @@ class PipelineMagicError(Exception):
     """Sextant's command line cannot be run from this kernel; the message says what to do."""
 
 
-def find_cli() -> Path | None:
-    """``SEXTANT_CLI`` if set, else ``core/bin/sextant.js`` of the repository the language server
-    comes from (see :func:`lsp_spec.find_server`)."""
-    configured = os.environ.get("SEXTANT_CLI")
-    if configured:
-        return Path(configured)
-    server = find_server()
-    if server is None:
-        return None
-    script = server.resolve().parents[2] / CLI_SCRIPT
-    return script if script.is_file() else None
+def cli_argv() -> list[str]:
+    """The node and script that run Sextant's command line: ``SEXTANT_CLI`` if set, else the
+    script :func:`launcher.find_scripts` gives, run by the Node :func:`launcher.find_node` picks."""
+    try:
+        scripts = find_scripts()
+        configured = os.environ.get("SEXTANT_CLI")
+        cli = Path(configured) if configured else scripts.cli
+        node = find_node(scripts)
+    except RuntimeMissing as error:
+        raise PipelineMagicError(str(error)) from error
+    return [node.path, str(cli)]
 
 
 def workspace_of(start: Path) -> Path:
@@ -72,14 +71,7 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
     """The argv that runs ``sextant pipeline <args>`` for a kernel in ``cwd``, and the folder to
     run it in: the workspace's store (unless ``--store`` is given) and, for ``run``, the nearest
     pipeline file (unless ``--file`` is given)."""
-    node, cli = find_node(), find_cli()
-    if node is None:
-        raise PipelineMagicError("Node.js (20 or newer) not found: put `node` on PATH or set SEXTANT_NODE")
-    if cli is None:
-        raise PipelineMagicError(
-            "Sextant's command line was not found: set SEXTANT_CLI to core/bin/sextant.js of the "
-            "Sextant repository"
-        )
+    launch = cli_argv()
     root = workspace_of(cwd)
     # The command runs in the workspace's folder: paths the user gave are the notebook's.
     args = [
@@ -94,7 +86,7 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
             found = pipeline_file_of(cwd, root)
             if found is not None:
                 extra += ["--file", str(found)]
-    return [node, str(cli), "pipeline", *args, *extra], root
+    return [*launch, "pipeline", *args, *extra], root
 
 
 def run_pipeline_command(args: list[str], cwd: Path) -> int:

@@ -8,6 +8,7 @@ import { connectionPlugin } from './connection/plugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
 import { badgesPlugin } from './notebook/plugin.js';
 import { viewsPlugin } from './views/plugin.js';
+import { welcomePlugin } from './welcome/plugin.js';
 
 export { CommandIds, ISextantConnection } from './tokens.js';
 export type { ConnectionState } from './tokens.js';
@@ -17,6 +18,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   viewsPlugin,
   experimentsPlugin,
   badgesPlugin,
+  welcomePlugin,
 ];
 
 export default plugins;

@@ -3,11 +3,11 @@
  * `sextant/*` protocol as {@link SextantApi}: the one typed client (`request`, `onNotification`)
  * over vscode-languageclient.
  */
+import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   LanguageClient,
   State,
-  TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
@@ -19,14 +19,8 @@ import {
 } from '@sextant/language-server/protocol';
 import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/client';
 import { Emitter, type Disposable, type ServerState, type SextantApi } from './api';
-
-/** The node runtime that runs the server: the setting, else this process when it is plain Node. */
-function serverRuntime(): string | undefined {
-  const setting = vscode.workspace.getConfiguration('sextant').get<string>('server.nodePath');
-  if (setting) return setting;
-  // Electron's Node has another native ABI than the one better-sqlite3 was built for.
-  return process.versions['electron'] ? 'node' : undefined;
-}
+import { runtimeCandidates } from './runtime/notify';
+import { chooseRuntime, readBundleFacts, type ChosenRuntime } from './runtime/resolve';
 
 /** Sextant's language client. */
 export class SextantLanguageClient implements SextantApi {
@@ -37,16 +31,23 @@ export class SextantLanguageClient implements SextantApi {
   private readonly notifications = new Map<string, Emitter<unknown>>();
   private current: ServerInfo | undefined;
   private serverState: ServerState = 'starting';
+  private readonly outDir: string;
+  private runtime: ChosenRuntime | undefined;
 
   readonly onServerInfo = this.serverInfo.event;
   readonly onServerStopped = this.serverStopped.event;
 
   constructor(context: vscode.ExtensionContext, output: vscode.LogOutputChannel) {
     const module = context.asAbsolutePath('out/server.js');
-    const runtime = serverRuntime();
-    const serverOptions: ServerOptions = {
-      run: { module, runtime, transport: TransportKind.stdio },
-      debug: { module, runtime, transport: TransportKind.stdio },
+    this.outDir = context.asAbsolutePath('out');
+    // The runtime chosen by start() (its ABI checked against the bundled native module).
+    const serverOptions: ServerOptions = async () => {
+      const runtime = this.runtime;
+      if (!runtime) throw new Error('The Sextant language server has no runtime chosen.');
+      output.info(`Starting the language server with Node.js ${runtime.node} (${runtime.source})`);
+      const env = { ...process.env };
+      if (runtime.electronAsNode) env['ELECTRON_RUN_AS_NODE'] = '1';
+      return spawn(runtime.path, [module, '--stdio'], { env, windowsHide: true });
     };
     const storeDir = vscode.workspace.getConfiguration('sextant').get<string>('storeDir');
     const initializationOptions: InitializationOptions = storeDir ? { storeDir } : {};
@@ -78,11 +79,13 @@ export class SextantLanguageClient implements SextantApi {
 
   /**
    * Starts the server (again, after {@link stop}) and waits until it has opened the store; the
-   * tracking server lives in the language server's process, so it starts with it.
+   * tracking server lives in the language server's process, so it starts with it. Rejects with
+   * `ServerRuntimeMissing` (before the client starts) when no Node.js fits.
    */
   async start(): Promise<ServerInfo> {
     this.serverState = 'starting';
     try {
+      this.runtime = await chooseRuntime(await runtimeCandidates(), readBundleFacts(this.outDir));
       await this.client.start();
       const experimental = this.client.initializeResult?.capabilities.experimental as
         ExperimentalCapabilities | undefined;

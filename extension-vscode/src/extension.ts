@@ -11,7 +11,10 @@ import { ExperimentsTree } from './experiments/tree';
 import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
 import { registerPipelines } from './pipelines';
 import { RunDetailsTree } from './runDetails/tree';
+import { showRuntimeMissing } from './runtime/notify';
+import { ServerRuntimeMissing } from './runtime/resolve';
 import { createStatusBar } from './statusBar';
+import { registerWalkthrough } from './walkthrough';
 import { Panels } from './webviews/panels';
 
 let client: SextantLanguageClient | undefined;
@@ -89,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('sextant.keyMetric')) experiments.refresh();
     }),
+    ...registerWalkthrough(sextant),
   );
 
   registerPipelines(context, sextant, (runId) => panels.showRun(runId));
@@ -98,6 +102,10 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
       output.info(`Tracking server at ${info.trackingUri}, store ${info.storeDir}`);
     },
     (error: unknown) => {
+      if (error instanceof ServerRuntimeMissing) {
+        void showRuntimeMissing(error, output);
+        throw error;
+      }
       const message = `Sextant: the language server did not start: ${errorMessage(error)}`;
       output.error(message);
       void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
