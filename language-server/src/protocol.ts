@@ -996,7 +996,7 @@ export interface RegistryCompareResult {
   requirements: ParamComparison[];
   /** Signature columns (`input:age`, `output:0`), with each version's type. */
   signature: ParamComparison[];
-  /** Python version, flavors, size and lineage (`run`, `pipeline step`, `datasets`, `git commit`). */
+  /** Python, flavors, MLflow version and lineage (source run, step, datasets, commit). */
   facts: ParamComparison[];
 }
 
