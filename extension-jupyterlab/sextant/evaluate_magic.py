@@ -2,9 +2,8 @@
 after another on the same eval set, its progress shown as it comes and the metrics of every model
 side by side at the end (each best value marked), with the gate's verdict.
 
-A registered version (``models:/name@alias``, ``models:/name/3``) is evaluated through its source
-(the run's or logged model's artifacts), read from the registry; the evaluation run is named after
-the version. Interrupting the kernel cancels the evaluation in progress (its worker is stopped).
+A registered version (``models:/name@alias``, ``models:/name/3``) is recorded as such on its
+evaluation run (which the Models views read) and the run is named after it. Interrupting the kernel cancels the evaluation in progress (its worker is stopped).
 """
 
 from __future__ import annotations
@@ -85,26 +84,15 @@ def expand(models: list[str], versions: list[str] | None) -> list[str]:
 
 
 def resolve(client: MlflowClient, uri: str) -> Target:
-    """A registered version's URI as its source, which the command line evaluates; other URIs
-    (``runs:/``, ``models:/m-``, a model folder) as they are."""
+    """The version a registered URI (``models:/name@alias``, ``models:/name/3``) names now, read
+    from the registry so that its evaluation run is named after it; other URIs (``runs:/``,
+    ``models:/m-``, a model folder) as they are. The command line is given the URI as written."""
     match = REGISTERED.match(uri)
     if not match:
         return Target(uri, uri)
     name, alias, number = match.groups()
     version = client.get_model_version_by_alias(name, alias) if alias else client.get_model_version(name, number)
-    source = version.source or ""
-    if source.startswith(("runs:/", "models:/m-")):
-        model = source
-    elif version.model_id:
-        model = f"models:/{version.model_id}"
-    elif version.run_id:
-        raise EvaluateMagicError(
-            f"{name} v{version.version}'s source {source} is not one evaluate can read: evaluate its run's model "
-            f"(runs:/{version.run_id}/<path>)"
-        )
-    else:
-        raise EvaluateMagicError(f"{name} v{version.version} has no run or logged model to evaluate")
-    return Target(uri, model, name, version.version)
+    return Target(uri, uri, name, version.version)
 
 
 def store_of(location_json: Path | None, cwd: Path) -> Path:

@@ -80,7 +80,7 @@ def _parser() -> _Parser:
     evaluate.add_argument("--target", required=True)
     evaluate.add_argument("--task", required=True, choices=("classifier", "regressor"))
     evaluate.add_argument("--store")
-    for option in ("--experiment", "--slice", "--pos-label", "--baseline", "--env", "--python", "--seed"):
+    for option in ("--eval-set", "--experiment", "--slice", "--pos-label", "--baseline", "--env", "--python", "--seed"):
         evaluate.add_argument(option)
     evaluate.add_argument("--drop", nargs="+")
     evaluate.add_argument("--threshold", nargs="+")
@@ -261,7 +261,7 @@ class SextantMagics(Magics):
         cwd = Path.cwd().resolve()
         data = Path(args.data)
         options = ["--data", str(data if data.is_absolute() else cwd / data), "--target", args.target, "--task", args.task]
-        for flag in ("experiment", "slice", "pos_label", "baseline", "env", "python", "seed"):
+        for flag in ("eval_set", "experiment", "slice", "pos_label", "baseline", "env", "python", "seed"):
             value = getattr(args, flag)
             if value is not None:
                 options += [f"--{flag.replace('_', '-')}", value]

@@ -196,7 +196,7 @@ def test_evaluate_two_versions_streams_progress_and_shows_metrics_side_by_side(s
         [
             "%load_ext sextant",
             f"%sextant evaluate {name} --versions 1 2 --data eval.csv --target label --task classifier "
-            f"--experiment {name}-evals --no-shap --no-permutation --store {sextant.store}",
+            f"--eval-set holdout --experiment {name}-evals --no-shap --no-permutation --store {sextant.store}",
         ],
         folder,
         allow_errors=False,
@@ -214,6 +214,9 @@ def test_evaluate_two_versions_streams_progress_and_shows_metrics_side_by_side(s
         run = client.get_run(evaluation["runId"])
         assert run.info.run_name == f"{name} v{evaluation['version']}"
         assert run.data.tags["sextant.evaluation.dataset_path"] == str(folder / "eval.csv")
+        assert run.data.tags["sextant.evaluation.registered_model"] == name
+        assert run.data.tags["sextant.evaluation.registered_version"] == evaluation["version"]
+        assert run.data.tags["sextant.evaluation.eval_set"] == "holdout"
         model = two_versions["models"][evaluation["version"]]
         expected = sk.accuracy_score(two_versions["y"], model.predict(two_versions["X"]))
         assert run.data.metrics["accuracy_score"] == pytest.approx(expected, abs=1e-9)
@@ -247,7 +250,10 @@ def test_evaluate_by_alias_with_a_gate_shows_its_verdict(sextant, client, two_ve
     (shown,) = displayed(notebook.cells[1])
     (evaluation,) = shown[EVALUATION_MIME]["evaluations"]
     assert (evaluation["version"], evaluation["gate"]) == ("1", "failed")
-    assert client.get_run(evaluation["runId"]).data.tags["sextant.evaluation.gate"] == "failed"
+    tags = client.get_run(evaluation["runId"]).data.tags
+    assert tags["sextant.evaluation.gate"] == "failed"
+    assert tags["sextant.evaluation.model_uri"] == f"models:/{name}@champion"
+    assert (tags["sextant.evaluation.registered_version"], tags["sextant.evaluation.eval_set"]) == ("1", "eval.csv")
     assert f"Gate {name} v1: FAILED" in shown["text/plain"] and "log_loss" in shown["text/plain"]
     assert "Gate failed" in shown["text/html"]
     assert stream_text(notebook.cells[1], "stderr") == ""
