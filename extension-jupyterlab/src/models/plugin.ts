@@ -410,6 +410,7 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
         if (status.evaluationId !== evaluationId) return;
         progress.dispose();
         finished.dispose();
+        new Set(versions.map((v) => v.name)).forEach((name) => section.reloadModel(name));
         const done = status.state === 'finished';
         Notification.update({
           id,

@@ -47,7 +47,7 @@ export class ModelsSection {
   private problem = '';
   private readonly list = el('ul', 'jp-SextantTree jp-SextantModels-list');
   private readonly search = el('input', 'jp-SextantModels-search');
-  private readonly reload = new Debouncer(() => void this.refresh(), 200);
+  private readonly reloadAll = new Debouncer(() => void this.refresh(), 200);
   private readonly changed = new Set<string>();
   private readonly reloadChanged = new Debouncer(() => void this.refreshChanged(), 150);
   private readonly _selectionChanged = new Signal<this, VersionRef[]>(this);
@@ -64,7 +64,7 @@ export class ModelsSection {
     this.search.addEventListener('input', () => {
       const before = parseQuery(this.query).name;
       this.query = this.search.value;
-      if (parseQuery(this.query).name !== before) this.reload.schedule();
+      if (parseQuery(this.query).name !== before) this.reloadAll.schedule();
       else this.render();
     });
     this.node.append(el('h3', 'jp-SextantSidebar-section', 'Models'), this.search, this.list);
@@ -72,7 +72,7 @@ export class ModelsSection {
     this.subscriptions = [
       connection.onNotification(RegistryChangedNotification, ({ name, previousName }) => {
         if (previousName) {
-          this.reload.schedule();
+          this.reloadAll.schedule();
           return;
         }
         this.changed.add(name);
@@ -139,6 +139,12 @@ export class ModelsSection {
       this.problem = `Cannot list models: ${errorMessage(error)}`;
     }
     this.render();
+  }
+
+  /** Reloads one model soon (its versions' key metrics after an evaluation). */
+  reloadModel(name: string): void {
+    this.changed.add(name);
+    this.reloadChanged.schedule();
   }
 
   /** Expands a model (loading its versions) and redraws. */
