@@ -173,7 +173,9 @@ async function answerDialog(page: Page, value: string): Promise<void> {
 /** Screenshots of the Models section, the version page and the model comparison. */
 async function modelShots(page: Page, theme: string): Promise<void> {
   await page.locator('.lm-TabBar-tab', { hasText: 'lab-churn v1' }).click();
-  await page.locator('.jp-SextantView-modelVersion:visible h1').waitFor({ timeout: 30_000 });
+  await page
+    .locator('.jp-SextantView-modelVersion:visible h1', { hasText: 'lab-churn · version 1' })
+    .waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1000);
   await shot(page, `model-version${theme}.png`);
   await page.locator('.lm-TabBar-tab', { hasText: 'Compare lab-churn' }).click();
@@ -372,7 +374,13 @@ async function main(): Promise<void> {
     await second.keyboard.press('Control+Shift+L');
     await second.locator('.jp-LauncherCard', { hasText: 'Sextant Experiments' }).first().click();
     await second.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
-    await second.keyboard.press('Control+Shift+C');
+    // On a loaded machine the first shortcut can reach the page before its keymap: ask again.
+    await waitFor('the command palette to open', async () => {
+      if (await second.locator('.lm-CommandPalette-input').isVisible()) return true;
+      await second.keyboard.press('Control+Shift+C');
+      await second.waitForTimeout(1000);
+      return second.locator('.lm-CommandPalette-input').isVisible();
+    });
     await second.locator('.lm-CommandPalette-input').fill('Sextant');
     await second
       .locator('.lm-CommandPalette-item', { hasText: 'Refresh Sextant Experiments' })
@@ -550,7 +558,9 @@ async function main(): Promise<void> {
     console.log('-- a version opens its page: card, signature, evaluation');
     await versionRow(page, 'lab-churn', '1').locator('.jp-SextantTree-open').click();
     const versionPage = page.locator('.jp-SextantView-modelVersion:visible');
-    await versionPage.locator('h1').waitFor({ timeout: 30_000 });
+    await versionPage
+      .locator('h1', { hasText: 'lab-churn · version 1' })
+      .waitFor({ timeout: 30_000 });
     assert.match((await versionPage.textContent()) ?? '', /champion/);
     assert.match((await versionPage.textContent()) ?? '', /roc_auc/);
     await modelShots(page, '');
