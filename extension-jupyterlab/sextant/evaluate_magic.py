@@ -197,6 +197,12 @@ def _fmt(value: float | None) -> str:
     return f"{value:.6g}"
 
 
+def _moved(move: dict) -> str:
+    """An alias the gate moved, in words."""
+    before = f" (was v{move['previousVersion']})" if move.get("previousVersion") else ""
+    return f"Alias @{move.get('alias')} set on {move.get('name')} v{move.get('version')}{before}"
+
+
 def best_of(metric: str, values: list[float | None]) -> float | None:
     """The best of the values (None for counts, and when fewer than two models have the metric)."""
     present = [v for v in values if v is not None]
@@ -232,6 +238,7 @@ def results_bundle(outcomes: list[Outcome]) -> dict:
             failing = [m for m in gate.get("metrics", []) if not m.get("passed")]
             why = "; ".join(f for m in failing for f in m.get("failures", []))
             gates.append((o.target.label, bool(gate.get("passed")), why))
+    moves = [o.result["aliasSet"] for o in done if o.result.get("aliasSet")]
     runs = [(o.target.label, o.result.get("runId", "")) for o in done]
     failed = [(o.target.label, o.error) for o in outcomes if o.result is None]
     dataset = done[0].result.get("dataset", {}) if done else {}
@@ -245,6 +252,7 @@ def results_bundle(outcomes: list[Outcome]) -> dict:
         widths = [max(len(r[i]) for r in [headers, *text_rows]) for i in range(len(headers))]
         text += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [headers, *text_rows]]
     text += [f"Gate {label}: {'PASSED' if ok else 'FAILED'}{f' ({why})' if why else ''}" for label, ok, why in gates]
+    text += [_moved(move) for move in moves]
     text += [f"Run {label}: {run}" for label, run in runs]
     text += [f"Failed {label}: {error}" for label, error in failed]
 
@@ -261,6 +269,8 @@ def results_bundle(outcomes: list[Outcome]) -> dict:
             f'<p class="sextant-gate"><b style="color:{colour}">Gate {"passed" if ok else "failed"}</b> '
             f"for {html.escape(label)}{f': {html.escape(why)}' if why else ''}</p>"
         )
+    for move in moves:
+        parts.append(f'<p class="sextant-alias-set">{html.escape(_moved(move))}</p>')
     if runs:
         parts.append(
             "<p style=\"color:var(--jp-ui-font-color2,#666)\">Evaluation runs: "

@@ -27,6 +27,7 @@ from .registry_magic import (
     registered_bundle,
     version_details,
     versions_bundle,
+    versions_by_model,
     versions_of,
 )
 from .tracker import CellTracker, active_run_and_uri
@@ -80,7 +81,7 @@ def _parser() -> _Parser:
     evaluate.add_argument("--target", required=True)
     evaluate.add_argument("--task", required=True, choices=("classifier", "regressor"))
     evaluate.add_argument("--store")
-    for option in ("--eval-set", "--experiment", "--slice", "--pos-label", "--baseline", "--env", "--python", "--seed"):
+    for option in ("--eval-set", "--baseline-alias", "--on-pass-alias", "--reason", "--experiment", "--slice", "--pos-label", "--baseline", "--env", "--python", "--seed"):
         evaluate.add_argument(option)
     evaluate.add_argument("--drop", nargs="+")
     evaluate.add_argument("--threshold", nargs="+")
@@ -241,7 +242,7 @@ class SextantMagics(Magics):
         client = self._registry_client()
         if args.name is None:
             models = all_models(client, args.filter)
-            versions = {m.name: versions_of(client, m.name) for m in models}
+            versions = versions_by_model(client, models)
             display(models_bundle(models, versions), raw=True)
             return
         if args.filter:
@@ -261,7 +262,7 @@ class SextantMagics(Magics):
         cwd = Path.cwd().resolve()
         data = Path(args.data)
         options = ["--data", str(data if data.is_absolute() else cwd / data), "--target", args.target, "--task", args.task]
-        for flag in ("eval_set", "experiment", "slice", "pos_label", "baseline", "env", "python", "seed"):
+        for flag in ("eval_set", "baseline_alias", "on_pass_alias", "reason", "experiment", "slice", "pos_label", "baseline", "env", "python", "seed"):
             value = getattr(args, flag)
             if value is not None:
                 options += [f"--{flag.replace('_', '-')}", value]

@@ -25,6 +25,8 @@ MODELS_MIME = "application/vnd.sextant.models+json"
 # Folders of a run's artifacts searched for an ``MLmodel`` file when the run logged no MLflow 3
 # logged model (``mlflow.<flavor>.log_model(..., artifact_path=...)`` of older code).
 MAX_ARTIFACT_DIRS = 50
+# Up to this many models, ``%sextant models`` asks for each one's versions; beyond, it scans all.
+PER_MODEL_SEARCHES = 20
 # How long a new version may stay PENDING_REGISTRATION (mlflow.register_model's default).
 REGISTRATION_TIMEOUT_S = 300
 
@@ -136,6 +138,24 @@ def versions_of(client: MlflowClient, name: str) -> list[ModelVersion]:
         token = page.token
         if not token:
             return versions
+
+
+def versions_by_model(client: MlflowClient, models: list[RegisteredModel]) -> dict[str, list[ModelVersion]]:
+    """The versions of each of ``models``: one search per model for a few, else one scan of every
+    version (a registry of thousands of models is listed in pages of 1,000 versions)."""
+    if len(models) <= PER_MODEL_SEARCHES:
+        return {m.name: versions_of(client, m.name) for m in models}
+    wanted = {m.name for m in models}
+    grouped: dict[str, list[ModelVersion]] = {name: [] for name in wanted}
+    token = None
+    while True:
+        page = client.search_model_versions(max_results=1000, page_token=token)
+        for version in page:
+            if version.name in wanted:
+                grouped[version.name].append(version)
+        token = page.token
+        if not token:
+            return grouped
 
 
 def version_details(uri: str, name: str, version: str) -> dict:

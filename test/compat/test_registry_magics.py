@@ -57,6 +57,7 @@ def test_register_the_last_run_model_with_an_alias_and_list_it(sextant, client, 
             "%sextant models",
             f"%sextant models {name}",
             f"%sextant models --filter \"name = '{name}'\"",
+            "import sextant.registry_magic\nsextant.registry_magic.PER_MODEL_SEARCHES = 0\n%sextant models",
             "import numpy as np\n"
             f"loaded = mlflow.pyfunc.load_model('models:/{name}@champion')\n"
             "print(bool((loaded.predict(X_test) == model.predict(X_test)).all()))",
@@ -97,7 +98,9 @@ def test_register_the_last_run_model_with_an_alias_and_list_it(sextant, client, 
 
     filtered = displayed(notebook.cells[7])[0][MODELS_MIME]["models"]
     assert [m["name"] for m in filtered] == [name]
-    assert stream_text(notebook.cells[8], "stdout") == "True\n"
+    scanned = displayed(notebook.cells[8])[0][MODELS_MIME]["models"]
+    assert scanned == listing[MODELS_MIME]["models"], "one scan of all versions counts the same"
+    assert stream_text(notebook.cells[9], "stdout") == "True\n"
 
 
 def test_register_finds_a_model_folder_among_a_run_artifacts(sextant, client, exp_name, tmp_path):
@@ -259,3 +262,24 @@ def test_evaluate_by_alias_with_a_gate_shows_its_verdict(sextant, client, two_ve
     assert stream_text(notebook.cells[1], "stderr") == ""
     error = one_line_error(notebook.cells[2])
     assert "1 of 1 evaluations failed" in error and "missing.csv" in error, error
+
+
+def test_evaluate_against_the_champion_moves_challenger_when_the_gate_passes(sextant, client, two_versions):
+    name, folder = two_versions["name"], two_versions["folder"]
+    notebook = run_notebook(
+        [
+            "%load_ext sextant",
+            f"%sextant evaluate models:/{name}/2 --data eval.csv --target label --task classifier "
+            f"--threshold accuracy_score>=0.5 --baseline-alias champion --on-pass-alias challenger "
+            f"--reason 'beats the floor' --no-shap --no-permutation --store {sextant.store}",
+        ],
+        folder,
+        allow_errors=False,
+    )
+    (shown,) = displayed(notebook.cells[1])
+    (evaluation,) = shown[EVALUATION_MIME]["evaluations"]
+    assert (evaluation["version"], evaluation["gate"]) == ("2", "passed")
+    assert client.get_model_version_by_alias(name, "challenger").version == "2"
+    assert f"Alias @challenger set on {name} v2" in shown["text/plain"]
+    assert "sextant-alias-set" in shown["text/html"]
+    assert stream_text(notebook.cells[1], "stderr") == ""

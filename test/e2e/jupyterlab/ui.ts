@@ -172,13 +172,13 @@ async function answerDialog(page: Page, value: string): Promise<void> {
 
 /** Screenshots of the Models section, the version page and the model comparison. */
 async function modelShots(page: Page, theme: string): Promise<void> {
-  await page.locator('.lm-TabBar-tab', { hasText: 'lab-churn v1' }).click();
+  await page.locator('.lm-TabBar-tab[data-id="sextant-model-lab-churn-v1-area"]').click();
   await page
     .locator('.jp-SextantView-modelVersion:visible h1', { hasText: 'lab-churn · version 1' })
     .waitFor({ timeout: 30_000 });
   await page.waitForTimeout(1000);
   await shot(page, `model-version${theme}.png`);
-  await page.locator('.lm-TabBar-tab', { hasText: 'Compare lab-churn' }).click();
+  await page.locator('.lm-TabBar-tab[data-id^="sextant-model-compare-lab-churn-"]').click();
   await page
     .locator('.jp-SextantView-modelCompare:visible table.metrics-compare')
     .waitFor({ timeout: 30_000 });
