@@ -18,7 +18,7 @@ import tseslint from 'typescript-eslint';
  *   compute    -> (nothing but model)
  *   pipelines  -> store, tracking, artifacts, lineage, compute
  *   registry   -> store, tracking, artifacts
- *   evaluation -> tracking, artifacts, compute
+ *   evaluation -> tracking, artifacts, compute, registry
  *   server     -> tracking, artifacts, pipelines, registry, engine
  *   cli        -> tracking, pipelines, registry, server, evaluation, engine
  *
@@ -36,7 +36,7 @@ const CORE_CAPABILITIES = {
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
   registry: { uses: ['store', 'tracking', 'artifacts'] },
-  evaluation: { uses: ['tracking', 'artifacts', 'compute'] },
+  evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {
     uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation'],

@@ -9,6 +9,7 @@ interface EvaluateOptions {
   store: string;
   model: string;
   data: string;
+  evalSet?: string;
   target: string;
   task: string;
   experiment?: string;
@@ -31,8 +32,9 @@ const value = (n: number): string => String(Number(n.toPrecision(6)));
 /** The metrics table, the slices and the gate's verdict, as `sextant evaluate` prints them. */
 export function describeEvaluation(result: EvaluationResult): string {
   const lines = [
-    `Evaluation run ${result.runId} (experiment ${result.experimentId}): ${result.modelUri} on ` +
-      `${result.dataset.path} (${result.dataset.rows} rows, sha256 ${result.dataset.sha256.slice(0, 12)})`,
+    `Evaluation run ${result.runId} (experiment ${result.experimentId}): ${result.modelUri}` +
+      `${result.registered ? ` (${result.registered.name} version ${result.registered.version})` : ''} on ` +
+      `eval set ${result.evalSet}: ${result.dataset.path} (${result.dataset.rows} rows, sha256 ${result.dataset.sha256.slice(0, 12)})`,
     '',
     table(
       ['METRIC', 'VALUE'],
@@ -84,8 +86,15 @@ export function registerEvaluateCommands(
       "evaluate a model on an eval dataset as a tracked run (mlflow.models.evaluate's metrics), with an optional gate",
     )
     .option(...storeOption)
-    .requiredOption('--model <uri>', 'runs:/<run_id>/<path>, models:/m-<id> or a model folder')
+    .requiredOption(
+      '--model <uri>',
+      'models:/<name>@<alias>, models:/<name>/<version>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
+    )
     .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
+    .option(
+      '--eval-set <name>',
+      "the eval set's name, under which a registered model's evaluations form a history (default: the file's base name)",
+    )
     .requiredOption('--target <column>', 'the column of true values')
     .requiredOption('--task <task>', 'classifier or regressor')
     .option('--experiment <nameOrId>', 'experiment of the evaluation run (created if missing)')
@@ -135,6 +144,7 @@ export function registerEvaluateCommands(
         permutationImportance: opts.permutation,
         seed,
         cwd: process.cwd(),
+        ...(opts.evalSet ? { evalSet: opts.evalSet } : {}),
         ...(opts.experiment ? { experiment: opts.experiment } : {}),
         ...(opts.name ? { runName: opts.name } : {}),
         ...(opts.slice ? { sliceColumn: opts.slice } : {}),

@@ -8,29 +8,38 @@ import { provisionEnvironment, type ProvisionEnvironment } from '../compute';
 import { invalid, notFound } from '../model/errors';
 import {
   EVALUATION_TAGS,
+  type EvaluationHistory,
   type EvaluationProgress,
+  type EvaluationQuery,
   type EvaluationResult,
   type EvaluationTask,
   type GateResult,
   type MetricThreshold,
+  type ModelEvaluation,
 } from '../model/evaluation';
 import type { KeyValue } from '../model/tracking';
+import type { RegistryService } from '../registry';
 import type { MetricInput, TrackingService } from '../tracking';
+import { EVALUATION_ARTIFACTS } from './artifactNames';
 import { applyGate } from './gate';
+import { historyOf, listEvaluations } from './history';
 import { resolveModel } from './modelSource';
 import { EvaluationCancelled, runWorker } from './worker';
 
-/** Where the evaluation's JSON artifacts go in its run. */
-export const EVALUATION_ARTIFACTS = 'evaluation';
 /** The most metrics one tracking batch takes (MLflow's limit). */
 const METRICS_PER_BATCH = 1000;
 
 /** What to evaluate, on what, and how. */
 export interface EvaluateRequest {
-  /** `runs:/<run_id>/<path>`, `models:/m-<id>` or a local MLflow model folder. */
+  /**
+   * `models:/<name>@<alias>`, `models:/<name>/<version>`, `runs:/<run_id>/<path>`,
+   * `models:/m-<id>` or a local MLflow model folder.
+   */
   model: string;
   /** The eval dataset: a CSV or Parquet file. */
   data: string;
+  /** The eval set's name, under which evaluations form a history (default: the file's base name). */
+  evalSet?: string;
   /** The column that holds the true values. */
   target: string;
   task: EvaluationTask;
@@ -72,6 +81,8 @@ export interface EvaluateOptions {
 
 export interface EvaluationServiceOptions {
   tracking: TrackingService;
+  /** Resolves model URIs (its one resolver) and holds the versions evaluated. */
+  registry: RegistryService;
   artifacts: LocalArtifactStore;
   /** Where provisioned model environments are kept (the pipelines' `envs/`, shared). */
   environmentsDir: string;
@@ -129,13 +140,17 @@ export class EvaluationService {
     }
 
     progress('resolve', `resolving ${request.model}`, 0);
-    const model = await resolveModel(request.model, tracking, artifacts.root, cwd);
+    const model = await resolveModel(request.model, this.options.registry, artifacts.root, cwd);
     const dataPath = path.resolve(cwd, request.data);
     if (!/\.(csv|parquet|pq)$/i.test(dataPath)) {
       throw invalid(`cannot read ${dataPath}: the eval dataset must be a .csv or .parquet file`);
     }
     if (!(await exists(dataPath))) throw notFound(`the eval dataset ${dataPath} does not exist`);
     const sha256 = await fileSha256(dataPath);
+    const evalSet = request.evalSet ?? path.basename(dataPath);
+    if (evalSet.trim() === '' || evalSet.length > 250) {
+      throw invalid('the eval set name must be 1 to 250 characters');
+    }
     const baseline = request.baselineRunId
       ? await this.baselineOf(request.baselineRunId)
       : undefined;
@@ -146,7 +161,11 @@ export class EvaluationService {
     const run = await tracking.createRun({
       experimentId,
       userId: user,
-      runName: request.runName ?? `evaluate ${path.basename(dataPath)}`,
+      runName:
+        request.runName ??
+        (model.registered
+          ? `evaluate ${model.registered.name} v${model.registered.version} on ${evalSet}`
+          : `evaluate ${path.basename(dataPath)}`),
       tags: [
         { key: 'mlflow.user', value: user },
         { key: 'mlflow.source.type', value: 'LOCAL' },
@@ -155,6 +174,13 @@ export class EvaluationService {
         { key: EVALUATION_TAGS.modelUri, value: request.model },
         { key: EVALUATION_TAGS.datasetSha256, value: sha256 },
         { key: EVALUATION_TAGS.datasetPath, value: dataPath },
+        { key: EVALUATION_TAGS.evalSet, value: evalSet },
+        ...(model.registered
+          ? [
+              { key: EVALUATION_TAGS.registeredModel, value: model.registered.name },
+              { key: EVALUATION_TAGS.registeredVersion, value: model.registered.version },
+            ]
+          : []),
         { key: EVALUATION_TAGS.task, value: request.task },
         { key: EVALUATION_TAGS.target, value: request.target },
       ],
@@ -251,6 +277,10 @@ export class EvaluationService {
         runId,
         experimentId,
         modelUri: request.model,
+        ...(model.registered
+          ? { registered: { name: model.registered.name, version: model.registered.version } }
+          : {}),
+        evalSet,
         task: request.task,
         dataset: { path: dataPath, sha256, rows: outcome.rows, target: request.target },
         metrics: outcome.metrics,
@@ -301,6 +331,24 @@ export class EvaluationService {
     } finally {
       await fs.rm(outDir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The finished evaluations of a registered model's versions, oldest first; `version` and
+   * `evalSet` narrow them. Each names its run, version, eval set, dataset SHA-256, time, metrics,
+   * gate verdict and the artifact paths of its curves, confusion matrix, importances and SHAP values.
+   * @throws SextantError INVALID_PARAMETER_VALUE for a missing name or a malformed version.
+   */
+  async evaluations(query: EvaluationQuery): Promise<ModelEvaluation[]> {
+    return listEvaluations(this.options.tracking, this.options.artifacts, query);
+  }
+
+  /**
+   * Per eval set, each metric across the registered model's versions over time (oldest first):
+   * the data of a chart across continuous-training runs. `version` and `evalSet` narrow it.
+   */
+  async evaluationHistory(query: EvaluationQuery): Promise<EvaluationHistory[]> {
+    return historyOf(await this.evaluations(query));
   }
 
   /** The metrics of a baseline evaluation run (latest value of each). */

@@ -12,6 +12,7 @@ export {
   type SearchRegistryInput,
 } from './service';
 export type { Actor, RegistryStore } from './store';
+export type { ResolvedSource } from './sources';
 // The SQLite implementation of the store: engine.ts composes it; other capabilities never name it.
 export { SqliteRegistryStore } from './sqliteStore';
 export { deployability, readDeployFacts, SERVABLE_FLAVORS, type ArtifactReader } from './facts';

@@ -1,19 +1,26 @@
-import type { LoggedModel, Run } from '../model';
+import type { LoggedModel, ModelVersion, Run } from '../model';
 import { invalid, SextantError } from '../model/errors';
 import { parseArtifactUri, validateModelVersionSource } from '../artifacts';
 
-/** What resolving a source needs of tracking and of the registry itself. */
+/** What resolving a model URI needs of tracking, of the artifact store and of the registry itself. */
 export interface SourceLookups {
   getRun(runId: string): Promise<Run>;
   getLoggedModel(modelId: string): Promise<LoggedModel>;
-  /** The storage location of a registered version (`models:/name/3`, `models:/name@alias`). */
-  versionLocation(
+  /** A registered version (`models:/name/3`, `models:/name@alias`). */
+  registeredVersion(
     name: string,
     versionOrAlias: { version?: string; alias?: string },
-  ): Promise<string>;
+  ): Promise<ModelVersion>;
+  /** Whether an `MLmodel` file lies in the store-relative folder. */
+  hasMlmodel(relativePath: string): Promise<boolean>;
+  /** The logged models a run produced (MLflow 3 resolves `runs:/<id>/<name>` to them). */
+  loggedModelsOfRun(run: Run): Promise<LoggedModel[]>;
 }
 
-/** Where a version's files are, and the run and logged model it came from. */
+/**
+ * A model URI resolved: where its files are inside the artifact root, the run and logged model
+ * it came from, and the registered version it names, if it names one.
+ */
 export interface ResolvedSource {
   /** The canonical source. */
   source: string;
@@ -23,6 +30,8 @@ export interface ResolvedSource {
   relativePath: string;
   runId?: string;
   modelId?: string;
+  /** The registered version a `models:/<name>/<version>` or `models:/<name>@<alias>` URI named. */
+  registered?: { name: string; version: string; alias?: string };
 }
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
@@ -50,8 +59,11 @@ function confined(location: string): { storageLocation: string; relativePath: st
 }
 
 /**
- * Resolves a model version `source` to a location inside the artifact root, or refuses it with
- * INVALID_PARAMETER_VALUE. Accepted: `runs:/<run_id>/<path>` (an existing run),
+ * Resolves a model URI (a model version `source`, or what `sextant evaluate` and serving are
+ * given) to a location inside the artifact root, or refuses it with INVALID_PARAMETER_VALUE.
+ * This is Sextant's one model-URI resolver. Accepted: `runs:/<run_id>/<path>` (an existing run;
+ * when no `MLmodel` lies at `<path>` but the run produced a logged model named `<path>`, that
+ * logged model, as MLflow 3 resolves it),
  * `models:/m-<id>[/<path>]` (an existing logged model), `models:/<name>/<version>` and
  * `models:/<name>@<alias>` (an existing registered version), and `mlflow-artifacts:/<path>` that
  * lies under an existing run's or logged model's artifacts. Everything {@link
@@ -66,7 +78,20 @@ export async function resolveSource(
   if (canonical.startsWith('runs:/')) {
     const [runId = '', ...rest] = canonical.slice('runs:/'.length).split('/');
     const run = await orInvalid(lookups.getRun(runId), `run '${runId}'`);
-    return { source: canonical, runId, ...confined(join(run.info.artifactUri, rest.join('/'))) };
+    const sub = rest.join('/');
+    const inRun = confined(join(run.info.artifactUri, sub));
+    if (sub !== '' && !(await lookups.hasMlmodel(inRun.relativePath))) {
+      const logged = (await lookups.loggedModelsOfRun(run)).find((m) => m.name === sub);
+      if (logged) {
+        return {
+          source: canonical,
+          runId,
+          modelId: logged.modelId,
+          ...confined(logged.artifactUri),
+        };
+      }
+    }
+    return { source: canonical, runId, ...inRun };
   }
   if (canonical.startsWith('models:/')) {
     const [first = '', ...rest] = canonical.slice('models:/'.length).split('/');
@@ -89,14 +114,24 @@ export async function resolveSource(
         `Invalid source '${source}': give 'models:/m-<id>', 'models:/<name>/<version>' or 'models:/<name>@<alias>'.`,
       );
     }
-    const location = await orInvalid(
-      lookups.versionLocation(
+    const version = await orInvalid(
+      lookups.registeredVersion(
         target.name,
         'alias' in target ? { alias: target.alias } : { version: target.version! },
       ),
-      `model version '${first}'`,
+      `model version '${'alias' in target ? first : `${target.name}/${target.version!}`}'`,
     );
-    return { source: canonical, ...confined(join(location, target.rest.join('/'))) };
+    return {
+      source: canonical,
+      ...(version.runId ? { runId: version.runId } : {}),
+      ...(version.modelId ? { modelId: version.modelId } : {}),
+      registered: {
+        name: version.name,
+        version: version.version,
+        ...('alias' in target ? { alias: target.alias } : {}),
+      },
+      ...confined(join(version.storageLocation, target.rest.join('/'))),
+    };
   }
   const { storageLocation, relativePath } = confined(canonical);
   const [, owner = '', third = ''] = relativePath.split('/');
