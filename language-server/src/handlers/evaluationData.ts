@@ -1,8 +1,10 @@
 import {
   EVALUATION_ARTIFACTS,
+  EVALUATION_TAGS,
   invalid,
   parseArtifactUri,
   type Engine,
+  type ModelEvaluation,
   type Run,
 } from '@sextant/core';
 import type {
@@ -18,19 +20,6 @@ import type {
   RocCurve,
   ShapSummary,
 } from '../protocol';
-
-/** The tags of an evaluation run that this module reads. */
-const TAG = {
-  evaluation: 'sextant.evaluation',
-  modelUri: 'sextant.evaluation.model_uri',
-  datasetSha256: 'sextant.evaluation.dataset_sha256',
-  datasetPath: 'sextant.evaluation.dataset_path',
-  task: 'sextant.evaluation.task',
-  gate: 'sextant.evaluation.gate',
-  registeredModel: 'sextant.evaluation.registered_model',
-  registeredVersion: 'sextant.evaluation.registered_version',
-  evalSet: 'sextant.evaluation.eval_set',
-} as const;
 
 /** Metrics where a lower value is better (losses, errors). */
 export function lowerIsBetter(metric: string): boolean {
@@ -50,18 +39,20 @@ const baseName = (file: string): string => file.split(/[\\/]/).pop() ?? file;
 
 /** An evaluation run as a summary. */
 export function evaluationSummary(run: Run): EvaluationSummary {
-  const name = tagOf(run, TAG.registeredModel);
-  const version = tagOf(run, TAG.registeredVersion);
-  const gate = tagOf(run, TAG.gate);
+  const name = tagOf(run, EVALUATION_TAGS.registeredModel);
+  const version = tagOf(run, EVALUATION_TAGS.registeredVersion);
+  const gate = tagOf(run, EVALUATION_TAGS.gate);
   return {
     runId: run.info.runId,
     experimentId: run.info.experimentId,
-    modelUri: tagOf(run, TAG.modelUri) ?? '',
+    modelUri: tagOf(run, EVALUATION_TAGS.modelUri) ?? '',
     ...(name ? { name } : {}),
     ...(version ? { version } : {}),
-    evalSet: tagOf(run, TAG.evalSet) ?? baseName(tagOf(run, TAG.datasetPath) ?? ''),
-    datasetSha256: tagOf(run, TAG.datasetSha256) ?? '',
-    task: tagOf(run, TAG.task) ?? '',
+    evalSet:
+      tagOf(run, EVALUATION_TAGS.evalSet) ??
+      baseName(tagOf(run, EVALUATION_TAGS.datasetPath) ?? ''),
+    datasetSha256: tagOf(run, EVALUATION_TAGS.datasetSha256) ?? '',
+    task: tagOf(run, EVALUATION_TAGS.task) ?? '',
     status: run.info.status,
     startTime: run.info.startTime,
     metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
@@ -82,43 +73,31 @@ export function keyMetricOf(evaluations: readonly EvaluationSummary[]): KeyMetri
   return undefined;
 }
 
-const quote = (value: string): string => `'${value.replace(/'/g, "\\'")}'`;
+/** A registered version's evaluation as the protocol summarises it. */
+function modelEvaluationSummary(e: ModelEvaluation): EvaluationSummary {
+  return {
+    runId: e.runId,
+    experimentId: e.experimentId,
+    modelUri: `models:/${e.name}/${e.version}`,
+    name: e.name,
+    version: e.version,
+    evalSet: e.evalSet,
+    datasetSha256: e.datasetSha256,
+    task: e.task ?? '',
+    status: 'FINISHED',
+    startTime: e.time,
+    metrics: e.metrics,
+    ...(e.gate ? { gate: e.gate } : {}),
+  };
+}
 
-/**
- * The finished evaluations of a registered model (one version, one eval set), newest first: the
- * evaluation runs whose tags name the registered model, across every experiment.
- */
+/** The finished evaluations of a registered model (one version, one eval set), newest first. */
 export async function listEvaluations(
   engine: Engine,
   query: { name: string; version?: string; evalSet?: string },
 ): Promise<EvaluationSummary[]> {
-  const experimentIds: string[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await engine.tracking.searchExperiments({ maxResults: 1000, pageToken });
-    experimentIds.push(...page.items.map((e) => e.experimentId));
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  if (experimentIds.length === 0) return [];
-  const clauses = [
-    `tags.\`${TAG.registeredModel}\` = ${quote(query.name)}`,
-    "attributes.status = 'FINISHED'",
-    ...(query.version ? [`tags.\`${TAG.registeredVersion}\` = ${quote(query.version)}`] : []),
-  ];
-  const found: EvaluationSummary[] = [];
-  pageToken = undefined;
-  do {
-    const page = await engine.tracking.searchRuns({
-      experimentIds,
-      filter: clauses.join(' and '),
-      orderBy: ['attributes.start_time DESC'],
-      maxResults: 1000,
-      pageToken,
-    });
-    found.push(...page.items.map(evaluationSummary));
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return query.evalSet ? found.filter((e) => e.evalSet === query.evalSet) : found;
+  const found = await engine.evaluation.evaluations(query);
+  return found.map(modelEvaluationSummary).sort((a, b) => b.startTime - a.startTime);
 }
 
 async function readJson(engine: Engine, run: Run, name: string): Promise<unknown> {
@@ -226,7 +205,7 @@ async function plotsOf(engine: Engine, run: Run): Promise<EvaluationPlots> {
 /** One evaluation run in full: summary, slices, warnings and plots. */
 export async function evaluationDetails(engine: Engine, runId: string): Promise<EvaluationDetails> {
   const run = await engine.tracking.getRun(runId);
-  if (tagOf(run, TAG.evaluation) !== 'true') {
+  if (tagOf(run, EVALUATION_TAGS.evaluation) !== 'true') {
     throw invalid(`Run ${runId} is no evaluation run: give the run id of an evaluation.`);
   }
   const [result, plots] = await Promise.all([
