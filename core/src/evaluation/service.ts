@@ -8,6 +8,7 @@ import { provisionEnvironment, type ProvisionEnvironment } from '../compute';
 import { invalid, notFound } from '../model/errors';
 import {
   EVALUATION_TAGS,
+  type AliasMove,
   type EvaluationHistory,
   type EvaluationProgress,
   type EvaluationQuery,
@@ -18,9 +19,10 @@ import {
   type ModelEvaluation,
 } from '../model/evaluation';
 import type { KeyValue } from '../model/tracking';
-import type { RegistryService } from '../registry';
+import { validateAlias, type RegistryService } from '../registry';
 import type { MetricInput, TrackingService } from '../tracking';
 import { EVALUATION_ARTIFACTS } from './artifactNames';
+import { absoluteOnly, aliasHolder } from './aliasGate';
 import { applyGate } from './gate';
 import { historyOf, listEvaluations } from './history';
 import { resolveModel } from './modelSource';
@@ -55,6 +57,20 @@ export interface EvaluateRequest {
   /** Thresholds of the gate, and the evaluation run that changes are measured against. */
   thresholds?: MetricThreshold[];
   baselineRunId?: string;
+  /**
+   * Measure changes against the registered version holding this alias (e.g. `champion`): its
+   * latest evaluation on the same eval set and dataset bytes, made now when there is none. The
+   * model must be a registered version. When no version holds the alias, the change bounds are
+   * not checked (there is nothing to beat) and a warning says so.
+   */
+  baselineAlias?: string;
+  /**
+   * When the gate passes, set this alias (e.g. `challenger`) on the evaluated registered version,
+   * through the registry, as a registry event with {@link actor}. A failing gate moves nothing.
+   */
+  onPassAlias?: string;
+  /** Who asks (recorded with the alias move); default: this process's user, and the gate's verdict as reason. */
+  actor?: { user: string; reason?: string };
   /** Permutation importance (default on) and SHAP values for tree models (default on). */
   permutationImportance?: boolean;
   shap?: boolean;
@@ -132,15 +148,31 @@ export class EvaluationService {
       request.thresholds?.some(
         (t) => t.minAbsoluteChange !== undefined || t.minRelativeChange !== undefined,
       ) &&
-      !request.baselineRunId
+      !request.baselineRunId &&
+      request.baselineAlias === undefined
     ) {
       throw invalid(
-        'a threshold asks for a change over a baseline: give the baseline evaluation run',
+        'a threshold asks for a change over a baseline: give the baseline evaluation run or the alias of the baseline version',
       );
     }
 
+    if (request.baselineAlias !== undefined && request.baselineRunId) {
+      throw invalid('give a baseline evaluation run or a baseline alias, not both');
+    }
+    if (request.onPassAlias !== undefined && !request.thresholds?.length) {
+      throw invalid('an alias is set only when a gate passes: give the thresholds of the gate');
+    }
+    if (request.baselineAlias !== undefined) validateAlias(request.baselineAlias);
+    if (request.onPassAlias !== undefined) validateAlias(request.onPassAlias);
+
     progress('resolve', `resolving ${request.model}`, 0);
     const model = await resolveModel(request.model, this.options.registry, artifacts.root, cwd);
+    const registered = model.registered;
+    if ((request.baselineAlias !== undefined || request.onPassAlias !== undefined) && !registered) {
+      throw invalid(
+        `a baseline alias or an alias to set needs a registered version: give models:/<name>/<version> or models:/<name>@<alias>, not '${request.model}'`,
+      );
+    }
     const dataPath = path.resolve(cwd, request.data);
     if (!/\.(csv|parquet|pq)$/i.test(dataPath)) {
       throw invalid(`cannot read ${dataPath}: the eval dataset must be a .csv or .parquet file`);
@@ -151,9 +183,43 @@ export class EvaluationService {
     if (evalSet.trim() === '' || evalSet.length > 250) {
       throw invalid('the eval set name must be 1 to 250 characters');
     }
-    const baseline = request.baselineRunId
-      ? await this.baselineOf(request.baselineRunId)
-      : undefined;
+    const warnings: string[] = [];
+    let thresholds = request.thresholds;
+    let baseline = request.baselineRunId ? await this.baselineOf(request.baselineRunId) : undefined;
+    let baselineAlias: string | undefined;
+    if (request.baselineAlias !== undefined && registered) {
+      const alias = request.baselineAlias;
+      const holder = await aliasHolder(this.options, registered.name, alias, evalSet, sha256);
+      if (!holder) {
+        thresholds = thresholds && absoluteOnly(thresholds);
+        warnings.push(
+          `no version of ${registered.name} holds the alias '${alias}': the gate's changes over a baseline were not checked`,
+        );
+        options.onOutput?.(`warning: ${warnings[warnings.length - 1]!}\n`);
+      } else {
+        baselineAlias = `${alias}=${holder.version}`;
+        baseline = holder.evaluation;
+        if (!baseline) {
+          progress(
+            'baseline',
+            `evaluating ${registered.name} version ${holder.version} (${alias}) on ${evalSet}`,
+          );
+          const made = await this.evaluate(
+            {
+              ...request,
+              model: `models:/${registered.name}/${holder.version}`,
+              evalSet,
+              thresholds: [],
+              baselineAlias: undefined,
+              onPassAlias: undefined,
+              runName: undefined,
+            },
+            options,
+          );
+          baseline = { runId: made.runId, metrics: made.metrics };
+        }
+      }
+    }
     const python = await this.pythonFor(request, model.dir, cwd, options);
     const experimentId = await this.experimentId(request.experiment);
 
@@ -258,7 +324,7 @@ export class EvaluationService {
       }));
       let gate: GateResult | undefined;
       if (request.thresholds?.length) {
-        gate = applyGate(request.thresholds, outcome.metrics, baseline);
+        gate = applyGate(thresholds ?? [], outcome.metrics, baseline);
         metrics.push({ key: 'gate_passed', value: gate.passed ? 1 : 0, timestamp: now, step: 0 });
       }
       for (let i = 0; i < metrics.length; i += METRICS_PER_BATCH) {
@@ -286,7 +352,7 @@ export class EvaluationService {
         metrics: outcome.metrics,
         slices: outcome.slices,
         artifacts: written,
-        warnings: outcome.warnings,
+        warnings: [...warnings, ...outcome.warnings],
         ...(gate ? { gate } : {}),
       };
       if (gate) {
@@ -304,8 +370,24 @@ export class EvaluationService {
             ...(gate.baselineRunId
               ? [{ key: EVALUATION_TAGS.gateBaseline, value: gate.baselineRunId }]
               : []),
+            ...(baselineAlias
+              ? [{ key: EVALUATION_TAGS.gateBaselineAlias, value: baselineAlias }]
+              : []),
           ],
         );
+        if (gate.passed && request.onPassAlias !== undefined && registered) {
+          result.aliasSet = await this.moveAlias(
+            registered,
+            request.onPassAlias,
+            runId,
+            evalSet,
+            request.actor ?? { user },
+          );
+          await tracking.setTag(runId, {
+            key: EVALUATION_TAGS.aliasSet,
+            value: `${result.aliasSet.alias}=${result.aliasSet.version}`,
+          });
+        }
       }
       await artifacts.write(
         `${root}/${EVALUATION_ARTIFACTS}/result.json`,
@@ -349,6 +431,31 @@ export class EvaluationService {
    */
   async evaluationHistory(query: EvaluationQuery): Promise<EvaluationHistory[]> {
     return historyOf(await this.evaluations(query));
+  }
+
+  /** Sets `alias` on the evaluated version after a passing gate, as a registry event. */
+  private async moveAlias(
+    registered: { name: string; version: string },
+    alias: string,
+    runId: string,
+    evalSet: string,
+    actor: { user: string; reason?: string },
+  ): Promise<AliasMove> {
+    const { registry } = this.options;
+    const previous = await registry
+      .getVersionByAlias(registered.name, alias)
+      .then((v) => v.version)
+      .catch(() => undefined);
+    await registry.setAlias(registered.name, alias, registered.version, {
+      user: actor.user,
+      reason: actor.reason ?? `the gate passed in evaluation run ${runId} on eval set ${evalSet}`,
+    });
+    return {
+      name: registered.name,
+      alias,
+      version: registered.version,
+      ...(previous && previous !== registered.version ? { previousVersion: previous } : {}),
+    };
   }
 
   /** The metrics of a baseline evaluation run (latest value of each). */
