@@ -21,6 +21,7 @@ import {
   EvaluationFinishedNotification,
   EvaluationProgressNotification,
   EvaluationStartRequest,
+  RegistryDeleteAliasRequest,
   RegistryDeleteModelRequest,
   RegistryDeleteVersionRequest,
   RegistryModelRequest,
@@ -165,7 +166,7 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIds.compareModelVersions, {
-      label: 'Compare Model Versions',
+      label: 'Compare Versions',
       caption: 'Compare the ticked versions (2 to 10) side by side',
       describedBy: {
         args: {
@@ -281,8 +282,49 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIds.archiveModelVersion, {
       label: 'Archive Version',
       caption: 'Move the version to the Archived stage',
+      isVisible: () => {
+        const ref = targetVersion({});
+        return ref === undefined || section.version(ref)?.stage !== 'Archived';
+      },
       execute: guarded('Cannot archive the version', (args) =>
         connection.request(RegistrySetStageRequest, { ...requireVersion(args), stage: 'Archived' }),
+      ),
+    });
+
+    app.commands.addCommand(CommandIds.deleteModelAlias, {
+      label: 'Delete Alias…',
+      caption: 'Remove one of the aliases pointing at this version',
+      isVisible: () => {
+        const ref = targetVersion({});
+        return ref === undefined || (section.version(ref)?.aliases.length ?? 1) > 0;
+      },
+      execute: guarded('Cannot delete the alias', async (args) => {
+        const ref = requireVersion(args);
+        let alias = typeof args['alias'] === 'string' ? args['alias'] : undefined;
+        if (alias === undefined) {
+          const { versions } = await connection.request(RegistryModelRequest, { name: ref.name });
+          const aliases = versions.find((v) => v.version === ref.version)?.aliases ?? [];
+          if (aliases.length === 0) throw new Error(`${ref.name} v${ref.version} has no alias.`);
+          const asked = await InputDialog.getItem({
+            title: `Delete an alias of ${ref.name} v${ref.version}`,
+            items: aliases,
+          });
+          if (!asked.button.accept || !asked.value) return undefined;
+          alias = asked.value;
+        }
+        return connection.request(RegistryDeleteAliasRequest, { name: ref.name, alias });
+      }),
+    });
+
+    app.commands.addCommand(CommandIds.restoreModelVersion, {
+      label: 'Restore Archived Version',
+      caption: 'Move an archived version back to no stage',
+      isVisible: () => {
+        const ref = targetVersion({});
+        return ref === undefined || section.version(ref)?.stage === 'Archived';
+      },
+      execute: guarded('Cannot restore the version', (args) =>
+        connection.request(RegistrySetStageRequest, { ...requireVersion(args), stage: 'None' }),
       ),
     });
 
@@ -447,7 +489,9 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
       CommandIds.compareModelVersions,
       CommandIds.copyModelLoadSnippet,
       CommandIds.openModelSourceRun,
+      CommandIds.deleteModelAlias,
       CommandIds.archiveModelVersion,
+      CommandIds.restoreModelVersion,
       CommandIds.deleteModelVersion,
     ];
     versionItems.forEach((command, rank) =>

@@ -540,11 +540,11 @@ async function main(): Promise<void> {
       );
     }
 
-    console.log('-- ticking both versions and "Compare Model Versions" opens the comparison');
+    console.log('-- ticking both versions and "Compare Versions" opens the comparison');
     for (const version of ['1', '2']) {
       await versionRow(page, 'lab-churn', version).locator('input[type="checkbox"]').check();
     }
-    await contextMenu(page, versionRow(page, 'lab-churn', '2'), 'Compare Model Versions');
+    await contextMenu(page, versionRow(page, 'lab-churn', '2'), 'Compare Versions');
     const modelCompare = page.locator('.jp-SextantView-modelCompare:visible');
     await modelCompare.locator('h1', { hasText: 'Comparing 2 versions of lab-churn' }).waitFor({
       timeout: 30_000,
