@@ -172,6 +172,9 @@ async function answerDialog(page: Page, value: string): Promise<void> {
 
 /** Screenshots of the Models section, the version page and the model comparison. */
 async function modelShots(page: Page, theme: string): Promise<void> {
+  for (const close of await page.locator('.jp-Notification-Toast-Close').all()) {
+    await close.click().catch(() => undefined);
+  }
   await page.locator('.lm-TabBar-tab[data-id="sextant-model-lab-churn-v1-area"]').click();
   await page
     .locator('.jp-SextantView-modelVersion:visible h1', { hasText: 'lab-churn · version 1' })
