@@ -578,6 +578,22 @@ async function main(): Promise<void> {
     console.log('-- and the high-contrast theme');
     await theme(page, 'JupyterLab Dark High Contrast', false);
     await modelShots(page, '-high-contrast');
+
+    console.log('-- Copy Load Snippet; Delete Version… asks first, then v2 leaves the section');
+    await contextMenu(page, versionRow(page, 'lab-churn', '1'), 'Copy Load Snippet');
+    await page.getByText('Copied to the clipboard.').first().waitFor({ timeout: 15_000 });
+    await contextMenu(page, versionRow(page, 'lab-churn', '2'), 'Delete Version…');
+    const confirm = page.locator('.jp-Dialog', { hasText: 'Delete lab-churn v2?' });
+    await confirm.waitFor({ timeout: 15_000 });
+    await shot(page, 'model-delete-dialog-high-contrast.png');
+    await confirm.locator('.jp-Dialog-button', { hasText: /^Delete$/ }).click();
+    await versionRow(page, 'lab-churn', '2').waitFor({ state: 'detached', timeout: 30_000 });
+    assert.match(
+      (await page
+        .locator('#sextant-sidebar .jp-SextantModels-model[data-model="lab-churn"]')
+        .textContent()) ?? '',
+      /1 version · latest v1/,
+    );
     console.log('JupyterLab UI test passed');
   } catch (error) {
     for (const [index, open] of context.pages().entries()) {
