@@ -10,6 +10,7 @@ export {
   type EvaluateOptions,
   type EvaluateRequest,
   type EvaluationServiceOptions,
+  type GateRequest,
 } from './service';
 export { applyGate, parseThresholds } from './gate';
 export type {

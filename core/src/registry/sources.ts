@@ -11,10 +11,17 @@ export interface SourceLookups {
     name: string,
     versionOrAlias: { version?: string; alias?: string },
   ): Promise<ModelVersion>;
-  /** Whether an `MLmodel` file lies in the store-relative folder. */
-  hasMlmodel(relativePath: string): Promise<boolean>;
-  /** The logged models a run produced (MLflow 3 resolves `runs:/<id>/<name>` to them). */
-  loggedModelsOfRun(run: Run): Promise<LoggedModel[]>;
+  /**
+   * Given to follow MLflow 3's models: where no `MLmodel` lies at `runs:/<id>/<name>`, the
+   * logged model named `<name>` that the run produced (a registered version's `runs:/` source is
+   * followed the same way). Registration keeps the source's own location, as MLflow's server does.
+   */
+  loggedModels?: {
+    /** Whether an `MLmodel` file lies in the store-relative folder. */
+    hasMlmodel(relativePath: string): Promise<boolean>;
+    /** The logged models a run produced. */
+    ofRun(run: Run): Promise<LoggedModel[]>;
+  };
 }
 
 /**
@@ -62,8 +69,8 @@ function confined(location: string): { storageLocation: string; relativePath: st
  * Resolves a model URI (a model version `source`, or what `sextant evaluate` and serving are
  * given) to a location inside the artifact root, or refuses it with INVALID_PARAMETER_VALUE.
  * This is Sextant's one model-URI resolver. Accepted: `runs:/<run_id>/<path>` (an existing run;
- * when no `MLmodel` lies at `<path>` but the run produced a logged model named `<path>`, that
- * logged model, as MLflow 3 resolves it),
+ * with {@link SourceLookups.loggedModels}, when no `MLmodel` lies at `<path>` but the run produced
+ * a logged model named `<path>`, that logged model, as MLflow 3 resolves it),
  * `models:/m-<id>[/<path>]` (an existing logged model), `models:/<name>/<version>` and
  * `models:/<name>@<alias>` (an existing registered version), and `mlflow-artifacts:/<path>` that
  * lies under an existing run's or logged model's artifacts. Everything {@link
@@ -80,8 +87,9 @@ export async function resolveSource(
     const run = await orInvalid(lookups.getRun(runId), `run '${runId}'`);
     const sub = rest.join('/');
     const inRun = confined(join(run.info.artifactUri, sub));
-    if (sub !== '' && !(await lookups.hasMlmodel(inRun.relativePath))) {
-      const logged = (await lookups.loggedModelsOfRun(run)).find((m) => m.name === sub);
+    const follow = lookups.loggedModels;
+    if (follow && sub !== '' && !(await follow.hasMlmodel(inRun.relativePath))) {
+      const logged = (await follow.ofRun(run)).find((m) => m.name === sub);
       if (logged) {
         return {
           source: canonical,
@@ -121,16 +129,26 @@ export async function resolveSource(
       ),
       `model version '${'alias' in target ? first : `${target.name}/${target.version!}`}'`,
     );
+    const registered = {
+      name: version.name,
+      version: version.version,
+      ...('alias' in target ? { alias: target.alias } : {}),
+    };
+    const location = confined(join(version.storageLocation, target.rest.join('/')));
+    if (
+      lookups.loggedModels &&
+      target.rest.length === 0 &&
+      version.source.startsWith('runs:/') &&
+      !(await lookups.loggedModels.hasMlmodel(location.relativePath))
+    ) {
+      return { ...(await resolveSource(version.source, lookups)), source: canonical, registered };
+    }
     return {
       source: canonical,
       ...(version.runId ? { runId: version.runId } : {}),
       ...(version.modelId ? { modelId: version.modelId } : {}),
-      registered: {
-        name: version.name,
-        version: version.version,
-        ...('alias' in target ? { alias: target.alias } : {}),
-      },
-      ...confined(join(version.storageLocation, target.rest.join('/'))),
+      registered,
+      ...location,
     };
   }
   const { storageLocation, relativePath } = confined(canonical);
