@@ -14,6 +14,7 @@ export {
 } from './service';
 export { applyGate, parseThresholds } from './gate';
 export type {
+  AliasMove,
   EvaluationArtifactPaths,
   EvaluationHistory,
   EvaluationHistoryPoint,
