@@ -7,7 +7,7 @@ import type {
   RegisteredModel,
   RegistryEvent,
 } from '../model';
-import { invalid } from '../model/errors';
+import { invalid, notFound } from '../model/errors';
 import type { TrackingService } from '../tracking';
 import { deployability, lineageOf, readDeployFacts, type ArtifactReader } from './facts';
 import { resolveSource, type ResolvedSource, type SourceLookups } from './sources';
@@ -193,7 +193,8 @@ export class RegistryService {
 
   /**
    * Sextant's one model-URI resolver, for reading a model's files (evaluation, serving):
-   * `runs:/<run_id>/<path>` (or, as MLflow 3, the logged model of that name the run produced), `models:/m-<id>`, `models:/<name>/<version>`, `models:/<name>@<alias>` and
+   * `runs:/<run_id>/<path>` (or, as MLflow 3, the logged model of that name the run produced),
+   * `models:/<name>/latest` and `models:/<name>/<stage>` (the newest version, as MLflow's client), `models:/m-<id>`, `models:/<name>/<version>`, `models:/<name>@<alias>` and
    * `mlflow-artifacts:/` paths under a run's or logged model's artifacts, resolved to a folder
    * inside the artifact root, with the run, logged model and registered version it names.
    * @throws SextantError INVALID_PARAMETER_VALUE for anything outside the store or not there.
@@ -201,6 +202,16 @@ export class RegistryService {
   async resolveModelUri(uri: string): Promise<ResolvedSource> {
     return resolveSource(uri, {
       ...this.lookups,
+      latestVersion: async (name, stage) => {
+        const versions = await this.latestVersions(name, stage ? [stage] : []);
+        const newest = versions.sort((a, b) => Number(b.version) - Number(a.version))[0];
+        if (!newest) {
+          throw notFound(
+            `Registered model '${name}' has no version${stage ? ` in stage ${stage}` : ''}.`,
+          );
+        }
+        return newest;
+      },
       loggedModels: {
         hasMlmodel: async (relativePath) => {
           try {

@@ -12,6 +12,12 @@ export interface SourceLookups {
     versionOrAlias: { version?: string; alias?: string },
   ): Promise<ModelVersion>;
   /**
+   * Given when reading a model's files: `models:/<name>/latest` (the newest version) and
+   * `models:/<name>/<stage>` (the newest version in a legacy stage), as MLflow's client resolves
+   * them. A version's source never takes these: what they name changes over time.
+   */
+  latestVersion?(name: string, stage?: string): Promise<ModelVersion>;
+  /**
    * Given to follow MLflow 3's models: where no `MLmodel` lies at `runs:/<id>/<name>`, the
    * logged model named `<name>` that the run produced (a registered version's `runs:/` source is
    * followed the same way). Registration keeps the source's own location, as MLflow's server does.
@@ -42,6 +48,7 @@ export interface ResolvedSource {
 }
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+const LATEST_OR_STAGE = /^(latest|None|Staging|Production|Archived)$/i;
 
 async function orInvalid<T>(lookup: Promise<T>, what: string): Promise<T> {
   try {
@@ -117,6 +124,15 @@ export async function resolveSource(
       at > 0
         ? { name: first.slice(0, at), alias: first.slice(at + 1), rest }
         : { name: first, version: rest[0], rest: rest.slice(1) };
+    const moving = 'alias' in target ? undefined : LATEST_OR_STAGE.exec(target.version ?? '');
+    if (moving && lookups.latestVersion && target.rest.length === 0) {
+      const stage = moving[1]!.toLowerCase() === 'latest' ? undefined : moving[1]!;
+      const newest = await orInvalid(
+        lookups.latestVersion(target.name, stage),
+        `a ${stage ?? 'latest'} version of '${target.name}'`,
+      );
+      return resolveSource(`models:/${newest.name}/${newest.version}`, lookups);
+    }
     if (!target.name || (!('alias' in target) && !/^\d+$/.test(target.version ?? ''))) {
       throw invalid(
         `Invalid source '${source}': give 'models:/m-<id>', 'models:/<name>/<version>' or 'models:/<name>@<alias>'.`,
