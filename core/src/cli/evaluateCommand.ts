@@ -98,7 +98,7 @@ export function registerEvaluateCommands(
     .option(...storeOption)
     .requiredOption(
       '--model <uri>',
-      'models:/<name>@<alias>, models:/<name>/<version>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
+      'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
     )
     .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
     .option(

@@ -117,6 +117,31 @@ describe('a gate that measures against the champion and sets an alias when it pa
     assert.equal(tags['sextant.evaluation.alias_set'], undefined);
   });
 
+  it('gates an evaluation run already recorded (the pipeline gate) against the alias holder', async () => {
+    const [weak] = await engine.evaluation.evaluations({ name: 'churn', version: '1' });
+    const championRuns = await engine.evaluation.evaluations({ name: 'churn', version: '2' });
+    const gateResult = await engine.evaluation.gateRun({
+      runId: weak!.runId,
+      thresholds: gate,
+      name: 'churn',
+      baselineAlias: 'champion',
+    });
+    assert.equal(gateResult.passed, false);
+    assert.equal(gateResult.baselineRunId, championRuns.pop()!.runId);
+    const tags = Object.fromEntries(
+      (await engine.tracking.getRun(weak!.runId)).data.tags.map((t) => [t.key, t.value]),
+    );
+    assert.equal(tags['sextant.evaluation.gate'], 'failed');
+    assert.equal(tags['sextant.evaluation.gate_baseline_alias'], 'champion=2');
+    const training = await engine.tracking.getExperimentByName('training');
+    const [plain] = (await engine.tracking.searchRuns({ experimentIds: [training!.experimentId] }))
+      .items;
+    await assert.rejects(
+      engine.evaluation.gateRun({ runId: plain!.info.runId, thresholds: gate }),
+      /no finished evaluation run/,
+    );
+  });
+
   it('without a version holding the baseline alias, checks only the absolute bounds and says so', async () => {
     const result = await engine.evaluation.evaluate({
       ...base,
