@@ -65,6 +65,11 @@ await Promise.all([
 
 // The published pipeline schemas, read at run time by the language server's pipeline checks.
 cpSync(path.join(here, '..', 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
+// The evaluation worker, which the language server starts in the model's Python.
+cpSync(
+  path.join(here, '..', 'core', 'python', 'sextant_eval.py'),
+  path.join(out, 'sextant_eval.py'),
+);
 
 const modules = path.join(out, 'node_modules');
 mkdirSync(modules, { recursive: true });

@@ -1,11 +1,19 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { killGroup } from '../compute';
 import type { EvaluationSlice } from '../model/evaluation';
 import { LineSplitter, parseWorkerLine, WorkerProtocolError, type WorkerMessage } from './protocol';
 
-/** The evaluation worker shipped with core: `core/python/sextant_eval.py`. */
-export const WORKER_SCRIPT = path.resolve(__dirname, '..', '..', 'python', 'sextant_eval.py');
+const IN_PACKAGE = path.resolve(__dirname, '..', '..', 'python', 'sextant_eval.py');
+const BESIDE_BUNDLE = path.join(__dirname, 'sextant_eval.py');
+
+/**
+ * The evaluation worker shipped with core: `core/python/sextant_eval.py`, or beside a bundle (the
+ * VS Code extension's `out/server.js` → `out/sextant_eval.py`), which copies it there.
+ */
+export const WORKER_SCRIPT =
+  !fs.existsSync(IN_PACKAGE) && fs.existsSync(BESIDE_BUNDLE) ? BESIDE_BUNDLE : IN_PACKAGE;
 
 /** How much of the worker's stderr is kept for an error message. */
 const STDERR_TAIL_BYTES = 8_000;

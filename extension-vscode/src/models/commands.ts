@@ -153,7 +153,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
       alias,
       version: version.version,
     });
-    tree.refresh();
     const moved =
       before && before.version !== version.version ? ` (moved from version ${before.version})` : '';
     vscode.window.setStatusBarMessage(
@@ -351,7 +350,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
           : await vscode.window.showQuickPick(version.aliases, { title: 'Delete which alias?' });
       if (!alias) return;
       await api.request(RegistryDeleteAliasRequest, { name: version.name, alias });
-      tree.refresh();
     }),
     register('sextant.archiveModelVersion', async (node: unknown, selected: unknown) => {
       for (const v of versionsOf(node, selected)) {
@@ -361,7 +359,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
           stage: 'Archived',
         });
       }
-      tree.refresh();
     }),
     register('sextant.restoreModelVersion', async (node: unknown, selected: unknown) => {
       for (const v of versionsOf(node, selected)) {
@@ -371,7 +368,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
           stage: 'None',
         });
       }
-      tree.refresh();
     }),
     register('sextant.deleteModelVersion', async (node: unknown, selected: unknown) => {
       const versions = versionsOf(node, selected);
@@ -387,7 +383,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
       );
       if (confirm !== 'Delete') return;
       for (const v of versions) await api.request(RegistryDeleteVersionRequest, refOf(v));
-      tree.refresh();
     }),
     register('sextant.deleteModel', async (node: unknown) => {
       if (!isModelNode(node)) {
@@ -404,7 +399,6 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
       );
       if (confirm !== 'Delete') return;
       await api.request(RegistryDeleteModelRequest, { name });
-      tree.refresh();
     }),
     register('sextant.evaluateModel', evaluate),
     register('sextant.compareModelVersions', async (node: unknown, selected: unknown) => {

@@ -97,11 +97,7 @@ export class ModelsTree extends LiveTree<ModelsNode> {
       case 'model':
         return toTreeItem(modelItem(node.model));
       case 'version':
-        return toTreeItem(versionItem(node.version), {
-          command: 'sextant.openModelVersion',
-          title: 'Open Version Page',
-          arguments: [node],
-        });
+        return toTreeItem(versionItem(node.version));
       case 'more': {
         const item = new vscode.TreeItem('Load more models…');
         item.iconPath = new vscode.ThemeIcon('ellipsis');

@@ -22,6 +22,8 @@ export interface Curve {
   x: number[];
   y: number[];
   color: string;
+  /** Tick text for the x values (e.g. `v2`), when x is a position rather than a quantity. */
+  xLabels?: string[];
 }
 
 const CONFIG = {
@@ -40,11 +42,11 @@ function layout(title: string, xTitle: string, yTitle: string, height = 300): Pl
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
     font: { family: font, color: fg, size: 11 },
-    margin: { l: 56, r: 12, t: 32, b: 40 },
+    margin: { l: 56, r: 12, t: 32, b: 72 },
     height,
     hovermode: 'closest',
     showlegend: true,
-    legend: { orientation: 'h', y: -0.22, font: { color: fg } },
+    legend: { orientation: 'h', x: 0, y: -0.3, yanchor: 'top', font: { color: fg } },
     xaxis: { ...axis, title: { text: xTitle } },
     yaxis: { ...axis, title: { text: yTitle } },
   };
@@ -88,7 +90,17 @@ export function drawCurves(
       hovertemplate: '<extra></extra>',
     });
   }
-  void Plotly.react(chart, traces, layout(title, axes[0], axes[1]), CONFIG);
+  const base = layout(title, axes[0], axes[1]);
+  const labelled = curves.find((c) => c.xLabels);
+  if (labelled?.xLabels) {
+    base['xaxis'] = {
+      ...(base['xaxis'] as Record<string, unknown>),
+      tickvals: labelled.x,
+      ticktext: labelled.xLabels,
+      range: [Math.min(...labelled.x) - 0.5, Math.max(...labelled.x) + 0.5],
+    };
+  }
+  void Plotly.react(chart, traces, base, CONFIG);
 }
 
 /** ROC curves of each (version, class), named `prefix · class`. */
@@ -193,7 +205,7 @@ export function drawBars(
         showlegend: false,
       },
     ],
-    { ...base, showlegend: false, margin: { l: 130, r: 12, t: 32, b: 40 } },
+    { ...base, showlegend: false, margin: { l: 150, r: 12, t: 32, b: 44 } },
     CONFIG,
   );
 }

@@ -53,6 +53,9 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
     ...bridge.getState<ModelCompareState>(),
   };
   let compare: RegistryCompareResult | undefined;
+  // Plotly sizes a chart from its container: charts are drawn once the page is in the document.
+  const pending: (() => void)[] = [];
+  const later = (drawChart: () => void): void => void pending.push(drawChart);
   const save = (next: ModelCompareState): void => {
     state = next;
     bridge.setState(state);
@@ -239,7 +242,7 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
       if (curves.length === 0) return;
       const f = chartFigure(title);
       charts.append(f.figure);
-      drawCurves(f.chart, title, axes, curves, diagonal);
+      later(() => drawCurves(f.chart, title, axes, curves, diagonal));
     };
     const section = h('section', { 'aria-label': 'Curves' }, h('h2', {}, 'Curves'), charts);
     add('ROC curves', ['false positive rate', 'true positive rate'], roc, true);
@@ -281,7 +284,7 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
       for (const { e, i } of residuals) {
         const f = chartFigure(`Residuals ${versionLabel(c.versions, i)}`);
         row.append(f.figure);
-        drawResiduals(f.chart, e!.plots.residuals!, runColor(i));
+        later(() => drawResiduals(f.chart, e!.plots.residuals!, runColor(i)));
       }
     }
     const importance = present.filter((x) => x.e!.plots.importance || x.e!.plots.shap);
@@ -298,32 +301,37 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
       for (const { e, i } of importance) {
         const label = versionLabel(c.versions, i);
         const p = e!.plots;
-        if (p.importance) {
+        const { importance: permutation, shap } = p;
+        if (permutation) {
           const f = chartFigure(`Permutation importance ${label}`);
           row.append(f.figure);
-          drawBars(
-            f.chart,
-            `${label}: permutation importance`,
-            `drop in ${p.importance.scoring}`,
-            p.importance.features,
-            p.importance.mean,
-            runColor(i),
-            p.importance.std,
+          later(() =>
+            drawBars(
+              f.chart,
+              `${label}: permutation importance`,
+              `drop in ${permutation.scoring}`,
+              permutation.features,
+              permutation.mean,
+              runColor(i),
+              permutation.std,
+            ),
           );
         }
-        if (p.shap) {
+        if (shap) {
           const f = chartFigure(`Mean |SHAP| ${label}`);
           row.append(f.figure);
-          const perFeature = p.shap.meanAbs.map(
+          const perFeature = shap.meanAbs.map(
             (r) => r.reduce((a, b) => a + b, 0) / Math.max(1, r.length),
           );
-          drawBars(
-            f.chart,
-            `${label}: mean |SHAP|`,
-            'mean |SHAP value|',
-            p.shap.features,
-            perFeature,
-            runColor(i),
+          later(() =>
+            drawBars(
+              f.chart,
+              `${label}: mean |SHAP|`,
+              'mean |SHAP value|',
+              shap.features,
+              perFeature,
+              runColor(i),
+            ),
           );
         }
       }
@@ -359,6 +367,7 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
     const c = compare;
     if (!c) return;
     purgeCharts(root);
+    pending.length = 0;
     const toggle = h('input', {
       type: 'checkbox',
       id: 'only-differences',
@@ -386,6 +395,7 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
       diff(c, 'Signature', 'Column', c.signature, 'No signatures.'),
       diff(c, 'Lineage and environment', 'Fact', c.facts, 'Nothing recorded.'),
     );
+    for (const drawChart of pending.splice(0)) drawChart();
   };
 
   new MutationObserver(() => draw()).observe(document.body, {

@@ -120,6 +120,9 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
   let state: ModelVersionState = { ...bridge.getState<ModelVersionState>() };
   let page: RegistryVersionResult | undefined;
   let modelEvaluations: EvaluationSummary[] = [];
+  // Plotly sizes a chart from its container: charts are drawn once the page is in the document.
+  const pending: (() => void)[] = [];
+  const later = (drawChart: () => void): void => void pending.push(drawChart);
   const save = (next: ModelVersionState): void => {
     state = next;
     bridge.setState(state);
@@ -318,34 +321,40 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
     if (roc?.length) {
       const f = chartFigure('ROC curve');
       plots.append(f.figure);
-      drawCurves(
-        f.chart,
-        'ROC curve',
-        ['false positive rate', 'true positive rate'],
-        rocCurves(name, color, roc),
-        true,
+      later(() =>
+        drawCurves(
+          f.chart,
+          'ROC curve',
+          ['false positive rate', 'true positive rate'],
+          rocCurves(name, color, roc),
+          true,
+        ),
       );
     }
     if (pr?.length) {
       const f = chartFigure('Precision-recall curve');
       plots.append(f.figure);
-      drawCurves(
-        f.chart,
-        'Precision-recall curve',
-        ['recall', 'precision'],
-        prCurves(name, color, pr),
-        false,
+      later(() =>
+        drawCurves(
+          f.chart,
+          'Precision-recall curve',
+          ['recall', 'precision'],
+          prCurves(name, color, pr),
+          false,
+        ),
       );
     }
     if (calibration?.length) {
       const f = chartFigure('Calibration curve');
       plots.append(f.figure);
-      drawCurves(
-        f.chart,
-        'Calibration',
-        ['mean predicted probability', 'fraction of positives'],
-        calibrationCurves(name, color, calibration),
-        true,
+      later(() =>
+        drawCurves(
+          f.chart,
+          'Calibration',
+          ['mean predicted probability', 'fraction of positives'],
+          calibrationCurves(name, color, calibration),
+          true,
+        ),
       );
     }
     if (confusion)
@@ -355,19 +364,21 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
     if (residuals) {
       const f = chartFigure('Predicted against actual');
       plots.append(f.figure);
-      drawResiduals(f.chart, residuals, color);
+      later(() => drawResiduals(f.chart, residuals, color));
     }
     if (importance) {
       const f = chartFigure('Permutation importance');
       plots.append(f.figure);
-      drawBars(
-        f.chart,
-        `Permutation importance (${importance.scoring})`,
-        'mean drop',
-        importance.features,
-        importance.mean,
-        color,
-        importance.std,
+      later(() =>
+        drawBars(
+          f.chart,
+          `Permutation importance (${importance.scoring})`,
+          'mean drop',
+          importance.features,
+          importance.mean,
+          color,
+          importance.std,
+        ),
       );
     }
     if (shap) {
@@ -376,13 +387,15 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
       const perFeature = shap.meanAbs.map(
         (row) => row.reduce((a, b) => a + b, 0) / Math.max(1, row.length),
       );
-      drawBars(
-        f.chart,
-        `Mean |SHAP| (${shap.rowsExplained} rows)`,
-        'mean |SHAP value|',
-        shap.features,
-        perFeature,
-        runColor(1),
+      later(() =>
+        drawBars(
+          f.chart,
+          `Mean |SHAP| (${shap.rowsExplained} rows)`,
+          'mean |SHAP value|',
+          shap.features,
+          perFeature,
+          runColor(1),
+        ),
       );
     }
     if (e.warnings.length > 0) {
@@ -427,26 +440,24 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
       ),
       h('div', { class: 'charts' }, f.figure),
     );
-    drawCurves(
-      f.chart,
-      `${metric} by evaluation`,
-      ['evaluation (oldest first)', metric],
-      [
-        {
-          name: p.summary.name,
-          x: points.map((_, i) => i + 1),
-          y: points.map((e) => e.metrics[metric]!),
-          color: runColor(0),
-        },
-      ],
-      false,
+    later(() =>
+      drawCurves(
+        f.chart,
+        `${metric} by evaluation`,
+        ['evaluated version, oldest evaluation first', metric],
+        [
+          {
+            name: p.summary.name,
+            x: points.map((_, i) => i + 1),
+            y: points.map((e) => e.metrics[metric]!),
+            xLabels: points.map((e) => `v${e.version ?? '?'}`),
+            color: runColor(0),
+          },
+        ],
+        false,
+      ),
     );
-    const labels = h(
-      'p',
-      { class: 'muted' },
-      points.map((e, i) => `${i + 1}: v${e.version ?? '?'}`).join(' · '),
-    );
-    section.append(labels);
+
     return section;
   };
 
@@ -495,6 +506,7 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
     const p = page;
     if (!p) return;
     purgeCharts(root);
+    pending.length = 0;
     const header = h(
       'header',
       {},
@@ -546,6 +558,7 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
       evaluationsTable(p),
       history(p),
     );
+    for (const drawChart of pending.splice(0)) drawChart();
   };
 
   // Hosts switch themes by changing the body's class and CSS variables: redraw in the new colors.

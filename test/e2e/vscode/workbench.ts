@@ -48,7 +48,12 @@ export function startWorkbench(options: {
 }
 
 /** What the bundled language server reads beside itself at run time (see esbuild.mjs). */
-const SHIPPED = ['out/server.js', 'out/sextant.js', 'out/schemas/pipeline.schema.json'];
+const SHIPPED = [
+  'out/server.js',
+  'out/sextant.js',
+  'out/schemas/pipeline.schema.json',
+  'out/sextant_eval.py',
+];
 
 /** Fails, naming the file, when the installed .vsix lacks a file the language server needs. */
 function assertShipped(extensionsDir: string): void {
