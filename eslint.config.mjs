@@ -18,7 +18,7 @@ import tseslint from 'typescript-eslint';
  *   compute    -> (nothing but model)
  *   pipelines  -> store, tracking, artifacts, lineage, compute
  *   registry   -> store, tracking, artifacts
- *   evaluation -> tracking, artifacts, compute
+ *   evaluation -> tracking, artifacts, compute, registry
  *   serving    -> store, tracking, artifacts, registry, evaluation, compute
  *   server     -> tracking, artifacts, pipelines, registry, engine
  *   cli        -> tracking, pipelines, registry, server, evaluation, serving, engine
@@ -37,7 +37,7 @@ const CORE_CAPABILITIES = {
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
   registry: { uses: ['store', 'tracking', 'artifacts'] },
-  evaluation: { uses: ['tracking', 'artifacts', 'compute'] },
+  evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
   serving: { uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute'] },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {

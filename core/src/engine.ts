@@ -62,6 +62,7 @@ export class Engine {
     const registry = new RegistryService(new SqliteRegistryStore(db), tracking, artifacts);
     const evaluation = new EvaluationService({
       tracking,
+      registry,
       artifacts,
       environmentsDir: path.join(storeDir, 'envs'),
     });

@@ -34,3 +34,10 @@ export {
   type SearchRegistryInput,
 } from './registry';
 export type { LineageService, LineageQuery, LineageGraph, OpenLineageRunEvent } from './lineage';
+export { readDeployFacts, type RegistryChange } from './registry';
+export {
+  EVALUATION_ARTIFACTS,
+  EvaluationCancelled,
+  type EvaluationService,
+  type EvaluateRequest,
+} from './evaluation';

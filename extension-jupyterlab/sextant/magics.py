@@ -10,12 +10,26 @@ import sys
 from pathlib import Path
 
 import mlflow
+from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
 
 from .connection import SextantUnavailable, check_alive, locate_tracking
+from .evaluate_magic import EvaluateMagicError, evaluate_all, expand, resolve, show_results, store_of
 from .pipeline_magic import PipelineMagicError, run_pipeline_command
+from .registry_magic import (
+    RegistryMagicError,
+    all_models,
+    model_uri_of_run,
+    models_bundle,
+    register,
+    registered_bundle,
+    version_details,
+    versions_bundle,
+    versions_by_model,
+    versions_of,
+)
 from .tracker import CellTracker, active_run_and_uri
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -51,6 +65,28 @@ def _parser() -> _Parser:
     commands.add_parser("open", add_help=False)
     pipeline = commands.add_parser("pipeline", add_help=False)
     pipeline.add_argument("rest", nargs=argparse.REMAINDER)
+    register_ = commands.add_parser("register", add_help=False)
+    register_.add_argument("name", metavar="NAME")
+    register_.add_argument("uri", nargs="?", metavar="URI")
+    register_.add_argument("--run", metavar="RUN_ID")
+    register_.add_argument("--alias")
+    register_.add_argument("--description")
+    models = commands.add_parser("models", add_help=False)
+    models.add_argument("name", nargs="?", metavar="NAME")
+    models.add_argument("--filter")
+    evaluate = commands.add_parser("evaluate", add_help=False)
+    evaluate.add_argument("models", nargs="+", metavar="MODEL")
+    evaluate.add_argument("--versions", nargs="+", metavar="N")
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--target", required=True)
+    evaluate.add_argument("--task", required=True, choices=("classifier", "regressor"))
+    evaluate.add_argument("--store")
+    for option in ("--eval-set", "--baseline-alias", "--on-pass-alias", "--reason", "--experiment", "--slice", "--pos-label", "--baseline", "--env", "--python", "--seed"):
+        evaluate.add_argument(option)
+    evaluate.add_argument("--drop", nargs="+")
+    evaluate.add_argument("--threshold", nargs="+")
+    evaluate.add_argument("--no-shap", action="store_true")
+    evaluate.add_argument("--no-permutation", action="store_true")
     return parser
 
 
@@ -71,7 +107,8 @@ def _value(text: str) -> float | None:
 
 @magics_class
 class SextantMagics(Magics):
-    """``%sextant start|end|log|status|open`` and ``%%sextant`` for one-off tracked cells."""
+    """``%sextant start|end|log|status|open|pipeline|register|models|evaluate`` and ``%%sextant``
+    for one-off tracked cells."""
 
     def __init__(self, shell, tracker: CellTracker) -> None:
         super().__init__(shell)
@@ -84,7 +121,15 @@ class SextantMagics(Magics):
                 return self._tracked_cell(line, cell)
             args = _parser().parse_args(shlex.split(line))
             return getattr(self, f"_{args.command}")(args)
-        except (MagicError, SextantUnavailable, PipelineMagicError, MlflowException, ValueError) as error:
+        except (
+            MagicError,
+            SextantUnavailable,
+            PipelineMagicError,
+            RegistryMagicError,
+            EvaluateMagicError,
+            MlflowException,
+            ValueError,
+        ) as error:
             message = getattr(error, "message", None) or str(error)
             print(f"sextant: {message.splitlines()[0] if message else type(error).__name__}", file=sys.stderr)
         return None
@@ -178,6 +223,84 @@ class SextantMagics(Magics):
         code = run_pipeline_command(rest, Path.cwd().resolve())
         if code != 0:
             raise MagicError(f"`sextant pipeline {' '.join(rest)}` ended with exit code {code}")
+
+    def _register(self, args) -> None:
+        """``%sextant register NAME [URI] [--run RUN_ID] [--alias A]``: a new version of NAME from
+        URI, else from the model of the given run, the active run or the last one ended."""
+        client = self._registry_client()
+        uri = args.uri
+        if uri is None:
+            run_id = args.run or self._active_or_last_run()
+            uri = model_uri_of_run(client, run_id)
+        elif args.run:
+            raise MagicError("give a URI or --run, not both")
+        done = register(client, args.name, uri, alias=args.alias, description=args.description)
+        display(registered_bundle(done, uri), raw=True)
+
+    def _models(self, args) -> None:
+        """``%sextant models [--filter F]``: the registered models; ``%sextant models NAME``: its versions."""
+        client = self._registry_client()
+        if args.name is None:
+            models = all_models(client, args.filter)
+            versions = versions_by_model(client, models)
+            display(models_bundle(models, versions), raw=True)
+            return
+        if args.filter:
+            raise MagicError("--filter lists models; `%sextant models NAME` shows one model's versions")
+        model = client.get_registered_model(args.name)
+        versions = versions_of(client, args.name)
+        uri = self._tracking_uri()
+        details = {v.version: version_details(uri, v.name, v.version) for v in versions}
+        display(versions_bundle(model, versions, details), raw=True)
+
+    def _evaluate(self, args) -> None:
+        """``%sextant evaluate MODEL… --data FILE --target COL --task classifier|regressor``: each
+        model (``models:/name@alias``, ``models:/name/N``, ``NAME --versions 1 2``, ``runs:/…``,
+        ``models:/m-…``) scored on the eval set by ``sextant evaluate``, in the kernel's Python."""
+        client = self._registry_client()
+        targets = [resolve(client, uri) for uri in expand(args.models, args.versions)]
+        cwd = Path.cwd().resolve()
+        data = Path(args.data)
+        options = ["--data", str(data if data.is_absolute() else cwd / data), "--target", args.target, "--task", args.task]
+        for flag in ("eval_set", "baseline_alias", "on_pass_alias", "reason", "experiment", "slice", "pos_label", "baseline", "env", "python", "seed"):
+            value = getattr(args, flag)
+            if value is not None:
+                options += [f"--{flag.replace('_', '-')}", value]
+        for flag in ("drop", "threshold"):
+            if getattr(args, flag):
+                options += [f"--{flag}", *getattr(args, flag)]
+        options += ["--no-shap"] if args.no_shap else []
+        options += ["--no-permutation"] if args.no_permutation else []
+        location = self.tracker.location
+        store = Path(args.store) if args.store else store_of(location.server_json if location else None, cwd)
+        outcomes = evaluate_all(targets, options, store.resolve(), cwd, sys.executable)
+        show_results(outcomes)
+        failed = [o for o in outcomes if o.result is None]
+        if failed:
+            raise MagicError(f"{len(failed)} of {len(outcomes)} evaluations failed: {failed[0].error}")
+
+    def _tracking_uri(self) -> str:
+        """The tracking server's address (found as ``%sextant start`` finds it), answering now."""
+        current = mlflow.get_tracking_uri().rstrip("/")
+        if current.startswith("http"):
+            check_alive(current)
+            return current
+        location = locate_tracking(ours=self.tracker.location)
+        check_alive(location.uri)
+        self.tracker.location = location
+        mlflow.set_tracking_uri(location.uri)
+        return location.uri
+
+    def _registry_client(self) -> MlflowClient:
+        uri = self._tracking_uri()
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+    @staticmethod
+    def _active_or_last_run() -> str:
+        run = mlflow.active_run() or mlflow.last_active_run()
+        if run is None:
+            raise MagicError("no run to register from: give a URI (runs:/…, models:/m-…) or --run RUN_ID")
+        return run.info.run_id
 
     def _tracked_cell(self, line: str, cell: str):
         args = _cell_parser().parse_args(shlex.split(line))

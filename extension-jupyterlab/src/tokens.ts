@@ -51,4 +51,36 @@ export const CommandIds = {
   revealCell: 'sextant:reveal-cell',
   openPipeline: 'sextant:open-pipeline',
   cleanPipelineCache: 'sextant:clean-pipeline-cache',
+  refreshModels: 'sextant:refresh-models',
+  registerModel: 'sextant:register-model',
+  openModelVersion: 'sextant:open-model-version',
+  compareModelVersions: 'sextant:compare-model-versions',
+  setModelAlias: 'sextant:set-model-alias',
+  deleteModelAlias: 'sextant:delete-model-alias',
+  archiveModelVersion: 'sextant:archive-model-version',
+  restoreModelVersion: 'sextant:restore-model-version',
+  deleteModelVersion: 'sextant:delete-model-version',
+  deleteModel: 'sextant:delete-model',
+  evaluateModelVersions: 'sextant:evaluate-model-versions',
+  copyModelLoadSnippet: 'sextant:copy-model-load-snippet',
+  openModelSourceRun: 'sextant:open-model-source-run',
 } as const;
+
+/**
+ * The Sextant sidebar, for plugins that add a section to it (the Models section beside
+ * Experiments) or act on the runs ticked there.
+ */
+export interface ISextantSidebar {
+  /** The sidebar widget's id (to activate it). */
+  readonly id: string;
+  /** Places `node` as a section of the sidebar, after Experiments. */
+  addSection(node: HTMLElement): void;
+  /** The runs ticked in Experiments, in the order they were ticked. */
+  readonly selection: string[];
+}
+
+/** The token of {@link ISextantSidebar}. */
+export const ISextantSidebar = new Token<ISextantSidebar>(
+  '@sextant/jupyterlab:ISextantSidebar',
+  'The Sextant sidebar, which other plugins add sections to.',
+);

@@ -8,6 +8,7 @@ import { errorMessage } from './api';
 import { SextantLanguageClient } from './client';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experiments/tree';
+import { registerModels, type ModelsFeature } from './models';
 import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
 import { registerPipelines } from './pipelines';
 import { RunDetailsTree } from './runDetails/tree';
@@ -28,6 +29,8 @@ export interface SextantExtensionApi {
   details: RunDetailsTree;
   /** The notebook cell status items (what the `%sextant` cell tracker recorded per cell). */
   cellStatus: CellStatusProvider;
+  /** The Models tree and the model views. */
+  models: ModelsFeature;
   /** Resolves once the server has started (or rejects with why it could not). */
   ready: Promise<void>;
 }
@@ -96,6 +99,11 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
   );
 
   registerPipelines(context, sextant, (runId) => panels.showRun(runId));
+  const models = registerModels(context, sextant, {
+    openRun: (runId) => panels.showRun(runId),
+    saveFile: (fileName, content) => void panels.save(fileName, content),
+    log: (message) => output.warn(message),
+  });
 
   const ready = sextant.start().then(
     (info) => {
@@ -115,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     },
   );
   ready.catch(() => undefined);
-  return { client: sextant, experiments, details, cellStatus, ready };
+  return { client: sextant, experiments, details, cellStatus, models, ready };
 }
 
 /** Stops the language server. */

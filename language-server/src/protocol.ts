@@ -17,6 +17,15 @@ import type {
   CellsLogAnswer,
   CellsLogBody,
   CacheCollection,
+  EvaluationProgress,
+  EvaluationSlice,
+  EvaluationTask,
+  KeyValue,
+  ModelAlias,
+  ModelStage,
+  ModelVersion,
+  ModelVersionStatus,
+  RegistryEvent,
   CellExecution,
   LineageEdge,
   LineageNode,
@@ -35,6 +44,19 @@ import type {
 
 export type {
   CellPayload,
+  Deployability,
+  EvaluationProgress,
+  EvaluationSlice,
+  EvaluationTask,
+  ModelAlias,
+  ModelDeployFacts,
+  ModelLineage,
+  ModelStage,
+  ModelVersion,
+  ModelVersionStatus,
+  RegisteredModel,
+  RegistryEvent,
+  RegistryEventKind,
   CellRecordPayload,
   CellsAnswer,
   CellsFindBody,
@@ -676,4 +698,506 @@ export const PipelinesChangedNotification = new NotificationType<PipelinesChange
 /** Output of a running step, in chunks as it arrives. */
 export const PipelinesLogNotification = new NotificationType<PipelinesLogParams>(
   'sextant/pipelines/log',
+);
+
+/** A version of a registered model, named. */
+export interface VersionRef {
+  name: string;
+  version: string;
+}
+
+/** The key evaluation metric of a version: from its newest evaluation. */
+export interface KeyMetric {
+  key: string;
+  value: number;
+  /** The evaluation run it comes from. */
+  evaluationRunId: string;
+  /** The eval set it was measured on. */
+  evalSet: string;
+}
+
+/** A version as the Models tree shows it. */
+export interface ModelVersionSummary {
+  name: string;
+  version: string;
+  stage: ModelStage;
+  status: ModelVersionStatus;
+  /** Why registration failed, when it did. */
+  statusMessage: string;
+  /** Aliases pointing at this version, e.g. `champion`. */
+  aliases: string[];
+  creationTimestamp: number;
+  /** The run that logged the model; empty when unknown. */
+  runId: string;
+  /** The source as registered (`runs:/...`, `models:/m-...`). */
+  source: string;
+  description: string;
+  /** Whether Sextant can deploy it here, and why not. */
+  deployable: boolean;
+  reasons: string[];
+  /** Bytes of the version's files. */
+  sizeBytes: number;
+  keyMetric?: KeyMetric;
+}
+
+/** A registered model as the Models tree lists it. */
+export interface RegisteredModelSummary {
+  name: string;
+  description: string;
+  lastUpdatedTimestamp: number;
+  aliases: ModelAlias[];
+  tags: KeyValue[];
+  /** The highest version number; absent when the model has no version yet. */
+  latestVersion?: string;
+}
+
+/** Params of `sextant/registry/list`. */
+export interface RegistryListParams {
+  /** Part of a model name, any case (`churn` finds `Churn-Classifier`). */
+  search?: string;
+  /** An MLflow registered-model filter, e.g. `tags.team = 'risk'`; combined with `search`. */
+  filter?: string;
+  /** MLflow order_by clauses; default `name ASC`. */
+  orderBy?: string[];
+  /** Default 100, at most 1000. */
+  maxResults?: number;
+  pageToken?: string;
+}
+
+/** Result of `sextant/registry/list`. */
+export interface RegistryListResult {
+  models: RegisteredModelSummary[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
+}
+
+/** Params naming one registered model. */
+export interface RegistryModelParams {
+  name: string;
+}
+
+/** Result of `sextant/registry/model`. */
+export interface RegistryModelResult {
+  model: RegisteredModelSummary;
+  /** Every version, newest first. */
+  versions: ModelVersionSummary[];
+}
+
+/** An evaluation run of a model version, summarised. */
+export interface EvaluationSummary {
+  runId: string;
+  experimentId: string;
+  /** The model as evaluated (`models:/name/3`, `runs:/...`). */
+  modelUri: string;
+  /** The registered version evaluated, when the evaluation names one. */
+  name?: string;
+  version?: string;
+  /** The eval set's name (the dataset file's name unless one was given). */
+  evalSet: string;
+  datasetSha256: string;
+  task: string;
+  status: RunStatus;
+  startTime: number;
+  metrics: Record<string, number>;
+  /** `passed` or `failed` when the evaluation had a gate. */
+  gate?: string;
+}
+
+/** One ROC curve (one class against the rest, or the positive class). */
+export interface RocCurve {
+  label: string;
+  fpr: number[];
+  tpr: number[];
+  auc: number;
+}
+
+/** One precision-recall curve. */
+export interface PrCurve {
+  label: string;
+  precision: number[];
+  recall: number[];
+  averagePrecision: number;
+}
+
+/** One calibration curve: fraction of positives against mean predicted probability per bin. */
+export interface CalibrationCurve {
+  label: string;
+  meanPredicted: number[];
+  fractionPositive: number[];
+}
+
+/** Counts of true (rows) against predicted (columns) labels. */
+export interface ConfusionMatrix {
+  labels: string[];
+  matrix: number[][];
+}
+
+/** A regressor's predictions against the truth (a sample of rows). */
+export interface Residuals {
+  actual: number[];
+  predicted: number[];
+  residual: number[];
+}
+
+/** Permutation importance per feature. */
+export interface FeatureImportance {
+  /** The score whose drop is measured, e.g. `accuracy_score`. */
+  scoring: string;
+  features: string[];
+  mean: number[];
+  std: number[];
+}
+
+/** Global SHAP values: mean |SHAP| per feature, one column per model output. */
+export interface ShapSummary {
+  features: string[];
+  /** Output names (classes); one unnamed output for a regressor. */
+  outputs: string[];
+  /** `meanAbs[feature][output]`. */
+  meanAbs: number[][];
+  rowsExplained: number;
+}
+
+/** The plots an evaluation recorded; absent ones it did not make. */
+export interface EvaluationPlots {
+  roc?: RocCurve[];
+  pr?: PrCurve[];
+  calibration?: CalibrationCurve[];
+  confusion?: ConfusionMatrix;
+  residuals?: Residuals;
+  importance?: FeatureImportance;
+  shap?: ShapSummary;
+}
+
+/** An evaluation in full: its summary, slices, warnings and plots. */
+export interface EvaluationDetails {
+  summary: EvaluationSummary;
+  slices: EvaluationSlice[];
+  /** What the evaluation could not compute, and why. */
+  warnings: string[];
+  plots: EvaluationPlots;
+}
+
+/** How to load a version from Python. */
+export interface RegistrySnippet {
+  /** `models:/name@alias` or `models:/name/3`. */
+  uri: string;
+  /** `mlflow.pyfunc.load_model("models:/...")` with its imports. */
+  code: string;
+}
+
+/** Result of `sextant/registry/version`. */
+export interface RegistryVersionResult {
+  summary: ModelVersionSummary;
+  /** Everything the registry holds: deploy facts (signature, requirements, flavors), lineage. */
+  version: ModelVersion;
+  /** The source run, when it still exists. */
+  sourceRun?: RunSummary;
+  /** The registry events about this version (created, stages, aliases set to or moved off it). */
+  history: RegistryEvent[];
+  /** Its evaluations, newest first. */
+  evaluations: EvaluationSummary[];
+  /** The newest evaluation in full, when there is one. */
+  latestEvaluation?: EvaluationDetails;
+  snippet: RegistrySnippet;
+}
+
+/** A model a run logged, which can be registered. */
+export interface RunModelArtifact {
+  /** What to register: `runs:/<run>/<path>` or `models:/m-<id>`. */
+  source: string;
+  /** The artifact path or the logged model's name. */
+  name: string;
+  flavors: string[];
+}
+
+/** Result of `sextant/registry/runModels`. */
+export interface RegistryRunModelsResult {
+  models: RunModelArtifact[];
+}
+
+/** Params of `sextant/registry/register`. */
+export interface RegistryRegisterParams {
+  /** The registered model; created when it does not exist. */
+  name: string;
+  /** A source that `sextant/registry/runModels` answered: `runs:/<run>/<path>` or `models:/m-<id>`. */
+  source: string;
+  description?: string;
+}
+
+/** Params of `sextant/registry/setAlias`. */
+export interface RegistrySetAliasParams {
+  name: string;
+  alias: string;
+  /** The version it points at from now on (moved off any other). */
+  version: string;
+}
+
+/** Params of `sextant/registry/deleteAlias`. */
+export interface RegistryAliasParams {
+  name: string;
+  alias: string;
+}
+
+/** Params of `sextant/registry/setStage`. */
+export interface RegistrySetStageParams {
+  name: string;
+  version: string;
+  /** `Archived` archives the version. */
+  stage: ModelStage;
+  /** Archive the versions now in `stage` (Staging or Production only). */
+  archiveExisting?: boolean;
+}
+
+/** What was deleted. */
+export interface RegistryDeleteResult {
+  name: string;
+  version?: string;
+}
+
+/** Params of `sextant/registry/snippet`: a version, or an alias. */
+export interface RegistrySnippetParams {
+  name: string;
+  version?: string;
+  alias?: string;
+}
+
+/** Params of `sextant/registry/compare`. */
+export interface RegistryCompareParams {
+  /** 2 to 10 versions, of one model or several; results keep this order. */
+  versions: VersionRef[];
+  /** The eval set to compare on; the newest one all versions share when absent. */
+  evalSet?: string;
+}
+
+/** One metric across compared versions. */
+export interface ComparedMetric {
+  key: string;
+  /** In `versions` order; null where that version's evaluation lacks it. */
+  values: (number | null)[];
+  greaterIsBetter: boolean;
+  /** Index of the best value; null when fewer than two values or all equal. */
+  best: number | null;
+}
+
+/** Result of `sextant/registry/compare`. */
+export interface RegistryCompareResult {
+  versions: ModelVersionSummary[];
+  /** The eval set compared on; absent when the versions share none. */
+  evalSet?: string;
+  /** Eval sets every version was evaluated on, newest first. */
+  commonEvalSets: string[];
+  /** Each version's newest evaluation on `evalSet`; null where it has none. */
+  evaluations: (EvaluationDetails | null)[];
+  metrics: ComparedMetric[];
+  /** Params of the source runs. */
+  params: ParamComparison[];
+  /** Pip requirements by package (`key`), with each version's specifier. */
+  requirements: ParamComparison[];
+  /** Signature columns (`input:age`, `output:0`), with each version's type. */
+  signature: ParamComparison[];
+  /** Python, flavors, MLflow version and lineage (source run, step, datasets, commit). */
+  facts: ParamComparison[];
+}
+
+/** Params of `sextant/evaluation/start`. */
+export interface EvaluationStartParams {
+  /** 1 to 10 versions, evaluated one after the other. */
+  versions: VersionRef[];
+  /** The eval dataset: a CSV or Parquet file, absolute or relative to the workspace folder. */
+  data: string;
+  /** The column that holds the true values. */
+  target: string;
+  task: EvaluationTask;
+  /** The eval set's name, which comparisons and histories group by; default the file's name. */
+  evalSet?: string;
+  /** Metrics per value of this column. */
+  sliceColumn?: string;
+  /** `current` (the workspace's Python, default) or `model` (a venv from its requirements). */
+  environment?: string;
+}
+
+/** Result of `sextant/evaluation/start`. */
+export interface EvaluationStartResult {
+  /** Names this evaluation in progress notifications and `sextant/evaluation/cancel`. */
+  evaluationId: string;
+}
+
+/** Params naming one evaluation in progress. */
+export interface EvaluationIdParams {
+  evaluationId: string;
+}
+
+/** Where an evaluation started by `sextant/evaluation/start` stands. */
+export type EvaluationState = 'running' | 'finished' | 'failed' | 'cancelled';
+
+/** Result of `sextant/evaluation/cancel`, and params of `sextant/evaluation/finished`. */
+export interface EvaluationStatus {
+  evaluationId: string;
+  state: EvaluationState;
+  /** The evaluation runs recorded so far, one per evaluated version. */
+  runIds: string[];
+  /** Why it failed. */
+  error?: string;
+}
+
+/** Params of `sextant/evaluation/list`. */
+export interface EvaluationListParams {
+  name: string;
+  version?: string;
+  evalSet?: string;
+}
+
+/** Result of `sextant/evaluation/list`. */
+export interface EvaluationListResult {
+  /** Newest first. */
+  evaluations: EvaluationSummary[];
+}
+
+/** Params of `sextant/evaluation/progress`. */
+export interface EvaluationProgressParams {
+  evaluationId: string;
+  /** The version being evaluated, its place (from 0) and the count. */
+  name: string;
+  version: string;
+  index: number;
+  total: number;
+  progress: EvaluationProgress;
+}
+
+/** Params of `sextant/registry/changed`. */
+export interface RegistryChangedParams {
+  /** The model's name now (after a rename, or a deleted model's name). */
+  name: string;
+  /** The version that changed, when one did. */
+  version?: string;
+  /** The model's name before a rename. */
+  previousName?: string;
+}
+
+/** Registered models, one page, filtered by a name part or an MLflow filter. */
+export const RegistryListRequest = new RequestType<
+  RegistryListParams,
+  RegistryListResult,
+  SextantErrorData
+>('sextant/registry/list');
+
+/** One registered model with every version (aliases, stage, status, key metric, deployability). */
+export const RegistryModelRequest = new RequestType<
+  RegistryModelParams,
+  RegistryModelResult,
+  SextantErrorData
+>('sextant/registry/model');
+
+/** One version in full: deploy facts, lineage, history, evaluations, load snippet. */
+export const RegistryVersionRequest = new RequestType<
+  VersionRef,
+  RegistryVersionResult,
+  SextantErrorData
+>('sextant/registry/version');
+
+/** The models a run logged (artifact folders with an MLmodel, logged models): what to register. */
+export const RegistryRunModelsRequest = new RequestType<
+  RunIdParams,
+  RegistryRunModelsResult,
+  SextantErrorData
+>('sextant/registry/runModels');
+
+/** Registers a run's or logged model's model as a new version (the model is created if needed). */
+export const RegistryRegisterRequest = new RequestType<
+  RegistryRegisterParams,
+  ModelVersionSummary,
+  SextantErrorData
+>('sextant/registry/register');
+
+/** Points an alias at a version (moving it off another); answers the model as it is now. */
+export const RegistrySetAliasRequest = new RequestType<
+  RegistrySetAliasParams,
+  RegistryModelResult,
+  SextantErrorData
+>('sextant/registry/setAlias');
+
+/** Deletes an alias; answers the model as it is now. */
+export const RegistryDeleteAliasRequest = new RequestType<
+  RegistryAliasParams,
+  RegistryModelResult,
+  SextantErrorData
+>('sextant/registry/deleteAlias');
+
+/** Moves a version to a stage (`Archived` archives it); answers the version as it is now. */
+export const RegistrySetStageRequest = new RequestType<
+  RegistrySetStageParams,
+  ModelVersionSummary,
+  SextantErrorData
+>('sextant/registry/setStage');
+
+/** Deletes a registered model with all its versions. */
+export const RegistryDeleteModelRequest = new RequestType<
+  RegistryModelParams,
+  RegistryDeleteResult,
+  SextantErrorData
+>('sextant/registry/deleteModel');
+
+/** Deletes one version. */
+export const RegistryDeleteVersionRequest = new RequestType<
+  VersionRef,
+  RegistryDeleteResult,
+  SextantErrorData
+>('sextant/registry/deleteVersion');
+
+/** The Python that loads a version or an alias (`mlflow.pyfunc.load_model`). */
+export const RegistrySnippetRequest = new RequestType<
+  RegistrySnippetParams,
+  RegistrySnippet,
+  SextantErrorData
+>('sextant/registry/snippet');
+
+/** 2 to 10 versions side by side on one eval set: metrics, plots, and the diffs of what made them. */
+export const RegistryCompareRequest = new RequestType<
+  RegistryCompareParams,
+  RegistryCompareResult,
+  SextantErrorData
+>('sextant/registry/compare');
+
+/** Starts evaluating versions on an eval set; answers at once, then notifies progress. */
+export const EvaluationStartRequest = new RequestType<
+  EvaluationStartParams,
+  EvaluationStartResult,
+  SextantErrorData
+>('sextant/evaluation/start');
+
+/** Cancels an evaluation in progress (its worker is killed; its run ends KILLED). */
+export const EvaluationCancelRequest = new RequestType<
+  EvaluationIdParams,
+  EvaluationStatus,
+  SextantErrorData
+>('sextant/evaluation/cancel');
+
+/** The evaluations of a registered model (or one version, or one eval set), newest first. */
+export const EvaluationListRequest = new RequestType<
+  EvaluationListParams,
+  EvaluationListResult,
+  SextantErrorData
+>('sextant/evaluation/list');
+
+/** One evaluation run in full: metrics, slices, warnings and its plots. */
+export const EvaluationGetRequest = new RequestType<
+  RunIdParams,
+  EvaluationDetails,
+  SextantErrorData
+>('sextant/evaluation/get');
+
+/** A registered model or one of its versions was created, changed or deleted (by anyone). */
+export const RegistryChangedNotification = new NotificationType<RegistryChangedParams>(
+  'sextant/registry/changed',
+);
+
+/** A step of an evaluation started by `sextant/evaluation/start`. */
+export const EvaluationProgressNotification = new NotificationType<EvaluationProgressParams>(
+  'sextant/evaluation/progress',
+);
+
+/** An evaluation started by `sextant/evaluation/start` ended. */
+export const EvaluationFinishedNotification = new NotificationType<EvaluationStatus>(
+  'sextant/evaluation/finished',
 );

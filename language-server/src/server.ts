@@ -16,6 +16,8 @@ import { registerExperimentHandlers } from './handlers/experiments';
 import { registerMetricHandlers } from './handlers/metrics';
 import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines';
 import { registerRunHandlers } from './handlers/runs';
+import { registerEvaluationHandlers } from './handlers/evaluation';
+import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
@@ -85,6 +87,7 @@ export function createSextantServer(
   let lease: WorkspaceLease | undefined;
   let live: LiveUpdates | undefined;
   let pipelineLive: PipelineUpdates | undefined;
+  let registryLive: RegistryUpdates | undefined;
   let moving: Promise<void> = Promise.resolve();
 
   const context: HandlerContext = {
@@ -119,9 +122,11 @@ export function createSextantServer(
     const previous = lease;
     live?.dispose();
     pipelineLive?.dispose();
+    registryLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    registryLive = new RegistryUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     if (previous) {
       await previous.release();
@@ -144,6 +149,8 @@ export function createSextantServer(
     live = undefined;
     pipelineLive?.dispose();
     pipelineLive = undefined;
+    registryLive?.dispose();
+    registryLive = undefined;
     const held = lease;
     lease = undefined;
     try {
@@ -200,6 +207,8 @@ export function createSextantServer(
   registerArtifactHandlers(connection, context);
   registerCellHandlers(connection, context);
   registerPipelineHandlers(connection, context);
+  registerRegistryHandlers(connection, context);
+  registerEvaluationHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
   });

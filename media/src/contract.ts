@@ -10,6 +10,9 @@ import type {
   PipelineGraph,
   PipelineRun,
   PipelinesStepLogResult,
+  RegistryCompareResult,
+  RegistryVersionResult,
+  EvaluationSummary,
   Run,
   RunsCompareResult,
   SampledSeries,
@@ -57,6 +60,16 @@ export enum MessageType {
   CancelPipelineRun = 'cancelPipelineRun',
   /** View → host: a step was selected; answer with its details. */
   SelectStep = 'selectStep',
+  /** Host → view: everything the model version page shows. */
+  ModelVersionSnapshot = 'modelVersionSnapshot',
+  /** Host → view: everything the model comparison view shows. */
+  ModelCompareSnapshot = 'modelCompareSnapshot',
+  /** View → host: open a model version's page. */
+  OpenModelVersion = 'openModelVersion',
+  /** View → host: copy text (a load snippet) to the clipboard. */
+  CopyText = 'copyText',
+  /** View → host: compare on another eval set. */
+  SelectEvalSet = 'selectEvalSet',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -206,6 +219,39 @@ export interface SelectStep {
   runId?: string;
 }
 
+/** Snapshot of one model version: its page and the evaluations of every version of its model. */
+export interface ModelVersionSnapshot {
+  type: MessageType.ModelVersionSnapshot;
+  page: RegistryVersionResult;
+  /** The model's evaluations on the page's eval set, newest first: a metric across versions. */
+  modelEvaluations: EvaluationSummary[];
+}
+
+/** Snapshot of a comparison of model versions. */
+export interface ModelCompareSnapshot {
+  type: MessageType.ModelCompareSnapshot;
+  compare: RegistryCompareResult;
+}
+
+/** A request to open a model version's page. */
+export interface OpenModelVersion {
+  type: MessageType.OpenModelVersion;
+  name: string;
+  version: string;
+}
+
+/** A request to copy text. */
+export interface CopyText {
+  type: MessageType.CopyText;
+  text: string;
+}
+
+/** A request to compare on another eval set. */
+export interface SelectEvalSet {
+  type: MessageType.SelectEvalSet;
+  evalSet: string;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -217,7 +263,9 @@ export type HostMessage =
   | PipelineStepDetails
   | ArtifactContent
   | ArtifactListing
-  | RevealArtifact;
+  | RevealArtifact
+  | ModelVersionSnapshot
+  | ModelCompareSnapshot;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -230,7 +278,10 @@ export type ViewMessage =
   | SelectStep
   | ReadArtifact
   | ListArtifacts
-  | DownloadArtifact;
+  | DownloadArtifact
+  | OpenModelVersion
+  | CopyText
+  | SelectEvalSet;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -243,6 +294,8 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.ArtifactContent,
   MessageType.ArtifactListing,
   MessageType.RevealArtifact,
+  MessageType.ModelVersionSnapshot,
+  MessageType.ModelCompareSnapshot,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -256,6 +309,9 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.ReadArtifact,
   MessageType.ListArtifacts,
   MessageType.DownloadArtifact,
+  MessageType.OpenModelVersion,
+  MessageType.CopyText,
+  MessageType.SelectEvalSet,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { parseThresholds, type EvaluateRequest } from '../evaluation';
 import type { EvaluationResult, EvaluationTask } from '../model/evaluation';
@@ -9,6 +10,7 @@ interface EvaluateOptions {
   store: string;
   model: string;
   data: string;
+  evalSet?: string;
   target: string;
   task: string;
   experiment?: string;
@@ -17,6 +19,9 @@ interface EvaluateOptions {
   posLabel?: string;
   drop?: string[];
   baseline?: string;
+  baselineAlias?: string;
+  onPassAlias?: string;
+  reason?: string;
   threshold?: string[];
   env: string;
   python?: string;
@@ -31,8 +36,9 @@ const value = (n: number): string => String(Number(n.toPrecision(6)));
 /** The metrics table, the slices and the gate's verdict, as `sextant evaluate` prints them. */
 export function describeEvaluation(result: EvaluationResult): string {
   const lines = [
-    `Evaluation run ${result.runId} (experiment ${result.experimentId}): ${result.modelUri} on ` +
-      `${result.dataset.path} (${result.dataset.rows} rows, sha256 ${result.dataset.sha256.slice(0, 12)})`,
+    `Evaluation run ${result.runId} (experiment ${result.experimentId}): ${result.modelUri}` +
+      `${result.registered ? ` (${result.registered.name} version ${result.registered.version})` : ''} on ` +
+      `eval set ${result.evalSet}: ${result.dataset.path} (${result.dataset.rows} rows, sha256 ${result.dataset.sha256.slice(0, 12)})`,
     '',
     table(
       ['METRIC', 'VALUE'],
@@ -68,6 +74,12 @@ export function describeEvaluation(result: EvaluationResult): string {
       for (const failure of m.failures) lines.push(`        ${failure}`);
     }
   }
+  if (result.aliasSet) {
+    const move = result.aliasSet;
+    lines.push(
+      `Alias ${move.alias} set on ${move.name} version ${move.version}${move.previousVersion ? ` (was version ${move.previousVersion})` : ''}`,
+    );
+  }
   lines.push('', `Artifacts: ${result.artifacts.join(', ')}`);
   return lines.join('\n');
 }
@@ -84,8 +96,15 @@ export function registerEvaluateCommands(
       "evaluate a model on an eval dataset as a tracked run (mlflow.models.evaluate's metrics), with an optional gate",
     )
     .option(...storeOption)
-    .requiredOption('--model <uri>', 'runs:/<run_id>/<path>, models:/m-<id> or a model folder')
+    .requiredOption(
+      '--model <uri>',
+      'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
+    )
     .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
+    .option(
+      '--eval-set <name>',
+      "the eval set's name, under which a registered model's evaluations form a history (default: the file's base name)",
+    )
     .requiredOption('--target <column>', 'the column of true values')
     .requiredOption('--task <task>', 'classifier or regressor')
     .option('--experiment <nameOrId>', 'experiment of the evaluation run (created if missing)')
@@ -100,6 +119,15 @@ export function registerEvaluateCommands(
       'dataset columns that are no model input (for models without a signature)',
     )
     .option('--baseline <runId>', 'an earlier evaluation run that changes are measured against')
+    .option(
+      '--baseline-alias <alias>',
+      'measure changes against the registered version holding this alias (e.g. champion), on the same eval set',
+    )
+    .option(
+      '--on-pass-alias <alias>',
+      'when the gate passes, set this alias (e.g. challenger) on the evaluated registered version',
+    )
+    .option('--reason <text>', 'why, recorded with the alias move in the model history')
     .option(
       '--threshold <rule...>',
       'gate: METRIC>=VALUE, METRIC<=VALUE, change over the baseline METRIC>=+0.01 or METRIC>=+5% (exit code 1 when it fails)',
@@ -135,6 +163,7 @@ export function registerEvaluateCommands(
         permutationImportance: opts.permutation,
         seed,
         cwd: process.cwd(),
+        ...(opts.evalSet ? { evalSet: opts.evalSet } : {}),
         ...(opts.experiment ? { experiment: opts.experiment } : {}),
         ...(opts.name ? { runName: opts.name } : {}),
         ...(opts.slice ? { sliceColumn: opts.slice } : {}),
@@ -143,6 +172,11 @@ export function registerEvaluateCommands(
           : {}),
         ...(opts.drop ? { dropColumns: opts.drop } : {}),
         ...(opts.baseline ? { baselineRunId: opts.baseline } : {}),
+        ...(opts.baselineAlias !== undefined ? { baselineAlias: opts.baselineAlias } : {}),
+        ...(opts.onPassAlias !== undefined ? { onPassAlias: opts.onPassAlias } : {}),
+        ...(opts.reason !== undefined
+          ? { actor: { user: os.userInfo().username, reason: opts.reason } }
+          : {}),
         ...(thresholds.length ? { thresholds } : {}),
         ...(opts.python ? { python: opts.python } : {}),
       };

@@ -121,6 +121,7 @@ describe('an evaluation run whose worker fails or is cancelled', () => {
     const asked: Array<{ requirements: string; cacheDir: string }> = [];
     const service = new EvaluationService({
       tracking: engine.tracking,
+      registry: engine.registry,
       artifacts: engine.artifacts,
       environmentsDir: path.join(dir, 'store', 'envs'),
       provision: async (request) => {
@@ -163,7 +164,7 @@ describe('an evaluation run whose worker fails or is cancelled', () => {
     const base = { data, target: 'y', task: 'classifier' as const };
     await assert.rejects(
       engine.evaluation.evaluate({ ...base, model: 'models:/churn@champion' }),
-      /does not resolve yet/,
+      /model version 'churn@champion' does not exist/,
     );
     await assert.rejects(
       engine.evaluation.evaluate({ ...base, model, data: path.join(dir, 'none.csv') }),

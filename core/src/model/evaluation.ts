@@ -67,6 +67,10 @@ export interface EvaluationResult {
   experimentId: string;
   /** The evaluated model as given (`runs:/<id>/<path>`, `models:/m-...` or a folder). */
   modelUri: string;
+  /** The registered version the URI named (`models:/name/3`, `models:/name@alias`). */
+  registered?: { name: string; version: string };
+  /** The eval set's name (default: the dataset file's base name). */
+  evalSet: string;
   task: EvaluationTask;
   dataset: {
     path: string;
@@ -82,6 +86,17 @@ export interface EvaluationResult {
   /** Things the worker could not compute, and why (e.g. SHAP for a model that is no tree). */
   warnings: string[];
   gate?: GateResult;
+  /** The alias a passing gate moved onto the evaluated version. */
+  aliasSet?: AliasMove;
+}
+
+/** An alias a passing gate set on the evaluated registered version. */
+export interface AliasMove {
+  name: string;
+  alias: string;
+  version: string;
+  /** The version that held the alias before, if another did. */
+  previousVersion?: string;
 }
 
 /** The tags an evaluation run carries. */
@@ -97,4 +112,82 @@ export const EVALUATION_TAGS = {
   gate: 'sextant.evaluation.gate',
   gateBaseline: 'sextant.evaluation.gate_baseline_run_id',
   error: 'sextant.evaluation.error',
+  /** The registered model whose version was evaluated (when the URI named one). */
+  registeredModel: 'sextant.evaluation.registered_model',
+  /** That version's number. */
+  registeredVersion: 'sextant.evaluation.registered_version',
+  /** The name of the eval set (default: the dataset file's base name). */
+  evalSet: 'sextant.evaluation.eval_set',
+  /** The alias the gate measured changes against, `alias=version` (e.g. `champion=3`). */
+  gateBaselineAlias: 'sextant.evaluation.gate_baseline_alias',
+  /** The alias a passing gate set on the version, `alias=version`. */
+  aliasSet: 'sextant.evaluation.alias_set',
 } as const;
+
+/**
+ * The JSON artifacts of an evaluation run that a view draws, as paths inside the run's artifacts
+ * (`evaluation/roc_curve.json`); a kind the evaluation did not produce is absent.
+ */
+export interface EvaluationArtifactPaths {
+  rocCurve?: string;
+  precisionRecallCurve?: string;
+  calibrationCurve?: string;
+  confusionMatrix?: string;
+  residuals?: string;
+  permutationImportance?: string;
+  /** Global (mean |SHAP|) and per-row SHAP values. */
+  shapValues?: string;
+  slices?: string;
+  gate?: string;
+  /** The whole {@link EvaluationResult}. */
+  result?: string;
+}
+
+/** Which evaluations of a registered model to list. */
+export interface EvaluationQuery {
+  /** The registered model. */
+  name: string;
+  /** Only this version. */
+  version?: string;
+  /** Only this eval set. */
+  evalSet?: string;
+}
+
+/** One finished evaluation of a registered model's version on a named eval set. */
+export interface ModelEvaluation {
+  /** The evaluation run. */
+  runId: string;
+  experimentId: string;
+  /** The registered model and the version evaluated. */
+  name: string;
+  version: string;
+  evalSet: string;
+  /** SHA-256 of the eval dataset's bytes, hex. */
+  datasetSha256: string;
+  task?: EvaluationTask;
+  /** When the evaluation ran (the run's start), ms since the epoch. */
+  time: number;
+  /** Metric name → value. */
+  metrics: Record<string, number>;
+  /** The gate's verdict, when thresholds were given. */
+  gate?: 'passed' | 'failed';
+  artifacts: EvaluationArtifactPaths;
+}
+
+/** One point of a metric's history: its value in one evaluation of one version. */
+export interface EvaluationHistoryPoint {
+  version: string;
+  runId: string;
+  /** When the evaluation ran, ms since the epoch. */
+  time: number;
+  value: number;
+  /** The eval dataset's SHA-256: a change marks an eval set whose content changed. */
+  datasetSha256: string;
+}
+
+/** Each metric of one eval set across a registered model's versions over time. */
+export interface EvaluationHistory {
+  evalSet: string;
+  /** Metric name → its points, oldest first. */
+  metrics: Record<string, EvaluationHistoryPoint[]>;
+}

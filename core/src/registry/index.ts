@@ -4,9 +4,16 @@
  * Its service ({@link RegistryService}) is what others use; its store ({@link RegistryStore}) is
  * an interface, filled on SQLite today.
  */
-export { RegistryService, type RegisterVersionInput, type SearchRegistryInput } from './service';
+export {
+  RegistryService,
+  type RegisterVersionInput,
+  type RegistryChange,
+  type RegistryEvents,
+  type SearchRegistryInput,
+} from './service';
 export type { Actor, RegistryStore } from './store';
+export type { ResolvedSource } from './sources';
 // The SQLite implementation of the store: engine.ts composes it; other capabilities never name it.
 export { SqliteRegistryStore } from './sqliteStore';
 export { deployability, readDeployFacts, SERVABLE_FLAVORS, type ArtifactReader } from './facts';
-export { REGISTRY_LIMITS } from './validation';
+export { REGISTRY_LIMITS, validateAlias } from './validation';

@@ -227,3 +227,26 @@ describe('registry service', () => {
     );
   });
 });
+
+describe('registry change events', () => {
+  it('fires changed after each stored change, and not for a refused one', async () => {
+    const seen: unknown[] = [];
+    const listener = (change: unknown): void => void seen.push(change);
+    registry.events.on('changed', listener);
+    try {
+      await registry.createModel({ name: 'events-model' });
+      await registry.setModelTag('events-model', { key: 'team', value: 'risk' });
+      await assert.rejects(registry.setAlias('events-model', 'champion', '7'));
+      await registry.renameModel('events-model', 'events-renamed');
+      await registry.deleteModel('events-renamed');
+    } finally {
+      registry.events.off('changed', listener);
+    }
+    assert.deepEqual(seen, [
+      { name: 'events-model' },
+      { name: 'events-model' },
+      { name: 'events-renamed', previousName: 'events-model' },
+      { name: 'events-renamed' },
+    ]);
+  });
+});

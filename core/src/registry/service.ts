@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type {
   Deployability,
   KeyValue,
@@ -7,10 +8,10 @@ import type {
   RegisteredModel,
   RegistryEvent,
 } from '../model';
-import { invalid } from '../model/errors';
+import { invalid, notFound } from '../model/errors';
 import type { TrackingService } from '../tracking';
 import { deployability, lineageOf, readDeployFacts, type ArtifactReader } from './facts';
-import { resolveSource } from './sources';
+import { resolveSource, type ResolvedSource, type SourceLookups } from './sources';
 import type { Actor, RegistryStore } from './store';
 import {
   REGISTRY_LIMITS,
@@ -36,6 +37,20 @@ export interface RegisterVersionInput {
   tags?: KeyValue[];
 }
 
+/** A change the registry kept: to the model now called `name` (and its `version`, when one). */
+export interface RegistryChange {
+  name: string;
+  version?: string;
+  /** The model's name before a rename. */
+  previousName?: string;
+}
+
+/** What {@link RegistryService.events} emits. */
+export interface RegistryEvents {
+  /** A model or version was created, changed (alias, stage, tag, description) or deleted. */
+  changed: [RegistryChange];
+}
+
 export interface SearchRegistryInput {
   filter?: string;
   orderBy?: string[];
@@ -56,17 +71,29 @@ export class RegistryService {
     private readonly artifacts: ArtifactReader,
   ) {}
 
+  /** Live updates: fired after each change is stored, whoever made it (HTTP API, CLI, IDE). */
+  readonly events = new EventEmitter<RegistryEvents>();
+
+  private async changed<T>(work: Promise<T>, change: RegistryChange): Promise<T> {
+    const result = await work;
+    this.events.emit('changed', change);
+    return result;
+  }
+
   async createModel(
     input: { name: string; description?: string; tags?: KeyValue[] },
     actor: Actor = UNKNOWN,
   ): Promise<RegisteredModel> {
-    return this.store.createModel(
-      {
-        name: validateModelName(input.name),
-        description: validateDescription(input.description),
-        tags: (input.tags ?? []).map(validateRegistryTag),
-      },
-      actor,
+    return this.changed(
+      this.store.createModel(
+        {
+          name: validateModelName(input.name),
+          description: validateDescription(input.description),
+          tags: (input.tags ?? []).map(validateRegistryTag),
+        },
+        actor,
+      ),
+      { name: validateModelName(input.name) },
     );
   }
 
@@ -79,10 +106,13 @@ export class RegistryService {
     newName: string,
     actor: Actor = UNKNOWN,
   ): Promise<RegisteredModel> {
-    return this.store.renameModel(
-      validateModelName(name),
-      validateModelName(newName, 'new_name'),
-      actor,
+    return this.changed(
+      this.store.renameModel(
+        validateModelName(name),
+        validateModelName(newName, 'new_name'),
+        actor,
+      ),
+      { name: newName, previousName: name },
     );
   }
 
@@ -91,11 +121,14 @@ export class RegistryService {
     description: string,
     actor: Actor = UNKNOWN,
   ): Promise<RegisteredModel> {
-    return this.store.updateModel(validateModelName(name), validateDescription(description), actor);
+    return this.changed(
+      this.store.updateModel(validateModelName(name), validateDescription(description), actor),
+      { name },
+    );
   }
 
   async deleteModel(name: string, actor: Actor = UNKNOWN): Promise<void> {
-    return this.store.deleteModel(validateModelName(name), actor);
+    return this.changed(this.store.deleteModel(validateModelName(name), actor), { name });
   }
 
   async searchModels(input: SearchRegistryInput = {}): Promise<Page<RegisteredModel>> {
@@ -110,11 +143,14 @@ export class RegistryService {
   }
 
   async setModelTag(name: string, tag: KeyValue, actor: Actor = UNKNOWN): Promise<void> {
-    return this.store.setModelTag(validateModelName(name), validateRegistryTag(tag), actor);
+    return this.changed(
+      this.store.setModelTag(validateModelName(name), validateRegistryTag(tag), actor),
+      { name },
+    );
   }
 
   async deleteModelTag(name: string, key: string, actor: Actor = UNKNOWN): Promise<void> {
-    return this.store.deleteModelTag(validateModelName(name), key, actor);
+    return this.changed(this.store.deleteModelTag(validateModelName(name), key, actor), { name });
   }
 
   async latestVersions(name: string, stages: readonly string[] = []): Promise<ModelVersion[]> {
@@ -128,16 +164,22 @@ export class RegistryService {
     version: string,
     actor: Actor = UNKNOWN,
   ): Promise<void> {
-    return this.store.setAlias(
-      validateModelName(name),
-      validateAlias(alias),
-      validateVersion(version),
-      actor,
+    return this.changed(
+      this.store.setAlias(
+        validateModelName(name),
+        validateAlias(alias),
+        validateVersion(version),
+        actor,
+      ),
+      { name, version },
     );
   }
 
   async deleteAlias(name: string, alias: string, actor: Actor = UNKNOWN): Promise<void> {
-    return this.store.deleteAlias(validateModelName(name), validateAlias(alias), actor);
+    return this.changed(
+      this.store.deleteAlias(validateModelName(name), validateAlias(alias), actor),
+      { name },
+    );
   }
 
   async getVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
@@ -156,15 +198,7 @@ export class RegistryService {
     const description = validateDescription(input.description);
     await this.store.getModel(name);
     if (input.modelId) await this.tracking.getLoggedModel(input.modelId);
-    const resolved = await resolveSource(input.source, {
-      getRun: (id) => this.tracking.getRun(id),
-      getLoggedModel: (id) => this.tracking.getLoggedModel(id),
-      versionLocation: async (model, at) =>
-        (at.alias !== undefined
-          ? await this.store.getVersionByAlias(validateModelName(model), validateAlias(at.alias))
-          : await this.store.getVersion(validateModelName(model), validateVersion(at.version))
-        ).storageLocation,
-    });
+    const resolved = await resolveSource(input.source, this.lookups);
     const runId = input.runId || resolved.runId || '';
     let status: ModelVersion['status'] = 'READY';
     let statusMessage = '';
@@ -180,24 +214,79 @@ export class RegistryService {
     const runUser =
       run?.data.tags.find((t) => t.key === 'mlflow.user')?.value || run?.info.userId || undefined;
     const by = actor.user === UNKNOWN.user && runUser ? { ...actor, user: runUser } : actor;
-    return this.store.createVersion(
-      {
-        name,
-        source: resolved.source,
-        storageLocation: resolved.storageLocation,
-        runId,
-        runLink: input.runLink ?? '',
-        modelId: input.modelId || resolved.modelId || '',
-        description,
-        tags,
-        status,
-        statusMessage,
-        ...(facts ? { facts } : {}),
-        ...(lineage ? { lineage } : {}),
-      },
-      by,
+    return this.changed(
+      this.store.createVersion(
+        {
+          name,
+          source: resolved.source,
+          storageLocation: resolved.storageLocation,
+          runId,
+          runLink: input.runLink ?? '',
+          modelId: input.modelId || resolved.modelId || '',
+          description,
+          tags,
+          status,
+          statusMessage,
+          ...(facts ? { facts } : {}),
+          ...(lineage ? { lineage } : {}),
+        },
+        by,
+      ),
+      { name },
     );
   }
+
+  /**
+   * Sextant's one model-URI resolver, for reading a model's files (evaluation, serving):
+   * `runs:/<run_id>/<path>` (or, as MLflow 3, the logged model of that name the run produced),
+   * `models:/<name>/latest` and `models:/<name>/<stage>` (the newest version, as MLflow's client), `models:/m-<id>`, `models:/<name>/<version>`, `models:/<name>@<alias>` and
+   * `mlflow-artifacts:/` paths under a run's or logged model's artifacts, resolved to a folder
+   * inside the artifact root, with the run, logged model and registered version it names.
+   * @throws SextantError INVALID_PARAMETER_VALUE for anything outside the store or not there.
+   */
+  async resolveModelUri(uri: string): Promise<ResolvedSource> {
+    return resolveSource(uri, {
+      ...this.lookups,
+      latestVersion: async (name, stage) => {
+        const versions = await this.latestVersions(name, stage ? [stage] : []);
+        const newest = versions.sort((a, b) => Number(b.version) - Number(a.version))[0];
+        if (!newest) {
+          throw notFound(
+            `Registered model '${name}' has no version${stage ? ` in stage ${stage}` : ''}.`,
+          );
+        }
+        return newest;
+      },
+      loggedModels: {
+        hasMlmodel: async (relativePath) => {
+          try {
+            (await this.artifacts.read(`${relativePath}/MLmodel`)).stream.destroy();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        ofRun: async (run) =>
+          (
+            await this.tracking.searchLoggedModels({
+              experimentIds: [run.info.experimentId],
+              filter: `source_run_id = '${run.info.runId}'`,
+              maxResults: 100,
+            })
+          ).items,
+      },
+    });
+  }
+
+  /** What resolving a version's source asks of tracking and of the registry's store. */
+  private readonly lookups: SourceLookups = {
+    getRun: (id) => this.tracking.getRun(id),
+    getLoggedModel: (id) => this.tracking.getLoggedModel(id),
+    registeredVersion: async (model, at) =>
+      at.alias !== undefined
+        ? await this.store.getVersionByAlias(validateModelName(model), validateAlias(at.alias))
+        : await this.store.getVersion(validateModelName(model), validateVersion(at.version)),
+  };
 
   async getVersion(name: string, version: string): Promise<ModelVersion> {
     return this.store.getVersion(validateModelName(name), validateVersion(version));
@@ -209,11 +298,14 @@ export class RegistryService {
     description: string,
     actor: Actor = UNKNOWN,
   ): Promise<ModelVersion> {
-    return this.store.updateVersion(
-      validateModelName(name),
-      validateVersion(version),
-      validateDescription(description),
-      actor,
+    return this.changed(
+      this.store.updateVersion(
+        validateModelName(name),
+        validateVersion(version),
+        validateDescription(description),
+        actor,
+      ),
+      { name, version },
     );
   }
 
@@ -230,17 +322,23 @@ export class RegistryService {
         `Model version transition cannot archive existing model versions because '${target}' is not an Active stage. Valid stages are Staging, Production.`,
       );
     }
-    return this.store.transitionStage(
-      validateModelName(name),
-      validateVersion(version),
-      target,
-      archiveExisting,
-      actor,
+    return this.changed(
+      this.store.transitionStage(
+        validateModelName(name),
+        validateVersion(version),
+        target,
+        archiveExisting,
+        actor,
+      ),
+      { name, version },
     );
   }
 
   async deleteVersion(name: string, version: string, actor: Actor = UNKNOWN): Promise<void> {
-    return this.store.deleteVersion(validateModelName(name), validateVersion(version), actor);
+    return this.changed(
+      this.store.deleteVersion(validateModelName(name), validateVersion(version), actor),
+      { name, version },
+    );
   }
 
   async searchVersions(input: SearchRegistryInput = {}): Promise<Page<ModelVersion>> {
@@ -260,11 +358,14 @@ export class RegistryService {
     tag: KeyValue,
     actor: Actor = UNKNOWN,
   ): Promise<void> {
-    return this.store.setVersionTag(
-      validateModelName(name),
-      validateVersion(version),
-      validateRegistryTag(tag),
-      actor,
+    return this.changed(
+      this.store.setVersionTag(
+        validateModelName(name),
+        validateVersion(version),
+        validateRegistryTag(tag),
+        actor,
+      ),
+      { name, version },
     );
   }
 
@@ -274,11 +375,9 @@ export class RegistryService {
     key: string,
     actor: Actor = UNKNOWN,
   ): Promise<void> {
-    return this.store.deleteVersionTag(
-      validateModelName(name),
-      validateVersion(version),
-      key,
-      actor,
+    return this.changed(
+      this.store.deleteVersionTag(validateModelName(name), validateVersion(version), key, actor),
+      { name, version },
     );
   }
 

@@ -1,19 +1,39 @@
-import type { LoggedModel, Run } from '../model';
+import type { LoggedModel, ModelVersion, Run } from '../model';
 import { invalid, SextantError } from '../model/errors';
 import { parseArtifactUri, validateModelVersionSource } from '../artifacts';
 
-/** What resolving a source needs of tracking and of the registry itself. */
+/** What resolving a model URI needs of tracking, of the artifact store and of the registry itself. */
 export interface SourceLookups {
   getRun(runId: string): Promise<Run>;
   getLoggedModel(modelId: string): Promise<LoggedModel>;
-  /** The storage location of a registered version (`models:/name/3`, `models:/name@alias`). */
-  versionLocation(
+  /** A registered version (`models:/name/3`, `models:/name@alias`). */
+  registeredVersion(
     name: string,
     versionOrAlias: { version?: string; alias?: string },
-  ): Promise<string>;
+  ): Promise<ModelVersion>;
+  /**
+   * Given when reading a model's files: `models:/<name>/latest` (the newest version) and
+   * `models:/<name>/<stage>` (the newest version in a legacy stage), as MLflow's client resolves
+   * them. A version's source never takes these: what they name changes over time.
+   */
+  latestVersion?(name: string, stage?: string): Promise<ModelVersion>;
+  /**
+   * Given to follow MLflow 3's models: where no `MLmodel` lies at `runs:/<id>/<name>`, the
+   * logged model named `<name>` that the run produced (a registered version's `runs:/` source is
+   * followed the same way). Registration keeps the source's own location, as MLflow's server does.
+   */
+  loggedModels?: {
+    /** Whether an `MLmodel` file lies in the store-relative folder. */
+    hasMlmodel(relativePath: string): Promise<boolean>;
+    /** The logged models a run produced. */
+    ofRun(run: Run): Promise<LoggedModel[]>;
+  };
 }
 
-/** Where a version's files are, and the run and logged model it came from. */
+/**
+ * A model URI resolved: where its files are inside the artifact root, the run and logged model
+ * it came from, and the registered version it names, if it names one.
+ */
 export interface ResolvedSource {
   /** The canonical source. */
   source: string;
@@ -23,9 +43,12 @@ export interface ResolvedSource {
   relativePath: string;
   runId?: string;
   modelId?: string;
+  /** The registered version a `models:/<name>/<version>` or `models:/<name>@<alias>` URI named. */
+  registered?: { name: string; version: string; alias?: string };
 }
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+const LATEST_OR_STAGE = /^(latest|None|Staging|Production|Archived)$/i;
 
 async function orInvalid<T>(lookup: Promise<T>, what: string): Promise<T> {
   try {
@@ -50,8 +73,11 @@ function confined(location: string): { storageLocation: string; relativePath: st
 }
 
 /**
- * Resolves a model version `source` to a location inside the artifact root, or refuses it with
- * INVALID_PARAMETER_VALUE. Accepted: `runs:/<run_id>/<path>` (an existing run),
+ * Resolves a model URI (a model version `source`, or what `sextant evaluate` and serving are
+ * given) to a location inside the artifact root, or refuses it with INVALID_PARAMETER_VALUE.
+ * This is Sextant's one model-URI resolver. Accepted: `runs:/<run_id>/<path>` (an existing run;
+ * with {@link SourceLookups.loggedModels}, when no `MLmodel` lies at `<path>` but the run produced
+ * a logged model named `<path>`, that logged model, as MLflow 3 resolves it),
  * `models:/m-<id>[/<path>]` (an existing logged model), `models:/<name>/<version>` and
  * `models:/<name>@<alias>` (an existing registered version), and `mlflow-artifacts:/<path>` that
  * lies under an existing run's or logged model's artifacts. Everything {@link
@@ -66,7 +92,21 @@ export async function resolveSource(
   if (canonical.startsWith('runs:/')) {
     const [runId = '', ...rest] = canonical.slice('runs:/'.length).split('/');
     const run = await orInvalid(lookups.getRun(runId), `run '${runId}'`);
-    return { source: canonical, runId, ...confined(join(run.info.artifactUri, rest.join('/'))) };
+    const sub = rest.join('/');
+    const inRun = confined(join(run.info.artifactUri, sub));
+    const follow = lookups.loggedModels;
+    if (follow && sub !== '' && !(await follow.hasMlmodel(inRun.relativePath))) {
+      const logged = (await follow.ofRun(run)).find((m) => m.name === sub);
+      if (logged) {
+        return {
+          source: canonical,
+          runId,
+          modelId: logged.modelId,
+          ...confined(logged.artifactUri),
+        };
+      }
+    }
+    return { source: canonical, runId, ...inRun };
   }
   if (canonical.startsWith('models:/')) {
     const [first = '', ...rest] = canonical.slice('models:/'.length).split('/');
@@ -84,19 +124,48 @@ export async function resolveSource(
       at > 0
         ? { name: first.slice(0, at), alias: first.slice(at + 1), rest }
         : { name: first, version: rest[0], rest: rest.slice(1) };
+    const moving = 'alias' in target ? undefined : LATEST_OR_STAGE.exec(target.version ?? '');
+    if (moving && lookups.latestVersion && target.rest.length === 0) {
+      const stage = moving[1]!.toLowerCase() === 'latest' ? undefined : moving[1]!;
+      const newest = await orInvalid(
+        lookups.latestVersion(target.name, stage),
+        `a ${stage ?? 'latest'} version of '${target.name}'`,
+      );
+      return resolveSource(`models:/${newest.name}/${newest.version}`, lookups);
+    }
     if (!target.name || (!('alias' in target) && !/^\d+$/.test(target.version ?? ''))) {
       throw invalid(
         `Invalid source '${source}': give 'models:/m-<id>', 'models:/<name>/<version>' or 'models:/<name>@<alias>'.`,
       );
     }
-    const location = await orInvalid(
-      lookups.versionLocation(
+    const version = await orInvalid(
+      lookups.registeredVersion(
         target.name,
         'alias' in target ? { alias: target.alias } : { version: target.version! },
       ),
-      `model version '${first}'`,
+      `model version '${'alias' in target ? first : `${target.name}/${target.version!}`}'`,
     );
-    return { source: canonical, ...confined(join(location, target.rest.join('/'))) };
+    const registered = {
+      name: version.name,
+      version: version.version,
+      ...('alias' in target ? { alias: target.alias } : {}),
+    };
+    const location = confined(join(version.storageLocation, target.rest.join('/')));
+    if (
+      lookups.loggedModels &&
+      target.rest.length === 0 &&
+      version.source.startsWith('runs:/') &&
+      !(await lookups.loggedModels.hasMlmodel(location.relativePath))
+    ) {
+      return { ...(await resolveSource(version.source, lookups)), source: canonical, registered };
+    }
+    return {
+      source: canonical,
+      ...(version.runId ? { runId: version.runId } : {}),
+      ...(version.modelId ? { modelId: version.modelId } : {}),
+      registered,
+      ...location,
+    };
   }
   const { storageLocation, relativePath } = confined(canonical);
   const [, owner = '', third = ''] = relativePath.split('/');

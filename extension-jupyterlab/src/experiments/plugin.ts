@@ -7,15 +7,17 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { sextantIcon } from '../icons.js';
-import { CommandIds, ISextantConnection } from '../tokens.js';
+import { CommandIds, ISextantConnection, ISextantSidebar } from '../tokens.js';
 import { ExperimentsSidebar } from './sidebar.js';
 
 /** The left sidebar panel of experiments and runs, its commands and its launcher item. */
-export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
+export const experimentsPlugin: JupyterFrontEndPlugin<ISextantSidebar> = {
   id: '@sextant/jupyterlab:experiments',
-  description: 'Sextant sidebar: experiments and runs, live; opens runs and comparisons.',
+  description:
+    'Sextant sidebar: experiments and runs, live; opens runs and comparisons; other sections join it.',
   autoStart: true,
   requires: [ISextantConnection],
+  provides: ISextantSidebar,
   optional: [ILabShell, ILayoutRestorer, ICommandPalette, ILauncher],
   activate: (
     app: JupyterFrontEnd,
@@ -24,7 +26,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
-  ): void => {
+  ): ISextantSidebar => {
     const sidebar = new ExperimentsSidebar(connection, {
       openRun: (runId) => void app.commands.execute(CommandIds.openRun, { runId }),
       compare: (runIds) => void app.commands.execute(CommandIds.compareRuns, { runIds }),
@@ -61,5 +63,6 @@ export const experimentsPlugin: JupyterFrontEndPlugin<void> = {
       palette?.addItem({ command, category: 'Sextant' });
     }
     launcher?.add({ command: CommandIds.showExperiments, category: 'Other', rank: 1 });
+    return sidebar;
   },
 };

@@ -19,7 +19,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { Debouncer } from '../views/debounce.js';
-import type { ISextantConnection } from '../tokens.js';
+import type { ISextantConnection, ISextantSidebar } from '../tokens.js';
 import {
   nestRuns,
   upsertRun,
@@ -57,7 +57,7 @@ function label(name: HTMLButtonElement, description: string): HTMLSpanElement {
 }
 
 /** The sidebar widget. */
-export class ExperimentsSidebar extends Widget {
+export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   private experiments: Experiment[] = [];
   private readonly pages = new Map<string, RunPages>();
   private readonly collapsed = new Set<string>();
@@ -67,6 +67,7 @@ export class ExperimentsSidebar extends Widget {
   private readonly list = el('ul', 'jp-SextantTree');
   private pipelineFiles: PipelineFileSummary[] | Error = [];
   private readonly pipelineList = el('ul', 'jp-SextantTree jp-SextantPipelines');
+  private readonly pipelinesHeading = el('h3', 'jp-SextantSidebar-section', 'Pipelines');
   private readonly reloadPipelines = new Debouncer(() => void this.refreshPipelines(), 300);
   private readonly status = el('div', 'jp-SextantSidebar-status');
   private readonly compareButton = el('button', 'jp-SextantSidebar-compare', 'Compare');
@@ -96,7 +97,7 @@ export class ExperimentsSidebar extends Widget {
       this.status,
       el('h3', 'jp-SextantSidebar-section', 'Experiments'),
       this.list,
-      el('h3', 'jp-SextantSidebar-section', 'Pipelines'),
+      this.pipelinesHeading,
       this.pipelineList,
     );
     this.updateStatus();
@@ -119,6 +120,11 @@ export class ExperimentsSidebar extends Widget {
     ];
     this.disposed.connect(() => subscriptions.forEach((s) => s.dispose()));
     if (connection.state === 'ready') void this.refresh();
+  }
+
+  /** Places a section (the Models one) after Experiments, before Pipelines. */
+  addSection(node: HTMLElement): void {
+    this.pipelinesHeading.before(node);
   }
 
   /** Emitted when runs are ticked or unticked. */

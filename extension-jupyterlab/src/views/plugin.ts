@@ -15,10 +15,10 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { Widget } from '@lumino/widgets';
 import type { CellRecord } from '@sextant/language-server/protocol';
-import { sextantIcon } from '../icons.js';
 import { CommandIds, ISextantConnection } from '../tokens.js';
 import { cleanPipelineCache } from './cleanCache.js';
 import { ComparePanel } from './comparePanel.js';
+import { showInMain } from './mainArea.js';
 import { pipelineRunRendererFactory } from './pipelineOutput.js';
 import { PipelinePanel } from './pipelinePanel.js';
 import { revealCell } from './revealCell.js';
@@ -73,35 +73,11 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       notify: (message: string) => void showErrorMessage('Sextant', message),
     };
 
-    /**
-     * Brings forward the panel of `tracker` whose content `matches`, or puts the one `create`
-     * makes in the main area (its tab label following the panel's) and tracks it.
-     */
     const show = <T extends Widget>(
       tracker: WidgetTracker<MainAreaWidget<T>>,
       matches: (content: T) => boolean,
       create: () => T,
-    ): MainAreaWidget<T> => {
-      const open = tracker.find((widget) => matches(widget.content));
-      if (open) {
-        app.shell.activateById(open.id);
-        return open;
-      }
-      const content = create();
-      const widget = new MainAreaWidget({ content });
-      widget.id = `${content.id}-area`;
-      widget.title.icon = sextantIcon;
-      const follow = (): void => {
-        widget.title.label = content.title.label;
-        widget.title.caption = content.title.caption;
-      };
-      content.title.changed.connect(follow);
-      follow();
-      app.shell.add(widget, 'main');
-      app.shell.activateById(widget.id);
-      void tracker.add(widget);
-      return widget;
-    };
+    ): MainAreaWidget<T> => showInMain(app, tracker, matches, create);
 
     const showRun = (runId: string): MainAreaWidget<RunPanel> =>
       show(

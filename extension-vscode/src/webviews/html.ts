@@ -32,9 +32,9 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-/** The page of the view named `view` (`compare`, `run` or `pipeline`). */
+/** The page of the view named `view` (`compare`, `run`, `pipeline`, `modelVersion`, `modelCompare`). */
 export function viewHtml(
-  view: 'compare' | 'run' | 'pipeline',
+  view: 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare',
   title: string,
   assets: PageAssets,
   nonce: string,

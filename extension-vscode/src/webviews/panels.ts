@@ -165,7 +165,8 @@ export class Panels implements vscode.Disposable {
     return presenter;
   }
 
-  private async save(fileName: string, content: string): Promise<void> {
+  /** Saves text (a CSV export) to a file the user picks. */
+  async save(fileName: string, content: string): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
       defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,

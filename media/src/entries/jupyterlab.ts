@@ -8,6 +8,8 @@ import type { Bridge } from '../bridge';
 import type { HostMessage, ViewMessage } from '../contract';
 import { JUPYTERLAB_THEME } from '../graph/theme';
 import { mountCompare } from '../views/compare';
+import { mountModelCompare } from '../views/modelCompare';
+import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 
@@ -15,7 +17,7 @@ export { MessageType } from '../contract';
 export type { HostMessage, ViewMessage } from '../contract';
 
 /** The views a JupyterLab widget can host. */
-export type ViewKind = 'compare' | 'run' | 'pipeline';
+export type ViewKind = 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -59,5 +61,7 @@ export function directBridge(onViewMessage: (message: ViewMessage) => void): Dir
 export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): void {
   if (kind === 'compare') mountCompare(root, bridge);
   else if (kind === 'run') mountRun(root, bridge);
+  else if (kind === 'modelVersion') mountModelVersion(root, bridge);
+  else if (kind === 'modelCompare') mountModelCompare(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

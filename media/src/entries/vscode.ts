@@ -4,6 +4,8 @@
  */
 import { reportErrors, vsCodeBridge, type VsCodeApi } from '../bridge';
 import { mountCompare } from '../views/compare';
+import { mountModelCompare } from '../views/modelCompare';
+import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 
@@ -16,4 +18,6 @@ const view = document.body.dataset['view'];
 if (view === 'compare') mountCompare(root, bridge);
 else if (view === 'run') mountRun(root, bridge);
 else if (view === 'pipeline') mountPipeline(root, bridge);
+else if (view === 'modelVersion') mountModelVersion(root, bridge);
+else if (view === 'modelCompare') mountModelCompare(root, bridge);
 else root.textContent = `Unknown Sextant view: ${String(view)}`;

@@ -14,11 +14,23 @@ declare module 'plotly.js-dist-min' {
     legendgroup?: string;
     opacity?: number;
   }
+  /** Horizontal or vertical bars (feature importance). */
+  export interface BarTrace {
+    type: 'bar';
+    orientation?: 'h' | 'v';
+    name?: string;
+    x: Datum[];
+    y: Datum[];
+    marker?: { color?: string };
+    error_x?: { type: 'data'; array: number[]; visible: boolean; color?: string };
+    hovertemplate?: string;
+    showlegend?: boolean;
+  }
   export type Layout = Record<string, unknown>;
   export type Config = Record<string, unknown>;
   export function react(
     root: HTMLElement,
-    data: Trace[],
+    data: (Trace | BarTrace)[],
     layout?: Layout,
     config?: Config,
   ): Promise<unknown>;

@@ -23,7 +23,8 @@ export function runColor(index: number): string {
   return RUN_COLORS[index % RUN_COLORS.length]!;
 }
 
-function cssVar(name: string, fallback: string): string {
+/** The value of a host CSS variable on the body, or `fallback`. */
+export function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
   return value || fallback;
 }

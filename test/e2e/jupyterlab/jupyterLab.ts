@@ -48,6 +48,18 @@ export async function startLab(venv: string, files: Record<string, string>): Pro
     IPYTHONDIR: path.join(tmp, 'ipython'),
   };
   delete env['MLFLOW_TRACKING_URI'];
+  // SEXTANT_LABEXTENSION: a built labextension folder (extension-jupyterlab/sextant/labextension
+  // of a checkout) served instead of the venv's installed copy, found first on JUPYTER_PATH.
+  const labextension = process.env['SEXTANT_LABEXTENSION'];
+  if (labextension) {
+    const data = path.join(tmp, 'data');
+    fs.mkdirSync(path.join(data, 'labextensions', '@sextant'), { recursive: true });
+    fs.symlinkSync(
+      path.resolve(labextension),
+      path.join(data, 'labextensions', '@sextant', 'jupyterlab'),
+    );
+    env['JUPYTER_PATH'] = [data, process.env['JUPYTER_PATH']].filter(Boolean).join(path.delimiter);
+  }
   const server: ChildProcess = spawn(
     path.join(venv, 'bin', 'jupyter'),
     [

@@ -5,17 +5,21 @@
  * mlflow and `%sextant end`, twice; the test sees the runs in the Sextant sidebar, the cell badges
  * (and "changed since run" after an edit), opens a run from a badge and finds the cells that made
  * it, re-opens the notebook at one of them, compares the two runs and finds the charts, and does
- * it again from a second page open at the same time. Screenshots go to
+ * it again from a second page open at the same time; then registers two runs' models from their
+ * context menu, sets an alias, evaluates both versions and compares them, in the Models section
+ * (screenshots in the light, dark and high-contrast themes). Screenshots go to
  * test/e2e/jupyterlab/screenshots/.
  *
  * Run it with `bash test/e2e/jupyterlab/run.sh` (builds and installs the extension first).
- * Environment: VENV (default .venv), CHROMIUM (default /usr/bin/chromium).
+ * Environment: VENV (default .venv), CHROMIUM (default /usr/bin/chromium), SEXTANT_LABEXTENSION
+ * (a built labextension folder served instead of the venv's installed one).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { sessionKernel, startLab, startNotebookKernel, type Lab } from './jupyterLab';
@@ -62,6 +66,27 @@ const PIPELINE = [
 
 /** A pipeline file whose step runs a script that is not there: the sidebar shows the problem. */
 const BROKEN_PIPELINE = 'steps:\n  train:\n    run: python missing_train.py\n';
+
+/**
+ * Two logistic regressions logged as models by plain mlflow code into the lab's Sextant server
+ * (runs `model-a` and `model-b` of experiment `lab-models`), and their eval set `eval.csv`.
+ */
+const TRAIN_MODELS = [
+  'import json, mlflow, mlflow.sklearn',
+  'from sklearn.datasets import load_breast_cancer',
+  'from sklearn.linear_model import LogisticRegression',
+  'from sklearn.model_selection import train_test_split',
+  "mlflow.set_tracking_uri(json.load(open('.sextant/server.json'))['url'])",
+  'X, y = load_breast_cancer(return_X_y=True, as_frame=True)',
+  'Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0)',
+  "mlflow.set_experiment('lab-models')",
+  "for name, c in (('model-a', 1.0), ('model-b', 0.001)):",
+  '    with mlflow.start_run(run_name=name):',
+  "        mlflow.log_param('C', c)",
+  '        model = LogisticRegression(C=c, max_iter=5000).fit(Xtr, ytr)',
+  "        mlflow.sklearn.log_model(model, name='model', input_example=Xtr.iloc[:2])",
+  "frame = Xte.copy(); frame['label'] = yte; frame.to_csv('eval.csv', index=False)",
+].join('\n');
 
 function notebook(): string {
   return JSON.stringify({
@@ -119,6 +144,63 @@ async function openRunFromSidebar(page: Page, name: string): Promise<void> {
   await page
     .locator('.jp-SextantView-run:visible h1', { hasText: name })
     .waitFor({ timeout: 30_000 });
+}
+
+/** The Models section's row of a version. */
+function versionRow(page: Page, name: string, version: string) {
+  return page.locator(
+    `#sextant-sidebar .jp-SextantModels-version[data-model="${name}"][data-version="${version}"]`,
+  );
+}
+
+/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
+async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
+  await target.click({ button: 'right' });
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
+    .first()
+    .click();
+}
+
+/** Types `value` into the open dialog's input and accepts it. */
+async function answerDialog(page: Page, value: string): Promise<void> {
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input').first().fill(value);
+  await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+  await dialog.waitFor({ state: 'detached', timeout: 15_000 });
+}
+
+/** Screenshots of the Models section, the version page and the model comparison. */
+async function modelShots(page: Page, theme: string): Promise<void> {
+  for (const close of await page.locator('.jp-Notification-Toast-Close').all()) {
+    await close.click().catch(() => undefined);
+  }
+  await page.locator('.lm-TabBar-tab[data-id="sextant-model-lab-churn-v1-area"]').click();
+  await page
+    .locator('.jp-SextantView-modelVersion:visible h1', { hasText: 'lab-churn · version 1' })
+    .waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  await shot(page, `model-version${theme}.png`);
+  await page.locator('.lm-TabBar-tab[data-id^="sextant-model-compare-lab-churn-"]').click();
+  await page
+    .locator('.jp-SextantView-modelCompare:visible table.metrics-compare')
+    .waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  await shot(page, `model-compare${theme}.png`);
+  await page.locator('#sextant-sidebar .jp-SextantModels').scrollIntoViewIfNeeded();
+  await page.locator('#sextant-sidebar').screenshot({
+    path: path.join(SHOTS, `models-section${theme}.png`),
+  });
+  console.log(`  screenshot test/e2e/jupyterlab/screenshots/models-section${theme}.png`);
+}
+
+/** Picks a JupyterLab theme from Settings → Theme and waits for it. */
+async function theme(page: Page, name: string, light: boolean): Promise<void> {
+  await menu(page, 'Settings', 'Theme');
+  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
+  await page
+    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
+    .waitFor({ state: 'attached', timeout: 30_000 });
 }
 
 function cell(page: Page, id: string) {
@@ -295,7 +377,13 @@ async function main(): Promise<void> {
     await second.keyboard.press('Control+Shift+L');
     await second.locator('.jp-LauncherCard', { hasText: 'Sextant Experiments' }).first().click();
     await second.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
-    await second.keyboard.press('Control+Shift+C');
+    // On a loaded machine the first shortcut can reach the page before its keymap: ask again.
+    await waitFor('the command palette to open', async () => {
+      if (await second.locator('.lm-CommandPalette-input').isVisible()) return true;
+      await second.keyboard.press('Control+Shift+C');
+      await second.waitForTimeout(1000);
+      return second.locator('.lm-CommandPalette-input').isVisible();
+    });
     await second.locator('.lm-CommandPalette-input').fill('Sextant');
     await second
       .locator('.lm-CommandPalette-item', { hasText: 'Refresh Sextant Experiments' })
@@ -397,15 +485,115 @@ async function main(): Promise<void> {
       .locator('.lm-TabBar-tab.lm-mod-current', { hasText: 'Pipeline: tiny' })
       .waitFor({ timeout: 15_000 });
 
+    console.log("-- a run's model is registered from its context menu, twice: two versions");
+    execFileSync(path.join(venv, 'bin', 'python'), ['-c', TRAIN_MODELS], {
+      cwd: lab.root,
+      stdio: 'inherit',
+    });
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
+    for (const [run, version] of [
+      ['model-a', '1'],
+      ['model-b', '2'],
+    ] as const) {
+      await runRow(page, run).waitFor({ timeout: 30_000 });
+      await contextMenu(page, runRow(page, run), 'Register Model…');
+      await answerDialog(page, 'lab-churn');
+      await versionRow(page, 'lab-churn', version).waitFor({ timeout: 30_000 });
+    }
+    const models = page.locator('#sextant-sidebar .jp-SextantModels');
+    assert.match(
+      (await models.locator('.jp-SextantModels-model[data-model="lab-churn"]').textContent()) ?? '',
+      /2 versions · latest v2/,
+    );
+    assert.match(
+      (await versionRow(page, 'lab-churn', '1').textContent()) ?? '',
+      /not evaluated · deployable/,
+    );
+
+    console.log('-- "Set or Move Alias…" points champion at v1, shown as a badge');
+    await contextMenu(page, versionRow(page, 'lab-churn', '1'), 'Set or Move Alias…');
+    await answerDialog(page, 'champion');
+    await versionRow(page, 'lab-churn', '1')
+      .locator('.jp-SextantModels-alias', { hasText: '@champion' })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(
+      await versionRow(page, 'lab-churn', '2').locator('.jp-SextantModels-alias').count(),
+      0,
+    );
+
+    console.log('-- "Evaluate…" on the model evaluates both versions on eval.csv');
+    await contextMenu(
+      page,
+      models.locator('.jp-SextantModels-model[data-model="lab-churn"] .jp-SextantModels-modelRow'),
+      'Evaluate…',
+    );
+    const form = page.locator('.jp-Dialog .jp-SextantEvaluate');
+    await form.waitFor({ timeout: 15_000 });
+    await form.locator('input[name="data"]').fill('eval.csv');
+    await form.locator('input[name="target"]').fill('label');
+    await form.locator('select[name="task"]').selectOption('classifier');
+    await form.locator('input[name="v1"]').check();
+    await form.locator('input[name="v2"]').check();
+    await shot(page, 'model-evaluate-dialog.png');
+    await page.locator('.jp-Dialog .jp-Dialog-button.jp-mod-accept').click();
+    await page.getByText('Evaluated 2 versions.').first().waitFor({ timeout: 240_000 });
+    for (const version of ['1', '2']) {
+      await waitFor(`v${version}'s key metric in the Models section`, async () =>
+        /roc_auc=0\.\d+/.test((await versionRow(page, 'lab-churn', version).textContent()) ?? ''),
+      );
+    }
+
+    console.log('-- ticking both versions and "Compare Versions" opens the comparison');
+    for (const version of ['1', '2']) {
+      await versionRow(page, 'lab-churn', version).locator('input[type="checkbox"]').check();
+    }
+    await contextMenu(page, versionRow(page, 'lab-churn', '2'), 'Compare Versions');
+    const modelCompare = page.locator('.jp-SextantView-modelCompare:visible');
+    await modelCompare.locator('h1', { hasText: 'Comparing 2 versions of lab-churn' }).waitFor({
+      timeout: 30_000,
+    });
+    const metricRows = modelCompare.locator('table.metrics-compare tbody tr');
+    await metricRows.first().waitFor({ timeout: 30_000 });
+    const accuracy = (await metricRows.filter({ hasText: 'accuracy_score' }).textContent()) ?? '';
+    assert.match(accuracy, /★/, `the better accuracy is marked: ${accuracy}`);
+    await modelCompare.locator('.js-plotly-plot').first().waitFor({ timeout: 30_000 });
+
+    console.log('-- a version opens its page: card, signature, evaluation');
+    await versionRow(page, 'lab-churn', '1').locator('.jp-SextantTree-open').click();
+    const versionPage = page.locator('.jp-SextantView-modelVersion:visible');
+    await versionPage
+      .locator('h1', { hasText: 'lab-churn · version 1' })
+      .waitFor({ timeout: 30_000 });
+    assert.match((await versionPage.textContent()) ?? '', /champion/);
+    assert.match((await versionPage.textContent()) ?? '', /roc_auc/);
+    await modelShots(page, '');
+
     console.log('-- the dark theme reaches the views');
-    await menu(page, 'Settings', 'Theme');
-    await page.locator('.lm-Menu-itemLabel', { hasText: /^JupyterLab Dark$/ }).click();
-    await page
-      .locator('body[data-jp-theme-light="false"]')
-      .waitFor({ state: 'attached', timeout: 30_000 });
+    await theme(page, 'JupyterLab Dark', false);
     await page.locator('.lm-TabBar-tab', { hasText: 'Compare 2 runs' }).click();
     await page.waitForTimeout(1500);
     await shot(page, 'compare-panel-dark.png');
+    await modelShots(page, '-dark');
+
+    console.log('-- and the high-contrast theme');
+    await theme(page, 'JupyterLab Dark High Contrast', false);
+    await modelShots(page, '-high-contrast');
+
+    console.log('-- Copy Load Snippet; Delete Version… asks first, then v2 leaves the section');
+    await contextMenu(page, versionRow(page, 'lab-churn', '1'), 'Copy Load Snippet');
+    await page.getByText('Copied to the clipboard.').first().waitFor({ timeout: 15_000 });
+    await contextMenu(page, versionRow(page, 'lab-churn', '2'), 'Delete Version…');
+    const confirm = page.locator('.jp-Dialog', { hasText: 'Delete lab-churn v2?' });
+    await confirm.waitFor({ timeout: 15_000 });
+    await shot(page, 'model-delete-dialog-high-contrast.png');
+    await confirm.locator('.jp-Dialog-button', { hasText: /^Delete$/ }).click();
+    await versionRow(page, 'lab-churn', '2').waitFor({ state: 'detached', timeout: 30_000 });
+    assert.match(
+      (await page
+        .locator('#sextant-sidebar .jp-SextantModels-model[data-model="lab-churn"]')
+        .textContent()) ?? '',
+      /1 version · latest v1/,
+    );
     console.log('JupyterLab UI test passed');
   } catch (error) {
     for (const [index, open] of context.pages().entries()) {
