@@ -27,7 +27,8 @@ echo "Runs of experiment 'sextant-demo' in $store:"
 node core/bin/sextant.js runs list --store "$store" --experiment sextant-demo --max 5
 
 echo
-echo "The example pipeline (prepare → train → evaluate), twice: the second run comes from the cache."
+echo "The example pipeline (prepare → train → evaluate → gate → register), twice: the second run"
+echo "comes from the cache, but for gate and register, which reuse the version registered first."
 (
   cd examples/pipeline
   export PATH="$OLDPWD/.venv/bin:$PATH"
@@ -35,3 +36,6 @@ echo "The example pipeline (prepare → train → evaluate), twice: the second r
   node ../../core/bin/sextant.js pipeline run --store "$store"
 )
 node core/bin/sextant.js pipeline runs --store "$store" --limit 2
+echo
+echo "The model the pipeline registered:"
+node core/bin/sextant.js models show classify-forest --store "$store"

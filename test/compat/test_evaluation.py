@@ -463,3 +463,59 @@ def test_shap_explains_the_tree_at_the_end_of_a_pipeline(sextant, client, binary
     own = np.asarray(shap.TreeExplainer(pipeline[-1]).shap_values(seen))
     assert stored["features"] == list(X_train.columns)
     assert np.allclose(np.asarray(stored["mean_abs_shap"]), np.abs(own).mean(axis=0), rtol=0, atol=TOL)
+
+
+def test_gate_against_the_champion_sets_the_challenger_alias(sextant, client, binary):
+    """`sextant evaluate models:/NAME/2 --baseline-alias champion --on-pass-alias challenger`: the
+    champion is evaluated on the same eval set, the gate measured against it, and a passing gate
+    moves `challenger` as a registry event the mlflow client sees; a failing one moves nothing."""
+    import mlflow
+
+    frame = pd.read_csv(binary["csv"])
+    features, y_true = frame[binary["X_train"].columns], frame["label"].to_numpy()
+    scored = sorted(
+        ("logistic", "forest"),
+        key=lambda key: sk.accuracy_score(y_true, binary[key].predict(features)),
+    )
+    weaker, stronger = (binary[key] for key in scored)
+    gain = sk.accuracy_score(y_true, stronger.predict(features)) - sk.accuracy_score(
+        y_true, weaker.predict(features))
+    assert gain > 0.001
+    experiment = f"eval-{uuid.uuid4().hex[:8]}"
+    name = f"churn-{uuid.uuid4().hex[:8]}"
+    for model in (weaker, stronger):
+        mlflow.register_model(f"runs:/{_log_model(model, binary['X_train'], experiment)}/model", name)
+    client.set_registered_model_alias(name, "champion", "1")
+    common = ["--data", str(binary["csv"]), "--target", "label", "--task", "classifier",
+              "--experiment", experiment, "--eval-set", "breast-cancer", "--no-shap",
+              "--no-permutation", "--json", "--baseline-alias", "champion",
+              "--on-pass-alias", "challenger"]
+
+    passing = json.loads(_evaluate(
+        sextant, "--model", f"models:/{name}/2", *common, "--reason", "beats the champion",
+        "--threshold", "accuracy_score>=0.9", "accuracy_score>=+0.001",
+    ).stdout)
+    assert passing["gate"]["passed"] is True
+    assert passing["aliasSet"] == {"name": name, "alias": "challenger", "version": "2"}
+    assert client.get_model_version_by_alias(name, "challenger").version == "2"
+    baseline = client.get_run(passing["gate"]["baselineRunId"])
+    assert baseline.data.tags["sextant.evaluation.registered_version"] == "1"
+    assert baseline.data.tags["sextant.evaluation.eval_set"] == "breast-cancer"
+    tags = client.get_run(passing["runId"]).data.tags
+    assert tags["sextant.evaluation.registered_model"] == name
+    assert tags["sextant.evaluation.registered_version"] == "2"
+    assert tags["sextant.evaluation.gate_baseline_alias"] == "champion=1"
+    history = subprocess.run(
+        ["node", str(SEXTANT_BIN), "models", "history", name, "--store", str(sextant.store)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    assert "beats the champion" in history
+
+    # Version 1 against itself gains nothing: the gate fails (exit 1) and challenger stays on 2.
+    failed = json.loads(_evaluate(
+        sextant, "--model", f"models:/{name}@champion", *common,
+        "--threshold", "accuracy_score>=+0.001", expect_rc=1,
+    ).stdout)
+    assert failed["gate"]["passed"] is False and "aliasSet" not in failed
+    assert failed["gate"]["baselineRunId"] == passing["gate"]["baselineRunId"]
+    assert client.get_model_version_by_alias(name, "challenger").version == "2"

@@ -14,7 +14,14 @@ const ENV = {
   MLFLOW_EXPERIMENT_NAME: undefined,
   MLFLOW_EXPERIMENT_ID: undefined,
 };
-const OUTPUTS = ['data/train.csv', 'data/test.csv', 'models/model.pkl', 'metrics.json'];
+const OUTPUTS = [
+  'data/train.csv',
+  'data/test.csv',
+  'models/model.pkl',
+  'models/classifier/MLmodel',
+  'evaluation/result.json',
+  'metrics.json',
+];
 
 interface StepJson {
   step: string;
@@ -40,7 +47,7 @@ function copyExample(to: string): void {
   fs.cpSync(EXAMPLE, to, {
     recursive: true,
     filter: (source) =>
-      !['.sextant', 'data', 'models', 'metrics.json', '__pycache__'].includes(
+      !['.sextant', 'data', 'models', 'evaluation', 'metrics.json', '__pycache__'].includes(
         path.basename(source),
       ),
   });
@@ -87,11 +94,22 @@ describe('the example pipeline from the command line', () => {
   test('the first run runs every step and records each as a tracked run', async () => {
     const { result, run: first_ } = await run();
     assert.equal(first_.status, 'done');
-    assert.deepEqual(statuses(first_), { prepare: 'done', train: 'done', evaluate: 'done' });
+    assert.deepEqual(statuses(first_), {
+      prepare: 'done',
+      train: 'done',
+      evaluate: 'done',
+      gate: 'done',
+      register: 'done',
+    });
     assert.match(result.stderr, /prepare \| prepared 450 training and 150 test rows/);
+    assert.match(result.stderr, /gate \| Gate PASSED/);
+    assert.match(
+      result.stderr,
+      /register \| Registered classify-forest version 1, alias challenger/,
+    );
     first = snapshot();
-    const metrics = JSON.parse(first['metrics.json']!.toString()) as { accuracy: number };
-    assert.ok(metrics.accuracy > 0.7, `accuracy ${metrics.accuracy}`);
+    const metrics = JSON.parse(first['metrics.json']!.toString()) as { accuracy_score: number };
+    assert.ok(metrics.accuracy_score > 0.75, `accuracy ${metrics.accuracy_score}`);
 
     const evaluate = first_.steps.find((s) => s.step === 'evaluate')!;
     const shown = await sextant(['runs', 'show', evaluate.runId!, '--store', store, '--json']);
@@ -101,19 +119,55 @@ describe('the example pipeline from the command line', () => {
       data: { metrics: { key: string; value: number }[]; tags: { key: string; value: string }[] };
     };
     assert.equal(tracked.info.status, 'FINISHED');
-    assert.equal(tracked.data.metrics.find((m) => m.key === 'accuracy')?.value, metrics.accuracy);
+    assert.equal(
+      tracked.data.metrics.find((m) => m.key === 'accuracy_score')?.value,
+      metrics.accuracy_score,
+    );
     const tag = (key: string): string | undefined =>
       tracked.data.tags.find((t) => t.key === key)?.value;
     assert.equal(tag('mlflow.parentRunId'), first_.runId);
     assert.equal(tag('sextant.step'), 'evaluate');
     assert.equal(tag('sextant.cached'), 'false');
+
+    // The gate passed and register made version 1, from its step's run, linked to the evaluation.
+    const models = await sextant(['models', 'show', 'classify-forest', '--store', store, '--json']);
+    assert.equal(models.code, 0, show(models));
+    const { versions } = JSON.parse(models.stdout) as {
+      versions: { version: string; aliases: string[]; runId: string }[];
+    };
+    const registerStep = first_.steps.find((s) => s.step === 'register')!;
+    assert.deepEqual(
+      versions.map((v) => [v.version, v.aliases, v.runId]),
+      [['1', ['challenger'], registerStep.runId]],
+    );
+    const evaluation = JSON.parse(first['evaluation/result.json']!.toString()) as {
+      runId: string;
+      evalSet: string;
+    };
+    assert.equal(evaluation.evalSet, 'synthetic-test');
+    const evaluated = JSON.parse(
+      (await sextant(['runs', 'show', evaluation.runId, '--store', store, '--json'])).stdout,
+    ) as { data: { tags: { key: string; value: string }[] } };
+    const evalTags = Object.fromEntries(evaluated.data.tags.map((t) => [t.key, t.value]));
+    assert.equal(evalTags['sextant.evaluation.registered_model'], 'classify-forest');
+    assert.equal(evalTags['sextant.evaluation.registered_version'], '1');
+    assert.equal(evalTags['sextant.evaluation.gate'], 'passed');
   });
 
   test('a second run is fully cached and restores identical outputs', async () => {
     fs.rmSync(path.join(work, 'models'), { recursive: true });
     fs.writeFileSync(path.join(work, 'metrics.json'), '{}');
-    const { run: second } = await run();
-    assert.deepEqual(statuses(second), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+    const { result, run: second } = await run();
+    // gate and register are never cached (they read and change the registry); register reuses
+    // the version that holds the same files.
+    assert.deepEqual(statuses(second), {
+      prepare: 'cached',
+      train: 'cached',
+      evaluate: 'cached',
+      gate: 'done',
+      register: 'done',
+    });
+    assert.match(result.stderr, /Already registered \(same files\): classify-forest version 1/);
     assert.deepEqual(snapshot(), first);
   });
 
@@ -132,10 +186,19 @@ describe('the example pipeline from the command line', () => {
       { step: 'prepare', action: 'cached' },
       { step: 'train', action: 'run' },
       { step: 'evaluate', action: 'run' },
+      { step: 'gate', action: 'run' },
+      { step: 'register', action: 'run' },
     ]);
     const { result, run: third } = await run();
-    assert.deepEqual(statuses(third), { prepare: 'cached', train: 'done', evaluate: 'done' });
+    assert.deepEqual(statuses(third), {
+      prepare: 'cached',
+      train: 'done',
+      evaluate: 'done',
+      gate: 'done',
+      register: 'done',
+    });
     assert.match(result.stderr, /train \| trained 15 trees/);
+    assert.match(result.stderr, /Registered classify-forest version 2, alias challenger/);
     assert.deepEqual(
       fs.readFileSync(path.join(work, 'data', 'train.csv')),
       first['data/train.csv'],
@@ -177,8 +240,9 @@ describe('the example pipeline from the command line', () => {
             outputs: { name: string; facets: { version?: { datasetVersion: string } } }[];
           },
       );
-    assert.equal(events.filter((e) => e.eventType === 'START').length, 9);
-    assert.equal(events.filter((e) => e.eventType === 'COMPLETE').length, 9);
+    // Three runs of five steps each.
+    assert.equal(events.filter((e) => e.eventType === 'START').length, 15);
+    assert.equal(events.filter((e) => e.eventType === 'COMPLETE').length, 15);
     const trained = events.find(
       (e) => e.eventType === 'COMPLETE' && e.job.name === 'classify.train',
     );
@@ -245,7 +309,13 @@ describe('the example pipeline from the command line', () => {
     assert.equal(done.code, 0, show(done));
     const collected = JSON.parse(done.stdout) as { entries: { kept: number; removed: number } };
     assert.deepEqual(collected.entries, { kept: 3, removed: 2 });
-    assert.deepEqual(await plan(), { prepare: 'cached', train: 'cached', evaluate: 'cached' });
+    assert.deepEqual(await plan(), {
+      prepare: 'cached',
+      train: 'cached',
+      evaluate: 'cached',
+      gate: 'run',
+      register: 'run',
+    });
 
     const params = path.join(work, 'params.yaml');
     const text = fs.readFileSync(params, 'utf8');
@@ -253,7 +323,7 @@ describe('the example pipeline from the command line', () => {
     try {
       assert.deepEqual(
         await plan(),
-        { prepare: 'cached', train: 'run', evaluate: 'run' },
+        { prepare: 'cached', train: 'run', evaluate: 'run', gate: 'run', register: 'run' },
         'the 40-tree version is gone from the cache',
       );
     } finally {

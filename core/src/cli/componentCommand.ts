@@ -6,6 +6,7 @@ import {
   readTableSchema,
   validateTable,
 } from '../pipelines/builtins/validateTable';
+import { registerModelComponentCommands } from './modelComponents';
 
 /** Options of `sextant component validate-table`. */
 export interface ValidateTableOptions {
@@ -51,7 +52,9 @@ export function runValidateTable(
 export function registerComponentCommands(program: Command, out: NodeJS.WritableStream): void {
   const component = program
     .command('component')
-    .description('commands that built-in pipeline components run (sextant/validate-table)');
+    .description(
+      'commands that built-in pipeline components run (sextant/validate-table, sextant/evaluate, sextant/gate, sextant/register)',
+    );
   component
     .command('validate-table')
     .description('check a CSV file against a table schema (YAML) and write a JSON report')
@@ -61,4 +64,5 @@ export function registerComponentCommands(program: Command, out: NodeJS.Writable
     .action((opts: ValidateTableOptions) => {
       process.exitCode = runValidateTable(opts, out);
     });
+  registerModelComponentCommands(component, out);
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Command } from 'commander';
 import { parseThresholds, type EvaluateRequest } from '../evaluation';
 import type { EvaluationResult, EvaluationTask } from '../model/evaluation';
@@ -18,6 +19,9 @@ interface EvaluateOptions {
   posLabel?: string;
   drop?: string[];
   baseline?: string;
+  baselineAlias?: string;
+  onPassAlias?: string;
+  reason?: string;
   threshold?: string[];
   env: string;
   python?: string;
@@ -70,6 +74,12 @@ export function describeEvaluation(result: EvaluationResult): string {
       for (const failure of m.failures) lines.push(`        ${failure}`);
     }
   }
+  if (result.aliasSet) {
+    const move = result.aliasSet;
+    lines.push(
+      `Alias ${move.alias} set on ${move.name} version ${move.version}${move.previousVersion ? ` (was version ${move.previousVersion})` : ''}`,
+    );
+  }
   lines.push('', `Artifacts: ${result.artifacts.join(', ')}`);
   return lines.join('\n');
 }
@@ -88,7 +98,7 @@ export function registerEvaluateCommands(
     .option(...storeOption)
     .requiredOption(
       '--model <uri>',
-      'models:/<name>@<alias>, models:/<name>/<version>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
+      'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
     )
     .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
     .option(
@@ -109,6 +119,15 @@ export function registerEvaluateCommands(
       'dataset columns that are no model input (for models without a signature)',
     )
     .option('--baseline <runId>', 'an earlier evaluation run that changes are measured against')
+    .option(
+      '--baseline-alias <alias>',
+      'measure changes against the registered version holding this alias (e.g. champion), on the same eval set',
+    )
+    .option(
+      '--on-pass-alias <alias>',
+      'when the gate passes, set this alias (e.g. challenger) on the evaluated registered version',
+    )
+    .option('--reason <text>', 'why, recorded with the alias move in the model history')
     .option(
       '--threshold <rule...>',
       'gate: METRIC>=VALUE, METRIC<=VALUE, change over the baseline METRIC>=+0.01 or METRIC>=+5% (exit code 1 when it fails)',
@@ -153,6 +172,11 @@ export function registerEvaluateCommands(
           : {}),
         ...(opts.drop ? { dropColumns: opts.drop } : {}),
         ...(opts.baseline ? { baselineRunId: opts.baseline } : {}),
+        ...(opts.baselineAlias !== undefined ? { baselineAlias: opts.baselineAlias } : {}),
+        ...(opts.onPassAlias !== undefined ? { onPassAlias: opts.onPassAlias } : {}),
+        ...(opts.reason !== undefined
+          ? { actor: { user: os.userInfo().username, reason: opts.reason } }
+          : {}),
         ...(thresholds.length ? { thresholds } : {}),
         ...(opts.python ? { python: opts.python } : {}),
       };

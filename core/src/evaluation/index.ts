@@ -10,9 +10,11 @@ export {
   type EvaluateOptions,
   type EvaluateRequest,
   type EvaluationServiceOptions,
+  type GateRequest,
 } from './service';
 export { applyGate, parseThresholds } from './gate';
 export type {
+  AliasMove,
   EvaluationArtifactPaths,
   EvaluationHistory,
   EvaluationHistoryPoint,

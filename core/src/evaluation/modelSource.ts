@@ -42,12 +42,11 @@ export async function resolveModel(
     const resolved = await registry.resolveModelUri(uri);
     const dir = resolveArtifactPath(artifactRoot, resolved.relativePath);
     if (!(await hasMlmodel(dir))) {
+      const runPath = /^runs:\/([^/]+)\/(.*)$/.exec(resolved.source);
       throw notFound(
-        `${uri} resolves to ${resolved.storageLocation}, which holds no MLmodel file: ${
-          resolved.runId
-            ? `see \`sextant runs show ${resolved.runId}\` for the run's artifacts`
-            : 'was the model finalized?'
-        }`,
+        runPath && !resolved.modelId
+          ? `run ${runPath[1]!} has no model at '${runPath[2]!}' (no MLmodel among its artifacts, nor a logged model of that name); see \`sextant runs show ${runPath[1]!}\``
+          : `${uri} resolves to ${resolved.storageLocation}, which holds no MLmodel file: was the model finalized?`,
       );
     }
     return {

@@ -122,6 +122,21 @@ describe('evaluating registered versions of real scikit-learn models, and their 
       inputs.modelInputs?.map((m) => m.modelId),
       [loggedModelId],
     );
+    // As MLflow's client: models:/name/latest and models:/name/<stage> name the newest such version.
+    const newest = await engine.registry.resolveModelUri("models:/churn's/latest");
+    assert.deepEqual(newest.registered, { name: "churn's", version: '2' });
+    await engine.registry.transitionStage("churn's", '1', 'Production');
+    const production = await engine.registry.resolveModelUri("models:/churn's/production");
+    assert.deepEqual(production.registered, { name: "churn's", version: '1' });
+    assert.equal(production.runId, weakRun);
+    await assert.rejects(
+      engine.registry.resolveModelUri("models:/churn's/Staging"),
+      /a Staging version of 'churn's' does not exist/,
+    );
+    await assert.rejects(
+      engine.registry.createVersion({ name: "churn's", source: "models:/churn's/latest" }),
+      /Invalid source/,
+    );
     // MLflow 3: runs:/<id>/<name> is the run's logged model of that name when no MLmodel lies there.
     const resolved = await engine.registry.resolveModelUri(`runs:/${strongRun}/forest`);
     assert.equal(resolved.modelId, loggedModelId);

@@ -8,6 +8,7 @@ import { provisionEnvironment, type ProvisionEnvironment } from '../compute';
 import { invalid, notFound } from '../model/errors';
 import {
   EVALUATION_TAGS,
+  type AliasMove,
   type EvaluationHistory,
   type EvaluationProgress,
   type EvaluationQuery,
@@ -18,9 +19,10 @@ import {
   type ModelEvaluation,
 } from '../model/evaluation';
 import type { KeyValue } from '../model/tracking';
-import type { RegistryService } from '../registry';
+import { validateAlias, type RegistryService } from '../registry';
 import type { MetricInput, TrackingService } from '../tracking';
 import { EVALUATION_ARTIFACTS } from './artifactNames';
+import { absoluteOnly, aliasHolder } from './aliasGate';
 import { applyGate } from './gate';
 import { historyOf, listEvaluations } from './history';
 import { resolveModel } from './modelSource';
@@ -55,6 +57,20 @@ export interface EvaluateRequest {
   /** Thresholds of the gate, and the evaluation run that changes are measured against. */
   thresholds?: MetricThreshold[];
   baselineRunId?: string;
+  /**
+   * Measure changes against the registered version holding this alias (e.g. `champion`): its
+   * latest evaluation on the same eval set and dataset bytes, made now when there is none. The
+   * model must be a registered version. When no version holds the alias, the change bounds are
+   * not checked (there is nothing to beat) and a warning says so.
+   */
+  baselineAlias?: string;
+  /**
+   * When the gate passes, set this alias (e.g. `challenger`) on the evaluated registered version,
+   * through the registry, as a registry event with {@link actor}. A failing gate moves nothing.
+   */
+  onPassAlias?: string;
+  /** Who asks (recorded with the alias move); default: this process's user, and the gate's verdict as reason. */
+  actor?: { user: string; reason?: string };
   /** Permutation importance (default on) and SHAP values for tree models (default on). */
   permutationImportance?: boolean;
   shap?: boolean;
@@ -87,6 +103,22 @@ export interface EvaluationServiceOptions {
   /** Where provisioned model environments are kept (the pipelines' `envs/`, shared). */
   environmentsDir: string;
   provision?: ProvisionEnvironment;
+}
+
+/** An evaluation run already recorded, to gate (see {@link EvaluationService.gateRun}). */
+export interface GateRequest {
+  /** The evaluation run. */
+  runId: string;
+  thresholds: MetricThreshold[];
+  baselineRunId?: string;
+  /** Measure changes against the version of {@link name} holding this alias. */
+  baselineAlias?: string;
+  /** The registered model of the baseline alias (default: the one the run evaluated). */
+  name?: string;
+  /** How the baseline version is run, when it must be evaluated first (as {@link EvaluateRequest}). */
+  environment?: 'current' | 'model';
+  python?: string;
+  cwd?: string;
 }
 
 /** The SHA-256 of a file's bytes, hex. */
@@ -132,15 +164,31 @@ export class EvaluationService {
       request.thresholds?.some(
         (t) => t.minAbsoluteChange !== undefined || t.minRelativeChange !== undefined,
       ) &&
-      !request.baselineRunId
+      !request.baselineRunId &&
+      request.baselineAlias === undefined
     ) {
       throw invalid(
-        'a threshold asks for a change over a baseline: give the baseline evaluation run',
+        'a threshold asks for a change over a baseline: give the baseline evaluation run or the alias of the baseline version',
       );
     }
 
+    if (request.baselineAlias !== undefined && request.baselineRunId) {
+      throw invalid('give a baseline evaluation run or a baseline alias, not both');
+    }
+    if (request.onPassAlias !== undefined && !request.thresholds?.length) {
+      throw invalid('an alias is set only when a gate passes: give the thresholds of the gate');
+    }
+    if (request.baselineAlias !== undefined) validateAlias(request.baselineAlias);
+    if (request.onPassAlias !== undefined) validateAlias(request.onPassAlias);
+
     progress('resolve', `resolving ${request.model}`, 0);
     const model = await resolveModel(request.model, this.options.registry, artifacts.root, cwd);
+    const registered = model.registered;
+    if ((request.baselineAlias !== undefined || request.onPassAlias !== undefined) && !registered) {
+      throw invalid(
+        `a baseline alias or an alias to set needs a registered version: give models:/<name>/<version> or models:/<name>@<alias>, not '${request.model}'`,
+      );
+    }
     const dataPath = path.resolve(cwd, request.data);
     if (!/\.(csv|parquet|pq)$/i.test(dataPath)) {
       throw invalid(`cannot read ${dataPath}: the eval dataset must be a .csv or .parquet file`);
@@ -151,9 +199,25 @@ export class EvaluationService {
     if (evalSet.trim() === '' || evalSet.length > 250) {
       throw invalid('the eval set name must be 1 to 250 characters');
     }
-    const baseline = request.baselineRunId
-      ? await this.baselineOf(request.baselineRunId)
-      : undefined;
+    const warnings: string[] = [];
+    let thresholds = request.thresholds;
+    let baseline = request.baselineRunId ? await this.baselineOf(request.baselineRunId) : undefined;
+    let baselineAlias: string | undefined;
+    if (request.baselineAlias !== undefined && registered) {
+      const found = await this.aliasBaseline(
+        request,
+        registered.name,
+        request.baselineAlias,
+        { evalSet, sha256, dataPath },
+        options,
+      );
+      if (found.warning) {
+        thresholds = thresholds && absoluteOnly(thresholds);
+        warnings.push(found.warning);
+      }
+      baseline = found.baseline;
+      baselineAlias = found.alias;
+    }
     const python = await this.pythonFor(request, model.dir, cwd, options);
     const experimentId = await this.experimentId(request.experiment);
 
@@ -256,11 +320,9 @@ export class EvaluationService {
         timestamp: now,
         step: 0,
       }));
-      let gate: GateResult | undefined;
-      if (request.thresholds?.length) {
-        gate = applyGate(request.thresholds, outcome.metrics, baseline);
-        metrics.push({ key: 'gate_passed', value: gate.passed ? 1 : 0, timestamp: now, step: 0 });
-      }
+      const gate = request.thresholds?.length
+        ? applyGate(thresholds ?? [], outcome.metrics, baseline)
+        : undefined;
       for (let i = 0; i < metrics.length; i += METRICS_PER_BATCH) {
         await tracking.logBatch(runId, metrics.slice(i, i + METRICS_PER_BATCH), [], []);
       }
@@ -286,26 +348,25 @@ export class EvaluationService {
         metrics: outcome.metrics,
         slices: outcome.slices,
         artifacts: written,
-        warnings: outcome.warnings,
+        warnings: [...warnings, ...outcome.warnings],
         ...(gate ? { gate } : {}),
       };
       if (gate) {
-        await artifacts.write(
-          `${root}/${EVALUATION_ARTIFACTS}/gate.json`,
-          Buffer.from(JSON.stringify(gate, null, 2)),
-        );
+        await this.recordGate(runId, gate, baselineAlias);
         written.push(`${EVALUATION_ARTIFACTS}/gate.json`);
-        await tracking.logBatch(
-          runId,
-          [],
-          [],
-          [
-            { key: EVALUATION_TAGS.gate, value: gate.passed ? 'passed' : 'failed' },
-            ...(gate.baselineRunId
-              ? [{ key: EVALUATION_TAGS.gateBaseline, value: gate.baselineRunId }]
-              : []),
-          ],
-        );
+        if (gate.passed && request.onPassAlias !== undefined && registered) {
+          result.aliasSet = await this.moveAlias(
+            registered,
+            request.onPassAlias,
+            runId,
+            evalSet,
+            request.actor ?? { user },
+          );
+          await tracking.setTag(runId, {
+            key: EVALUATION_TAGS.aliasSet,
+            value: `${result.aliasSet.alias}=${result.aliasSet.version}`,
+          });
+        }
       }
       await artifacts.write(
         `${root}/${EVALUATION_ARTIFACTS}/result.json`,
@@ -349,6 +410,162 @@ export class EvaluationService {
    */
   async evaluationHistory(query: EvaluationQuery): Promise<EvaluationHistory[]> {
     return historyOf(await this.evaluations(query));
+  }
+
+  /**
+   * Gates an evaluation run that is already recorded (the `sextant/gate` pipeline component):
+   * its metrics held to `thresholds`, against a baseline run or the version of a registered model
+   * holding an alias (evaluated on the run's dataset first when it has no evaluation on those
+   * bytes), and the verdict recorded on the run as `sextant evaluate --threshold` records it.
+   * @throws SextantError INVALID_PARAMETER_VALUE for a run that is no finished evaluation run.
+   */
+  async gateRun(request: GateRequest, options: EvaluateOptions = {}): Promise<GateResult> {
+    const run = await this.options.tracking.getRun(request.runId);
+    const tags = new Map(run.data.tags.map((t) => [t.key, t.value]));
+    if (tags.get(EVALUATION_TAGS.evaluation) !== 'true' || run.info.status !== 'FINISHED') {
+      throw invalid(
+        `run ${request.runId} is no finished evaluation run: gate the run an evaluation recorded`,
+      );
+    }
+    if (!request.thresholds.length) throw invalid('give the thresholds of the gate');
+    if (request.baselineAlias !== undefined && request.baselineRunId) {
+      throw invalid('give a baseline evaluation run or a baseline alias, not both');
+    }
+    const name = request.name ?? tags.get(EVALUATION_TAGS.registeredModel);
+    if (request.baselineAlias !== undefined && !name) {
+      throw invalid('a baseline alias needs the registered model whose alias it is');
+    }
+    let thresholds = request.thresholds;
+    let baseline = request.baselineRunId ? await this.baselineOf(request.baselineRunId) : undefined;
+    let baselineAlias: string | undefined;
+    if (request.baselineAlias !== undefined && name) {
+      const dataset = {
+        evalSet: tags.get(EVALUATION_TAGS.evalSet) ?? '',
+        sha256: tags.get(EVALUATION_TAGS.datasetSha256) ?? '',
+        dataPath: tags.get(EVALUATION_TAGS.datasetPath) ?? '',
+      };
+      const found = await this.aliasBaseline(
+        {
+          ...request,
+          target: tags.get(EVALUATION_TAGS.target) ?? '',
+          task: tags.get(EVALUATION_TAGS.task) as EvaluationTask,
+          shap: false,
+          permutationImportance: false,
+        },
+        name,
+        validateAlias(request.baselineAlias),
+        dataset,
+        options,
+      );
+      if (found.warning) thresholds = absoluteOnly(thresholds);
+      baseline = found.baseline;
+      baselineAlias = found.alias;
+    }
+    const gate = applyGate(
+      thresholds,
+      Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
+      baseline,
+    );
+    await this.recordGate(request.runId, gate, baselineAlias);
+    return gate;
+  }
+
+  /**
+   * The baseline of a gate measured against the version of `name` holding `alias`: its latest
+   * evaluation on the same eval set and bytes, made now when there is none; no baseline (and a
+   * warning) when no version holds the alias.
+   */
+  private async aliasBaseline(
+    request: Omit<EvaluateRequest, 'model' | 'data'>,
+    name: string,
+    alias: string,
+    dataset: { evalSet: string; sha256: string; dataPath: string },
+    options: EvaluateOptions,
+  ): Promise<{
+    baseline?: { runId: string; metrics: Record<string, number> };
+    alias?: string;
+    warning?: string;
+  }> {
+    const holder = await aliasHolder(this.options, name, alias, dataset.evalSet, dataset.sha256);
+    if (!holder) {
+      const warning = `no version of ${name} holds the alias '${alias}': the gate's changes over a baseline were not checked`;
+      options.onOutput?.(`warning: ${warning}\n`);
+      return { warning };
+    }
+    if (holder.evaluation)
+      return { baseline: holder.evaluation, alias: `${alias}=${holder.version}` };
+    options.onProgress?.({
+      stage: 'baseline',
+      message: `evaluating ${name} version ${holder.version} (${alias}) on ${dataset.evalSet}`,
+    });
+    const made = await this.evaluate(
+      {
+        ...request,
+        model: `models:/${name}/${holder.version}`,
+        data: dataset.dataPath,
+        evalSet: dataset.evalSet,
+        thresholds: [],
+        baselineRunId: undefined,
+        baselineAlias: undefined,
+        onPassAlias: undefined,
+        runName: undefined,
+      },
+      options,
+    );
+    return {
+      baseline: { runId: made.runId, metrics: made.metrics },
+      alias: `${alias}=${holder.version}`,
+    };
+  }
+
+  /** A gate's verdict on its evaluation run: the `gate_passed` metric, tags and `gate.json`. */
+  private async recordGate(runId: string, gate: GateResult, baselineAlias?: string): Promise<void> {
+    const { tracking, artifacts } = this.options;
+    const run = await tracking.getRun(runId);
+    const root = run.info.artifactUri.replace(/^mlflow-artifacts:\//, '');
+    await artifacts.write(
+      `${root}/${EVALUATION_ARTIFACTS}/gate.json`,
+      Buffer.from(JSON.stringify(gate, null, 2)),
+    );
+    await tracking.logBatch(
+      runId,
+      [{ key: 'gate_passed', value: gate.passed ? 1 : 0, timestamp: Date.now(), step: 0 }],
+      [],
+      [
+        { key: EVALUATION_TAGS.gate, value: gate.passed ? 'passed' : 'failed' },
+        ...(gate.baselineRunId
+          ? [{ key: EVALUATION_TAGS.gateBaseline, value: gate.baselineRunId }]
+          : []),
+        ...(baselineAlias
+          ? [{ key: EVALUATION_TAGS.gateBaselineAlias, value: baselineAlias }]
+          : []),
+      ],
+    );
+  }
+
+  /** Sets `alias` on the evaluated version after a passing gate, as a registry event. */
+  private async moveAlias(
+    registered: { name: string; version: string },
+    alias: string,
+    runId: string,
+    evalSet: string,
+    actor: { user: string; reason?: string },
+  ): Promise<AliasMove> {
+    const { registry } = this.options;
+    const previous = await registry
+      .getVersionByAlias(registered.name, alias)
+      .then((v) => v.version)
+      .catch(() => undefined);
+    await registry.setAlias(registered.name, alias, registered.version, {
+      user: actor.user,
+      reason: actor.reason ?? `the gate passed in evaluation run ${runId} on eval set ${evalSet}`,
+    });
+    return {
+      name: registered.name,
+      alias,
+      version: registered.version,
+      ...(previous && previous !== registered.version ? { previousVersion: previous } : {}),
+    };
   }
 
   /** The metrics of a baseline evaluation run (latest value of each). */

@@ -86,6 +86,17 @@ export interface EvaluationResult {
   /** Things the worker could not compute, and why (e.g. SHAP for a model that is no tree). */
   warnings: string[];
   gate?: GateResult;
+  /** The alias a passing gate moved onto the evaluated version. */
+  aliasSet?: AliasMove;
+}
+
+/** An alias a passing gate set on the evaluated registered version. */
+export interface AliasMove {
+  name: string;
+  alias: string;
+  version: string;
+  /** The version that held the alias before, if another did. */
+  previousVersion?: string;
 }
 
 /** The tags an evaluation run carries. */
@@ -107,6 +118,10 @@ export const EVALUATION_TAGS = {
   registeredVersion: 'sextant.evaluation.registered_version',
   /** The name of the eval set (default: the dataset file's base name). */
   evalSet: 'sextant.evaluation.eval_set',
+  /** The alias the gate measured changes against, `alias=version` (e.g. `champion=3`). */
+  gateBaselineAlias: 'sextant.evaluation.gate_baseline_alias',
+  /** The alias a passing gate set on the version, `alias=version`. */
+  aliasSet: 'sextant.evaluation.alias_set',
 } as const;
 
 /**

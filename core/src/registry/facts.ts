@@ -7,6 +7,7 @@ import {
   type Run,
 } from '../model';
 import type { ArtifactEntry, ArtifactRead } from '../artifacts';
+import { unresolvableRequirements } from './requirements';
 
 /** What the registry reads of the artifact store: files and listings by store-relative path. */
 export interface ArtifactReader {
@@ -133,7 +134,13 @@ export async function readDeployFacts(
   };
 }
 
-/** Whether Sextant could deploy a version with these facts, and each reason why not. */
+/**
+ * Whether Sextant could deploy a version with these facts, and each reason why not: an MLmodel
+ * file, a flavor Sextant serves, a signature, and requirements resolvable, which means a
+ * `requirements.txt` beside MLmodel whose every line pip can install from an index or URL alone
+ * ({@link unresolvableRequirements}; the index itself is not asked, so a version that does not
+ * exist there shows only when the environment is built).
+ */
 export function deployability(facts: ModelDeployFacts | undefined): Deployability {
   if (!facts || !facts.hasMlmodel) {
     return {
@@ -151,6 +158,13 @@ export function deployability(facts: ModelDeployFacts | undefined): Deployabilit
   }
   if (!facts.hasRequirements) {
     reasons.push('No requirements.txt beside MLmodel: the serving environment cannot be built.');
+  } else {
+    const problems = unresolvableRequirements(facts.pipRequirements);
+    if (problems.length > 0) {
+      reasons.push(
+        `requirements.txt cannot be installed from the file alone: ${problems.join(' ')} Log the model with pip_requirements that name packages of an index.`,
+      );
+    }
   }
   if (!facts.signature?.inputs) {
     reasons.push('No signature: log the model with a signature or an input_example.');

@@ -16,4 +16,4 @@ export type { ResolvedSource } from './sources';
 // The SQLite implementation of the store: engine.ts composes it; other capabilities never name it.
 export { SqliteRegistryStore } from './sqliteStore';
 export { deployability, readDeployFacts, SERVABLE_FLAVORS, type ArtifactReader } from './facts';
-export { REGISTRY_LIMITS } from './validation';
+export { REGISTRY_LIMITS, validateAlias } from './validation';

@@ -8,10 +8,10 @@ import type {
   RegisteredModel,
   RegistryEvent,
 } from '../model';
-import { invalid } from '../model/errors';
+import { invalid, notFound } from '../model/errors';
 import type { TrackingService } from '../tracking';
 import { deployability, lineageOf, readDeployFacts, type ArtifactReader } from './facts';
-import { resolveSource, type ResolvedSource } from './sources';
+import { resolveSource, type ResolvedSource, type SourceLookups } from './sources';
 import type { Actor, RegistryStore } from './store';
 import {
   REGISTRY_LIMITS,
@@ -198,7 +198,7 @@ export class RegistryService {
     const description = validateDescription(input.description);
     await this.store.getModel(name);
     if (input.modelId) await this.tracking.getLoggedModel(input.modelId);
-    const resolved = await this.resolveModelUri(input.source);
+    const resolved = await resolveSource(input.source, this.lookups);
     const runId = input.runId || resolved.runId || '';
     let status: ModelVersion['status'] = 'READY';
     let statusMessage = '';
@@ -237,38 +237,56 @@ export class RegistryService {
   }
 
   /**
-   * Sextant's one model-URI resolver: `runs:/<run_id>/<path>` (or the logged model of that name
-   * the run produced), `models:/m-<id>`, `models:/<name>/<version>`, `models:/<name>@<alias>` and
+   * Sextant's one model-URI resolver, for reading a model's files (evaluation, serving):
+   * `runs:/<run_id>/<path>` (or, as MLflow 3, the logged model of that name the run produced),
+   * `models:/<name>/latest` and `models:/<name>/<stage>` (the newest version, as MLflow's client), `models:/m-<id>`, `models:/<name>/<version>`, `models:/<name>@<alias>` and
    * `mlflow-artifacts:/` paths under a run's or logged model's artifacts, resolved to a folder
    * inside the artifact root, with the run, logged model and registered version it names.
    * @throws SextantError INVALID_PARAMETER_VALUE for anything outside the store or not there.
    */
   async resolveModelUri(uri: string): Promise<ResolvedSource> {
     return resolveSource(uri, {
-      getRun: (id) => this.tracking.getRun(id),
-      getLoggedModel: (id) => this.tracking.getLoggedModel(id),
-      registeredVersion: async (model, at) =>
-        at.alias !== undefined
-          ? await this.store.getVersionByAlias(validateModelName(model), validateAlias(at.alias))
-          : await this.store.getVersion(validateModelName(model), validateVersion(at.version)),
-      hasMlmodel: async (relativePath) => {
-        try {
-          (await this.artifacts.read(`${relativePath}/MLmodel`)).stream.destroy();
-          return true;
-        } catch {
-          return false;
+      ...this.lookups,
+      latestVersion: async (name, stage) => {
+        const versions = await this.latestVersions(name, stage ? [stage] : []);
+        const newest = versions.sort((a, b) => Number(b.version) - Number(a.version))[0];
+        if (!newest) {
+          throw notFound(
+            `Registered model '${name}' has no version${stage ? ` in stage ${stage}` : ''}.`,
+          );
         }
+        return newest;
       },
-      loggedModelsOfRun: async (run) =>
-        (
-          await this.tracking.searchLoggedModels({
-            experimentIds: [run.info.experimentId],
-            filter: `source_run_id = '${run.info.runId}'`,
-            maxResults: 100,
-          })
-        ).items,
+      loggedModels: {
+        hasMlmodel: async (relativePath) => {
+          try {
+            (await this.artifacts.read(`${relativePath}/MLmodel`)).stream.destroy();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        ofRun: async (run) =>
+          (
+            await this.tracking.searchLoggedModels({
+              experimentIds: [run.info.experimentId],
+              filter: `source_run_id = '${run.info.runId}'`,
+              maxResults: 100,
+            })
+          ).items,
+      },
     });
   }
+
+  /** What resolving a version's source asks of tracking and of the registry's store. */
+  private readonly lookups: SourceLookups = {
+    getRun: (id) => this.tracking.getRun(id),
+    getLoggedModel: (id) => this.tracking.getLoggedModel(id),
+    registeredVersion: async (model, at) =>
+      at.alias !== undefined
+        ? await this.store.getVersionByAlias(validateModelName(model), validateAlias(at.alias))
+        : await this.store.getVersion(validateModelName(model), validateVersion(at.version)),
+  };
 
   async getVersion(name: string, version: string): Promise<ModelVersion> {
     return this.store.getVersion(validateModelName(name), validateVersion(version));

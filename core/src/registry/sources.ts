@@ -11,10 +11,23 @@ export interface SourceLookups {
     name: string,
     versionOrAlias: { version?: string; alias?: string },
   ): Promise<ModelVersion>;
-  /** Whether an `MLmodel` file lies in the store-relative folder. */
-  hasMlmodel(relativePath: string): Promise<boolean>;
-  /** The logged models a run produced (MLflow 3 resolves `runs:/<id>/<name>` to them). */
-  loggedModelsOfRun(run: Run): Promise<LoggedModel[]>;
+  /**
+   * Given when reading a model's files: `models:/<name>/latest` (the newest version) and
+   * `models:/<name>/<stage>` (the newest version in a legacy stage), as MLflow's client resolves
+   * them. A version's source never takes these: what they name changes over time.
+   */
+  latestVersion?(name: string, stage?: string): Promise<ModelVersion>;
+  /**
+   * Given to follow MLflow 3's models: where no `MLmodel` lies at `runs:/<id>/<name>`, the
+   * logged model named `<name>` that the run produced (a registered version's `runs:/` source is
+   * followed the same way). Registration keeps the source's own location, as MLflow's server does.
+   */
+  loggedModels?: {
+    /** Whether an `MLmodel` file lies in the store-relative folder. */
+    hasMlmodel(relativePath: string): Promise<boolean>;
+    /** The logged models a run produced. */
+    ofRun(run: Run): Promise<LoggedModel[]>;
+  };
 }
 
 /**
@@ -35,6 +48,7 @@ export interface ResolvedSource {
 }
 
 const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
+const LATEST_OR_STAGE = /^(latest|None|Staging|Production|Archived)$/i;
 
 async function orInvalid<T>(lookup: Promise<T>, what: string): Promise<T> {
   try {
@@ -62,8 +76,8 @@ function confined(location: string): { storageLocation: string; relativePath: st
  * Resolves a model URI (a model version `source`, or what `sextant evaluate` and serving are
  * given) to a location inside the artifact root, or refuses it with INVALID_PARAMETER_VALUE.
  * This is Sextant's one model-URI resolver. Accepted: `runs:/<run_id>/<path>` (an existing run;
- * when no `MLmodel` lies at `<path>` but the run produced a logged model named `<path>`, that
- * logged model, as MLflow 3 resolves it),
+ * with {@link SourceLookups.loggedModels}, when no `MLmodel` lies at `<path>` but the run produced
+ * a logged model named `<path>`, that logged model, as MLflow 3 resolves it),
  * `models:/m-<id>[/<path>]` (an existing logged model), `models:/<name>/<version>` and
  * `models:/<name>@<alias>` (an existing registered version), and `mlflow-artifacts:/<path>` that
  * lies under an existing run's or logged model's artifacts. Everything {@link
@@ -80,8 +94,9 @@ export async function resolveSource(
     const run = await orInvalid(lookups.getRun(runId), `run '${runId}'`);
     const sub = rest.join('/');
     const inRun = confined(join(run.info.artifactUri, sub));
-    if (sub !== '' && !(await lookups.hasMlmodel(inRun.relativePath))) {
-      const logged = (await lookups.loggedModelsOfRun(run)).find((m) => m.name === sub);
+    const follow = lookups.loggedModels;
+    if (follow && sub !== '' && !(await follow.hasMlmodel(inRun.relativePath))) {
+      const logged = (await follow.ofRun(run)).find((m) => m.name === sub);
       if (logged) {
         return {
           source: canonical,
@@ -109,6 +124,15 @@ export async function resolveSource(
       at > 0
         ? { name: first.slice(0, at), alias: first.slice(at + 1), rest }
         : { name: first, version: rest[0], rest: rest.slice(1) };
+    const moving = 'alias' in target ? undefined : LATEST_OR_STAGE.exec(target.version ?? '');
+    if (moving && lookups.latestVersion && target.rest.length === 0) {
+      const stage = moving[1]!.toLowerCase() === 'latest' ? undefined : moving[1]!;
+      const newest = await orInvalid(
+        lookups.latestVersion(target.name, stage),
+        `a ${stage ?? 'latest'} version of '${target.name}'`,
+      );
+      return resolveSource(`models:/${newest.name}/${newest.version}`, lookups);
+    }
     if (!target.name || (!('alias' in target) && !/^\d+$/.test(target.version ?? ''))) {
       throw invalid(
         `Invalid source '${source}': give 'models:/m-<id>', 'models:/<name>/<version>' or 'models:/<name>@<alias>'.`,
@@ -121,16 +145,26 @@ export async function resolveSource(
       ),
       `model version '${'alias' in target ? first : `${target.name}/${target.version!}`}'`,
     );
+    const registered = {
+      name: version.name,
+      version: version.version,
+      ...('alias' in target ? { alias: target.alias } : {}),
+    };
+    const location = confined(join(version.storageLocation, target.rest.join('/')));
+    if (
+      lookups.loggedModels &&
+      target.rest.length === 0 &&
+      version.source.startsWith('runs:/') &&
+      !(await lookups.loggedModels.hasMlmodel(location.relativePath))
+    ) {
+      return { ...(await resolveSource(version.source, lookups)), source: canonical, registered };
+    }
     return {
       source: canonical,
       ...(version.runId ? { runId: version.runId } : {}),
       ...(version.modelId ? { modelId: version.modelId } : {}),
-      registered: {
-        name: version.name,
-        version: version.version,
-        ...('alias' in target ? { alias: target.alias } : {}),
-      },
-      ...confined(join(version.storageLocation, target.rest.join('/'))),
+      registered,
+      ...location,
     };
   }
   const { storageLocation, relativePath } = confined(canonical);

@@ -166,4 +166,60 @@ describe('built-in components', () => {
     const executed = fs.readFileSync(path.join(root, 'out/explore.ipynb'), 'utf8');
     assert.match(executed, /alpha is 42/);
   });
+
+  test('sextant/evaluate, gate and register resolve to sextant commands: evaluate cached by content, gate and register never', async () => {
+    const root = workspace({
+      'models/clf/MLmodel': 'flavors: {}\n',
+      'data/test.csv': 'x,label\n1,0\n',
+      'sextant.yaml': `steps:
+  evaluate:
+    use: sextant/evaluate
+    with:
+      model: models/clf
+      data: data/test.csv
+      target: label
+      task: classifier
+      eval_set: holdout
+      result: evaluation/result.json
+      metrics: metrics.json
+  gate:
+    use: sextant/gate
+    with:
+      result: evaluation/result.json
+      thresholds: [accuracy_score>=0.9, "accuracy_score>=+1%"]
+      model_name: churn
+      baseline_alias: champion
+  register:
+    use: sextant/register
+    after: [gate]
+    with: { model: models/clf, name: churn, alias: challenger, evaluation: evaluation/result.json }
+`,
+    });
+    const loaded = await analyzePipelineFile(path.join(root, 'sextant.yaml'));
+    assert.deepEqual(loaded.diagnostics, []);
+    const [evaluate, gate, register] = loaded.pipelines[0]!.steps;
+    const bin = `node ${SEXTANT_BIN} component`;
+    assert.equal(
+      evaluate!.run,
+      `${bin} evaluate --model models/clf --data data/test.csv --target label --task classifier --eval-set holdout --python python3 --result evaluation/result.json --metrics metrics.json`,
+    );
+    assert.deepEqual(evaluate!.deps, ['models/clf', 'data/test.csv']);
+    assert.deepEqual(evaluate!.outputs, ['evaluation/result.json']);
+    assert.deepEqual(evaluate!.metrics, ['metrics.json']);
+    assert.equal(
+      gate!.run,
+      `${bin} gate --result evaluation/result.json --model-name churn --baseline-alias champion --python python3 --threshold 'accuracy_score>=0.9' 'accuracy_score>=+1%'`,
+    );
+    assert.deepEqual(
+      [gate!.deps, gate!.outputs, gate!.metrics],
+      [['evaluation/result.json'], [], []],
+    );
+    assert.deepEqual(gate!.upstream, ['evaluate']);
+    assert.equal(
+      register!.run,
+      `${bin} register --model models/clf --name churn --alias challenger --evaluation evaluation/result.json`,
+    );
+    assert.deepEqual([register!.outputs, register!.metrics], [[], []]);
+    assert.deepEqual([...register!.upstream].sort(), ['evaluate', 'gate']);
+  });
 });

@@ -268,6 +268,214 @@ function pythonFor(context: BuildContext): string {
 const fromWd = (context: BuildContext, p: string): string =>
   path.posix.relative(context.wd, p) || '.';
 
+/** ` --flag value` for each value given (strings; absent or empty: nothing). */
+function flags(context: BuildContext, pairs: Array<[string, unknown, 'path' | 'text']>): string {
+  return pairs
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .map(([flag, value, kind]) => {
+      const word = stringify(value);
+      return ` ${flag} ${shellQuote(kind === 'path' ? fromWd(context, word) : word)}`;
+    })
+    .join('');
+}
+
+/**
+ * The model built-ins, so that a training pipeline ends `evaluate → gate → register`. Cache:
+ * `sextant/evaluate` is cached like any step (its result depends only on the model's files, the
+ * eval set's bytes and its inputs); `sextant/gate` and `sextant/register` have no outputs, so they
+ * are never cached and run on every pipeline run: a gate measured against an alias depends on
+ * which version holds it now, and registering changes the registry, not the workspace, so a cache
+ * hit would skip it while the registry lacks the version. Registering is idempotent by content
+ * instead: a version with the same files is reused, not registered twice.
+ */
+const MODEL_COMPONENTS: Array<[string, ComponentDefinition]> = [
+  [
+    'sextant/evaluate',
+    {
+      name: 'sextant/evaluate',
+      description:
+        "Evaluates an MLflow model folder on an eval dataset as a tracked evaluation run (mlflow.models.evaluate's metrics, curves, importances); writes the result and its metrics.",
+      inputs: [
+        { name: 'model', type: 'path', required: true, description: 'The MLflow model folder.' },
+        {
+          name: 'data',
+          type: 'path',
+          required: true,
+          description: 'The eval dataset (.csv or .parquet).',
+        },
+        {
+          name: 'target',
+          type: 'string',
+          required: true,
+          description: 'The column of true values.',
+        },
+        {
+          name: 'task',
+          type: 'string',
+          required: true,
+          description: '`classifier` or `regressor`.',
+        },
+        {
+          name: 'eval_set',
+          type: 'string',
+          required: false,
+          description:
+            "The eval set's name, under which evaluations form a history (default: the file's base name).",
+        },
+        {
+          name: 'experiment',
+          type: 'string',
+          required: false,
+          description: 'Experiment of the evaluation run.',
+        },
+      ],
+      outputs: [
+        {
+          name: 'result',
+          type: 'artifact',
+          description: 'The evaluation result (JSON), for sextant/gate and sextant/register.',
+        },
+        {
+          name: 'metrics',
+          type: 'metrics',
+          description: 'Its metrics (JSON), recorded on the step.',
+        },
+      ],
+      build(args, context) {
+        const result = stringify(args.result);
+        const metrics = stringify(args.metrics);
+        return {
+          run:
+            `node ${shellQuote(SEXTANT_BIN)} component evaluate` +
+            flags(context, [
+              ['--model', args.model, 'path'],
+              ['--data', args.data, 'path'],
+              ['--target', args.target, 'text'],
+              ['--task', args.task, 'text'],
+              ['--eval-set', args.eval_set, 'text'],
+              ['--experiment', args.experiment, 'text'],
+              ['--python', pythonFor(context), 'text'],
+              ['--result', result, 'path'],
+              ['--metrics', metrics, 'path'],
+            ]),
+          deps: [stringify(args.model), stringify(args.data)],
+          outs: [result],
+          metrics: [metrics],
+          artifacts: [result],
+          params: [],
+          env: {},
+        };
+      },
+    },
+  ],
+  [
+    'sextant/gate',
+    {
+      name: 'sextant/gate',
+      description:
+        "Holds an evaluation to thresholds (MLflow's MetricThreshold semantics), optionally against the registered version holding an alias; fails the step, and so stops the steps after it, when a threshold fails.",
+      inputs: [
+        {
+          name: 'result',
+          type: 'path',
+          required: true,
+          description: 'The result sextant/evaluate wrote.',
+        },
+        {
+          name: 'thresholds',
+          type: 'list',
+          required: true,
+          description:
+            '`accuracy_score>=0.9`, `log_loss<=0.3`, changes over the baseline `accuracy_score>=+0.01` or `>=+5%`.',
+        },
+        {
+          name: 'model_name',
+          type: 'string',
+          required: false,
+          description: 'The registered model whose alias is the baseline.',
+        },
+        {
+          name: 'baseline_alias',
+          type: 'string',
+          required: false,
+          description: 'Measure changes against the version holding this alias (e.g. champion).',
+        },
+      ],
+      outputs: [],
+      build(args, context) {
+        const thresholds = (args.thresholds as unknown[]).map((t) => shellQuote(stringify(t)));
+        return {
+          run:
+            `node ${shellQuote(SEXTANT_BIN)} component gate` +
+            flags(context, [
+              ['--result', args.result, 'path'],
+              ['--model-name', args.model_name, 'text'],
+              ['--baseline-alias', args.baseline_alias, 'text'],
+              ['--python', pythonFor(context), 'text'],
+            ]) +
+            ` --threshold ${thresholds.join(' ')}`,
+          deps: [stringify(args.result)],
+          outs: [],
+          metrics: [],
+          artifacts: [],
+          params: [],
+          env: {},
+        };
+      },
+    },
+  ],
+  [
+    'sextant/register',
+    {
+      name: 'sextant/register',
+      description:
+        "Registers an MLflow model folder as a new version of a registered model (created when missing) from the step's tracked run, optionally setting an alias; a version with the same files is reused.",
+      inputs: [
+        { name: 'model', type: 'path', required: true, description: 'The MLflow model folder.' },
+        { name: 'name', type: 'string', required: true, description: 'The registered model.' },
+        {
+          name: 'alias',
+          type: 'string',
+          required: false,
+          description: 'An alias to set on the version (e.g. challenger).',
+        },
+        {
+          name: 'evaluation',
+          type: 'path',
+          required: false,
+          description: 'The sextant/evaluate result of this model, linked to the version.',
+        },
+        {
+          name: 'description',
+          type: 'string',
+          required: false,
+          description: "The version's description.",
+        },
+      ],
+      outputs: [],
+      build(args, context) {
+        return {
+          run:
+            `node ${shellQuote(SEXTANT_BIN)} component register` +
+            flags(context, [
+              ['--model', args.model, 'path'],
+              ['--name', args.name, 'text'],
+              ['--alias', args.alias, 'text'],
+              ['--evaluation', args.evaluation, 'path'],
+              ['--description', args.description, 'text'],
+            ]),
+          deps: [stringify(args.model), ...(args.evaluation ? [stringify(args.evaluation)] : [])],
+          outs: [],
+          metrics: [],
+          artifacts: [],
+          params: [],
+          env: {},
+        };
+      },
+    },
+  ],
+];
+
 /** Components that come with Sextant, by the name `use:` gives. */
 export const BUILTIN_COMPONENTS: ReadonlyMap<string, ComponentDefinition> = new Map([
   [
@@ -351,4 +559,5 @@ export const BUILTIN_COMPONENTS: ReadonlyMap<string, ComponentDefinition> = new 
       },
     },
   ],
+  ...MODEL_COMPONENTS,
 ]);

@@ -131,6 +131,7 @@ export class PipelineService implements PipelineRunner {
       path.join(options.storeDir, 'envs'),
       options.provision,
     );
+    this.environments.storeDir = options.storeDir;
     this.keys = new StepKeys(this.hasher);
     this.planner = new RunPlanner(this.keys, this.cache);
     const outputs = new StepOutputs(this.hasher, this.cache, this.recorder);

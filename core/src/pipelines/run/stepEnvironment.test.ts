@@ -29,6 +29,10 @@ describe('step environments', () => {
       const served = environments.of(run, step, 'r3');
       assert.equal(served.vars.MLFLOW_TRACKING_URI, 'http://127.0.0.1:5000');
       assert.equal(served.vars.MLFLOW_RUN_ID, 'r3');
+      environments.storeDir = '/store';
+      const stored = environments.of(run, step, 'r4');
+      assert.equal(stored.vars.SEXTANT_STORE, '/store', "built-ins open the run's store");
+      assert.equal(stored.vars.SEXTANT_RUN_ID, 'r4');
     } finally {
       delete process.env.MLFLOW_EXPERIMENT_NAME;
     }

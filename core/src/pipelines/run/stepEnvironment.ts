@@ -12,6 +12,11 @@ import type { ActiveRun, OutputWriter } from './runState';
 export class StepEnvironments {
   /** The MLflow tracking URI handed to steps (`MLFLOW_TRACKING_URI`, `MLFLOW_RUN_ID`), when served. */
   trackingUri: string | undefined;
+  /**
+   * The store handed to steps as `SEXTANT_STORE` (with their tracked run as `SEXTANT_RUN_ID`), so
+   * that built-ins running `sextant component ...` (evaluate, gate, register) use the run's store.
+   */
+  storeDir: string | undefined;
 
   constructor(
     /** Where provisioned environments are kept. */
@@ -36,6 +41,7 @@ export class StepEnvironments {
       SEXTANT_PIPELINE_RUN_ID: active.run.pipelineRunId,
       SEXTANT_STEP: step.name,
     });
+    if (this.storeDir) Object.assign(vars, { SEXTANT_STORE: this.storeDir, SEXTANT_RUN_ID: runId });
     if (this.trackingUri)
       Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
     return { base, vars };
