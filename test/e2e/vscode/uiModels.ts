@@ -119,7 +119,8 @@ runUiTest(
       await answer(page, 'churn');
       const toast = page.locator('.notification-toast', { hasText: /registered churn version/ });
       await toast.first().waitFor({ timeout: 30_000 });
-      console.log(`registered: ${(await toast.first().innerText()).split('\n')[0]}`);
+      const message = toast.first().locator('.notification-list-item-message');
+      console.log(`${runName}: ${(await message.innerText()).replace(/\s+/g, ' ')}`);
       await toast
         .first()
         .locator('.codicon-notifications-clear')
@@ -217,6 +218,10 @@ runUiTest(
     await versionPage.locator('.chart[data-plot="ROC curve"] .main-svg').first().waitFor();
     const heading = await versionPage.locator('h1').first().innerText();
     if (!/churn · version 2/.test(heading)) throw new Error(`the version page reads ${heading}`);
+    await versionPage
+      .locator('.lineage-node', { hasText: 'breast-cancer-train@' })
+      .first()
+      .waitFor();
     if (!(await versionPage.locator('.badge.alias', { hasText: '@champion' }).count())) {
       throw new Error('the version page lacks the @champion badge');
     }
@@ -225,6 +230,8 @@ runUiTest(
       await versionPage.locator('.chart[data-plot="ROC curve"] .main-svg').first().waitFor();
       await versionPage.locator('h1').first().scrollIntoViewIfNeeded();
       await snap(page, `model-version-${theme}`);
+      await showSection(versionPage, 'Lineage');
+      await snap(page, `model-version-${theme}-lineage`);
       await showSection(versionPage, 'Evaluation');
       await snap(page, `model-version-${theme}-evaluation`);
       await showSection(versionPage, 'History');
