@@ -134,11 +134,7 @@ export function registerServeCommands(
         await engine.recovered;
         const model = await resolveServedModel(
           opts.model,
-          {
-            registry: engine.registry,
-            tracking: engine.tracking,
-            artifactRoot: engine.artifacts.root,
-          },
+          { registry: engine.registry, artifactRoot: engine.artifacts.root },
           process.cwd(),
         );
         const python = await servingPython({
