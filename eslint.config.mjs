@@ -111,6 +111,7 @@ const CORE_ZONES = [
 
 const TEST_FILES = [
   'core/src/**/*.test.ts',
+  'core/src/**/*.slow.ts',
   'core/src/**/*.testing.ts',
   'core/src/testing/**/*.ts',
 ];
