@@ -45,7 +45,9 @@ export async function bundleRuntime(out, { minify }) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
+    // onnxruntime-node (about 290 MB of native libraries) is not shipped: `--runtime onnx` needs it
+    // installed beside the bundle and says so when it is not.
+    external: ['better-sqlite3', 'bufferutil', 'utf-8-validate', 'onnxruntime-node'],
   };
   await Promise.all([
     build({
@@ -61,7 +63,10 @@ export async function bundleRuntime(out, { minify }) {
   ]);
 
   cpSync(path.join(repo, 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
-  cpSync(path.join(repo, 'core', 'python', 'sextant_eval.py'), path.join(out, 'sextant_eval.py'));
+  // The Python programs core starts: evaluation, serving and the ONNX converter.
+  for (const script of ['sextant_eval.py', 'sextant_serve.py', 'sextant_onnx.py']) {
+    cpSync(path.join(repo, 'core', 'python', script), path.join(out, script));
+  }
 
   const modules = path.join(out, 'node_modules');
   mkdirSync(modules, { recursive: true });

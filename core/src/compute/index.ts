@@ -26,7 +26,7 @@ export {
   type Held,
 } from './resources';
 export { insideRoot, NOT_CONTENT, walkFolder, type WalkedFile } from './workspace';
-export { scriptOf } from './scripts';
+export { scriptOf, shippedPython } from './scripts';
 export { findPython, LAUNCHER_SWITCH, LauncherBackend, localBackend } from './launcher';
 export {
   DEFAULT_KILL_GRACE_MS,

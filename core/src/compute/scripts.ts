@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 /** Programs whose first non-option argument is a script file. */
 const INTERPRETERS = new Set([
   'python',
@@ -66,4 +69,15 @@ export function scriptOf(run: string): string | undefined {
     return undefined;
   }
   return candidate;
+}
+
+/**
+ * A Python program shipped with core, by file name: `core/python/<name>` in the package, or the
+ * copy beside a bundle (the VS Code extension's and the JupyterLab package's `sextant.js` and
+ * `server.js`, which `scripts/bundle-runtime.mjs` places there).
+ */
+export function shippedPython(name: string): string {
+  const inPackage = path.resolve(__dirname, '..', '..', 'python', name);
+  const besideBundle = path.join(__dirname, name);
+  return !fs.existsSync(inPackage) && fs.existsSync(besideBundle) ? besideBundle : inPackage;
 }

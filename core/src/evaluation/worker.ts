@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { killGroup } from '../compute';
+import { killGroup, shippedPython } from '../compute';
 import type { EvaluationSlice } from '../model/evaluation';
 import { LineSplitter, parseWorkerLine, WorkerProtocolError, type WorkerMessage } from './protocol';
 
-/**
- * The evaluation worker shipped with core: `core/python/sextant_eval.py`, or the copy beside a
- * bundle (the VS Code extension's and the JupyterLab package's `sextant.js` and `server.js`).
- */
-export const WORKER_SCRIPT = ((): string => {
-  const inPackage = path.resolve(__dirname, '..', '..', 'python', 'sextant_eval.py');
-  const besideBundle = path.join(__dirname, 'sextant_eval.py');
-  return !fs.existsSync(inPackage) && fs.existsSync(besideBundle) ? besideBundle : inPackage;
-})();
+/** The evaluation worker shipped with core: `core/python/sextant_eval.py` or beside a bundle. */
+export const WORKER_SCRIPT = shippedPython('sextant_eval.py');
 
 /** How much of the worker's stderr is kept for an error message. */
 const STDERR_TAIL_BYTES = 8_000;

@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { badRequest, ServingError } from './errors';
+import { shippedPython } from '../compute';
 import type { Runtime } from './runtime';
 import type { SchemaField, WorkerReady, WorkerResult } from './worker';
 
-/** The converter shipped with core: `core/python/sextant_onnx.py`. */
-export const ONNX_SCRIPT = path.resolve(__dirname, '..', '..', 'python', 'sextant_onnx.py');
+/** The converter shipped with core: `core/python/sextant_onnx.py` or beside a bundle. */
+export const ONNX_SCRIPT = shippedPython('sextant_onnx.py');
 
 /** How far the converted model may stray from the original on the parity rows. */
 export const DEFAULT_PARITY_TOLERANCE = 1e-4;
@@ -153,6 +154,18 @@ export function rowsOf(item: Record<string, unknown>, columns: string[]): number
 
 type Ort = typeof import('onnxruntime-node');
 
+/** onnxruntime-node, loaded on demand (about 300 MB of native code), or an error saying how to get it. */
+function loadOnnxRuntime(): Ort {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand: ~300 MB of native code
+    return require('onnxruntime-node') as Ort;
+  } catch (error) {
+    throw new Error(
+      `--runtime onnx needs the onnxruntime-node package, which this install does not carry (${(error as Error).message.split('\n')[0]}); install it with \`npm install onnxruntime-node@1.31.1\` beside Sextant, or serve with --runtime python`,
+    );
+  }
+}
+
 const plain = (tensor: Tensor): unknown[] =>
   Array.from(tensor.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
@@ -199,8 +212,7 @@ export class OnnxRuntime implements Runtime {
     const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sextant-onnx-'));
     try {
       const converted = await runConverter(options.python, options.modelDir, workDir);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand: ~300 MB of native code
-      const ort = require('onnxruntime-node') as Ort;
+      const ort = loadOnnxRuntime();
       const session = await ort.InferenceSession.create(path.join(workDir, 'model.onnx'));
       const runtime = new OnnxRuntime(
         ort,

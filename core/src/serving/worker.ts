@@ -1,11 +1,10 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { killGroup } from '../compute';
+import { killGroup, shippedPython } from '../compute';
 import { encodeFrame, FrameDecoder } from './frames';
 
-/** The serving worker shipped with core: `core/python/sextant_serve.py`. */
-export const SERVE_SCRIPT = path.resolve(__dirname, '..', '..', 'python', 'sextant_serve.py');
+/** The serving worker shipped with core: `core/python/sextant_serve.py` or beside a bundle. */
+export const SERVE_SCRIPT = shippedPython('sextant_serve.py');
 
 /** How much of a worker's stderr is kept for an error message. */
 const STDERR_TAIL_BYTES = 8_000;
