@@ -11,6 +11,7 @@
  * Thresholds: p-value tests drift below 0.05 (KS at or below), distances at or above 0.1. The
  * dataset drifts when the share of drifting columns reaches `driftShare` (0.5).
  */
+import { invalid } from '../model/errors';
 import { categoryShares, fillZeroes, histogramShares, type BinnedShares } from './binning';
 import {
   binaryZTest,
@@ -141,7 +142,7 @@ function requireNumerical(
   column: string,
 ): Extract<Prepared, { kind: 'numerical' }> {
   if (p.kind !== 'numerical')
-    throw new RangeError(`${method} needs a numerical column; '${column}' is categorical`);
+    throw invalid(`${method} needs a numerical column; '${column}' is categorical`);
   return p;
 }
 
@@ -215,7 +216,7 @@ export function columnDrift(
     prepared.kind === 'numerical' ? prepared.reference.length : prepared.referenceN;
   const currentN = prepared.kind === 'numerical' ? prepared.current.length : prepared.currentN;
   if (referenceN === 0 || currentN === 0)
-    throw new RangeError(
+    throw invalid(
       `column '${spec.name}' has no values in the ${referenceN === 0 ? 'reference' : 'current'} sample (all missing)`,
     );
   const method = spec.method ?? defaultMethod(spec.kind, referenceN, distinct);
@@ -244,12 +245,12 @@ export function driftReport(
   columns: readonly ColumnSpec[],
   driftShare = 0.5,
 ): DriftReport {
-  if (columns.length === 0) throw new RangeError('a drift report needs at least one column');
+  if (columns.length === 0) throw invalid('a drift report needs at least one column');
   const results = columns.map((spec) => {
     const r = reference[spec.name];
     const c = current[spec.name];
     if (!r || !c)
-      throw new RangeError(
+      throw invalid(
         `column '${spec.name}' is missing from the ${r ? 'current' : 'reference'} data`,
       );
     return columnDrift(spec, r, c);

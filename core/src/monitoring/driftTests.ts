@@ -5,13 +5,14 @@
  * Jensen-Shannon distance (`scipy.spatial.distance.jensenshannon`, natural log), Wasserstein-1
  * (`wasserstein_distance`) and the Population Stability Index.
  */
+import { invalid } from '../model/errors';
 import { chiSquaredSf, normalCdf } from '../stats';
 import { ksPValue, type KsPValue } from './ksDistribution';
 import type { Category } from './samples';
 
 /** The two-sample KS statistic (largest gap between the two empirical CDFs) of sorted samples, and its p-value. */
 export function ksTwoSample(a: Float64Array, b: Float64Array): KsPValue {
-  if (a.length === 0 || b.length === 0) throw new RangeError('KS needs two non-empty samples');
+  if (a.length === 0 || b.length === 0) throw invalid('KS needs two non-empty samples');
   let i = 0;
   let j = 0;
   let d = 0;
@@ -27,8 +28,7 @@ export function ksTwoSample(a: Float64Array, b: Float64Array): KsPValue {
 
 /** Wasserstein-1 distance of two sorted samples: the area between their empirical CDFs. */
 export function wasserstein(a: Float64Array, b: Float64Array): number {
-  if (a.length === 0 || b.length === 0)
-    throw new RangeError('Wasserstein needs two non-empty samples');
+  if (a.length === 0 || b.length === 0) throw invalid('Wasserstein needs two non-empty samples');
   let i = 0;
   let j = 0;
   let sum = 0;

@@ -3,6 +3,7 @@
  * undefined, NaN) and infinities are dropped before any test, and numerical samples are sorted
  * once for every test that needs order.
  */
+import { invalid } from '../model/errors';
 
 /** A category: what a categorical column holds. */
 export type Category = string | number | boolean;
@@ -38,7 +39,7 @@ export function numericSample(values: ColumnValues, column: string): NumericSamp
     if (typeof v === 'number') {
       if (Number.isFinite(v)) out[k++] = v;
     } else if (v !== null && v !== undefined) {
-      throw new TypeError(
+      throw invalid(
         `column '${column}' is numerical but value ${i} is ${JSON.stringify(v)}; declare it categorical or clean it`,
       );
     }

@@ -5,6 +5,7 @@
  * 'wald')` and SciPy's `ttest_ind(equal_var=False)` + statsmodels' `tconfint_diff(usevar='unequal')`.
  * Read once at the planned sample size; for a result watched as it grows use the sequential test.
  */
+import { invalid } from '../model/errors';
 import { normalQuantile, normalSf, studentTQuantile, studentTSf } from '../stats';
 import type { MeanSummary, ProportionSummary } from './summary';
 
@@ -28,7 +29,7 @@ export interface TestResult {
 }
 
 function checkAlpha(alpha: number): void {
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1); got ${alpha}`);
+  if (!(alpha > 0 && alpha < 1)) throw invalid(`alpha must be in (0, 1); got ${alpha}`);
 }
 
 /**
@@ -67,7 +68,7 @@ export function twoProportionZTest(
 export function welchTTest(control: MeanSummary, treatment: MeanSummary, alpha = 0.05): TestResult {
   checkAlpha(alpha);
   if (control.n < 2 || treatment.n < 2)
-    throw new RangeError("Welch's t-test needs at least 2 observations in each variant");
+    throw invalid("Welch's t-test needs at least 2 observations in each variant");
   const a = treatment.variance / treatment.n;
   const b = control.variance / control.n;
   const se = Math.sqrt(a + b);

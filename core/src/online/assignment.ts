@@ -4,6 +4,7 @@
  * the first 52 bits give a point in [0, 1) that falls into one variant's share of the weights.
  * Different experiments (salts) assign independently.
  */
+import { invalid } from '../model/errors';
 import { sha256 } from '@noble/hashes/sha2';
 import { utf8ToBytes } from '@noble/hashes/utils';
 
@@ -24,17 +25,17 @@ export function unitPoint(salt: string, unitKey: string): number {
 
 /** Checks weights and returns their cumulative shares. */
 function cumulativeShares(variants: readonly WeightedVariant[]): number[] {
-  if (variants.length === 0) throw new RangeError('an experiment needs at least one variant');
+  if (variants.length === 0) throw invalid('an experiment needs at least one variant');
   const names = new Set<string>();
   let total = 0;
   for (const v of variants) {
-    if (names.has(v.name)) throw new RangeError(`variant '${v.name}' is listed twice`);
+    if (names.has(v.name)) throw invalid(`variant '${v.name}' is listed twice`);
     names.add(v.name);
     if (!(v.weight >= 0 && Number.isFinite(v.weight)))
-      throw new RangeError(`variant '${v.name}' has weight ${v.weight}; weights are >= 0`);
+      throw invalid(`variant '${v.name}' has weight ${v.weight}; weights are >= 0`);
     total += v.weight;
   }
-  if (!(total > 0)) throw new RangeError('at least one variant needs a positive weight');
+  if (!(total > 0)) throw invalid('at least one variant needs a positive weight');
   let acc = 0;
   return variants.map((v) => (acc += v.weight / total));
 }

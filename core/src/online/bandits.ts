@@ -5,6 +5,7 @@
  * the routing can be recorded over time; for Thompson sampling that probability (the chance the
  * arm's posterior draw is the largest) is estimated by drawing.
  */
+import { invalid } from '../model/errors';
 import type { Rng } from '../stats';
 
 /** What the router knows of an arm: its pulls and their rewards. */
@@ -37,10 +38,10 @@ export interface BanditChoice {
 }
 
 function checkArms(arms: readonly ArmStats[]): void {
-  if (arms.length === 0) throw new RangeError('a bandit needs at least one arm');
+  if (arms.length === 0) throw invalid('a bandit needs at least one arm');
   for (const a of arms)
     if (!(Number.isInteger(a.pulls) && a.pulls >= 0) || !Number.isFinite(a.rewardSum))
-      throw new RangeError(`arm '${a.name}' has invalid statistics`);
+      throw invalid(`arm '${a.name}' has invalid statistics`);
 }
 
 function meanOf(arm: ArmStats): number {
@@ -138,7 +139,7 @@ export function chooseArm(
       break;
     case 'epsilon-greedy':
       if (!(policy.epsilon >= 0 && policy.epsilon <= 1))
-        throw new RangeError(`epsilon must be in [0, 1]; got ${policy.epsilon}`);
+        throw invalid(`epsilon must be in [0, 1]; got ${policy.epsilon}`);
       arm =
         rng.uniform() < policy.epsilon
           ? (arms[rng.integer(arms.length)] as ArmStats)

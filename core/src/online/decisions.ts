@@ -6,6 +6,7 @@
  * always-valid sequential test (decisions are taken at every look), guardrails by their own
  * rules below.
  */
+import { invalid } from '../model/errors';
 import { twoProportionZTest, welchTTest, type TestResult } from './abTest';
 import {
   msprtMeans,
@@ -97,7 +98,7 @@ function primaryTests(
       sequential: msprtMeans(control.summary, treatment.summary, options, previous),
       fixedHorizon: welchTTest(control.summary, treatment.summary, alpha),
     };
-  throw new RangeError('control and treatment must report the primary metric of the same kind');
+  throw invalid('control and treatment must report the primary metric of the same kind');
 }
 
 function judgeGuardrail(
@@ -109,12 +110,12 @@ function judgeGuardrail(
   const c = control.guardrails[rule.metric];
   const t = treatment.guardrails[rule.metric];
   if (!c || !t)
-    throw new RangeError(
+    throw invalid(
       `guardrail '${rule.metric}' is missing from variant '${c ? treatment.name : control.name}'`,
     );
   if (rule.kind === 'rate') {
     if (c.kind !== 'rate' || t.kind !== 'rate')
-      throw new RangeError(`guardrail '${rule.metric}' is a rate: give it as one`);
+      throw invalid(`guardrail '${rule.metric}' is a rate: give it as one`);
     const test = twoProportionZTest(c.summary, t.summary, alpha);
     return {
       metric: rule.metric,
@@ -125,7 +126,7 @@ function judgeGuardrail(
     };
   }
   if (c.kind !== 'quantile' || t.kind !== 'quantile')
-    throw new RangeError(`guardrail '${rule.metric}' is a quantile: give it as one`);
+    throw invalid(`guardrail '${rule.metric}' is a quantile: give it as one`);
   const limit = c.value * (1 + rule.maxRelativeIncrease);
   const enough = Math.min(c.n, t.n) >= (rule.minSamples ?? 100);
   return {
@@ -153,7 +154,7 @@ export function decide(
   policy: DecisionPolicy,
   previous: Readonly<Record<string, SequentialResult>> = {},
 ): Decision {
-  if (treatments.length === 0) throw new RangeError('an experiment needs at least one treatment');
+  if (treatments.length === 0) throw invalid('an experiment needs at least one treatment');
   const alpha = policy.sequential.alpha ?? 0.05;
   const evidence: TreatmentEvidence[] = treatments.map((t) => ({
     variant: t.name,

@@ -3,6 +3,7 @@
  * approximation), as statsmodels' `NormalIndPower` computes them: proportions through Cohen's h
  * (`proportion_effectsize`), means through Cohen's d (difference / standard deviation).
  */
+import { invalid } from '../model/errors';
 import { normalCdf, normalQuantile, normalSf } from '../stats';
 
 /** Power of a two-sided z-test with standardized effect `effectSize`, `n1` control units and `ratio` * n1 treatment units. */
@@ -39,11 +40,10 @@ export function solveSampleSize(
   ratio = 1,
 ): SamplePlan {
   if (!(effectSize !== 0 && Number.isFinite(effectSize)))
-    throw new RangeError('the effect to detect must be a non-zero finite number');
+    throw invalid('the effect to detect must be a non-zero finite number');
   if (!(alpha > 0 && alpha < 1) || !(power > alpha && power < 1))
-    throw new RangeError('alpha must be in (0, 1) and power in (alpha, 1)');
-  if (!(ratio > 0))
-    throw new RangeError('ratio (treatment units per control unit) must be positive');
+    throw invalid('alpha must be in (0, 1) and power in (alpha, 1)');
+  if (!(ratio > 0)) throw invalid('ratio (treatment units per control unit) must be positive');
   let lo = 1e-9;
   let hi = 2;
   while (zTestPower(effectSize, hi, alpha, ratio) < power) hi *= 2;
@@ -72,7 +72,7 @@ export function proportionSampleSize(
   ratio = 1,
 ): SamplePlan {
   for (const p of [baseline, target])
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`rates are in [0, 1]; got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw invalid(`rates are in [0, 1]; got ${p}`);
   return solveSampleSize(cohensH(target, baseline), alpha, power, ratio);
 }
 
@@ -84,6 +84,6 @@ export function meanSampleSize(
   power = 0.8,
   ratio = 1,
 ): SamplePlan {
-  if (!(sd > 0)) throw new RangeError(`the standard deviation must be positive; got ${sd}`);
+  if (!(sd > 0)) throw invalid(`the standard deviation must be positive; got ${sd}`);
   return solveSampleSize(minimumEffect / sd, alpha, power, ratio);
 }

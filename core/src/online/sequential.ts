@@ -15,6 +15,7 @@
  * So the dashboard may be read after every batch: the chance that the p-value ever falls below
  * alpha under no effect is at most alpha.
  */
+import { invalid } from '../model/errors';
 import type { MeanSummary, ProportionSummary } from './summary';
 
 /** Options of the sequential test. */
@@ -48,9 +49,9 @@ export interface SequentialResult {
 
 function checkOptions(options: SequentialOptions): Required<SequentialOptions> {
   const alpha = options.alpha ?? 0.05;
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1); got ${alpha}`);
+  if (!(alpha > 0 && alpha < 1)) throw invalid(`alpha must be in (0, 1); got ${alpha}`);
   if (!(options.mixingSd > 0 && Number.isFinite(options.mixingSd)))
-    throw new RangeError(`mixingSd must be a positive number; got ${options.mixingSd}`);
+    throw invalid(`mixingSd must be a positive number; got ${options.mixingSd}`);
   return { alpha, mixingSd: options.mixingSd };
 }
 

@@ -1,4 +1,5 @@
 /** Per-variant summaries: what every A/B statistic is computed from. */
+import { invalid } from '../model/errors';
 
 /** A conversion-like metric of one variant: `successes` out of `n` units. */
 export interface ProportionSummary {
@@ -18,9 +19,9 @@ export interface MeanSummary {
 
 /** Summarizes `successes` out of `n`; throws on counts that cannot be. */
 export function proportionSummary(successes: number, n: number): ProportionSummary {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer; got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw invalid(`n must be a positive integer; got ${n}`);
   if (!Number.isInteger(successes) || successes < 0 || successes > n)
-    throw new RangeError(`successes must be an integer from 0 to n (${n}); got ${successes}`);
+    throw invalid(`successes must be an integer from 0 to n (${n}); got ${successes}`);
   return { n, successes, rate: successes / n };
 }
 
@@ -33,7 +34,7 @@ export function meanSummary(values: ArrayLike<number>): MeanSummary {
   let m2 = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i] as number;
-    if (!Number.isFinite(x)) throw new RangeError(`value ${i} is not a finite number (${x})`);
+    if (!Number.isFinite(x)) throw invalid(`value ${i} is not a finite number (${x})`);
     const delta = x - mean;
     mean += delta / (i + 1);
     m2 += delta * (x - mean);

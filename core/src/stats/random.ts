@@ -3,6 +3,7 @@
  * beta samplers @stdlib builds on it. The same seed gives the same sequence on every machine, so
  * simulations, bandit choices and benchmarks repeat exactly.
  */
+import { invalid } from '../model/errors';
 import betaSampler from '@stdlib/random-base-beta';
 import uniformSampler from '@stdlib/random-base-randu';
 import normalSampler from '@stdlib/random-base-normal';
@@ -27,7 +28,7 @@ export const MAX_SEED = 4294967295;
 /** A generator seeded with `seed`, an integer from 1 to {@link MAX_SEED}. */
 export function seededRng(seed: number): Rng {
   if (!Number.isInteger(seed) || seed < 1 || seed > MAX_SEED)
-    throw new RangeError(`a seed is an integer from 1 to ${MAX_SEED}; got ${seed}`);
+    throw invalid(`a seed is an integer from 1 to ${MAX_SEED}; got ${seed}`);
   const uniform = uniformSampler.factory({ seed, name: 'mt19937' });
   const normal = normalSampler.factory({ prng: uniform });
   const beta = betaSampler.factory({ prng: uniform });
