@@ -28,7 +28,9 @@ import {
   numericSample,
   sortedCounts,
   type Category,
+  type CategorySample,
   type ColumnValues,
+  type NumericSample,
 } from './samples';
 
 /** The drift methods. */
@@ -187,22 +189,42 @@ function isDrift(method: DriftMethod, value: number, threshold: number): boolean
   return SCORE_KIND[method] === 'p-value' ? value < threshold : value >= threshold;
 }
 
-/** The drift of one column between its reference and current values. */
-export function columnDrift(
-  spec: ColumnSpec,
+/** A column's samples on both sides, cleaned once for its drift test and its quality summary. */
+export type ColumnSamples =
+  | { kind: 'numerical'; reference: NumericSample; current: NumericSample }
+  | { kind: 'categorical'; reference: CategorySample; current: CategorySample };
+
+/** Cleans (and for numbers, sorts) a column's two samples. */
+export function columnSamples(
+  spec: Pick<ColumnSpec, 'name' | 'kind'>,
   reference: ColumnValues,
   current: ColumnValues,
-): ColumnDrift {
+): ColumnSamples {
+  return spec.kind === 'numerical'
+    ? {
+        kind: 'numerical',
+        reference: numericSample(reference, spec.name),
+        current: numericSample(current, spec.name),
+      }
+    : {
+        kind: 'categorical',
+        reference: categorySample(reference),
+        current: categorySample(current),
+      };
+}
+
+/** The drift of one column from its cleaned samples. */
+export function driftOfSamples(spec: ColumnSpec, samples: ColumnSamples): ColumnDrift {
   let prepared: Prepared;
   let distinct: number;
-  if (spec.kind === 'numerical') {
-    const r = numericSample(reference, spec.name).sorted;
-    const c = numericSample(current, spec.name).sorted;
+  if (samples.kind === 'numerical') {
+    const r = samples.reference.sorted;
+    const c = samples.current.sorted;
     prepared = { kind: 'numerical', reference: r, current: c };
     distinct = r.length > 0 && c.length > 0 ? distinctMerged(r, c) : 0;
   } else {
-    const r = categorySample(reference);
-    const c = categorySample(current);
+    const r = samples.reference;
+    const c = samples.current;
     prepared = {
       kind: 'categorical',
       reference: r.counts,
@@ -235,26 +257,33 @@ export function columnDrift(
   };
 }
 
+/** The drift of one column between its reference and current values. */
+export function columnDrift(
+  spec: ColumnSpec,
+  reference: ColumnValues,
+  current: ColumnValues,
+): ColumnDrift {
+  return driftOfSamples(spec, columnSamples(spec, reference, current));
+}
+
 /** A table as columns of values by name. */
 export type Columns = Readonly<Record<string, ColumnValues>>;
 
-/** The drift of every listed column and the dataset's decision (drift when the share of drifted columns reaches driftShare). */
-export function driftReport(
+/** Looks a column up on both sides, naming the side it is missing from. */
+export function columnPair(
   reference: Columns,
   current: Columns,
-  columns: readonly ColumnSpec[],
-  driftShare = 0.5,
-): DriftReport {
-  if (columns.length === 0) throw invalid('a drift report needs at least one column');
-  const results = columns.map((spec) => {
-    const r = reference[spec.name];
-    const c = current[spec.name];
-    if (!r || !c)
-      throw invalid(
-        `column '${spec.name}' is missing from the ${r ? 'current' : 'reference'} data`,
-      );
-    return columnDrift(spec, r, c);
-  });
+  name: string,
+): [ColumnValues, ColumnValues] {
+  const r = reference[name];
+  const c = current[name];
+  if (!r || !c)
+    throw invalid(`column '${name}' is missing from the ${r ? 'current' : 'reference'} data`);
+  return [r, c];
+}
+
+/** The dataset's decision from its columns' drift: drift when the share of drifted columns reaches driftShare. */
+export function datasetDrift(results: ColumnDrift[], driftShare = 0.5): DriftReport {
   const drifted = results.filter((r) => r.drifted).length;
   const share = drifted / results.length;
   return {
@@ -264,4 +293,18 @@ export function driftReport(
     driftShareThreshold: driftShare,
     datasetDrift: share >= driftShare,
   };
+}
+
+/** The drift of every listed column and the dataset's decision (drift when the share of drifted columns reaches driftShare). */
+export function driftReport(
+  reference: Columns,
+  current: Columns,
+  columns: readonly ColumnSpec[],
+  driftShare = 0.5,
+): DriftReport {
+  if (columns.length === 0) throw invalid('a drift report needs at least one column');
+  const results = columns.map((spec) =>
+    columnDrift(spec, ...columnPair(reference, current, spec.name)),
+  );
+  return datasetDrift(results, driftShare);
 }

@@ -8,8 +8,12 @@ export {
   DEFAULT_THRESHOLDS,
   SCORE_KIND,
   columnDrift,
+  columnSamples,
+  datasetDrift,
   defaultMethod,
+  driftOfSamples,
   driftReport,
+  type ColumnSamples,
   type ColumnDrift,
   type ColumnKind,
   type ColumnSpec,
@@ -30,5 +34,7 @@ export {
 } from './driftTests';
 export { KS_EXACT_MAX_N, kolmogorovSf, ksPValue, type KsPValue } from './ksDistribution';
 export { categoryShares, fillZeroes, histogramShares, type BinnedShares } from './binning';
-export { columnQuality, type ColumnQuality } from './quality';
+export { columnQuality, qualityOfSamples, type ColumnQuality } from './quality';
+export { monitorReport, type MonitorOptions, type MonitorReport } from './report';
+export { sortFloat64 } from './sort';
 export type { Category, ColumnValues } from './samples';

@@ -3,8 +3,8 @@
  * missing values, for numerical columns the share outside the reference's range (or a declared
  * range, e.g. a model signature's), for categorical ones the categories the reference never had.
  */
-import type { ColumnSpec } from './drift';
-import { categorySample, numericSample, type Category, type ColumnValues } from './samples';
+import { columnSamples, type ColumnSamples, type ColumnSpec } from './drift';
+import type { Category, ColumnValues } from './samples';
 
 /** One column's quality. */
 export interface ColumnQuality {
@@ -22,42 +22,36 @@ export interface ColumnQuality {
   newCategoryShare?: number;
 }
 
-/** The quality of one column; `range` overrides the reference's [min, max]. */
-export function columnQuality(
+/** The quality of one column from its cleaned samples; `range` overrides the reference's [min, max]. */
+export function qualityOfSamples(
   spec: Pick<ColumnSpec, 'name' | 'kind'>,
-  reference: ColumnValues,
-  current: ColumnValues,
+  samples: ColumnSamples,
   range?: [number, number],
 ): ColumnQuality {
-  if (spec.kind === 'numerical') {
-    const c = numericSample(current, spec.name);
-    let bounds = range;
-    if (!bounds) {
-      const r = numericSample(reference, spec.name).sorted;
-      bounds = r.length > 0 ? [r[0] as number, r[r.length - 1] as number] : [-Infinity, Infinity];
-    }
-    let out = 0;
-    for (const v of c.sorted) if (v < bounds[0] || v > bounds[1]) out++;
-    // Infinite values are outside every finite range.
-    let infinite = 0;
-    for (let i = 0; i < current.length; i++) {
-      const v = current[i];
-      if (v === Infinity || v === -Infinity) infinite++;
-    }
-    const missing = c.dropped - infinite;
+  if (samples.kind === 'numerical') {
+    const r = samples.reference.sorted;
+    const c = samples.current;
+    const bounds: [number, number] =
+      range ?? (r.length > 0 ? [r[0] as number, r[r.length - 1] as number] : [-Infinity, Infinity]);
+    // Sorted, so the values outside are a prefix and a suffix; infinite values are outside every range.
+    const out =
+      countBelow(c.sorted, bounds[0]) +
+      (c.sorted.length - countAtMost(c.sorted, bounds[1])) +
+      c.infinite;
+    const missing = c.dropped - c.infinite;
     return {
       column: spec.name,
       kind: spec.kind,
       rows: c.total,
       missing,
       missingShare: c.total > 0 ? missing / c.total : 0,
-      outOfRange: out + infinite,
-      outOfRangeShare: c.total > 0 ? (out + infinite) / c.total : 0,
+      outOfRange: out,
+      outOfRangeShare: c.total > 0 ? out / c.total : 0,
       range: bounds,
     };
   }
-  const r = categorySample(reference);
-  const c = categorySample(current);
+  const r = samples.reference;
+  const c = samples.current;
   const fresh = [...c.counts].filter(([value]) => !r.counts.has(value));
   const freshCount = fresh.reduce((s, [, n]) => s + n, 0);
   return {
@@ -69,4 +63,38 @@ export function columnQuality(
     newCategories: fresh.map(([value, count]) => ({ value, count })),
     newCategoryShare: c.total > 0 ? freshCount / c.total : 0,
   };
+}
+
+/** How many values of a sorted sample are < x. */
+function countBelow(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** How many values of a sorted sample are <= x. */
+function countAtMost(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The quality of one column; `range` overrides the reference's [min, max]. */
+export function columnQuality(
+  spec: Pick<ColumnSpec, 'name' | 'kind'>,
+  reference: ColumnValues,
+  current: ColumnValues,
+  range?: [number, number],
+): ColumnQuality {
+  return qualityOfSamples(spec, columnSamples(spec, reference, current), range);
 }

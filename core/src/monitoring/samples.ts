@@ -4,6 +4,7 @@
  * once for every test that needs order.
  */
 import { invalid } from '../model/errors';
+import { sortFloat64 } from './sort';
 
 /** A category: what a categorical column holds. */
 export type Category = string | number | boolean;
@@ -17,6 +18,8 @@ export interface NumericSample {
   sorted: Float64Array;
   /** Values dropped as missing or infinite. */
   dropped: number;
+  /** Of the dropped values, the infinite ones. */
+  infinite: number;
   /** Values given in all. */
   total: number;
 }
@@ -34,18 +37,37 @@ export interface CategorySample {
 export function numericSample(values: ColumnValues, column: string): NumericSample {
   const out = new Float64Array(values.length);
   let k = 0;
+  let infinite = 0;
+  if (values instanceof Float64Array || values instanceof Float32Array) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as number;
+      if (v - v === 0) out[k++] = v;
+      else if (v === Infinity || v === -Infinity) infinite++;
+    }
+    return {
+      sorted: sortFloat64(out.subarray(0, k)),
+      dropped: values.length - k,
+      infinite,
+      total: values.length,
+    };
+  }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v === 'number') {
       if (Number.isFinite(v)) out[k++] = v;
+      else if (v === Infinity || v === -Infinity) infinite++;
     } else if (v !== null && v !== undefined) {
       throw invalid(
         `column '${column}' is numerical but value ${i} is ${JSON.stringify(v)}; declare it categorical or clean it`,
       );
     }
   }
-  const sorted = out.subarray(0, k).sort();
-  return { sorted, dropped: values.length - k, total: values.length };
+  return {
+    sorted: sortFloat64(out.subarray(0, k)),
+    dropped: values.length - k,
+    infinite,
+    total: values.length,
+  };
 }
 
 /** The counts of a categorical column's values (NaN counts as missing, as in pandas). */
