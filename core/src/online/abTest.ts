@@ -74,6 +74,20 @@ export function welchTTest(control: MeanSummary, treatment: MeanSummary, alpha =
   const se = Math.sqrt(a + b);
   const effect = treatment.mean - control.mean;
   const df = ((a + b) * (a + b)) / ((a * a) / (treatment.n - 1) + (b * b) / (control.n - 1));
+  if (se === 0) {
+    // Both samples constant: the difference is known exactly.
+    return {
+      test: 'welch-t',
+      effect,
+      relativeEffect: control.mean !== 0 ? effect / control.mean : Number.NaN,
+      ci: [effect, effect],
+      statistic: effect === 0 ? Number.NaN : Math.sign(effect) * Infinity,
+      df: Number.NaN,
+      pValue: effect === 0 ? 1 : 0,
+      alpha,
+      significant: effect !== 0,
+    };
+  }
   const statistic = effect / se;
   const pValue = 2 * studentTSf(Math.abs(statistic), df);
   const t = studentTQuantile(1 - alpha / 2, df);
