@@ -132,7 +132,7 @@ function asCounts(p: Prepared): Extract<Prepared, { kind: 'categorical' }> {
 }
 
 function binned(p: Prepared): BinnedShares {
-  if (p.kind === 'numerical' && distinctSorted(p.reference) > 20)
+  if (p.kind === 'numerical' && distinctSorted(p.reference, 21) > 20)
     return histogramShares(p.reference, p.current);
   const c = asCounts(p);
   return categoryShares(c.reference, c.referenceN, c.current, c.currentN);
@@ -221,7 +221,8 @@ export function driftOfSamples(spec: ColumnSpec, samples: ColumnSamples): Column
     const r = samples.reference.sorted;
     const c = samples.current.sorted;
     prepared = { kind: 'numerical', reference: r, current: c };
-    distinct = r.length > 0 && c.length > 0 ? distinctMerged(r, c) : 0;
+    // The default choice only asks whether there are more than 5 (or 2) distinct values.
+    distinct = r.length > 0 && c.length > 0 ? distinctMerged(r, c, 6) : 0;
   } else {
     const r = samples.reference;
     const c = samples.current;

@@ -35,6 +35,13 @@ export {
 export { KS_EXACT_MAX_N, kolmogorovSf, ksPValue, type KsPValue } from './ksDistribution';
 export { categoryShares, fillZeroes, histogramShares, type BinnedShares } from './binning';
 export { columnQuality, qualityOfSamples, type ColumnQuality } from './quality';
-export { monitorReport, type MonitorOptions, type MonitorReport } from './report';
+export {
+  monitorReport,
+  monitorWindow,
+  referenceProfile,
+  type MonitorOptions,
+  type MonitorReport,
+  type ReferenceProfile,
+} from './report';
 export { sortFloat64 } from './sort';
 export type { Category, ColumnValues } from './samples';

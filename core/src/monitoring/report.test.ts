@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { seededRng } from '../stats';
 import { columnDrift, driftReport } from './drift';
 import { columnQuality } from './quality';
-import { monitorReport } from './report';
+import { monitorReport, monitorWindow, referenceProfile } from './report';
 import { sortFloat64 } from './sort';
 
 describe('monitoring report', () => {
@@ -31,6 +31,12 @@ describe('monitoring report', () => {
     assert.ok(report.quality[0]!.outOfRange! > 300);
     assert.equal(report.drift.columns[1]!.drifted, true);
     assert.deepEqual(columnDrift(specs[0]!, reference.x, current.x), report.drift.columns[0]);
+    const profile = referenceProfile(reference, specs);
+    assert.deepEqual(monitorWindow(profile, current, { ranges: { x: [-1, 1] } }), report);
+    assert.throws(
+      () => monitorWindow(profile, { x: current.x }),
+      /'c' is missing from the current/,
+    );
   });
 });
 

@@ -4,7 +4,7 @@
  * once for every test that needs order.
  */
 import { invalid } from '../model/errors';
-import { sortFloat64 } from './sort';
+import { sortFloat64, sortedFinite } from './sort';
 
 /** A category: what a categorical column holds. */
 export type Category = string | number | boolean;
@@ -39,17 +39,8 @@ export function numericSample(values: ColumnValues, column: string): NumericSamp
   let k = 0;
   let infinite = 0;
   if (values instanceof Float64Array || values instanceof Float32Array) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (v - v === 0) out[k++] = v;
-      else if (v === Infinity || v === -Infinity) infinite++;
-    }
-    return {
-      sorted: sortFloat64(out.subarray(0, k)),
-      dropped: values.length - k,
-      infinite,
-      total: values.length,
-    };
+    const { sorted, infinite: inf } = sortedFinite(values);
+    return { sorted, dropped: values.length - sorted.length, infinite: inf, total: values.length };
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -97,19 +88,20 @@ export function sortedCounts(sorted: Float64Array): Map<Category, number> {
   return counts;
 }
 
-/** Distinct values of a sorted sample. */
-export function distinctSorted(sorted: Float64Array): number {
+/** Distinct values of a sorted sample, counted up to `cap`. */
+export function distinctSorted(sorted: Float64Array, cap = Infinity): number {
   let count = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) count++;
+  for (let i = 0; i < sorted.length && count < cap; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) count++;
   return count;
 }
 
-/** Distinct values of two sorted samples together. */
-export function distinctMerged(a: Float64Array, b: Float64Array): number {
+/** Distinct values of two sorted samples together, counted up to `cap`. */
+export function distinctMerged(a: Float64Array, b: Float64Array, cap = Infinity): number {
   let i = 0;
   let j = 0;
   let count = 0;
-  while (i < a.length || j < b.length) {
+  while ((i < a.length || j < b.length) && count < cap) {
     const x =
       j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number)) ? a[i]! : b[j]!;
     count++;
