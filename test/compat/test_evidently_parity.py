@@ -4,7 +4,8 @@ The same reference and current data go through Evidently's `DataDriftPreset` (de
 column, default thresholds, drift share 0.5) and Sextant's `driftReport`. The columns are chosen
 to walk every branch of the default choice: small and large references, numerical columns with
 many and few values, binary and multi-valued categories, missing values, infinities and a
-category the reference never had.
+category the reference never had. Each method is also checked on its own against Evidently's
+test function (PSI with empty bins and its zero replacement, methods forced off the default).
 """
 
 from __future__ import annotations
@@ -135,3 +136,50 @@ def test_drift_report_matches_evidently(n_ref, n_cur, seed, shifted, infinities)
         # drift") where ValueDrift drops them, as Sextant does.
         assert report["driftShare"] == pytest.approx(share, abs=1e-12)
         assert report["datasetDrift"] == dataset_drift
+
+
+def _method_cases():
+    """Columns for every method outside the default choice too: PSI with empty bins, methods forced."""
+    rng = np.random.default_rng(42)
+    wide = (rng.normal(0, 1, 700), rng.normal(0.4, 1.3, 900))  # > 20 values: histogram bins
+    narrow = (rng.integers(0, 6, 700).astype(float), rng.integers(1, 8, 500).astype(float))  # few values, new ones
+    tails = (rng.standard_t(2, 2000), rng.standard_t(2, 1500))  # bins left empty by one side
+    cats = (
+        rng.choice(["a", "b", "c", "d"], 400, p=[0.5, 0.3, 0.2, 0.0]),
+        rng.choice(["a", "b", "c", "d", "e"], 300),
+    )
+    return [
+        ("numerical", "psi", wide),
+        ("numerical", "psi", narrow),
+        ("numerical", "psi", tails),
+        ("categorical", "psi", cats),
+        ("numerical", "jensenshannon", wide),
+        ("numerical", "jensenshannon", tails),
+        ("categorical", "jensenshannon", cats),
+        ("numerical", "wasserstein", narrow),
+        ("numerical", "ks", tails),
+        ("numerical", "chisquare", narrow),
+        ("categorical", "chisquare", cats),
+    ]
+
+
+def test_every_method_matches_evidentlys_own_test_function():
+    from evidently.legacy.calculations.stattests.registry import get_stattest
+    from evidently.legacy.core import ColumnType
+
+    cases = _method_cases()
+    ours = sextant(
+        [
+            {"op": "drift", "spec": {"name": "x", "kind": kind, "method": method}, "reference": ref, "current": cur}
+            for kind, method, (ref, cur) in cases
+        ]
+    )
+    for (kind, method, (ref, cur)), mine in zip(cases, ours):
+        column_type = ColumnType.Numerical if kind == "numerical" else ColumnType.Categorical
+        if method == "chisquare":
+            column_type = ColumnType.Categorical  # Evidently's chi-squared takes categorical columns only
+        r, c = pd.Series(ref), pd.Series(cur)
+        theirs = get_stattest(r, c, column_type, method)(r, c, column_type, None)
+        assert mine["score"] == pytest.approx(float(theirs.drift_score), rel=TOL, abs=TOL), (kind, method)
+        assert mine["drifted"] == bool(theirs.drifted), (kind, method)
+        assert mine["threshold"] == pytest.approx(theirs.actual_threshold), (kind, method)
