@@ -22,6 +22,9 @@ import tseslint from 'typescript-eslint';
  *   serving    -> store, tracking, artifacts, registry, evaluation, compute
  *   server     -> tracking, artifacts, pipelines, registry, engine
  *   cli        -> tracking, pipelines, registry, server, evaluation, serving, engine
+ *   stats      -> (nothing but model)
+ *   online     -> stats
+ *   monitoring -> stats
  *
  * A new capability (registry, serving, ...) is one entry below. `core/src/testing` holds helpers
  * for tests: tests may use it, nothing else may.
@@ -44,6 +47,9 @@ const CORE_CAPABILITIES = {
     uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],
     drivesEngine: true,
   },
+  stats: { uses: [] },
+  online: { uses: ['stats'] },
+  monitoring: { uses: ['stats'] },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

@@ -1,0 +1,119 @@
+/**
+ * Sorting of large float64 samples by LSD radix sort on their IEEE-754 bits (four 16-bit digits),
+ * several times faster than `Float64Array.prototype.sort` on a million values; small samples use
+ * the built-in sort. Cleaning (dropping NaN and infinities) happens in the same pass that makes
+ * the sort keys.
+ */
+
+const RADIX_MIN = 4096;
+const DIGITS = 1 << 16;
+
+/** Sorts order-preserving keys (high and low 32 bits) and returns the sorted pair. */
+function radixSortKeys(lo: Uint32Array, hi: Uint32Array): [Uint32Array, Uint32Array] {
+  const n = lo.length;
+  let loTmp: Uint32Array = new Uint32Array(n);
+  let hiTmp: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(DIGITS);
+  for (let pass = 0; pass < 4; pass++) {
+    const source = pass < 2 ? lo : hi;
+    const shift = (pass % 2) * 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((source[i] as number) >>> shift) & 0xffff]!++;
+    if (counts[((source[0] as number) >>> shift) & 0xffff] === n) continue;
+    let total = 0;
+    for (let d = 0; d < DIGITS; d++) {
+      const c = counts[d] as number;
+      counts[d] = total;
+      total += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = counts[((source[i] as number) >>> shift) & 0xffff]!++;
+      loTmp[at] = lo[i] as number;
+      hiTmp[at] = hi[i] as number;
+    }
+    [lo, loTmp] = [loTmp, lo];
+    [hi, hiTmp] = [hiTmp, hi];
+  }
+  return [lo, hi];
+}
+
+/** Writes sorted keys back as doubles into `out` (its first lo.length values). */
+function decodeKeys(lo: Uint32Array, hi: Uint32Array, out: Float64Array): void {
+  const words = new Uint32Array(out.buffer, out.byteOffset, lo.length * 2);
+  for (let i = 0; i < lo.length; i++) {
+    const h = hi[i] as number;
+    if (h & 0x80000000) {
+      words[2 * i + 1] = (h & 0x7fffffff) >>> 0;
+      words[2 * i] = lo[i] as number;
+    } else {
+      words[2 * i + 1] = ~h >>> 0;
+      words[2 * i] = ~(lo[i] as number) >>> 0;
+    }
+  }
+}
+
+/** Sorts `values` ascending in place and returns it (no NaN allowed). */
+export function sortFloat64(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n < RADIX_MIN) return values.sort();
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const lo = new Uint32Array(n);
+  const hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) encode(words[2 * i] as number, words[2 * i + 1] as number, i, lo, hi);
+  const [sortedLo, sortedHi] = radixSortKeys(lo, hi);
+  decodeKeys(sortedLo, sortedHi, values);
+  return values;
+}
+
+/** Order-preserving key of a double: every bit flipped for a negative number, the sign bit for a positive one. */
+function encode(l: number, h: number, i: number, lo: Uint32Array, hi: Uint32Array): void {
+  if (h & 0x80000000) {
+    hi[i] = ~h >>> 0;
+    lo[i] = ~l >>> 0;
+  } else {
+    hi[i] = (h | 0x80000000) >>> 0;
+    lo[i] = l;
+  }
+}
+
+/** The finite values of a float array, sorted, and how many values were infinite. */
+export function sortedFinite(values: Float64Array | Float32Array): {
+  sorted: Float64Array;
+  infinite: number;
+} {
+  const n = values.length;
+  let infinite = 0;
+  if (n < RADIX_MIN || values instanceof Float32Array) {
+    const out = new Float64Array(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i] as number;
+      if (v - v === 0) out[k++] = v;
+      else if (v === Infinity || v === -Infinity) infinite++;
+    }
+    return { sorted: sortFloat64(out.subarray(0, k)), infinite };
+  }
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let lo: Uint32Array = new Uint32Array(n);
+  let hi: Uint32Array = new Uint32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1] as number;
+    // All exponent bits set: an infinity (zero mantissa) or a NaN.
+    if ((h & 0x7ff00000) === 0x7ff00000) {
+      if ((h & 0x000fffff) === 0 && words[2 * i] === 0) infinite++;
+      continue;
+    }
+    encode(words[2 * i] as number, h, k++, lo, hi);
+  }
+  if (k < n) {
+    lo = lo.subarray(0, k);
+    hi = hi.subarray(0, k);
+  }
+  const sorted = new Float64Array(k);
+  if (k > 0) {
+    const [sortedLo, sortedHi] = radixSortKeys(lo, hi);
+    decodeKeys(sortedLo, sortedHi, sorted);
+  }
+  return { sorted, infinite };
+}
