@@ -11,7 +11,8 @@ hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 lock_hash=$(hash_of package-lock.json)
 if [ ! -f node_modules/.sextant-installed ] || [ "$(cat node_modules/.sextant-installed)" != "$lock_hash" ]; then
   echo "sextant setup: installing npm packages (better-sqlite3 compiles from source: ~2 min)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node ships its CPU libraries in the package; skip its download of CUDA ones.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.sextant-installed
 fi
 
