@@ -44,6 +44,15 @@ const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) =
   },
 };
 
+/**
+ * MLflow serves every REST route under `/ajax-api/` as well as `/api/` (its web UI and some of
+ * its tests call the former): the same handlers answer both.
+ */
+const ajaxToApi = (request: { url?: string }): string => {
+  const url = request.url ?? '/';
+  return url.startsWith('/ajax-api/') ? `/api/${url.slice('/ajax-api/'.length)}` : url;
+};
+
 /** Refuses a non-loopback bind without a token, before anything is opened or bound. */
 export function assertBindAllowed(host: string, token: string | undefined): void {
   if (!isLoopback(host) && !token) {
@@ -75,6 +84,7 @@ export async function buildServer(
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     logger: false,
+    rewriteUrl: ajaxToApi,
   });
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');

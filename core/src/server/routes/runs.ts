@@ -26,6 +26,9 @@ import {
 const runIdOf = (f: Fields): string =>
   optionalString(f, 'run_id') || optionalString(f, 'run_uuid') || requiredString(f, 'run_id');
 
+/** The `value` of a single param or tag: a string on the wire, as MLflow's proto types it. */
+const stringValueOf = (f: Fields): string | undefined => optionalString(f, 'value');
+
 function statusOf(f: Fields): RunStatus | undefined {
   const status = optionalString(f, 'status');
   if (status === undefined) return undefined;
@@ -107,12 +110,14 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, 'POST', '/runs/log-parameter', async (f) => {
-    await tracking.logParam(runIdOf(f), validateParam(f));
+    const runId = runIdOf(f);
+    await tracking.logParam(runId, validateParam({ key: f.key, value: stringValueOf(f) }));
     return {};
   });
 
   endpoint(app, 'POST', '/runs/set-tag', async (f) => {
-    await tracking.setTag(runIdOf(f), validateTag(f));
+    const runId = runIdOf(f);
+    await tracking.setTag(runId, validateTag({ key: f.key, value: stringValueOf(f) }));
     return {};
   });
 
@@ -175,10 +180,19 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     };
   });
 
+  endpoint(app, 'GET', '/metrics/get-history-bulk', async (f) => {
+    const metrics = await tracking.getMetricHistoryBulk(
+      stringList(f, 'run_id'),
+      optionalString(f, 'metric_key') ?? '',
+      optionalInteger(f, 'max_results'),
+    );
+    return { metrics: metrics.map((m) => ({ ...encodeMetric(m), run_id: m.runId })) };
+  });
+
   endpoint(app, 'GET', '/metrics/get-history-bulk-interval', async (f) => {
     const metrics = await tracking.getMetricHistoryBulkInterval(
       stringList(f, 'run_ids'),
-      requiredString(f, 'metric_key'),
+      optionalString(f, 'metric_key') ?? '',
       optionalInteger(f, 'start_step'),
       optionalInteger(f, 'end_step'),
       optionalInteger(f, 'max_results'),
