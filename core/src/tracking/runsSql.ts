@@ -185,10 +185,12 @@ export class RunsSql {
        FROM datasets d JOIN run_inputs i ON i.dataset_pk = d.dataset_pk
        WHERE d.experiment_id IN (SELECT value FROM json_each(?))
        ORDER BY d.experiment_id, d.dataset_pk LIMIT ?`,
-    ).all(
-      JSON.stringify(experimentIds.map(Number).filter(Number.isSafeInteger)),
-      limit,
-    ) as { experiment_id: number; name: string; digest: string; context: string | null }[];
+    ).all(JSON.stringify(experimentIds.map(Number).filter(Number.isSafeInteger)), limit) as {
+      experiment_id: number;
+      name: string;
+      digest: string;
+      context: string | null;
+    }[];
     return rows.map((r) => ({
       experimentId: String(r.experiment_id),
       name: r.name,
