@@ -19,6 +19,7 @@ import { invalid } from '../model/errors';
 import type { UnitOfWork } from '../store';
 import { trackingBatchWriter, type TrackingBatchWriter } from './batch';
 import { CELL_LIMITS } from './cells';
+import { generateRunName } from './runNames';
 import type { RunCell } from './cellsSql';
 import { TrackingEventBus } from './events';
 import type {
@@ -327,9 +328,13 @@ export class TrackingService {
     return this.store.sampleMetric(runId, key, budget);
   }
 
-  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
-    checkName('model', input.name, LIMITS.runNameLength);
-    return this.store.createLoggedModel(input);
+  /** Creates a logged model; without a name it gets a generated one, as MLflow gives. */
+  createLoggedModel(
+    input: Omit<CreateLoggedModelInput, 'name'> & { name?: string },
+  ): Promise<LoggedModel> {
+    const name = input.name || generateRunName();
+    checkName('model', name, LIMITS.runNameLength);
+    return this.store.createLoggedModel({ ...input, name });
   }
 
   getLoggedModel(modelId: string): Promise<LoggedModel> {

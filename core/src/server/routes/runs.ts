@@ -5,6 +5,7 @@ import {
   type TrackingService,
   type MetricInput,
   toInteger,
+  validateKey,
   validateMetric,
   validateParam,
   validateTag,
@@ -111,13 +112,15 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
 
   endpoint(app, 'POST', '/runs/log-parameter', async (f) => {
     const runId = runIdOf(f);
-    await tracking.logParam(runId, validateParam({ key: f.key, value: stringValueOf(f) }));
+    const key = validateKey('param', f.key);
+    await tracking.logParam(runId, validateParam({ key, value: stringValueOf(f) }));
     return {};
   });
 
   endpoint(app, 'POST', '/runs/set-tag', async (f) => {
     const runId = runIdOf(f);
-    await tracking.setTag(runId, validateTag({ key: f.key, value: stringValueOf(f) }));
+    const key = validateKey('tag', f.key);
+    await tracking.setTag(runId, validateTag({ key, value: stringValueOf(f) }));
     return {};
   });
 
@@ -130,6 +133,11 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     const metrics = objectList(f, 'metrics');
     const params = objectList(f, 'params');
     const tags = objectList(f, 'tags');
+    metrics.forEach((m, i) => {
+      if (m.timestamp === undefined || m.timestamp === null) {
+        throw invalid(`Missing value for required parameter 'metrics[${i}].timestamp'.`);
+      }
+    });
     await tracking.logBatch(
       requiredString(f, 'run_id'),
       metrics.map(metricOf),
