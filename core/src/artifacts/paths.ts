@@ -11,7 +11,7 @@ const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const DOTS_AND_SPACES = /^[. ]+$/;
 const ID = /^[A-Za-z0-9_-]{1,256}$/;
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:';
-const PATH_HELP = "Use a relative path such as 'model/model.pkl'";
+const PATH_HELP = "Give a relative artifact path such as 'model/model.pkl'";
 
 const shown = (value: string): string => JSON.stringify(value.slice(0, 200));
 
