@@ -72,7 +72,8 @@ function checkStage(stage: string, userPath: string): void {
  * @throws SextantError INVALID_PARAMETER_VALUE naming the rule that was broken.
  */
 export function normalizeArtifactPath(userPath: string): string {
-  if (typeof userPath !== 'string') throw invalid('Invalid path: an artifact path must be a string.');
+  if (typeof userPath !== 'string')
+    throw invalid('Invalid path: an artifact path must be a string.');
   if (userPath.length > MAX_PATH_LENGTH) {
     refuse(userPath, `it is longer than ${MAX_PATH_LENGTH} characters`);
   }
