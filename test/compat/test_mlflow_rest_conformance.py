@@ -244,3 +244,21 @@ def test_url_and_framing_errors_are_mlflow_errors(sextant):
     assert too_long.status_code == 431
     assert too_long.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
     assert requests.get(f"{sextant.url}/health").status_code == 200
+
+
+def test_registering_a_logged_model_lists_the_version_on_it(client, experiment_id, exp_name):
+    name = f"{exp_name}-registered"
+    client.create_registered_model(name)
+    with mlflow.start_run(experiment_id=experiment_id):
+        info = mlflow.pyfunc.log_model(name="model", python_model=_Identity())
+    for _ in range(2):
+        client.create_model_version(name=name, source=info.artifact_path, model_id=info.model_id)
+    model = client.get_logged_model(info.model_id)
+    assert model.tags["mlflow.modelVersions"] == (
+        f'[{{"name": "{name}", "version": 1}}, {{"name": "{name}", "version": 2}}]'
+    )
+
+
+class _Identity(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input):
+        return model_input
