@@ -214,6 +214,21 @@ def test_logged_model_may_name_any_source_run_and_gets_a_generated_name(client, 
     assert [m.model_id for m in found] == [first.model_id]
 
 
+def test_search_logged_models_by_dataset_finds_only_models_measured_on_it(client, experiment_id, run_id):
+    measured = client.create_logged_model(experiment_id)
+    client.create_logged_model(experiment_id)
+    client.log_metric(
+        run_id, "metric", 1, dataset_name="dataset", dataset_digest="123", model_id=measured.model_id
+    )
+    found = client.search_logged_models(
+        experiment_ids=[experiment_id], datasets=[{"dataset_name": "dataset", "dataset_digest": "123"}]
+    )
+    assert [m.model_id for m in found] == [measured.model_id]
+    assert client.search_logged_models(
+        experiment_ids=[experiment_id], datasets=[{"dataset_name": "other"}]
+    ) == []
+
+
 def test_logged_model_artifacts_list_and_download(sextant, experiment_id):
     class Identity(mlflow.pyfunc.PythonModel):
         def predict(self, context, model_input):
