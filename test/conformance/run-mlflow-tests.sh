@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs MLflow's own REST tracking and registry tests against `sextant server`.
 #
-#   test/conformance/run-mlflow-tests.sh MLFLOW_CHECKOUT [pytest args...]
+#   test/conformance/run-mlflow-tests.sh MLFLOW_CHECKOUT [pytest args or test ids...]
 #
 # MLFLOW_CHECKOUT is a work tree of github.com/mlflow/mlflow at the version pinned in
 # test/requirements.txt. Nothing is downloaded: the test files are copied from that checkout into
@@ -26,8 +26,10 @@ for p in __init__.py conftest.py helper_functions.py helpers integration trackin
 done
 cp "$here/conftest_sextant.py" "$work/conftest.py"
 printf '[pytest]\naddopts = -p no:cacheprovider -p no:legacypath\n' > "$work/pytest.ini"
+# Both files, unless the arguments name tests themselves (tests/...::test_x[...]).
+targets=(tests/tracking/test_rest_tracking.py tests/tracking/test_model_registry.py)
+for arg in "$@"; do [[ $arg == tests/* ]] && targets=(); done
 cd "$work"
 # A failed request fails the test at once instead of after minutes of client retries.
 SEXTANT_BIN="${SEXTANT_BIN:-$repo/core/bin/sextant.js}" MLFLOW_HTTP_REQUEST_MAX_RETRIES=0 MLFLOW_HTTP_REQUEST_TIMEOUT=60 \
-  "$python" -m pytest -c pytest.ini --rootdir . \
-  tests/tracking/test_rest_tracking.py tests/tracking/test_model_registry.py "$@"
+  "$python" -m pytest -c pytest.ini --rootdir . "${targets[@]}" "$@"
