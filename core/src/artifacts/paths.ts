@@ -11,12 +11,12 @@ const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 const DOTS_AND_SPACES = /^[. ]+$/;
 const ID = /^[A-Za-z0-9_-]{1,256}$/;
 const ARTIFACTS_SCHEME = 'mlflow-artifacts:';
-const PATH_HELP = "Use a relative path such as 'model/model.pkl'";
+const PATH_HELP = "Give a relative artifact path such as 'model/model.pkl'";
 
 const shown = (value: string): string => JSON.stringify(value.slice(0, 200));
 
 function refuse(userPath: string, reason: string): never {
-  throw invalid(`Invalid artifact path ${shown(userPath)}: ${reason}. ${PATH_HELP}.`);
+  throw invalid(`Invalid path ${shown(userPath)}: ${reason}. ${PATH_HELP}.`);
 }
 
 /** The input followed by each percent-decoding of it, until decoding changes nothing. */
@@ -72,7 +72,8 @@ function checkStage(stage: string, userPath: string): void {
  * @throws SextantError INVALID_PARAMETER_VALUE naming the rule that was broken.
  */
 export function normalizeArtifactPath(userPath: string): string {
-  if (typeof userPath !== 'string') throw invalid('Invalid artifact path: it must be a string.');
+  if (typeof userPath !== 'string')
+    throw invalid('Invalid path: an artifact path must be a string.');
   if (userPath.length > MAX_PATH_LENGTH) {
     refuse(userPath, `it is longer than ${MAX_PATH_LENGTH} characters`);
   }

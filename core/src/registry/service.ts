@@ -24,6 +24,9 @@ import {
   validateVersion,
 } from './validation';
 
+/** The logged-model tag listing the registered versions made from it (MLflow's). */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
+
 /** Who did it when the caller does not say. */
 const UNKNOWN: Actor = { user: 'unknown' };
 
@@ -214,7 +217,7 @@ export class RegistryService {
     const runUser =
       run?.data.tags.find((t) => t.key === 'mlflow.user')?.value || run?.info.userId || undefined;
     const by = actor.user === UNKNOWN.user && runUser ? { ...actor, user: runUser } : actor;
-    return this.changed(
+    const version = await this.changed(
       this.store.createVersion(
         {
           name,
@@ -234,6 +237,29 @@ export class RegistryService {
       ),
       { name },
     );
+    if (version.modelId) await this.listVersionOnLoggedModel(version);
+    return version;
+  }
+
+  /**
+   * Adds the version to its logged model's `mlflow.modelVersions` tag, as MLflow's server does
+   * (MLflow's UI reads a logged model's registered versions from it).
+   */
+  private async listVersionOnLoggedModel(version: ModelVersion): Promise<void> {
+    const model = await this.tracking.getLoggedModel(version.modelId);
+    const tag = model.tags.find((t) => t.key === MODEL_VERSIONS_TAG)?.value;
+    let listed: { name: string; version: number }[] = [];
+    try {
+      const parsed: unknown = tag ? JSON.parse(tag) : [];
+      if (Array.isArray(parsed)) listed = parsed as typeof listed;
+    } catch {
+      listed = [];
+    }
+    listed.push({ name: version.name, version: Number(version.version) });
+    const value = `[${listed
+      .map((v) => `{"name": ${JSON.stringify(String(v.name))}, "version": ${Number(v.version)}}`)
+      .join(', ')}]`;
+    await this.tracking.setLoggedModelTags(version.modelId, [{ key: MODEL_VERSIONS_TAG, value }]);
   }
 
   /**

@@ -13,6 +13,7 @@ import { registeredModelRoutes } from './routes/registryModels';
 import { modelVersionRoutes } from './routes/registryVersions';
 import { runRoutes } from './routes/runs';
 import { accessHook, hostsFor, isLoopback, type AccessPolicy } from './security';
+import { clientErrorHandler, frameworkErrors } from './transportErrors';
 
 /** Version string reported at `/version`. */
 export const SERVER_VERSION = '0.1.0';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Pipelines a webhook may start (`POST /api/2.0/sextant/pipelines/trigger`); none without it. */
   pipelines?: PipelineHooks;
+  /** Told of every route as it is registered (method and URL pattern), e.g. to sweep them all. */
+  onRoute?: (method: string, url: string) => void;
 }
 
 const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) => ErrorBody }> = {
@@ -42,6 +45,15 @@ const FASTIFY_ERRORS: Record<string, { status: number; body: (e: FastifyError) =
       message: `Unsupported Content-Type: send application/json. (${e.message})`,
     }),
   },
+};
+
+/**
+ * MLflow serves every REST route under `/ajax-api/` as well as `/api/` (its web UI and some of
+ * its tests call the former): the same handlers answer both.
+ */
+const ajaxToApi = (request: { url?: string }): string => {
+  const url = request.url ?? '/';
+  return url.startsWith('/ajax-api/') ? `/api/${url.slice('/ajax-api/'.length)}` : url;
 };
 
 /** Refuses a non-loopback bind without a token, before anything is opened or bound. */
@@ -75,7 +87,16 @@ export async function buildServer(
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     logger: false,
+    rewriteUrl: ajaxToApi,
+    frameworkErrors,
+    clientErrorHandler,
   });
+  const { onRoute } = options;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) onRoute(method, route.url);
+    });
+  }
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {

@@ -69,7 +69,9 @@ export function objectList(fields: Fields, name: string): Fields[] {
     !Array.isArray(value) ||
     value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))
   ) {
-    throw invalid(`Invalid value for '${name}': expected a list of objects.`);
+    throw invalid(
+      `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected a list of objects.`,
+    );
   }
   return value as Fields[];
 }

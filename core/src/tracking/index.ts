@@ -9,6 +9,7 @@ export type { TrackingBatchWriter } from './batch';
 export type {
   CreateLoggedModelInput,
   CreateRunInput,
+  DatasetSummary,
   MetricInput,
   RecordedRunInput,
   RunMetric,

@@ -32,6 +32,11 @@ export class MetricReadsSql {
     return { ...page, items: page.items.map(toMetric) };
   }
 
+  /**
+   * Points of `key` of each run at a sample of steps, as MLflow samples them: at most
+   * `maxResults` steps evenly spread over the union of the runs' steps in range, plus each run's
+   * first and last step in range; every point at a chosen step, run by run, by step then time.
+   */
   async getMetricHistoryBulkInterval(
     runIds: string[],
     key: string,
@@ -39,35 +44,36 @@ export class MetricReadsSql {
     endStep: number | undefined,
     maxResults: number,
   ): Promise<RunMetric[]> {
-    const out: RunMetric[] = [];
-    for (const runId of runIds) {
+    const low = startStep ?? Number.MIN_SAFE_INTEGER;
+    const high = endStep ?? Number.MAX_SAFE_INTEGER;
+    const runs = runIds.map((runId) => {
       const row = this.rows.runRow(runId);
       const steps = this.sql(
         `SELECT DISTINCT p.step FROM metric_points p JOIN metric_series s ON s.series_id = p.series_id
            WHERE s.run_pk = ? AND s.key = ? AND p.step BETWEEN ? AND ? ORDER BY p.step`,
       )
         .pluck()
-        .all(
-          row.run_pk,
-          key,
-          startStep ?? Number.MIN_SAFE_INTEGER,
-          endStep ?? Number.MAX_SAFE_INTEGER,
-        ) as number[];
-      const chosen = new Set<number>();
-      if (steps.length <= maxResults) steps.forEach((s) => chosen.add(s));
-      else {
-        for (let i = 0; i < maxResults; i++) {
-          chosen.add(
-            steps[Math.round((i * (steps.length - 1)) / Math.max(1, maxResults - 1))] as number,
-          );
-        }
+        .all(row.run_pk, key, low, high) as number[];
+      return { runId, runPk: row.run_pk, steps };
+    });
+    const chosen = sampleSteps(
+      [...new Set(runs.flatMap((r) => r.steps))].sort((a, b) => a - b),
+      maxResults,
+    );
+    for (const { steps } of runs) {
+      if (steps.length > 0) {
+        chosen.add(steps[0] as number);
+        chosen.add(steps[steps.length - 1] as number);
       }
+    }
+    const out: RunMetric[] = [];
+    for (const { runId, runPk } of runs) {
       const rows = this.sql(
         `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
            JOIN metric_series s ON s.series_id = p.series_id
            WHERE s.run_pk = ? AND s.key = ? AND p.step IN (SELECT value FROM json_each(?))
            ORDER BY p.step, p.timestamp`,
-      ).all(key, row.run_pk, key, JSON.stringify([...chosen])) as MetricRow[];
+      ).all(key, runPk, key, JSON.stringify([...chosen])) as MetricRow[];
       for (const metricRow of rows) out.push({ ...toMetric(metricRow), runId });
     }
     return out;
@@ -84,4 +90,14 @@ export class MetricReadsSql {
   async sampleMetric(runId: string, key: string, budget: number): Promise<SampledSeries> {
     return sampleSeries(this.db, this.rows.runRow(runId).run_pk, runId, key, budget);
   }
+}
+
+/** At most `maxResults` of the sorted `steps`, evenly spaced, and always the last one. */
+function sampleSteps(steps: number[], maxResults: number): Set<number> {
+  if (steps.length <= maxResults) return new Set(steps);
+  const interval = steps.length / maxResults;
+  const chosen = new Set<number>();
+  for (let i = 0; i < maxResults; i++) chosen.add(steps[Math.floor(i * interval)] as number);
+  chosen.add(steps[steps.length - 1] as number);
+  return chosen;
 }

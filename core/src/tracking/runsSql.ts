@@ -26,7 +26,7 @@ import {
 } from './rows';
 import { compileRunSearch } from './search/sql';
 import { placeholders, SQL, stagesFor, TERMINAL, type RowLookups, type Sql } from './sqlLookups';
-import type { CreateRunInput, MetricInput, SearchRunsInput } from './store';
+import type { CreateRunInput, DatasetSummary, MetricInput, SearchRunsInput } from './store';
 
 /** Runs one at a time in the SQLite tracking store: create, log, tag, link, search and load. */
 export class RunsSql {
@@ -175,6 +175,28 @@ export class RunsSql {
           throw notFound(`No tag with name: ${key} in run with id ${runId}`);
       })
       .immediate();
+  }
+
+  async searchDatasets(experimentIds: string[], limit: number): Promise<DatasetSummary[]> {
+    const rows = this.sql(
+      `SELECT DISTINCT d.experiment_id, d.name, d.digest,
+         (SELECT json_extract(t.value, '$.value') FROM json_each(i.tags) t
+            WHERE json_extract(t.value, '$.key') = 'mlflow.data.context' LIMIT 1) AS context
+       FROM datasets d JOIN run_inputs i ON i.dataset_pk = d.dataset_pk
+       WHERE d.experiment_id IN (SELECT value FROM json_each(?))
+       ORDER BY d.experiment_id, d.dataset_pk LIMIT ?`,
+    ).all(JSON.stringify(experimentIds.map(Number).filter(Number.isSafeInteger)), limit) as {
+      experiment_id: number;
+      name: string;
+      digest: string;
+      context: string | null;
+    }[];
+    return rows.map((r) => ({
+      experimentId: String(r.experiment_id),
+      name: r.name,
+      digest: r.digest,
+      ...(r.context !== null ? { context: r.context } : {}),
+    }));
   }
 
   async logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void> {

@@ -19,10 +19,12 @@ import { invalid } from '../model/errors';
 import type { UnitOfWork } from '../store';
 import { trackingBatchWriter, type TrackingBatchWriter } from './batch';
 import { CELL_LIMITS } from './cells';
+import { generateRunName } from './runNames';
 import type { RunCell } from './cellsSql';
 import { TrackingEventBus } from './events';
 import type {
   CreateLoggedModelInput,
+  DatasetSummary,
   MetricInput,
   RunMetric,
   SearchLoggedModelsInput,
@@ -32,6 +34,13 @@ import type {
 import { checkDuplicateParams, LIMITS, validateBatchSize, validateKey } from './validation';
 
 const MAX_SEARCH_RESULTS = 50_000;
+/** MLflow's limits on a dataset search: experiments asked, summaries answered. */
+const MAX_DATASET_EXPERIMENTS = 20;
+const MAX_DATASET_SUMMARIES = 1000;
+/** MLflow's limit on the runs of one bulk metric-history request. */
+const MAX_BULK_RUNS = 100;
+/** MLflow's limit on the steps per run of `get-history-bulk-interval`. */
+const MAX_INTERVAL_RESULTS = 2500;
 
 function checkMaxResults(maxResults: number, limit = MAX_SEARCH_RESULTS): number {
   if (!Number.isInteger(maxResults) || maxResults <= 0 || maxResults > limit) {
@@ -204,6 +213,19 @@ export class TrackingService {
     this.events.emit('runChanged', { runId, experimentId: '' });
   }
 
+  /** The datasets runs of up to 20 experiments used, with their context (MLflow's summaries). */
+  searchDatasets(experimentIds: string[]): Promise<DatasetSummary[]> {
+    if (experimentIds.length === 0) {
+      throw invalid('SearchDatasets request must specify at least one experiment_id.');
+    }
+    if (experimentIds.length > MAX_DATASET_EXPERIMENTS) {
+      throw invalid(
+        `SearchDatasets request cannot specify more than ${MAX_DATASET_EXPERIMENTS} experiment_ids. Received ${experimentIds.length} experiment_ids.`,
+      );
+    }
+    return this.store.searchDatasets(experimentIds, MAX_DATASET_SUMMARIES);
+  }
+
   async logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[] = []): Promise<void> {
     await this.store.logInputs(runId, datasets, models);
     this.events.emit('runChanged', { runId, experimentId: '' });
@@ -236,6 +258,35 @@ export class TrackingService {
     );
   }
 
+  /**
+   * The whole history of `key` for up to 100 runs (MLflow's `get-history-bulk`): runs in id
+   * order, each run's points by step then time, at most `maxResults` points in all.
+   */
+  async getMetricHistoryBulk(
+    runIds: string[],
+    key: string,
+    maxResults = 25_000,
+  ): Promise<RunMetric[]> {
+    if (runIds.length === 0) {
+      throw invalid('GetMetricHistoryBulk request must specify at least one run_id.');
+    }
+    if (runIds.length > MAX_BULK_RUNS) {
+      throw invalid(
+        `GetMetricHistoryBulk request cannot specify more than ${MAX_BULK_RUNS} run_ids. Received ${runIds.length} run_ids.`,
+      );
+    }
+    if (!key) throw invalid('GetMetricHistoryBulk request must specify a metric_key.');
+    const limit = checkMaxResults(maxResults, 25_000);
+    const out: RunMetric[] = [];
+    for (const runId of [...new Set(runIds)].sort()) {
+      if (out.length >= limit) break;
+      const page = await this.store.getMetricHistory(runId, key, limit - out.length);
+      for (const m of page.items) out.push({ ...m, runId });
+    }
+    return out;
+  }
+
+  /** A sample of `key`'s history over up to 100 runs, as MLflow's `get-history-bulk-interval`. */
   getMetricHistoryBulkInterval(
     runIds: string[],
     key: string,
@@ -243,23 +294,25 @@ export class TrackingService {
     endStep?: number,
     maxResults = 1000,
   ): Promise<RunMetric[]> {
-    if (runIds.length === 0 || runIds.length > 100) {
+    if (runIds.length === 0) throw invalid("Missing value for required parameter 'run_ids'.");
+    if (runIds.length > MAX_BULK_RUNS) {
       throw invalid(
-        `GetMetricHistoryBulkInterval takes between 1 and 100 run_ids; got ${runIds.length}.`,
+        `GetMetricHistoryBulkInterval request must specify at most ${MAX_BULK_RUNS} run_ids. Received ${runIds.length} run_ids.`,
       );
+    }
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_INTERVAL_RESULTS) {
+      throw invalid(`max_results must be between 1 and ${MAX_INTERVAL_RESULTS}.`);
+    }
+    if (!key) throw invalid("Missing value for required parameter 'metric_key'.");
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw invalid('If either start step or end step are specified, both must be specified.');
     }
     if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
       throw invalid(
         `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
       );
     }
-    return this.store.getMetricHistoryBulkInterval(
-      runIds,
-      key,
-      startStep,
-      endStep,
-      checkMaxResults(maxResults, 1000),
-    );
+    return this.store.getMetricHistoryBulkInterval(runIds, key, startStep, endStep, maxResults);
   }
 
   /** Min, max and point count of each metric of a run. */
@@ -275,9 +328,13 @@ export class TrackingService {
     return this.store.sampleMetric(runId, key, budget);
   }
 
-  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
-    checkName('model', input.name, LIMITS.runNameLength);
-    return this.store.createLoggedModel(input);
+  /** Creates a logged model; without a name it gets a generated one, as MLflow gives. */
+  createLoggedModel(
+    input: Omit<CreateLoggedModelInput, 'name'> & { name?: string },
+  ): Promise<LoggedModel> {
+    const name = input.name || generateRunName();
+    checkName('model', name, LIMITS.runNameLength);
+    return this.store.createLoggedModel({ ...input, name });
   }
 
   getLoggedModel(modelId: string): Promise<LoggedModel> {

@@ -73,6 +73,8 @@ export class SqliteTrackingStore implements TrackingStore {
   readonly logBatch: TrackingStore['logBatch'] = (...a) => this.runs.logBatch(...a);
   readonly deleteTag: TrackingStore['deleteTag'] = (...a) => this.runs.deleteTag(...a);
   readonly logInputs: TrackingStore['logInputs'] = (...a) => this.runs.logInputs(...a);
+  readonly searchDatasets: TrackingStore['searchDatasets'] = (...a) =>
+    this.runs.searchDatasets(...a);
   readonly logOutputs: TrackingStore['logOutputs'] = (...a) => this.runs.logOutputs(...a);
   readonly searchRuns: TrackingStore['searchRuns'] = (...a) => this.runs.searchRuns(...a);
 
@@ -92,7 +94,8 @@ export class SqliteTrackingStore implements TrackingStore {
     return this.db
       .transaction(() => {
         const experiment = this.rows.experimentRow(input.experimentId);
-        if (input.sourceRunId) this.rows.runRow(input.sourceRunId);
+        // As MLflow does, a source run id is recorded as given: the run may live in another
+        // server, or be written after the model (MLflow's own tests create one with "123").
         return this.models.create(experiment.experiment_id, experiment.artifact_location, input);
       })
       .immediate();

@@ -94,6 +94,15 @@ export interface RunUpdate {
   metrics: MetricInput[];
 }
 
+/** A dataset some run of an experiment used, and the context it was used in (MLflow's summary). */
+export interface DatasetSummary {
+  experimentId: string;
+  name: string;
+  digest: string;
+  /** The input's `mlflow.data.context` tag (`training`, `eval`...), when it has one. */
+  context?: string;
+}
+
 /** A metric point of one run, as `get-history-bulk-interval` returns it. */
 export interface RunMetric extends Metric {
   runId: string;
@@ -134,6 +143,8 @@ export interface TrackingStore {
   ): Promise<void>;
   deleteTag(runId: string, key: string): Promise<void>;
   logInputs(runId: string, datasets: DatasetInput[], models: ModelIo[]): Promise<void>;
+  /** Distinct datasets (with context) that runs of the experiments used, at most `limit`. */
+  searchDatasets(experimentIds: string[], limit: number): Promise<DatasetSummary[]>;
   logOutputs(runId: string, models: ModelIo[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 

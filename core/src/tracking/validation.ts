@@ -22,6 +22,11 @@ const knownGoodKeys = new Set<string>();
 /** Checks a metric/param/tag key: MLflow's characters, no path tricks, bounded length. */
 export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): string {
   if (typeof key === 'string' && knownGoodKeys.has(key)) return key;
+  if (key !== undefined && key !== null && typeof key !== 'string') {
+    throw invalid(
+      `Invalid value ${JSON.stringify(key)} for parameter 'key' supplied: the ${kind} key must be a string.`,
+    );
+  }
   if (typeof key !== 'string' || key.length === 0) {
     throw invalid(`Missing value for required parameter 'key' of a ${kind}.`);
   }
@@ -65,7 +70,7 @@ export const validateTag = (t: { key?: unknown; value?: unknown }): KeyValue => 
 };
 
 /** Parses a JSON number as MLflow sends it: numbers, or the strings "NaN", "Infinity", "-Infinity". */
-export function toNumber(raw: unknown, what: string): number {
+export function toNumber(raw: unknown, what: string, detail = ''): number {
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'string' && raw.trim() !== '') {
     if (raw === 'NaN') return NaN;
@@ -74,15 +79,19 @@ export function toNumber(raw: unknown, what: string): number {
     const n = Number(raw);
     if (!Number.isNaN(n)) return n;
   }
-  throw invalid(`Got invalid value ${JSON.stringify(raw)} for ${what}: expected a number.`);
+  throw invalid(
+    `Invalid value ${JSON.stringify(raw)} for ${what} supplied: expected a number${detail}.`,
+  );
 }
 
 /** Parses an int64 field, sent by MLflow clients as a JSON number or a decimal string. */
-export function toInteger(raw: unknown, what: string, fallback?: number): number {
+export function toInteger(raw: unknown, what: string, fallback?: number, detail = ''): number {
   if ((raw === undefined || raw === null) && fallback !== undefined) return fallback;
   const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
-    throw invalid(`Got invalid value ${JSON.stringify(raw)} for ${what}: expected an integer.`);
+    throw invalid(
+      `Invalid value ${JSON.stringify(raw)} for ${what} supplied: expected an integer${detail}.`,
+    );
   }
   return n;
 }
@@ -98,9 +107,9 @@ export const validateMetric = (m: {
     throw invalid(`Missing value for required parameter 'value' of metric '${key}'.`);
   return {
     key,
-    value: toNumber(m.value, `metric '${key}' value`),
-    timestamp: toInteger(m.timestamp, `metric '${key}' timestamp`, Date.now()),
-    step: toInteger(m.step, `metric '${key}' step`, 0),
+    value: toNumber(m.value, "parameter 'value'", ` (metric '${key}')`),
+    timestamp: toInteger(m.timestamp, "parameter 'timestamp'", Date.now(), ` (metric '${key}')`),
+    step: toInteger(m.step, "parameter 'step'", 0, ` (metric '${key}')`),
   };
 };
 

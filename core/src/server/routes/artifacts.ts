@@ -3,7 +3,7 @@ import path from 'node:path';
 import { normalizeArtifactPath, parseArtifactUri } from '../../artifacts';
 import type { Engine } from '../../engine';
 import { invalid, SextantError } from '../../model/errors';
-import { endpoint } from '../endpoint';
+import { endpoint, MLFLOW_API } from '../endpoint';
 import { optionalString, requiredString } from '../request';
 
 const PROXY = '/api/2.0/mlflow-artifacts';
@@ -19,6 +19,29 @@ async function runPath(
   const inner = normalizeArtifactPath(relative ?? '');
   return { root, full: inner ? `${root}/${inner}` : root };
 }
+
+/** The artifact path inside the store of a path relative to a logged model's artifacts. */
+async function modelPath(engine: Engine, modelId: string, relative: string | undefined) {
+  const model = await engine.tracking.getLoggedModel(modelId);
+  const root = parseArtifactUri(model.artifactUri).relative;
+  const inner = normalizeArtifactPath(relative ?? '');
+  return { root, full: inner ? `${root}/${inner}` : root, uri: model.artifactUri };
+}
+
+/** Entries of a store directory, with paths relative to `root` (MLflow's listing shape). */
+async function listUnder(engine: Engine, root: string, full: string) {
+  const entries = await engine.artifacts.list(full);
+  return entries.map((e) => ({
+    path: e.path.slice(root.length + 1),
+    is_dir: e.isDir,
+    ...(e.fileSize !== undefined ? { file_size: e.fileSize } : {}),
+  }));
+}
+
+/** Whether a request came with no body at all (no length, or length 0, and not chunked). */
+const hasNoBody = (headers: Record<string, unknown>): boolean =>
+  headers['transfer-encoding'] === undefined &&
+  (headers['content-length'] === undefined || headers['content-length'] === '0');
 
 async function sendFile(
   engine: Engine,
@@ -49,19 +72,44 @@ export function artifactRoutes(app: FastifyInstance, engine: Engine): void {
   endpoint(app, 'GET', '/artifacts/list', async (f) => {
     const runId = optionalString(f, 'run_id') || requiredString(f, 'run_uuid');
     const { root, full } = await runPath(engine, runId, optionalString(f, 'path'));
-    const entries = await engine.artifacts.list(full);
+    const files = await listUnder(engine, root, full);
     return {
       root_uri: (await engine.tracking.getRun(runId)).info.artifactUri,
-      ...(entries.length > 0
-        ? {
-            files: entries.map((e) => ({
-              path: e.path.slice(root.length + 1),
-              is_dir: e.isDir,
-              ...(e.fileSize !== undefined ? { file_size: e.fileSize } : {}),
-            })),
-          }
-        : {}),
+      ...(files.length > 0 ? { files } : {}),
     };
+  });
+
+  endpoint(app, 'GET', '/logged-models/:id/artifacts/directories', async (f, request) => {
+    const id = (request.params as { id: string }).id;
+    const { root, full, uri } = await modelPath(
+      engine,
+      id,
+      optionalString(f, 'artifact_directory_path'),
+    );
+    const files = await listUnder(engine, root, full);
+    return { root_uri: uri, ...(files.length > 0 ? { files } : {}) };
+  });
+
+  app.get(`${MLFLOW_API}/logged-models/:id/artifacts/files`, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const query = request.query as Record<string, unknown>;
+    const { full } = await modelPath(engine, id, requiredString(query, 'artifact_file_path'));
+    return sendFile(engine, reply, full);
+  });
+
+  // MLflow's web UI upload: the raw body becomes the run artifact at `path`.
+  app.post(`${MLFLOW_API}/upload-artifact`, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const runId = optionalString(query, 'run_uuid') || optionalString(query, 'run_id');
+    if (!runId) throw invalid('Request must specify run_uuid.');
+    const relative = optionalString(query, 'path');
+    if (!relative) throw invalid('Request must specify path.');
+    const { full } = await runPath(engine, runId, relative);
+    if (hasNoBody(request.headers) || request.body === undefined) {
+      throw invalid('Request must specify data.');
+    }
+    await engine.artifacts.write(full, request.body as NodeJS.ReadableStream);
+    return {};
   });
 
   app.get('/get-artifact', async (request, reply) => {

@@ -85,4 +85,16 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
     );
     return {};
   });
+
+  endpoint(app, 'POST', '/experiments/search-datasets', async (f) => {
+    const summaries = await tracking.searchDatasets(stringList(f, 'experiment_ids'));
+    return {
+      dataset_summaries: summaries.map((d) => ({
+        experiment_id: d.experimentId,
+        name: d.name,
+        digest: d.digest,
+        ...(d.context !== undefined ? { context: d.context } : {}),
+      })),
+    };
+  });
 }

@@ -62,7 +62,7 @@ export function loggedModelRoutes(app: FastifyInstance, tracking: TrackingServic
   endpoint(app, 'POST', '/logged-models', async (f) => {
     const model = await tracking.createLoggedModel({
       experimentId: requiredString(f, 'experiment_id'),
-      name: optionalString(f, 'name') || 'model',
+      name: optionalString(f, 'name'),
       modelType: optionalString(f, 'model_type'),
       sourceRunId: optionalString(f, 'source_run_id'),
       tags: keyValues(f, 'tags').map(validateTag),

@@ -5,6 +5,7 @@ import {
   type TrackingService,
   type MetricInput,
   toInteger,
+  validateKey,
   validateMetric,
   validateParam,
   validateTag,
@@ -25,6 +26,9 @@ import {
 /** The run id of a request: `run_id`, or the older `run_uuid`. */
 const runIdOf = (f: Fields): string =>
   optionalString(f, 'run_id') || optionalString(f, 'run_uuid') || requiredString(f, 'run_id');
+
+/** The `value` of a single param or tag: a string on the wire, as MLflow's proto types it. */
+const stringValueOf = (f: Fields): string | undefined => optionalString(f, 'value');
 
 function statusOf(f: Fields): RunStatus | undefined {
   const status = optionalString(f, 'status');
@@ -107,12 +111,16 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, 'POST', '/runs/log-parameter', async (f) => {
-    await tracking.logParam(runIdOf(f), validateParam(f));
+    const runId = runIdOf(f);
+    const key = validateKey('param', f.key);
+    await tracking.logParam(runId, validateParam({ key, value: stringValueOf(f) }));
     return {};
   });
 
   endpoint(app, 'POST', '/runs/set-tag', async (f) => {
-    await tracking.setTag(runIdOf(f), validateTag(f));
+    const runId = runIdOf(f);
+    const key = validateKey('tag', f.key);
+    await tracking.setTag(runId, validateTag({ key, value: stringValueOf(f) }));
     return {};
   });
 
@@ -125,6 +133,11 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     const metrics = objectList(f, 'metrics');
     const params = objectList(f, 'params');
     const tags = objectList(f, 'tags');
+    metrics.forEach((m, i) => {
+      if (m.timestamp === undefined || m.timestamp === null) {
+        throw invalid(`Missing value for required parameter 'metrics[${i}].timestamp'.`);
+      }
+    });
     await tracking.logBatch(
       requiredString(f, 'run_id'),
       metrics.map(metricOf),
@@ -175,10 +188,19 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     };
   });
 
+  endpoint(app, 'GET', '/metrics/get-history-bulk', async (f) => {
+    const metrics = await tracking.getMetricHistoryBulk(
+      stringList(f, 'run_id'),
+      optionalString(f, 'metric_key') ?? '',
+      optionalInteger(f, 'max_results'),
+    );
+    return { metrics: metrics.map((m) => ({ ...encodeMetric(m), run_id: m.runId })) };
+  });
+
   endpoint(app, 'GET', '/metrics/get-history-bulk-interval', async (f) => {
     const metrics = await tracking.getMetricHistoryBulkInterval(
       stringList(f, 'run_ids'),
-      requiredString(f, 'metric_key'),
+      optionalString(f, 'metric_key') ?? '',
       optionalInteger(f, 'start_step'),
       optionalInteger(f, 'end_step'),
       optionalInteger(f, 'max_results'),

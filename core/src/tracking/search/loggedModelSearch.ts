@@ -165,7 +165,8 @@ function orderSql(order: LoggedModelOrder, key: OrderKey, params: unknown[]): st
 }
 
 /**
- * Compiles a logged-models search: the filter's clauses (metrics on `datasets` when given),
+ * Compiles a logged-models search: the filter's clauses (metrics on `datasets` when given, and
+ * then only models with a metric point on one of the datasets),
  * and `orderBy` then creation time descending and model id ascending unless already named.
  * Throws INVALID_PARAMETER_VALUE on any invalid input.
  */
@@ -175,9 +176,16 @@ export function compileLoggedModelSearch(
   orderBy: readonly LoggedModelOrder[] = [],
 ): CompiledLoggedModelSearch {
   const params: unknown[] = [];
-  const where = conjunction(
-    parseLoggedModelFilter(filter).map((clause) => clauseSql(clause, datasets, params)),
+  const clauses = parseLoggedModelFilter(filter).map((clause) =>
+    clauseSql(clause, datasets, params),
   );
+  // As MLflow: with `datasets`, only models with a metric point on one of them are found.
+  if (datasets.length > 0) {
+    clauses.push(
+      `EXISTS (SELECT 1 FROM logged_model_metrics WHERE model_id = m.model_id${onDatasets(datasets, params)})`,
+    );
+  }
+  const where = conjunction(clauses);
   const keys = orderBy.map((order) => orderKeyOf(order.fieldName));
   const named = (name: LoggedModelAttribute): boolean =>
     keys.some((k) => k.kind === 'attribute' && k.name === name);
