@@ -21,8 +21,7 @@ from pathlib import Path
 from IPython.display import display
 from mlflow import MlflowClient
 
-from .pipeline_magic import PipelineMagicError, find_cli, workspace_of
-from .lsp_spec import find_node
+from .pipeline_magic import PipelineMagicError, cli_argv, workspace_of
 from .registry_magic import html_table
 
 REGISTERED = re.compile(r"^models:/(?!m-)([^/@]+)(?:@([^/]+)|/(\d+))/?$")
@@ -105,14 +104,7 @@ def store_of(location_json: Path | None, cwd: Path) -> Path:
 
 def command_for(target: Target, options: list[str], store: Path, python: str | None) -> list[str]:
     """The argv of ``sextant evaluate`` for one model (JSON result on stdout, progress on stderr)."""
-    node, cli = find_node(), find_cli()
-    if node is None:
-        raise PipelineMagicError("Node.js (20 or newer) not found: put `node` on PATH or set SEXTANT_NODE")
-    if cli is None:
-        raise PipelineMagicError(
-            "Sextant's command line was not found: set SEXTANT_CLI to core/bin/sextant.js of the Sextant repository"
-        )
-    argv = [node, str(cli), "evaluate", "--model", target.cli_model, "--store", str(store), *options, "--json"]
+    argv = [*cli_argv(), "evaluate", "--model", target.cli_model, "--store", str(store), *options, "--json"]
     if target.name and "--name" not in options:
         argv += ["--name", f"{target.name} v{target.version}"]
     if python and "--python" not in options and "model" not in _env_of(options):
