@@ -14,3 +14,13 @@ export { ServingError } from './errors';
 export { DEFAULT_PARITY_TOLERANCE, type ParityReport } from './onnx';
 export type { Runtime } from './runtime';
 export { SERVE_SCRIPT, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
+export {
+  DeploymentRecords,
+  validateDeploymentName,
+  type DeploymentActor,
+  type DeploymentEvent,
+  type DeploymentEventKind,
+  type DeploymentRecord,
+  type DeploymentState,
+  type VariantState,
+} from './deploymentRecords';
