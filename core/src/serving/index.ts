@@ -24,3 +24,17 @@ export {
   type DeploymentState,
   type VariantState,
 } from './deploymentRecords';
+export {
+  serveDeployment,
+  type DeploymentOptions,
+  type RunningDeployment,
+  type VariantOptions,
+} from './deployment';
+export {
+  TrafficRouter,
+  seededRandom,
+  type LiveVariant,
+  type RollbackEvidence,
+  type RollbackGuard,
+} from './traffic';
+export { VARIANT_HEADER } from './http';
