@@ -38,3 +38,9 @@ export {
   type RollbackGuard,
 } from './traffic';
 export { VARIANT_HEADER } from './http';
+export {
+  parseDeployments,
+  readDeployments,
+  type DeploymentSpec,
+  type VariantSpec,
+} from './deploymentSpec';
