@@ -33,6 +33,8 @@ export interface DeploymentState {
   url?: string;
   pid?: number;
   variants: VariantState[];
+  /** The variant whose model alias promote and rollback move. */
+  champion?: string;
 }
 
 /** Who made a change and why. */
