@@ -320,7 +320,8 @@ export class ServingEndpoint {
       throw new ServingError(400, 'send {"weights": {"<variant>": <number>, ...}}');
     }
     try {
-      admin.onTraffic?.(traffic.setWeights(weights as Record<string, number>));
+      const applied = traffic.setWeights(weights as Record<string, number>);
+      admin.onTraffic?.(applied);
     } catch (error) {
       throw new ServingError(400, (error as Error).message);
     }
