@@ -211,3 +211,95 @@ def test_bad_requests_get_clear_errors(sextant, tmp_path):
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )
     assert done.returncode != 0 and "no deployment named 'nowhere'" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def slow_challenger(sextant):
+    """A pyfunc registered twice: version 1 answers at once, version 2 after 0.3 s."""
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+    from mlflow.models import infer_signature
+
+    class Sleeper(mlflow.pyfunc.PythonModel):
+        def __init__(self, seconds: float):
+            self.seconds = seconds
+
+        def predict(self, context, model_input, params=None):
+            import time as t
+
+            t.sleep(self.seconds)
+            return pd.DataFrame({"y": model_input["x"] * 2.0})
+
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    name = f"sleeper-{uuid.uuid4().hex[:6]}"
+    mlflow.set_experiment(f"deploy-{name}")
+    for seconds in (0.0, 0.3):
+        with mlflow.start_run():
+            mlflow.pyfunc.log_model(
+                name="model",
+                python_model=Sleeper(seconds),
+                signature=infer_signature(frame, Sleeper(0).predict(None, frame)),
+                registered_model_name=name,
+            )
+    MlflowClient().set_registered_model_alias(name, "champion", "1")
+    return name
+
+
+def test_a_slow_canary_is_rolled_back_automatically_with_its_evidence(
+    sextant, slow_challenger, tmp_path
+):
+    name = slow_challenger
+    (tmp_path / "sextant.yaml").write_text(
+        f"""
+deployments:
+  sleeper-api:
+    model: models:/{name}@champion
+    routes:
+      variants:
+        - {{ name: champion, weight: 50 }}
+        - {{ name: canary, model: "models:/{name}/2", weight: 50 }}
+    rollback: {{ window_s: 60, min_requests: 5, max_p99_ms: 150 }}
+"""
+    )
+    log = tmp_path / "up.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            ["node", str(SEXTANT_BIN), "deploy", "up", "sleeper-api", "--store",
+             str(sextant.store), "--python", PYTHON],
+            stdout=sink, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        match = None
+        while time.monotonic() < deadline and match is None and process.poll() is None:
+            match = READY.search(log.read_text(errors="replace"))
+            time.sleep(0.1)
+        assert match, log.read_text(errors="replace")
+        url = match.group(2)
+        body = {"dataframe_records": [{"x": 1.0}]}
+        served = [
+            requests.post(f"{url}/invocations", json=body, timeout=30).headers["x-sextant-variant"]
+            for _ in range(40)
+        ]
+        assert served.count("canary") >= 5
+        tail = [
+            requests.post(f"{url}/invocations", json=body, timeout=30).headers["x-sextant-variant"]
+            for _ in range(30)
+        ]
+        assert set(tail) == {"champion"}, tail
+        events = [
+            json.loads(line)
+            for line in cli(sextant, tmp_path, "logs", "sleeper-api", "--json").splitlines()
+        ]
+        rollback = [e for e in events if e["kind"] == "auto_rollback"][-1]
+        assert rollback["user"] == "sextant"
+        assert rollback["details"]["variant"] == "canary"
+        assert rollback["details"]["p99Ms"] > 150
+        assert rollback["details"]["limits"] == {"maxP99Ms": 150}
+        assert [(v["name"], v["weight"]) for v in rollback["state"]["variants"]] == [
+            ("champion", 100), ("canary", 0),
+        ]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
