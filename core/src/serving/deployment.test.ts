@@ -119,6 +119,19 @@ describe('serveDeployment', () => {
     assert.equal(shadow.deployment, 'echo-api');
   });
 
+  it('counts requests per variant in /metrics, shadows included', async () => {
+    const text = await (await fetch(`${deployment.url}/metrics`)).text();
+    const count = (variant: string): number =>
+      Number(
+        new RegExp(
+          `sextant_serving_variant_requests_total\\{deployment="echo-api",variant="${variant}",version="\\d",status="200"\\} (\\d+)`,
+        ).exec(text)?.[1] ?? 0,
+      );
+    assert.ok(count('champion') > 1500, text);
+    assert.ok(count('challenger') > 100);
+    assert.ok(count('mirror') >= 2000);
+  });
+
   it('changes the weights through the admin route, refusing bad ones with 400', async () => {
     const url = `${deployment.url}/v2/sextant/deployments/echo-api/traffic`;
     const post = (body: unknown) =>

@@ -201,7 +201,16 @@ export class ServingEndpoint {
     this.options.metrics.request(protocol, answer.status, seconds);
     const { log, sampleRate, traffic } = this.options;
     const variant = inference.variant;
-    if (variant) traffic?.observe(variant.name, answer.status, seconds * 1000);
+    if (variant) {
+      traffic?.observe(variant.name, answer.status, seconds * 1000);
+      this.options.metrics.variantRequest(
+        this.options.deployment ?? this.options.name,
+        variant.name,
+        variant.version,
+        answer.status,
+        seconds,
+      );
+    }
     if (log && inference.item !== undefined && traffic) {
       for (const shadow of traffic.shadows()) {
         this.mirror(shadow, inference.item, requestId, protocol, inference.input);
@@ -235,6 +244,14 @@ export class ServingEndpoint {
     const time = Date.now();
     const started = process.hrtime.bigint();
     const logged = (status: number, body: string): void => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.options.metrics.variantRequest(
+        this.options.deployment ?? this.options.name,
+        shadow.name,
+        shadow.version,
+        status,
+        seconds,
+      );
       this.options.log?.add({
         requestId,
         time,
@@ -244,7 +261,7 @@ export class ServingEndpoint {
         variant: shadow.name,
         protocol,
         status,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+        latencyMs: seconds * 1000,
         ...(input !== undefined ? { inputs: input } : {}),
         ...(status < 400 ? { outputs: body } : { error: body }),
       });
