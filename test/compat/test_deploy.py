@@ -5,6 +5,7 @@ rolled back from another process, every change recorded."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -190,6 +191,23 @@ def test_canary_split_sticky_shadow_promote_and_rollback(sextant, versions, depl
     assert [(v["name"], v["version"], v["weight"]) for v in at["state"]["variants"]] == [
         ("champion", "1", 50), ("challenger", "2", 50), ("mirror", "3", 0),
     ]
+
+    # A replica killed with SIGKILL is recorded as a crash (and replaced: requests still succeed).
+    workers = subprocess.run(
+        ["pgrep", "-P", str(deployment["process"].pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert len(workers) == 3, workers
+    os.kill(int(workers[0]), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    crashes = []
+    while not crashes and time.monotonic() < deadline:
+        time.sleep(0.2)
+        crashes = [
+            e for e in map(json.loads, cli(sextant, cwd, "logs", "iris-api", "--json").splitlines())
+            if e["kind"] == "replica_crash"
+        ]
+    assert crashes and crashes[0]["details"]["pid"] == int(workers[0]), crashes
+    assert len(split(url, rows, 50, "after-crash")) == 50
 
     assert "running" in cli(sextant, cwd, "list")
     cli(sextant, cwd, "down", "iris-api")
