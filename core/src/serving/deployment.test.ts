@@ -175,4 +175,28 @@ describe('serveDeployment', () => {
     const after = await many(30, (i) => invoke({ inputs: [i] }, { 'x-user-id': `slow-${i}` }));
     assert.ok(after.every((a) => a.variant === 'champion'));
   });
+
+  it('asks for the token on its admin routes when one is set', async () => {
+    const guarded = await serveDeployment({
+      name: 'guarded',
+      variants: [variant('champion', '1', 1), variant('challenger', '2', 1)],
+      script,
+      adminToken: 's3cret',
+    });
+    try {
+      const url = `${guarded.url}/v2/sextant/deployments/guarded`;
+      assert.equal((await fetch(url)).status, 401);
+      const wrong = await fetch(url, { headers: { authorization: 'Bearer s3cre7' } });
+      assert.equal(wrong.status, 401);
+      assert.match(((await wrong.json()) as { error: string }).error, /requires a token/);
+      const right = await fetch(url, { headers: { authorization: 'Bearer s3cret' } });
+      assert.equal(right.status, 200);
+      assert.deepEqual(((await right.json()) as { weights: unknown }).weights, {
+        champion: 1,
+        challenger: 1,
+      });
+    } finally {
+      await guarded.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
@@ -48,6 +48,15 @@ interface Inference {
   item?: string;
   variant?: LiveVariant;
   result?: WorkerResult;
+}
+
+/** Whether an `Authorization` header carries `Bearer <token>` (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -290,7 +299,7 @@ export class ServingEndpoint {
       request.resume();
       throw new ServingError(404, `no route ${url}`);
     }
-    if (admin.token && request.headers.authorization !== `Bearer ${admin.token}`) {
+    if (admin.token && !bearerMatches(request.headers.authorization, admin.token)) {
       request.resume();
       throw new ServingError(
         401,
