@@ -19,7 +19,7 @@ import tseslint from 'typescript-eslint';
  *   pipelines  -> store, tracking, artifacts, lineage, compute
  *   registry   -> store, tracking, artifacts
  *   evaluation -> tracking, artifacts, compute, registry
- *   serving    -> store, tracking, artifacts, registry, evaluation, compute
+ *   serving    -> store, tracking, artifacts, registry, evaluation, compute, online
  *   server     -> tracking, artifacts, pipelines, registry, engine
  *   cli        -> tracking, pipelines, registry, server, evaluation, serving, engine
  *   stats      -> (nothing but model)
@@ -41,7 +41,9 @@ const CORE_CAPABILITIES = {
   },
   registry: { uses: ['store', 'tracking', 'artifacts'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
-  serving: { uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute'] },
+  serving: {
+    uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute', 'online'],
+  },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {
     uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],

@@ -4,7 +4,7 @@ import { EvaluationService } from './evaluation';
 import { LineageService } from './lineage';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
-import { InferenceLog } from './serving';
+import { DeploymentRecords, InferenceLog } from './serving';
 import { openDatabase } from './store';
 import { SqliteTrackingStore, TrackingService } from './tracking';
 
@@ -40,6 +40,8 @@ export class Engine {
     readonly evaluation: EvaluationService,
     /** Served requests (sampled), written in batches to the store: what monitoring reads. */
     readonly inferenceLog: InferenceLog,
+    /** Deployments and every change to them: what served a deployment at a given time. */
+    readonly deployments: DeploymentRecords,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -75,6 +77,7 @@ export class Engine {
       registry,
       evaluation,
       new InferenceLog(db),
+      new DeploymentRecords(db),
     );
   }
 

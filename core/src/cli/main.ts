@@ -50,6 +50,8 @@ const COMMAND_GROUPS: Record<
     (await import('./modelsCommand.js')).registerModelsCommands(program, store, out),
   serve: async (program, store, out) =>
     (await import('./serveCommand.js')).registerServeCommands(program, store, out),
+  deploy: async (program, store, out) =>
+    (await import('./deployCommand.js')).registerDeployCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

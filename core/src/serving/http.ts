@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
@@ -8,6 +8,7 @@ import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
 import type { Runtime } from './runtime';
 import { invocationItem } from './scoring';
+import type { LiveVariant, TrafficRouter } from './traffic';
 import type { WorkerReady, WorkerResult } from './worker';
 
 /** What the endpoint serves and how. */
@@ -25,6 +26,37 @@ export interface EndpointOptions {
   maxBodyBytes: number;
   /** The server's version, for `/v2`. */
   serverVersion: string;
+  /** A deployment's variants and their traffic; none: `pool` serves every request. */
+  traffic?: TrafficRouter;
+  /** The deployment's name: logged with each request, and the name in its admin routes. */
+  deployment?: string;
+  /** The request header whose value makes the variant sticky (e.g. `x-user-id`). */
+  stickyHeader?: string;
+  /**
+   * The deployment's admin routes (`/v2/sextant/deployments/{name}[/traffic]`), answered only
+   * to loopback callers, and with `token` only to `Authorization: Bearer <token>`.
+   */
+  admin?: { token?: string; onTraffic?: (weights: Record<string, number>) => void };
+}
+
+/** The response header naming the variant that answered. */
+export const VARIANT_HEADER = 'x-sextant-variant';
+
+/** What one inference request was: its input, the worker item, the variant, the result. */
+interface Inference {
+  input?: string;
+  item?: string;
+  variant?: LiveVariant;
+  result?: WorkerResult;
+}
+
+/** Whether an `Authorization` header carries `Bearer <token>` (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -153,7 +185,7 @@ export class ServingEndpoint {
     const url = (request.url ?? '/').split('?')[0]!;
     const protocol: Protocol = url.startsWith('/v2') ? 'oip' : 'mlflow';
     let answer: Answer;
-    let inference: { input?: string; result?: WorkerResult } | undefined;
+    let inference: Inference | undefined;
     try {
       const routed = await this.route(request, url, protocol);
       answer = routed.answer;
@@ -170,18 +202,37 @@ export class ServingEndpoint {
       'x-request-id': requestId,
     };
     if (answer.retryAfter) headers['retry-after'] = String(answer.retryAfter);
+    if (inference?.variant) headers[VARIANT_HEADER] = inference.variant.name;
     response.writeHead(answer.status, headers);
     response.end(answer.body);
     if (!inference) return;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics.request(protocol, answer.status, seconds);
-    const { log, sampleRate } = this.options;
+    const { log, sampleRate, traffic } = this.options;
+    const variant = inference.variant;
+    if (variant) {
+      traffic?.observe(variant.name, answer.status, seconds * 1000);
+      this.options.metrics.variantRequest(
+        this.options.deployment ?? this.options.name,
+        variant.name,
+        variant.version,
+        answer.status,
+        seconds,
+      );
+    }
+    if (log && inference.item !== undefined && traffic) {
+      for (const shadow of traffic.shadows()) {
+        this.mirror(shadow, inference.item, requestId, protocol, inference.input);
+      }
+    }
     if (log && sampleRate > 0 && (sampleRate >= 1 || Math.random() < sampleRate)) {
       log.add({
         requestId,
         time,
-        model: this.options.name,
-        version: this.options.version,
+        model: variant?.model ?? this.options.name,
+        version: variant?.version ?? this.options.version,
+        ...(this.options.deployment ? { deployment: this.options.deployment } : {}),
+        ...(variant ? { variant: variant.name } : {}),
         protocol,
         status: answer.status,
         latencyMs: seconds * 1000,
@@ -191,12 +242,127 @@ export class ServingEndpoint {
     }
   }
 
+  /** Sends a copy of a request to a shadow variant and logs its answer (never returned). */
+  private mirror(
+    shadow: LiveVariant,
+    item: string,
+    requestId: string,
+    protocol: Protocol,
+    input: string | undefined,
+  ): void {
+    const time = Date.now();
+    const started = process.hrtime.bigint();
+    const logged = (status: number, body: string): void => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.options.metrics.variantRequest(
+        this.options.deployment ?? this.options.name,
+        shadow.name,
+        shadow.version,
+        status,
+        seconds,
+      );
+      this.options.log?.add({
+        requestId,
+        time,
+        model: shadow.model,
+        version: shadow.version,
+        ...(this.options.deployment ? { deployment: this.options.deployment } : {}),
+        variant: shadow.name,
+        protocol,
+        status,
+        latencyMs: seconds * 1000,
+        ...(input !== undefined ? { inputs: input } : {}),
+        ...(status < 400 ? { outputs: body } : { error: body }),
+      });
+    };
+    shadow.runtime.submit(item).then(
+      (result) =>
+        'error' in result
+          ? logged(result.status, JSON.stringify({ error: result.error }))
+          : logged(200, JSON.stringify(result)),
+      (error: unknown) =>
+        logged(
+          error instanceof ServingError ? error.status : 500,
+          JSON.stringify({ error: (error as Error).message }),
+        ),
+    );
+  }
+
+  /** The admin routes of a deployment: its variants and weights, and changing the weights. */
+  private async admin(request: http.IncomingMessage, url: string, method: string): Promise<Answer> {
+    const admin = this.options.admin;
+    const traffic = this.options.traffic;
+    const match = /^\/v2\/sextant\/deployments\/([^/]+)(\/traffic)?$/.exec(url);
+    const remote = request.socket.remoteAddress ?? '';
+    const loopback = remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1';
+    if (!admin || !traffic || !match || !loopback) {
+      request.resume();
+      throw new ServingError(404, `no route ${url}`);
+    }
+    if (admin.token && !bearerMatches(request.headers.authorization, admin.token)) {
+      request.resume();
+      throw new ServingError(
+        401,
+        'this deployment requires a token: send `Authorization: Bearer <token>` (SEXTANT_TOKEN)',
+      );
+    }
+    const name = decodeURIComponent(match[1]!);
+    if (name !== this.options.deployment) {
+      request.resume();
+      throw new ServingError(404, `no deployment named '${name}' is served here`);
+    }
+    const describe = (): Answer =>
+      json(200, {
+        deployment: name,
+        weights: traffic.weights(),
+        variants: traffic.variants.map((v) => ({
+          name: v.name,
+          model: v.model,
+          version: v.version,
+          weight: v.weight,
+          shadow: v.shadow,
+          ready: v.runtime.isReady,
+        })),
+      });
+    if (!match[2] && (method === 'GET' || method === 'HEAD')) return describe();
+    if (!match[2] || method !== 'POST') {
+      request.resume();
+      throw new ServingError(405, `${method} ${url} is not served here`);
+    }
+    const raw = await readBody(request, 64 * 1024);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      throw new ServingError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    const weights = (body as { weights?: unknown } | null)?.weights;
+    if (
+      typeof weights !== 'object' ||
+      weights === null ||
+      Array.isArray(weights) ||
+      !Object.values(weights).every((w) => typeof w === 'number')
+    ) {
+      throw new ServingError(400, 'send {"weights": {"<variant>": <number>, ...}}');
+    }
+    try {
+      const applied = traffic.setWeights(weights as Record<string, number>);
+      admin.onTraffic?.(applied);
+    } catch (error) {
+      throw new ServingError(400, (error as Error).message);
+    }
+    return describe();
+  }
+
   private async route(
     request: http.IncomingMessage,
     url: string,
     protocol: Protocol,
-  ): Promise<{ answer: Answer; inference?: { input?: string } }> {
+  ): Promise<{ answer: Answer; inference?: Inference }> {
     const method = request.method ?? 'GET';
+    if (url.startsWith('/v2/sextant/deployments/')) {
+      return { answer: await this.admin(request, url, method) };
+    }
     if (method === 'POST' && (url === '/invocations' || url.endsWith('/infer'))) {
       return this.infer(request, url, protocol);
     }
@@ -255,7 +421,7 @@ export class ServingEndpoint {
   }
 
   /** The model part of a `/v2/models/{name}[/versions/{v}]...` path, checked against the model. */
-  private modelPath(url: string): { rest: string } | undefined {
+  private modelPath(url: string): { rest: string; version?: string } | undefined {
     const match = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(url);
     if (!match) return undefined;
     const name = decodeURIComponent(match[1]!);
@@ -266,13 +432,17 @@ export class ServingEndpoint {
         `no model named '${name}' is served here (this endpoint serves '${this.options.name}')`,
       );
     }
-    if (version !== undefined && version !== this.options.version) {
+    if (
+      version !== undefined &&
+      version !== this.options.version &&
+      !this.options.traffic?.byVersion(version)
+    ) {
       throw new ServingError(
         404,
         `model '${name}' has no version '${version}' here (this endpoint serves version ${this.options.version})`,
       );
     }
-    return { rest: match[3] ?? '' };
+    return { rest: match[3] ?? '', ...(version !== undefined ? { version } : {}) };
   }
 
   private notReady(): string {
@@ -283,13 +453,23 @@ export class ServingEndpoint {
     request: http.IncomingMessage,
     url: string,
     protocol: Protocol,
-  ): Promise<{ answer: Answer; inference: { input?: string; result?: WorkerResult } }> {
-    const inference: { input?: string; result?: WorkerResult } = {};
+  ): Promise<{ answer: Answer; inference: Inference }> {
+    const inference: Inference = {};
     const model = protocol === 'oip' ? this.modelPath(url) : undefined;
     if (protocol === 'oip' && model?.rest !== '/infer') {
       request.resume();
       throw new ServingError(404, `no route ${url}`);
     }
+    const traffic = this.options.traffic;
+    if (traffic) {
+      const header = this.options.stickyHeader;
+      const key = header ? request.headers[header.toLowerCase()] : undefined;
+      inference.variant =
+        (model?.version !== undefined ? traffic.byVersion(model.version) : undefined) ??
+        traffic.choose(typeof key === 'string' && key !== '' ? key : undefined);
+    }
+    const pool = inference.variant?.runtime ?? this.options.pool;
+    const version = inference.variant?.version ?? this.options.version;
     try {
       const raw = await readBody(request, this.options.maxBodyBytes);
       const binaryHeader = request.headers['inference-header-content-length'];
@@ -301,9 +481,8 @@ export class ServingEndpoint {
         if (!this.ready) throw new ServingError(503, this.notReady(), 5);
       }
       if (protocol === 'mlflow') {
-        const result = await this.options.pool.submit(
-          invocationItem(request.headers['content-type'], body!),
-        );
+        inference.item = invocationItem(request.headers['content-type'], body!);
+        const result = await pool.submit(inference.item);
         inference.result = result;
         if ('error' in result) throw new ServingError(result.status, result.error);
         return {
@@ -326,7 +505,8 @@ export class ServingEndpoint {
       }
       const checked = checkInferRequest(parsed, this.ready);
       if (body === undefined) inference.input = checked.text;
-      const result = await this.options.pool.submit(checked.text);
+      inference.item = checked.text;
+      const result = await pool.submit(checked.text);
       inference.result = result;
       if ('error' in result) throw new ServingError(result.status, result.error);
       let outputs = (result as { outputs: { name: string }[] }).outputs;
@@ -343,7 +523,7 @@ export class ServingEndpoint {
       return {
         answer: json(200, {
           model_name: this.options.name,
-          model_version: this.options.version,
+          model_version: version,
           ...(checked.id !== undefined ? { id: checked.id } : {}),
           outputs,
         }),

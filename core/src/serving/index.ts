@@ -14,3 +14,33 @@ export { ServingError } from './errors';
 export { DEFAULT_PARITY_TOLERANCE, type ParityReport } from './onnx';
 export type { Runtime } from './runtime';
 export { SERVE_SCRIPT, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
+export {
+  DeploymentRecords,
+  validateDeploymentName,
+  type DeploymentActor,
+  type DeploymentEvent,
+  type DeploymentEventKind,
+  type DeploymentRecord,
+  type DeploymentState,
+  type VariantState,
+} from './deploymentRecords';
+export {
+  serveDeployment,
+  type DeploymentOptions,
+  type RunningDeployment,
+  type VariantOptions,
+} from './deployment';
+export {
+  TrafficRouter,
+  seededRandom,
+  type LiveVariant,
+  type RollbackEvidence,
+  type RollbackGuard,
+} from './traffic';
+export { VARIANT_HEADER } from './http';
+export {
+  parseDeployments,
+  readDeployments,
+  type DeploymentSpec,
+  type VariantSpec,
+} from './deploymentSpec';

@@ -15,6 +15,10 @@ export interface InferenceLogRow {
   inputs?: string;
   outputs?: string;
   error?: string;
+  /** The deployment that served it, when served as one. */
+  deployment?: string;
+  /** The variant that answered (or, for a shadow, the shadow that was mirrored). */
+  variant?: string;
 }
 
 export interface InferenceLogOptions {
@@ -56,8 +60,8 @@ export class InferenceLog {
       ...options,
     };
     this.insert = db.prepare(
-      `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -93,6 +97,8 @@ export class InferenceLog {
               cut(r.inputs, max),
               cut(r.outputs, max),
               r.error ?? null,
+              r.deployment ?? null,
+              r.variant ?? null,
             );
           }
         })
@@ -105,7 +111,7 @@ export class InferenceLog {
     this.flush();
     const rows = this.db
       .prepare(
-        `SELECT request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error
+        `SELECT request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant
          FROM inference_log WHERE model = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
       )
       .all(model, limit) as Record<string, unknown>[];
@@ -120,6 +126,8 @@ export class InferenceLog {
       ...(r.inputs !== null ? { inputs: r.inputs as string } : {}),
       ...(r.outputs !== null ? { outputs: r.outputs as string } : {}),
       ...(r.error !== null ? { error: r.error as string } : {}),
+      ...(r.deployment !== null ? { deployment: r.deployment as string } : {}),
+      ...(r.variant !== null ? { variant: r.variant as string } : {}),
     }));
   }
 }

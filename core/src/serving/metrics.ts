@@ -13,6 +13,8 @@ export class ServingMetrics {
   private readonly errors: Counter<'model' | 'version' | 'protocol' | 'status'>;
   private readonly latency: Histogram<'model' | 'version' | 'protocol'>;
   private readonly batchSize: Histogram<'model' | 'version'>;
+  private variantRequests: Counter<'deployment' | 'variant' | 'version' | 'status'> | undefined;
+  private variantLatency: Histogram<'deployment' | 'variant' | 'version'> | undefined;
 
   constructor(
     private readonly model: string,
@@ -75,6 +77,32 @@ export class ServingMetrics {
     this.requests.inc(labels);
     if (status >= 400) this.errors.inc(labels);
     this.latency.observe({ model: this.model, version: this.version, protocol }, seconds);
+  }
+
+  /** Counts one request answered (or mirrored, for a shadow) by a deployment's variant. */
+  variantRequest(
+    deployment: string,
+    variant: string,
+    version: string,
+    status: number,
+    seconds: number,
+  ): void {
+    const registers = [this.registry];
+    this.variantRequests ??= new Counter({
+      name: 'sextant_serving_variant_requests_total',
+      help: "Requests answered by each variant of a deployment (a shadow's mirrored copies included), by HTTP status",
+      labelNames: ['deployment', 'variant', 'version', 'status'] as const,
+      registers,
+    });
+    this.variantLatency ??= new Histogram({
+      name: 'sextant_serving_variant_request_duration_seconds',
+      help: 'Latency of each variant of a deployment in seconds',
+      labelNames: ['deployment', 'variant', 'version'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.variantRequests.inc({ deployment, variant, version, status: String(status) });
+    this.variantLatency.observe({ deployment, variant, version }, seconds);
   }
 
   /** Counts one frame sent to a replica. */

@@ -355,6 +355,32 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX inference_log_by_model_time ON inference_log(model, version, time);
   CREATE INDEX inference_log_by_request ON inference_log(request_id);
   `,
+  // v10: deployments (see serving/deploymentRecords.ts): one row per deployment with its state
+  // now, and every change to it (deploy, scale, traffic, promote, roll back, stop, a replica
+  // crash) with who, why, the evidence and the state after; the variant that answered a logged
+  // request.
+  `
+  CREATE TABLE deployments (
+    name TEXT PRIMARY KEY,
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE TABLE deployment_events (
+    event_pk INTEGER PRIMARY KEY,
+    deployment TEXT NOT NULL REFERENCES deployments(name),
+    kind TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    reason TEXT,
+    details TEXT NOT NULL,
+    state TEXT NOT NULL
+  );
+  CREATE INDEX deployment_events_by_time ON deployment_events(deployment, time, event_pk);
+  ALTER TABLE inference_log ADD COLUMN deployment TEXT;
+  ALTER TABLE inference_log ADD COLUMN variant TEXT;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -1,0 +1,498 @@
+import type { Command } from 'commander';
+import os from 'node:os';
+import path from 'node:path';
+import type { Engine } from '../engine';
+import { invalid } from '../model/errors';
+import type {
+  DeploymentActor,
+  DeploymentRecord,
+  DeploymentSpec,
+  DeploymentState,
+  RunningDeployment,
+} from '../serving';
+import { openStore, withEngine } from './store';
+
+interface DeployOptions {
+  store: string;
+  file: string;
+  python?: string;
+  reason?: string;
+}
+
+const actor = (reason: string | undefined): DeploymentActor => ({
+  user: os.userInfo().username,
+  ...(reason ? { reason } : {}),
+});
+
+/** `models:/name@alias` to its name and alias, else undefined. */
+function aliasOf(uri: string): { model: string; alias: string } | undefined {
+  const match = /^models:\/([^/@]+)@([A-Za-z0-9_-]+)$/.exec(uri);
+  return match ? { model: match[1]!, alias: match[2]! } : undefined;
+}
+
+/** The weights of a state's non-shadow variants. */
+const weightsOf = (state: DeploymentState): Record<string, number> =>
+  Object.fromEntries(state.variants.filter((v) => !v.shadow).map((v) => [v.name, v.weight]));
+
+const withWeights = (state: DeploymentState, weights: Record<string, number>): DeploymentState => ({
+  ...state,
+  variants: state.variants.map((v) =>
+    weights[v.name] !== undefined ? { ...v, weight: weights[v.name]! } : v,
+  ),
+});
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a recorded deployment is being served now (its process is alive). */
+const isRunning = (record: DeploymentRecord): boolean =>
+  record.state.status === 'running' && alive(record.state.pid);
+
+/**
+ * Tells a running deployment its new weights through its admin route (loopback, with
+ * SEXTANT_TOKEN when set); returns the weights it now serves.
+ */
+async function sendWeights(
+  record: DeploymentRecord,
+  weights: Record<string, number>,
+): Promise<Record<string, number>> {
+  const token = process.env.SEXTANT_TOKEN;
+  const url = new URL(record.state.url!);
+  const host = url.hostname === '0.0.0.0' || url.hostname === '[::]' ? '127.0.0.1' : url.hostname;
+  const response = await fetch(
+    `http://${host}:${url.port}/v2/sextant/deployments/${encodeURIComponent(record.name)}/traffic`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ weights }),
+    },
+  );
+  const body = (await response.json()) as { weights?: Record<string, number>; error?: string };
+  if (!response.ok) throw invalid(`deployment '${record.name}' refused the weights: ${body.error}`);
+  return body.weights!;
+}
+
+/** Parses `variant=weight` words. */
+function parseWeights(words: readonly string[]): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const word of words) {
+    const match = /^([A-Za-z0-9_-]+)=(\d+(?:\.\d+)?)$/.exec(word);
+    if (!match) throw invalid(`'${word}' is not variant=weight (e.g. champion=90 challenger=10)`);
+    weights[match[1]!] = Number(match[2]);
+  }
+  if (words.length === 0) throw invalid('give at least one variant=weight');
+  return weights;
+}
+
+function describeState(record: DeploymentRecord, running: boolean): string {
+  const lines = [
+    `${record.name}: ${running ? 'running' : 'stopped'}${running && record.state.url ? ` at ${record.state.url}` : ''}`,
+  ];
+  for (const v of record.state.variants) {
+    lines.push(
+      `  ${v.name.padEnd(12)} ${v.model} version ${v.version}  ${v.shadow ? 'shadow' : `weight ${v.weight}`}  (${v.uri}, ${v.replicas} replica(s))`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Serves the deployments of sextant.yaml in the foreground, recording what happens to them. */
+async function up(
+  names: string[],
+  opts: DeployOptions,
+  out: NodeJS.WritableStream,
+  specs: DeploymentSpec[],
+): Promise<void> {
+  const { resolveServedModel, serveDeployment, servingPython } =
+    await import('../serving/index.js');
+  const engine: Engine = openStore(opts.store, true);
+  const running: { spec: DeploymentSpec; deployment: RunningDeployment; state: DeploymentState }[] =
+    [];
+  const who = actor(opts.reason);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('sextant deploy: stopping\n');
+    void (async () => {
+      for (const r of running) {
+        await r.deployment.close();
+        engine.deployments.record(r.spec.name, 'stop', who, {
+          ...r.state,
+          status: 'stopped',
+          variants: r.state.variants.map((v) => ({
+            ...v,
+            weight: r.deployment.traffic.weights()[v.name] ?? v.weight,
+          })),
+        });
+      }
+      await engine.close();
+    })().then(
+      () => process.exit(process.exitCode ?? 0),
+      (error: unknown) => {
+        process.stderr.write(`sextant deploy: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await engine.recovered;
+    for (const spec of specs.filter((s) => names.length === 0 || names.includes(s.name))) {
+      const variants = [];
+      for (const v of spec.variants) {
+        const model = await resolveServedModel(
+          v.model,
+          { registry: engine.registry, artifactRoot: engine.artifacts.root },
+          process.cwd(),
+        );
+        const python = await servingPython({
+          environment: 'local',
+          modelDir: model.dir,
+          cwd: process.cwd(),
+          environmentsDir: `${engine.storeDir}/envs`,
+          ...(opts.python ? { python: opts.python } : {}),
+        });
+        variants.push({ spec: v, model, python });
+      }
+      const current = (): DeploymentState => ({
+        ...entry.state,
+        variants: entry.state.variants.map((v) => ({
+          ...v,
+          weight: entry.deployment.traffic.weights()[v.name] ?? v.weight,
+        })),
+      });
+      const entry = {
+        spec,
+        state: undefined as unknown as DeploymentState,
+        deployment: undefined as unknown as RunningDeployment,
+      };
+      entry.deployment = await serveDeployment({
+        name: spec.name,
+        variants: variants.map(({ spec: v, model, python }) => ({
+          name: v.name,
+          model: model.name,
+          version: model.version,
+          modelDir: model.dir,
+          python,
+          weight: v.weight,
+          shadow: v.shadow,
+          replicas: spec.replicas.min,
+          runtime: spec.runtime,
+        })),
+        host: spec.host,
+        port: spec.port,
+        maxBatchSize: spec.batching.maxBatchSize,
+        maxBatchDelayMs: spec.batching.maxDelayMs,
+        log: engine.inferenceLog,
+        sampleRate: spec.sampleRate,
+        ...(spec.stickyHeader ? { stickyHeader: spec.stickyHeader } : {}),
+        ...(spec.rollback ? { guard: { ...spec.rollback, champion: spec.champion } } : {}),
+        ...(process.env.SEXTANT_TOKEN ? { adminToken: process.env.SEXTANT_TOKEN } : {}),
+        onAutoRollback: (evidence) => {
+          engine.deployments.record(
+            spec.name,
+            'auto_rollback',
+            {
+              user: 'sextant',
+              reason: `variant '${evidence.variant}' passed its limits (error rate ${evidence.errorRate.toFixed(3)}, p99 ${evidence.p99Ms.toFixed(1)} ms over ${evidence.requests} requests)`,
+            },
+            current(),
+            { ...evidence },
+          );
+          process.stderr.write(
+            `sextant deploy: ${spec.name}: traffic returned to '${evidence.champion}' (variant '${evidence.variant}': error rate ${evidence.errorRate.toFixed(3)}, p99 ${evidence.p99Ms.toFixed(1)} ms)\n`,
+          );
+        },
+        onEvent: (variant, event) => {
+          if (event.kind !== 'died' && event.kind !== 'timed_out') return;
+          engine.deployments.record(
+            spec.name,
+            'replica_crash',
+            { user: 'sextant', reason: event.message ?? event.kind },
+            current(),
+            { variant, replica: event.replica, pid: event.pid, kind: event.kind },
+          );
+        },
+      });
+      entry.state = {
+        status: 'running',
+        url: entry.deployment.url,
+        pid: process.pid,
+        champion: spec.champion,
+        variants: variants.map(({ spec: v, model }) => ({
+          name: v.name,
+          model: model.name,
+          version: model.version,
+          uri: v.model,
+          weight: v.weight,
+          shadow: v.shadow,
+          replicas: spec.replicas.min,
+        })),
+      };
+      running.push(entry);
+      out.write(
+        `Deploying ${spec.name} at ${entry.deployment.url}: ${variants.map(({ spec: v, model }) => `${v.name}=${model.name}/${model.version}${v.shadow ? ' (shadow)' : ` (${v.weight})`}`).join(', ')}\n`,
+      );
+      await entry.deployment.ready;
+      engine.deployments.record(spec.name, 'deploy', who, entry.state, {
+        replicas: spec.replicas,
+        file: path.resolve(opts.file),
+      });
+      out.write(`Ready: ${spec.name} at ${entry.deployment.url}\n`);
+    }
+    if (running.length === 0) {
+      throw invalid(
+        names.length > 0
+          ? `${opts.file} declares no deployment named ${names.join(', ')}; it has ${specs.map((s) => s.name).join(', ') || 'none'}`
+          : `${opts.file} declares no deployments`,
+      );
+    }
+  } catch (error) {
+    if (stopping) return;
+    for (const r of running) await r.deployment.close();
+    await engine.close();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    throw error;
+  }
+}
+
+/** Registers `sextant deploy`. */
+export function registerDeployCommands(
+  program: Command,
+  storeOption: readonly [string, string, string],
+  out: NodeJS.WritableStream,
+): void {
+  const deploy = program
+    .command('deploy')
+    .description('serve, inspect and change the deployments declared in sextant.yaml');
+  const common = (command: Command): Command =>
+    command
+      .option(...storeOption)
+      .option('-f, --file <path>', 'the file declaring deployments', 'sextant.yaml')
+      .option('--reason <text>', 'why (kept in the deployment history)');
+
+  common(deploy.command('up [names...]'))
+    .description('serve the deployments (all, or those named) in the foreground; Ctrl-C stops')
+    .option('--python <path>', 'the Python interpreter of the workers')
+    .action(async (names: string[], opts: DeployOptions) => {
+      const { readDeployments } = await import('../serving/index.js');
+      await up(names, opts, out, readDeployments(opts.file));
+    });
+
+  common(deploy.command('down <name>'))
+    .description('stop a running deployment')
+    .action(async (name: string, opts: DeployOptions) =>
+      withEngine(opts.store, async (engine) => {
+        const record = engine.deployments.get(name);
+        if (isRunning(record)) {
+          process.kill(record.state.pid!, 'SIGTERM');
+          for (let i = 0; i < 200 && alive(record.state.pid); i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          out.write(`Stopped ${name}\n`);
+        } else if (record.state.status === 'running') {
+          engine.deployments.record(name, 'stop', actor(opts.reason ?? 'its process had ended'), {
+            ...record.state,
+            status: 'stopped',
+          });
+          out.write(`${name} was not running (its process had ended); recorded as stopped\n`);
+        } else {
+          out.write(`${name} is not running\n`);
+        }
+      }),
+    );
+
+  common(deploy.command('list'))
+    .description('the recorded deployments')
+    .action(async (opts: DeployOptions) =>
+      withEngine(opts.store, async (engine) => {
+        const records = engine.deployments.list();
+        if (records.length === 0) out.write('No deployments recorded\n');
+        for (const r of records) {
+          out.write(
+            `${r.name.padEnd(24)} ${(isRunning(r) ? 'running' : 'stopped').padEnd(8)} ${r.state.variants.map((v) => `${v.name}=${v.model}/${v.version}${v.shadow ? '(shadow)' : `(${v.weight})`}`).join(' ')}${isRunning(r) ? `  ${r.state.url}` : ''}\n`,
+          );
+        }
+      }),
+    );
+
+  common(deploy.command('status <name>'))
+    .description('what a deployment serves now, or served at --at')
+    .option('--at <time>', 'an ISO time or ms since the epoch: what served the deployment then')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: DeployOptions & { at?: string; json?: boolean }) =>
+      withEngine(opts.store, async (engine) => {
+        if (opts.at !== undefined) {
+          const time = /^\d+$/.test(opts.at) ? Number(opts.at) : Date.parse(opts.at);
+          if (!Number.isFinite(time)) throw invalid(`--at takes an ISO time, not '${opts.at}'`);
+          const served = engine.deployments.servedAt(name, time);
+          if (opts.json) {
+            out.write(`${JSON.stringify(served ?? null)}\n`);
+          } else if (!served || served.state.status !== 'running') {
+            out.write(`${name} served nothing at ${new Date(time).toISOString()}\n`);
+          } else {
+            out.write(
+              `At ${new Date(time).toISOString()} (since ${served.event.kind} by ${served.event.user} at ${new Date(served.event.time).toISOString()}):\n` +
+                served.state.variants
+                  .map(
+                    (v) =>
+                      `  ${v.name}: ${v.model} version ${v.version} ${v.shadow ? '(shadow)' : `weight ${v.weight}`}\n`,
+                  )
+                  .join(''),
+            );
+          }
+          return;
+        }
+        const record = engine.deployments.get(name);
+        if (opts.json) {
+          out.write(`${JSON.stringify({ ...record, running: isRunning(record) })}\n`);
+        } else {
+          out.write(describeState(record, isRunning(record)));
+        }
+      }),
+    );
+
+  common(deploy.command('logs <name>'))
+    .description("a deployment's events: deploys, traffic changes, promotions, rollbacks, crashes")
+    .option('--json', 'print JSON lines')
+    .action(async (name: string, opts: DeployOptions & { json?: boolean }) =>
+      withEngine(opts.store, async (engine) => {
+        for (const e of engine.deployments.events(name)) {
+          if (opts.json) {
+            out.write(`${JSON.stringify(e)}\n`);
+            continue;
+          }
+          out.write(
+            `${new Date(e.time).toISOString()}  ${e.kind.padEnd(13)} ${e.user}${e.reason ? ` (${e.reason})` : ''}  ${JSON.stringify(weightsOf(e.state))}${Object.keys(e.details).length ? `  ${JSON.stringify(e.details)}` : ''}\n`,
+          );
+        }
+      }),
+    );
+
+  common(deploy.command('traffic <name> <weights...>'))
+    .description('set the weights of a running deployment (variant=weight ...)')
+    .action(async (name: string, words: string[], opts: DeployOptions) =>
+      withEngine(opts.store, async (engine) => {
+        const weights = parseWeights(words);
+        const record = engine.deployments.get(name);
+        if (!isRunning(record)) {
+          throw invalid(`deployment '${name}' is not running; change its weights in ${opts.file}`);
+        }
+        const before = weightsOf(record.state);
+        const after = await sendWeights(record, weights);
+        engine.deployments.record(
+          name,
+          'traffic',
+          actor(opts.reason),
+          withWeights(record.state, after),
+          { before, after },
+        );
+        out.write(`${name}: ${JSON.stringify(after)}\n`);
+      }),
+    );
+
+  common(deploy.command('promote <name>'))
+    .description(
+      "move the champion's registry alias to the challenger's version and send it all traffic",
+    )
+    .option('--variant <name>', 'the variant to promote (default: the only challenger)')
+    .action(async (name: string, opts: DeployOptions & { variant?: string }) =>
+      withEngine(opts.store, async (engine) => {
+        const record = engine.deployments.get(name);
+        const state = record.state;
+        const champion = state.variants.find((v) => v.name === (state.champion ?? 'champion'));
+        const alias = champion ? aliasOf(champion.uri) : undefined;
+        if (!champion || !alias) {
+          throw invalid(
+            `deployment '${name}' has no champion served through an alias (models:/<name>@<alias>) to move`,
+          );
+        }
+        const others = state.variants.filter((v) => !v.shadow && v.name !== champion.name);
+        const challenger = opts.variant
+          ? others.find((v) => v.name === opts.variant)
+          : others.length === 1
+            ? others[0]
+            : undefined;
+        if (!challenger) {
+          throw invalid(
+            opts.variant
+              ? `deployment '${name}' has no challenger variant '${opts.variant}'; it has ${others.map((v) => v.name).join(', ') || 'none'}`
+              : `name the variant to promote with --variant (${others.map((v) => v.name).join(', ') || 'there is none'})`,
+          );
+        }
+        if (challenger.model !== alias.model) {
+          throw invalid(
+            `variant '${challenger.name}' serves '${challenger.model}', not '${alias.model}': the alias ${alias.alias} cannot point at it`,
+          );
+        }
+        const who = actor(opts.reason ?? `promote ${challenger.name} of deployment ${name}`);
+        const from = (await engine.registry.getVersionByAlias(alias.model, alias.alias)).version;
+        const before = weightsOf(state);
+        const target = Object.fromEntries(
+          Object.keys(before).map((v) => [v, v === challenger.name ? 100 : 0]),
+        );
+        await engine.registry.setAlias(alias.model, alias.alias, challenger.version, who);
+        const running = isRunning(record);
+        const after = running ? await sendWeights(record, target) : target;
+        engine.deployments.record(name, 'promote', who, withWeights(state, after), {
+          model: alias.model,
+          alias: alias.alias,
+          from,
+          to: challenger.version,
+          variant: challenger.name,
+          before,
+          after,
+        });
+        out.write(
+          `${name}: ${alias.model}@${alias.alias} moved from version ${from} to ${challenger.version}; traffic ${JSON.stringify(after)}${running ? '' : ' (applies when the deployment is up)'}\n`,
+        );
+      }),
+    );
+
+  common(deploy.command('rollback <name>'))
+    .description('reverse the last promote: the alias back to its version, the traffic back')
+    .action(async (name: string, opts: DeployOptions) =>
+      withEngine(opts.store, async (engine) => {
+        const record = engine.deployments.get(name);
+        const last = engine.deployments.lastOf(name, ['promote', 'rollback']);
+        if (!last || last.kind !== 'promote') {
+          throw invalid(`deployment '${name}' has no promotion to roll back`);
+        }
+        const d = last.details as {
+          model: string;
+          alias: string;
+          from: string;
+          to: string;
+          before: Record<string, number>;
+        };
+        const who = actor(opts.reason ?? `roll back the promotion of ${d.model} version ${d.to}`);
+        await engine.registry.setAlias(d.model, d.alias, d.from, who);
+        const running = isRunning(record);
+        const after = running ? await sendWeights(record, d.before) : d.before;
+        engine.deployments.record(name, 'rollback', who, withWeights(record.state, after), {
+          model: d.model,
+          alias: d.alias,
+          from: d.to,
+          to: d.from,
+          reverses: last.time,
+          after,
+        });
+        out.write(
+          `${name}: ${d.model}@${d.alias} back to version ${d.from}; traffic ${JSON.stringify(after)}\n`,
+        );
+      }),
+    );
+}
