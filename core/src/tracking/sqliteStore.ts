@@ -75,6 +75,8 @@ export class SqliteTrackingStore implements TrackingStore {
   readonly logInputs: TrackingStore['logInputs'] = (...a) => this.runs.logInputs(...a);
   readonly logOutputs: TrackingStore['logOutputs'] = (...a) => this.runs.logOutputs(...a);
   readonly searchRuns: TrackingStore['searchRuns'] = (...a) => this.runs.searchRuns(...a);
+  readonly experimentsWithRunTag: TrackingStore['experimentsWithRunTag'] = (...a) =>
+    this.runs.experimentsWithRunTag(...a);
 
   readonly insertRuns: TrackingStore['insertRuns'] = (...a) => this.batch.insertRuns(...a);
   readonly updateRuns: TrackingStore['updateRuns'] = (...a) => this.batch.updateRuns(...a);
