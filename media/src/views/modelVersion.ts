@@ -538,7 +538,7 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
       ),
       h(
         'p',
-        { class: 'meta' },
+        { class: 'meta snippet' },
         h(
           'code',
           {},
