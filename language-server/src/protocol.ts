@@ -976,6 +976,11 @@ export interface ComparedMetric {
   /** In `versions` order; null where that version's evaluation lacks it. */
   values: (number | null)[];
   greaterIsBetter: boolean;
+  /**
+   * False for counts that say nothing of quality on their own (`example_count`, `sum_on_target`,
+   * and confusion counts when the versions' example counts differ): shown without arrow or best.
+   */
+  ranked: boolean;
   /** Index of the best value; null when fewer than two values or all equal. */
   best: number | null;
 }

@@ -25,7 +25,15 @@ test('a model comparison exports one row per version, metrics and params as colu
     evalSet: 'holdout, 2026',
     commonEvalSets: ['holdout, 2026'],
     evaluations: [null, null],
-    metrics: [{ key: 'accuracy_score', values: [0.9, null], greaterIsBetter: true, best: null }],
+    metrics: [
+      {
+        key: 'accuracy_score',
+        values: [0.9, null],
+        greaterIsBetter: true,
+        ranked: true,
+        best: null,
+      },
+    ],
     params: [{ key: 'C', values: ['0.1', null], differs: true }],
     requirements: [],
     signature: [],

@@ -16,7 +16,7 @@
  *   node test/dist/bench/registry.js [--quick] [--models N] [--versions V] [--queries Q]
  *                                    [--mlflow-workers W] [--strict]
  */
-import { Engine } from '@sextant/core';
+import { EVALUATION_TAGS, Engine } from '@sextant/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -41,6 +41,7 @@ import {
   type TimingStats,
   writeResults,
 } from './harness';
+import { startLanguageServer } from './languageServer';
 
 const SEED = 20261204;
 const BASE_TS = 1_700_000_000_000;
@@ -97,6 +98,7 @@ async function populateSextant(dir: string, models: GeneratedModel[]): Promise<v
   const who = { user: 'bench' };
   try {
     const experimentId = await engine.tracking.createExperiment('bench-registry');
+    const evaluations = await engine.tracking.createExperiment('Evaluations');
     let writes = 0;
     const batch = (): void => {
       if (!db || writes++ % 1000 !== 0) return;
@@ -126,6 +128,28 @@ async function populateSextant(dir: string, models: GeneratedModel[]): Promise<v
       }
       for (const [alias, version] of Object.entries(m.aliases)) {
         await engine.registry.setAlias(m.name, alias, String(version), who);
+        // An evaluation of each aliased version, as `sextant evaluate models:/name@alias` records it.
+        batch();
+        const evaluation = await engine.tracking.createRun({
+          experimentId: evaluations,
+          userId: 'bench',
+          runName: `evaluate ${m.name} v${version} on holdout`,
+          tags: [
+            { key: EVALUATION_TAGS.evaluation, value: 'true' },
+            { key: EVALUATION_TAGS.registeredModel, value: m.name },
+            { key: EVALUATION_TAGS.registeredVersion, value: String(version) },
+            { key: EVALUATION_TAGS.evalSet, value: 'holdout' },
+            { key: EVALUATION_TAGS.task, value: 'classifier' },
+          ],
+        });
+        const runId = evaluation.info.runId;
+        await engine.tracking.logBatch(
+          runId,
+          [{ key: 'accuracy_score', value: 0.8 + version / 1000, timestamp: m.created, step: 0 }],
+          [],
+          [],
+        );
+        await engine.tracking.updateRun(runId, { status: 'FINISHED', endTime: m.created + 1 });
       }
     }
     if (db?.inTransaction) db.exec('COMMIT');
@@ -193,6 +217,67 @@ function modelQuery(): { endpoint: string; query: string } {
   };
 }
 
+interface ModelsViewResult {
+  list: TimingStats;
+  expand: TimingStats;
+  checked: boolean;
+  detail: string;
+}
+
+/**
+ * The Models view's first page as an IDE asks for it, through the language server process:
+ * `sextant/registry/list` (100 models, the tree's page) and `sextant/registry/model` (one model
+ * expanded: every version with its key eval metric), a different model per call.
+ */
+async function measureModelsView(
+  storeDir: string,
+  folder: string,
+  models: GeneratedModel[],
+  calls: number,
+  warmup: number,
+): Promise<ModelsViewResult> {
+  const server = await startLanguageServer(storeDir, folder);
+  type Summary = { name: string };
+  type Expanded = { versions: { version: string; keyMetric?: { value: number } }[] };
+  try {
+    const list = (): Promise<{ models: Summary[] }> =>
+      server.request('sextant/registry/list', { maxResults: 100 });
+    const expand = (i: number): Promise<Expanded> =>
+      server.request('sextant/registry/model', {
+        name: models[(i * 7919 + 13) % models.length]!.name,
+      });
+    for (let i = 0; i < warmup; i++) await Promise.all([list(), expand(i)]);
+    const listSamples: number[] = [];
+    const expandSamples: number[] = [];
+    let page: { models: Summary[] } = { models: [] };
+    let expanded: Expanded = { versions: [] };
+    for (let i = 0; i < calls; i++) {
+      let t0 = performance.now();
+      page = await list();
+      listSamples.push(performance.now() - t0);
+      t0 = performance.now();
+      expanded = await expand(i);
+      expandSamples.push(performance.now() - t0);
+    }
+    const model = models[((calls - 1) * 7919 + 13) % models.length]!;
+    const withMetric = expanded.versions.filter((v) => v.keyMetric !== undefined).length;
+    const evaluated = new Set(Object.values(model.aliases)).size;
+    const checked =
+      page.models.length === 100 &&
+      page.models[0]?.name === models[0]!.name &&
+      expanded.versions.length === model.versions.length &&
+      withMetric === evaluated;
+    return {
+      list: stats(listSamples),
+      expand: stats(expandSamples),
+      checked,
+      detail: `${page.models.length} models listed; ${model.name}: ${expanded.versions.length} versions, ${withMetric} with an eval metric (${evaluated} evaluated)`,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
 runBenchmark(async (args, cleanup) => {
   const nModels = numberOption(args, 'models', 1000);
   const nVersions = numberOption(args, 'versions', 20);
@@ -236,6 +321,7 @@ runBenchmark(async (args, cleanup) => {
   cleanup(() => sextant.stop());
   const s = await measure(sextant);
   await sextant.stop();
+  const view = await measureModelsView(sextantDir, work, models, args.quick ? 20 : 50, warmup);
   const mlflow = await startMlflow(mlflowDir, workers);
   cleanup(() => mlflow.stop());
   process.stdout.write(`  querying mlflow (${mlflow.url}) ...\n`);
@@ -283,6 +369,29 @@ runBenchmark(async (args, cleanup) => {
       detail: JSON.stringify(checks),
     },
   ];
+  printTable(
+    `the Models view through the language server (stdio), ${num(nModels)} models`,
+    ['request', 'p50', 'p95', 'max'],
+    [
+      ['sextant/registry/list (first page, 100 models)', view.list],
+      ['sextant/registry/model (expand one model)', view.expand],
+    ].map(([name, t]) => {
+      const timing = t as TimingStats;
+      return [name as string, ms(timing.p50), ms(timing.p95), ms(timing.max)];
+    }),
+  );
+  targets.push(
+    {
+      name: "Models view's first page < 300 ms (list + expanding one model, p95)",
+      met: view.list.p95 + view.expand.p95 < 300,
+      detail: `${ms(view.list.p95)} + ${ms(view.expand.p95)}`,
+    },
+    {
+      name: 'Models view shows what the registry holds',
+      met: view.checked,
+      detail: view.detail,
+    },
+  );
   printTargets(targets);
   const file = writeResults('registry', {
     quick: args.quick,
@@ -305,6 +414,7 @@ runBenchmark(async (args, cleanup) => {
     sextant: { server: sextant.describe, versions: s.versions.timing, models: s.models.timing },
     ratio: { versions: versionRatio, models: modelRatio },
     checks,
+    modelsView: view,
     targets,
   });
   process.stdout.write(`\nresults: ${file}\n`);

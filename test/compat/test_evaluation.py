@@ -519,3 +519,20 @@ def test_gate_against_the_champion_sets_the_challenger_alias(sextant, client, bi
     assert failed["gate"]["passed"] is False and "aliasSet" not in failed
     assert failed["gate"]["baselineRunId"] == passing["gate"]["baselineRunId"]
     assert client.get_model_version_by_alias(name, "challenger").version == "2"
+
+
+def test_evaluations_without_an_experiment_go_to_the_evaluations_experiment(sextant, client, binary):
+    experiment = f"eval-{uuid.uuid4().hex[:8]}"
+    run_id = _log_model(binary["logistic"], binary["X_train"], experiment)
+    done = _evaluate(
+        sextant, "--model", f"runs:/{run_id}/model", "--data", str(binary["csv"]),
+        "--target", "label", "--task", "classifier", "--no-shap", "--no-permutation", "--json",
+    )
+    evaluation_id = json.loads(done.stdout)["runId"]
+    evaluations = client.get_experiment_by_name("Evaluations")
+    assert evaluations is not None and evaluations.lifecycle_stage == "active"
+    run = client.get_run(evaluation_id)
+    assert run.info.experiment_id == evaluations.experiment_id
+    assert run.info.status == "FINISHED"
+    in_default = client.search_runs(["0"], filter_string="tags.`sextant.evaluation` = 'true'")
+    assert evaluation_id not in {r.info.run_id for r in in_default}

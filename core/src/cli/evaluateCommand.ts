@@ -107,7 +107,10 @@ export function registerEvaluateCommands(
     )
     .requiredOption('--target <column>', 'the column of true values')
     .requiredOption('--task <task>', 'classifier or regressor')
-    .option('--experiment <nameOrId>', 'experiment of the evaluation run (created if missing)')
+    .option(
+      '--experiment <nameOrId>',
+      'experiment of the evaluation run (created if missing; default Evaluations)',
+    )
     .option('--name <name>', 'name of the evaluation run')
     .option('--slice <column>', 'metrics per value of this column')
     .option(

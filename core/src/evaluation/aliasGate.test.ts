@@ -161,8 +161,11 @@ describe('a gate that measures against the champion and sets an alias when it pa
   });
 
   it('refuses alias gates it cannot honour before it runs anything', async () => {
-    const runs = async (): Promise<number> =>
-      (await engine.tracking.searchRuns({ experimentIds: ['0'] })).items.length;
+    const runs = async (): Promise<number> => {
+      const experiments = await engine.tracking.searchExperiments({ maxResults: 1000 });
+      const experimentIds = experiments.items.map((e) => e.experimentId);
+      return (await engine.tracking.searchRuns({ experimentIds })).items.length;
+    };
     const count = await runs();
     const request = { ...base, data: fixture.csv, thresholds: gate.slice(0, 1) };
     await assert.rejects(

@@ -19,20 +19,6 @@ const RUNS_PER_PAGE = 1000;
 /** A string literal of MLflow's filter grammar (a doubled quote stands for itself). */
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
-async function allExperimentIds(tracking: TrackingService): Promise<string[]> {
-  const ids: string[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await tracking.searchExperiments({
-      maxResults: 1000,
-      ...(pageToken ? { pageToken } : {}),
-    });
-    ids.push(...page.items.map((e) => e.experimentId));
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return ids;
-}
-
 /** The finished evaluation runs of a registered model (one version, one eval set), oldest first. */
 async function evaluationRuns(tracking: TrackingService, query: EvaluationQuery): Promise<Run[]> {
   const clauses = [
@@ -45,7 +31,11 @@ async function evaluationRuns(tracking: TrackingService, query: EvaluationQuery)
       ? [`tags.\`${EVALUATION_TAGS.evalSet}\` = ${literal(query.evalSet)}`]
       : []),
   ];
-  const experimentIds = await allExperimentIds(tracking);
+  // Only the experiments that hold a run of this model's evaluations, from the tag index.
+  const experimentIds = await tracking.experimentsWithRunTag(
+    EVALUATION_TAGS.registeredModel,
+    query.name,
+  );
   const runs: Run[] = [];
   for (let i = 0; i < experimentIds.length; i += EXPERIMENTS_PER_SEARCH) {
     let pageToken: string | undefined;

@@ -6,6 +6,7 @@
 export { EVALUATION_ARTIFACTS } from './artifactNames';
 export {
   EvaluationService,
+  EVALUATIONS_EXPERIMENT,
   fileSha256,
   type EvaluateOptions,
   type EvaluateRequest,

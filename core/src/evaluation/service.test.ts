@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../engine';
 import { gone, TEST_PYTHON as PYTHON } from './evaluation.testing';
-import { EvaluationService } from './service';
+import { EvaluationService, EVALUATIONS_EXPERIMENT } from './service';
 import { EvaluationCancelled } from './worker';
 
 let dir: string;
@@ -65,6 +65,19 @@ describe('an evaluation run whose worker fails or is cancelled', () => {
       failed!.inputs.datasetInputs.map((d) => d.dataset.name),
       ['eval.csv'],
     );
+  });
+
+  it('records runs that name no experiment in the Evaluations experiment, not Default', async () => {
+    const python = fakePython('fails-too', `echo '{"type":"error","message":"no"}'; exit 1`);
+    const request = { model, data, target: 'y', task: 'classifier' as const, python };
+    await assert.rejects(engine.evaluation.evaluate(request), /no/);
+    await assert.rejects(engine.evaluation.evaluate(request), /no/);
+    const evaluations = await engine.tracking.getExperimentByName(EVALUATIONS_EXPERIMENT);
+    assert.ok(evaluations, 'the Evaluations experiment is created on first use');
+    const runs = await engine.tracking.searchRuns({ experimentIds: [evaluations.experimentId] });
+    assert.equal(runs.items.length, 2);
+    assert.ok(runs.items.every((r) => r.info.runName === 'evaluate eval.csv'));
+    assert.equal((await engine.tracking.searchRuns({ experimentIds: ['0'] })).items.length, 0);
   });
 
   it('ends the run KILLED when cancelled, and the worker is gone', async () => {

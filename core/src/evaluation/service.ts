@@ -31,6 +31,9 @@ import { EvaluationCancelled, runWorker } from './worker';
 /** The most metrics one tracking batch takes (MLflow's limit). */
 const METRICS_PER_BATCH = 1000;
 
+/** The experiment that evaluation runs go to when the request names none, created on demand. */
+export const EVALUATIONS_EXPERIMENT = 'Evaluations';
+
 /** What to evaluate, on what, and how. */
 export interface EvaluateRequest {
   /**
@@ -45,7 +48,10 @@ export interface EvaluateRequest {
   /** The column that holds the true values. */
   target: string;
   task: EvaluationTask;
-  /** Experiment name or id for the evaluation run (created by name when missing; default `0`). */
+  /**
+   * Experiment name or id for the evaluation run (created by name when missing; default
+   * {@link EVALUATIONS_EXPERIMENT}, so evaluations never crowd the training runs of `Default`).
+   */
   experiment?: string;
   runName?: string;
   /** Metrics per value of this column. */
@@ -583,11 +589,18 @@ export class EvaluationService {
 
   private async experimentId(nameOrId: string | undefined): Promise<string> {
     const { tracking } = this.options;
-    if (!nameOrId) return '0';
-    const byName = await tracking.getExperimentByName(nameOrId);
+    const wanted = nameOrId || EVALUATIONS_EXPERIMENT;
+    const byName = await tracking.getExperimentByName(wanted);
     if (byName) return byName.experimentId;
-    if (/^\d+$/.test(nameOrId)) return (await tracking.getExperiment(nameOrId)).experimentId;
-    return tracking.createExperiment(nameOrId);
+    if (/^\d+$/.test(wanted)) return (await tracking.getExperiment(wanted)).experimentId;
+    try {
+      return await tracking.createExperiment(wanted);
+    } catch (error) {
+      // Another evaluation created it in between: use that one.
+      const created = await tracking.getExperimentByName(wanted);
+      if (created) return created.experimentId;
+      throw error;
+    }
   }
 
   /** The Python that runs the model (see {@link EvaluateRequest.environment}). */

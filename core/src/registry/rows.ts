@@ -88,7 +88,7 @@ export class RegistryLookups {
     const pks = rows.map((r) => r.version_pk);
     const tags = new Map<number, KeyValue[]>();
     for (const t of this.sql(
-      `SELECT version_pk, key, value FROM model_version_tags WHERE version_pk IN (${placeholders(pks.length)}) ORDER BY key`,
+      `SELECT version_pk, key, value FROM model_version_tags WHERE version_pk IN (${placeholders(pks.length)}) ORDER BY version_pk, key`,
     ).all(...pks) as { version_pk: number; key: string; value: string }[]) {
       add(tags, t.version_pk, { key: t.key, value: t.value });
     }
@@ -128,7 +128,7 @@ export class RegistryLookups {
     const list = placeholders(pks.length);
     const tags = new Map<number, KeyValue[]>();
     for (const t of this.sql(
-      `SELECT model_pk, key, value FROM registered_model_tags WHERE model_pk IN (${list}) ORDER BY key`,
+      `SELECT model_pk, key, value FROM registered_model_tags WHERE model_pk IN (${list}) ORDER BY model_pk, key`,
     ).all(...pks) as { model_pk: number; key: string; value: string }[]) {
       add(tags, t.model_pk, { key: t.key, value: t.value });
     }

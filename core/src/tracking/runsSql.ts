@@ -239,6 +239,21 @@ export class RunsSql {
       .immediate();
   }
 
+  async experimentsWithRunTag(key: string, value: string): Promise<string[]> {
+    // From the (key, value, run_pk) tag index: no experiment is scanned for its runs.
+    const ids = this.sql(
+      `SELECT DISTINCT r.experiment_id FROM tags t
+         JOIN runs r ON r.run_pk = t.run_pk
+         JOIN experiments e ON e.experiment_id = r.experiment_id
+        WHERE t.key = ? AND t.value = ? AND r.lifecycle_stage = 'active'
+          AND e.lifecycle_stage = 'active'
+        ORDER BY r.experiment_id`,
+    )
+      .pluck()
+      .all(key, value) as number[];
+    return ids.map(String);
+  }
+
   async searchRuns(input: SearchRunsInput): Promise<Page<Run>> {
     const compiled = compileRunSearch(input.filter, input.orderBy);
     const offset = decodePageToken(input.pageToken);

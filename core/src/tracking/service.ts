@@ -244,6 +244,14 @@ export class TrackingService {
     });
   }
 
+  /**
+   * Ids of the active experiments that hold an active run tagged `key` = `value`, found through
+   * the tag index: where to search for runs carrying a known tag without listing every experiment.
+   */
+  experimentsWithRunTag(key: string, value: string): Promise<string[]> {
+    return this.store.experimentsWithRunTag(key, value);
+  }
+
   getMetricHistory(
     runId: string,
     key: string,

@@ -77,6 +77,8 @@ export class SqliteTrackingStore implements TrackingStore {
     this.runs.searchDatasets(...a);
   readonly logOutputs: TrackingStore['logOutputs'] = (...a) => this.runs.logOutputs(...a);
   readonly searchRuns: TrackingStore['searchRuns'] = (...a) => this.runs.searchRuns(...a);
+  readonly experimentsWithRunTag: TrackingStore['experimentsWithRunTag'] = (...a) =>
+    this.runs.experimentsWithRunTag(...a);
 
   readonly insertRuns: TrackingStore['insertRuns'] = (...a) => this.batch.insertRuns(...a);
   readonly updateRuns: TrackingStore['updateRuns'] = (...a) => this.batch.updateRuns(...a);

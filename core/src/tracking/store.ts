@@ -147,6 +147,8 @@ export interface TrackingStore {
   searchDatasets(experimentIds: string[], limit: number): Promise<DatasetSummary[]>;
   logOutputs(runId: string, models: ModelIo[]): Promise<void>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
+  /** Ids of the active experiments holding an active run tagged `key` = `value`, ascending. */
+  experimentsWithRunTag(key: string, value: string): Promise<string[]>;
 
   /**
    * Whether this store's writes can take part in `unit`'s transactions (the same database and

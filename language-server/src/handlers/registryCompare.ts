@@ -10,8 +10,10 @@ import type {
 import { evaluationDetails, listEvaluations, lowerIsBetter } from './evaluationData';
 import { versionSummary } from './registryData';
 
-/** Metrics that count rows rather than score a model: no best among them. */
-const COUNTS = /^(example_count|sum_on_target|mean_on_target|true_|false_)/;
+/** Metrics that describe the eval set rather than score a model: never ranked. */
+const UNRANKED = /^(example_count|sum_on_target|mean_on_target)$/;
+/** Confusion counts: ranked (false_* lower, true_* higher) only over equal example counts. */
+const CONFUSION_COUNTS = /^(true|false)_(positives|negatives)$/;
 
 /** `versions` of params: `min` to `max` distinct `{ name, version }` pairs. */
 export function versionRefs(params: unknown, min: number, max: number): VersionRef[] {
@@ -97,16 +99,19 @@ function factsOf(version: ModelVersion): Map<string, string> {
 /** Metrics of the evaluations, each with the index of the best value. */
 export function compareMetrics(evaluations: (EvaluationSummary | null)[]): ComparedMetric[] {
   const keys = [...new Set(evaluations.flatMap((e) => Object.keys(e?.metrics ?? {})))].sort();
+  const counts = evaluations.map((e) => e?.metrics['example_count']);
+  const sameExamples = counts.every((c) => c !== undefined && c === counts[0]);
   return keys.map((key) => {
     const values = evaluations.map((e) => e?.metrics[key] ?? null);
     const greaterIsBetter = !lowerIsBetter(key);
+    const ranked = !UNRANKED.test(key) && (!CONFUSION_COUNTS.test(key) || sameExamples);
     const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
     let best: number | null = null;
-    if (!COUNTS.test(key) && present.length >= 2 && new Set(present).size > 1) {
+    if (ranked && present.length >= 2 && new Set(present).size > 1) {
       const target = greaterIsBetter ? Math.max(...present) : Math.min(...present);
       best = values.indexOf(target);
     }
-    return { key, values, greaterIsBetter, best };
+    return { key, values, greaterIsBetter, ranked, best };
   });
 }
 

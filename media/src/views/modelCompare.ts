@@ -199,7 +199,9 @@ export function mountModelCompare(root: HTMLElement, bridge: Bridge): void {
                     'th',
                     { scope: 'row' },
                     h('code', {}, m.key),
-                    h('span', { class: 'muted direction' }, m.greaterIsBetter ? ' ↑' : ' ↓'),
+                    m.ranked
+                      ? h('span', { class: 'muted direction' }, m.greaterIsBetter ? ' ↑' : ' ↓')
+                      : null,
                   ),
                   ...m.values.map((value, i) =>
                     h(

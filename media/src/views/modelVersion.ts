@@ -29,6 +29,9 @@ import {
   rocCurves,
 } from './evaluationPlots';
 
+/** Metrics that record a verdict (a gate's 1 or 0), not a score: never drawn across versions. */
+const VERDICTS = new Set(['gate_passed']);
+
 /** What the version page keeps across reloads. */
 export interface ModelVersionState {
   name?: string;
@@ -409,7 +412,10 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
   const acrossVersions = (p: RegistryVersionResult): HTMLElement | null => {
     const evalSet = p.latestEvaluation?.summary.evalSet;
     if (!evalSet || modelEvaluations.length < 2) return null;
-    const keys = [...new Set(modelEvaluations.flatMap((e) => Object.keys(e.metrics)))].sort();
+    const keys = [...new Set(modelEvaluations.flatMap((e) => Object.keys(e.metrics)))]
+      .filter((key) => !VERDICTS.has(key))
+      .sort();
+    if (keys.length === 0) return null;
     const metric =
       state.historyMetric && keys.includes(state.historyMetric)
         ? state.historyMetric
@@ -538,7 +544,7 @@ export function mountModelVersion(root: HTMLElement, bridge: Bridge): void {
       ),
       h(
         'p',
-        { class: 'meta' },
+        { class: 'meta snippet' },
         h(
           'code',
           {},
