@@ -9,6 +9,7 @@ import {
   defaultMetric,
   defaultScatterParam,
   scalarMetricKeys,
+  sortedOrder,
   splitSeries,
   statsText,
   wrapLabel,
@@ -111,4 +112,9 @@ test('axis and scatter defaults: varying params, numeric first, no system metric
     'estimator',
   );
   assert.equal(defaultMetric(compare), 'training_accuracy');
+});
+
+test('sortedOrder sorts either way and keeps missing values last', () => {
+  assert.deepEqual(sortedOrder([3, null, 1, 2], false), [2, 3, 0, 1]);
+  assert.deepEqual(sortedOrder([3, null, 1, 2], true), [0, 3, 2, 1]);
 });

@@ -147,3 +147,20 @@ export function defaultScatterParam(compare: RunsCompareResult): string | undefi
 export function defaultMetric(compare: RunsCompareResult): string | undefined {
   return (compare.metrics.find((m) => !isSystemMetric(m.key)) ?? compare.metrics[0])?.key;
 }
+
+/** Row order of runs sorted on one column's values, missing values last, ties in given order. */
+export function sortedOrder(
+  values: readonly (number | null | undefined)[],
+  descending: boolean,
+): number[] {
+  const present = (v: number | null | undefined): v is number =>
+    v !== null && v !== undefined && Number.isFinite(v);
+  return values
+    .map((v, i) => i)
+    .sort((a, b) => {
+      const va = values[a];
+      const vb = values[b];
+      if (!present(va) || !present(vb)) return Number(!present(va)) - Number(!present(vb)) || a - b;
+      return (descending ? vb - va : va - vb) || a - b;
+    });
+}
