@@ -3,10 +3,12 @@
  * `system/` metrics in their own section), its params, tags, source, and its artifacts with
  * previews of images and text files.
  */
-import type { Run, SampledSeries } from '@sextant/language-server/protocol';
+import type { Run, RunModelArtifact, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
 import { DEFAULT_CHART_OPTIONS, formatNumber, type ChartOptions } from '../chart';
+import { formatBytes } from '../artifacts';
 import { isSystemMetric, seriesKeys, splitSeries } from '../metricKinds';
+import { signatureSummary } from '../modelSummary';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';
 import { ArtifactsPanel } from './artifacts';
 import { ChartGrid } from './charts';
@@ -38,6 +40,63 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   const scalarsSection = h('section', { 'aria-label': 'Metrics table' });
   const chartsSection = h('section', { 'aria-label': 'Metric charts' });
   const systemSection = h('section', { 'aria-label': 'System metrics' });
+  const modelsSection = h('section', { 'aria-label': 'Logged models', hidden: true });
+
+  /** The run's logged models with Open (their MLmodel in the artifacts panel) and Register. */
+  const drawModels = (models: RunModelArtifact[], error: string | undefined): void => {
+    modelsSection.hidden = models.length === 0 && !error;
+    replaceChildren(
+      modelsSection,
+      h('h2', {}, 'Logged models'),
+      error ? h('p', { class: 'muted empty' }, `Cannot list the models: ${error}`) : null,
+      models.length === 0
+        ? null
+        : table(
+            ['Model', 'Flavours', 'Signature', 'Size', ''],
+            models.map((m) => ({
+              cells: [
+                h('code', { title: m.source }, m.name),
+                m.flavors.join(', ') || '—',
+                signatureSummary(m.signature) || h('span', { class: 'muted' }, 'none'),
+                m.sizeBytes === undefined ? '—' : formatBytes(m.sizeBytes),
+                h(
+                  'span',
+                  { class: 'actions' },
+                  h(
+                    'button',
+                    {
+                      class: 'secondary',
+                      'data-action': 'open-model',
+                      disabled: m.artifactPath === undefined,
+                      title:
+                        m.artifactPath === undefined
+                          ? "Its files lie outside the run's artifacts"
+                          : `Show ${m.artifactPath}/MLmodel in the artifacts`,
+                      onclick: () => {
+                        if (m.artifactPath === undefined) return;
+                        artifacts.preview(`${m.artifactPath}/MLmodel`);
+                      },
+                    },
+                    'Open',
+                  ),
+                  ' ',
+                  h(
+                    'button',
+                    {
+                      'data-action': 'register-model',
+                      title: `Register ${m.source} as a version of a registered model`,
+                      onclick: () =>
+                        bridge.post({ type: MessageType.RegisterModel, source: m.source }),
+                    },
+                    'Register…',
+                  ),
+                ),
+              ],
+            })),
+            'data models',
+          ),
+    );
+  };
   const details = h('div', { class: 'details' });
   const artifacts = new ArtifactsPanel(bridge);
 
@@ -167,6 +226,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
     header,
     scalarsSection,
     chartsSection,
+    modelsSection,
     details,
     systemSection,
     artifacts.element,
@@ -193,6 +253,9 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
       case MessageType.SeriesUpdate:
         series = mergeSeries(series, message.series);
         drawCharts();
+        break;
+      case MessageType.RunModels:
+        drawModels(message.models, message.error);
         break;
       default:
         console.warn('sextant run view: ignored message', message.type);
