@@ -69,13 +69,14 @@ test('direction: losses and errors lower, the rest higher', () => {
   assert.equal(defaultDirection('precision'), 'higher');
 });
 
-test('bestIndex marks the lowest or highest finite value, and none when all tie', () => {
+test('bestIndex marks the lowest or highest finite value, none alone or when all tie', () => {
   assert.equal(bestIndex([0.3, 0.1, null, 0.2], 'lower'), 1);
   assert.equal(bestIndex([0.3, 0.1, null, 0.2], 'higher'), 0);
-  assert.equal(bestIndex([NaN, 2], 'lower'), 1);
+  assert.equal(bestIndex([NaN, 2, 3], 'lower'), 1);
+  assert.equal(bestIndex([NaN, 2], 'lower'), -1);
   assert.equal(bestIndex([1, 1, 1], 'higher'), -1);
   assert.equal(bestIndex([null, null], 'higher'), -1);
-  assert.equal(bestIndex([5], 'higher'), 0);
+  assert.equal(bestIndex([5], 'higher'), -1);
 });
 
 test('statsText collapses equal latest, min and max to one value', () => {

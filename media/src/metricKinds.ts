@@ -50,7 +50,10 @@ export function defaultDirection(key: string): Direction {
   return LOWER_IS_BETTER.test(name) ? 'lower' : 'higher';
 }
 
-/** The index of the best finite value for `direction`, or -1 when there is none or all tie. */
+/**
+ * The index of the best finite value for `direction`, or -1 when fewer than two values compare
+ * or they all tie.
+ */
 export function bestIndex(
   values: readonly (number | null | undefined)[],
   direction: Direction,
@@ -68,7 +71,7 @@ export function bestIndex(
     if (direction === 'lower' ? value < current : value > current) best = i;
   });
   const finite = values.filter((v) => v !== null && v !== undefined && Number.isFinite(v));
-  return finite.length > 1 && !distinct ? -1 : best;
+  return finite.length < 2 || !distinct ? -1 : best;
 }
 
 /** "latest · min · max", or the one value when they are equal. */

@@ -347,7 +347,7 @@ export class ParallelChart {
     const lines = wrapLabel(axis.label, chars);
     // Tick labels sit left of the axis, in about half the room to the previous one.
     const room = index === 0 ? MARGIN.left : spacing / 2;
-    const tickChars = Math.max(6, Math.min(16, Math.floor((room - 8) / 6)));
+    const tickChars = Math.max(6, Math.min(16, Math.floor((room - 14) / 6.6)));
     const isMetric = index === layout.axes.length - 1;
     const group = s('g', {
       class: isMetric ? 'pc-axis pc-metric-axis' : 'pc-axis',
