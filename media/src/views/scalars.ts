@@ -16,6 +16,11 @@ export interface ScalarsState {
   directions?: Record<string, Direction>;
 }
 
+/** A metric name with line breaks allowed after `_`, `/` and `.`, so long names wrap between words. */
+function breakable(key: string): (string | HTMLElement)[] {
+  return key.split(/(?<=[_/.])/).flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), part]));
+}
+
 /** Draws the scalar table and bars of `keys` into `section`; `onChange` saves the new state. */
 export function drawScalars(
   section: HTMLElement,
@@ -62,7 +67,7 @@ export function drawScalars(
               descending: sorted ? !state.descending : dir === 'higher',
             }),
         },
-        key,
+        ...breakable(key),
         sorted ? (state.descending ? ' ▼' : ' ▲') : '',
       ),
       h(
