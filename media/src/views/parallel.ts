@@ -247,7 +247,7 @@ export class ParallelChart {
     replaceChildren(this.plot, svg);
     const hidden =
       layout.hiddenParams > 0
-        ? ` · ${layout.hiddenParams} parameters not drawn (pick them under Axes)`
+        ? ` · ${layout.hiddenParams} parameter${layout.hiddenParams === 1 ? '' : 's'} not drawn (pick under Axes)`
         : '';
     this.status.textContent = `${matching.length} of ${layout.lines.length} runs in range${hidden}`;
   }

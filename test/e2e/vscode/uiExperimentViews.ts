@@ -208,6 +208,8 @@ runUiTest(
       await snap(page, `views-run-${theme}`);
       await showSection(runView, 'Logged models');
       await snap(page, `views-run-${theme}-models`);
+      await showSection(runView, 'System metrics');
+      await snap(page, `views-run-${theme}-system`);
     };
     await runShots('dark');
     await runView.locator('button[data-action="register-model"]').first().click();
