@@ -909,6 +909,12 @@ export interface RunModelArtifact {
   /** The artifact path or the logged model's name. */
   name: string;
   flavors: string[];
+  /** The MLmodel's signature as MLflow writes it: JSON text per part. */
+  signature?: { inputs?: string; outputs?: string; params?: string };
+  /** Bytes of every file of the model. */
+  sizeBytes?: number;
+  /** The model's folder relative to the run's artifact root, when it lies there. */
+  artifactPath?: string;
 }
 
 /** Result of `sextant/registry/runModels`. */

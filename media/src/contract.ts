@@ -14,6 +14,7 @@ import type {
   RegistryVersionResult,
   EvaluationSummary,
   Run,
+  RunModelArtifact,
   RunsCompareResult,
   SampledSeries,
 } from '@sextant/language-server/protocol';
@@ -70,6 +71,10 @@ export enum MessageType {
   CopyText = 'copyText',
   /** View → host: compare on another eval set. */
   SelectEvalSet = 'selectEvalSet',
+  /** Host → view: the models the shown run logged (artifact folders with an MLmodel, logged models). */
+  RunModels = 'runModels',
+  /** View → host: register one of the run's models (the IDE's Register Model command). */
+  RegisterModel = 'registerModel',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -252,6 +257,21 @@ export interface SelectEvalSet {
   evalSet: string;
 }
 
+/** The models a run logged. */
+export interface RunModels {
+  type: MessageType.RunModels;
+  models: RunModelArtifact[];
+  /** Why they could not be listed. */
+  error?: string;
+}
+
+/** A request to register a model of the shown run. */
+export interface RegisterModel {
+  type: MessageType.RegisterModel;
+  /** A source of {@link RunModels}: `runs:/<run>/<path>` or `models:/m-<id>`. */
+  source: string;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -265,7 +285,8 @@ export type HostMessage =
   | ArtifactListing
   | RevealArtifact
   | ModelVersionSnapshot
-  | ModelCompareSnapshot;
+  | ModelCompareSnapshot
+  | RunModels;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -281,7 +302,8 @@ export type ViewMessage =
   | DownloadArtifact
   | OpenModelVersion
   | CopyText
-  | SelectEvalSet;
+  | SelectEvalSet
+  | RegisterModel;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -296,6 +318,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.RevealArtifact,
   MessageType.ModelVersionSnapshot,
   MessageType.ModelCompareSnapshot,
+  MessageType.RunModels,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -312,6 +335,7 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.OpenModelVersion,
   MessageType.CopyText,
   MessageType.SelectEvalSet,
+  MessageType.RegisterModel,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -65,6 +65,8 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
     });
     const host = {
       openRun: (runId: string) => void app.commands.execute(CommandIds.openRun, { runId }),
+      registerModel: (runId: string, source: string) =>
+        void app.commands.execute(CommandIds.registerModel, { runId, source }),
       revealCell: (cell: CellRecord) =>
         void app.commands.execute(CommandIds.revealCell, {
           cellId: cell.cellId,

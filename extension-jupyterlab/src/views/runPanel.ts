@@ -21,6 +21,8 @@ const MAX_DOWNLOAD_BYTES = 16 * 1024 * 1024;
 export interface RunPanelHost extends ViewPanelHost {
   /** Brings the notebook that ran `cell` to it. */
   revealCell(cell: CellRecord): void;
+  /** Registers a model of a run through the Register Model command. */
+  registerModel?(runId: string, source: string): void;
 }
 
 /** A main-area panel showing one run. */
@@ -46,6 +48,7 @@ export class RunPanel extends ViewPanel<RunPresenter> {
       openRun: (id) => host.openRun(id),
       saveFile: download,
       downloadArtifact: (_runId, path) => void this.download(path),
+      registerModel: (id, source) => host.registerModel?.(id, source),
       shown: (run) => {
         this.title.label = `Run: ${run.info.runName || runId.slice(0, 8)}`;
         this.title.caption = `Sextant run ${run.info.runName} (${runId})`;

@@ -49,8 +49,13 @@ export interface ModelCommandContext {
 /** A run (and maybe one of its artifact folders) a Register command was invoked on. */
 function registerTarget(
   node: unknown,
-): { runId: string; runName: string; path?: string } | undefined {
+): { runId: string; runName: string; path?: string; source?: string } | undefined {
   if (isRunNode(node)) return { runId: node.run.runId, runName: node.run.runName };
+  // The run view's Register button names the run and the model's source.
+  const fromView = node as { runId?: unknown; source?: unknown } | undefined;
+  if (typeof fromView?.runId === 'string' && typeof fromView.source === 'string') {
+    return { runId: fromView.runId, runName: '', source: fromView.source };
+  }
   const artifact = (node as DetailNode | undefined)?.artifact;
   if (artifact?.isDir) return { runId: artifact.runId, runName: '', path: artifact.path };
   return undefined;
@@ -93,6 +98,10 @@ export function registerModelCommands(ctx: ModelCommandContext): vscode.Disposab
     }
     const { models } = await api.request(RegistryRunModelsRequest, { runId: target.runId });
     let candidates: RunModelArtifact[] = models;
+    if (target.source !== undefined) {
+      const source = target.source;
+      candidates = models.filter((m) => m.source === source);
+    }
     if (target.path !== undefined) {
       const source = `runs:/${target.runId}/${target.path}`;
       candidates = models.filter((m) => m.source === source);

@@ -135,6 +135,8 @@ export class Panels implements vscode.Disposable {
             ...host,
             downloadArtifact: (runId, path) =>
               void vscode.commands.executeCommand('sextant.downloadArtifact', { runId, path }),
+            registerModel: (runId, source) =>
+              void vscode.commands.executeCommand('sextant.registerModel', { runId, source }),
           });
     const asset = (name: string): string =>
       webview.asWebviewUri(vscode.Uri.joinPath(this.assetsRoot, name)).toString();

@@ -139,9 +139,17 @@ describe('registry and evaluation requests', { timeout: 30_000 }, () => {
     const { models } = await session.client.sendRequest(RegistryRunModelsRequest, {
       runId: runs[0]!,
     });
-    assert.deepEqual(models, [
-      { source: `runs:/${runs[0]}/model`, name: 'model', flavors: ['python_function', 'sklearn'] },
-    ]);
+    const [found, ...others] = models;
+    assert.equal(others.length, 0);
+    const { sizeBytes, ...facts } = found!;
+    assert.deepEqual(facts, {
+      source: `runs:/${runs[0]}/model`,
+      name: 'model',
+      flavors: ['python_function', 'sklearn'],
+      signature: { inputs: '[{"type": "double", "name": "age"}]', outputs: '[{"type": "long"}]' },
+      artifactPath: 'model',
+    });
+    assert.ok(sizeBytes! > 100, `the model's size ${sizeBytes}`);
     const changed = session.inbox.next(RegistryChangedNotification, (p) => p.name === 'churn');
     const first = await session.client.sendRequest(RegistryRegisterRequest, {
       name: 'churn',

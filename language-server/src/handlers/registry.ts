@@ -75,6 +75,17 @@ export function loadSnippet(
   };
 }
 
+/** The signature and size of a model, from its deploy facts when they could be read. */
+function modelFacts(
+  facts: Awaited<ReturnType<typeof readDeployFacts>> | undefined,
+): Pick<RunModelArtifact, 'signature' | 'sizeBytes'> {
+  if (!facts) return {};
+  return {
+    ...(facts.signature ? { signature: facts.signature } : {}),
+    ...(facts.sizeBytes !== undefined ? { sizeBytes: facts.sizeBytes } : {}),
+  };
+}
+
 /** Folders among a run's artifacts (a few levels down) that hold an MLmodel, and its logged models. */
 async function runModels(engine: Engine, runId: string): Promise<RunModelArtifact[]> {
   const run = await engine.tracking.getRun(runId);
@@ -89,6 +100,8 @@ async function runModels(engine: Engine, runId: string): Promise<RunModelArtifac
         source: `runs:/${runId}/${relative}`,
         name: relative,
         flavors: facts?.flavors ?? [],
+        ...modelFacts(facts),
+        artifactPath: relative,
       });
       return;
     }
@@ -109,6 +122,8 @@ async function runModels(engine: Engine, runId: string): Promise<RunModelArtifac
       source: `models:/${model.modelId}`,
       name: model.name,
       flavors: facts?.flavors ?? [],
+      ...modelFacts(facts),
+      ...(dir.startsWith(`${root}/`) ? { artifactPath: dir.slice(root.length + 1) } : {}),
     });
   }
   return found;

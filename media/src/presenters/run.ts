@@ -8,6 +8,7 @@ import {
   ArtifactsListRequest,
   ArtifactsReadRequest,
   MetricsHistoryRequest,
+  RegistryRunModelsRequest,
   RunsGetRequest,
   type Run,
 } from '@sextant/language-server/protocol';
@@ -22,6 +23,8 @@ export interface RunViewHost extends RunsViewHost {
   downloadArtifact(runId: string, path: string): void;
   /** A snapshot went to the view (the adapter may name its panel after the run). */
   shown?(run: Run): void;
+  /** Registers a model of the run through the IDE's Register Model command. */
+  registerModel?(runId: string, source: string): void;
 }
 
 /** The run of a run view restored after a reload, from the state the view saved. */
@@ -64,6 +67,9 @@ export class RunPresenter extends LiveRunsPresenter {
       case MessageType.DownloadArtifact:
         this.host.downloadArtifact(this.runId, String(message.path));
         return true;
+      case MessageType.RegisterModel:
+        this.host.registerModel?.(this.runId, String(message.source));
+        return true;
       default:
         return false;
     }
@@ -98,6 +104,18 @@ export class RunPresenter extends LiveRunsPresenter {
     }
   }
 
+  /** Sends the run's logged models; a failure to list them shows in the view, not as an error. */
+  private async pushModels(): Promise<void> {
+    try {
+      const { models } = await this.client.request(RegistryRunModelsRequest, {
+        runId: this.runId,
+      });
+      this.post({ type: MessageType.RunModels, models });
+    } catch (error) {
+      this.post({ type: MessageType.RunModels, models: [], error: errorMessage(error) });
+    }
+  }
+
   protected async pushSnapshot(): Promise<void> {
     const runId = this.runId;
     const [run, artifacts, history] = await Promise.all([
@@ -111,6 +129,7 @@ export class RunPresenter extends LiveRunsPresenter {
       artifacts: artifacts.files,
       series: history.series,
     });
+    void this.pushModels();
     if (this.pendingReveal !== undefined) {
       this.post({ type: MessageType.RevealArtifact, path: this.pendingReveal });
       this.pendingReveal = undefined;

@@ -191,12 +191,49 @@ test('an artifact to reveal waits for the run snapshot; the host hears of the ru
   assert.equal(posted.length, 0);
   await presenter.receive({ type: MessageType.Ready });
   assert.deepEqual(
-    posted.map((m) => m.type),
+    posted.map((m) => m.type).filter((t) => t !== MessageType.RunModels),
     [MessageType.RunSnapshot, MessageType.RevealArtifact],
   );
   presenter.reveal('other.png');
   assert.deepEqual(posted.at(-1), { type: MessageType.RevealArtifact, path: 'other.png' });
   assert.deepEqual(shown, ['r1']);
+  presenter.dispose();
+});
+
+test("the run's models follow its snapshot, and Register goes to the host", async () => {
+  const posted: HostMessage[] = [];
+  const registered: string[] = [];
+  const model = { source: 'runs:/r1/model', name: 'model', flavors: ['sklearn'] };
+  const presenter = new RunPresenter(
+    'r1',
+    fakeClient({ 'sextant/registry/runModels': () => ({ models: [model] }) }),
+    { ...host(posted), registerModel: (runId, source) => registered.push(`${runId} ${source}`) },
+  );
+  await presenter.receive({ type: MessageType.Ready });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    posted.find((m) => m.type === MessageType.RunModels),
+    { type: MessageType.RunModels, models: [model] },
+  );
+  await presenter.receive({ type: MessageType.RegisterModel, source: model.source });
+  assert.deepEqual(registered, ['r1 runs:/r1/model']);
+  presenter.dispose();
+});
+
+test('a run whose models cannot be listed still shows, with the reason', async () => {
+  const posted: HostMessage[] = [];
+  const presenter = new RunPresenter('r1', fakeClient(), host(posted));
+  await presenter.receive({ type: MessageType.Ready });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(posted[0]?.type, MessageType.RunSnapshot);
+  assert.deepEqual(
+    posted.find((m) => m.type === MessageType.RunModels),
+    {
+      type: MessageType.RunModels,
+      models: [],
+      error: 'no fake for sextant/registry/runModels',
+    },
+  );
   presenter.dispose();
 });
 

@@ -21,7 +21,10 @@ declare module 'plotly.js-dist-min' {
     name?: string;
     x: Datum[];
     y: Datum[];
-    marker?: { color?: string };
+    marker?: {
+      color?: string | string[];
+      line?: { color?: string; width?: number | number[] };
+    };
     error_x?: { type: 'data'; array: number[]; visible: boolean; color?: string };
     hovertemplate?: string;
     showlegend?: boolean;

@@ -164,3 +164,30 @@ export function renderScatter(
   xaxis['type'] = points.some((p) => typeof p.x === 'string') ? 'category' : '-';
   void Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true });
 }
+
+/** Draws one scalar metric as a bar per run in its color, the best bar outlined. */
+export function renderBars(
+  chart: HTMLElement,
+  key: string,
+  bars: readonly { runId: string; runName: string; value: number }[],
+  runOrder: readonly string[],
+  best: string | undefined,
+): void {
+  const fg = cssVar('--vscode-editor-foreground', '#333');
+  const trace: Plotly.BarTrace = {
+    type: 'bar',
+    x: bars.map((b) => b.runName),
+    y: bars.map((b) => b.value),
+    marker: {
+      color: bars.map((b) => runColor(Math.max(0, runOrder.indexOf(b.runId)))),
+      line: { color: fg, width: bars.map((b) => (b.runId === best ? 2 : 0)) },
+    },
+    hovertemplate: `%{x}<br>${key}=%{y}<extra></extra>`,
+  };
+  const layout = themedLayout(key, { xAxis: 'step', logY: false, smoothing: 0 }, '');
+  layout['height'] = 220;
+  const xaxis = layout['xaxis'] as Record<string, unknown>;
+  xaxis['type'] = 'category';
+  xaxis['automargin'] = true;
+  void Plotly.react(chart, [trace], layout, { displaylogo: false, responsive: true });
+}

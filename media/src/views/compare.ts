@@ -1,17 +1,20 @@
 /**
- * Run comparison: one chart per metric key with the runs overlaid (step or time x, log scale,
+ * Run comparison: single-value metrics as a sortable table with the best marked and as bars across
+ * the runs, one line chart per series key with the runs overlaid (step or time x, log scale,
  * smoothing), a params table with "only show differences", parallel coordinates of the params
  * against a metric, a scatter of one param against one metric, a metrics summary, and CSV export.
  * Pure DOM against a {@link Bridge}.
  */
 import type { RunsCompareResult, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
-import { DEFAULT_CHART_OPTIONS, formatNumber, scatterPoints, type ChartOptions } from '../chart';
+import { DEFAULT_CHART_OPTIONS, scatterPoints, type ChartOptions } from '../chart';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';
 import { compareToCsv } from '../csv';
+import { defaultScatterParam, scalarMetricKeys, splitSeries, statsText } from '../metricKinds';
 import { ChartGrid, renderScatter, runColor } from './charts';
 import { formatDuration, h, replaceChildren, table } from './dom';
 import { ParallelChart } from './parallel';
+import { drawScalars, type ScalarsState } from './scalars';
 import { chartToolbar } from './toolbar';
 
 /** What the comparison view keeps across reloads. */
@@ -25,6 +28,10 @@ export interface CompareState {
   scatterMetric?: string;
   /** The metric the parallel coordinates end on and are colored by. */
   parallelMetric?: string;
+  /** The params drawn as parallel axes; the params that differ when absent. */
+  parallelAxes?: string[];
+  /** Sort and best directions of the scalars table. */
+  scalars?: ScalarsState;
 }
 
 /** Mounts the comparison view in `root` and tells the host it is ready. */
@@ -48,6 +55,8 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
   const grid = new ChartGrid(chartsEl);
   const paramsSection = h('section', { 'aria-label': 'Parameters' });
   const metricsSection = h('section', { 'aria-label': 'Metrics summary' });
+  const scalarsSection = h('section', { 'aria-label': 'Scalars' });
+  const chartsSection = h('section', { 'aria-label': 'Metric charts' });
   const scatterSection = h('section', { 'aria-label': 'Parameter against metric' });
   const scatterChart = h('div', { class: 'chart', id: 'scatter' });
   const save = (next: CompareState): void => {
@@ -56,14 +65,18 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
   };
   const parallel = new ParallelChart({
     onMetric: (key) => save({ ...state, parallelMetric: key }),
+    onAxes: (keys) => save({ ...state, parallelAxes: keys }),
     onOpenRun: (runId) => bridge.post({ type: MessageType.OpenRun, runId }),
   });
 
   const drawCharts = (): void => {
     if (!compare) return;
     const names = new Map(compare.runs.map((r) => [r.runId, r.runName]));
+    const { charts, system } = splitSeries(series);
+    const drawn = [...charts, ...system];
+    chartsSection.hidden = drawn.length === 0;
     grid.render(
-      series,
+      drawn,
       compare.runs.map((r) => r.runId),
       names,
       state.chart,
@@ -73,11 +86,13 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
   const drawScatter = (): void => {
     if (!compare) return;
     const c = compare;
+    const preferred = defaultScatterParam(c);
     const paramKeys = [
-      ...c.params.filter((p) => p.differs),
-      ...c.params.filter((p) => !p.differs),
+      ...c.params.filter((p) => p.key === preferred),
+      ...c.params.filter((p) => p.differs && p.key !== preferred),
+      ...c.params.filter((p) => !p.differs && p.key !== preferred),
     ].map((p) => p.key);
-    const metricKeys = c.metrics.map((m) => m.key);
+    const metricKeys = c.metrics.map((m) => m.key).filter((k) => !k.startsWith('system/'));
     if (paramKeys.length === 0 || metricKeys.length === 0) {
       replaceChildren(
         scatterSection,
@@ -215,39 +230,47 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
     );
     replaceChildren(
       metricsSection,
-      h('h2', {}, 'Metrics (latest · min · max)'),
+      h('h2', {}, 'Metrics summary (latest · min · max)'),
       c.metrics.length === 0
         ? h('p', { class: 'muted empty' }, 'No metrics logged.')
         : table(
             ['Metric', ...c.runs.map((r) => r.runName || r.runId.slice(0, 8))],
             c.metrics.map((m) => ({
-              cells: [
-                h('code', {}, m.key),
-                ...m.runs.map((s) =>
-                  s
-                    ? `${formatNumber(s.latest)} · ${formatNumber(s.min)} · ${formatNumber(s.max)}`
-                    : '—',
-                ),
-              ],
+              cells: [h('code', {}, m.key), ...m.runs.map((s) => (s ? statsText(s) : '—'))],
             })),
           ),
     );
   };
 
   replaceChildren(
+    chartsSection,
+    h('h2', {}, 'Series'),
+    chartToolbar(state.chart, (chart) => {
+      save({ ...state, chart });
+      drawCharts();
+    }),
+    chartsEl,
+  );
+  const drawScalarsSection = (): void => {
+    if (!compare) return;
+    drawScalars(
+      scalarsSection,
+      compare,
+      scalarMetricKeys(compare, series).filter((k) => !k.startsWith('system/')),
+      state.scalars ?? {},
+      (scalars) => {
+        save({ ...state, scalars });
+        drawScalarsSection();
+      },
+      (runId) => bridge.post({ type: MessageType.OpenRun, runId }),
+    );
+  };
+  replaceChildren(
     root,
     header,
     runsSection,
-    h(
-      'section',
-      { 'aria-label': 'Metric charts' },
-      h('h2', {}, 'Metrics'),
-      chartToolbar(state.chart, (chart) => {
-        save({ ...state, chart });
-        drawCharts();
-      }),
-      chartsEl,
-    ),
+    scalarsSection,
+    chartsSection,
     paramsSection,
     parallel.element,
     scatterSection,
@@ -256,7 +279,10 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
 
   // Hosts switch themes by changing the body's class and CSS variables: redraw the scatter in the
   // new colors (the metric charts and the parallel coordinates watch for themselves).
-  new MutationObserver(() => drawScatter()).observe(document.body, {
+  new MutationObserver(() => {
+    drawScatter();
+    drawScalarsSection();
+  }).observe(document.body, {
     attributes: true,
     attributeFilter: ['class', 'style', 'data-vscode-theme-id'],
   });
@@ -269,12 +295,14 @@ export function mountCompare(root: HTMLElement, bridge: Bridge): void {
         save({ ...state, runIds: compare.runs.map((r) => r.runId) });
         drawTables();
         drawCharts();
-        parallel.update(compare, state.parallelMetric);
+        drawScalarsSection();
+        parallel.update(compare, state.parallelMetric, state.parallelAxes);
         drawScatter();
         break;
       case MessageType.SeriesUpdate:
         series = mergeSeries(series, message.series);
         drawCharts();
+        drawScalarsSection();
         break;
       default:
         console.warn('sextant compare view: ignored message', message.type);

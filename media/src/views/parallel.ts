@@ -6,9 +6,9 @@
  */
 import type { RunsCompareResult } from '@sextant/language-server/protocol';
 import { formatNumber } from '../chart';
+import { abbreviateMiddle, defaultAxisParams, wrapLabel } from '../metricKinds';
 import {
   brushRange,
-  chartParams,
   linePath,
   metricColor,
   parallelLayout,
@@ -22,7 +22,7 @@ import { h, replaceChildren } from './dom';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const HEIGHT = 340;
-const MARGIN = { top: 44, right: 70, bottom: 28, left: 56 };
+const MARGIN = { top: 44, right: 70, bottom: 28, left: 84 };
 
 function s<K extends keyof SVGElementTagNameMap>(
   tag: K,
@@ -35,14 +35,12 @@ function s<K extends keyof SVGElementTagNameMap>(
   return element;
 }
 
-function shorten(text: string, max = 16): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 /** What the chart tells its view. */
 export interface ParallelEvents {
   /** The user picked another metric. */
   onMetric(key: string): void;
+  /** The user picked other params as axes. */
+  onAxes(keys: string[]): void;
   /** The user asked to open a run. */
   onOpenRun(runId: string): void;
 }
@@ -56,6 +54,8 @@ export class ParallelChart {
   private readonly status: HTMLElement;
   private compare: RunsCompareResult | undefined;
   private metric = '';
+  /** The params drawn as axes, in the compared params' order. */
+  private axes: string[] = [];
   private brushes: Brushes = {};
   private width = 0;
   /** Holds a copy of the hovered or focused line above the others (moving the line itself would
@@ -83,11 +83,17 @@ export class ParallelChart {
     });
   }
 
-  /** Shows `compare` against `metric` (the first metric when it is not one of them). */
-  update(compare: RunsCompareResult, metric: string | undefined): void {
+  /**
+   * Shows `compare` against `metric` (the first metric that is not a system one when it is not one
+   * of them), with `axes` as the param axes (the params that differ when absent).
+   */
+  update(compare: RunsCompareResult, metric: string | undefined, axes?: readonly string[]): void {
     this.compare = compare;
     const keys = compare.metrics.map((m) => m.key);
-    this.metric = metric && keys.includes(metric) ? metric : (keys[0] ?? '');
+    const fallback = keys.find((k) => !k.startsWith('system/')) ?? keys[0] ?? '';
+    this.metric = metric && keys.includes(metric) ? metric : fallback;
+    const params = compare.params.map((p) => p.key);
+    this.axes = axes ? params.filter((key) => axes.includes(key)) : defaultAxisParams(compare);
     const ids = new Set(
       compare.params.map((p) => `param:${p.key}`).concat(`metric:${this.metric}`),
     );
@@ -121,6 +127,45 @@ export class ParallelChart {
         h('option', { value: m.key, selected: m.key === this.metric }, m.key),
       ),
     );
+    const picker = h(
+      'details',
+      { class: 'axis-picker' },
+      h(
+        'summary',
+        { id: 'parallel-axes' },
+        `Axes: ${this.axes.length} of ${c.params.length} parameters`,
+      ),
+      h(
+        'div',
+        { class: 'axis-picker-list', role: 'group', 'aria-label': 'Parameters drawn as axes' },
+        ...c.params.map((p) =>
+          h(
+            'label',
+            { class: 'check', title: p.differs ? p.key : `${p.key} (the same in every run)` },
+            h('input', {
+              type: 'checkbox',
+              value: p.key,
+              checked: this.axes.includes(p.key),
+              onchange: (e: Event) => {
+                const on = (e.target as HTMLInputElement).checked;
+                const chosen = new Set(this.axes);
+                if (on) chosen.add(p.key);
+                else chosen.delete(p.key);
+                this.axes = c.params.map((q) => q.key).filter((k) => chosen.has(k));
+                this.events.onAxes(this.axes);
+                const summary = picker.querySelector('summary');
+                if (summary) {
+                  summary.textContent = `Axes: ${this.axes.length} of ${c.params.length} parameters`;
+                }
+                this.draw();
+              },
+            }),
+            ` ${p.key}`,
+            p.differs ? '' : h('span', { class: 'muted' }, ' · same in all'),
+          ),
+        ),
+      ),
+    );
     const clear = h(
       'button',
       {
@@ -140,6 +185,7 @@ export class ParallelChart {
         { class: 'toolbar', role: 'toolbar', 'aria-label': 'Parallel coordinates options' },
         h('label', { for: 'parallel-metric' }, 'Color by metric (latest) '),
         select,
+        picker,
         clear,
         this.status,
       ),
@@ -159,9 +205,11 @@ export class ParallelChart {
     // The lines are drawn anew: none is hovered or focused any more.
     this.plot.classList.remove('pc-has-active');
     this.tooltip.hidden = true;
-    const layout = parallelLayout(c, chartParams(c), this.metric);
+    const layout = parallelLayout(c, this.axes, this.metric);
     const theme = themeKindOf([...document.body.classList]);
-    const width = Math.max(this.width, 120 * layout.axes.length);
+    // The chart fits the view (the metric axis and the colour scale stay on screen) unless the
+    // user picked more axes than fit at 96 px each.
+    const width = Math.max(this.width, 96 * layout.axes.length + MARGIN.left + MARGIN.right);
     const plotWidth = width - MARGIN.left - MARGIN.right;
     const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
     const n = layout.axes.length;
@@ -191,13 +239,16 @@ export class ParallelChart {
     }
     this.highlight = s('g', { class: 'pc-highlight-layer' });
     svg.append(linesLayer, this.highlight);
+    const spacing = n === 1 ? plotWidth : plotWidth / (n - 1);
     layout.axes.forEach((axis, i) =>
-      svg.append(this.axisElement(layout, i, xs[i]!, y, plotHeight)),
+      svg.append(this.axisElement(layout, i, xs[i]!, y, plotHeight, spacing)),
     );
     svg.append(this.legend(layout, theme, width, plotHeight));
     replaceChildren(this.plot, svg);
     const hidden =
-      layout.hiddenParams > 0 ? ` · ${layout.hiddenParams} more parameters not drawn` : '';
+      layout.hiddenParams > 0
+        ? ` · ${layout.hiddenParams} parameter${layout.hiddenParams === 1 ? '' : 's'} not drawn (pick under Axes)`
+        : '';
     this.status.textContent = `${matching.length} of ${layout.lines.length} runs in range${hidden}`;
   }
 
@@ -288,8 +339,15 @@ export class ParallelChart {
     x: number,
     y: (p: number) => number,
     plotHeight: number,
+    spacing: number,
   ): SVGGElement {
     const axis = layout.axes[index]!;
+    // About 6.5 px a character at the label's size; two lines of it between neighbouring axes.
+    const chars = Math.max(8, Math.floor((spacing - 8) / 6.5));
+    const lines = wrapLabel(axis.label, chars);
+    // Tick labels sit left of the axis, in about half the room to the previous one.
+    const room = index === 0 ? MARGIN.left : spacing / 2;
+    const tickChars = Math.max(6, Math.min(16, Math.floor((room - 14) / 6.6)));
     const isMetric = index === layout.axes.length - 1;
     const group = s('g', {
       class: isMetric ? 'pc-axis pc-metric-axis' : 'pc-axis',
@@ -299,8 +357,15 @@ export class ParallelChart {
       s('line', { class: 'pc-axis-line', x1: 0, x2: 0, y1: y(1), y2: y(0) }),
       s(
         'text',
-        { class: 'pc-axis-label', x: 0, y: MARGIN.top - 22, 'text-anchor': 'middle' },
-        shorten(axis.label, 18),
+        {
+          class: 'pc-axis-label',
+          x: 0,
+          y: MARGIN.top - 14 - 13 * (lines.length - 1),
+          'text-anchor': isMetric ? 'end' : index === 0 ? 'start' : 'middle',
+        },
+        ...lines.map((line, i) =>
+          s('tspan', { x: isMetric ? 8 : index === 0 ? -8 : 0, dy: i === 0 ? 0 : 13 }, line),
+        ),
         s('title', {}, `${axis.label}${isMetric ? ' (metric, latest value)' : ''}`),
       ),
     );
@@ -310,7 +375,7 @@ export class ParallelChart {
         s(
           'text',
           { class: 'pc-tick-label', x: -7, y: y(tick.position) + 4, 'text-anchor': 'end' },
-          shorten(tick.label, 10),
+          abbreviateMiddle(tick.label, tickChars),
           s('title', {}, tick.label),
         ),
       );

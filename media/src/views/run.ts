@@ -1,10 +1,14 @@
 /**
- * Run view: charts of all the run's metrics, its params, tags, source, and its artifacts with
+ * Run view: a table of the run's single-value metrics, line charts of its series (MLflow's
+ * `system/` metrics in their own section), its params, tags, source, and its artifacts with
  * previews of images and text files.
  */
-import type { Run, SampledSeries } from '@sextant/language-server/protocol';
+import type { Run, RunModelArtifact, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
 import { DEFAULT_CHART_OPTIONS, formatNumber, type ChartOptions } from '../chart';
+import { formatBytes } from '../artifacts';
+import { isSystemMetric, seriesKeys, splitSeries } from '../metricKinds';
+import { signatureSummary } from '../modelSummary';
 import { MessageType, mergeSeries, type HostMessage } from '../contract';
 import { ArtifactsPanel } from './artifacts';
 import { ChartGrid } from './charts';
@@ -31,13 +35,126 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   const header = h('header', {}, h('h1', {}, 'Run'), h('p', { class: 'muted' }, 'Loading…'));
   const chartsEl = h('div', { class: 'charts' });
   const grid = new ChartGrid(chartsEl);
+  const systemEl = h('div', { class: 'charts' });
+  const systemGrid = new ChartGrid(systemEl);
+  const scalarsSection = h('section', { 'aria-label': 'Metrics table' });
+  const chartsSection = h('section', { 'aria-label': 'Metric charts' });
+  const systemSection = h('section', { 'aria-label': 'System metrics' });
+  const modelsSection = h('section', { 'aria-label': 'Logged models', hidden: true });
+
+  /** The run's logged models with Open (their MLmodel in the artifacts panel) and Register. */
+  const drawModels = (models: RunModelArtifact[], error: string | undefined): void => {
+    modelsSection.hidden = models.length === 0 && !error;
+    replaceChildren(
+      modelsSection,
+      h('h2', {}, 'Logged models'),
+      error ? h('p', { class: 'muted empty' }, `Cannot list the models: ${error}`) : null,
+      models.length === 0
+        ? null
+        : table(
+            ['Model', 'Flavours', 'Signature', 'Size', ''],
+            models.map((m) => ({
+              cells: [
+                h('code', { title: m.source }, m.name),
+                m.flavors.join(', ') || '—',
+                signatureSummary(m.signature) || h('span', { class: 'muted' }, 'none'),
+                m.sizeBytes === undefined ? '—' : formatBytes(m.sizeBytes),
+                h(
+                  'span',
+                  { class: 'actions' },
+                  h(
+                    'button',
+                    {
+                      class: 'secondary',
+                      'data-action': 'open-model',
+                      disabled: m.artifactPath === undefined,
+                      title:
+                        m.artifactPath === undefined
+                          ? "Its files lie outside the run's artifacts"
+                          : `Show ${m.artifactPath}/MLmodel in the artifacts`,
+                      onclick: () => {
+                        if (m.artifactPath === undefined) return;
+                        artifacts.preview(`${m.artifactPath}/MLmodel`);
+                      },
+                    },
+                    'Open',
+                  ),
+                  ' ',
+                  h(
+                    'button',
+                    {
+                      'data-action': 'register-model',
+                      title: `Register ${m.source} as a version of a registered model`,
+                      onclick: () =>
+                        bridge.post({ type: MessageType.RegisterModel, source: m.source }),
+                    },
+                    'Register…',
+                  ),
+                ),
+              ],
+            })),
+            'data models',
+          ),
+    );
+  };
   const details = h('div', { class: 'details' });
   const artifacts = new ArtifactsPanel(bridge);
 
   const drawCharts = (): void => {
     if (!run) return;
     const id = run.info.runId;
-    grid.render(series, [id], new Map([[id, run.info.runName]]), state.chart);
+    const names = new Map([[id, run.info.runName]]);
+    const { charts, system } = splitSeries(series);
+    chartsSection.hidden = charts.length === 0;
+    systemSection.hidden =
+      system.length === 0 && !run.data.metrics.some((m) => isSystemMetric(m.key));
+    grid.render(charts, [id], names, state.chart);
+    systemGrid.render(system, [id], names, state.chart);
+    drawScalars();
+  };
+
+  /** Single-value metrics in one table; system ones in the system section's table. */
+  const drawScalars = (): void => {
+    if (!run) return;
+    const multi = seriesKeys(series);
+    const rows = (system: boolean): HTMLElement | null => {
+      const metrics = [...run!.data.metrics]
+        .filter((m) => !multi.has(m.key) && isSystemMetric(m.key) === system)
+        .sort((a, b) => a.key.localeCompare(b.key));
+      if (metrics.length === 0) return null;
+      return table(
+        ['Metric', 'Value', 'Step', 'Time'],
+        metrics.map((m) => ({
+          cells: [
+            h('code', {}, m.key),
+            h('span', { class: 'num' }, formatNumber(m.value)),
+            String(m.step),
+            new Date(m.timestamp).toLocaleString(),
+          ],
+        })),
+        'data metrics-table',
+      );
+    };
+    const scalars = rows(false);
+    replaceChildren(
+      scalarsSection,
+      h('h2', {}, 'Metrics'),
+      scalars ??
+        h(
+          'p',
+          { class: 'muted empty' },
+          run.data.metrics.length === 0
+            ? 'No metrics logged.'
+            : 'Every metric is a series: see the charts.',
+        ),
+    );
+    const systemTable = rows(true);
+    replaceChildren(
+      systemSection,
+      h('h2', {}, 'System metrics'),
+      ...(systemTable ? [systemTable] : []),
+      systemEl,
+    );
   };
 
   const draw = (r: Run): void => {
@@ -82,19 +199,6 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
       ),
       h(
         'section',
-        { 'aria-label': 'Latest metrics' },
-        h('h2', {}, 'Latest metrics'),
-        r.data.metrics.length === 0
-          ? h('p', { class: 'muted empty' }, 'No metrics logged.')
-          : table(
-              ['Metric', 'Value', 'Step'],
-              byKey(r.data.metrics).map((m) => ({
-                cells: [h('code', {}, m.key), formatNumber(m.value), String(m.step)],
-              })),
-            ),
-      ),
-      h(
-        'section',
         { 'aria-label': 'Tags' },
         h('h2', {}, 'Tags'),
         r.data.tags.length === 0
@@ -108,20 +212,23 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   };
 
   replaceChildren(
+    chartsSection,
+    h('h2', {}, 'Charts'),
+    chartToolbar(state.chart, (chart) => {
+      state = { ...state, chart };
+      bridge.setState(state);
+      drawCharts();
+    }),
+    chartsEl,
+  );
+  replaceChildren(
     root,
     header,
-    h(
-      'section',
-      { 'aria-label': 'Metric charts' },
-      h('h2', {}, 'Metrics'),
-      chartToolbar(state.chart, (chart) => {
-        state = { ...state, chart };
-        bridge.setState(state);
-        drawCharts();
-      }),
-      chartsEl,
-    ),
+    scalarsSection,
+    chartsSection,
+    modelsSection,
     details,
+    systemSection,
     artifacts.element,
   );
 
@@ -146,6 +253,9 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
       case MessageType.SeriesUpdate:
         series = mergeSeries(series, message.series);
         drawCharts();
+        break;
+      case MessageType.RunModels:
+        drawModels(message.models, message.error);
         break;
       default:
         console.warn('sextant run view: ignored message', message.type);

@@ -16,3 +16,5 @@ echo "-- pipelines UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiPipelines.js
 echo "-- models UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiModels.js
+echo "-- experiment views UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiExperimentViews.js

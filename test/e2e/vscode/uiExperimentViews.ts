@@ -1,0 +1,246 @@
+/**
+ * The run and comparison views with what scikit-learn autolog logs, as a person sees them in
+ * code-server with the built .vsix (shared/recipes/vscode-real-ui.md): the real `mlflow` client
+ * logs three autologged fits (many constant params with long class-name values, a dozen
+ * single-value metrics, a 200-step series, system metrics, a logged model each). The test checks
+ * that Compare puts the scalars in a sortable table with the best marked and in bars, draws only
+ * the series as lines, draws parallel axes for the params that vary (the picker adds others), and
+ * starts the scatter on a numeric param; that the run page shows the scalars in a table, the
+ * series as a chart, the system metrics apart and the logged models with Open and Register; and
+ * takes screenshots of both in dark, light and high-contrast themes.
+ *
+ * Run it with `bash test/e2e/vscode/run.sh`.
+ * Environment: CODE_SERVER (binary), VSIX, PYTHON (with mlflow and scikit-learn), CHROMIUM.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Frame } from 'playwright-core';
+import { waitFor } from './codeServer';
+import {
+  need,
+  runCommand,
+  runUiTest,
+  serverAddress,
+  setTheme,
+  snap,
+  startWorkbench,
+  viewFrame,
+} from './workbench';
+
+/** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
+declare const document: { querySelector(selector: string): unknown };
+
+const run = promisify(execFile);
+const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
+const python = need('PYTHON');
+
+/** Scrolls a webview section into view (by its aria-label). */
+async function showSection(frame: Frame, label: string): Promise<void> {
+  await frame.evaluate(
+    (l) =>
+      (
+        document.querySelector(`section[aria-label="${l}"]`) as {
+          scrollIntoView(options: { block: string }): void;
+        }
+      ).scrollIntoView({ block: 'start' }),
+    label,
+  );
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(what);
+}
+
+runUiTest(
+  'experiment-views-failure',
+  async () => {
+    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-views-'));
+    fs.mkdirSync(path.join(workspace, '.sextant'));
+    const session = await startWorkbench({
+      codeServer: need('CODE_SERVER'),
+      vsix: need('VSIX'),
+      workspace,
+    });
+    return { session, workspace };
+  },
+  async (page, { session, workspace }) => {
+    await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
+    const trackingUri = `http://${await serverAddress(page)}`;
+    const logged = await run(python, [path.join(HERE, 'log_autolog.py')], {
+      cwd: workspace,
+      env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri, GIT_PYTHON_REFRESH: 'quiet' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const ids = JSON.parse(logged.stdout.trim().split('\n').at(-1)!) as Record<string, string>;
+    check(Object.keys(ids).length === 3, `logged ${logged.stdout}`);
+
+    await page.locator('.activitybar [aria-label^="Sextant"]').first().click();
+    const row = (text: string) =>
+      page.locator('.monaco-list-row', { hasText: new RegExp(`${text}(?![0-9])`) }).first();
+    await row('autolog').waitFor();
+    if ((await row('autolog').getAttribute('aria-expanded')) !== 'true')
+      await row('autolog').click();
+    for (const name of ['fit-c01', 'fit-c1', 'fit-c10']) await row(name).waitFor();
+    await row('fit-c01').click();
+    await row('fit-c1').click({ modifiers: ['Control'] });
+    await row('fit-c10').click({ modifiers: ['Control'] });
+    await runCommand(page, 'Sextant: Compare Selected Runs');
+
+    // Compare: the scalars table first, the best marked, sorted on a click; bars per scalar; only
+    // the 200-step loss as a line chart.
+    const compare = await viewFrame(page, 'compare');
+    const compareFrame = compare;
+    const scalars = compare.locator('table.scalars');
+    await scalars.waitFor();
+    const order = await compare
+      .locator('section')
+      .evaluateAll((sections) =>
+        sections.map((s) =>
+          (s as unknown as { getAttribute(n: string): string }).getAttribute('aria-label'),
+        ),
+      );
+    check(
+      order.indexOf('Scalars') >= 0 && order.indexOf('Scalars') < order.indexOf('Metric charts'),
+      `sections in order ${JSON.stringify(order)}`,
+    );
+    const headers = await scalars.locator('thead button.sort').allInnerTexts();
+    check(
+      headers.some((h) => h.includes('training_log_loss')) &&
+        headers.some((h) => h.includes('training_accuracy_score')) &&
+        !headers.some((h) => /^loss/.test(h)),
+      `scalar columns ${JSON.stringify(headers)}`,
+    );
+    check((await scalars.locator('td.best').count()) >= headers.length - 2, 'best values marked');
+    await scalars.locator('button.sort[data-key="training_log_loss"]').click();
+    await waitFor(
+      'the table sorted on training_log_loss',
+      async () =>
+        (await compare.locator('table.scalars th[aria-sort="ascending"]').count()) === 1 ||
+        undefined,
+    );
+    const lossCells = await compare
+      .locator('table.scalars tbody tr')
+      .evaluateAll((rows) => rows.map((r) => (r as unknown as { innerText: string }).innerText));
+    check(lossCells.length === 3, `scalar rows ${JSON.stringify(lossCells)}`);
+    await compare
+      .locator('.bars .chart[data-metric="training_accuracy_score"] .main-svg')
+      .first()
+      .waitFor();
+    await compare
+      .locator(
+        '#metric-charts .chart[data-metric="loss"] .main-svg, section[aria-label="Metric charts"] .chart[data-metric="loss"] .main-svg',
+      )
+      .first()
+      .waitFor();
+    check(
+      (await compare
+        .locator(
+          'section[aria-label="Metric charts"] .chart[data-metric="training_accuracy_score"]',
+        )
+        .count()) === 0,
+      'a scalar is drawn as a line chart',
+    );
+
+    // Parallel coordinates: the params that vary are axes, constant ones are not; the picker adds one.
+    const axisTitles = () => compare.locator('svg.parallel .pc-axis-label title').allTextContents();
+    await compare.locator('svg.parallel').waitFor();
+    const axes = await axisTitles();
+    check(
+      axes.some((a) => a.startsWith('logisticregression__C')) &&
+        !axes.some((a) => a.startsWith('logisticregression__penalty')),
+      `parallel axes ${JSON.stringify(axes)}`,
+    );
+    await compare.locator('#parallel-axes').click();
+    await compare.locator('.axis-picker-list input[value="logisticregression__tol"]').check();
+    await waitFor(
+      'the picked axis',
+      async () =>
+        (await axisTitles()).some((a) => a.startsWith('logisticregression__tol')) || undefined,
+    );
+    await compare.locator('.axis-picker-list input[value="logisticregression__tol"]').uncheck();
+    await compare.locator('#parallel-axes').click();
+    const scatterParam = await compare.locator('#scatter-param').inputValue();
+    check(
+      ['logisticregression__C', 'logisticregression__max_iter'].includes(scatterParam),
+      `the scatter starts on ${scatterParam}`,
+    );
+
+    const compareShots = async (theme: string, compare: Frame = compareFrame): Promise<void> => {
+      await compare.locator('h1').first().scrollIntoViewIfNeeded();
+      await snap(page, `views-compare-${theme}`);
+      await showSection(compare, 'Parallel coordinates');
+      await snap(page, `views-compare-${theme}-parallel`);
+    };
+    await compareShots('dark');
+
+    // The run page: scalars in a table, the series as a chart, system metrics apart, the models.
+    await compare
+      .locator('table.scalars button.link', { hasText: /^\s*fit-c1\s*$/ })
+      .first()
+      .click();
+    const runView = await viewFrame(page, 'run');
+    await runView
+      .locator('table.metrics-table', { hasText: 'training_accuracy_score' })
+      .first()
+      .waitFor();
+    await runView
+      .locator('section[aria-label="Metric charts"] .chart[data-metric="loss"] .main-svg')
+      .first()
+      .waitFor();
+    check(
+      (await runView.locator('.chart[data-metric="training_accuracy_score"]').count()) === 0,
+      'the run page draws a scalar as a chart',
+    );
+    await runView
+      .locator(
+        'section[aria-label="System metrics"] .chart[data-metric="system/cpu_utilization_percentage"] .main-svg',
+      )
+      .first()
+      .waitFor();
+    const models = runView.locator('table.models tbody tr');
+    await models.first().waitFor();
+    const modelText = await models.first().innerText();
+    check(/sklearn/.test(modelText) && /→/.test(modelText), `model row ${modelText}`);
+    const runShots = async (theme: string): Promise<void> => {
+      await runView.locator('h1').first().scrollIntoViewIfNeeded();
+      await snap(page, `views-run-${theme}`);
+      await showSection(runView, 'Logged models');
+      await snap(page, `views-run-${theme}-models`);
+      await showSection(runView, 'System metrics');
+      await snap(page, `views-run-${theme}-system`);
+    };
+    await runShots('dark');
+    await runView.locator('button[data-action="register-model"]').first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    check(
+      /fit-c1|model/i.test(
+        (await input.inputValue()) + (await page.locator('.quick-input-widget').innerText()),
+      ),
+      'the Register Model prompt',
+    );
+    await page.keyboard.press('Escape');
+
+    for (const [theme, name] of [
+      ['Light Modern', 'light'],
+      ['Dark High Contrast', 'hc'],
+    ] as const) {
+      await setTheme(page, theme);
+      await runShots(name);
+    }
+    // The comparison's webview is made anew when its tab comes back to the front.
+    await page.locator('.tab', { hasText: 'Compare 3 runs' }).first().click();
+    const shown = await viewFrame(page, 'compare');
+    await shown.locator('table.scalars').waitFor();
+    for (const [theme, name] of [
+      ['Light Modern', 'light'],
+      ['Dark High Contrast', 'hc'],
+    ] as const) {
+      await setTheme(page, theme);
+      await compareShots(name, shown);
+    }
+    console.log('ok: the experiment views UI test passed');
+  },
+);
