@@ -15,8 +15,10 @@ import type {
   EvaluationSummary,
   Run,
   RunsCompareResult,
+  RunSummary,
   SampledSeries,
 } from '@sextant/language-server/protocol';
+import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
 /** Every message type, in both directions. */
 export enum MessageType {
@@ -70,6 +72,12 @@ export enum MessageType {
   CopyText = 'copyText',
   /** View → host: compare on another eval set. */
   SelectEvalSet = 'selectEvalSet',
+  /** Host → view: the runs of the runs table, filtered and sorted, with the keys to choose from. */
+  RunsTableSnapshot = 'runsTableSnapshot',
+  /** View → host: filter and sort the runs table anew. */
+  QueryRuns = 'queryRuns',
+  /** View → host: compare the selected runs. */
+  CompareRuns = 'compareRuns',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -252,6 +260,41 @@ export interface SelectEvalSet {
   evalSet: string;
 }
 
+/** Snapshot of the runs table: the runs of some experiments, filtered and sorted. */
+export interface RunsTableSnapshot {
+  type: MessageType.RunsTableSnapshot;
+  /** The experiments shown (kept in the view's state to restore it). */
+  experimentIds: string[];
+  /** The experiments' names, for the title. */
+  experiments: string[];
+  /** The runs matching the filter, in the table's order. */
+  runs: RunSummary[];
+  /** True when there were more runs than the table loads. */
+  truncated: boolean;
+  /** Every param, metric and tag key of the experiments' runs (for the column chooser). */
+  keys: ColumnKeys;
+  /** Distinct values of params, tags and some attributes, for completion. */
+  values: Record<ColumnId, string[]>;
+  /** The filter the runs match. */
+  filter: string;
+  sort: TableSort;
+  /** Why the filter was refused (MLflow's message), when it was; `runs` are then the last good ones. */
+  error?: string;
+}
+
+/** A request to filter and sort the runs table. */
+export interface QueryRuns {
+  type: MessageType.QueryRuns;
+  filter: string;
+  sort: TableSort;
+}
+
+/** A request to compare runs. */
+export interface CompareRuns {
+  type: MessageType.CompareRuns;
+  runIds: string[];
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -265,7 +308,8 @@ export type HostMessage =
   | ArtifactListing
   | RevealArtifact
   | ModelVersionSnapshot
-  | ModelCompareSnapshot;
+  | ModelCompareSnapshot
+  | RunsTableSnapshot;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -281,7 +325,9 @@ export type ViewMessage =
   | DownloadArtifact
   | OpenModelVersion
   | CopyText
-  | SelectEvalSet;
+  | SelectEvalSet
+  | QueryRuns
+  | CompareRuns;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -296,6 +342,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.RevealArtifact,
   MessageType.ModelVersionSnapshot,
   MessageType.ModelCompareSnapshot,
+  MessageType.RunsTableSnapshot,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -312,6 +359,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.OpenModelVersion,
   MessageType.CopyText,
   MessageType.SelectEvalSet,
+  MessageType.QueryRuns,
+  MessageType.CompareRuns,
 ]);
 
 function typeOf(value: unknown): string | undefined {
