@@ -9,7 +9,7 @@ const labels = (filter: string, caret = filter.length) =>
 
 test('a bare word proposes the prefixes and the names it starts', () => {
   assert.deepEqual(labels(''), ['metrics.', 'params.', 'tags.', 'attributes.']);
-  assert.deepEqual(labels('te'), ['metrics.test_accuracy ', 'tags.team ']);
+  assert.deepEqual(labels('te'), ['metrics.test_accuracy', 'tags.team']);
   const [first] = complete('me', 2, keys, values);
   assert.deepEqual(first, { label: 'metrics.', text: 'metrics.', caret: 8 });
 });

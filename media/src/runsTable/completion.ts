@@ -104,6 +104,6 @@ export function complete(
         .startsWith(lower),
     )
     .slice(0, MAX_PROPOSALS)
-    .map((name) => withCaret(head, name + ' ', after));
+    .map((name) => ({ ...withCaret(head, name + ' ', after), label: name }));
   return [...prefixes, ...names];
 }
