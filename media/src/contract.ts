@@ -273,6 +273,8 @@ export interface RunsTableSnapshot {
   truncated: boolean;
   /** Every param, metric and tag key of the experiments' runs (for the column chooser). */
   keys: ColumnKeys;
+  /** The columns shown until the user picks: metrics and params that vary across all the runs. */
+  defaultColumns: ColumnId[];
   /** Distinct values of params, tags and some attributes, for completion. */
   values: Record<ColumnId, string[]>;
   /** The filter the runs match. */

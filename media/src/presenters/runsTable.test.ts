@@ -87,6 +87,7 @@ test('the runs table answers ready with every run, its keys and values, in pages
     tags: ['team'],
   });
   assert.deepEqual(snapshot.values['params.lr'], ['0.01', '0.1']);
+  assert.deepEqual(snapshot.defaultColumns, ['metrics.accuracy', 'metrics.loss', 'params.lr']);
   assert.deepEqual(snapshot.sort, { column: 'start', descending: true });
   const searches = client.paramsOf('sextant/runs/search') as RunsSearchParams[];
   assert.ok(searches.every((p) => p.withData === true));
@@ -116,6 +117,7 @@ test('a query filters and sorts on the server; duration sorts in the table', asy
     ['b'],
   );
   assert.deepEqual(last(posted).keys.params, ['lr', 'model'], 'keys come from every run');
+  assert.deepEqual(last(posted).defaultColumns, ['metrics.accuracy', 'metrics.loss', 'params.lr']);
 
   await presenter.receive({
     type: MessageType.QueryRuns,

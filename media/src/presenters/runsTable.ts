@@ -15,6 +15,7 @@ import { errorMessage, type SextantClient } from '../client';
 import { MessageType, type ViewMessage } from '../contract';
 import {
   DEFAULT_SORT,
+  defaultColumns,
   keysOf,
   orderByOf,
   sortRows,
@@ -57,7 +58,8 @@ export function oneLine(message: string): string {
 export class RunsTablePresenter extends SnapshotPresenter {
   private filter = '';
   private sort: TableSort = DEFAULT_SORT;
-  private catalogue: { keys: ColumnKeys; values: Record<ColumnId, string[]> } | undefined;
+  private catalogue:
+    { keys: ColumnKeys; values: Record<ColumnId, string[]>; defaults: ColumnId[] } | undefined;
   private lastRuns: RunSummary[] = [];
   private lastTruncated = false;
 
@@ -136,7 +138,12 @@ export class RunsTablePresenter extends SnapshotPresenter {
     );
     if (!this.catalogue) {
       const all = await this.load('', undefined);
-      this.catalogue = { keys: keysOf(all.runs), values: valuesOf(all.runs) };
+      const keys = keysOf(all.runs);
+      this.catalogue = {
+        keys,
+        values: valuesOf(all.runs),
+        defaults: defaultColumns(all.runs, keys),
+      };
     }
     const { filter, sort } = this;
     const orderBy = orderByOf(sort);
@@ -156,6 +163,7 @@ export class RunsTablePresenter extends SnapshotPresenter {
       truncated: this.lastTruncated,
       keys: this.catalogue.keys,
       values: this.catalogue.values,
+      defaultColumns: this.catalogue.defaults,
       filter,
       sort,
       ...(error ? { error } : {}),

@@ -13,7 +13,6 @@ import {
   columnLabel,
   columnParts,
   DEFAULT_SORT,
-  defaultColumns,
   FIXED_COLUMNS,
   type ColumnId,
   type TableSort,
@@ -38,8 +37,39 @@ interface TableState {
   savedFilters?: string[];
 }
 
-const defaultWidth = (column: ColumnId): number =>
-  column === 'name' ? 200 : column === 'start' ? 150 : column === 'status' ? 90 : 110;
+function defaultWidth(column: ColumnId): number {
+  if (column === 'name') return 200;
+  if (column === 'start') return 160;
+  if (column === 'status') return 96;
+  if (column === 'duration') return 90;
+  return Math.min(220, Math.max(90, columnLabel(column).length * 8 + 36));
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** A start time as `2026-12-05 14:03:52`, local, sortable by eye. */
+function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A metric value with at most 6 significant digits and no trailing zeros. */
+function formatNumber(value: number): string {
+  if (Number.isInteger(value) || !Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e9)) return value.toExponential(3);
+  return String(Number(value.toPrecision(6)));
+}
+
+/** When MLflow refused a bare name that is a metric, param or tag, the filter name meant. */
+function suggestionFor(error: string, keys: RunsTableSnapshot['keys']): string | undefined {
+  const key = /key '([^']+)'/.exec(error)?.[1];
+  if (!key) return undefined;
+  if (keys.metrics.includes(key)) return `metrics.${key}`;
+  if (keys.params.includes(key)) return `params.${key}`;
+  if (keys.tags.includes(key)) return `tags.${key}`;
+  return undefined;
+}
 
 function formatCell(run: RunSummary, column: ColumnId, now: number): string {
   const value = cellValue(run, column, now);
@@ -80,6 +110,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   search.value = state.filter ?? '';
   const suggestions = h('ul', { class: 'completions', id: 'runs-completions', role: 'listbox' });
   const error = h('div', { class: 'filter-error', id: 'runs-filter-error', role: 'alert' });
+  const hint = h('div', { class: 'filter-hint', id: 'runs-filter-hint', hidden: true });
   const saved = h('div', { class: 'saved-filters', id: 'saved-filters' });
   const compareButton = h('button', { id: 'compare-selected', disabled: true }, 'Compare');
   const chooser = h('div', { class: 'column-chooser', id: 'column-chooser', hidden: true });
@@ -88,7 +119,8 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   const scroller = h('div', { class: 'runs-grid', id: 'runs-grid', tabindex: '0' });
   const headerRow = h('div', { class: 'runs-header', role: 'row' });
   const body = h('div', { class: 'runs-body', role: 'rowgroup' });
-  scroller.append(headerRow, body);
+  const empty = h('div', { class: 'runs-empty muted', id: 'runs-empty', hidden: true });
+  scroller.append(headerRow, body, empty);
   replaceChildren(
     root,
     h(
@@ -107,6 +139,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
       saveButton,
     ),
     error,
+    hint,
     saved,
     chooser,
     scroller,
@@ -320,7 +353,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
 
   function computeColumns(): void {
     if (!snapshot) return;
-    const chosen = state.columns ?? defaultColumns(snapshot.runs, snapshot.keys);
+    const chosen = state.columns ?? snapshot.defaultColumns;
     const all = [...FIXED_COLUMNS, ...chosen];
     const pinned = new Set(state.pinned ?? ['name']);
     columns = [...all.filter((c) => pinned.has(c)), ...all.filter((c) => !pinned.has(c))];
@@ -572,8 +605,35 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     title.textContent = `Runs · ${message.experiments.join(', ')}`;
     count.textContent = `${message.runs.length}${message.truncated ? '+' : ''} run${message.runs.length === 1 ? '' : 's'}`;
     error.textContent = message.error ?? '';
+    error.title = message.error ?? '';
     error.hidden = !message.error;
+    const meant = message.error ? suggestionFor(message.error, message.keys) : undefined;
+    hint.hidden = !meant;
+    replaceChildren(
+      hint,
+      meant &&
+        h(
+          'button',
+          {
+            class: 'link',
+            id: 'runs-filter-fix',
+            onclick: () => {
+              const bare = meant.slice(meant.indexOf('.') + 1);
+              search.value = search.value.replace(
+                new RegExp(`(^|[^.\\w\`])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`),
+                `$1${meant}`,
+              );
+              apply();
+            },
+          },
+          `Did you mean ${meant}?`,
+        ),
+    );
     search.classList.toggle('invalid', !!message.error);
+    empty.hidden = message.runs.length > 0;
+    empty.textContent = message.filter
+      ? 'No runs match this filter.'
+      : 'No runs yet: log one with mlflow.start_run() and it appears here.';
     computeColumns();
     if (!chooser.hidden) renderChooser();
     renderAll();

@@ -168,6 +168,12 @@ runUiTest(
     assert.ok(!message.includes('\n'));
     assert.equal(message.split('test_accuracy > 0.98').length <= 2, true, 'not repeated');
     await snap(page, 'runs-table-error-dark');
+    const fix = table.locator('#runs-filter-fix');
+    assert.equal(await fix.textContent(), 'Did you mean metrics.test_accuracy?');
+    await fix.click();
+    await table.locator('#runs-empty', { hasText: 'No runs match this filter.' }).waitFor();
+    assert.equal(await search.inputValue(), 'metrics.test_accuracy > 0.98');
+    assert.equal((await error.textContent()) ?? '', '');
 
     // A filter built with completion: a metric name, then a param value.
     await search.fill('');
