@@ -74,10 +74,9 @@ function suggestionFor(error: string, keys: RunsTableSnapshot['keys']): string |
 function formatCell(run: RunSummary, column: ColumnId, now: number): string {
   const value = cellValue(run, column, now);
   if (value === undefined) return '';
-  if (column === 'start') return new Date(value as number).toLocaleString();
+  if (column === 'start') return formatTime(value as number);
   if (column === 'duration') return formatDuration(value as number);
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? String(value) : value.toPrecision(5);
+  if (typeof value === 'number') return formatNumber(value);
   return value;
 }
 
