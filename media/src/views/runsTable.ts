@@ -482,34 +482,41 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   /** Rows in the DOM, by index. */
   const shown = new Map<number, HTMLElement>();
 
-  function rowElement(index: number, run: RunSummary, now: number): HTMLElement {
+  /** Rows out of view, kept to show other runs (same columns) instead of building new ones. */
+  const spare: HTMLElement[] = [];
+
+  /** An empty row with one cell per column, placed and sized. */
+  function newRow(): HTMLElement {
     const offsets = stickyOffsets();
-    const row = h('div', {
-      class: `row${selected.has(run.runId) ? ' selected' : ''}${index % 2 ? ' odd' : ''}`,
-      role: 'row',
-      'data-run-id': run.runId,
-      'data-index': String(index),
-      'aria-selected': selected.has(run.runId) ? 'true' : 'false',
-    });
-    row.style.top = `${index * ROW_HEIGHT}px`;
+    const row = h('div', { class: 'row', role: 'row' });
     row.style.width = `${totalWidth()}px`;
     for (const column of columns) {
-      const isBest = best.get(column) === run.runId;
-      const kind = columnParts(column).kind;
-      const text = formatCell(run, column, now);
-      const cell = h(
-        'div',
-        {
-          class: `cell${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}`,
-          role: 'gridcell',
-          title: isBest ? `${text} (best)` : text,
-        },
-        text,
-      );
+      const cell = h('div', { role: 'gridcell' });
       placeCell(cell, column, offsets);
       row.append(cell);
     }
     return row;
+  }
+
+  /** Shows run `index` in `row` (new or recycled). */
+  function fillRow(row: HTMLElement, index: number, run: RunSummary, now: number): void {
+    const on = selected.has(run.runId);
+    row.className = `row${on ? ' selected' : ''}${index % 2 ? ' odd' : ''}`;
+    row.dataset['runId'] = run.runId;
+    row.dataset['index'] = String(index);
+    row.setAttribute('aria-selected', on ? 'true' : 'false');
+    row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    const cells = row.children;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!;
+      const cell = cells[i] as HTMLElement;
+      const isBest = best.get(column) === run.runId;
+      const kind = columnParts(column).kind;
+      const text = formatCell(run, column, now);
+      cell.className = `cell${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}${cell.style.left ? ' pinned' : ''}`;
+      cell.title = isBest ? `${text} (best)` : text;
+      cell.textContent = text;
+    }
   }
 
   let frame = 0;
@@ -523,16 +530,19 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     const last = Math.min(runs.length - 1, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
     for (const [index, row] of shown) {
       if (index < first || index > last) {
-        row.remove();
+        spare.push(row);
         shown.delete(index);
       }
     }
     for (let index = first; index <= last; index++) {
       if (shown.has(index)) continue;
-      const row = rowElement(index, runs[index]!, now);
+      const recycled = spare.pop();
+      const row = recycled ?? newRow();
+      fillRow(row, index, runs[index]!, now);
       shown.set(index, row);
-      body.append(row);
+      if (!recycled) body.append(row);
     }
+    for (const row of spare.splice(0)) row.remove();
   }
   const scheduleRows = (): void => {
     if (!frame) frame = requestAnimationFrame(renderRows);
@@ -547,6 +557,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     body.style.width = `${totalWidth()}px`;
     for (const row of shown.values()) row.remove();
     shown.clear();
+    spare.length = 0;
     renderRows();
     updateSelection();
   }
