@@ -7,11 +7,7 @@ const PARENT_RUN_TAG = 'mlflow.parentRunId';
  * The compact form of a run for trees; `metricKeys` picks the metrics, all when absent; `withData`
  * adds every param and tag (a runs table).
  */
-export function runSummary(
-  run: Run,
-  metricKeys?: readonly string[],
-  withData = false,
-): RunSummary {
+export function runSummary(run: Run, metricKeys?: readonly string[], withData = false): RunSummary {
   const { info, data } = run;
   const metrics: Record<string, number> = {};
   for (const metric of data.metrics) {

@@ -17,7 +17,6 @@ import {
   ms,
   numberOption,
   printTable,
-  printTargets,
   REPO,
   runBenchmark,
   stats,
