@@ -41,8 +41,8 @@ function defaultWidth(column: ColumnId): number {
   if (column === 'name') return 200;
   if (column === 'start') return 160;
   if (column === 'status') return 96;
-  if (column === 'duration') return 90;
-  return Math.min(220, Math.max(90, columnLabel(column).length * 8 + 36));
+  if (column === 'duration') return 104;
+  return Math.min(240, Math.max(90, columnLabel(column).length * 8 + 56));
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
