@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
     await page.goto(`${lab.base}/lab?token=${lab.token}`);
     await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
     await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
     await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
     const { url } = JSON.parse(
