@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
-import { startLab } from './jupyterLab';
+import { startLab, startNotebookKernel } from './jupyterLab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
@@ -62,13 +62,22 @@ async function rowsAre(page: Page, expected: string[]): Promise<void> {
 async function main(): Promise<void> {
   const venv = process.env['VENV'] ?? path.join(REPO, '.venv');
   fs.mkdirSync(SHOTS, { recursive: true });
-  const lab = await startLab(venv, {});
+  // The Sextant connection starts with a notebook's kernel, as a person's session does.
+  const lab = await startLab(venv, {
+    'empty.ipynb': JSON.stringify({
+      cells: [],
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
-    await page.goto(`${lab.base}/lab?token=${lab.token}`);
+    await startNotebookKernel(lab, 'empty.ipynb');
+    await page.goto(`${lab.base}/lab/tree/empty.ipynb?token=${lab.token}`);
     await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
     await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();

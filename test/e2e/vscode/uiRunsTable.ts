@@ -124,6 +124,23 @@ runUiTest(
     ]);
     await snap(page, 'runs-table-dark');
 
+    // The column chooser adds a tag column; pinning keeps a column at the left.
+    await table.locator('#choose-columns').click();
+    await table.locator('#column-chooser input[data-column="tags.team"]').check();
+    await table.locator('.runs-header [data-column="tags.team"]').waitFor();
+    await snap(page, 'runs-table-columns-dark');
+    await table.locator('#choose-columns').click();
+    await table.locator('.runs-header [data-column="metrics.loss"]').hover();
+    await table.locator('.runs-header [data-column="metrics.loss"] .pin').click();
+    const pinnedOrder = await table
+      .locator('.runs-header .cell')
+      .evaluateAll((cells) =>
+        cells
+          .slice(0, 2)
+          .map((c) => (c as unknown as { dataset: { column: string } }).dataset.column),
+      );
+    assert.deepEqual(pinnedOrder, ['name', 'metrics.loss']);
+
     // Sort by a metric column: descending first, then ascending.
     const accuracy = table.locator('.runs-header [data-column="metrics.test_accuracy"] .sort');
     await accuracy.click();
