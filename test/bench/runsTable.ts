@@ -13,15 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import {
-  ms,
-  numberOption,
-  printTable,
-  REPO,
-  runBenchmark,
-  stats,
-  writeResults,
-} from './harness';
+import { ms, numberOption, printTable, REPO, runBenchmark, stats, writeResults } from './harness';
 
 /** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
 declare const window: {
