@@ -305,7 +305,8 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
                   'data-column': id,
                   onchange: (e: Event) => {
                     const on = (e.target as HTMLInputElement).checked;
-                    setColumns(on ? [...columns, id] : columns.filter((c) => c !== id));
+                    const chosen = state.columns ?? snapshot!.defaultColumns;
+                    setColumns(on ? [...chosen, id] : chosen.filter((c) => c !== id));
                   },
                 }),
                 key,
