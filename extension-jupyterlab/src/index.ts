@@ -9,6 +9,7 @@ import { connectionPlugin } from './connection/plugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
 import { modelsPlugin } from './models/plugin.js';
 import { badgesPlugin } from './notebook/plugin.js';
+import { runsTablePlugin } from './views/runsTablePlugin.js';
 import { viewsPlugin } from './views/plugin.js';
 import { welcomePlugin } from './welcome/plugin.js';
 
@@ -18,6 +19,7 @@ export type { ConnectionState } from './tokens.js';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   connectionPlugin,
   viewsPlugin,
+  runsTablePlugin,
   experimentsPlugin,
   modelsPlugin,
   badgesPlugin,

@@ -48,6 +48,7 @@ export const CommandIds = {
   openRun: 'sextant:open-run',
   compareRuns: 'sextant:compare-runs',
   compareSelected: 'sextant:compare-selected',
+  openRunsTable: 'sextant:open-runs-table',
   revealCell: 'sextant:reveal-cell',
   openPipeline: 'sextant:open-pipeline',
   cleanPipelineCache: 'sextant:clean-pipeline-cache',

@@ -17,6 +17,7 @@ import { ServerRuntimeMissing } from './runtime/resolve';
 import { createStatusBar } from './statusBar';
 import { registerWalkthrough } from './walkthrough';
 import { Panels } from './webviews/panels';
+import { registerRunsTable } from './experiments/runsTable';
 
 let client: SextantLanguageClient | undefined;
 
@@ -98,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     ...registerWalkthrough(sextant),
   );
 
+  context.subscriptions.push(...registerRunsTable(context, sextant, panels, output));
   registerPipelines(context, sextant, (runId) => panels.showRun(runId));
   const models = registerModels(context, sextant, {
     openRun: (runId) => panels.showRun(runId),

@@ -151,6 +151,8 @@ export interface RunsSearchParams {
   pageToken?: string;
   /** Metric keys to put in each summary; every latest metric when absent. */
   metricKeys?: string[];
+  /** Also put every param and tag in each summary (a runs table); default false. */
+  withData?: boolean;
 }
 
 /** A run as a tree item shows it: no params, tags or inputs. */
@@ -168,6 +170,10 @@ export interface RunSummary {
   parentRunId?: string;
   /** Latest value of each chosen metric, by key. */
   metrics: Record<string, number>;
+  /** Every param by key; only when the search asked `withData`. */
+  params?: Record<string, string>;
+  /** Every tag by key; only when the search asked `withData`. */
+  tags?: Record<string, string>;
 }
 
 /** Result of `sextant/runs/search`. */

@@ -156,6 +156,14 @@ describe('language server over in-memory streams', { timeout: 20_000 }, () => {
       filtered.runs.map((r) => r.runId),
       [runB],
     );
+    assert.equal(filtered.runs[0]?.params, undefined);
+    const withData = await session.client.sendRequest(RunsSearchRequest, {
+      experimentIds: [experimentId],
+      filter: "params.lr = '0.01'",
+      withData: true,
+    });
+    assert.deepEqual(withData.runs[0]?.params, { lr: '0.01', batch: '32', dropout: '0.2' });
+    assert.ok(withData.runs[0]?.tags);
   });
 
   it('gets a run in full', async () => {

@@ -3,8 +3,11 @@ import type { RunSummary } from './protocol';
 
 const PARENT_RUN_TAG = 'mlflow.parentRunId';
 
-/** The compact form of a run for trees; `metricKeys` picks the metrics, all when absent. */
-export function runSummary(run: Run, metricKeys?: readonly string[]): RunSummary {
+/**
+ * The compact form of a run for trees; `metricKeys` picks the metrics, all when absent; `withData`
+ * adds every param and tag (a runs table).
+ */
+export function runSummary(run: Run, metricKeys?: readonly string[], withData = false): RunSummary {
   const { info, data } = run;
   const metrics: Record<string, number> = {};
   for (const metric of data.metrics) {
@@ -21,5 +24,11 @@ export function runSummary(run: Run, metricKeys?: readonly string[]): RunSummary
     lifecycleStage: info.lifecycleStage,
     ...(parentRunId ? { parentRunId } : {}),
     metrics,
+    ...(withData
+      ? {
+          params: Object.fromEntries(data.params.map((p) => [p.key, p.value])),
+          tags: Object.fromEntries(data.tags.map((t) => [t.key, t.value])),
+        }
+      : {}),
   };
 }

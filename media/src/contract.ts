@@ -16,8 +16,10 @@ import type {
   Run,
   RunModelArtifact,
   RunsCompareResult,
+  RunSummary,
   SampledSeries,
 } from '@sextant/language-server/protocol';
+import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
 /** Every message type, in both directions. */
 export enum MessageType {
@@ -75,6 +77,12 @@ export enum MessageType {
   RunModels = 'runModels',
   /** View → host: register one of the run's models (the IDE's Register Model command). */
   RegisterModel = 'registerModel',
+  /** Host → view: the runs of the runs table, filtered and sorted, with the keys to choose from. */
+  RunsTableSnapshot = 'runsTableSnapshot',
+  /** View → host: filter and sort the runs table anew. */
+  QueryRuns = 'queryRuns',
+  /** View → host: compare the selected runs. */
+  CompareRuns = 'compareRuns',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -272,6 +280,43 @@ export interface RegisterModel {
   source: string;
 }
 
+/** Snapshot of the runs table: the runs of some experiments, filtered and sorted. */
+export interface RunsTableSnapshot {
+  type: MessageType.RunsTableSnapshot;
+  /** The experiments shown (kept in the view's state to restore it). */
+  experimentIds: string[];
+  /** The experiments' names, for the title. */
+  experiments: string[];
+  /** The runs matching the filter, in the table's order. */
+  runs: RunSummary[];
+  /** True when there were more runs than the table loads. */
+  truncated: boolean;
+  /** Every param, metric and tag key of the experiments' runs (for the column chooser). */
+  keys: ColumnKeys;
+  /** The columns shown until the user picks: metrics and params that vary across all the runs. */
+  defaultColumns: ColumnId[];
+  /** Distinct values of params, tags and some attributes, for completion. */
+  values: Record<ColumnId, string[]>;
+  /** The filter the runs match. */
+  filter: string;
+  sort: TableSort;
+  /** Why the filter was refused (MLflow's message), when it was; `runs` are then the last good ones. */
+  error?: string;
+}
+
+/** A request to filter and sort the runs table. */
+export interface QueryRuns {
+  type: MessageType.QueryRuns;
+  filter: string;
+  sort: TableSort;
+}
+
+/** A request to compare runs. */
+export interface CompareRuns {
+  type: MessageType.CompareRuns;
+  runIds: string[];
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -286,7 +331,8 @@ export type HostMessage =
   | RevealArtifact
   | ModelVersionSnapshot
   | ModelCompareSnapshot
-  | RunModels;
+  | RunModels
+  | RunsTableSnapshot;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -303,7 +349,9 @@ export type ViewMessage =
   | OpenModelVersion
   | CopyText
   | SelectEvalSet
-  | RegisterModel;
+  | RegisterModel
+  | QueryRuns
+  | CompareRuns;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -319,6 +367,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.ModelVersionSnapshot,
   MessageType.ModelCompareSnapshot,
   MessageType.RunModels,
+  MessageType.RunsTableSnapshot,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -336,6 +385,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.CopyText,
   MessageType.SelectEvalSet,
   MessageType.RegisterModel,
+  MessageType.QueryRuns,
+  MessageType.CompareRuns,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -32,6 +32,8 @@ export const experimentsPlugin: JupyterFrontEndPlugin<ISextantSidebar> = {
       compare: (runIds) => void app.commands.execute(CommandIds.compareRuns, { runIds }),
       openPipeline: (file, pipeline) =>
         void app.commands.execute(CommandIds.openPipeline, { file, pipeline }),
+      openRunsTable: (experimentIds) =>
+        void app.commands.execute(CommandIds.openRunsTable, { experimentIds }),
     });
     sidebar.title.icon = sextantIcon;
     app.shell.add(sidebar, 'left', { rank: 650 });

@@ -41,6 +41,8 @@ export interface SidebarHost {
   openRun(runId: string): void;
   compare(runIds: string[]): void;
   openPipeline(file: string, pipeline: string): void;
+  /** Opens the runs table of some experiments. */
+  openRunsTable?(experimentIds: string[]): void;
 }
 
 /** A pipeline file's path as the sidebar shows it: relative to the workspace root when inside. */
@@ -286,6 +288,16 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
       el('span', `jp-SextantTree-caret${open ? ' open' : ''}`),
       el('span', 'jp-SextantTree-name', experiment.name),
     );
+    if (this.host.openRunsTable) {
+      const table = el('button', 'jp-SextantTree-table', 'Table');
+      table.title = `Open the runs table of ${experiment.name}`;
+      table.setAttribute('aria-label', `Open the runs table of ${experiment.name}`);
+      table.addEventListener('click', (event) => {
+        event.stopPropagation();
+        this.host.openRunsTable?.([id]);
+      });
+      row.append(table);
+    }
     row.addEventListener('click', () => {
       if (open) this.collapsed.add(id);
       else this.collapsed.delete(id);

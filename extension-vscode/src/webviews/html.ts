@@ -32,9 +32,12 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
-/** The page of the view named `view` (`compare`, `run`, `pipeline`, `modelVersion`, `modelCompare`). */
+/**
+ * The page of the view named `view` (`compare`, `run`, `pipeline`, `modelVersion`, `modelCompare`,
+ * `runsTable`).
+ */
 export function viewHtml(
-  view: 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare',
+  view: 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable',
   title: string,
   assets: PageAssets,
   nonce: string,

@@ -1,6 +1,7 @@
 import { invalid, LIMITS, validateTag, type Run, type TrackingService } from '@sextant/core';
 import type { Connection } from 'vscode-languageserver/node';
 import {
+  optionalBoolean,
   optionalInteger,
   optionalString,
   optionalStringList,
@@ -72,6 +73,7 @@ export function registerRunHandlers(connection: Connection, context: HandlerCont
 
   handle(connection, RunsSearchRequest, async (params) => {
     const metricKeys = optionalStringList(params, 'metricKeys');
+    const withData = optionalBoolean(params, 'withData');
     const page = await tracking().searchRuns({
       experimentIds: requiredStringList(params, 'experimentIds', 1, 1000),
       filter: optionalString(params, 'filter'),
@@ -81,7 +83,7 @@ export function registerRunHandlers(connection: Connection, context: HandlerCont
       pageToken: optionalString(params, 'pageToken'),
     });
     return {
-      runs: page.items.map((run) => runSummary(run, metricKeys)),
+      runs: page.items.map((run) => runSummary(run, metricKeys, withData)),
       ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
     };
   });

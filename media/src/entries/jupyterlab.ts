@@ -12,12 +12,14 @@ import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
+import { mountRunsTable } from '../views/runsTable';
 
 export { MessageType } from '../contract';
 export type { HostMessage, ViewMessage } from '../contract';
 
 /** The views a JupyterLab widget can host. */
-export type ViewKind = 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare';
+export type ViewKind =
+  'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -63,5 +65,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'run') mountRun(root, bridge);
   else if (kind === 'modelVersion') mountModelVersion(root, bridge);
   else if (kind === 'modelCompare') mountModelCompare(root, bridge);
+  else if (kind === 'runsTable') mountRunsTable(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

@@ -8,6 +8,7 @@ import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
+import { mountRunsTable } from '../views/runsTable';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -20,4 +21,5 @@ else if (view === 'run') mountRun(root, bridge);
 else if (view === 'pipeline') mountPipeline(root, bridge);
 else if (view === 'modelVersion') mountModelVersion(root, bridge);
 else if (view === 'modelCompare') mountModelCompare(root, bridge);
+else if (view === 'runsTable') mountRunsTable(root, bridge);
 else root.textContent = `Unknown Sextant view: ${String(view)}`;

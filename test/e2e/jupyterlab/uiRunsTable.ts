@@ -1,0 +1,139 @@
+/**
+ * The runs table in JupyterLab as a person uses it: a real `jupyter lab` with the extension,
+ * driven by playwright-core and Debian's Chromium. The real `mlflow` client logs eight runs into
+ * the extension's tracking server; the test opens the table from the experiment's "Table" button
+ * in the Sextant sidebar, sorts by a metric column, filters with completion of a metric name, and
+ * takes screenshots in the light, dark and high-contrast themes under
+ * test/e2e/jupyterlab/screenshots/.
+ *
+ *   SEXTANT_LABEXTENSION=$PWD/extension-jupyterlab/sextant/labextension \
+ *   PYTHONPATH=$PWD/extension-jupyterlab node test/dist/e2e/jupyterlab/uiRunsTable.js
+ * Environment: VENV (default .venv), CHROMIUM, SEXTANT_LABEXTENSION.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../browser';
+import { waitFor } from '../vscode/codeServer';
+import { startLab, startNotebookKernel } from './jupyterLab';
+
+const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
+
+async function theme(page: Page, name: string, light: boolean): Promise<void> {
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
+    .first()
+    .click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
+  await page
+    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
+    .waitFor({ state: 'attached', timeout: 30_000 });
+}
+
+/** The run names of the table's rows, top to bottom. */
+async function names(page: Page): Promise<string[]> {
+  const rows = await page.locator('.jp-SextantView-runsTable .runs-body .row').evaluateAll((els) =>
+    els.map((el) => ({
+      index: Number((el as unknown as { dataset: { index: string } }).dataset.index),
+      name: (el as unknown as { firstElementChild: { textContent: string } }).firstElementChild
+        .textContent,
+    })),
+  );
+  return rows.sort((a, b) => a.index - b.index).map((r) => r.name);
+}
+
+async function rowsAre(page: Page, expected: string[]): Promise<void> {
+  let seen: string[] = [];
+  await waitFor(
+    `rows ${expected.join(', ')}`,
+    async () => {
+      seen = await names(page);
+      return JSON.stringify(seen) === JSON.stringify(expected) || undefined;
+    },
+    20_000,
+  ).catch(() => assert.deepEqual(seen, expected));
+}
+
+async function main(): Promise<void> {
+  const venv = process.env['VENV'] ?? path.join(REPO, '.venv');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  // The Sextant connection starts with a notebook's kernel, as a person's session does.
+  const lab = await startLab(venv, {
+    'empty.ipynb': JSON.stringify({
+      cells: [],
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
+  });
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
+  const context = await launchChromium(profile, { width: 1440, height: 900 });
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
+    await startNotebookKernel(lab, 'empty.ipynb');
+    await page.goto(`${lab.base}/lab/tree/empty.ipynb?token=${lab.token}`);
+    await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
+    await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
+    const { url } = JSON.parse(
+      fs.readFileSync(path.join(lab.root, '.sextant', 'server.json'), 'utf8'),
+    ) as { url: string };
+    execFileSync(
+      path.join(venv, 'bin', 'python'),
+      [path.join(REPO, 'test', 'e2e', 'vscode', 'log_table_runs.py')],
+      {
+        env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet' },
+        cwd: lab.root,
+      },
+    );
+
+    const experiment = page.locator('.jp-SextantTree-experiment', { hasText: 'table-e2e' }).first();
+    await experiment.waitFor({ timeout: 30_000 });
+    await experiment.locator('.jp-SextantTree-row').first().hover();
+    await experiment.locator('.jp-SextantTree-table').first().click();
+    await rowsAre(
+      page,
+      [7, 6, 5, 4, 3, 2, 1, 0].map((i) => `trial-${i}`),
+    );
+    await page.locator('.lm-TabBar-tab', { hasText: 'Runs: table-e2e' }).first().waitFor();
+
+    const table = page.locator('.jp-SextantView-runsTable');
+    await table.locator('.runs-header [data-column="metrics.test_accuracy"] .sort').click();
+    await rowsAre(
+      page,
+      [5, 4, 2, 6, 1, 3, 0, 7].map((i) => `trial-${i}`),
+    );
+    const search = table.locator('#runs-search');
+    await search.click();
+    await search.pressSequentially('test');
+    const proposals = table.locator('#runs-completions li');
+    assert.equal(await proposals.first().textContent(), 'metrics.test_accuracy');
+    await page.screenshot({ path: path.join(SHOTS, 'runs-table-completion-light.png') });
+    await search.press('Enter');
+    await search.pressSequentially('> 0.9');
+    await search.press('Enter');
+    await rowsAre(page, ['trial-5', 'trial-4']);
+    await page.screenshot({ path: path.join(SHOTS, 'runs-table-light.png') });
+    await theme(page, 'JupyterLab Dark', false);
+    await page.screenshot({ path: path.join(SHOTS, 'runs-table-dark.png') });
+    await theme(page, 'JupyterLab Dark High Contrast', false);
+    await page.screenshot({ path: path.join(SHOTS, 'runs-table-hc.png') });
+    console.log('runs table: opened from the sidebar, sorted, filtered with completion');
+  } finally {
+    await context.close();
+    await lab.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
