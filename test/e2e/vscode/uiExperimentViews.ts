@@ -13,41 +13,25 @@
  * Environment: CODE_SERVER (binary), VSIX, PYTHON (with mlflow and scikit-learn), CHROMIUM.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  freshWorkbench,
   need,
   runCommand,
   runUiTest,
   serverAddress,
   setTheme,
+  showSection,
   snap,
-  startWorkbench,
   viewFrame,
 } from './workbench';
-
-/** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
-declare const document: { querySelector(selector: string): unknown };
 
 const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
 const python = need('PYTHON');
-
-/** Scrolls a webview section into view (by its aria-label). */
-async function showSection(frame: Frame, label: string): Promise<void> {
-  await frame.evaluate(
-    (l) =>
-      (
-        document.querySelector(`section[aria-label="${l}"]`) as {
-          scrollIntoView(options: { block: string }): void;
-        }
-      ).scrollIntoView({ block: 'start' }),
-    label,
-  );
-}
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(what);
@@ -55,16 +39,7 @@ function check(ok: boolean, what: string): void {
 
 runUiTest(
   'experiment-views-failure',
-  async () => {
-    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-views-'));
-    fs.mkdirSync(path.join(workspace, '.sextant'));
-    const session = await startWorkbench({
-      codeServer: need('CODE_SERVER'),
-      vsix: need('VSIX'),
-      workspace,
-    });
-    return { session, workspace };
-  },
+  () => freshWorkbench('sextant-ui-views-'),
   async (page, { session, workspace }) => {
     await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
     const trackingUri = `http://${await serverAddress(page)}`;

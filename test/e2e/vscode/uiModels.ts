@@ -16,21 +16,20 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  freshWorkbench,
   need,
   pick,
   runUiTest,
   serverAddress,
   setTheme,
+  showSection,
   snap,
-  startWorkbench,
   viewFrame,
+  watchViewProblems,
 } from './workbench';
-
-/** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
-declare const document: { querySelector(selector: string): unknown };
 
 const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
@@ -58,41 +57,15 @@ async function answer(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** Scrolls a webview section into view (by its aria-label). */
-async function showSection(frame: Frame, label: string): Promise<void> {
-  await frame.evaluate(
-    (l) =>
-      (
-        document.querySelector(`section[aria-label="${l}"]`) as {
-          scrollIntoView(options: { block: string }): void;
-        }
-      ).scrollIntoView({ block: 'start' }),
-    label,
-  );
-}
-
 runUiTest(
   'models-failure',
-  async () => {
-    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-models-'));
-    fs.mkdirSync(path.join(workspace, '.sextant'));
-    // The workspace's own virtual environment runs the models when they are evaluated.
-    fs.symlinkSync(path.resolve(path.dirname(python), '..'), path.join(workspace, '.venv'));
-    const session = await startWorkbench({
-      codeServer: need('CODE_SERVER'),
-      vsix: need('VSIX'),
-      workspace,
-    });
-    return { session, workspace };
-  },
+  () =>
+    freshWorkbench('sextant-ui-models-', (workspace) => {
+      // The workspace's own virtual environment runs the models when they are evaluated.
+      fs.symlinkSync(path.resolve(path.dirname(python), '..'), path.join(workspace, '.venv'));
+    }),
   async (page, { session, workspace }) => {
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      const text = message.text();
-      if (/Content Security Policy|unsafe-eval|Sextant view:|sextant .*view:/i.test(text)) {
-        problems.push(text);
-      }
-    });
+    const problems = watchViewProblems(page);
     await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
     const host = await serverAddress(page);
     const pyEnv = {

@@ -13,12 +13,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Frame } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  freshWorkbench,
   need,
   pick,
   runCommand,
@@ -26,8 +26,8 @@ import {
   serverAddress,
   setTheme,
   snap,
-  startWorkbench,
   viewFrame,
+  watchViewProblems,
 } from './workbench';
 
 const run = promisify(execFile);
@@ -63,24 +63,9 @@ async function rowsAre(table: Frame, expected: string[]): Promise<void> {
 
 runUiTest(
   'runs-table-failure',
-  async () => {
-    const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'sextant-ui-table-'));
-    fs.mkdirSync(path.join(workspace, '.sextant'));
-    const session = await startWorkbench({
-      codeServer: need('CODE_SERVER'),
-      vsix: need('VSIX'),
-      workspace,
-    });
-    return { session, workspace };
-  },
+  () => freshWorkbench('sextant-ui-table-'),
   async (page, { session, workspace }) => {
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      const text = message.text();
-      if (/Content Security Policy|unsafe-eval|Sextant view:|sextant .*view:/i.test(text)) {
-        problems.push(text);
-      }
-    });
+    const problems = watchViewProblems(page);
     await page.goto(`http://127.0.0.1:${session.port}/?folder=${encodeURIComponent(workspace)}`);
     const host = await serverAddress(page);
     const logged = await run(python, [path.join(HERE, 'log_table_runs.py')], {

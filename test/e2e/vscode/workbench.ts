@@ -13,7 +13,9 @@ import { runMain, startSession, waitFor, type Session } from './codeServer';
 /** The page globals used inside `evaluate` callbacks (this project compiles without the DOM lib). */
 declare const document: {
   body?: { dataset: Record<string, string | undefined> };
-  querySelector(selector: string): { className: string } | null;
+  querySelector(
+    selector: string,
+  ): { className: string; scrollIntoView(options: { block: string }): void } | null;
 };
 
 const run = promisify(execFile);
@@ -26,6 +28,48 @@ export function need(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`set ${name} (see test/e2e/vscode/run.sh)`);
   return value;
+}
+
+/**
+ * A fresh workspace in /tmp (named `prefix…`) with an empty `.sextant` store, and code-server with
+ * the .vsix on it: the `setUp` of {@link runUiTest} for tests that log their own data.
+ */
+export async function freshWorkbench(
+  prefix: string,
+  prepare?: (workspace: string) => void,
+): Promise<{ session: Session; workspace: string }> {
+  const workspace = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), prefix));
+  fs.mkdirSync(path.join(workspace, '.sextant'));
+  prepare?.(workspace);
+  const session = await startWorkbench({
+    codeServer: need('CODE_SERVER'),
+    vsix: need('VSIX'),
+    workspace,
+  });
+  return { session, workspace };
+}
+
+/**
+ * Collects what the page's console says of a refused Content Security Policy or a Sextant view's
+ * error, from now on: the returned list fills as they come.
+ */
+export function watchViewProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|unsafe-eval|sextant .*view:/i.test(text)) problems.push(text);
+  });
+  return problems;
+}
+
+/** Scrolls a webview section into view (by its aria-label); fails when the view has none. */
+export async function showSection(frame: Frame, label: string): Promise<void> {
+  const found = await frame.evaluate((l) => {
+    const section = document.querySelector(`section[aria-label="${l}"]`);
+    section?.scrollIntoView({ block: 'start' });
+    return section !== null;
+  }, label);
+  if (!found) throw new Error(`the view has no section '${label}'`);
 }
 
 /** Starts code-server on `workspace` with the .vsix installed, and Chromium. */
