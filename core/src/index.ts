@@ -23,6 +23,7 @@ export {
   type StartOptions,
   type StepState,
   type LoadedPipelineFile,
+  type ChosenPython,
 } from './pipelines';
 export { PipelineHost, type PipelineHostOptions } from './pipelines/triggers/host';
 export {

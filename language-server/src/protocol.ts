@@ -96,6 +96,17 @@ export interface SextantErrorData {
 export interface InitializationOptions {
   /** The store directory; relative paths resolve against the first workspace folder. */
   storeDir?: string;
+  /**
+   * The interpreter the client chose (VS Code: the Python extension's selected one), which
+   * pipeline steps without requirements run with unless the `sextant.python` setting names one.
+   */
+  python?: PythonChoice;
+}
+
+/** An interpreter and where it was chosen, as the user reads it. */
+export interface PythonChoice {
+  path: string;
+  source: string;
 }
 
 /** Where this workspace's Sextant lives. */

@@ -280,4 +280,6 @@ export const PIPELINE_TAGS = {
   failureReason: 'sextant.failureReason',
   /** The GPUs a local step ran on (comma separated, as its `CUDA_VISIBLE_DEVICES` named them). */
   gpus: 'sextant.gpus',
+  /** The interpreter a step without requirements ran with, and where it was chosen. */
+  python: 'sextant.python',
 } as const;

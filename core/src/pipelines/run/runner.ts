@@ -48,6 +48,7 @@ import { StepKeys } from './stepKeys';
 import { StepLogs, type StepLog } from './stepLogs';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { FOREIGN_POLL_MS, ForeignRuns } from './foreignRuns';
+import type { ChosenPython } from './stepPython';
 
 export { CANCEL_CHECK_MS } from './cancels';
 export { LINEAGE_FILES_PER_FOLDER } from './recorder';
@@ -167,6 +168,18 @@ export class PipelineService implements PipelineRunner {
 
   set trackingUri(uri: string | undefined) {
     this.environments.trackingUri = uri;
+  }
+
+  /**
+   * The interpreter steps without requirements run with (first on their PATH); unset, the
+   * workspace's `.venv` when it has one, else the PATH as it is.
+   */
+  get python(): ChosenPython | undefined {
+    return this.environments.python;
+  }
+
+  set python(chosen: ChosenPython | undefined) {
+    this.environments.python = chosen;
   }
 
   /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
