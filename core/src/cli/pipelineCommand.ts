@@ -29,6 +29,7 @@ const STATUS_WORD: Record<StepRun['status'], string> = {
   cancelled: 'cancelled',
   skipped: 'skipped',
   stale: 'stale',
+  'not-run': 'not run',
 };
 
 /** Exit code of a finished pipeline run: 0 done, 130 cancelled, 1 otherwise. */

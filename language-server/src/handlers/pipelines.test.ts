@@ -176,14 +176,25 @@ describe('pipeline requests and notifications', () => {
     assert.deepEqual(stepLog, { stdout: 'hello from make\n', stderr: '', truncated: false });
 
     assert.deepEqual(await demoActions(), ['cached', 'cached']);
+    // An output changed by hand is restored from the cache by the next run, so nothing is stale:
+    // the graph says what the dry plan says.
     fs.writeFileSync(path.join(session.folder, 'made.txt'), 'changed by hand\n');
-    const stale = await session.client.sendRequest(PipelinesGraphRequest, {
+    const unchanged = await session.client.sendRequest(PipelinesGraphRequest, {
       file,
       pipeline: 'demo',
     });
     assert.deepEqual(
-      stale.nodes.map((n) => n.status),
-      ['done', 'stale'],
+      unchanged.nodes.map((n) => n.status),
+      ['done', 'done'],
+    );
+    assert.deepEqual(await demoActions(), ['cached', 'cached']);
+    const never = await session.client.sendRequest(PipelinesGraphRequest, {
+      file,
+      pipeline: 'terminal',
+    });
+    assert.deepEqual(
+      never.nodes.map((n) => n.status),
+      ['not-run', 'not-run'],
     );
 
     const lineage = await session.client.sendRequest(LineageQueryRequest, {

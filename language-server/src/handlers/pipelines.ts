@@ -120,7 +120,7 @@ async function graphOf(context: HandlerContext, params: unknown): Promise<Pipeli
     const state = states[step.name];
     return {
       ...base,
-      status: state?.status ?? 'queued',
+      status: state?.status ?? 'not-run',
       ...(state?.runId ? { runId: state.runId } : {}),
       ...(state?.durationMs !== undefined ? { durationMs: state.durationMs } : {}),
     };

@@ -210,6 +210,11 @@ describe('the pipeline runner', () => {
     const states = await engine.pipelines.statesOf(p);
     assert.equal(states.prepare?.status, 'cached');
     assert.equal(states.train?.status, 'stale');
+    assert.equal(
+      states.evaluate?.status,
+      'stale',
+      "it reads train's output: it runs next time too",
+    );
     assert.deepEqual(
       (await engine.pipelines.planPipeline(p)).map((s) => `${s.step}:${s.action}`),
       ['prepare:cached', 'train:run', 'evaluate:run'],

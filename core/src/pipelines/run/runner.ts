@@ -41,7 +41,7 @@ import { checkStepPaths, RunPlanner } from './planner';
 import { RunRecorder } from './recorder';
 import { machineCapacity, ResourcePool, type Capacity } from '../../compute';
 import type { PipelineRunStore } from './runStore';
-import { FINISHED_OK, type ActiveRun } from './runState';
+import { cacheable, FINISHED_OK, type ActiveRun } from './runState';
 import { StepScheduler } from './scheduler';
 import { StepEnvironments } from './stepEnvironment';
 import { StepKeys } from './stepKeys';
@@ -397,6 +397,9 @@ export class PipelineService implements PipelineRunner {
   async statesOf(pipeline: ResolvedPipeline): Promise<Record<string, StepState>> {
     this.recorder.flush();
     const states: Record<string, StepState> = {};
+    // "Stale" is what the next run would run again: the dry plan, in which a step downstream of
+    // one that runs runs too.
+    const plan = new Map((await this.planner.plan(pipeline)).map((p) => [p.step, p.action]));
     for (const step of pipeline.steps) {
       const latest = this.runs.latestExecution(pipeline.file, pipeline.name, step.name);
       const live = this.liveStep(pipeline, step.name);
@@ -409,14 +412,19 @@ export class PipelineService implements PipelineRunner {
         continue;
       }
       if (!latest) {
-        states[step.name] = { status: 'queued' };
+        states[step.name] = { status: 'not-run' };
         continue;
       }
       const { step: record, pipelineRunId } = latest;
       let status = record.status;
-      if (FINISHED_OK.includes(status)) {
-        const key = await this.keys.keyOf(pipeline, step, new Map()).catch(() => undefined);
-        if (key !== record.cacheKey) status = 'stale';
+      if (FINISHED_OK.includes(status) && plan.get(step.name) === 'run') {
+        // A step the cache cannot hold always plans to run: stale only when something changed.
+        const changed =
+          cacheable(step) ||
+          step.upstream.some((u) => plan.get(u) === 'run') ||
+          (await this.keys.keyOf(pipeline, step, new Map()).catch(() => undefined)) !==
+            record.cacheKey;
+        if (changed) status = 'stale';
       }
       states[step.name] = {
         status,
