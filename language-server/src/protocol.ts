@@ -717,6 +717,16 @@ export const PipelinesLogNotification = new NotificationType<PipelinesLogParams>
   'sextant/pipelines/log',
 );
 
+/** Params of `sextant/pipelines/statesChanged`. */
+export interface PipelinesStatesChangedParams {
+  /** The workspace files that changed, absolute paths. */
+  files: string[];
+}
+
+/** Workspace files changed, so the steps' states may have: views ask for the graph again. */
+export const PipelinesStatesChangedNotification =
+  new NotificationType<PipelinesStatesChangedParams>('sextant/pipelines/statesChanged');
+
 /** A version of a registered model, named. */
 export interface VersionRef {
   name: string;

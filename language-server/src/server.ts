@@ -144,7 +144,7 @@ export function createSextantServer(
     registryLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
-    pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    pipelineLive = new PipelineUpdates(connection, next.workspace, options.notifyIntervalMs);
     registryLive = new RegistryUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     applyPython();

@@ -15,6 +15,7 @@ import {
   PipelinesLogNotification,
   PipelinesRunRequest,
   PipelinesRunsRequest,
+  PipelinesStatesChangedNotification,
   PipelinesStepLogRequest,
 } from '../protocol';
 import { startSession, type TestSession } from '../session.testing';
@@ -343,6 +344,21 @@ describe('pipeline requests and notifications', () => {
     });
     assert.equal(log.stdout, `${session.sextant.trackingUri} ${run.steps[0]?.runId}\n`);
   });
+
+  it(
+    'says when workspace files change, so views ask for the states again',
+    { timeout: 20_000 },
+    async () => {
+      const params = path.join(session.folder, 'params.yaml');
+      const said = session.inbox.next(PipelinesStatesChangedNotification, ({ files }) =>
+        files.includes(params),
+      );
+      fs.writeFileSync(params, 'lr: 0.1\n');
+      assert.ok(
+        (await said).files.every((f) => !f.startsWith(path.join(session.folder, '.sextant'))),
+      );
+    },
+  );
 
   it('refuses files outside the workspace and names unknown runs', async () => {
     await assert.rejects(
