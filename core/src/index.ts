@@ -41,3 +41,4 @@ export {
   type EvaluationService,
   type EvaluateRequest,
 } from './evaluation';
+export { deploymentProblems, readDeploymentSchema, type DeploymentProblem } from './serving';
