@@ -40,11 +40,15 @@ const CORE_CAPABILITIES = {
     doors: ['triggers/host.ts', 'builtins/validateTable.ts'],
   },
   registry: { uses: ['store', 'tracking', 'artifacts'] },
+  webhooks: { uses: ['store', 'registry'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
   serving: {
     uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute', 'online'],
   },
-  server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
+  server: {
+    uses: ['tracking', 'artifacts', 'pipelines', 'registry', 'webhooks'],
+    drivesEngine: true,
+  },
   cli: {
     uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],
     drivesEngine: true,

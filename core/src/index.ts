@@ -42,3 +42,4 @@ export {
   type EvaluationService,
   type EvaluateRequest,
 } from './evaluation';
+export { deploymentProblems, readDeploymentSchema, type DeploymentProblem } from './serving';

@@ -245,6 +245,7 @@ export function createSextantServer(
   registerEvaluationHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
+    engine: () => context.workspace().engine,
   });
 
   connection.onShutdown(stop);

@@ -40,6 +40,11 @@ function schemaFile(): string {
 
 let validate: ReturnType<Ajv['compile']> | undefined;
 
+/** The published schema of the `deployments:` section (deployment.schema.json), parsed. */
+export function readDeploymentSchema(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as Record<string, unknown>;
+}
+
 function describe(error: ErrorObject): string {
   const at = error.instancePath.slice(1).replace(/\//g, '.') || 'deployments';
   const p = error.params as Record<string, unknown>;
@@ -53,6 +58,78 @@ function describe(error: ErrorObject): string {
   return `${at}: ${error.message ?? error.keyword}`;
 }
 
+/** A problem of a `deployments:` section, at the node it is about. */
+export interface DeploymentProblem {
+  /** Keys (and list indexes) from the section down to the node: `['api', 'routes', 'variants', 0]`. */
+  path: (string | number)[];
+  message: string;
+}
+
+/** The schema's problems with a section, each at its node (an unknown field: at its key). */
+function schemaProblems(section: unknown): DeploymentProblem[] {
+  validate ??= new Ajv({ allErrors: true }).compile(
+    JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
+  );
+  if (validate(section)) return [];
+  return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'propertyNames')
+    .map((error) => {
+      const path: (string | number)[] = error.instancePath
+        .split('/')
+        .slice(1)
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+      const named = (error as { propertyName?: string }).propertyName;
+      if (named !== undefined) {
+        return {
+          path: [...path, named],
+          message: `deployment name '${named}': use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)`,
+        };
+      }
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      if (error.keyword === 'additionalProperties' && extra !== undefined) path.push(extra);
+      return { path, message: describe(error) };
+    });
+}
+
+/** Where a rule's message (`<name>.replicas: ...`, `<name>: routes.champion ...`) points. */
+function rulePath(name: string, message: string, raw: unknown): (string | number)[] {
+  const field = message.startsWith(`${name}.`)
+    ? /^(\w+):/.exec(message.slice(name.length + 1))?.[1]
+    : undefined;
+  if (field) return [name, field];
+  if (message.includes('routes.champion')) return [name, 'routes', 'champion'];
+  const twice = /variant '(.+)' is listed twice/.exec(message)?.[1];
+  const variants = (raw as { routes?: { variants?: { name?: string }[] } })?.routes?.variants;
+  if (twice && variants) {
+    const index = variants.map((v) => v.name).lastIndexOf(twice);
+    if (index >= 0) return [name, 'routes', 'variants', index, 'name'];
+  }
+  if (variants) return [name, 'routes', 'variants'];
+  return [name];
+}
+
+/**
+ * Every problem of a `deployments:` section with the path of its node, for an editor to mark:
+ * the schema's, or when the schema is met, the first rule each deployment breaks (as
+ * {@link parseDeployments} words them).
+ */
+export function deploymentProblems(section: unknown): DeploymentProblem[] {
+  if (section === undefined || section === null) return [];
+  const schema = schemaProblems(section);
+  if (schema.length > 0) return schema;
+  const problems: DeploymentProblem[] = [];
+  for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
+    try {
+      parseDeployments({ [name]: raw }, '');
+    } catch (error) {
+      const message = (error as Error).message.replace(/^: /, '');
+      problems.push({ path: rulePath(name, message, raw), message });
+    }
+  }
+  return problems;
+}
+
 /**
  * The deployments a `deployments:` section declares, checked against deployment.schema.json
  * and with their defaults: one variant `champion` at weight 100 when no routes are given.
@@ -60,13 +137,8 @@ function describe(error: ErrorObject): string {
  */
 export function parseDeployments(section: unknown, file = 'sextant.yaml'): DeploymentSpec[] {
   if (section === undefined || section === null) return [];
-  validate ??= new Ajv({ allErrors: true }).compile(
-    JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
-  );
-  if (!validate(section)) {
-    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(describe);
-    throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
-  }
+  const problems = schemaProblems(section).map((p) => p.message);
+  if (problems.length > 0) throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
   const specs: DeploymentSpec[] = [];
   for (const [name, raw] of Object.entries(section as Record<string, Record<string, unknown>>)) {
     const d = raw as {

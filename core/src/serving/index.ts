@@ -39,8 +39,11 @@ export {
 } from './traffic';
 export { VARIANT_HEADER } from './http';
 export {
+  deploymentProblems,
   parseDeployments,
   readDeployments,
+  readDeploymentSchema,
+  type DeploymentProblem,
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';

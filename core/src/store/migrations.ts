@@ -381,6 +381,29 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE inference_log ADD COLUMN deployment TEXT;
   ALTER TABLE inference_log ADD COLUMN variant TEXT;
   `,
+  // v11: registry webhooks (see webhooks/sqliteStore.ts), MLflow's: each webhook with its URL,
+  // signing secret and status, and the events it is subscribed to, in the order given.
+  `
+  CREATE TABLE webhooks (
+    webhook_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    creation_timestamp INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL
+  );
+  CREATE INDEX webhooks_by_creation ON webhooks(creation_timestamp);
+  CREATE TABLE webhook_events (
+    webhook_id TEXT NOT NULL REFERENCES webhooks(webhook_id),
+    entity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (webhook_id, entity, action)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_events_by_event ON webhook_events(entity, action);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */
