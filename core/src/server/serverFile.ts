@@ -84,7 +84,7 @@ export function publishServer(
     const current = readServerFile(storeDir);
     if (current && current.pid !== process.pid) {
       const answers = await fetch(new URL('health', current.url.replace(/\/?$/, '/')), {
-        signal: AbortSignal.timeout(checkMs),
+        signal: AbortSignal.timeout(Math.max(checkMs, 1000)),
       }).then(
         (response) => response.ok,
         () => false,
