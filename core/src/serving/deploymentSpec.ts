@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
+import { parseServingExtras, type GraphSpec } from './graphSpec';
+import type { ProcessingSpec } from './processing';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -29,6 +31,10 @@ export interface DeploymentSpec {
   champion: string;
   variants: VariantSpec[];
   rollback?: Omit<RollbackGuard, 'champion'>;
+  /** Python functions around the model (see processing.ts). */
+  processing?: ProcessingSpec;
+  /** An inference graph served in place of `model` (then empty). */
+  graph?: GraphSpec;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -64,7 +70,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
   );
   if (!validate(section)) {
-    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(describe);
+    const problems = (validate.errors ?? [])
+      .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf')
+      .map(describe);
     throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
   }
   const specs: DeploymentSpec[] = [];
@@ -89,6 +97,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         max_p99_ms?: number;
       };
     };
+    const extras = parseServingExtras(raw, `${file}: ${name}`, path.dirname(path.resolve(file)));
     const replicas =
       typeof d.replicas === 'number'
         ? { min: d.replicas, max: d.replicas }
@@ -130,7 +139,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     }
     specs.push({
       name,
-      model: d.model,
+      model: d.model ?? '',
       runtime: d.runtime ?? 'python',
       replicas,
       batching: {
@@ -155,6 +164,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
             },
           }
         : {}),
+      ...extras,
     });
   }
   return specs;
