@@ -90,7 +90,8 @@ export function parseGraph(raw: unknown, where: string, workspace: string): Grap
       if (targets.length !== 1) {
         throw invalid(`${stepAt}: give exactly one of model, node or function`);
       }
-      const stepName = step.name ?? defaultName(step, i);
+      const fallback = defaultName(step, i);
+      const stepName = step.name ?? (seen.has(fallback) ? `${fallback}_${i}` : fallback);
       if (seen.has(stepName)) {
         throw invalid(
           `${stepAt}: step name '${stepName}' is used twice in node '${name}'; give each a name`,
