@@ -4,8 +4,9 @@ function steps and combine functions of inference graphs.
 A function is named `module:function` (imported with the workspace on sys.path) or
 `path/to/file.py:function` (a file inside the workspace). The serving worker reads:
   SEXTANT_WORKSPACE    the folder names are resolved in (paths outside it are refused),
-  SEXTANT_PREPROCESS   called on the request's input (a DataFrame for MLflow's JSON and CSV, a
-                       dict of arrays for OIP tensors); returns the model's input,
+  SEXTANT_PREPROCESS   called on the request's input (a DataFrame for MLflow's JSON, CSV and
+                       OIP tensors that are columns of one length, else a dict of arrays);
+                       returns the model's input,
   SEXTANT_POSTPROCESS  called on the model's output (and the input, when it takes two
                        arguments); returns the response,
   SEXTANT_FUNCTIONS    a JSON list of the functions a functions worker serves
@@ -143,6 +144,13 @@ def parse_raw(item, scoring, pd, np, oip_to_numpy):
         for tensor in item["oip"]["inputs"]:
             dtype = oip_to_numpy.get(tensor.get("datatype"), "object")
             arrays[tensor["name"]] = np.array(tensor["data"], dtype=dtype).reshape(tensor["shape"])
+        columns = {
+            name: array.reshape(-1)
+            for name, array in arrays.items()
+            if array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+        }
+        if len(columns) == len(arrays) and len({len(c) for c in columns.values()}) == 1:
+            return pd.DataFrame(columns), None
         return arrays, None
     body = dict(item["mlflow"])
     params = body.pop("params", None)

@@ -209,6 +209,12 @@ class Worker:
     def to_oip(self, predictions):
         np = self.np
         pd = self.pd
+        if (
+            isinstance(predictions, list)
+            and predictions
+            and all(isinstance(p, dict) for p in predictions)
+        ):
+            predictions = pd.DataFrame(predictions)
         if isinstance(predictions, pd.DataFrame):
             named = {str(c): predictions[c].to_numpy() for c in predictions.columns}
         elif isinstance(predictions, dict):

@@ -249,6 +249,18 @@ def test_pre_and_post_processing_around_a_model(models, served):
     want = [{"species": labels[int(p)], "rows": 3} for p in predict(names["clf_a"], frame)]
     assert answer.json()["predictions"] == want
 
+    tensors = [{"name": "id", "shape": [3], "datatype": "INT64", "data": [0, 1, 2]}] + [
+        {"name": column, "shape": [3], "datatype": "FP64", "data": frame[column].tolist()}
+        for column in X.columns
+    ]
+    answer = requests.post(
+        f"{url}/v2/models/{names['clf_a']}/infer", json={"inputs": tensors}, timeout=60
+    )
+    assert answer.status_code == 200, answer.text
+    outputs = {o["name"]: o for o in answer.json()["outputs"]}
+    assert outputs["species"]["data"] == [w["species"] for w in want]
+    assert outputs["rows"]["data"] == [3, 3, 3]
+
 
 def test_user_code_that_fails_gets_a_clear_error_and_serving_goes_on(models, served):
     _, X = models

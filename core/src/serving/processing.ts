@@ -3,7 +3,7 @@ import { invalid } from '../model/errors';
 
 /** The Python functions run around a model in its worker (see sextant_processing.py). */
 export interface ProcessingSpec {
-  /** Takes the request's input (a DataFrame, or a dict of arrays for OIP); returns the model's. */
+  /** Takes the request's input (a DataFrame; a dict of arrays for OIP tensors that are not columns); returns the model's. */
   preprocess?: string;
   /** Takes the model's output (and the input, when it has two parameters); returns the answer. */
   postprocess?: string;
