@@ -6,6 +6,7 @@ import { asItem, GraphRuntime } from './graph';
 import { modelKey, type GraphNode, type GraphSpec } from './graphSpec';
 import type { GraphResult } from './nodeTiming';
 import type { Runtime } from './runtime';
+import { seededRandom } from './traffic';
 import type { WorkerReady, WorkerResult } from './worker';
 
 type Predicted = { predictions: unknown } & GraphResult;
@@ -145,6 +146,29 @@ describe('GraphRuntime', () => {
       /sextant_serving_graph_node_duration_seconds_count\{deployment="g",node="avg.m"\} 1/,
     );
     assert.match(text, /sextant_serving_graph_node_errors_total\{deployment="g",node="root"\} 1/);
+  });
+
+  it('splits requests between the steps of a splitter by weight', async () => {
+    const graph = graphOf([
+      {
+        name: 'split',
+        type: 'splitter',
+        steps: [
+          step('p', { model: 'models:/plus/1' }, { weight: 70 }),
+          step('none', { model: 'models:/double/1' }, { weight: 0 }),
+          step('m', { model: 'models:/minus/1' }, { weight: 30 }),
+        ],
+      },
+    ]);
+    const runtime = new GraphRuntime('g', graph, models, undefined, seededRandom(7));
+    const one = JSON.stringify({ mlflow: { dataframe_records: [{ x: 1 }] } });
+    const answers: unknown[] = [];
+    for (let i = 0; i < 1000; i++)
+      answers.push(((await runtime.submit(one)) as Predicted).predictions);
+    const plus = answers.filter((a) => JSON.stringify(a) === '[2]').length;
+    const minus = answers.filter((a) => JSON.stringify(a) === '[0]').length;
+    assert.equal(plus + minus, 1000, 'a step of weight 0 never answers');
+    assert.ok(Math.abs(plus - 700) < 60, `70% expected, got ${plus / 10}%`);
   });
 
   it("names the node and step of an error, and passes the pool's own errors on", async () => {

@@ -38,7 +38,7 @@ type Item = Record<string, unknown>;
 const BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * An inference graph as one runtime: sequence, ensemble and switch nodes over the replicas of
+ * An inference graph as one runtime: sequence, ensemble, switch and splitter nodes over the replicas of
  * its models and a worker for its Python functions; each node's and step's latency goes to a
  * Prometheus histogram labelled by node and comes back with the result.
  */
@@ -65,6 +65,8 @@ export class GraphRuntime implements Runtime {
     private readonly graph: GraphSpec,
     private readonly models: ReadonlyMap<string, Runtime>,
     private readonly functions: Runtime | undefined,
+    /** Numbers in [0, 1) for a splitter's choice (a seeded generator in tests). */
+    private readonly random: () => number = Math.random,
   ) {
     this.runtimes = [...models.values(), ...(functions ? [functions] : [])];
     for (const node of Object.values(graph.nodes)) {
@@ -158,6 +160,8 @@ export class GraphRuntime implements Runtime {
           return this.ensemble(node, input, timings);
         case 'switch':
           return this.switch(node, input, timings);
+        case 'splitter':
+          return this.split(node, input, timings);
       }
     });
   }
@@ -232,6 +236,18 @@ export class GraphRuntime implements Runtime {
       return { error: `graph node '${node.name}': ${combined.error}`, status: combined.status };
     }
     return combined;
+  }
+
+  private split(
+    node: GraphNode,
+    input: Item,
+    timings: Record<string, number>,
+  ): Promise<WorkerResult> {
+    let point = this.random() * 100;
+    const chosen =
+      node.steps.find((step) => step.weight! > 0 && (point -= step.weight!) < 0) ??
+      node.steps.filter((step) => step.weight! > 0).pop()!;
+    return this.runStep(node, chosen, input, timings);
   }
 
   private async switch(

@@ -150,6 +150,30 @@ deployments:
     );
   });
 
+  it('reads a splitter whose weights make 100, and refuses one whose do not', () => {
+    const [spec] = graph(`
+        a:
+          type: splitter
+          steps: [{ model: models:/m/1, weight: 70 }, { model: models:/m/2, weight: 30 }]
+`);
+    assert.deepEqual(
+      spec!.graph!.nodes.a!.steps.map((s) => s.weight),
+      [70, 30],
+    );
+    refuses(
+      `        a: { type: splitter, steps: [{ model: models:/m/1, weight: 70 }, { model: models:/m/2, weight: 20 }] }`,
+      /nodes.a: the weights of a splitter's steps sum to 90; make them 100/,
+    );
+    refuses(
+      `        a: { type: splitter, steps: [{ model: models:/m/1, weight: 100 }, { model: models:/m/2 }] }`,
+      /steps\[1\]: give each step of a splitter a weight/,
+    );
+    refuses(
+      `        a: { type: sequence, steps: [{ model: models:/m/1, weight: 100 }] }`,
+      /a weight is for the steps of a splitter/,
+    );
+  });
+
   it('refuses functions outside the workspace and processing the runtime cannot run', () => {
     refuses(
       `        a: { type: sequence, steps: [{ function: ../up.py:f }, { model: models:/m/1 }] }`,

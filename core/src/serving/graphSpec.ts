@@ -2,8 +2,8 @@ import { invalid } from '../model/errors';
 import { parseCondition } from './condition';
 import { checkFunctionRef, type ProcessingSpec } from './processing';
 
-/** How a graph node runs its steps (KServe InferenceGraph's Sequence, Ensemble and Switch). */
-export type GraphNodeType = 'sequence' | 'ensemble' | 'switch';
+/** How a graph node runs its steps (KServe InferenceGraph's Sequence, Ensemble, Switch, Splitter). */
+export type GraphNodeType = 'sequence' | 'ensemble' | 'switch' | 'splitter';
 
 /** One step of a node: a model (with its own pre/post-processing), another node or a function. */
 export interface GraphStep {
@@ -20,6 +20,8 @@ export interface GraphStep {
   data: '$request' | '$response';
   /** In a switch: when this step is taken (see condition.ts); none: the default branch. */
   condition?: string;
+  /** In a splitter: the step's share of the requests, in percent. */
+  weight?: number;
 }
 
 /** One node of an inference graph. */
@@ -46,6 +48,7 @@ interface RawStep {
   postprocess?: string;
   data?: '$request' | '$response';
   condition?: string;
+  weight?: number;
 }
 
 interface RawNode {
@@ -125,6 +128,12 @@ export function parseGraph(raw: unknown, where: string, workspace: string): Grap
           `${stepAt}: give a condition (only the last step of a switch may be its default)`,
         );
       }
+      if (step.weight !== undefined && node.type !== 'splitter') {
+        throw invalid(`${stepAt}: a weight is for the steps of a splitter`);
+      }
+      if (step.weight === undefined && node.type === 'splitter') {
+        throw invalid(`${stepAt}: give each step of a splitter a weight (percent)`);
+      }
       const processing: ProcessingSpec = {
         ...(step.preprocess ? { preprocess: step.preprocess } : {}),
         ...(step.postprocess ? { postprocess: step.postprocess } : {}),
@@ -137,8 +146,15 @@ export function parseGraph(raw: unknown, where: string, workspace: string): Grap
         ...(Object.keys(processing).length > 0 ? { processing } : {}),
         data: step.data ?? (i === 0 ? '$request' : '$response'),
         ...(step.condition !== undefined ? { condition: step.condition } : {}),
+        ...(step.weight !== undefined ? { weight: step.weight } : {}),
       };
     });
+    if (node.type === 'splitter') {
+      const total = steps.reduce((sum, s) => sum + s.weight!, 0);
+      if (total !== 100) {
+        throw invalid(`${at}: the weights of a splitter's steps sum to ${total}; make them 100`);
+      }
+    }
     if (node.type === 'ensemble') {
       if (steps.length < 2) throw invalid(`${at}: an ensemble needs at least two steps`);
       if (node.combine === undefined) {
