@@ -150,6 +150,13 @@ async function up(
   try {
     await engine.recovered;
     for (const spec of specs.filter((s) => names.length === 0 || names.includes(s.name))) {
+      if (spec.graph) {
+        const { upGraph } = await import('./deployGraph.js');
+        await upGraph({ ...spec, graph: spec.graph }, engine, opts, out, who, (entry) =>
+          running.push(entry),
+        );
+        continue;
+      }
       const variants = [];
       for (const v of spec.variants) {
         const model = await resolveServedModel(
@@ -190,6 +197,9 @@ async function up(
           shadow: v.shadow,
           replicas: spec.replicas.min,
           runtime: spec.runtime,
+          ...(spec.processing
+            ? { processing: spec.processing, workspace: path.dirname(path.resolve(opts.file)) }
+            : {}),
         })),
         host: spec.host,
         port: spec.port,

@@ -1,6 +1,9 @@
+import { invalid } from '../model/errors';
+import type { GraphServing } from './graph';
 import { ServingEndpoint } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { ReplicaPool, type PoolEvent } from './pool';
+import { processingEnv, type ProcessingSpec } from './processing';
 import type { Runtime } from './runtime';
 import { SERVE_DEFAULTS } from './server';
 import {
@@ -24,6 +27,12 @@ export interface VariantOptions {
   replicas?: number;
   /** `python` (default) or `onnx` (see {@link ServeOptions.runtime}). */
   runtime?: 'python' | 'onnx';
+  /** Python functions run around the model in its workers (python runtime only). */
+  processing?: ProcessingSpec;
+  /** The folder the processing functions are resolved in (the working directory if absent). */
+  workspace?: string;
+  /** Serve an inference graph instead of one model (`modelDir` is then unused). */
+  graph?: GraphServing;
 }
 
 /** How a deployment is served: its variants, its endpoint and its limits. */
@@ -82,7 +91,26 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   try {
     for (const v of o.variants) {
       let runtime: Runtime;
-      if (v.runtime === 'onnx') {
+      if (v.processing && v.runtime === 'onnx') {
+        throw invalid(
+          `variant '${v.name}': preprocess and postprocess run in Python workers; use runtime: python`,
+        );
+      }
+      if (v.graph) {
+        const { startGraph } = await import('./graph.js');
+        runtime = startGraph(o.name, v.graph, {
+          replicas: v.replicas ?? 1,
+          maxConcurrency: o.maxConcurrency,
+          maxQueue: o.maxQueue,
+          maxBatchSize: o.maxBatchSize,
+          maxBatchDelayMs: o.maxBatchDelayMs,
+          requestTimeoutMs: o.requestTimeoutMs,
+          startTimeoutMs: o.startTimeoutMs,
+          maxRetries: 2,
+          ...(o.script ? { script: o.script } : {}),
+          ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+        });
+      } else if (v.runtime === 'onnx') {
         const { OnnxRuntime } = await import('./onnx.js');
         runtime = (await OnnxRuntime.start({ python: v.python, modelDir: v.modelDir })).runtime;
       } else {
@@ -93,6 +121,14 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
               modelDir: v.modelDir,
               ...(o.script ? { script: o.script } : {}),
               ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+              ...(v.processing
+                ? {
+                    env: {
+                      ...process.env,
+                      ...processingEnv(v.processing, v.workspace ?? process.cwd()),
+                    },
+                  }
+                : {}),
             }),
           replicas: v.replicas ?? 1,
           maxConcurrency: o.maxConcurrency,
@@ -133,6 +169,11 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   }
   const primary = live.find((v) => !v.shadow)!;
   const metrics = new ServingMetrics(primary.model, primary.version, primary.runtime);
+  for (const runtime of runtimes) {
+    (runtime as { registerMetrics?: (r: typeof metrics.registry) => void }).registerMetrics?.(
+      metrics.registry,
+    );
+  }
   const endpoint = new ServingEndpoint({
     name: primary.model,
     version: primary.version,

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
+import { parseServingExtras, type GraphSpec } from './graphSpec';
+import type { ProcessingSpec } from './processing';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -29,6 +31,10 @@ export interface DeploymentSpec {
   champion: string;
   variants: VariantSpec[];
   rollback?: Omit<RollbackGuard, 'champion'>;
+  /** Python functions around the model (see processing.ts). */
+  processing?: ProcessingSpec;
+  /** An inference graph served in place of `model` (then empty). */
+  graph?: GraphSpec;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -72,7 +78,7 @@ function schemaProblems(section: unknown): DeploymentProblem[] {
   );
   if (validate(section)) return [];
   return (validate.errors ?? [])
-    .filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'propertyNames')
+    .filter((e) => !['oneOf', 'anyOf', 'propertyNames'].includes(e.keyword))
     .map((error) => {
       const path: (string | number)[] = error.instancePath
         .split('/')
@@ -161,6 +167,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         max_p99_ms?: number;
       };
     };
+    const extras = parseServingExtras(raw, `${file}: ${name}`, path.dirname(path.resolve(file)));
     const replicas =
       typeof d.replicas === 'number'
         ? { min: d.replicas, max: d.replicas }
@@ -202,7 +209,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     }
     specs.push({
       name,
-      model: d.model,
+      model: d.model ?? '',
       runtime: d.runtime ?? 'python',
       replicas,
       batching: {
@@ -227,6 +234,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
             },
           }
         : {}),
+      ...extras,
     });
   }
   return specs;

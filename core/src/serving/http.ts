@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
 import { ServingError } from './errors';
 import type { InferenceLog } from './inferenceLog';
+import { NODE_LATENCY_PARAMETER, serverTiming, type GraphResult } from './nodeTiming';
 import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
 import type { Runtime } from './runtime';
@@ -48,6 +49,8 @@ interface Inference {
   item?: string;
   variant?: LiveVariant;
   result?: WorkerResult;
+  /** An inference graph's node latencies, in ms. */
+  timing?: Record<string, number>;
 }
 
 /** Whether an `Authorization` header carries `Bearer <token>` (compared in constant time). */
@@ -203,6 +206,7 @@ export class ServingEndpoint {
     };
     if (answer.retryAfter) headers['retry-after'] = String(answer.retryAfter);
     if (inference?.variant) headers[VARIANT_HEADER] = inference.variant.name;
+    if (inference?.timing) headers['server-timing'] = serverTiming(inference.timing);
     response.writeHead(answer.status, headers);
     response.end(answer.body);
     if (!inference) return;
@@ -484,6 +488,7 @@ export class ServingEndpoint {
         inference.item = invocationItem(request.headers['content-type'], body!);
         const result = await pool.submit(inference.item);
         inference.result = result;
+        inference.timing = (result as GraphResult).nodeLatencyMs;
         if ('error' in result) throw new ServingError(result.status, result.error);
         return {
           answer: {
@@ -508,6 +513,7 @@ export class ServingEndpoint {
       inference.item = checked.text;
       const result = await pool.submit(checked.text);
       inference.result = result;
+      inference.timing = (result as GraphResult).nodeLatencyMs;
       if ('error' in result) throw new ServingError(result.status, result.error);
       let outputs = (result as { outputs: { name: string }[] }).outputs;
       if (checked.outputs) {
@@ -525,6 +531,12 @@ export class ServingEndpoint {
           model_name: this.options.name,
           model_version: version,
           ...(checked.id !== undefined ? { id: checked.id } : {}),
+          ...(inference.timing &&
+          (parsed as { parameters?: Record<string, unknown> }).parameters?.[
+            NODE_LATENCY_PARAMETER
+          ] === true
+            ? { parameters: { node_latency_ms: inference.timing } }
+            : {}),
           outputs,
         }),
         inference,

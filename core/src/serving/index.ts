@@ -47,3 +47,14 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export { parseCondition, evaluateCondition, type Condition } from './condition';
+export {
+  graphModelUris,
+  parseGraph,
+  type GraphNode,
+  type GraphNodeType,
+  type GraphSpec,
+  type GraphStep,
+} from './graphSpec';
+export type { GraphServing } from './graph';
+export { checkFunctionRef, type ProcessingSpec } from './processing';
