@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
+import { FeedbackStore } from './feedback';
 import { LineageService } from './lineage';
+import { ExperimentEvents } from './onlineExperiments';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
 import { DeploymentRecords, InferenceLog } from './serving';
@@ -42,6 +44,10 @@ export class Engine {
     readonly inferenceLog: InferenceLog,
     /** Deployments and every change to them: what served a deployment at a given time. */
     readonly deployments: DeploymentRecords,
+    /** Outcomes of served predictions, joined to logged requests by request id. */
+    readonly feedback: FeedbackStore,
+    /** Online experiments over time: bandit allocations, decisions and their evidence. */
+    readonly experimentEvents: ExperimentEvents,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -78,6 +84,8 @@ export class Engine {
       evaluation,
       new InferenceLog(db),
       new DeploymentRecords(db),
+      new FeedbackStore(db),
+      new ExperimentEvents(db),
     );
   }
 
