@@ -63,6 +63,7 @@ const CORE_CAPABILITIES = {
       'evaluation',
       'serving',
       'feedback',
+      'online',
       'onlineExperiments',
     ],
     drivesEngine: true,

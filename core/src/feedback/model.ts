@@ -52,7 +52,7 @@ export interface FeedbackQuery {
   until?: number;
 }
 
-/** A variant's served requests in a window: what its guardrails are judged on. */
+/** A variant's served requests of one model version in a window: what its guardrails are judged on. */
 export interface VariantTraffic {
   variant: string;
   model: string;
@@ -62,6 +62,8 @@ export interface VariantTraffic {
   errors: number;
   /** Latencies of every answer, ms, ascending. */
   latenciesMs: Float64Array;
+  /** When each request answered without an error (status < 400) was served, ascending. */
+  answeredTimes: Float64Array;
   /** Requests that have feedback. */
   withFeedback: number;
 }

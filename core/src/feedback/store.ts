@@ -147,43 +147,58 @@ export class FeedbackStore {
   }
 
   /**
-   * Each variant's served requests in a window, whether judged or not: counts, 5xx answers,
-   * latencies, and how many have feedback. `shadows` are left out (they answer no one).
+   * Each variant's served requests in a window, whether judged or not, per model version (a
+   * variant that served two versions appears twice): counts, 5xx answers, latencies, the times
+   * of the answered requests and how many have feedback. `shadows` are left out (they answer no
+   * one).
    */
   traffic(query: FeedbackQuery, shadows: readonly string[] = []): VariantTraffic[] {
     const w = window(query);
     const rows = this.db
       .prepare(
-        `SELECT l.variant, l.model, l.version, l.status, l.latency_ms,
+        `SELECT l.variant, l.model, l.version, l.status, l.latency_ms, l.time,
                 EXISTS (SELECT 1 FROM inference_feedback f WHERE f.request_id = l.request_id
                         AND f.variant IS l.variant) AS judged
          FROM inference_log l WHERE ${w.sql} AND l.variant IS NOT NULL
-         ORDER BY l.variant, l.latency_ms`,
+         ORDER BY l.variant, l.version, l.time, l.log_pk`,
       )
       .raw()
-      .all(...w.args) as [string, string, string, number, number, number][];
+      .all(...w.args) as [string, string, string, number, number, number, number][];
     const skip = new Set(shadows);
-    const byVariant = new Map<
+    const groups = new Map<
       string,
-      { model: string; version: string; statuses: number[]; ms: number[]; judged: number }
+      {
+        variant: string;
+        model: string;
+        version: string;
+        statuses: number[];
+        ms: number[];
+        answered: number[];
+        judged: number;
+      }
     >();
-    for (const [variant, model, version, status, ms, judged] of rows) {
+    for (const [variant, model, version, status, ms, time, judged] of rows) {
       if (skip.has(variant)) continue;
-      let entry = byVariant.get(variant);
-      if (!entry)
-        byVariant.set(variant, (entry = { model, version, statuses: [], ms: [], judged: 0 }));
-      entry.statuses.push(status);
-      entry.ms.push(ms);
-      entry.judged += judged;
+      const key = `${variant}\u0000${version}`;
+      let g = groups.get(key);
+      if (!g) {
+        g = { variant, model, version, statuses: [], ms: [], answered: [], judged: 0 };
+        groups.set(key, g);
+      }
+      g.statuses.push(status);
+      g.ms.push(ms);
+      if (status < 400) g.answered.push(time);
+      g.judged += judged;
     }
-    return [...byVariant].map(([variant, e]) => ({
-      variant,
-      model: e.model,
-      version: e.version,
-      requests: e.statuses.length,
-      errors: e.statuses.filter((s) => s >= 500).length,
-      latenciesMs: Float64Array.from(e.ms),
-      withFeedback: e.judged,
+    return [...groups.values()].map((g) => ({
+      variant: g.variant,
+      model: g.model,
+      version: g.version,
+      requests: g.statuses.length,
+      errors: g.statuses.filter((s) => s >= 500).length,
+      latenciesMs: Float64Array.from(g.ms).sort(),
+      answeredTimes: Float64Array.from(g.answered),
+      withFeedback: g.judged,
     }));
   }
 }

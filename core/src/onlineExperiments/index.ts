@@ -5,3 +5,31 @@
  * and decisions (promote, stop, roll back) recorded with their evidence.
  */
 export { ExperimentEvents, type ExperimentEvent } from './events';
+export type { ExperimentHost } from './host';
+export {
+  collectSamples,
+  primaryOf,
+  quantile,
+  type ExperimentWindow,
+  type VariantSample,
+} from './data';
+export {
+  experimentReport,
+  guardrailRules,
+  planOf,
+  policyOf,
+  type Comparison,
+  type ExperimentReport,
+  type ReportInputs,
+  type SequentialPoint,
+  type VariantResult,
+} from './report';
+export {
+  concluded,
+  decideExperiment,
+  stoppedVariants,
+  SEXTANT_ACTOR,
+  type DecisionOutcome,
+} from './decide';
+export { allocate, banditPolicy, weightsFrom, type Allocation } from './bandit';
+export { startExperiment, type RunningExperiment } from './runner';

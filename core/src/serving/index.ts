@@ -44,3 +44,6 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export { parseExperiment, type ExperimentSpec } from './experimentSpec';
+export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
+export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
