@@ -46,14 +46,14 @@ function alive(pid: number | undefined): boolean {
 }
 
 /** Whether a recorded deployment is being served now (its process is alive). */
-export const isRunning = (record: DeploymentRecord): boolean =>
+const isRunning = (record: DeploymentRecord): boolean =>
   record.state.status === 'running' && alive(record.state.pid);
 
 /**
  * Tells a running deployment its new weights through its admin route (loopback, with
  * SEXTANT_TOKEN when set); returns the weights it now serves.
  */
-export async function sendWeights(
+async function sendWeights(
   record: DeploymentRecord,
   weights: Record<string, number>,
 ): Promise<Record<string, number>> {

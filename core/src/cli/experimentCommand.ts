@@ -4,7 +4,6 @@ import { invalid, notFound } from '../model/errors';
 import type { ExperimentHost, ExperimentReport } from '../onlineExperiments';
 import type { ExperimentSpec } from '../serving';
 import type { Engine } from '../engine';
-import { isRunning, sendWeights } from './deployCommand';
 import { withEngine } from './store';
 
 interface ExperimentOptions {
@@ -39,14 +38,15 @@ async function specOf(engine: Engine, name: string, file: string): Promise<Exper
   );
 }
 
-function host(engine: Engine, name: string): ExperimentHost {
+async function host(engine: Engine, name: string): Promise<ExperimentHost> {
+  const { remoteWeights } = await import('../serving/index.js');
   const record = engine.deployments.get(name);
   return {
     feedback: engine.feedback,
     events: engine.experimentEvents,
     registry: engine.registry,
     deployments: engine.deployments,
-    applyWeights: async (weights) => (isRunning(record) ? sendWeights(record, weights) : undefined),
+    applyWeights: remoteWeights(name, record.state),
   };
 }
 
@@ -145,26 +145,57 @@ export function registerExperimentCommands(
       'apply the decision rules now: promote the winner, stop a harmful variant, or roll back',
     )
     .option('--dry-run', 'say what the rules decide without applying it')
+    .option('--action <action>', 'override the rules: promote, stop or rollback')
+    .option('--variant <name>', 'the variant to promote or stop (with --action)')
     .option('--reason <text>', 'why (kept in the deployment history)')
-    .action(async (name: string, opts: ExperimentOptions & { dryRun?: boolean; reason?: string }) =>
-      withEngine(opts.store, async (engine) => {
-        const { decideExperiment } = await import('../onlineExperiments/index.js');
-        const spec = await specOf(engine, name, opts.file);
-        const outcome = await decideExperiment(host(engine, name), name, spec, {
-          apply: !opts.dryRun,
-          actor: { user: os.userInfo().username, ...(opts.reason ? { reason: opts.reason } : {}) },
-        });
-        const d = outcome.decision;
-        if (opts.json) {
-          out.write(
-            `${JSON.stringify({ action: d.action, variant: 'variant' in d ? d.variant : undefined, reason: d.reason, applied: outcome.applied, note: outcome.note, evidence: 'evidence' in d ? d.evidence : undefined })}\n`,
-          );
-        } else {
-          out.write(
-            `${name}: ${d.action}${'variant' in d && d.variant ? ` ${d.variant}` : ''}: ${d.reason}${outcome.applied ? ' (applied)' : outcome.note ? ` (${outcome.note})` : ''}\n`,
-          );
-        }
-      }),
+    .action(
+      async (
+        name: string,
+        opts: ExperimentOptions & {
+          dryRun?: boolean;
+          reason?: string;
+          action?: string;
+          variant?: string;
+        },
+      ) =>
+        withEngine(opts.store, async (engine) => {
+          const { actOnExperiment, decideExperiment } =
+            await import('../onlineExperiments/index.js');
+          const spec = await specOf(engine, name, opts.file);
+          const actor = {
+            user: os.userInfo().username,
+            ...(opts.reason ? { reason: opts.reason } : {}),
+          };
+          const action = opts.action;
+          if (
+            action !== undefined &&
+            action !== 'promote' &&
+            action !== 'stop' &&
+            action !== 'rollback'
+          ) {
+            throw invalid(`--action is promote, stop or rollback, not '${action}'`);
+          }
+          const outcome = action
+            ? await actOnExperiment(await host(engine, name), name, spec, {
+                action,
+                ...(opts.variant ? { variant: opts.variant } : {}),
+                actor,
+              })
+            : await decideExperiment(await host(engine, name), name, spec, {
+                apply: !opts.dryRun,
+                actor,
+              });
+          const d = outcome.decision;
+          if (opts.json) {
+            out.write(
+              `${JSON.stringify({ action: d.action, variant: 'variant' in d ? d.variant : undefined, reason: d.reason, applied: outcome.applied, note: outcome.note, evidence: 'evidence' in d ? d.evidence : undefined })}\n`,
+            );
+          } else {
+            out.write(
+              `${name}: ${d.action}${'variant' in d && d.variant ? ` ${d.variant}` : ''}: ${d.reason}${outcome.applied ? ' (applied)' : outcome.note ? ` (${outcome.note})` : ''}\n`,
+            );
+          }
+        }),
     );
 
   experiment

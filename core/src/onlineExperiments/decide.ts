@@ -1,3 +1,4 @@
+import { invalid } from '../model/errors';
 import type { Decision, SequentialResult } from '../online';
 import {
   promoteVariant,
@@ -44,9 +45,121 @@ function previousLook(host: ExperimentHost, name: string): Record<string, Sequen
     {}) as Record<string, SequentialResult>;
 }
 
+/**
+ * Applies an action with its evidence: promote (serving's promotion: alias and traffic in one
+ * recorded step), stop a variant (its traffic to 0) or roll back (all traffic to the control),
+ * each a deployment event carrying the evidence.
+ */
+async function applyAction(
+  host: ExperimentHost,
+  name: string,
+  act: 'promote' | 'stop' | 'rollback',
+  variant: string,
+  control: string,
+  who: DeploymentActor,
+  evidence: Record<string, unknown>,
+): Promise<void> {
+  if (act === 'promote') {
+    await promoteVariant(host, name, { variant, actor: who, details: { experiment: evidence } });
+    return;
+  }
+  const state = host.deployments.get(name).state;
+  const before = weightsOf(state);
+  if (act === 'stop' && variant === control) {
+    throw invalid(`'${variant}' is the control: roll back instead of stopping it`);
+  }
+  if (act === 'stop' && before[variant] === undefined) {
+    throw invalid(`deployment '${name}' has no variant '${variant}' taking traffic`);
+  }
+  const target =
+    act === 'stop'
+      ? { ...before, [variant]: 0 }
+      : Object.fromEntries(Object.keys(before).map((v) => [v, v === control ? 100 : 0]));
+  const after = (await host.applyWeights(target)) ?? target;
+  host.deployments.record(name, 'traffic', who, withWeights(state, after), {
+    before,
+    after,
+    experiment: evidence,
+  });
+}
+
+/**
+ * An action a person takes on an experiment (the report's Promote, Stop and Roll back): applied
+ * at once with the statistics of that moment as its evidence, and recorded as a decision.
+ * @throws SextantError INVALID_PARAMETER_VALUE for a variant that cannot take the action, or an
+ *   experiment that has ended.
+ */
+export async function actOnExperiment(
+  host: ExperimentHost,
+  name: string,
+  spec: ExperimentSpec,
+  options: {
+    action: 'promote' | 'stop' | 'rollback';
+    variant?: string;
+    actor: DeploymentActor;
+    now?: number;
+  },
+): Promise<DecisionOutcome> {
+  if (concluded(host, name)) {
+    throw invalid(`the experiment of '${name}' has ended (promoted or rolled back)`);
+  }
+  const now = options.now ?? Date.now();
+  const record = host.deployments.get(name);
+  const report = experimentReport({
+    feedback: host.feedback,
+    events: host.events,
+    spec,
+    state: record.state,
+    window: { deployment: name },
+    previous: previousLook(host, name),
+    now,
+  });
+  const control = report.variants[0]!.name;
+  const variant = options.action === 'rollback' ? control : options.variant;
+  if (!variant) throw invalid(`name the variant to ${options.action}`);
+  const reason =
+    options.actor.reason ??
+    `${options.action} ${options.action === 'rollback' ? `to '${control}'` : `'${variant}'`} by ${options.actor.user}`;
+  const evidence = {
+    action: options.action,
+    reason,
+    manual: true,
+    comparisons: report.comparisons,
+    variants: report.variants,
+  };
+  await applyAction(
+    host,
+    name,
+    options.action,
+    variant,
+    control,
+    { ...options.actor, reason },
+    evidence,
+  );
+  host.events.add({
+    deployment: name,
+    kind: 'decision',
+    time: now,
+    details: {
+      action: options.action,
+      variant,
+      reason,
+      applied: true,
+      manual: true,
+      by: options.actor.user,
+      sequential: Object.fromEntries(report.comparisons.map((c) => [c.variant, c.sequential])),
+      variants: report.variants,
+      comparisons: report.comparisons,
+    },
+  });
+  return { decision: { action: options.action, variant, reason }, applied: true, report };
+}
+
 /** A decision taken (or only looked at) and what was done. */
 export interface DecisionOutcome {
-  decision: Decision | { action: 'wait' | 'concluded'; reason: string };
+  decision:
+    | Decision
+    | { action: Decision['action'] | 'wait' | 'concluded'; variant?: string; reason: string };
   /** Whether the decision changed the alias or the traffic. */
   applied: boolean;
   /** Why a decision was not applied (its rule is off, a dry run, the experiment has ended). */
@@ -106,27 +219,18 @@ export async function decideExperiment(
     if (!rule[act]) note = `the ${act} rule is off in the experiment`;
     else if (!options.apply) note = 'not applied (dry run)';
     else {
-      const who: DeploymentActor = { user: actor.user, reason: actor.reason ?? decision.reason };
-      if (act === 'promote') {
-        await promoteVariant(host, name, {
-          variant: decision.variant!,
-          actor: who,
-          details: { experiment: evidence },
-        });
-      } else {
-        const before = weightsOf(record.state);
-        const control = report.variants[0]!.name;
-        const target =
-          act === 'stop'
-            ? { ...before, [decision.variant!]: 0 }
-            : Object.fromEntries(Object.keys(before).map((v) => [v, v === control ? 100 : 0]));
-        const after = (await host.applyWeights(target)) ?? target;
-        host.deployments.record(name, 'traffic', who, withWeights(record.state, after), {
-          before,
-          after,
-          experiment: evidence,
-        });
-      }
+      await applyAction(
+        host,
+        name,
+        act,
+        decision.variant!,
+        report.variants[0]!.name,
+        {
+          user: actor.user,
+          reason: actor.reason ?? decision.reason,
+        },
+        evidence,
+      );
       applied = true;
     }
   }

@@ -25,6 +25,7 @@ export {
   type VariantResult,
 } from './report';
 export {
+  actOnExperiment,
   concluded,
   decideExperiment,
   stoppedVariants,

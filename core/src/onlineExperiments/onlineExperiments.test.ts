@@ -7,7 +7,7 @@ import { Engine } from '../engine';
 import { parseDeployments, type DeploymentState, type ExperimentSpec } from '../serving';
 import { seededRng } from '../stats';
 import { allocate } from './bandit';
-import { decideExperiment } from './decide';
+import { actOnExperiment, decideExperiment } from './decide';
 import type { ExperimentHost } from './host';
 import { experimentReport } from './report';
 
@@ -272,5 +272,39 @@ describe('online experiments', () => {
     );
     const after = await decideExperiment(host, 'api', spec, { apply: true });
     assert.equal(after.decision.action, 'concluded');
+  });
+
+  it("applies a person's Stop with the statistics of that moment, and refuses stopping the control", async () => {
+    const { engine, host, live } = setUp('manual');
+    const spec = experiment({ type: 'ab', metric: { feedback: 'reward' } });
+    const items = [];
+    for (let i = 0; i < 40; i++) {
+      const id = serve(engine, i % 2 ? 'challenger' : 'champion', 3_000 + i);
+      items.push({ requestId: id, kind: 'reward' as const, value: i % 4 === 0 ? 1 : 0 });
+    }
+    engine.inferenceLog.flush();
+    engine.feedback.record(items, { deployment: 'api', source: 'http' });
+    await assert.rejects(
+      actOnExperiment(host, 'api', spec, {
+        action: 'stop',
+        variant: 'champion',
+        actor: { user: 'ada' },
+      }),
+      /is the control: roll back instead/,
+    );
+    const done = await actOnExperiment(host, 'api', spec, {
+      action: 'stop',
+      variant: 'challenger',
+      actor: { user: 'ada' },
+    });
+    assert.equal(done.applied, true);
+    assert.deepEqual(live, { champion: 50, challenger: 0 });
+    const decision = engine.experimentEvents.last('api', ['decision'])!;
+    assert.equal(decision.details.manual, true);
+    assert.equal(decision.details.by, 'ada');
+    assert.equal((decision.details.variants as { n: number }[])[0]!.n, 20);
+    const event = engine.deployments.lastOf('api', ['traffic'])!;
+    assert.equal(event.user, 'ada');
+    assert.match(event.reason!, /stop 'challenger' by ada/);
   });
 });

@@ -47,3 +47,4 @@ export {
 export { parseExperiment, type ExperimentSpec } from './experimentSpec';
 export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
 export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
+export { isServing, remoteWeights, sendWeights } from './adminClient';
