@@ -1,4 +1,4 @@
-import { Engine, readDeployments } from '@sextant/core';
+import { Engine } from '@sextant/core';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
