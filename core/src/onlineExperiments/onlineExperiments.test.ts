@@ -169,6 +169,19 @@ describe('online experiments', () => {
     const { engine } = setUp('graded');
     const id = serve(engine, 'champion', 5);
     engine.inferenceLog.flush();
+    const waiting = experimentReport({
+      feedback: engine.feedback,
+      events: engine.experimentEvents,
+      spec: experiment({ type: 'ab', metric: { feedback: 'reward' } }),
+      state: engine.deployments.get('api').state,
+      window: { deployment: 'api' },
+    });
+    assert.deepEqual(waiting.decision, {
+      action: 'wait',
+      reason:
+        "waiting for feedback: 'champion', 'challenger' need at least 1 judged request(s) each",
+    });
+    assert.deepEqual(waiting.comparisons, []);
     engine.feedback.record([{ requestId: id, kind: 'reward', value: 0.5 }], {
       deployment: 'api',
       source: 'http',

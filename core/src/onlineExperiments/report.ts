@@ -15,6 +15,7 @@ import {
   type SamplePlan,
   type SequentialResult,
   type TestResult,
+  type VariantData,
 } from '../online';
 import type { DeploymentState, ExperimentSpec } from '../serving';
 import { normalQuantile } from '../stats';
@@ -263,20 +264,19 @@ export function experimentReport(inputs: ReportInputs): ExperimentReport {
   const plan = planOf(spec, variants[0]);
   const since = window.since ?? 0;
   const data = samples.map((s) => variantData(spec, s));
-  let decision: ExperimentReport['decision'];
-  if (data.some((d) => d === undefined)) {
-    decision = {
-      action: 'wait',
-      reason: `waiting for feedback: ${samples
-        .filter((_, i) => data[i] === undefined)
-        .map((s) => `'${s.name}'`)
-        .join(
-          ', ',
-        )} ${spec.metric.kind === 'mean' ? 'need at least 2 judged requests' : 'has no judged request'}`,
-    };
-  } else {
-    decision = decide(data[0]!, data.slice(1) as never, policyOf(spec), inputs.previous ?? {});
-  }
+  const ready = data.filter((d): d is VariantData => d !== undefined);
+  const decision: ExperimentReport['decision'] =
+    ready.length === data.length
+      ? decide(ready[0]!, ready.slice(1), policyOf(spec), inputs.previous ?? {})
+      : {
+          action: 'wait',
+          reason: `waiting for feedback: ${samples
+            .filter((_, i) => data[i] === undefined)
+            .map((s) => `'${s.name}'`)
+            .join(
+              ', ',
+            )} need at least ${spec.metric.kind === 'mean' ? 2 : 1} judged request(s) each`,
+        };
   return {
     deployment: window.deployment,
     type: spec.type,
