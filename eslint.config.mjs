@@ -43,19 +43,40 @@ const CORE_CAPABILITIES = {
   webhooks: { uses: ['store', 'registry'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
   serving: {
-    uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute', 'online'],
+    uses: [
+      'store',
+      'tracking',
+      'artifacts',
+      'registry',
+      'evaluation',
+      'compute',
+      'online',
+      'feedback',
+    ],
   },
   server: {
     uses: ['tracking', 'artifacts', 'pipelines', 'registry', 'webhooks'],
     drivesEngine: true,
   },
   cli: {
-    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],
+    uses: [
+      'tracking',
+      'pipelines',
+      'registry',
+      'server',
+      'evaluation',
+      'serving',
+      'feedback',
+      'online',
+      'onlineExperiments',
+    ],
     drivesEngine: true,
   },
   stats: { uses: [] },
   online: { uses: ['stats'] },
   monitoring: { uses: ['stats'] },
+  feedback: { uses: ['store'] },
+  onlineExperiments: { uses: ['store', 'online', 'feedback', 'serving', 'registry', 'stats'] },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */
@@ -138,6 +159,7 @@ export default tseslint.config(
       '**/out/**',
       '**/node_modules/**',
       '.venv/**',
+      '.venv-*/**',
       '.sextant/**',
       '**/*.js',
       '**/*.mjs',

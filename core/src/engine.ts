@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
+import { FeedbackStore } from './feedback';
 import { LineageService } from './lineage';
+import { ExperimentEvents } from './onlineExperiments';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
 import { DeploymentRecords, InferenceLog } from './serving';
@@ -48,6 +50,10 @@ export class Engine {
     readonly deployments: DeploymentRecords,
     /** MLflow's registry webhooks: registry changes delivered to HTTP receivers, signed. */
     readonly webhooks: WebhookService,
+    /** Outcomes of served predictions, joined to logged requests by request id. */
+    readonly feedback: FeedbackStore,
+    /** Online experiments over time: bandit allocations, decisions and their evidence. */
+    readonly experimentEvents: ExperimentEvents,
   ) {
     webhooks.attach(registry);
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
@@ -86,6 +92,8 @@ export class Engine {
       new InferenceLog(db),
       new DeploymentRecords(db),
       new WebhookService(new SqliteWebhookStore(db), webhookSettingsFromEnv()),
+      new FeedbackStore(db),
+      new ExperimentEvents(db),
     );
   }
 

@@ -43,3 +43,12 @@ export {
   type EvaluateRequest,
 } from './evaluation';
 export { deploymentProblems, readDeploymentSchema, type DeploymentProblem } from './serving';
+export {
+  actOnExperiment,
+  concluded,
+  decideExperiment,
+  experimentReport,
+  type ExperimentHost,
+  type ExperimentReport,
+} from './onlineExperiments';
+export { isServing, readDeployments, remoteWeights, type ExperimentSpec } from './serving';

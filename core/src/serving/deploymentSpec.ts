@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
 import { parseServingExtras, type GraphSpec } from './graphSpec';
 import type { ProcessingSpec } from './processing';
+import { parseExperiment, type ExperimentSpec } from './experimentSpec';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -35,6 +36,8 @@ export interface DeploymentSpec {
   processing?: ProcessingSpec;
   /** An inference graph served in place of `model` (then empty). */
   graph?: GraphSpec;
+  /** The online experiment between the variants (the champion is the control). */
+  experiment?: ExperimentSpec;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -166,6 +169,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         max_error_rate?: number;
         max_p99_ms?: number;
       };
+      experiment?: unknown;
     };
     const extras = parseServingExtras(raw, `${file}: ${name}`, path.dirname(path.resolve(file)));
     const replicas =
@@ -207,6 +211,23 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     ) {
       throw invalid(`${file}: ${name}.rollback: give max_error_rate, max_p99_ms or both`);
     }
+    const experiment =
+      d.experiment === undefined
+        ? undefined
+        : parseExperiment(d.experiment, `${file}: ${name}`, {
+            servedVariants: served.length,
+            sampleRate: d.request_logging?.sample_rate ?? 1,
+          });
+    const unit = experiment?.unit;
+    if (
+      unit &&
+      d.routes?.sticky_header &&
+      unit.toLowerCase() !== d.routes.sticky_header.toLowerCase()
+    ) {
+      throw invalid(
+        `${file}: ${name}: experiment.unit '${unit}' and routes.sticky_header '${d.routes.sticky_header}' differ; give one`,
+      );
+    }
     specs.push({
       name,
       model: d.model ?? '',
@@ -219,7 +240,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       host: d.host ?? '127.0.0.1',
       port: d.port ?? 0,
       sampleRate: d.request_logging?.sample_rate ?? 1,
-      ...(d.routes?.sticky_header ? { stickyHeader: d.routes.sticky_header } : {}),
+      ...(d.routes?.sticky_header || unit
+        ? { stickyHeader: (d.routes?.sticky_header ?? unit)! }
+        : {}),
       champion,
       variants,
       ...(d.rollback
@@ -235,6 +258,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
           }
         : {}),
       ...extras,
+      ...(experiment ? { experiment } : {}),
     });
   }
   return specs;

@@ -58,3 +58,7 @@ export {
 } from './graphSpec';
 export type { GraphServing } from './graph';
 export { checkFunctionRef, type ProcessingSpec } from './processing';
+export { parseExperiment, type ExperimentSpec } from './experimentSpec';
+export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
+export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
+export { isServing, remoteWeights, sendWeights } from './adminClient';
