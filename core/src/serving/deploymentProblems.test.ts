@@ -30,7 +30,7 @@ describe('deploymentProblems', () => {
           message:
             'api.routes.variants.0.model: use models:/<name>@<alias> or models:/<name>/<version>',
         },
-        { path: ['empty'], message: "missing field 'model' in empty" },
+        { path: ['empty'], message: "missing field 'model' (or 'graph') in empty" },
       ],
     );
   });

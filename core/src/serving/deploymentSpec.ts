@@ -80,7 +80,7 @@ function schemaProblems(section: unknown): DeploymentProblem[] {
     JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
   );
   if (validate(section)) return [];
-  return (validate.errors ?? [])
+  const problems = (validate.errors ?? [])
     .filter((e) => !['oneOf', 'anyOf', 'propertyNames'].includes(e.keyword))
     .map((error) => {
       const path: (string | number)[] = error.instancePath
@@ -99,6 +99,17 @@ function schemaProblems(section: unknown): DeploymentProblem[] {
       if (error.keyword === 'additionalProperties' && extra !== undefined) path.push(extra);
       return { path, message: describe(error) };
     });
+  // A deployment serves a model or a graph: neither is one problem, said once.
+  const graphMissing = (p: DeploymentProblem) =>
+    p.message === `missing field 'graph' in ${p.path.join('.')}`;
+  return problems
+    .filter((p) => !graphMissing(p))
+    .map((p) =>
+      problems.some((q) => graphMissing(q) && q.path.join('.') === p.path.join('.')) &&
+      p.message === `missing field 'model' in ${p.path.join('.')}`
+        ? { ...p, message: `missing field 'model' (or 'graph') in ${p.path.join('.')}` }
+        : p,
+    );
 }
 
 /** Where a rule's message (`<name>.replicas: ...`, `<name>: routes.champion ...`) points. */

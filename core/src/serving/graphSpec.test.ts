@@ -217,7 +217,7 @@ deployments:
 deployments:
   d: { replicas: 2 }
 `),
-      /missing field 'model' in d; missing field 'graph' in d/,
+      /missing field 'model' \(or 'graph'\) in d/,
     );
   });
 });
