@@ -46,7 +46,7 @@ const CORE_CAPABILITIES = {
   },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {
-    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving'],
+    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving', 'monitoring'],
     drivesEngine: true,
   },
   stats: { uses: [] },

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
 import { LineageService } from './lineage';
+import { MonitoringService, parseModelUri } from './monitoring';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
 import { DeploymentRecords, InferenceLog } from './serving';
@@ -42,6 +43,8 @@ export class Engine {
     readonly inferenceLog: InferenceLog,
     /** Deployments and every change to them: what served a deployment at a given time. */
     readonly deployments: DeploymentRecords,
+    /** Reference profiles, checked windows of the inference log, alert rules' events. */
+    readonly monitoring: MonitoringService,
   ) {
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
@@ -78,6 +81,17 @@ export class Engine {
       evaluation,
       new InferenceLog(db),
       new DeploymentRecords(db),
+      new MonitoringService(db, {
+        resolve: async (uri) => {
+          const ref = parseModelUri(uri);
+          const v =
+            ref.version !== undefined
+              ? await registry.getVersion(ref.name, ref.version)
+              : await registry.getVersionByAlias(ref.name, ref.alias!);
+          const inputs = v.facts?.signature?.inputs;
+          return { name: v.name, version: v.version, ...(inputs ? { signatureInputs: inputs } : {}) };
+        },
+      }),
     );
   }
 

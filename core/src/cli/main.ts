@@ -52,6 +52,8 @@ const COMMAND_GROUPS: Record<
     (await import('./serveCommand.js')).registerServeCommands(program, store, out),
   deploy: async (program, store, out) =>
     (await import('./deployCommand.js')).registerDeployCommands(program, store, out),
+  monitor: async (program, store, out) =>
+    (await import('./monitorCommand.js')).registerMonitorCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { ServingEndpoint } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { ReplicaPool, type PoolEvent } from './pool';
@@ -64,6 +65,8 @@ export interface RunningDeployment {
   traffic: TrafficRouter;
   /** Resolves when every variant has loaded its model; rejects when one cannot. */
   ready: Promise<void>;
+  /** The registry `/metrics` answers from (others, e.g. monitoring, may add gauges). */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -163,6 +166,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     url,
     traffic,
     ready,
+    metrics: metrics.registry,
     close: async () => {
       await endpoint.close();
       await stopAll();

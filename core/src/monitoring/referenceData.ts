@@ -1,0 +1,171 @@
+/**
+ * Reference data for a model version's monitor: read from a CSV file (or a Parquet file,
+ * converted by Python's pandas), its features chosen and typed by the version's signature, and
+ * kept as a compact column set that the store holds and a window check prepares once.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { invalid, notFound } from '../model/errors';
+import { ColumnBuilder, isIntegerType, type FeatureSpec } from './features';
+import type { Category } from './samples';
+
+/** A model version's reference: the features, the predictions, and their values. */
+export interface ReferenceData {
+  features: FeatureSpec[];
+  /** The prediction column, when the data had one. */
+  prediction?: FeatureSpec;
+  rows: number;
+  columns: Record<string, Float64Array | (Category | null)[]>;
+}
+
+/** Splits CSV text into records (RFC 4180: quotes, doubled quotes, CRLF). */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      if (record.length > 1 || record[0] !== '') records.push(record);
+      record = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const MISSING = new Set(['', 'NA', 'NaN', 'nan', 'null', 'None']);
+
+/** Options of {@link referenceFromTable}. */
+export interface ReferenceColumns {
+  /** The features (from the signature); all columns but the prediction and `exclude` when empty. */
+  features: FeatureSpec[];
+  /** The column holding the model's predictions on the data, if any. */
+  prediction?: string;
+  /** Columns that are no feature (a target, ids), when the features are inferred. */
+  exclude?: string[];
+}
+
+/** Builds the reference of a table (a header and records). */
+export function referenceFromTable(
+  header: string[],
+  records: string[][],
+  options: ReferenceColumns,
+  file: string,
+): ReferenceData {
+  const index = new Map(header.map((h, i) => [h, i]));
+  const skip = new Set([...(options.exclude ?? []), ...(options.prediction ? [options.prediction] : [])]);
+  const inferKind = (i: number): FeatureSpec['kind'] =>
+    records.every((r) => MISSING.has(r[i] ?? '') || NUMBER.test(r[i]!)) ? 'numerical' : 'categorical';
+  const features: FeatureSpec[] =
+    options.features.length > 0
+      ? options.features
+      : header.filter((h) => !skip.has(h)).map((name) => ({ name, kind: inferKind(index.get(name)!) }));
+  const missing = features.filter((f) => !index.has(f.name)).map((f) => f.name);
+  if (missing.length > 0) {
+    throw invalid(`${file} has no column ${missing.map((m) => `'${m}'`).join(', ')} of the model's signature; its columns are ${header.join(', ')}`);
+  }
+  if (options.prediction && !index.has(options.prediction)) {
+    throw invalid(`${file} has no prediction column '${options.prediction}'`);
+  }
+  const prediction: FeatureSpec | undefined = options.prediction
+    ? { name: options.prediction, kind: inferKind(index.get(options.prediction)!) }
+    : undefined;
+  const columns: ReferenceData['columns'] = {};
+  for (const spec of prediction ? [...features, prediction] : features) {
+    const i = index.get(spec.name)!;
+    const builder = new ColumnBuilder(spec.kind, isIntegerType(spec.type), records.length);
+    for (const r of records) {
+      const text = r[i] ?? '';
+      if (MISSING.has(text)) builder.push(null);
+      else if (spec.kind === 'numerical') builder.push(NUMBER.test(text) ? Number(text) : text);
+      else builder.push(NUMBER.test(text) && prediction === spec ? Number(text) : text);
+    }
+    columns[spec.name] = builder.values();
+  }
+  return { features, ...(prediction ? { prediction } : {}), rows: records.length, columns };
+}
+
+/**
+ * Reads a CSV or Parquet file as reference data. Parquet is converted to CSV by `python`
+ * (pandas with pyarrow), the same Python that evaluation uses.
+ */
+export async function readReferenceFile(
+  file: string,
+  options: ReferenceColumns & { python?: string },
+): Promise<ReferenceData> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext !== '.csv' && ext !== '.parquet') {
+    throw invalid(`cannot read ${file}: reference data must be a .csv or .parquet file`);
+  }
+  let text: string;
+  try {
+    text =
+      ext === '.csv'
+        ? await fs.readFile(file, 'utf8')
+        : (
+            await promisify(execFile)(
+              options.python ?? 'python3',
+              ['-c', 'import sys, pandas; pandas.read_parquet(sys.argv[1]).to_csv(sys.stdout, index=False)', file],
+              { maxBuffer: 1 << 30 },
+            )
+          ).stdout;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && ext === '.csv') {
+      throw notFound(`the reference data ${file} does not exist`);
+    }
+    throw invalid(`cannot read ${file}: ${(error as Error).message.split('\n').slice(-2).join(' ')}`);
+  }
+  const [header, ...records] = parseCsv(text);
+  if (!header || records.length === 0) throw invalid(`${file} has no rows`);
+  return referenceFromTable(header, records, options, file);
+}
+
+/** The reference as bytes for the store (gzip'd JSON; missing numbers as null). */
+export function encodeReference(data: ReferenceData): Buffer {
+  const columns: Record<string, unknown[]> = {};
+  for (const [name, values] of Object.entries(data.columns)) {
+    columns[name] = Array.from(values as ArrayLike<unknown>, (v) =>
+      typeof v === 'number' && !Number.isFinite(v) ? null : v,
+    );
+  }
+  return gzipSync(Buffer.from(JSON.stringify({ ...data, columns })));
+}
+
+/** The reference from its stored bytes. */
+export function decodeReference(bytes: Buffer): ReferenceData {
+  const raw = JSON.parse(gunzipSync(bytes).toString('utf8')) as ReferenceData & {
+    columns: Record<string, (Category | null)[]>;
+  };
+  const columns: ReferenceData['columns'] = {};
+  const all = raw.prediction ? [...raw.features, raw.prediction] : raw.features;
+  for (const spec of all) {
+    const values = raw.columns[spec.name] ?? [];
+    columns[spec.name] =
+      spec.kind === 'numerical'
+        ? Float64Array.from(values, (v) => (typeof v === 'number' ? v : Number.NaN))
+        : values;
+  }
+  return { ...raw, columns };
+}
