@@ -51,7 +51,7 @@ const CORE_CAPABILITIES = {
   },
   stats: { uses: [] },
   online: { uses: ['stats'] },
-  monitoring: { uses: ['stats'] },
+  monitoring: { uses: ['stats', 'store'] },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

@@ -52,6 +52,8 @@ export class ColumnBuilder {
   length = 0;
   /** Values of the wrong type for the column (a string in a numerical one, a fraction in an integer one). */
   invalidType = 0;
+  /** Of those, the values that were no number at all (kept as missing in a numerical column). */
+  invalidDropped = 0;
 
   constructor(
     readonly kind: ColumnKind,
@@ -83,6 +85,7 @@ export class ColumnBuilder {
       if (this.integer && Number.isFinite(x) && !Number.isInteger(x)) this.invalidType++;
     } else if (value !== null && value !== undefined) {
       this.invalidType++;
+      this.invalidDropped++;
     }
     this.numbers[this.length++] = x;
   }

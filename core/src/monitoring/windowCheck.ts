@@ -122,7 +122,7 @@ export function checkWindow(
       const wrongType = window.invalidType[spec.name] ?? 0;
       quality.push({ ...q, invalidType: wrongType });
       cells += q.rows;
-      missing += q.missing - (spec.kind === 'numerical' ? wrongType : 0);
+      missing += q.missing - (window.invalidDropped[spec.name] ?? 0);
       invalid += wrongType;
       if (spec.kind === 'numerical') {
         numericCells += q.rows;

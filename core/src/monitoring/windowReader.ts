@@ -34,6 +34,8 @@ export interface WindowData {
   columns: Record<string, Float64Array | (Category | null)[]>;
   /** Values of the wrong type, by feature. */
   invalidType: Record<string, number>;
+  /** Of those, the ones that were no number in a numerical feature (read as missing). */
+  invalidDropped: Record<string, number>;
   /** The model's prediction for each row (missing when the request failed). */
   predictions: Float64Array | (Category | null)[];
   /** Per request. */
@@ -149,15 +151,18 @@ export function readWindow(
   }
   const columns: WindowData['columns'] = {};
   const invalidType: Record<string, number> = {};
+  const invalidDropped: Record<string, number> = {};
   features.forEach((f, j) => {
     columns[f.name] = builders[j]!.values();
     invalidType[f.name] = builders[j]!.invalidType;
+    invalidDropped[f.name] = builders[j]!.invalidDropped;
   });
   return {
     requests,
     rows: rowRequestIds.length,
     columns,
     invalidType,
+    invalidDropped,
     predictions: predictions.values(),
     latencyMs: latency.subarray(0, requests),
     errors,
