@@ -89,7 +89,11 @@ export class Engine {
               ? await registry.getVersion(ref.name, ref.version)
               : await registry.getVersionByAlias(ref.name, ref.alias!);
           const inputs = v.facts?.signature?.inputs;
-          return { name: v.name, version: v.version, ...(inputs ? { signatureInputs: inputs } : {}) };
+          return {
+            name: v.name,
+            version: v.version,
+            ...(inputs ? { signatureInputs: inputs } : {}),
+          };
         },
       }),
     );

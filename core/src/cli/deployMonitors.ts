@@ -26,7 +26,8 @@ export async function startMonitors(
           `Alert ${event.rule} ${event.state} (${event.severity}) on ${event.deployment}: ${String(event.evidence.metric)} = ${event.value ?? 'n/a'}, threshold ${event.threshold}\n`,
         ),
       onWindow: (result) => {
-        if (result.problem) process.stderr.write(`sextant monitor ${result.window.monitor}: ${result.problem}\n`);
+        if (result.problem)
+          process.stderr.write(`sextant monitor ${result.window.monitor}: ${result.problem}\n`);
       },
       onError: (monitor, error) =>
         process.stderr.write(`sextant monitor ${monitor}: ${error.message}\n`),

@@ -23,7 +23,9 @@ async function monitoringOf(file: string): Promise<MonitoringSpec> {
 function monitorNamed(spec: MonitoringSpec, name: string, file: string): MonitorSpec {
   const monitor = spec.monitors.find((m) => m.name === name);
   if (!monitor) {
-    throw invalid(`${file} declares no monitor named '${name}'; it has ${spec.monitors.map((m) => m.name).join(', ') || 'none'}`);
+    throw invalid(
+      `${file} declares no monitor named '${name}'; it has ${spec.monitors.map((m) => m.name).join(', ') || 'none'}`,
+    );
   }
   return monitor;
 }
@@ -43,7 +45,14 @@ export function describeCheck(result: CheckResult): string {
     lines.push(
       table(
         ['feature', 'method', 'score', 'threshold', 'drift', 'missing'],
-        w.features.map((f) => [f.feature, f.method || '-', f.score === null ? '-' : num(f.score), num(f.threshold), f.drifted ? 'DRIFT' : '', num(f.missingShare)]),
+        w.features.map((f) => [
+          f.feature,
+          f.method || '-',
+          f.score === null ? '-' : num(f.score),
+          num(f.threshold),
+          f.drifted ? 'DRIFT' : '',
+          num(f.missingShare),
+        ]),
       ).trimEnd(),
     );
   }
@@ -53,7 +62,9 @@ export function describeCheck(result: CheckResult): string {
     );
   }
   for (const a of result.alerts) {
-    lines.push(`  alert ${a.rule} ${a.state.toUpperCase()} (${a.severity}): ${a.evidence.metric} = ${num(a.value)} (threshold ${a.evidence.op} ${a.threshold})`);
+    lines.push(
+      `  alert ${a.rule} ${a.state.toUpperCase()} (${a.severity}): ${a.evidence.metric} = ${num(a.value)} (threshold ${a.evidence.op} ${a.threshold})`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -77,23 +88,35 @@ export function registerMonitorCommands(
     .description("set a model version's reference profile from its training or evaluation data")
     .requiredOption('--data <file>', 'a CSV or Parquet file of the data')
     .option('--prediction <column>', "the column holding the model's predictions on the data")
-    .option('--exclude <columns>', 'comma-separated columns that are no feature (when the model has no signature)')
+    .option(
+      '--exclude <columns>',
+      'comma-separated columns that are no feature (when the model has no signature)',
+    )
     .option('--python <path>', 'the Python (with pandas) that reads Parquet')
-    .action(async (uri: string, opts: MonitorOptions & { data: string; prediction?: string; exclude?: string; python?: string }) =>
-      withEngine(opts.store, async (engine) => {
-        const info = await engine.monitoring.setReference(uri, path.resolve(opts.data), {
-          user: os.userInfo().username,
-          ...(opts.prediction ? { prediction: opts.prediction } : {}),
-          ...(opts.exclude ? { exclude: opts.exclude.split(',').map((c) => c.trim()) } : {}),
-          ...(opts.python ? { python: opts.python } : {}),
-        });
-        if (opts.json) out.write(JSON.stringify(info) + '\n');
-        else {
-          out.write(
-            `Reference ${info.id} of ${info.model} version ${info.version}: ${info.rows} rows, features ${info.features.join(', ')}${info.prediction ? `, predictions in '${info.prediction}'` : ''}\n`,
-          );
-        }
-      }),
+    .action(
+      async (
+        uri: string,
+        opts: MonitorOptions & {
+          data: string;
+          prediction?: string;
+          exclude?: string;
+          python?: string;
+        },
+      ) =>
+        withEngine(opts.store, async (engine) => {
+          const info = await engine.monitoring.setReference(uri, path.resolve(opts.data), {
+            user: os.userInfo().username,
+            ...(opts.prediction ? { prediction: opts.prediction } : {}),
+            ...(opts.exclude ? { exclude: opts.exclude.split(',').map((c) => c.trim()) } : {}),
+            ...(opts.python ? { python: opts.python } : {}),
+          });
+          if (opts.json) out.write(JSON.stringify(info) + '\n');
+          else {
+            out.write(
+              `Reference ${info.id} of ${info.model} version ${info.version}: ${info.rows} rows, features ${info.features.join(', ')}${info.prediction ? `, predictions in '${info.prediction}'` : ''}\n`,
+            );
+          }
+        }),
     );
 
   common(monitor.command('run <name>'))
@@ -158,7 +181,16 @@ export function registerMonitorCommands(
           out.write(
             table(
               ['time', 'rule', 'state', 'severity', 'deployment', 'value', 'threshold', 'by'],
-              events.map((e) => [new Date(e.time).toISOString(), e.rule, e.state, e.severity, e.deployment, num(e.value), num(e.threshold), e.user]),
+              events.map((e) => [
+                new Date(e.time).toISOString(),
+                e.rule,
+                e.state,
+                e.severity,
+                e.deployment,
+                num(e.value),
+                num(e.threshold),
+                e.user,
+              ]),
             ) + '\n',
           );
         }
@@ -167,7 +199,9 @@ export function registerMonitorCommands(
 
   monitor
     .command('rules')
-    .description('the alert rules of sextant.yaml; --prometheus: as a Prometheus alerting-rules file')
+    .description(
+      'the alert rules of sextant.yaml; --prometheus: as a Prometheus alerting-rules file',
+    )
     .option('-f, --file <path>', 'the file declaring monitors and alerts', 'sextant.yaml')
     .option('--prometheus', 'print a Prometheus rule file (promtool check rules accepts it)')
     .option('--json', 'print JSON')
@@ -181,7 +215,13 @@ export function registerMonitorCommands(
         out.write(
           table(
             ['rule', 'monitor', 'condition', 'for', 'severity'],
-            spec.alerts.map((a) => [a.name, a.monitor, `${a.metric} ${a.op} ${a.threshold}`, `${a.for} window(s)`, a.severity]),
+            spec.alerts.map((a) => [
+              a.name,
+              a.monitor,
+              `${a.metric} ${a.op} ${a.threshold}`,
+              `${a.for} window(s)`,
+              a.severity,
+            ]),
           ) + '\n',
         );
       }

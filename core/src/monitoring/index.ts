@@ -60,7 +60,12 @@ export {
   type VersionLookup,
 } from './service';
 export type { AlertEvent, MonitorWindow, ReferenceInfo } from './monitorStore';
-export { parseMonitoring, readMonitoring, type MonitorSpec, type MonitoringSpec } from './monitorSpec';
+export {
+  parseMonitoring,
+  readMonitoring,
+  type MonitorSpec,
+  type MonitoringSpec,
+} from './monitorSpec';
 export {
   FEATURE_METRICS,
   WINDOW_METRICS,
@@ -72,10 +77,22 @@ export {
   type Severity,
   type WindowMetrics,
 } from './rules';
-export { dueCountWindows, dueTimeWindows, formatWindow, parseWindow, type WindowSize } from './windows';
+export {
+  dueCountWindows,
+  dueTimeWindows,
+  formatWindow,
+  parseWindow,
+  type WindowSize,
+} from './windows';
 export { MonitorGauges, gaugeName, prometheusRules, ruleExpression } from './prometheus';
 export { MonitorScheduler, type SchedulerOptions } from './scheduler';
-export { checkWindow, prepareReference, quantileSorted, type FeatureScore, type WindowCheck } from './windowCheck';
+export {
+  checkWindow,
+  prepareReference,
+  quantileSorted,
+  type FeatureScore,
+  type WindowCheck,
+} from './windowCheck';
 export { readWindow, type WindowData, type WindowQuery } from './windowReader';
 export { signatureFeatures, type FeatureSpec } from './features';
 export { parseCsv, readReferenceFile, type ReferenceData } from './referenceData';

@@ -8,7 +8,13 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
 import type { DriftMethod } from './drift';
-import { checkMetricName, defaultComparison, type AlertRule, type Comparison, type Severity } from './rules';
+import {
+  checkMetricName,
+  defaultComparison,
+  type AlertRule,
+  type Comparison,
+  type Severity,
+} from './rules';
 import type { Slo } from './windowCheck';
 import { parseDurationMs, parseWindow, type WindowSize } from './windows';
 
@@ -43,7 +49,8 @@ let validate: ReturnType<Ajv['compile']> | undefined;
 function describe(error: ErrorObject): string {
   const at = error.instancePath.slice(1).replace(/\//g, '.') || 'monitors';
   const p = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperties') return `unknown field '${String(p.additionalProperty)}' in ${at}`;
+  if (error.keyword === 'additionalProperties')
+    return `unknown field '${String(p.additionalProperty)}' in ${at}`;
   if (error.keyword === 'required') return `missing field '${String(p.missingProperty)}' in ${at}`;
   return `${at}: ${error.message ?? error.keyword}`;
 }
@@ -74,12 +81,17 @@ interface RawAlert {
  * @throws SextantError INVALID_PARAMETER_VALUE naming every problem found.
  */
 export function parseMonitoring(document: unknown, file = 'sextant.yaml'): MonitoringSpec {
-  const doc = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>;
+  const doc = (typeof document === 'object' && document !== null ? document : {}) as Record<
+    string,
+    unknown
+  >;
   const section = {
     ...(doc.monitors != null ? { monitors: doc.monitors } : {}),
     ...(doc.alerts != null ? { alerts: doc.alerts } : {}),
   };
-  validate ??= new Ajv({ allErrors: true }).compile(JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object);
+  validate ??= new Ajv({ allErrors: true }).compile(
+    JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
+  );
   if (!validate(section)) {
     const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(describe);
     throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
@@ -104,7 +116,9 @@ export function parseMonitoring(document: unknown, file = 'sextant.yaml'): Monit
   const alerts = Object.entries((section.alerts ?? {}) as Record<string, RawAlert>).map(
     ([name, a]): AlertRule => {
       if (!names.has(a.monitor)) {
-        throw invalid(`${file}: alerts.${name}: no monitor named '${a.monitor}' (monitors: ${[...names].join(', ') || 'none'})`);
+        throw invalid(
+          `${file}: alerts.${name}: no monitor named '${a.monitor}' (monitors: ${[...names].join(', ') || 'none'})`,
+        );
       }
       return {
         name,

@@ -97,11 +97,11 @@ const eventOf = (r: Row): AlertEvent => ({
 export class MonitorStore {
   constructor(private readonly db: Database.Database) {}
 
-  saveReference(
-    info: Omit<ReferenceInfo, 'id'>,
-    data: Buffer,
-  ): ReferenceInfo {
-    const columns = JSON.stringify({ features: info.features, prediction: info.prediction ?? null });
+  saveReference(info: Omit<ReferenceInfo, 'id'>, data: Buffer): ReferenceInfo {
+    const columns = JSON.stringify({
+      features: info.features,
+      prediction: info.prediction ?? null,
+    });
     const id = Number(
       this.db
         .prepare(
@@ -121,7 +121,10 @@ export class MonitorStore {
       )
       .get(model, version) as Row | undefined;
     if (!r) return undefined;
-    const columns = JSON.parse(r.columns as string) as { features: string[]; prediction: string | null };
+    const columns = JSON.parse(r.columns as string) as {
+      features: string[];
+      prediction: string | null;
+    };
     return {
       info: {
         id: r.reference_pk as number,
@@ -139,18 +142,30 @@ export class MonitorStore {
   }
 
   /** The newest window of a monitor of a kind. */
-  lastWindow(monitor: string, kind: MonitorWindow['kind']): { end: number; lastKey?: number } | undefined {
+  lastWindow(
+    monitor: string,
+    kind: MonitorWindow['kind'],
+  ): { end: number; lastKey?: number } | undefined {
     const r = this.db
       .prepare(
         `SELECT end_time, last_log_pk FROM monitor_windows WHERE monitor = ? AND kind = ? ORDER BY window_pk DESC LIMIT 1`,
       )
       .get(monitor, kind) as Row | undefined;
-    return r ? { end: r.end_time as number, ...(r.last_log_pk !== null ? { lastKey: r.last_log_pk as number } : {}) } : undefined;
+    return r
+      ? {
+          end: r.end_time as number,
+          ...(r.last_log_pk !== null ? { lastKey: r.last_log_pk as number } : {}),
+        }
+      : undefined;
   }
 
   /** Records a checked window and its features; returns it. */
   saveWindow(window: Omit<MonitorWindow, 'id'>, check: WindowCheck): MonitorWindow {
-    const report = JSON.stringify({ drift: check.drift, prediction: check.prediction ?? null, quality: check.quality });
+    const report = JSON.stringify({
+      drift: check.drift,
+      prediction: check.prediction ?? null,
+      quality: check.quality,
+    });
     const insertFeature = this.db.prepare(
       `INSERT INTO monitor_feature_scores (window_pk, feature, method, score, threshold, drifted, missing_share) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -180,7 +195,15 @@ export class MonitorStore {
             ).lastInsertRowid,
         );
         for (const f of window.features) {
-          insertFeature.run(id, f.feature, f.method, f.score, f.threshold, f.drifted ? 1 : 0, f.missingShare);
+          insertFeature.run(
+            id,
+            f.feature,
+            f.method,
+            f.score,
+            f.threshold,
+            f.drifted ? 1 : 0,
+            f.missingShare,
+          );
         }
         return { id, ...window };
       })
@@ -217,14 +240,17 @@ export class MonitorStore {
 
   /** The full report of a window (drift, prediction drift, quality). */
   report(id: number): Record<string, unknown> | undefined {
-    const r = this.db.prepare(`SELECT report FROM monitor_windows WHERE window_pk = ?`).get(id) as Row | undefined;
+    const r = this.db.prepare(`SELECT report FROM monitor_windows WHERE window_pk = ?`).get(id) as
+      Row | undefined;
     return r ? (JSON.parse(r.report as string) as Record<string, unknown>) : undefined;
   }
 
   /** Whether a rule is firing now (its last event fired it). */
   firing(rule: string): boolean {
     const r = this.db
-      .prepare(`SELECT state FROM monitor_alert_events WHERE rule = ? ORDER BY event_pk DESC LIMIT 1`)
+      .prepare(
+        `SELECT state FROM monitor_alert_events WHERE rule = ? ORDER BY event_pk DESC LIMIT 1`,
+      )
       .get(rule) as Row | undefined;
     return r?.state === 'firing';
   }
@@ -254,7 +280,9 @@ export class MonitorStore {
   }
 
   /** Alert events after `afterId`, oldest first; of one rule or monitor when given. */
-  alerts(options: { afterId?: number; rule?: string; monitor?: string; limit?: number } = {}): AlertEvent[] {
+  alerts(
+    options: { afterId?: number; rule?: string; monitor?: string; limit?: number } = {},
+  ): AlertEvent[] {
     const where = ['event_pk > ?'];
     const params: (string | number)[] = [options.afterId ?? 0];
     if (options.rule !== undefined) {
@@ -268,13 +296,19 @@ export class MonitorStore {
     params.push(options.limit ?? 1000);
     return (
       this.db
-        .prepare(`SELECT * FROM monitor_alert_events WHERE ${where.join(' AND ')} ORDER BY event_pk LIMIT ?`)
+        .prepare(
+          `SELECT * FROM monitor_alert_events WHERE ${where.join(' AND ')} ORDER BY event_pk LIMIT ?`,
+        )
         .all(...params) as Row[]
     ).map(eventOf);
   }
 
   /** The newest alert event's id (0 when none). */
   lastAlertId(): number {
-    return (this.db.prepare(`SELECT coalesce(max(event_pk), 0) AS id FROM monitor_alert_events`).get() as { id: number }).id;
+    return (
+      this.db
+        .prepare(`SELECT coalesce(max(event_pk), 0) AS id FROM monitor_alert_events`)
+        .get() as { id: number }
+    ).id;
   }
 }

@@ -40,7 +40,11 @@ export function ruleExpression(rule: AlertRule, monitor: MonitorSpec | undefined
  * `for` the rule's consecutive windows times the monitor's check interval (a Prometheus rule
  * is evaluated over time, not over windows).
  */
-export function prometheusRules(rules: readonly AlertRule[], monitors: readonly MonitorSpec[], group = 'sextant-monitoring'): string {
+export function prometheusRules(
+  rules: readonly AlertRule[],
+  monitors: readonly MonitorSpec[],
+  group = 'sextant-monitoring',
+): string {
   const byName = new Map(monitors.map((m) => [m.name, m]));
   const doc = {
     groups: [
@@ -57,9 +61,15 @@ export function prometheusRules(rules: readonly AlertRule[], monitors: readonly 
             alert: rule.name,
             expr: ruleExpression(rule, monitor),
             ...(rule.for > 1 ? { for: promDuration((rule.for - 1) * interval) } : {}),
-            labels: { severity: rule.severity, monitor: rule.monitor, ...(monitor ? { deployment: monitor.deployment } : {}) },
+            labels: {
+              severity: rule.severity,
+              monitor: rule.monitor,
+              ...(monitor ? { deployment: monitor.deployment } : {}),
+            },
             annotations: {
-              summary: rule.summary ?? `${rule.metric} ${rule.op} ${rule.threshold} on monitor ${rule.monitor}`,
+              summary:
+                rule.summary ??
+                `${rule.metric} ${rule.op} ${rule.threshold} on monitor ${rule.monitor}`,
               description: `Sextant monitor ${rule.monitor}${monitor ? ` (deployment ${monitor.deployment}, variant ${monitor.variant}, window ${formatWindow(monitor.window)})` : ''}: ${rule.metric} is {{ $value }}, threshold ${rule.op} ${rule.threshold} for ${rule.for} window(s).`,
             },
           };
@@ -78,7 +88,11 @@ export class MonitorGauges {
 
   /** Sets every metric of a window (per-feature ones with a `feature` label). */
   observe(window: MonitorWindow): void {
-    const base = { monitor: window.monitor, deployment: window.deployment, variant: window.variant ?? '' };
+    const base = {
+      monitor: window.monitor,
+      deployment: window.deployment,
+      variant: window.variant ?? '',
+    };
     for (const [metric, value] of Object.entries(window.metrics)) {
       const [, feature] = metric.split(':', 2);
       const gauge = this.gauge(metric, feature !== undefined);
@@ -93,7 +107,9 @@ export class MonitorGauges {
       gauge = new Gauge({
         name,
         help: `Sextant monitoring: ${metric.split(':', 1)[0]} of the latest checked window`,
-        labelNames: perFeature ? ['monitor', 'deployment', 'variant', 'feature'] : ['monitor', 'deployment', 'variant'],
+        labelNames: perFeature
+          ? ['monitor', 'deployment', 'variant', 'feature']
+          : ['monitor', 'deployment', 'variant'],
         registers: [this.registry],
       });
       this.gauges.set(name, gauge);

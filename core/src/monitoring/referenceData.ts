@@ -75,16 +75,25 @@ export function referenceFromTable(
   file: string,
 ): ReferenceData {
   const index = new Map(header.map((h, i) => [h, i]));
-  const skip = new Set([...(options.exclude ?? []), ...(options.prediction ? [options.prediction] : [])]);
+  const skip = new Set([
+    ...(options.exclude ?? []),
+    ...(options.prediction ? [options.prediction] : []),
+  ]);
   const inferKind = (i: number): FeatureSpec['kind'] =>
-    records.every((r) => MISSING.has(r[i] ?? '') || NUMBER.test(r[i]!)) ? 'numerical' : 'categorical';
+    records.every((r) => MISSING.has(r[i] ?? '') || NUMBER.test(r[i]!))
+      ? 'numerical'
+      : 'categorical';
   const features: FeatureSpec[] =
     options.features.length > 0
       ? options.features
-      : header.filter((h) => !skip.has(h)).map((name) => ({ name, kind: inferKind(index.get(name)!) }));
+      : header
+          .filter((h) => !skip.has(h))
+          .map((name) => ({ name, kind: inferKind(index.get(name)!) }));
   const missing = features.filter((f) => !index.has(f.name)).map((f) => f.name);
   if (missing.length > 0) {
-    throw invalid(`${file} has no column ${missing.map((m) => `'${m}'`).join(', ')} of the model's signature; its columns are ${header.join(', ')}`);
+    throw invalid(
+      `${file} has no column ${missing.map((m) => `'${m}'`).join(', ')} of the model's signature; its columns are ${header.join(', ')}`,
+    );
   }
   if (options.prediction && !index.has(options.prediction)) {
     throw invalid(`${file} has no prediction column '${options.prediction}'`);
@@ -127,7 +136,11 @@ export async function readReferenceFile(
         : (
             await promisify(execFile)(
               options.python ?? 'python3',
-              ['-c', 'import sys, pandas; pandas.read_parquet(sys.argv[1]).to_csv(sys.stdout, index=False)', file],
+              [
+                '-c',
+                'import sys, pandas; pandas.read_parquet(sys.argv[1]).to_csv(sys.stdout, index=False)',
+                file,
+              ],
               { maxBuffer: 1 << 30 },
             )
           ).stdout;
@@ -135,7 +148,9 @@ export async function readReferenceFile(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && ext === '.csv') {
       throw notFound(`the reference data ${file} does not exist`);
     }
-    throw invalid(`cannot read ${file}: ${(error as Error).message.split('\n').slice(-2).join(' ')}`);
+    throw invalid(
+      `cannot read ${file}: ${(error as Error).message.split('\n').slice(-2).join(' ')}`,
+    );
   }
   const [header, ...records] = parseCsv(text);
   if (!header || records.length === 0) throw invalid(`${file} has no rows`);

@@ -30,17 +30,28 @@ function replay(r: AlertRule, values: (number | undefined)[]): string[] {
 
 describe('alert rules', () => {
   it('fire after N consecutive windows past the threshold, and resolve at the first one below', () => {
-    assert.deepEqual(replay(rule, [0.6, 0.7, 0.2, 0.5, 0.9, 0.8, 0.8, 0.1, 0.6]), ['5:firing', '7:resolved']);
+    assert.deepEqual(replay(rule, [0.6, 0.7, 0.2, 0.5, 0.9, 0.8, 0.8, 0.1, 0.6]), [
+      '5:firing',
+      '7:resolved',
+    ]);
     assert.deepEqual(replay({ ...rule, for: 1 }, [0.1, 0.5, 0.4]), ['1:firing', '2:resolved']);
   });
 
   it('need every one of the N windows measured; a window without the metric changes nothing', () => {
     assert.deepEqual(replay(rule, [0.9, undefined, 0.9, 0.9]), []);
-    assert.deepEqual(replay({ ...rule, for: 2 }, [0.9, 0.9, undefined, 0.1]), ['1:firing', '3:resolved']);
+    assert.deepEqual(replay({ ...rule, for: 2 }, [0.9, 0.9, undefined, 0.1]), [
+      '1:firing',
+      '3:resolved',
+    ]);
   });
 
   it('stay firing while the condition holds, and give the deciding values as evidence', () => {
-    const history = [{ drift_share: 0.1 }, { drift_share: 0.6 }, { drift_share: 0.7 }, { drift_share: 0.55 }];
+    const history = [
+      { drift_share: 0.1 },
+      { drift_share: 0.6 },
+      { drift_share: 0.7 },
+      { drift_share: 0.55 },
+    ];
     assert.deepEqual(ruleTransition(rule, history, false), {
       state: 'firing',
       value: 0.55,
@@ -61,9 +72,15 @@ describe('alert rules', () => {
   });
 
   it('know their metrics, per-feature ones by <metric>:<feature>', () => {
-    assert.equal(checkMetricName('feature_drifted:petal length (cm)', 'x'), 'feature_drifted:petal length (cm)');
+    assert.equal(
+      checkMetricName('feature_drifted:petal length (cm)', 'x'),
+      'feature_drifted:petal length (cm)',
+    );
     assert.equal(checkMetricName('p99_latency_ms', 'x'), 'p99_latency_ms');
-    assert.throws(() => checkMetricName('latency', 'alerts.a'), /alerts\.a: unknown metric 'latency'/);
+    assert.throws(
+      () => checkMetricName('latency', 'alerts.a'),
+      /alerts\.a: unknown metric 'latency'/,
+    );
     assert.throws(() => checkMetricName('feature_drifted:', 'x'), /unknown metric/);
     assert.throws(() => checkMetricName('drift_share:x', 'x'), /unknown metric/);
   });

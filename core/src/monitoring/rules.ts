@@ -72,7 +72,11 @@ export const defaultComparison = (metric: string): Comparison =>
 /** Checks a metric name; returns it. @throws SextantError INVALID_PARAMETER_VALUE naming the known ones. */
 export function checkMetricName(metric: string, where: string): string {
   const [base, feature] = metric.split(':', 2);
-  if (feature !== undefined ? FEATURE_METRICS.includes(base!) && feature.length > 0 : WINDOW_METRICS.includes(metric)) {
+  if (
+    feature !== undefined
+      ? FEATURE_METRICS.includes(base!) && feature.length > 0
+      : WINDOW_METRICS.includes(metric)
+  ) {
     return metric;
   }
   throw invalid(
@@ -81,7 +85,10 @@ export function checkMetricName(metric: string, where: string): string {
 }
 
 /** Whether the rule's condition holds in a window; undefined when the window lacks the metric. */
-export function holds(rule: Pick<AlertRule, 'metric' | 'op' | 'threshold'>, metrics: WindowMetrics): boolean | undefined {
+export function holds(
+  rule: Pick<AlertRule, 'metric' | 'op' | 'threshold'>,
+  metrics: WindowMetrics,
+): boolean | undefined {
   const value = metrics[rule.metric];
   if (value === undefined || Number.isNaN(value)) return undefined;
   switch (rule.op) {

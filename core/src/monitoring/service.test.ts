@@ -29,7 +29,14 @@ const rng = seededRng(20261205);
 /** Logs `requests` requests of `rows` rows each; x1 shifted by `shift`. */
 function logTraffic(
   requests: number,
-  options: { shift?: number; rows?: number; time?: number; latencyMs?: number; failEvery?: number; format?: 'split' | 'records' | 'oip' } = {},
+  options: {
+    shift?: number;
+    rows?: number;
+    time?: number;
+    latencyMs?: number;
+    failEvery?: number;
+    format?: 'split' | 'records' | 'oip';
+  } = {},
 ): void {
   const insert = db.prepare(
     `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant)
@@ -60,7 +67,16 @@ function logTraffic(
     const failed = options.failEvery !== undefined && r % options.failEvery === 0;
     const outputs =
       format === 'oip'
-        ? { outputs: [{ name: 'predict', shape: [rows], datatype: 'INT64', data: data.map((d) => ((d[0] as number) > 0 ? 1 : 0)) }] }
+        ? {
+            outputs: [
+              {
+                name: 'predict',
+                shape: [rows],
+                datatype: 'INT64',
+                data: data.map((d) => ((d[0] as number) > 0 ? 1 : 0)),
+              },
+            ],
+          }
         : { predictions: data.map((d) => ((d[0] as number) > 0 ? 1 : 0)) };
     key++;
     insert.run(
@@ -77,11 +93,23 @@ function logTraffic(
 
 const spec = parseMonitoring({
   monitors: {
-    quality: { deployment: 'd', window: 100, every: '1s', slo: { p99_latency_ms: 50, error_rate: 0.05 } },
+    quality: {
+      deployment: 'd',
+      window: 100,
+      every: '1s',
+      slo: { p99_latency_ms: 50, error_rate: 0.05 },
+    },
     hourly: { deployment: 'd', window: '1h' },
   },
   alerts: {
-    drift: { monitor: 'quality', metric: 'drift_share', threshold: 0.25, for: 2, severity: 'critical', summary: 'inputs drifted' },
+    drift: {
+      monitor: 'quality',
+      metric: 'drift_share',
+      threshold: 0.25,
+      for: 2,
+      severity: 'critical',
+      summary: 'inputs drifted',
+    },
     x1: { monitor: 'quality', metric: 'feature_drifted:x1', threshold: 1 },
     errors: { monitor: 'quality', metric: 'error_rate', op: '>', threshold: 0.05 },
   },
@@ -100,7 +128,9 @@ before(async () => {
   const lines = ['x1,x2,n,c,label,pred'];
   for (let i = 0; i < 800; i++) {
     const x1 = rng.normal(0, 1);
-    lines.push(`${x1},${rng.normal(5, 2)},${rng.integer(20)},${rng.uniform() < 0.5 ? 'a' : '"b"'},${i % 2},${x1 > 0 ? 1 : 0}`);
+    lines.push(
+      `${x1},${rng.normal(5, 2)},${rng.integer(20)},${rng.uniform() < 0.5 ? 'a' : '"b"'},${i % 2},${x1 > 0 ? 1 : 0}`,
+    );
   }
   fs.writeFileSync(path.join(dir, 'reference.csv'), lines.join('\n') + '\n');
 });
@@ -111,8 +141,15 @@ after(() => {
 
 describe('MonitoringService', () => {
   it("sets a version's reference from a CSV file: the signature's features and the predictions", async () => {
-    const info = await service.setReference('models:/m/1', path.join(dir, 'reference.csv'), { user: 'ana', prediction: 'pred' });
-    assert.deepEqual(info.features, ['x1', 'x2', 'n', 'c'], 'the label column is no feature: the signature says which are');
+    const info = await service.setReference('models:/m/1', path.join(dir, 'reference.csv'), {
+      user: 'ana',
+      prediction: 'pred',
+    });
+    assert.deepEqual(
+      info.features,
+      ['x1', 'x2', 'n', 'c'],
+      'the label column is no feature: the signature says which are',
+    );
     assert.equal(info.prediction, 'pred');
     assert.equal(info.rows, 800);
     const reference = service.reference('m', '1')!;
@@ -123,7 +160,10 @@ describe('MonitoringService', () => {
       /does not exist/,
     );
     await assert.rejects(
-      service.setReference('models:/m/1', path.join(dir, 'reference.csv'), { user: 'ana', prediction: 'nope' }),
+      service.setReference('models:/m/1', path.join(dir, 'reference.csv'), {
+        user: 'ana',
+        prediction: 'nope',
+      }),
       /no prediction column 'nope'/,
     );
   });
@@ -143,22 +183,43 @@ describe('MonitoringService', () => {
     assert.equal(first.window.requests, 100);
     assert.equal(first.window.rows, 200);
     assert.equal(first.problem, undefined);
-    assert.deepEqual(first.window.features.filter((f) => f.drifted).map((f) => f.feature), []);
+    assert.deepEqual(
+      first.window.features.filter((f) => f.drifted).map((f) => f.feature),
+      [],
+    );
     assert.equal(first.window.metrics.drift_share, 0);
     assert.equal(first.window.metrics.prediction_drifted, 0);
-    assert.equal(first.window.features.find((f) => f.feature === 'x1')!.method, 'ks', 'a reference of 800 rows: KS');
-    assert.equal(first.window.features.find((f) => f.feature === 'c')!.method, 'z', 'two categories: the z-test');
+    assert.equal(
+      first.window.features.find((f) => f.feature === 'x1')!.method,
+      'ks',
+      'a reference of 800 rows: KS',
+    );
+    assert.equal(
+      first.window.features.find((f) => f.feature === 'c')!.method,
+      'z',
+      'two categories: the z-test',
+    );
 
     logTraffic(100, { shift: 1.5, format: 'oip' });
     const [second] = scheduler.tick(quality);
-    assert.deepEqual(second!.window.features.filter((f) => f.drifted).map((f) => f.feature), ['x1']);
+    assert.deepEqual(
+      second!.window.features.filter((f) => f.drifted).map((f) => f.feature),
+      ['x1'],
+    );
     assert.equal(second!.window.metrics.drift_share, 0.25);
     assert.equal(second!.window.metrics.prediction_drifted, 1, 'the predictions follow x1');
-    assert.deepEqual(alerts, ['x1:firing'], 'x1 fires at once (for 1); drift waits for its second window');
+    assert.deepEqual(
+      alerts,
+      ['x1:firing'],
+      'x1 fires at once (for 1); drift waits for its second window',
+    );
 
     logTraffic(100, { shift: 1.5 });
     const [third] = scheduler.tick(quality);
-    assert.deepEqual(third!.window.features.filter((f) => f.drifted).map((f) => f.feature), ['x1']);
+    assert.deepEqual(
+      third!.window.features.filter((f) => f.drifted).map((f) => f.feature),
+      ['x1'],
+    );
     assert.deepEqual(alerts, ['x1:firing', 'drift:firing']);
     const fired = third!.alerts.find((a) => a.rule === 'drift')!;
     assert.equal(fired.severity, 'critical');
@@ -169,7 +230,10 @@ describe('MonitoringService', () => {
 
     logTraffic(100);
     const [fourth] = scheduler.tick(quality);
-    assert.deepEqual(fourth!.window.features.filter((f) => f.drifted).map((f) => f.feature), []);
+    assert.deepEqual(
+      fourth!.window.features.filter((f) => f.drifted).map((f) => f.feature),
+      [],
+    );
     assert.deepEqual(alerts, ['x1:firing', 'drift:firing', 'drift:resolved', 'x1:resolved']);
     assert.deepEqual(
       service.alerts({ rule: 'drift' }).map((e) => [e.state, e.user, e.window]),
@@ -180,16 +244,28 @@ describe('MonitoringService', () => {
     );
 
     const heatmap = service.windows('quality');
-    assert.deepEqual(heatmap.map((w) => w.features.map((f) => (f.drifted ? 1 : 0))), [
-      [0, 0, 0, 0],
-      [1, 0, 0, 0],
-      [1, 0, 0, 0],
-      [0, 0, 0, 0],
-    ]);
-    assert.ok(heatmap.every((w, i) => i === 0 || w.lastKey! > heatmap[i - 1]!.lastKey!), 'tumbling: each window after the last');
+    assert.deepEqual(
+      heatmap.map((w) => w.features.map((f) => (f.drifted ? 1 : 0))),
+      [
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+        [1, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+    );
+    assert.ok(
+      heatmap.every((w, i) => i === 0 || w.lastKey! > heatmap[i - 1]!.lastKey!),
+      'tumbling: each window after the last',
+    );
     return registry.metrics().then((text) => {
-      assert.match(text, /sextant_monitor_drift_share\{monitor="quality",deployment="d",variant="champion"\} 0\n/);
-      assert.match(text, /sextant_monitor_feature_drifted\{monitor="quality",deployment="d",variant="champion",feature="x1"\} 0\n/);
+      assert.match(
+        text,
+        /sextant_monitor_drift_share\{monitor="quality",deployment="d",variant="champion"\} 0\n/,
+      );
+      assert.match(
+        text,
+        /sextant_monitor_feature_drifted\{monitor="quality",deployment="d",variant="champion",feature="x1"\} 0\n/,
+      );
       assert.match(text, /sextant_monitor_p99_latency_ms\{[^}]*\} \d/);
     });
   });
@@ -213,14 +289,25 @@ describe('MonitoringService', () => {
     const m = result.window.metrics;
     assert.equal(result.window.kind, 'on-demand');
     assert.equal(result.window.rows, 4);
-    assert.equal(m['feature_missing_share:x1'], 0.75, "a string in a numerical feature is no value: 3 of 4 missing");
+    assert.equal(
+      m['feature_missing_share:x1'],
+      0.75,
+      'a string in a numerical feature is no value: 3 of 4 missing',
+    );
     assert.equal(m.invalid_type_share, 2 / 16, "'oops' in x1 and 1.5 in the integer n");
     assert.equal(m.missing_share, 2 / 16, 'null and absent x1');
     assert.equal(m.new_category_share, 0.5, "'z' is unseen in c");
-    assert.equal(m.out_of_range_share, 1 / 12, 'x2 = 100 is outside the reference range: 1 of 12 numerical cells');
-    const c = (service.store.report(result.window.id)!.quality as { column: string; newCategories?: unknown }[]).find(
-      (q) => q.column === 'c',
+    assert.equal(
+      m.out_of_range_share,
+      1 / 12,
+      'x2 = 100 is outside the reference range: 1 of 12 numerical cells',
     );
+    const c = (
+      service.store.report(result.window.id)!.quality as {
+        column: string;
+        newCategories?: unknown;
+      }[]
+    ).find((q) => q.column === 'c');
     assert.deepEqual(c!.newCategories, [{ value: 'z', count: 2 }]);
   });
 
@@ -236,20 +323,53 @@ describe('MonitoringService', () => {
     assert.equal(window!.window.metrics.error_rate, 0.1);
     assert.equal(window!.window.metrics.p99_latency_ms, 80);
     assert.deepEqual(service.checkDue(hourly, [], now), [], 'the current hour is still open');
-    const latest = service.checkLatest(quality, spec.alerts, { kind: 'time', ms: hour }, 'ana', now);
+    const latest = service.checkLatest(
+      quality,
+      spec.alerts,
+      { kind: 'time', ms: hour },
+      'ana',
+      now,
+    );
     assert.equal(latest.window.metrics.slo_breached, 1);
-    assert.deepEqual(latest.alerts.map((a) => [a.rule, a.state, a.user]), [['errors', 'firing', 'ana']]);
+    assert.deepEqual(
+      latest.alerts.map((a) => [a.rule, a.state, a.user]),
+      [['errors', 'firing', 'ana']],
+    );
   });
 
   it('feeds firing alerts recorded by any process to a subscriber', async () => {
     const feed = service.alertFeed(20);
     const seen: string[] = [];
     const unsubscribe = feed.subscribe((alert) => seen.push(alert.rule));
-    service.store.recordAlert({ rule: 'later', monitor: 'quality', deployment: 'd', state: 'firing', severity: 'info', time: Date.now(), user: 'x', threshold: 1, evidence: {} });
-    service.store.recordAlert({ rule: 'later', monitor: 'quality', deployment: 'd', state: 'resolved', severity: 'info', time: Date.now(), user: 'x', threshold: 1, evidence: {} });
+    service.store.recordAlert({
+      rule: 'later',
+      monitor: 'quality',
+      deployment: 'd',
+      state: 'firing',
+      severity: 'info',
+      time: Date.now(),
+      user: 'x',
+      threshold: 1,
+      evidence: {},
+    });
+    service.store.recordAlert({
+      rule: 'later',
+      monitor: 'quality',
+      deployment: 'd',
+      state: 'resolved',
+      severity: 'info',
+      time: Date.now(),
+      user: 'x',
+      threshold: 1,
+      evidence: {},
+    });
     for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     unsubscribe();
-    assert.deepEqual(seen, ['later'], 'alerts before subscribing and resolutions are not delivered');
+    assert.deepEqual(
+      seen,
+      ['later'],
+      'alerts before subscribing and resolutions are not delivered',
+    );
   });
 
   it('says why a window has no drift: no reference for the served version', () => {
@@ -257,7 +377,10 @@ describe('MonitoringService', () => {
       `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, deployment, variant) VALUES ('v2', ?, 'm', '2', 'mlflow', 200, 1, '{}', 'd', 'champion')`,
     ).run(Date.now());
     const result = service.checkLatest(quality, [], { kind: 'count', requests: 5 });
-    assert.match(result.problem!, /no reference profile for m version 2: set one with sextant monitor reference models:\/m\/2/);
+    assert.match(
+      result.problem!,
+      /no reference profile for m version 2: set one with sextant monitor reference models:\/m\/2/,
+    );
     assert.equal(result.window.metrics.drift_share, undefined);
   });
 });
@@ -265,18 +388,30 @@ describe('MonitoringService', () => {
 describe('monitors and alerts in sextant.yaml', () => {
   it('name every problem', () => {
     assert.throws(
-      () => parseMonitoring({ monitors: { m: { deployment: 'd', window: '1 hour', bogus: 1 } }, alerts: { a: { monitor: 'm', metric: 'drift_share' } } }),
+      () =>
+        parseMonitoring({
+          monitors: { m: { deployment: 'd', window: '1 hour', bogus: 1 } },
+          alerts: { a: { monitor: 'm', metric: 'drift_share' } },
+        }),
       (error: Error) =>
         /unknown field 'bogus' in monitors\.m/.test(error.message) &&
         /missing field 'threshold' in alerts\.a/.test(error.message) &&
         /monitors\.m\.window/.test(error.message),
     );
     assert.throws(
-      () => parseMonitoring({ monitors: { m: { deployment: 'd' } }, alerts: { a: { monitor: 'x', metric: 'drift_share', threshold: 1 } } }),
+      () =>
+        parseMonitoring({
+          monitors: { m: { deployment: 'd' } },
+          alerts: { a: { monitor: 'x', metric: 'drift_share', threshold: 1 } },
+        }),
       /alerts\.a: no monitor named 'x' \(monitors: m\)/,
     );
     assert.throws(
-      () => parseMonitoring({ monitors: { m: { deployment: 'd' } }, alerts: { a: { monitor: 'm', metric: 'drift', threshold: 1 } } }),
+      () =>
+        parseMonitoring({
+          monitors: { m: { deployment: 'd' } },
+          alerts: { a: { monitor: 'm', metric: 'drift', threshold: 1 } },
+        }),
       /unknown metric 'drift'/,
     );
   });
@@ -297,7 +432,10 @@ describe('monitors and alerts in sextant.yaml', () => {
           'Sextant monitor quality (deployment d, variant champion, window 100): drift_share is {{ $value }}, threshold >= 0.25 for 2 window(s).',
       },
     });
-    assert.equal(doc.groups[0]!.rules[1]!.expr, 'sextant_monitor_feature_drifted{monitor="quality",deployment="d",feature="x1"} >= 1');
+    assert.equal(
+      doc.groups[0]!.rules[1]!.expr,
+      'sextant_monitor_feature_drifted{monitor="quality",deployment="d",feature="x1"} >= 1',
+    );
     assert.equal(doc.groups[0]!.rules[1]!.for, undefined);
   });
 });

@@ -8,7 +8,12 @@
 import type Database from 'better-sqlite3';
 import { invalid } from '../model/errors';
 import { signatureFeatures, type FeatureSpec } from './features';
-import { MonitorStore, type AlertEvent, type MonitorWindow, type ReferenceInfo } from './monitorStore';
+import {
+  MonitorStore,
+  type AlertEvent,
+  type MonitorWindow,
+  type ReferenceInfo,
+} from './monitorStore';
 import type { MonitorSpec } from './monitorSpec';
 import {
   decodeReference,
@@ -78,7 +83,11 @@ export class MonitoringService {
    * Sets a version's reference profile from a CSV or Parquet file: the signature's features
    * (all columns but the prediction and `exclude` when it has none) and the predictions.
    */
-  async setReference(uri: string, file: string, options: SetReferenceOptions): Promise<ReferenceInfo> {
+  async setReference(
+    uri: string,
+    file: string,
+    options: SetReferenceOptions,
+  ): Promise<ReferenceInfo> {
     const version = await this.versions.resolve(uri);
     const data = await readReferenceFile(file, {
       features: signatureFeatures(version.signatureInputs),
@@ -137,14 +146,28 @@ export class MonitoringService {
    * Checks the latest window of a monitor now (`size` instead of the monitor's own), records it
    * as an on-demand window, and applies the alert rules.
    */
-  checkLatest(spec: MonitorSpec, rules: readonly AlertRule[], size: WindowSize = spec.window, user = 'sextant', now = Date.now()): CheckResult {
+  checkLatest(
+    spec: MonitorSpec,
+    rules: readonly AlertRule[],
+    size: WindowSize = spec.window,
+    user = 'sextant',
+    now = Date.now(),
+  ): CheckResult {
     const query: WindowQuery = { deployment: spec.deployment, variant: spec.variant };
     if (size.kind === 'count') query.latest = size.requests;
     else {
       query.start = now - size.ms;
       query.end = now + 1;
     }
-    return this.checkSpan(spec, rules, query, 'on-demand', user, now, size.kind === 'time' ? { start: now - size.ms, end: now } : undefined);
+    return this.checkSpan(
+      spec,
+      rules,
+      query,
+      'on-demand',
+      user,
+      now,
+      size.kind === 'time' ? { start: now - size.ms, end: now } : undefined,
+    );
   }
 
   /**
@@ -156,7 +179,12 @@ export class MonitoringService {
     const results: CheckResult[] = [];
     if (spec.window.kind === 'time') {
       for (const span of dueTimeWindows(spec.window.ms, now, last?.end)) {
-        const query = { deployment: spec.deployment, variant: spec.variant, start: span.start, end: span.end };
+        const query = {
+          deployment: spec.deployment,
+          variant: spec.variant,
+          start: span.start,
+          end: span.end,
+        };
         results.push(this.checkSpan(spec, rules, query, 'scheduled', 'sextant', now, span));
       }
       return results;
@@ -164,7 +192,12 @@ export class MonitoringService {
     const size = spec.window.requests;
     const keys = keysAfter(this.db, spec.deployment, spec.variant, last?.lastKey ?? 0, size * 24);
     for (const w of dueCountWindows(keys, size)) {
-      const query = { deployment: spec.deployment, variant: spec.variant, afterKey: w.first - 1, untilKey: w.last };
+      const query = {
+        deployment: spec.deployment,
+        variant: spec.variant,
+        afterKey: w.first - 1,
+        untilKey: w.last,
+      };
       results.push(this.checkSpan(spec, rules, query, 'scheduled', 'sextant', now));
     }
     return results;
@@ -190,7 +223,9 @@ export class MonitoringService {
           methods: spec.columns,
           slo: spec.slo,
         })
-      : checkWindow(prepareReference({ features: [], rows: 0, columns: {} }), data, { slo: spec.slo });
+      : checkWindow(prepareReference({ features: [], rows: 0, columns: {} }), data, {
+          slo: spec.slo,
+        });
     const window = this.store.saveWindow(
       {
         monitor: spec.name,
@@ -200,7 +235,11 @@ export class MonitoringService {
         kind,
         start: span?.start ?? data.firstTime,
         end: span?.end ?? data.lastTime,
-        ...(data.requests > 0 ? { lastKey: data.lastKey } : query.untilKey !== undefined ? { lastKey: query.untilKey } : {}),
+        ...(data.requests > 0
+          ? { lastKey: data.lastKey }
+          : query.untilKey !== undefined
+            ? { lastKey: query.untilKey }
+            : {}),
         requests: data.requests,
         rows: data.rows,
         checkedTime: now,
@@ -224,7 +263,13 @@ export class MonitoringService {
   }
 
   /** Applies a monitor's rules after a new window; records and returns the transitions. */
-  private applyRules(spec: MonitorSpec, rules: readonly AlertRule[], window: MonitorWindow, user: string, now: number): AlertEvent[] {
+  private applyRules(
+    spec: MonitorSpec,
+    rules: readonly AlertRule[],
+    window: MonitorWindow,
+    user: string,
+    now: number,
+  ): AlertEvent[] {
     const mine = rules.filter((r) => r.monitor === spec.name);
     if (mine.length === 0) return [];
     const depth = Math.max(...mine.map((r) => r.for));

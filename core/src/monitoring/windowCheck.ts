@@ -5,7 +5,13 @@
  * wrong type), latency percentiles, the error rate and SLOs, as a flat set of metrics that
  * alert rules and Prometheus read, and a per-feature row for the feature x window heatmap.
  */
-import { datasetDrift, driftOfSamples, type ColumnDrift, type ColumnSamples, type ColumnSpec } from './drift';
+import {
+  datasetDrift,
+  driftOfSamples,
+  type ColumnDrift,
+  type ColumnSamples,
+  type ColumnSpec,
+} from './drift';
 import type { FeatureSpec } from './features';
 import { qualityOfSamples, type ColumnQuality } from './quality';
 import type { ReferenceData } from './referenceData';
@@ -116,8 +122,16 @@ export function checkWindow(
   let invalid = 0;
   if (window.rows > 0) {
     for (const spec of reference.data.features) {
-      const samples = samplesOf(spec, reference.samples.get(spec.name)!, window.columns[spec.name]!);
-      const columnSpec: ColumnSpec = { name: spec.name, kind: spec.kind, ...options.methods?.[spec.name] };
+      const samples = samplesOf(
+        spec,
+        reference.samples.get(spec.name)!,
+        window.columns[spec.name]!,
+      );
+      const columnSpec: ColumnSpec = {
+        name: spec.name,
+        kind: spec.kind,
+        ...options.methods?.[spec.name],
+      };
       const q = qualityOfSamples(columnSpec, samples, options.ranges?.[spec.name]);
       const wrongType = window.invalidType[spec.name] ?? 0;
       quality.push({ ...q, invalidType: wrongType });
@@ -133,12 +147,26 @@ export function checkWindow(
       }
       metrics[`feature_missing_share:${spec.name}`] = q.missingShare;
       if (!tested(samples)) {
-        features.push({ feature: spec.name, method: '', score: null, threshold: 0, drifted: false, missingShare: q.missingShare });
+        features.push({
+          feature: spec.name,
+          method: '',
+          score: null,
+          threshold: 0,
+          drifted: false,
+          missingShare: q.missingShare,
+        });
         continue;
       }
       const d = driftOfSamples(columnSpec, samples);
       drift.push(d);
-      features.push({ feature: spec.name, method: d.method, score: d.score, threshold: d.threshold, drifted: d.drifted, missingShare: q.missingShare });
+      features.push({
+        feature: spec.name,
+        method: d.method,
+        score: d.score,
+        threshold: d.threshold,
+        drifted: d.drifted,
+        missingShare: q.missingShare,
+      });
       metrics[`feature_drift_score:${spec.name}`] = d.score;
       metrics[`feature_drifted:${spec.name}`] = d.drifted ? 1 : 0;
     }

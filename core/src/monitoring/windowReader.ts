@@ -115,7 +115,13 @@ export function readWindow(
   };
   for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
     const [key, time, status, ms, inputs, outputs, requestId] = row as [
-      number, number, number, number, string | null, string | null, string,
+      number,
+      number,
+      number,
+      number,
+      string | null,
+      string | null,
+      string,
     ];
     if (requests === latency.length) {
       const grown = new Float64Array(latency.length * 2);
@@ -187,6 +193,10 @@ export function keysAfter(
       `SELECT log_pk FROM inference_log WHERE deployment = ? ${variant !== undefined ? 'AND variant = ?' : ''} AND log_pk > ? ORDER BY log_pk LIMIT ?`,
     )
     .pluck()
-    .all(...(variant !== undefined ? [deployment, variant] : [deployment]), afterKey, limit) as number[];
+    .all(
+      ...(variant !== undefined ? [deployment, variant] : [deployment]),
+      afterKey,
+      limit,
+    ) as number[];
   return Float64Array.from(rows);
 }

@@ -21,7 +21,11 @@ describe('monitoring windows', () => {
 
   it('walks tumbling time windows aligned to their length, from where the last one ended', () => {
     const now = 10 * H + 20 * 60_000;
-    assert.deepEqual(dueTimeWindows(H, now, undefined), [{ start: 9 * H, end: 10 * H }], 'first: the last closed');
+    assert.deepEqual(
+      dueTimeWindows(H, now, undefined),
+      [{ start: 9 * H, end: 10 * H }],
+      'first: the last closed',
+    );
     assert.deepEqual(dueTimeWindows(H, now, 10 * H), [], 'the current hour is still open');
     assert.deepEqual(dueTimeWindows(H, now, 7 * H), [
       { start: 7 * H, end: 8 * H },
@@ -37,7 +41,11 @@ describe('monitoring windows', () => {
       'an unaligned end rounds up to the next boundary: no window checked twice',
     );
     const catchUp = dueTimeWindows(H, now, 0, 3);
-    assert.deepEqual(catchUp.map((w) => w.start / H), [7, 8, 9], 'after a long gap, the newest `max` only');
+    assert.deepEqual(
+      catchUp.map((w) => w.start / H),
+      [7, 8, 9],
+      'after a long gap, the newest `max` only',
+    );
     assert.throws(() => dueTimeWindows(0, now, undefined), /positive length/);
   });
 

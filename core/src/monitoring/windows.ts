@@ -75,7 +75,11 @@ export function dueTimeWindows(
   const closedEnd = Math.floor(now / ms) * ms;
   const firstStart = lastEnd === undefined ? closedEnd - ms : Math.ceil(lastEnd / ms) * ms;
   const spans: TimeSpan[] = [];
-  for (let start = Math.max(firstStart, closedEnd - max * ms); start + ms <= closedEnd; start += ms) {
+  for (
+    let start = Math.max(firstStart, closedEnd - max * ms);
+    start + ms <= closedEnd;
+    start += ms
+  ) {
     spans.push({ start, end: start + ms });
   }
   return spans;

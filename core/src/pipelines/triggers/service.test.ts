@@ -282,12 +282,22 @@ describe('TriggerService', () => {
     };
     service = new TriggerService(
       runner,
-      [pipelineOf(root, 'retrain', [{ kind: 'alert', rule: 'drift' }]), pipelineOf(root, 'other', [{ kind: 'alert', rule: 'latency' }])],
+      [
+        pipelineOf(root, 'retrain', [{ kind: 'alert', rule: 'drift' }]),
+        pipelineOf(root, 'other', [{ kind: 'alert', rule: 'latency' }]),
+      ],
       { alerts, onError: (message) => errors.push(message) },
     );
     await service.start();
     assert.equal(listeners.length, 1);
-    listeners[0]!({ id: 7, rule: 'drift', deployment: 'iris-api', severity: 'critical', value: 0.75, threshold: 0.5 });
+    listeners[0]!({
+      id: 7,
+      rule: 'drift',
+      deployment: 'iris-api',
+      severity: 'critical',
+      value: 0.75,
+      threshold: 0.5,
+    });
     const [started] = await runner.startedCount(1);
     assert.equal(started!.pipeline, 'retrain');
     assert.deepEqual(started!.trigger, {
