@@ -210,11 +210,13 @@ export class MonitorStore {
       .immediate();
   }
 
-  /** The newest `limit` windows of a monitor, oldest first, with their feature rows. */
-  windows(monitor: string, limit = 100): MonitorWindow[] {
+  /** The newest `limit` windows of a monitor (of one kind), oldest first, with their feature rows. */
+  windows(monitor: string, limit = 100, kind?: MonitorWindow['kind']): MonitorWindow[] {
     const rows = this.db
-      .prepare(`SELECT * FROM monitor_windows WHERE monitor = ? ORDER BY window_pk DESC LIMIT ?`)
-      .all(monitor, limit) as Row[];
+      .prepare(
+        `SELECT * FROM monitor_windows WHERE monitor = ? ${kind ? 'AND kind = ?' : ''} ORDER BY window_pk DESC LIMIT ?`,
+      )
+      .all(...(kind ? [monitor, kind] : [monitor]), limit) as Row[];
     rows.reverse();
     if (rows.length === 0) return [];
     const features = this.db

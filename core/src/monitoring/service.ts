@@ -273,7 +273,8 @@ export class MonitoringService {
     const mine = rules.filter((r) => r.monitor === spec.name);
     if (mine.length === 0) return [];
     const depth = Math.max(...mine.map((r) => r.for));
-    const recent = this.store.windows(spec.name, depth).map((w) => w.metrics);
+    // Scheduled and on-demand windows are two series: a rule counts windows of one series.
+    const recent = this.store.windows(spec.name, depth, window.kind).map((w) => w.metrics);
     const events: AlertEvent[] = [];
     for (const rule of mine) {
       const transition = ruleTransition(rule, recent, this.store.firing(rule.name));
