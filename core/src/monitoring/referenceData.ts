@@ -21,36 +21,53 @@ export interface ReferenceData {
   columns: Record<string, Float64Array | (Category | null)[]>;
 }
 
-/** Splits CSV text into records (RFC 4180: quotes, doubled quotes, CRLF). */
+/** Splits CSV text into records (RFC 4180: quotes, doubled quotes, CRLF); blank lines skipped. */
 export function parseCsv(text: string): string[][] {
   const records: string[][] = [];
-  let field = '';
+  const n = text.length;
+  let i = 0;
   let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
+  while (i < n) {
+    if (text.charCodeAt(i) === 34) {
+      let field = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          field += text.slice(j);
+          i = n;
+          break;
+        }
+        field += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          field += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
       record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      if (record.length > 1 || record[0] !== '') records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
+    } else {
+      let j = i;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 44 || c === 10 || c === 13) break;
+      }
+      record.push(text.slice(i, j));
+      i = j;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      i++;
+      if (i === n) record.push('');
+      continue;
+    }
+    i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
+    if (record.length > 1 || record[0] !== '') records.push(record);
+    record = [];
   }
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
+  if (record.length > 0) records.push(record);
   return records;
 }
 
@@ -165,7 +182,7 @@ export function encodeReference(data: ReferenceData): Buffer {
       typeof v === 'number' && !Number.isFinite(v) ? null : v,
     );
   }
-  return gzipSync(Buffer.from(JSON.stringify({ ...data, columns })));
+  return gzipSync(Buffer.from(JSON.stringify({ ...data, columns })), { level: 1 });
 }
 
 /** The reference from its stored bytes. */

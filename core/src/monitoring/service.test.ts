@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { seededRng } from '../stats';
 import { openDatabase } from '../store';
 import { parseMonitoring } from './monitorSpec';
+import { parseCsv } from './referenceData';
 import { prometheusRules } from './prometheus';
 import { MonitorScheduler } from './scheduler';
 import { MonitoringService } from './service';
@@ -437,5 +438,19 @@ describe('monitors and alerts in sextant.yaml', () => {
       'sextant_monitor_feature_drifted{monitor="quality",deployment="d",feature="x1"} >= 1',
     );
     assert.equal(doc.groups[0]!.rules[1]!.for, undefined);
+  });
+});
+
+describe('reference CSV', () => {
+  it('reads quotes, doubled quotes, CRLF, empty fields and blank lines', () => {
+    assert.deepEqual(parseCsv('a,b,c\r\n1,"x, ""y""",\n\n"multi\nline",2,3'), [
+      ['a', 'b', 'c'],
+      ['1', 'x, "y"', ''],
+      ['multi\nline', '2', '3'],
+    ]);
+    assert.deepEqual(parseCsv('a,b\n1,'), [
+      ['a', 'b'],
+      ['1', ''],
+    ]);
   });
 });

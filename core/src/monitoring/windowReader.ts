@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ColumnBuilder, isIntegerType, type FeatureSpec } from './features';
-import { forEachInputRow, outputValues } from './payloads';
+import { forEachInputRow, outputValues, type RowSink } from './payloads';
 import type { ColumnKind } from './drift';
 import type { Category } from './samples';
 
@@ -18,6 +18,8 @@ export interface WindowQuery {
   /** Time window: requests with start <= time < end. */
   start?: number;
   end?: number;
+  /** Read each row's request id too (to join feedback). */
+  requestIds?: boolean;
   /** Count window: requests with a log key in (afterKey, untilKey]. */
   afterKey?: number;
   untilKey?: number;
@@ -42,7 +44,7 @@ export interface WindowData {
   latencyMs: Float64Array;
   /** Requests answered with a status >= 400. */
   errors: number;
-  /** The request id of each row, for joining feedback. */
+  /** The request id of each row, for joining feedback (when asked for). */
   rowRequestIds: string[];
   firstTime: number;
   lastTime: number;
@@ -52,7 +54,8 @@ export interface WindowData {
   version?: string;
 }
 
-const COLUMNS = 'log_pk, time, status, latency_ms, inputs, outputs, request_id, model, version';
+const COLUMNS = 'log_pk, time, status, latency_ms, inputs, outputs';
+const WITH_IDS = `${COLUMNS}, request_id`;
 
 /** The SQL and parameters of a window. */
 function windowSql(q: WindowQuery): { sql: string; params: (string | number)[] } {
@@ -78,7 +81,7 @@ function windowSql(q: WindowQuery): { sql: string; params: (string | number)[] }
     where.push('log_pk <= ?');
     params.push(q.untilKey);
   }
-  const base = `SELECT ${COLUMNS} FROM inference_log WHERE ${where.join(' AND ')}`;
+  const base = `SELECT ${q.requestIds ? WITH_IDS : COLUMNS} FROM inference_log WHERE ${where.join(' AND ')}`;
   if (q.latest !== undefined) {
     params.push(q.latest);
     return {
@@ -106,12 +109,18 @@ export function readWindow(
   let firstTime = 0;
   let lastTime = 0;
   let lastKey = 0;
-  let model: string | undefined;
-  let version: string | undefined;
+  let rows = 0;
   const { sql, params } = windowSql(query);
   const statement = db.prepare(sql).raw(true);
-  const emit = (value: (j: number) => unknown): void => {
-    for (let j = 0; j < builders.length; j++) builders[j]!.push(value(j));
+  const width = builders.length;
+  const emit: RowSink = (row, byName) => {
+    if (byName) {
+      const r = row as Readonly<Record<string, unknown>>;
+      for (let j = 0; j < width; j++) builders[j]!.push(r[names[j]!]);
+    } else {
+      const r = row as readonly unknown[];
+      for (let j = 0; j < width; j++) builders[j]!.push(r[j]);
+    }
   };
   for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
     const [key, time, status, ms, inputs, outputs, requestId] = row as [
@@ -132,8 +141,6 @@ export function readWindow(
     if (requests === 1) firstTime = time;
     lastTime = time;
     lastKey = key;
-    model = row[7] as string;
-    version = row[8] as string;
     if (status >= 400) errors++;
     let body: unknown;
     try {
@@ -150,10 +157,9 @@ export function readWindow(
         answer = [];
       }
     }
-    for (let i = 0; i < n; i++) {
-      predictions.push(answer.length === n ? answer[i] : undefined);
-      rowRequestIds.push(requestId);
-    }
+    for (let i = 0; i < n; i++) predictions.push(answer.length === n ? answer[i] : undefined);
+    if (requestId !== undefined) for (let i = 0; i < n; i++) rowRequestIds.push(requestId);
+    rows += n;
   }
   const columns: WindowData['columns'] = {};
   const invalidType: Record<string, number> = {};
@@ -165,7 +171,7 @@ export function readWindow(
   });
   return {
     requests,
-    rows: rowRequestIds.length,
+    rows,
     columns,
     invalidType,
     invalidDropped,
@@ -176,7 +182,15 @@ export function readWindow(
     firstTime,
     lastTime,
     lastKey,
-    ...(model !== undefined ? { model, version: version! } : {}),
+    ...(requests > 0 ? lastModel(db, lastKey) : {}),
+  };
+}
+
+/** The model and version of a logged request. */
+function lastModel(db: Database.Database, key: number): { model: string; version: string } {
+  return db.prepare(`SELECT model, version FROM inference_log WHERE log_pk = ?`).get(key) as {
+    model: string;
+    version: string;
   };
 }
 
