@@ -96,3 +96,4 @@ export {
 export { readWindow, type WindowData, type WindowQuery } from './windowReader';
 export { signatureFeatures, type FeatureSpec } from './features';
 export { parseCsv, readReferenceFile, type ReferenceData } from './referenceData';
+export { performanceMetrics, type FeedbackLookup, type Outcome } from './performance';

@@ -52,6 +52,7 @@ export const WINDOW_METRICS: readonly string[] = [
   'f1',
   'rmse',
   'mae',
+  'mean_reward',
   'labelled',
 ];
 
@@ -63,7 +64,7 @@ export const FEATURE_METRICS: readonly string[] = [
 ];
 
 /** Metrics whose alerts are about being too low. */
-const LOW_IS_BAD = new Set(['accuracy', 'f1', 'labelled']);
+const LOW_IS_BAD = new Set(['accuracy', 'f1', 'mean_reward', 'labelled']);
 
 /** The comparison a rule on `metric` uses when none is given. */
 export const defaultComparison = (metric: string): Comparison =>

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { seededRng } from '../stats';
 import { openDatabase } from '../store';
 import { parseMonitoring } from './monitorSpec';
+import { performanceMetrics, type Outcome } from './performance';
 import { parseCsv } from './referenceData';
 import { prometheusRules } from './prometheus';
 import { MonitorScheduler } from './scheduler';
@@ -452,5 +453,30 @@ describe('reference CSV', () => {
       ['a', 'b'],
       ['1', ''],
     ]);
+  });
+});
+
+describe('performance from feedback', () => {
+  it('scores single-row requests: accuracy and macro F1 for labels, RMSE and MAE for values', () => {
+    const outcomes = new Map<string, Outcome>([
+      ['a', { kind: 'label', label: '1' }],
+      ['b', { kind: 'label', label: '0' }],
+      ['c', { kind: 'label', label: '1' }],
+      ['d', { kind: 'label', label: '0' }],
+      ['multi', { kind: 'label', label: '1' }],
+      ['v1', { kind: 'value', value: 2 }],
+      ['v2', { kind: 'value', value: 5 }],
+    ]);
+    const m = performanceMetrics(
+      [1, 0, 0, 0, 1, 1, 1, 4, null],
+      ['a', 'b', 'c', 'd', 'multi', 'multi', 'v1', 'v2', 'none'],
+      outcomes,
+    );
+    assert.equal(m.labelled, 6, 'the two-row request and the one without feedback are left out');
+    assert.equal(m.accuracy, 3 / 4);
+    // class 1: tp 1, fn 1, fp 0 -> 2/3; class 0: tp 2, fp 1 -> 4/5.
+    assert.ok(Math.abs(m.f1! - (2 / 3 + 4 / 5) / 2) < 1e-12);
+    assert.equal(m.rmse, Math.sqrt((1 + 1) / 2));
+    assert.equal(m.mae, 1);
   });
 });

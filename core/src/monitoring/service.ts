@@ -21,6 +21,7 @@ import {
   readReferenceFile,
   type ReferenceData,
 } from './referenceData';
+import { performanceMetrics, type FeedbackLookup } from './performance';
 import { ruleTransition, type AlertRule } from './rules';
 import { checkWindow, prepareReference, type PreparedReference } from './windowCheck';
 import { keysAfter, readWindow, type WindowQuery } from './windowReader';
@@ -75,6 +76,8 @@ export class MonitoringService {
   constructor(
     private readonly db: Database.Database,
     private readonly versions: VersionLookup,
+    /** Outcomes of served requests, for accuracy, F1, RMSE per window (none: not measured). */
+    private readonly feedback?: FeedbackLookup,
   ) {
     this.store = new MonitorStore(db);
   }
@@ -215,7 +218,12 @@ export class MonitoringService {
     const served = this.servedVersion(spec);
     const reference = served ? this.reference(served.model, served.version) : undefined;
     const features: FeatureSpec[] = reference?.data.features ?? [];
-    const data = readWindow(this.db, query, features, reference?.data.prediction?.kind);
+    const data = readWindow(
+      this.db,
+      { ...query, requestIds: this.feedback !== undefined },
+      features,
+      reference?.data.prediction?.kind ?? 'categorical',
+    );
     const check = reference
       ? checkWindow(reference, data, {
           driftShare: spec.driftShare,
@@ -226,6 +234,18 @@ export class MonitoringService {
       : checkWindow(prepareReference({ features: [], rows: 0, columns: {} }), data, {
           slo: spec.slo,
         });
+    if (this.feedback && data.rows > 0) {
+      const outcomes = this.feedback.outcomes({
+        deployment: spec.deployment,
+        variant: spec.variant,
+        since: data.firstTime,
+        until: data.lastTime + 1,
+      });
+      Object.assign(
+        check.metrics,
+        performanceMetrics(data.predictions, data.rowRequestIds, outcomes),
+      );
+    }
     const window = this.store.saveWindow(
       {
         monitor: spec.name,
