@@ -42,16 +42,38 @@ const CORE_CAPABILITIES = {
   registry: { uses: ['store', 'tracking', 'artifacts'] },
   evaluation: { uses: ['tracking', 'artifacts', 'compute', 'registry'] },
   serving: {
-    uses: ['store', 'tracking', 'artifacts', 'registry', 'evaluation', 'compute', 'online'],
+    uses: [
+      'store',
+      'tracking',
+      'artifacts',
+      'registry',
+      'evaluation',
+      'compute',
+      'online',
+      'feedback',
+    ],
   },
   server: { uses: ['tracking', 'artifacts', 'pipelines', 'registry'], drivesEngine: true },
   cli: {
-    uses: ['tracking', 'pipelines', 'registry', 'server', 'evaluation', 'serving', 'monitoring'],
+    uses: [
+      'tracking',
+      'pipelines',
+      'registry',
+      'server',
+      'evaluation',
+      'serving',
+      'feedback',
+      'online',
+      'onlineExperiments',
+      'monitoring',
+    ],
     drivesEngine: true,
   },
   stats: { uses: [] },
   online: { uses: ['stats'] },
   monitoring: { uses: ['stats', 'store'] },
+  feedback: { uses: ['store'] },
+  onlineExperiments: { uses: ['store', 'online', 'feedback', 'serving', 'registry', 'stats'] },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
+import { FeedbackStore } from './feedback';
 import { LineageService } from './lineage';
+import { ExperimentEvents } from './onlineExperiments';
 import { MonitoringService, parseModelUri } from './monitoring';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
@@ -43,6 +45,10 @@ export class Engine {
     readonly inferenceLog: InferenceLog,
     /** Deployments and every change to them: what served a deployment at a given time. */
     readonly deployments: DeploymentRecords,
+    /** Outcomes of served predictions, joined to logged requests by request id. */
+    readonly feedback: FeedbackStore,
+    /** Online experiments over time: bandit allocations, decisions and their evidence. */
+    readonly experimentEvents: ExperimentEvents,
     /** Reference profiles, checked windows of the inference log, alert rules' events. */
     readonly monitoring: MonitoringService,
   ) {
@@ -65,6 +71,7 @@ export class Engine {
     const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
     const lineage = new LineageService(pipelines.lineage, pipelines.runs);
     const registry = new RegistryService(new SqliteRegistryStore(db), tracking, artifacts);
+    const feedback = new FeedbackStore(db);
     const evaluation = new EvaluationService({
       tracking,
       registry,
@@ -81,21 +88,39 @@ export class Engine {
       evaluation,
       new InferenceLog(db),
       new DeploymentRecords(db),
-      new MonitoringService(db, {
-        resolve: async (uri) => {
-          const ref = parseModelUri(uri);
-          const v =
-            ref.version !== undefined
-              ? await registry.getVersion(ref.name, ref.version)
-              : await registry.getVersionByAlias(ref.name, ref.alias!);
-          const inputs = v.facts?.signature?.inputs;
-          return {
-            name: v.name,
-            version: v.version,
-            ...(inputs ? { signatureInputs: inputs } : {}),
-          };
+      feedback,
+      new ExperimentEvents(db),
+      new MonitoringService(
+        db,
+        {
+          resolve: async (uri) => {
+            const ref = parseModelUri(uri);
+            const v =
+              ref.version !== undefined
+                ? await registry.getVersion(ref.name, ref.version)
+                : await registry.getVersionByAlias(ref.name, ref.alias!);
+            const inputs = v.facts?.signature?.inputs;
+            return {
+              name: v.name,
+              version: v.version,
+              ...(inputs ? { signatureInputs: inputs } : {}),
+            };
+          },
         },
-      }),
+        {
+          outcomes: (query) =>
+            new Map(
+              feedback.join(query).map((o) => [
+                o.requestId,
+                {
+                  kind: o.kind,
+                  ...(o.label !== undefined ? { label: o.label } : {}),
+                  ...(o.value !== undefined ? { value: o.value } : {}),
+                },
+              ]),
+            ),
+        },
+      ),
     );
   }
 

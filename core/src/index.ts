@@ -41,3 +41,12 @@ export {
   type EvaluationService,
   type EvaluateRequest,
 } from './evaluation';
+export {
+  actOnExperiment,
+  concluded,
+  decideExperiment,
+  experimentReport,
+  type ExperimentHost,
+  type ExperimentReport,
+} from './onlineExperiments';
+export { isServing, readDeployments, remoteWeights, type ExperimentSpec } from './serving';

@@ -18,6 +18,7 @@ import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines'
 import { registerRunHandlers } from './handlers/runs';
 import { registerEvaluationHandlers } from './handlers/evaluation';
 import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
+import { registerOnlineHandlers } from './handlers/online';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
@@ -209,6 +210,7 @@ export function createSextantServer(
   registerPipelineHandlers(connection, context);
   registerRegistryHandlers(connection, context);
   registerEvaluationHandlers(connection, context);
+  registerOnlineHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
   });

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { ServingEndpoint } from './http';
+import { ServingEndpoint, type EndpointOptions } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { ReplicaPool, type PoolEvent } from './pool';
 import type { Runtime } from './runtime';
@@ -47,6 +47,8 @@ export interface DeploymentOptions {
   stickyHeader?: string;
   guard?: RollbackGuard;
   onAutoRollback?: (evidence: RollbackEvidence) => void;
+  /** Where `POST /v2/sextant/feedback` stores outcomes (none: the route is not served). */
+  feedback?: EndpointOptions['feedback'];
   /** Token the admin routes require (none: loopback callers only). */
   adminToken?: string;
   /** Weights changed through the admin route. */
@@ -148,6 +150,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     traffic,
     deployment: o.name,
     ...(o.stickyHeader ? { stickyHeader: o.stickyHeader } : {}),
+    ...(o.feedback ? { feedback: o.feedback } : {}),
     admin: {
       ...(o.adminToken ? { token: o.adminToken } : {}),
       ...(o.onTraffic ? { onTraffic: o.onTraffic } : {}),

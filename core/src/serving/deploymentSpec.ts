@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
+import { parseExperiment, type ExperimentSpec } from './experimentSpec';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -29,6 +30,8 @@ export interface DeploymentSpec {
   champion: string;
   variants: VariantSpec[];
   rollback?: Omit<RollbackGuard, 'champion'>;
+  /** The online experiment between the variants (the champion is the control). */
+  experiment?: ExperimentSpec;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -88,6 +91,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         max_error_rate?: number;
         max_p99_ms?: number;
       };
+      experiment?: unknown;
     };
     const replicas =
       typeof d.replicas === 'number'
@@ -128,6 +132,23 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     ) {
       throw invalid(`${file}: ${name}.rollback: give max_error_rate, max_p99_ms or both`);
     }
+    const experiment =
+      d.experiment === undefined
+        ? undefined
+        : parseExperiment(d.experiment, `${file}: ${name}`, {
+            servedVariants: served.length,
+            sampleRate: d.request_logging?.sample_rate ?? 1,
+          });
+    const unit = experiment?.unit;
+    if (
+      unit &&
+      d.routes?.sticky_header &&
+      unit.toLowerCase() !== d.routes.sticky_header.toLowerCase()
+    ) {
+      throw invalid(
+        `${file}: ${name}: experiment.unit '${unit}' and routes.sticky_header '${d.routes.sticky_header}' differ; give one`,
+      );
+    }
     specs.push({
       name,
       model: d.model,
@@ -140,7 +161,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       host: d.host ?? '127.0.0.1',
       port: d.port ?? 0,
       sampleRate: d.request_logging?.sample_rate ?? 1,
-      ...(d.routes?.sticky_header ? { stickyHeader: d.routes.sticky_header } : {}),
+      ...(d.routes?.sticky_header || unit
+        ? { stickyHeader: (d.routes?.sticky_header ?? unit)! }
+        : {}),
       champion,
       variants,
       ...(d.rollback
@@ -155,6 +178,7 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
             },
           }
         : {}),
+      ...(experiment ? { experiment } : {}),
     });
   }
   return specs;

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
 import { ServingError } from './errors';
+import { answerFeedback, FEEDBACK_PATH, type FeedbackRouteOptions } from './feedbackRoute';
 import type { InferenceLog } from './inferenceLog';
 import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
@@ -37,6 +38,8 @@ export interface EndpointOptions {
    * to loopback callers, and with `token` only to `Authorization: Bearer <token>`.
    */
   admin?: { token?: string; onTraffic?: (weights: Record<string, number>) => void };
+  /** Where `POST /v2/sextant/feedback` stores the outcomes of logged requests; none: no route. */
+  feedback?: FeedbackRouteOptions['store'];
 }
 
 /** The response header naming the variant that answered. */
@@ -360,6 +363,17 @@ export class ServingEndpoint {
     protocol: Protocol,
   ): Promise<{ answer: Answer; inference?: Inference }> {
     const method = request.method ?? 'GET';
+    if (url === FEEDBACK_PATH && this.options.feedback) {
+      const { log, deployment, traffic } = this.options;
+      return {
+        answer: await answerFeedback(request, {
+          store: this.options.feedback,
+          ...(log ? { log } : {}),
+          ...(deployment ? { deployment } : {}),
+          ...(traffic ? { traffic } : {}),
+        }),
+      };
+    }
     if (url.startsWith('/v2/sextant/deployments/')) {
       return { answer: await this.admin(request, url, method) };
     }

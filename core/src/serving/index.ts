@@ -44,3 +44,7 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export { parseExperiment, type ExperimentSpec } from './experimentSpec';
+export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
+export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
+export { isServing, remoteWeights, sendWeights } from './adminClient';

@@ -381,8 +381,38 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE inference_log ADD COLUMN deployment TEXT;
   ALTER TABLE inference_log ADD COLUMN variant TEXT;
   `,
-  // v11 (after the v11/v12 of other capabilities when merged): model monitoring (see
-  // monitoring/store.ts): reference profiles of model versions, checked windows of the inference
+  // Online experiments (see feedback/ and onlineExperiments/): the outcome of a served request
+  // (a label, a reward in [0, 1] or a value), one per request id, with the deployment, variant and
+  // model version that answered it; and an experiment's record over time (bandit allocations,
+  // decisions with their evidence).
+  `
+  CREATE TABLE inference_feedback (
+    feedback_pk INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL UNIQUE,
+    deployment TEXT,
+    variant TEXT,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    request_time INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT,
+    value REAL,
+    time INTEGER NOT NULL,
+    received_time INTEGER NOT NULL,
+    source TEXT NOT NULL
+  );
+  CREATE INDEX inference_feedback_by_deployment ON inference_feedback(deployment, variant, request_time);
+  CREATE TABLE experiment_events (
+    event_pk INTEGER PRIMARY KEY,
+    deployment TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    details TEXT NOT NULL
+  );
+  CREATE INDEX experiment_events_by_time ON experiment_events(deployment, kind, time, event_pk);
+  `,
+  // v12 (v13 once the other branches' migrations are merged before it): model monitoring (see
+  // monitoring/monitorStore.ts): reference profiles of model versions, checked windows of the inference
   // log with a row per feature (the feature x window heatmap), and alert events.
   `
   CREATE INDEX IF NOT EXISTS inference_log_by_deployment_time ON inference_log(deployment, time);
