@@ -220,6 +220,35 @@ def test_drift_flags_the_drifted_features_fires_an_alert_that_triggers_a_pipelin
     assert "inputs: window" in text and "(on-demand) of scored/champion" in text and "drift share" in text
 
 
+def test_accuracy_and_f1_per_window_from_feedback_labels(sextant, served):
+    from sklearn.metrics import accuracy_score, f1_score
+
+    url, cwd = served["url"], served["cwd"]
+    rng = np.random.default_rng(11)
+    X = draw(rng, WINDOW)
+    predicted, ids = [], []
+    for i in range(WINDOW):
+        request_id = f"labelled-{uuid.uuid4().hex[:8]}"
+        answer = requests.post(
+            f"{url}/invocations", json={"dataframe_split": X.iloc[[i]].to_dict(orient="split")},
+            headers={"x-request-id": request_id}, timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        predicted.append(answer.json()["predictions"][0])
+        ids.append(request_id)
+    # The outcome contradicts every fourth prediction.
+    truth = [1 - p if i % 4 == 0 else p for i, p in enumerate(predicted)]
+    body = [{"request_id": r, "label": t} for r, t in zip(ids, truth)]
+    until("the feedback to be recorded", lambda: requests.post(
+        f"{url}/v2/sextant/feedback", json=body, timeout=30).json().get("recorded") == WINDOW, 30)
+    checked = json.loads(sextant_cli(sextant, cwd, "monitor", "run", "inputs", "--window", str(WINDOW), "--json").stdout)
+    metrics = checked["window"]["metrics"]
+    assert metrics["labelled"] == WINDOW
+    assert abs(metrics["accuracy"] - accuracy_score(truth, predicted)) < 1e-12
+    assert abs(metrics["f1"] - f1_score(truth, predicted, average="macro")) < 1e-12
+    assert metrics["accuracy"] == 0.75
+
+
 def test_rules_export_as_a_prometheus_rule_file(sextant, served):
     cwd = served["cwd"]
     import yaml
