@@ -97,3 +97,9 @@ export { readWindow, type WindowData, type WindowQuery } from './windowReader';
 export { signatureFeatures, type FeatureSpec } from './features';
 export { parseCsv, readReferenceFile, type ReferenceData } from './referenceData';
 export { performanceMetrics, type FeedbackLookup, type Outcome } from './performance';
+export {
+  categoryHistogram,
+  numericHistogram,
+  type FeatureHistogram,
+  type HistogramBin,
+} from './histogram';

@@ -78,6 +78,15 @@ const windowOf = (r: Row, features: FeatureScore[]): MonitorWindow => ({
   features,
 });
 
+const featureOf = (f: Row): FeatureScore => ({
+  feature: f.feature as string,
+  method: f.method as string,
+  score: f.score as number | null,
+  threshold: f.threshold as number,
+  drifted: f.drifted === 1,
+  missingShare: f.missing_share as number,
+});
+
 const eventOf = (r: Row): AlertEvent => ({
   id: r.event_pk as number,
   rule: r.rule as string,
@@ -227,17 +236,21 @@ export class MonitorStore {
     const byWindow = new Map<number, FeatureScore[]>();
     for (const f of features) {
       const list = byWindow.get(f.window_pk as number) ?? [];
-      list.push({
-        feature: f.feature as string,
-        method: f.method as string,
-        score: f.score as number | null,
-        threshold: f.threshold as number,
-        drifted: f.drifted === 1,
-        missingShare: f.missing_share as number,
-      });
+      list.push(featureOf(f));
       byWindow.set(f.window_pk as number, list);
     }
     return rows.map((r) => windowOf(r, byWindow.get(r.window_pk as number) ?? []));
+  }
+
+  /** One window, with its feature rows. */
+  window(id: number): MonitorWindow | undefined {
+    const r = this.db.prepare(`SELECT * FROM monitor_windows WHERE window_pk = ?`).get(id) as
+      Row | undefined;
+    if (!r) return undefined;
+    const features = this.db
+      .prepare(`SELECT * FROM monitor_feature_scores WHERE window_pk = ? ORDER BY rowid`)
+      .all(id) as Row[];
+    return windowOf(r, features.map(featureOf));
   }
 
   /** The full report of a window (drift, prediction drift, quality). */

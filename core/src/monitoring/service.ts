@@ -6,7 +6,7 @@
  * the language server) sees the same windows and the same alert state.
  */
 import type Database from 'better-sqlite3';
-import { invalid } from '../model/errors';
+import { invalid, notFound } from '../model/errors';
 import { signatureFeatures, type FeatureSpec } from './features';
 import {
   MonitorStore,
@@ -21,8 +21,10 @@ import {
   readReferenceFile,
   type ReferenceData,
 } from './referenceData';
+import { categoryHistogram, numericHistogram, type FeatureHistogram } from './histogram';
 import { performanceMetrics, type FeedbackLookup } from './performance';
 import { ruleTransition, type AlertRule } from './rules';
+import type { Category } from './samples';
 import { checkWindow, prepareReference, type PreparedReference } from './windowCheck';
 import { keysAfter, readWindow, type WindowQuery } from './windowReader';
 import { dueCountWindows, dueTimeWindows, type WindowSize } from './windows';
@@ -328,6 +330,46 @@ export class MonitoringService {
     return events;
   }
 
+  /**
+   * A feature's distribution in a checked window against its version's reference (the window's
+   * requests read again from the log).
+   * @throws SextantError NOT_FOUND for an unknown window, or a version or feature without a reference.
+   */
+  histogram(windowId: number, feature: string, bins = 20): FeatureHistogram {
+    const window = this.store.window(windowId);
+    if (!window) throw notFound(`no monitoring window ${windowId}`);
+    const reference =
+      window.model !== undefined ? this.reference(window.model, window.version!) : undefined;
+    if (!reference) {
+      throw notFound(`window ${windowId} has no reference profile to compare with`);
+    }
+    const spec =
+      reference.data.features.find((f) => f.name === feature) ??
+      (reference.data.prediction?.name === feature ? reference.data.prediction : undefined);
+    if (!spec) {
+      throw notFound(
+        `feature '${feature}' is not monitored; the reference has ${reference.data.features.map((f) => f.name).join(', ')}`,
+      );
+    }
+    const isPrediction = spec === reference.data.prediction;
+    const data = readWindow(
+      this.db,
+      {
+        deployment: window.deployment,
+        ...(window.variant !== undefined ? { variant: window.variant } : {}),
+        ...(window.lastKey !== undefined ? { untilKey: window.lastKey } : {}),
+        latest: window.requests,
+      },
+      isPrediction ? [] : [spec],
+      spec.kind,
+    );
+    const current = isPrediction ? data.predictions : data.columns[feature]!;
+    const values = reference.data.columns[feature]!;
+    return spec.kind === 'numerical'
+      ? numericHistogram(feature, values as Float64Array, current as Float64Array, bins)
+      : categoryHistogram(feature, values as (Category | null)[], current as (Category | null)[]);
+  }
+
   /** The newest windows of a monitor, oldest first. */
   windows(monitor: string, limit = 100): MonitorWindow[] {
     return this.store.windows(monitor, limit);
@@ -343,7 +385,7 @@ export class MonitoringService {
    * process (the deployment's monitor, the CLI) reach this one's pipeline triggers. Only
    * alerts recorded after `subscribe` are delivered.
    */
-  alertFeed(pollMs = 1000): AlertFeed {
+  alertFeed(pollMs = 1000, states: readonly AlertEvent['state'][] = ['firing']): AlertFeed {
     return {
       subscribe: (listener) => {
         let after = this.store.lastAlertId();
@@ -351,7 +393,7 @@ export class MonitoringService {
           try {
             for (const event of this.store.alerts({ afterId: after })) {
               after = event.id;
-              if (event.state === 'firing') listener(event);
+              if (states.includes(event.state)) listener(event);
             }
           } catch (error) {
             process.stderr.write(`sextant monitoring: reading alerts: ${String(error)}\n`);
