@@ -10,6 +10,7 @@ import { allocate } from './bandit';
 import { actOnExperiment, decideExperiment } from './decide';
 import type { ExperimentHost } from './host';
 import { experimentReport } from './report';
+import { startExperiment } from './runner';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-online-experiments-'));
 const engines: Engine[] = [];
@@ -319,5 +320,37 @@ describe('online experiments', () => {
     const event = engine.deployments.lastOf('api', ['traffic'])!;
     assert.equal(event.user, 'ada');
     assert.match(event.reason!, /stop 'challenger' by ada/);
+  });
+
+  it('runs beside the deployment: the rules look on their own schedule and stop once the experiment ends', async () => {
+    const { engine, host, live } = setUp('runner');
+    const spec = experiment({
+      type: 'ab',
+      metric: { feedback: 'reward' },
+      guardrails: { max_error_rate_increase: 0.01 },
+      decide: { every_s: 0.05 },
+    });
+    const items = [];
+    for (let i = 0; i < 300; i++) {
+      const variant = i % 2 ? 'challenger' : 'champion';
+      const failed = variant === 'challenger' && i % 4 === 1;
+      const id = serve(engine, variant, 4_000 + i, failed ? 500 : 200);
+      if (!failed) items.push({ requestId: id, kind: 'reward' as const, value: 0 });
+    }
+    engine.inferenceLog.flush();
+    engine.feedback.record(items, { deployment: 'api', source: 'http' });
+    const errors: unknown[] = [];
+    const running = startExperiment(host, 'api', spec, (error) => errors.push(error));
+    for (let i = 0; i < 100 && live.challenger !== 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    running.stop();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(live, { champion: 100, challenger: 0 });
+    assert.ok(engine.experimentEvents.last('api', ['start']));
+    const applied = engine.experimentEvents
+      .list('api', ['decision'])
+      .filter((d) => d.details.applied === true);
+    assert.equal(applied.length, 1, 'nothing more is decided once the experiment has ended');
   });
 });
