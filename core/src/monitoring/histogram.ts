@@ -44,8 +44,12 @@ export function numericHistogram(
   const c = finite(current);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const x of r) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
-  for (const x of c) ((lo = Math.min(lo, x)), (hi = Math.max(hi, x)));
+  for (const sample of [r, c]) {
+    for (const x of sample) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
   if (!Number.isFinite(lo))
     return { feature, kind: 'numerical', referenceCount: 0, currentCount: 0, bins: [] };
   const n = hi > lo ? bins : 1;

@@ -265,13 +265,19 @@ describe('MonitoringService', () => {
     assert.equal(histogram.bins.length, 10);
     const meanOf = (side: 'reference' | 'current'): number =>
       histogram.bins.reduce((m, b) => m + b[side] * ((b.lo! + b.hi!) / 2), 0);
-    assert.ok(meanOf('current') - meanOf('reference') > 1, 'the drifted window sits 1.5 to the right');
+    assert.ok(
+      meanOf('current') - meanOf('reference') > 1,
+      'the drifted window sits 1.5 to the right',
+    );
     assert.ok(Math.abs(histogram.bins.reduce((s, b) => s + b.current, 0) - 1) < 1e-12);
     const categories = service.histogram(second!.window.id, 'c');
     assert.deepEqual(categories.bins.map((b) => b.label).sort(), ['a', 'b']);
     const predictions = service.histogram(second!.window.id, 'pred');
     assert.equal(predictions.kind, 'numerical');
-    assert.throws(() => service.histogram(second!.window.id, 'zz'), /feature 'zz' is not monitored/);
+    assert.throws(
+      () => service.histogram(second!.window.id, 'zz'),
+      /feature 'zz' is not monitored/,
+    );
     assert.throws(() => service.histogram(999_999, 'x1'), /no monitoring window 999999/);
     return registry.metrics().then((text) => {
       assert.match(
