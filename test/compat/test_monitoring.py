@@ -112,7 +112,7 @@ pipelines:
     )
     out = sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}@champion", "--data", "train.csv",
                       "--prediction", "prediction").stdout
-    assert f"of {name} version 1: 5000 rows, features f0, f1, f2, f3, predictions in 'prediction'" in out
+    assert f"of {name} version 1 from {cwd / 'train.csv'}: 5000 rows, features f0, f1, f2, f3, predictions in 'prediction'" in out
 
     logs = {key: cwd / f"{key}.log" for key in ("up", "watch")}
     processes = {}
@@ -279,6 +279,32 @@ def test_rules_export_as_a_prometheus_rule_file(sextant, served):
         checked = subprocess.run([promtool, "check", "rules", str(cwd / "rules.yml")], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert "SUCCESS: 1 rules found" in checked.stdout
+
+
+def test_reference_from_the_versions_latest_evaluation(sextant, served):
+    cwd, name = served["cwd"], served["model"]
+    X = draw(np.random.default_rng(3), 300)
+    X.assign(label=(X["f0"] > 0).astype(int)).to_csv(cwd / "holdout.csv", index=False)
+    done = subprocess.run(
+        ["node", str(SEXTANT_BIN), "evaluate", "--store", str(sextant.store), "--python", PYTHON,
+         "--model", f"models:/{name}/1", "--data", "holdout.csv", "--target", "label",
+         "--task", "classifier", "--eval-set", "holdout", "--no-shap", "--no-permutation", "--json"],
+        capture_output=True, text=True, timeout=300, cwd=cwd,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_id = json.loads(done.stdout)["runId"]
+    info = json.loads(sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}@champion",
+                                  "--from-evaluation", "holdout", "--json").stdout)
+    assert info["rows"] == 300 and info["features"] == FEATURES and info["version"] == "1"
+    assert info["source"] == f"evaluation {run_id} (holdout): {cwd / 'holdout.csv'}"
+    missing = sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1",
+                          "--from-evaluation", "nightly", check=False)
+    assert missing.returncode != 0 and "has no evaluation on nightly" in missing.stderr
+    both = sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1", check=False)
+    assert both.returncode != 0 and "give the reference data with --data FILE or --from-evaluation" in both.stderr
+    # The training reference again, for the windows checked after this test.
+    sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1", "--data", "train.csv",
+                "--prediction", "prediction")
 
 
 def test_bad_monitor_input_gets_a_clear_error(sextant, served):

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import os from 'node:os';
 import path from 'node:path';
 import { invalid } from '../model/errors';
+import { EVALUATION_TAGS } from '../model/evaluation';
 import type { CheckResult, MonitorSpec, MonitoringSpec } from '../monitoring';
 import { table } from './format';
 import { withEngine } from './store';
@@ -86,7 +87,11 @@ export function registerMonitorCommands(
 
   common(monitor.command('reference <modelUri>'))
     .description("set a model version's reference profile from its training or evaluation data")
-    .requiredOption('--data <file>', 'a CSV or Parquet file of the data')
+    .option('--data <file>', 'a CSV or Parquet file of the data')
+    .option(
+      '--from-evaluation [evalSet]',
+      "the eval dataset of the version's latest evaluation (on that eval set)",
+    )
     .option('--prediction <column>', "the column holding the model's predictions on the data")
     .option(
       '--exclude <columns>',
@@ -97,23 +102,58 @@ export function registerMonitorCommands(
       async (
         uri: string,
         opts: MonitorOptions & {
-          data: string;
+          data?: string;
+          fromEvaluation?: string | boolean;
           prediction?: string;
           exclude?: string;
           python?: string;
         },
       ) =>
         withEngine(opts.store, async (engine) => {
-          const info = await engine.monitoring.setReference(uri, path.resolve(opts.data), {
+          if ((opts.data === undefined) === (opts.fromEvaluation === undefined)) {
+            throw invalid('give the reference data with --data FILE or --from-evaluation');
+          }
+          const exclude = opts.exclude ? opts.exclude.split(',').map((c) => c.trim()) : [];
+          let file = opts.data !== undefined ? path.resolve(opts.data) : '';
+          let source = file;
+          if (opts.fromEvaluation !== undefined) {
+            const { parseModelUri } = await import('../monitoring/index.js');
+            const ref = parseModelUri(uri);
+            const version =
+              ref.version ??
+              (await engine.registry.getVersionByAlias(ref.name, ref.alias!)).version;
+            const evalSet =
+              typeof opts.fromEvaluation === 'string' ? opts.fromEvaluation : undefined;
+            const evaluations = await engine.evaluation.evaluations({
+              name: ref.name,
+              version,
+              ...(evalSet ? { evalSet } : {}),
+            });
+            const latest = evaluations[evaluations.length - 1];
+            if (!latest) {
+              throw invalid(
+                `${ref.name} version ${version} has no evaluation${evalSet ? ` on ${evalSet}` : ''}: evaluate it first (sextant evaluate) or give --data`,
+              );
+            }
+            const tags = new Map(
+              (await engine.tracking.getRun(latest.runId)).data.tags.map((t) => [t.key, t.value]),
+            );
+            file = tags.get(EVALUATION_TAGS.datasetPath) ?? '';
+            const target = tags.get(EVALUATION_TAGS.target);
+            if (target) exclude.push(target);
+            source = `evaluation ${latest.runId} (${latest.evalSet}): ${file}`;
+          }
+          const info = await engine.monitoring.setReference(uri, file, {
             user: os.userInfo().username,
+            source,
             ...(opts.prediction ? { prediction: opts.prediction } : {}),
-            ...(opts.exclude ? { exclude: opts.exclude.split(',').map((c) => c.trim()) } : {}),
+            ...(exclude.length > 0 ? { exclude } : {}),
             ...(opts.python ? { python: opts.python } : {}),
           });
           if (opts.json) out.write(JSON.stringify(info) + '\n');
           else {
             out.write(
-              `Reference ${info.id} of ${info.model} version ${info.version}: ${info.rows} rows, features ${info.features.join(', ')}${info.prediction ? `, predictions in '${info.prediction}'` : ''}\n`,
+              `Reference ${info.id} of ${info.model} version ${info.version} from ${info.source}: ${info.rows} rows, features ${info.features.join(', ')}${info.prediction ? `, predictions in '${info.prediction}'` : ''}\n`,
             );
           }
         }),
