@@ -302,9 +302,13 @@ def test_reference_from_the_versions_latest_evaluation(sextant, served):
     assert missing.returncode != 0 and "has no evaluation on nightly" in missing.stderr
     both = sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1", check=False)
     assert both.returncode != 0 and "give the reference data with --data FILE or --from-evaluation" in both.stderr
-    # The training reference again, for the windows checked after this test.
-    sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1", "--data", "train.csv",
-                "--prediction", "prediction")
+    # The training reference again, for the windows checked after this test, from Parquet.
+    import pandas as pd
+
+    pd.read_csv(cwd / "train.csv").to_parquet(cwd / "train.parquet")
+    info = json.loads(sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{name}/1", "--data",
+                                  "train.parquet", "--prediction", "prediction", "--json").stdout)
+    assert info["rows"] == 5000 and info["features"] == FEATURES and info["prediction"] == "prediction"
 
 
 def test_bad_monitor_input_gets_a_clear_error(sextant, served):

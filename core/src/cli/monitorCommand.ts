@@ -97,7 +97,6 @@ export function registerMonitorCommands(
       '--exclude <columns>',
       'comma-separated columns that are no feature (when the model has no signature)',
     )
-    .option('--python <path>', 'the Python (with pandas) that reads Parquet')
     .action(
       async (
         uri: string,
@@ -106,7 +105,6 @@ export function registerMonitorCommands(
           fromEvaluation?: string | boolean;
           prediction?: string;
           exclude?: string;
-          python?: string;
         },
       ) =>
         withEngine(opts.store, async (engine) => {
@@ -148,7 +146,6 @@ export function registerMonitorCommands(
             source,
             ...(opts.prediction ? { prediction: opts.prediction } : {}),
             ...(exclude.length > 0 ? { exclude } : {}),
-            ...(opts.python ? { python: opts.python } : {}),
           });
           if (opts.json) out.write(JSON.stringify(info) + '\n');
           else {

@@ -3,10 +3,8 @@
  * converted by Python's pandas), its features chosen and typed by the version's signature, and
  * kept as a compact column set that the store holds and a window check prepares once.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { invalid, notFound } from '../model/errors';
 import { ColumnBuilder, isIntegerType, type FeatureSpec } from './features';
@@ -133,43 +131,42 @@ export function referenceFromTable(
   return { features, ...(prediction ? { prediction } : {}), rows: records.length, columns };
 }
 
-/**
- * Reads a CSV or Parquet file as reference data. Parquet is converted to CSV by `python`
- * (pandas with pyarrow), the same Python that evaluation uses.
- */
+/** A Parquet file as a header and records of text (missing values empty), read by hyparquet. */
+async function readParquet(file: string): Promise<string[][]> {
+  const { parquetReadObjects, parquetMetadata, parquetSchema } = await import('hyparquet');
+  const bytes = await fs.readFile(file);
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  let header: string[];
+  try {
+    header = parquetSchema(parquetMetadata(buffer)).children.map((c) => c.element.name);
+  } catch (error) {
+    throw invalid(`${file} is not a Parquet file: ${(error as Error).message}`);
+  }
+  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[];
+  const text = (v: unknown): string =>
+    v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? '' : String(v);
+  return [header, ...rows.map((row) => header.map((h) => text(row[h])))];
+}
+
+/** Reads a CSV or Parquet file as reference data. */
 export async function readReferenceFile(
   file: string,
-  options: ReferenceColumns & { python?: string },
+  options: ReferenceColumns,
 ): Promise<ReferenceData> {
   const ext = path.extname(file).toLowerCase();
   if (ext !== '.csv' && ext !== '.parquet') {
     throw invalid(`cannot read ${file}: reference data must be a .csv or .parquet file`);
   }
-  let text: string;
+  let table: string[][];
   try {
-    text =
-      ext === '.csv'
-        ? await fs.readFile(file, 'utf8')
-        : (
-            await promisify(execFile)(
-              options.python ?? 'python3',
-              [
-                '-c',
-                'import sys, pandas; pandas.read_parquet(sys.argv[1]).to_csv(sys.stdout, index=False)',
-                file,
-              ],
-              { maxBuffer: 1 << 30 },
-            )
-          ).stdout;
+    table = ext === '.csv' ? parseCsv(await fs.readFile(file, 'utf8')) : await readParquet(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && ext === '.csv') {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw notFound(`the reference data ${file} does not exist`);
     }
-    throw invalid(
-      `cannot read ${file}: ${(error as Error).message.split('\n').slice(-2).join(' ')}`,
-    );
+    throw error;
   }
-  const [header, ...records] = parseCsv(text);
+  const [header, ...records] = table;
   if (!header || records.length === 0) throw invalid(`${file} has no rows`);
   return referenceFromTable(header, records, options, file);
 }

@@ -49,8 +49,6 @@ export interface SetReferenceOptions {
   prediction?: string;
   /** Columns that are no feature, when the version has no signature to name them. */
   exclude?: string[];
-  /** The Python (with pandas) that reads Parquet. */
-  python?: string;
   user: string;
   /** Recorded as the reference's source (default: the file). */
   source?: string;
@@ -98,7 +96,6 @@ export class MonitoringService {
       features: signatureFeatures(version.signatureInputs),
       ...(options.prediction ? { prediction: options.prediction } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),
-      ...(options.python ? { python: options.python } : {}),
     });
     return this.saveReference(version, data, options.source ?? file, options.user);
   }
