@@ -4,6 +4,7 @@ import { EvaluationService } from './evaluation';
 import { FeedbackStore } from './feedback';
 import { LineageService } from './lineage';
 import { ExperimentEvents } from './onlineExperiments';
+import { MonitoringService, parseModelUri } from './monitoring';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
 import { DeploymentRecords, InferenceLog } from './serving';
@@ -54,6 +55,8 @@ export class Engine {
     readonly feedback: FeedbackStore,
     /** Online experiments over time: bandit allocations, decisions and their evidence. */
     readonly experimentEvents: ExperimentEvents,
+    /** Reference profiles, checked windows of the inference log, alert rules' events. */
+    readonly monitoring: MonitoringService,
   ) {
     webhooks.attach(registry);
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
@@ -75,6 +78,7 @@ export class Engine {
     const pipelines = new PipelineService({ storeDir, db, tracking, artifacts });
     const lineage = new LineageService(pipelines.lineage, pipelines.runs);
     const registry = new RegistryService(new SqliteRegistryStore(db), tracking, artifacts);
+    const feedback = new FeedbackStore(db);
     const evaluation = new EvaluationService({
       tracking,
       registry,
@@ -92,8 +96,39 @@ export class Engine {
       new InferenceLog(db),
       new DeploymentRecords(db),
       new WebhookService(new SqliteWebhookStore(db), webhookSettingsFromEnv()),
-      new FeedbackStore(db),
+      feedback,
       new ExperimentEvents(db),
+      new MonitoringService(
+        db,
+        {
+          resolve: async (uri) => {
+            const ref = parseModelUri(uri);
+            const v =
+              ref.version !== undefined
+                ? await registry.getVersion(ref.name, ref.version)
+                : await registry.getVersionByAlias(ref.name, ref.alias!);
+            const inputs = v.facts?.signature?.inputs;
+            return {
+              name: v.name,
+              version: v.version,
+              ...(inputs ? { signatureInputs: inputs } : {}),
+            };
+          },
+        },
+        {
+          outcomes: (query) =>
+            new Map(
+              feedback.join(query).map((o) => [
+                o.requestId,
+                {
+                  kind: o.kind,
+                  ...(o.label !== undefined ? { label: o.label } : {}),
+                  ...(o.value !== undefined ? { value: o.value } : {}),
+                },
+              ]),
+            ),
+        },
+      ),
     );
   }
 

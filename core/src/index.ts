@@ -52,3 +52,11 @@ export {
   type ExperimentReport,
 } from './onlineExperiments';
 export { isServing, readDeployments, remoteWeights, type ExperimentSpec } from './serving';
+export {
+  formatWindow,
+  readMonitoring,
+  type AlertEvent,
+  type FeatureHistogram,
+  type MonitorSpec,
+  type MonitorWindow,
+} from './monitoring';

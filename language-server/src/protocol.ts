@@ -1386,3 +1386,172 @@ export const OnlineDecideRequest = new RequestType<
   OnlineDecision,
   SextantErrorData
 >('sextant/online/decide');
+
+/** A monitor of sextant.yaml and its latest checked window. */
+export interface MonitorSummary {
+  name: string;
+  deployment: string;
+  variant: string;
+  /** `1000` (requests) or `1h`. */
+  window: string;
+  /** The newest window checked (scheduled or on demand), when there is one. */
+  latest?: MonitoringWindow;
+  /** The monitor's alert rules that are firing now. */
+  firing: string[];
+}
+
+/** An alert rule of sextant.yaml. */
+export interface MonitoringRule {
+  name: string;
+  monitor: string;
+  metric: string;
+  op: string;
+  threshold: number;
+  for: number;
+  severity: string;
+  firing: boolean;
+}
+
+/** Result of `sextant/monitoring/list`. */
+export interface MonitoringListResult {
+  monitors: MonitorSummary[];
+  rules: MonitoringRule[];
+}
+
+/** Params of `sextant/monitoring/windows`. */
+export interface MonitoringWindowsParams {
+  monitor: string;
+  /** Newest windows to return (default 50, at most 1000). */
+  limit?: number;
+}
+
+/** One feature in one window: a cell of the drift heatmap. */
+export interface MonitoringCell {
+  feature: string;
+  /** The drift method (`ks`, `wasserstein`, ...); empty when the window had no value. */
+  method: string;
+  /** The p-value or distance; null when not tested. */
+  score: number | null;
+  threshold: number;
+  drifted: boolean;
+  missingShare: number;
+}
+
+/** One checked window. */
+export interface MonitoringWindow {
+  id: number;
+  monitor: string;
+  deployment: string;
+  variant?: string;
+  model?: string;
+  version?: string;
+  /** `scheduled` or `on-demand`. */
+  kind: string;
+  start: number;
+  end: number;
+  requests: number;
+  rows: number;
+  checkedTime: number;
+  /** drift_share, error_rate, p99_latency_ms, accuracy, `feature_drift_score:<f>`, ... */
+  metrics: Record<string, number | null>;
+  cells: MonitoringCell[];
+}
+
+/** Result of `sextant/monitoring/windows`: the feature x window heatmap, oldest window first. */
+export interface MonitoringWindowsResult {
+  monitor: string;
+  features: string[];
+  windows: MonitoringWindow[];
+}
+
+/** Params of `sextant/monitoring/histogram`. */
+export interface MonitoringHistogramParams {
+  window: number;
+  /** A monitored feature, or the reference's prediction column. */
+  feature: string;
+  /** Bins of a numerical feature (default 20, at most 200). */
+  bins?: number;
+}
+
+/** One bar: a bin [lo, hi) or a category, with each side's share. */
+export interface MonitoringHistogramBin {
+  label: string;
+  lo?: number;
+  hi?: number;
+  reference: number;
+  current: number;
+}
+
+/** Result of `sextant/monitoring/histogram`. */
+export interface MonitoringHistogram {
+  feature: string;
+  kind: string;
+  referenceCount: number;
+  currentCount: number;
+  bins: MonitoringHistogramBin[];
+}
+
+/** Params of `sextant/monitoring/alerts`. */
+export interface MonitoringAlertsParams {
+  rule?: string;
+  monitor?: string;
+  /** Events after this id only. */
+  afterId?: number;
+  /** Most events (default 200, at most 10000). */
+  limit?: number;
+}
+
+/** An alert rule firing or resolving. */
+export interface MonitoringAlertEvent {
+  id: number;
+  rule: string;
+  monitor: string;
+  deployment: string;
+  /** `firing` or `resolved`. */
+  state: string;
+  severity: string;
+  time: number;
+  /** `sextant` for a scheduled check, else the user who ran it. */
+  user: string;
+  window?: number;
+  value: number | null;
+  threshold: number;
+  /** The metric, the deciding values, the drifted features, the version served. */
+  evidence: Record<string, unknown>;
+}
+
+/** Result of `sextant/monitoring/alerts`. */
+export interface MonitoringAlertsResult {
+  events: MonitoringAlertEvent[];
+}
+
+/** The monitors and alert rules of the workspace's sextant.yaml, with their latest state. */
+export const MonitoringListRequest = new RequestType0<MonitoringListResult, SextantErrorData>(
+  'sextant/monitoring/list',
+);
+
+/** A monitor's checked windows: the drift heatmap (feature x window) and each window's metrics. */
+export const MonitoringWindowsRequest = new RequestType<
+  MonitoringWindowsParams,
+  MonitoringWindowsResult,
+  SextantErrorData
+>('sextant/monitoring/windows');
+
+/** A feature's distribution in the reference and in a window, side by side. */
+export const MonitoringHistogramRequest = new RequestType<
+  MonitoringHistogramParams,
+  MonitoringHistogram,
+  SextantErrorData
+>('sextant/monitoring/histogram');
+
+/** Alert events, oldest first. */
+export const MonitoringAlertsRequest = new RequestType<
+  MonitoringAlertsParams,
+  MonitoringAlertsResult,
+  SextantErrorData
+>('sextant/monitoring/alerts');
+
+/** An alert rule fired or resolved (in any process over the store). */
+export const MonitoringAlertNotification = new NotificationType<MonitoringAlertEvent>(
+  'sextant/monitoring/alert',
+);

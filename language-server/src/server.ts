@@ -18,6 +18,7 @@ import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines'
 import { registerRunHandlers } from './handlers/runs';
 import { registerEvaluationHandlers } from './handlers/evaluation';
 import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
+import { MonitoringUpdates, registerMonitoringHandlers } from './handlers/monitoring';
 import { registerOnlineHandlers } from './handlers/online';
 import { LiveUpdates } from './notifications';
 import {
@@ -108,6 +109,7 @@ export function createSextantServer(
   let live: LiveUpdates | undefined;
   let pipelineLive: PipelineUpdates | undefined;
   let registryLive: RegistryUpdates | undefined;
+  let monitoringLive: MonitoringUpdates | undefined;
   let moving: Promise<void> = Promise.resolve();
 
   const context: HandlerContext = {
@@ -143,10 +145,16 @@ export function createSextantServer(
     live?.dispose();
     pipelineLive?.dispose();
     registryLive?.dispose();
+    monitoringLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     pipelineLive = new PipelineUpdates(connection, next.workspace, options.notifyIntervalMs);
     registryLive = new RegistryUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    monitoringLive = new MonitoringUpdates(
+      connection,
+      next.workspace.engine,
+      options.notifyIntervalMs,
+    );
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     applyPython();
     if (previous) {
@@ -178,6 +186,8 @@ export function createSextantServer(
     pipelineLive = undefined;
     registryLive?.dispose();
     registryLive = undefined;
+    monitoringLive?.dispose();
+    monitoringLive = undefined;
     const held = lease;
     lease = undefined;
     try {
@@ -245,6 +255,7 @@ export function createSextantServer(
   registerRegistryHandlers(connection, context);
   registerEvaluationHandlers(connection, context);
   registerOnlineHandlers(connection, context);
+  registerMonitoringHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
     engine: () => context.workspace().engine,

@@ -57,6 +57,7 @@ async function openWorkspace(storeDir: string, root: string | undefined): Promis
     ? new PipelineHost(engine.pipelines, {
         root,
         ignore: [storeDir],
+        alerts: engine.monitoring.alertFeed(),
         onError: (message) => process.stderr.write(`sextant pipelines: ${message}\n`),
         onFilesChanged: (files) => {
           for (const listener of fileListeners) listener(files);

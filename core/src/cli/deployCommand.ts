@@ -279,6 +279,12 @@ async function up(
       }
       out.write(`Ready: ${spec.name} at ${entry.deployment.url}\n`);
     }
+    if (running.length > 0) {
+      const { startMonitors } = await import('./deployMonitors.js');
+      const monitors = await startMonitors(engine, opts.file, running, out);
+      process.once('SIGINT', monitors.stop);
+      process.once('SIGTERM', monitors.stop);
+    }
     if (running.length === 0) {
       throw invalid(
         names.length > 0

@@ -56,6 +56,8 @@ const COMMAND_GROUPS: Record<
     (await import('./feedbackCommand.js')).registerFeedbackCommands(program, store, out),
   experiment: async (program, store, out) =>
     (await import('./experimentCommand.js')).registerExperimentCommands(program, store, out),
+  monitor: async (program, store, out) =>
+    (await import('./monitorCommand.js')).registerMonitorCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

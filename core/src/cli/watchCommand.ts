@@ -51,6 +51,7 @@ export function registerWatchCommand(
       const host = new PipelineHost(engine.pipelines, {
         root,
         ignore: [engine.storeDir],
+        alerts: engine.monitoring.alertFeed(),
         onError: (message) => process.stderr.write(`sextant: ${message}\n`),
       });
       const server = await startServer(engine, {

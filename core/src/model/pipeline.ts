@@ -143,7 +143,9 @@ export type TriggerSpec =
   | { kind: 'files'; paths: string[]; debounceMs: number }
   | { kind: 'cron'; schedule: string; timezone?: string }
   | { kind: 'webhook' }
-  | { kind: 'pipeline'; pipeline: string; on: 'success' | 'failure' | 'any' };
+  | { kind: 'pipeline'; pipeline: string; on: 'success' | 'failure' | 'any' }
+  /** A monitoring alert rule firing (`on: alert: <rule>`). */
+  | { kind: 'alert'; rule: string };
 
 /** One pipeline of a file, resolved. Steps are in a topological order. */
 export interface ResolvedPipeline {
@@ -176,7 +178,7 @@ export type PipelineRunStatus = 'running' | 'done' | 'failed' | 'cancelled';
 
 /** What started a pipeline run. */
 export interface TriggerRecord {
-  kind: 'manual' | 'files' | 'cron' | 'webhook' | 'pipeline';
+  kind: 'manual' | 'files' | 'cron' | 'webhook' | 'pipeline' | 'alert';
   /** Human-readable detail: the changed file, the schedule, the upstream pipeline run id. */
   detail?: string;
 }

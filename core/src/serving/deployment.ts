@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import { invalid } from '../model/errors';
 import type { GraphServing } from './graph';
 import { ServingEndpoint, type EndpointOptions } from './http';
@@ -75,6 +76,8 @@ export interface RunningDeployment {
   traffic: TrafficRouter;
   /** Resolves when every variant has loaded its model; rejects when one cannot. */
   ready: Promise<void>;
+  /** The registry `/metrics` answers from (others, e.g. monitoring, may add gauges). */
+  metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -207,6 +210,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     url,
     traffic,
     ready,
+    metrics: metrics.registry,
     close: async () => {
       await endpoint.close();
       await stopAll();

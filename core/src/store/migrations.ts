@@ -434,6 +434,67 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX experiment_events_by_time ON experiment_events(deployment, kind, time, event_pk);
   `,
+  // v13: model monitoring (see monitoring/monitorStore.ts): reference profiles of model versions,
+  // checked windows of the inference log with a row per feature (the feature x window heatmap),
+  // and alert events.
+  `
+  CREATE INDEX IF NOT EXISTS inference_log_by_deployment_time ON inference_log(deployment, time);
+  CREATE TABLE monitor_references (
+    reference_pk INTEGER PRIMARY KEY,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    source TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    columns TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX monitor_references_by_version ON monitor_references(model, version, reference_pk);
+  CREATE TABLE monitor_windows (
+    window_pk INTEGER PRIMARY KEY,
+    monitor TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    variant TEXT,
+    model TEXT,
+    version TEXT,
+    kind TEXT NOT NULL,
+    start_time INTEGER NOT NULL,
+    end_time INTEGER NOT NULL,
+    last_log_pk INTEGER,
+    requests INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    checked_time INTEGER NOT NULL,
+    metrics TEXT NOT NULL,
+    report TEXT NOT NULL
+  );
+  CREATE INDEX monitor_windows_by_monitor ON monitor_windows(monitor, window_pk);
+  CREATE TABLE monitor_feature_scores (
+    window_pk INTEGER NOT NULL REFERENCES monitor_windows(window_pk),
+    feature TEXT NOT NULL,
+    method TEXT NOT NULL,
+    score REAL,
+    threshold REAL NOT NULL,
+    drifted INTEGER NOT NULL,
+    missing_share REAL NOT NULL,
+    PRIMARY KEY (window_pk, feature)
+  );
+  CREATE TABLE monitor_alert_events (
+    event_pk INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    monitor TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),
+    severity TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    window_pk INTEGER,
+    value REAL,
+    threshold REAL NOT NULL,
+    evidence TEXT NOT NULL
+  );
+  CREATE INDEX monitor_alert_events_by_rule ON monitor_alert_events(rule, event_pk);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

@@ -39,6 +39,7 @@ pipelines:
       cron: "0 2 * * *"
       webhook: true
       pipeline: { name: ingest, on: success }
+      alert: [data-drift, slow]
     steps:
       evaluate:
         run: python src/train.py --eval
@@ -110,6 +111,8 @@ pipelines:
       { kind: 'cron', schedule: '0 2 * * *' },
       { kind: 'webhook' },
       { kind: 'pipeline', pipeline: 'ingest', on: 'success' },
+      { kind: 'alert', rule: 'data-drift' },
+      { kind: 'alert', rule: 'slow' },
     ]);
     assert.deepEqual(pipeline.location.range, rangeOf(spec, 'train:'.slice(0, 5)));
   });

@@ -54,5 +54,10 @@ export function triggersOf(
     const on = upstream.on === 'failure' || upstream.on === 'any' ? upstream.on : 'success';
     triggers.push({ kind: 'pipeline', pipeline: upstream.name, on });
   }
+  const alert = toData(entry(node, 'alert')?.value);
+  const rules = (Array.isArray(alert) ? alert : [alert]).filter(
+    (r): r is string => typeof r === 'string' && r.length > 0,
+  );
+  for (const rule of rules) triggers.push({ kind: 'alert', rule });
   return triggers;
 }

@@ -4,7 +4,7 @@ import type { LoadedPipelineFile, PipelineRunner } from '../api';
 import { isPipelineFileName } from '../definition';
 import { watchFiles, type FileWatch } from './files';
 import type { TriggerLease } from './lease';
-import { TriggerService } from './service';
+import { TriggerService, type AlertSource } from './service';
 
 /** What the host needs from the pipeline service (the engine's `pipelines`). */
 export interface PipelineSource extends PipelineRunner {
@@ -30,6 +30,8 @@ export interface PipelineHostOptions {
   ignore: string[];
   /** Milliseconds to wait after a pipeline file changes before reloading (default 300). */
   reloadDelayMs?: number;
+  /** Firing monitoring alerts, for `on: alert: <rule>` triggers. */
+  alerts?: AlertSource;
   /** The trigger lease to use instead of the source's (a shorter one in tests). */
   lease?: TriggerLease;
   onError?(message: string): void;
@@ -146,6 +148,7 @@ export class PipelineHost {
     const pipelines = this.loaded;
     const triggers = new TriggerService(this.source, pipelines, {
       ignore: this.options.ignore,
+      ...(this.options.alerts ? { alerts: this.options.alerts } : {}),
       ...(this.options.onError ? { onError: this.options.onError } : {}),
     });
     await triggers.start();

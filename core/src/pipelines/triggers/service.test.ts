@@ -13,7 +13,7 @@ import type {
 } from '../../model/pipeline';
 import { testLocation, testStep } from '../../testing/steps';
 import type { PipelineRunner, StartOptions } from '../api';
-import { TriggerService } from './service';
+import { TriggerService, type AlertSource, type FiredAlert } from './service';
 
 /** A start the fake runner received, and how the test ends that run. */
 interface Started {
@@ -269,5 +269,44 @@ describe('TriggerService', () => {
     assert.equal(errors.length, 2, errors.join('\n'));
     assert.match(errors[0]!, /'\.\.\/elsewhere' is outside the workspace/);
     assert.match(errors[1]!, /pipeline 'escape' \(webhook trigger\): no such pipeline/);
+  });
+
+  it('runs a pipeline when a monitoring alert rule it names fires, recording the alert as the cause', async () => {
+    const runner = new FakeRunner();
+    const listeners: ((alert: FiredAlert) => void)[] = [];
+    const alerts: AlertSource = {
+      subscribe: (listener) => {
+        listeners.push(listener);
+        return () => listeners.splice(listeners.indexOf(listener), 1);
+      },
+    };
+    service = new TriggerService(
+      runner,
+      [
+        pipelineOf(root, 'retrain', [{ kind: 'alert', rule: 'drift' }]),
+        pipelineOf(root, 'other', [{ kind: 'alert', rule: 'latency' }]),
+      ],
+      { alerts, onError: (message) => errors.push(message) },
+    );
+    await service.start();
+    assert.equal(listeners.length, 1);
+    listeners[0]!({
+      id: 7,
+      rule: 'drift',
+      deployment: 'iris-api',
+      severity: 'critical',
+      value: 0.75,
+      threshold: 0.5,
+    });
+    const [started] = await runner.startedCount(1);
+    assert.equal(started!.pipeline, 'retrain');
+    assert.deepEqual(started!.trigger, {
+      kind: 'alert',
+      detail: 'drift firing on iris-api (critical, value 0.75, threshold 0.5, alert event 7)',
+    });
+    started!.end();
+    await service.stop();
+    assert.equal(listeners.length, 0, 'stopping unsubscribes from the alert feed');
+    assert.equal(runner.started.length, 1, 'a rule no pipeline names starts nothing');
   });
 });

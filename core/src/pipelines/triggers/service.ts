@@ -13,8 +13,28 @@ import { outputsOf, watchFiles, type FileWatch } from './files';
 export interface TriggerServiceOptions {
   /** Absolute folders whose changes never trigger a run (the store, environment caches). */
   ignore?: string[];
+  /**
+   * Firing monitoring alerts (the engine's `monitoring.alertFeed()`), for `on: alert: <rule>`
+   * triggers; without it those triggers never fire.
+   */
+  alerts?: AlertSource;
   /** Where problems go (a run that could not start, a watcher error); default: stderr. */
   onError?(message: string): void;
+}
+
+/** A firing alert, as an `alert` trigger needs it. */
+export interface FiredAlert {
+  id: number;
+  rule: string;
+  deployment: string;
+  severity: string;
+  value?: number;
+  threshold: number;
+}
+
+/** Where firing alerts come from (monitoring's alert feed). */
+export interface AlertSource {
+  subscribe(listener: (alert: FiredAlert) => void): () => void;
 }
 
 /** The triggered runs of one pipeline: the one running, and at most one waiting. */
@@ -45,6 +65,7 @@ export class TriggerService {
   private readonly lanes = new Map<string, Lane>();
   private watches: FileWatch[] = [];
   private crons: Cron[] = [];
+  private alertSubscription: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
   private active = false;
   private readonly report: (message: string) => void;
@@ -123,6 +144,23 @@ export class TriggerService {
     for (const pipeline of this.pipelines) {
       for (const trigger of pipeline.triggers) await this.armOne(pipeline, trigger, ignore);
     }
+    const onAlert = this.pipelines.some((p) => p.triggers.some((t) => t.kind === 'alert'));
+    if (onAlert && this.options.alerts) {
+      this.alertSubscription = this.options.alerts.subscribe((alert) => this.onAlert(alert));
+    }
+  }
+
+  /** Starts the pipelines whose `alert` trigger names the rule that fired. */
+  private onAlert(alert: FiredAlert): void {
+    if (!this.active) return;
+    for (const pipeline of this.pipelines) {
+      if (pipeline.triggers.some((t) => t.kind === 'alert' && t.rule === alert.rule)) {
+        this.fire(pipeline, {
+          kind: 'alert',
+          detail: `${alert.rule} firing on ${alert.deployment} (${alert.severity}, value ${alert.value ?? 'n/a'}, threshold ${alert.threshold}, alert event ${alert.id})`,
+        });
+      }
+    }
   }
 
   private async armOne(
@@ -175,6 +213,8 @@ export class TriggerService {
   private async disarm(): Promise<void> {
     for (const cron of this.crons) cron.stop();
     this.crons = [];
+    this.alertSubscription?.();
+    this.alertSubscription = undefined;
     const watches = this.watches;
     this.watches = [];
     await Promise.all(watches.map((watch) => watch.close()));
