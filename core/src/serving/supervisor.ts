@@ -4,7 +4,12 @@ import path from 'node:path';
 import { invalid } from '../model/errors';
 import type { RegistryService } from '../registry';
 import { writeDeploymentDraft, writeReplicas, type DeploymentDraft } from './deploymentFile';
-import type { DeploymentActor, DeploymentRecord, DeploymentRecords } from './deploymentRecords';
+import type {
+  DeploymentActor,
+  DeploymentEvent,
+  DeploymentRecord,
+  DeploymentRecords,
+} from './deploymentRecords';
 import { readDeployments } from './deploymentSpec';
 import type { InferenceLog, InferenceLogRow } from './inferenceLog';
 import type { DeploymentStats } from './liveStats';
@@ -113,6 +118,11 @@ export class DeploymentSupervisor {
 
   private supervised(record: DeploymentRecord): SupervisedDeployment {
     return { ...record, running: record.state.status === 'running' && alive(record.state.pid) };
+  }
+
+  /** A deployment's recorded events, oldest first (the latest `limit`). */
+  listEvents(name: string, limit = 200): DeploymentEvent[] {
+    return this.options.deployments.events(name, limit);
   }
 
   /** The names `sextant.yaml` declares (none when it has no deployments or is missing). */
