@@ -202,6 +202,41 @@ export function registerDeploymentCommands(ctx: DeploymentCommandContext): vscod
       );
       if (go !== 'Deploy Anyway') return undefined;
     }
+    const serving = tree.listed.filter(
+      (d) => d.status !== 'declared' && d.variants.some((v) => v.model === model),
+    );
+    if (serving.length > 0) {
+      const how = await vscode.window.showQuickPick(
+        [
+          { label: 'New deployment…', description: 'serve it on its own endpoint', name: '' },
+          ...serving.map((d) => ({
+            label: `Add to ${d.name} as a canary…`,
+            description: `a challenger variant taking a share of ${d.name}'s traffic`,
+            name: d.name,
+          })),
+        ],
+        { title: `Deploy ${target.uri}: a new deployment, or a canary of one serving ${model}?` },
+      );
+      if (!how) return undefined;
+      if (how.name) {
+        const weight = await vscode.window.showInputBox({
+          title: `Canary of ${how.name}`,
+          prompt: `Percent of ${how.name}'s traffic for ${target.uri} (the champion keeps the rest)`,
+          value: '10',
+          validateInput: (value) =>
+            /^\d+$/.test(value.trim()) && Number(value) <= 100
+              ? undefined
+              : 'A whole number from 0 to 100.',
+        });
+        if (weight === undefined) return undefined;
+        return deploy({
+          name: how.name,
+          model: target.uri,
+          variant: 'challenger',
+          weight: Number(weight),
+        });
+      }
+    }
     const taken = tree.listed.map((d) => d.name);
     const name = await vscode.window.showInputBox({
       title: `Deploy ${target.uri} (1/3)`,
