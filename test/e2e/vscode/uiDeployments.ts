@@ -258,7 +258,8 @@ runUiTest(
         ['Light Modern', 'light'],
         ['Dark High Contrast', 'hc'],
       ] as const) {
-        await deploymentRow.click();
+        // The command palette answers F1 from the workbench, not from inside a webview.
+        await versionRow.click();
         await setTheme(page, theme);
         await shots(name);
         await snap(page, `deployments-view-${name}`, 3_000);
