@@ -245,3 +245,35 @@ test('a reloaded dashboard restores its deployment from the saved state', () => 
   assert.equal(restoredDeployment({ name: '' }), undefined);
   assert.equal(restoredDeployment(undefined), undefined);
 });
+
+test('actions run one after the other: a promote waits for a traffic change in flight', async () => {
+  const order: string[] = [];
+  const client = new FakeClient({
+    'sextant/serving/get': () => ({
+      deployment: { name: 'churn-api', status: 'stopped', variants: [] },
+      events: [],
+      testRequest: { path: '/invocations', body: '{}', source: 'none' },
+      snippets: { url: '', curl: '', python: '' },
+    }),
+    'sextant/serving/requests': () => ({ requests: [] }),
+    'sextant/serving/setTraffic': async () => {
+      order.push('traffic start');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      order.push('traffic end');
+    },
+    'sextant/serving/promote': () => order.push('promote'),
+  });
+  const presenter = new DeploymentPresenter('churn-api', client, host([], []), {
+    statsIntervalMs: 0,
+  });
+  await presenter.receive({ type: MessageType.Ready });
+  await Promise.all([
+    presenter.receive({
+      type: MessageType.SetDeploymentTraffic,
+      weights: { champion: 50, challenger: 50 },
+    }),
+    presenter.receive({ type: MessageType.PromoteDeployment }),
+  ]);
+  assert.deepEqual(order, ['traffic start', 'traffic end', 'promote']);
+  presenter.dispose();
+});
