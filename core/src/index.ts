@@ -60,3 +60,15 @@ export {
   type MonitorSpec,
   type MonitorWindow,
 } from './monitoring';
+export {
+  DeploymentSupervisor,
+  testRequestFor,
+  type DeploymentDraft,
+  type DeploymentEvent,
+  type DeploymentStats,
+  type InferenceLogRow,
+  type PredictResult,
+  type SupervisedDeployment,
+  type VariantState,
+  type VariantWindowStats,
+} from './serving';

@@ -20,6 +20,7 @@ import { registerEvaluationHandlers } from './handlers/evaluation';
 import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
 import { MonitoringUpdates, registerMonitoringHandlers } from './handlers/monitoring';
 import { registerOnlineHandlers } from './handlers/online';
+import { ServingUpdates, registerServingHandlers } from './handlers/serving';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
@@ -110,6 +111,7 @@ export function createSextantServer(
   let pipelineLive: PipelineUpdates | undefined;
   let registryLive: RegistryUpdates | undefined;
   let monitoringLive: MonitoringUpdates | undefined;
+  let servingLive: ServingUpdates | undefined;
   let moving: Promise<void> = Promise.resolve();
 
   const context: HandlerContext = {
@@ -146,6 +148,7 @@ export function createSextantServer(
     pipelineLive?.dispose();
     registryLive?.dispose();
     monitoringLive?.dispose();
+    servingLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     pipelineLive = new PipelineUpdates(connection, next.workspace, options.notifyIntervalMs);
@@ -155,6 +158,7 @@ export function createSextantServer(
       next.workspace.engine,
       options.notifyIntervalMs,
     );
+    servingLive = new ServingUpdates(connection, next.workspace, folder ?? process.cwd());
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     applyPython();
     if (previous) {
@@ -188,6 +192,8 @@ export function createSextantServer(
     registryLive = undefined;
     monitoringLive?.dispose();
     monitoringLive = undefined;
+    servingLive?.dispose();
+    servingLive = undefined;
     const held = lease;
     lease = undefined;
     try {
@@ -256,6 +262,7 @@ export function createSextantServer(
   registerEvaluationHandlers(connection, context);
   registerOnlineHandlers(connection, context);
   registerMonitoringHandlers(connection, context);
+  registerServingHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
     engine: () => context.workspace().engine,

@@ -3,6 +3,7 @@ import { invalid } from '../model/errors';
 import type { GraphServing } from './graph';
 import { ServingEndpoint, type EndpointOptions } from './http';
 import type { InferenceLog } from './inferenceLog';
+import { LiveStats } from './liveStats';
 import { ReplicaPool, type PoolEvent } from './pool';
 import { processingEnv, type ProcessingSpec } from './processing';
 import type { Runtime } from './runtime';
@@ -74,6 +75,8 @@ export interface DeploymentOptions {
 export interface RunningDeployment {
   url: string;
   traffic: TrafficRouter;
+  /** Its live figures per variant (also answered at `/v2/sextant/deployments/{name}/stats`). */
+  stats: LiveStats;
   /** Resolves when every variant has loaded its model; rejects when one cannot. */
   ready: Promise<void>;
   /** The registry `/metrics` answers from (others, e.g. monitoring, may add gauges). */
@@ -93,6 +96,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   const runtimes: Runtime[] = [];
   const stopAll = (): Promise<unknown> => Promise.all(runtimes.map((r) => r.stop()));
   const live: LiveVariant[] = [];
+  const stats = new LiveStats();
   try {
     for (const v of o.variants) {
       let runtime: Runtime;
@@ -143,6 +147,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
           requestTimeoutMs: o.requestTimeoutMs,
           startTimeoutMs: o.startTimeoutMs,
           maxRetries: 2,
+          onBatch: (size) => stats.batch(v.name, size),
           ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
         });
       }
@@ -192,6 +197,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     deployment: o.name,
     ...(o.stickyHeader ? { stickyHeader: o.stickyHeader } : {}),
     ...(o.feedback ? { feedback: o.feedback } : {}),
+    stats,
     admin: {
       ...(o.adminToken ? { token: o.adminToken } : {}),
       ...(o.onTraffic ? { onTraffic: o.onTraffic } : {}),
@@ -204,14 +210,19 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     await stopAll();
     throw error;
   }
+  const sampler = setInterval(() => {
+    for (const v of live) stats.sample(v);
+  }, 1000).unref();
   const ready = Promise.all(runtimes.map((r) => r.ready)).then(() => undefined);
   ready.catch(() => undefined);
   return {
     url,
     traffic,
+    stats,
     ready,
     metrics: metrics.registry,
     close: async () => {
+      clearInterval(sampler);
       await endpoint.close();
       await stopAll();
       o.log?.flush();

@@ -62,3 +62,19 @@ export { parseExperiment, type ExperimentSpec } from './experimentSpec';
 export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
 export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
 export { isServing, remoteWeights, sendWeights } from './adminClient';
+export {
+  LiveStats,
+  quantile,
+  type DeploymentStats,
+  type VariantSeries,
+  type VariantWindowStats,
+  type WindowTotal,
+} from './liveStats';
+export { testRequestFor, type TestRequest } from './testRequest';
+export { writeDeploymentDraft, writeReplicas, type DeploymentDraft } from './deploymentFile';
+export {
+  DeploymentSupervisor,
+  type PredictResult,
+  type SupervisedDeployment,
+  type SupervisorOptions,
+} from './supervisor';
