@@ -1,6 +1,8 @@
+import { externalRuntime, type RayTarget } from './externalRuntime';
 import { ServingEndpoint } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { ReplicaPool, type PoolEvent } from './pool';
+import type { Upstream } from './proxy';
 import type { Runtime } from './runtime';
 import { SERVE_DEFAULTS } from './server';
 import {
@@ -22,8 +24,12 @@ export interface VariantOptions {
   weight: number;
   shadow?: boolean;
   replicas?: number;
-  /** `python` (default) or `onnx` (see {@link ServeOptions.runtime}). */
-  runtime?: 'python' | 'onnx';
+  /** `python` (default), `onnx` (see {@link ServeOptions.runtime}) or `proxy` (to `upstream`). */
+  runtime?: 'python' | 'onnx' | 'proxy';
+  /** The external OIP server that runtime `proxy` forwards to. */
+  upstream?: Upstream;
+  /** Serve the variant on Ray Serve (`compute: ray`). */
+  ray?: RayTarget;
 }
 
 /** How a deployment is served: its variants, its endpoint and its limits. */
@@ -82,7 +88,22 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   try {
     for (const v of o.variants) {
       let runtime: Runtime;
-      if (v.runtime === 'onnx') {
+      const external = await externalRuntime(
+        { ...v, deployment: o.name },
+        {
+          maxConcurrency: o.maxConcurrency,
+          maxQueue: o.maxQueue,
+          maxBatchSize: o.maxBatchSize,
+          maxBatchDelayMs: o.maxBatchDelayMs,
+          requestTimeoutMs: o.requestTimeoutMs,
+          startTimeoutMs: o.startTimeoutMs,
+          ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
+          ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+        },
+      );
+      if (external) {
+        runtime = external;
+      } else if (v.runtime === 'onnx') {
         const { OnnxRuntime } = await import('./onnx.js');
         runtime = (await OnnxRuntime.start({ python: v.python, modelDir: v.modelDir })).runtime;
       } else {

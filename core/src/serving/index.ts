@@ -44,3 +44,11 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export {
+  kserveManifest,
+  kubernetesName,
+  modelFormatOf,
+  storageUriOf,
+  type KServeExport,
+  type KServeVariant,
+} from './kserve';
