@@ -21,8 +21,8 @@ export interface DeploymentSpec {
   name: string;
   model: string;
   runtime: 'python' | 'onnx' | 'proxy';
-  /** `ray`: the pyfunc model on Ray Serve in the cluster of {@link ray}. */
-  compute: 'local' | 'ray';
+  /** `ray`: the pyfunc model on Ray Serve in the cluster of {@link ray} (absent: local). */
+  compute?: 'ray';
   ray?: { address: string; python?: string; httpHost: string; httpPort: number };
   /** Per-replica resources as Kubernetes writes them (`requests`, `limits`). */
   resources?: Record<string, Record<string, string | number>>;
@@ -171,9 +171,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       name,
       model: d.model,
       runtime: d.runtime ?? 'python',
-      compute: d.compute ?? 'local',
       ...(d.compute === 'ray'
         ? {
+            compute: 'ray' as const,
             ray: {
               address: d.ray?.address ?? 'auto',
               ...(d.ray?.python ? { python: d.ray.python } : {}),
