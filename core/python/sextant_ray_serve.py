@@ -101,7 +101,7 @@ def main():
         handle = serve.run(app, name=name, route_prefix=prefix, blocking=False)
         describe = handle.describe.remote().result()
         status = serve.status().applications[name].deployments["SextantModel"]
-        replicas = {str(state): count for state, count in status.replica_states.items()}
+        replicas = {getattr(state, "value", str(state)): count for state, count in status.replica_states.items()}
     except Exception as error:
         traceback.print_exc()
         out.write(json.dumps({"fatal": f"cannot deploy on Ray Serve: {error}"}) + "\n")

@@ -171,7 +171,7 @@ deployments:
         ray.init(address=cluster, namespace="sextant", log_to_driver=False)
         try:
             app = serve.status().applications["diabetes-ray-champion"]
-            states = {str(k): v for k, v in app.deployments["SextantModel"].replica_states.items()}
+            states = {getattr(k, "value", k): v for k, v in app.deployments["SextantModel"].replica_states.items()}
             assert states == {"RUNNING": 2}, states
         finally:
             ray.shutdown()

@@ -32,6 +32,8 @@ export interface RayServeOptions {
   startTimeoutMs: number;
   onEvent?: (event: PoolEvent) => void;
   onStderr?: (text: string) => void;
+  /** The deployer script (a test may give another). */
+  script?: string;
 }
 
 /** What the deployer says once the application runs. */
@@ -59,11 +61,15 @@ class RayServeDeployer {
       http_host: options.httpHost,
       http_port: options.httpPort,
     };
-    this.child = spawn(options.python, [RAY_SERVE_SCRIPT, JSON.stringify(settings)], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
+    this.child = spawn(
+      options.python,
+      [options.script ?? RAY_SERVE_SCRIPT, JSON.stringify(settings)],
+      {
+        env: { ...process.env, PYTHONUNBUFFERED: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let stderr = '';
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (text: string) => {
