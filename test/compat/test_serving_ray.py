@@ -180,3 +180,42 @@ deployments:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)
     assert "Stopped" in log.read_text(errors="replace") or process.returncode == 0
+
+
+def test_the_serve_deployment_answers_sextants_items_as_pyfunc_does(tmp_path):
+    """The Serve deployment itself, in Ray Serve's local testing mode (no cluster): the model's
+    files and Sextant's worker travel in its arguments, and it answers frames of worker items."""
+    import sys
+
+    import mlflow.pyfunc
+    import mlflow.sklearn
+    from ray import serve
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    sys.path.insert(0, str(REPO / "core" / "python"))
+    import sextant_ray_serve
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    mlflow.sklearn.save_model(Ridge().fit(X, y), str(tmp_path / "model"), input_example=X.head(2))
+    worker_source = (REPO / "core" / "python" / "sextant_serve.py").read_text()
+    app = sextant_ray_serve.make_deployment(serve).bind(
+        sextant_ray_serve.model_files(str(tmp_path / "model")), worker_source
+    )
+    handle = serve.run(app, name="local-check", route_prefix="/local-check", _local_testing_mode=True)
+    assert handle.describe.remote().result()["inputs"][0]["name"] == "age"
+
+    class Frame:
+        async def json(self):
+            return {"items": [
+                {"mlflow": {"dataframe_split": X.head(4).to_dict(orient="split")}},
+                {"mlflow": {"dataframe_records": [{"age": 1.0}]}},
+            ]}
+
+    import json
+
+    answer = handle.remote(Frame()).result()
+    results = json.loads(answer.body)["results"]
+    want = mlflow.pyfunc.load_model(str(tmp_path / "model")).predict(X.head(4)).tolist()
+    assert results[0] == {"predictions": want}
+    assert results[1]["status"] == 400 and "missing inputs" in results[1]["error"]
