@@ -115,13 +115,13 @@ def test_a_sklearn_model_on_ray_serve_predicts_as_pyfunc_does(sextant, cluster, 
     import mlflow
     import mlflow.pyfunc
     from sklearn.datasets import load_diabetes
-    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import ElasticNet
 
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     name = f"diabetes-ray-{uuid.uuid4().hex[:6]}"
     mlflow.set_experiment(f"ray-{name}")
     with mlflow.start_run():
-        mlflow.sklearn.log_model(RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y), name="model",
+        mlflow.sklearn.log_model(ElasticNet(alpha=0.01).fit(X, y), name="model",
                                  input_example=X.head(3), registered_model_name=name)
     (http_port,) = free_ports(1)
     (tmp_path / "sextant.yaml").write_text(f"""
