@@ -64,7 +64,12 @@ export async function bundleRuntime(out, { minify }) {
 
   cpSync(path.join(repo, 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
   // The Python programs core starts: evaluation, serving and the ONNX converter.
-  for (const script of ['sextant_eval.py', 'sextant_serve.py', 'sextant_onnx.py']) {
+  for (const script of [
+    'sextant_eval.py',
+    'sextant_serve.py',
+    'sextant_processing.py',
+    'sextant_onnx.py',
+  ]) {
     cpSync(path.join(repo, 'core', 'python', script), path.join(out, script));
   }
 

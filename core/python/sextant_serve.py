@@ -25,6 +25,8 @@ import struct
 import sys
 import traceback
 
+import sextant_processing
+
 HEADER = struct.Struct(">I")
 
 OIP_TO_NUMPY = {
@@ -93,7 +95,7 @@ def numpy_to_oip_datatype(dtype):
 
 
 class Worker:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, functions=False):
         import mlflow
         import mlflow.pyfunc
         import numpy as np
@@ -107,6 +109,14 @@ class Worker:
         self.encoder = NumpyEncoder
         self.jsonable = _get_jsonable_obj
         self.mlflow_version = mlflow.__version__
+        self.functions = None
+        self.processing = None
+        if functions:
+            self.schema = self.output_schema = self.params_schema = None
+            self.tensors = False
+            self.functions = sextant_processing.FunctionsWorker(self.answer, self.parse_raw)
+            return
+        self.processing = sextant_processing.Processing.from_environment()
         self.model = mlflow.pyfunc.load_model(model_dir)
         self.schema = self.model.metadata.get_input_schema()
         self.output_schema = self.model.metadata.get_output_schema()
@@ -120,7 +130,8 @@ class Worker:
         return {
             "ready": True,
             "pid": os.getpid(),
-            "inputs": spec(self.schema),
+            # A preprocess function takes the request's own shape, not the model's.
+            "inputs": None if self.processing and self.processing.pre else spec(self.schema),
             "outputs": spec(self.output_schema),
             "params": self.params_schema.to_dict() if self.params_schema is not None else None,
             "inputs_are_tensors": self.tensors,
@@ -198,6 +209,12 @@ class Worker:
     def to_oip(self, predictions):
         np = self.np
         pd = self.pd
+        if (
+            isinstance(predictions, list)
+            and predictions
+            and all(isinstance(p, dict) for p in predictions)
+        ):
+            predictions = pd.DataFrame(predictions)
         if isinstance(predictions, pd.DataFrame):
             named = {str(c): predictions[c].to_numpy() for c in predictions.columns}
         elif isinstance(predictions, dict):
@@ -235,7 +252,38 @@ class Worker:
         except Exception as error:
             raise BadInput(f"the model could not predict on this input: {message_of(error)}")
 
+    def parse_raw(self, item):
+        return sextant_processing.parse_raw(item, self.scoring, self.pd, self.np, OIP_TO_NUMPY)
+
+    def processed(self, item):
+        """One request through the preprocess function, the model and the postprocess one."""
+        try:
+            data, params = self.parse_raw(item) if self.processing.pre else self.parse(item)
+        except BadInput as error:
+            return {"error": str(error), "status": 400}
+        except Exception as error:
+            return {"error": f"cannot read the input: {message_of(error)}", "status": 400}
+        try:
+            predictions = self.predict(self.processing.before(data), params)
+            answer = self.answer(item, self.processing.after(predictions, data))
+            json.dumps(answer, cls=self.encoder)
+            return answer
+        except sextant_processing.UserCodeError as error:
+            return {"error": str(error), "status": error.status}
+        except BadInput as error:
+            return {"error": str(error), "status": 400}
+        except Exception as error:
+            return {
+                "error": f"the response of postprocess function "
+                f"'{self.processing.post_spec}' cannot be sent as JSON: {message_of(error)}",
+                "status": 500,
+            }
+
     def handle(self, items):
+        if self.functions:
+            return [self.functions.handle_one(item["call"], self.np) for item in items]
+        if self.processing:
+            return [self.processed(item) for item in items]
         results = [None] * len(items)
         self.predict_merged(items, results)
         pending = [i for i, r in enumerate(results) if r is None]
@@ -343,7 +391,7 @@ def message_of(error):
 
 def main():
     if len(sys.argv) != 2:
-        sys.stderr.write("usage: sextant_serve.py MODEL_DIR\n")
+        sys.stderr.write("usage: sextant_serve.py MODEL_DIR | --functions\n")
         return 2
     stdin = sys.stdin.buffer
     stdout = sys.stdout.buffer
@@ -351,10 +399,16 @@ def main():
     sys.stdout = sys.stderr
     os.environ.setdefault("MLFLOW_IS_IN_SERVING_ENVIRONMENT", "true")
     try:
-        worker = Worker(sys.argv[1])
+        functions = sys.argv[1] == "--functions"
+        worker = Worker(None if functions else sys.argv[1], functions=functions)
+    except sextant_processing.FunctionLoadError as error:
+        traceback.print_exc()
+        write_frame(stdout, {"fatal": f"cannot load {error}"}, None)
+        return 1
     except Exception as error:
         traceback.print_exc()
-        write_frame(stdout, {"fatal": f"cannot load the model: {message_of(error)}"}, None)
+        what = "the functions" if sys.argv[1] == "--functions" else "the model"
+        write_frame(stdout, {"fatal": f"cannot load {what}: {message_of(error)}"}, None)
         return 1
     write_frame(stdout, worker.describe(), worker.encoder)
     while True:

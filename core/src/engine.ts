@@ -1,12 +1,18 @@
 import path from 'node:path';
 import { LocalArtifactStore } from './artifacts';
 import { EvaluationService } from './evaluation';
+import { FeedbackStore } from './feedback';
 import { LineageService } from './lineage';
+import { ExperimentEvents } from './onlineExperiments';
 import { PipelineService } from './pipelines';
 import { RegistryService, SqliteRegistryStore } from './registry';
 import { DeploymentRecords, InferenceLog } from './serving';
 import { openDatabase } from './store';
 import { SqliteTrackingStore, TrackingService } from './tracking';
+import { SqliteWebhookStore, WebhookService, webhookSettingsFromEnv } from './webhooks';
+
+/** How long closing waits for webhook deliveries still in flight. */
+const WEBHOOK_CLOSE_WAIT_MS = 10_000;
 
 export interface EngineOptions {
   /** The store directory (default for a workspace: `<workspace>/.sextant`). */
@@ -42,7 +48,14 @@ export class Engine {
     readonly inferenceLog: InferenceLog,
     /** Deployments and every change to them: what served a deployment at a given time. */
     readonly deployments: DeploymentRecords,
+    /** MLflow's registry webhooks: registry changes delivered to HTTP receivers, signed. */
+    readonly webhooks: WebhookService,
+    /** Outcomes of served predictions, joined to logged requests by request id. */
+    readonly feedback: FeedbackStore,
+    /** Online experiments over time: bandit allocations, decisions and their evidence. */
+    readonly experimentEvents: ExperimentEvents,
   ) {
+    webhooks.attach(registry);
     this.recovered = pipelines.recoverOrphans().catch((error: unknown) => {
       process.stderr.write(`sextant: recovering orphaned pipeline runs failed: ${String(error)}\n`);
       return [];
@@ -78,6 +91,9 @@ export class Engine {
       evaluation,
       new InferenceLog(db),
       new DeploymentRecords(db),
+      new WebhookService(new SqliteWebhookStore(db), webhookSettingsFromEnv()),
+      new FeedbackStore(db),
+      new ExperimentEvents(db),
     );
   }
 
@@ -92,6 +108,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.recovered;
+    await this.webhooks.close(WEBHOOK_CLOSE_WAIT_MS);
     this.inferenceLog.flush();
     await this.pipelines.close();
     this.pipelines.flush();

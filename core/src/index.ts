@@ -23,6 +23,7 @@ export {
   type StartOptions,
   type StepState,
   type LoadedPipelineFile,
+  type ChosenPython,
 } from './pipelines';
 export { PipelineHost, type PipelineHostOptions } from './pipelines/triggers/host';
 export {
@@ -41,3 +42,13 @@ export {
   type EvaluationService,
   type EvaluateRequest,
 } from './evaluation';
+export { deploymentProblems, readDeploymentSchema, type DeploymentProblem } from './serving';
+export {
+  actOnExperiment,
+  concluded,
+  decideExperiment,
+  experimentReport,
+  type ExperimentHost,
+  type ExperimentReport,
+} from './onlineExperiments';
+export { isServing, readDeployments, remoteWeights, type ExperimentSpec } from './serving';

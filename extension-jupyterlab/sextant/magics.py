@@ -33,6 +33,8 @@ from .registry_magic import (
 from .tracker import CellTracker, active_run_and_uri
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
+NOTEBOOK_FAILED_CELLS_TAG = "sextant.notebook.failed_cells"
+NOTEBOOK_ACTIVE_MS_TAG = "sextant.notebook.active_ms"
 RUN_MIME = "application/vnd.sextant.run+json"
 
 
@@ -95,6 +97,16 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--experiment")
     parser.add_argument("--name")
     return parser
+
+
+def _seconds(ms: int) -> str:
+    """A duration as people read it: 850 ms, 12.3 s, 4 min 05 s."""
+    if ms < 1000:
+        return f"{ms} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds:02d} s"
 
 
 def _value(text: str) -> float | None:
@@ -164,9 +176,18 @@ class SextantMagics(Magics):
         self.tracker.flush(run_id, uri)
         name, content = self.tracker.notebook_snapshot(run_id)
         mlflow.log_text(content, f"notebook/{name}")
+        cells = self.tracker.cells_by_run.get(run_id, [])
+        failed = [cell for cell in cells if cell["status"] == "error"]
+        active_ms = sum(cell["duration_ms"] for cell in cells)
+        mlflow.set_tags({NOTEBOOK_FAILED_CELLS_TAG: str(len(failed)), NOTEBOOK_ACTIVE_MS_TAG: str(active_ms)})
         mlflow.end_run(status=args.status)
-        recorded = len(self.tracker.cells_by_run.get(run_id, []))
-        print(f"Sextant run {run_id} ended {args.status} ({recorded} cells recorded, notebook saved)")
+        summary = f"{len(cells)} cells recorded, {_seconds(active_ms)} running"
+        if failed:
+            numbers = ", ".join(f"[{cell['execution_count']}]" for cell in failed)
+            summary += f", {len(failed)} failed: {numbers}"
+        print(f"Sextant run {run_id} ended {args.status} ({summary}; notebook saved)")
+        if failed and args.status == "FINISHED":
+            print("sextant: cells failed in this run; `%sextant end --status FAILED` marks such a run failed", file=sys.stderr)
 
     def _log(self, args) -> None:
         self._require_run()

@@ -86,6 +86,9 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
             found = pipeline_file_of(cwd, root)
             if found is not None:
                 extra += ["--file", str(found)]
+        # Steps run with the kernel's Python: the packages the notebook imports are there.
+        if args[0] == "run" and not any(a == "--python" or a.startswith("--python=") for a in args):
+            extra += ["--python", sys.executable]
     return [*launch, "pipeline", *args, *extra], root
 
 

@@ -15,11 +15,13 @@ import {
   ServerChangedNotification,
   type ExperimentalCapabilities,
   type InitializationOptions,
+  type PythonChoice,
   type ServerInfo,
 } from '@sextant/language-server/protocol';
 import type { NotificationType, RequestType, RequestType0 } from '@sextant/media/client';
 import { Emitter, type Disposable, type ServerState, type SextantApi } from './api';
 import { runtimeCandidates } from './runtime/notify';
+import { selectedPython } from './runtime/pythonExtension';
 import { chooseRuntime, readBundleFacts, type ChosenRuntime } from './runtime/resolve';
 
 /** Sextant's language client. */
@@ -33,6 +35,8 @@ export class SextantLanguageClient implements SextantApi {
   private serverState: ServerState = 'starting';
   private readonly outDir: string;
   private runtime: ChosenRuntime | undefined;
+  /** The Python extension's selected interpreter when the server last started. */
+  private python: PythonChoice | undefined;
 
   readonly onServerInfo = this.serverInfo.event;
   readonly onServerStopped = this.serverStopped.event;
@@ -49,8 +53,11 @@ export class SextantLanguageClient implements SextantApi {
       if (runtime.electronAsNode) env['ELECTRON_RUN_AS_NODE'] = '1';
       return spawn(runtime.path, [module, '--stdio'], { env, windowsHide: true });
     };
-    const storeDir = vscode.workspace.getConfiguration('sextant').get<string>('storeDir');
-    const initializationOptions: InitializationOptions = storeDir ? { storeDir } : {};
+    // Read at each start: the store setting and the interpreter steps run with.
+    const initializationOptions = (): InitializationOptions => {
+      const storeDir = vscode.workspace.getConfiguration('sextant').get<string>('storeDir');
+      return { ...(storeDir ? { storeDir } : {}), ...(this.python ? { python: this.python } : {}) };
+    };
     const clientOptions: LanguageClientOptions = {
       // Pipeline files, and every YAML file: the params and component files they name.
       documentSelector: [
@@ -86,6 +93,10 @@ export class SextantLanguageClient implements SextantApi {
     this.serverState = 'starting';
     try {
       this.runtime = await chooseRuntime(await runtimeCandidates(), readBundleFacts(this.outDir));
+      const python = await selectedPython();
+      this.python = python
+        ? { path: python, source: "the Python extension's selected interpreter" }
+        : undefined;
       await this.client.start();
       const experimental = this.client.initializeResult?.capabilities.experimental as
         ExperimentalCapabilities | undefined;

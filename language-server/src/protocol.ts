@@ -96,6 +96,17 @@ export interface SextantErrorData {
 export interface InitializationOptions {
   /** The store directory; relative paths resolve against the first workspace folder. */
   storeDir?: string;
+  /**
+   * The interpreter the client chose (VS Code: the Python extension's selected one), which
+   * pipeline steps without requirements run with unless the `sextant.python` setting names one.
+   */
+  python?: PythonChoice;
+}
+
+/** An interpreter and where it was chosen, as the user reads it. */
+export interface PythonChoice {
+  path: string;
+  source: string;
 }
 
 /** Where this workspace's Sextant lives. */
@@ -706,6 +717,16 @@ export const PipelinesLogNotification = new NotificationType<PipelinesLogParams>
   'sextant/pipelines/log',
 );
 
+/** Params of `sextant/pipelines/statesChanged`. */
+export interface PipelinesStatesChangedParams {
+  /** The workspace files that changed, absolute paths. */
+  files: string[];
+}
+
+/** Workspace files changed, so the steps' states may have: views ask for the graph again. */
+export const PipelinesStatesChangedNotification =
+  new NotificationType<PipelinesStatesChangedParams>('sextant/pipelines/statesChanged');
+
 /** A version of a registered model, named. */
 export interface VersionRef {
   name: string;
@@ -1218,3 +1239,150 @@ export const EvaluationProgressNotification = new NotificationType<EvaluationPro
 export const EvaluationFinishedNotification = new NotificationType<EvaluationStatus>(
   'sextant/evaluation/finished',
 );
+
+/** An online experiment's kind: a fixed-split A/B test, or a bandit that moves the weights. */
+export type OnlineExperimentType = 'ab' | 'bandit';
+
+/** What `sextant/online/decide` does: apply the rules, or a person's Promote, Stop or Roll back. */
+export type OnlineAction = 'rules' | 'promote' | 'stop' | 'rollback';
+
+/** A deployment with an online experiment. */
+export interface OnlineExperimentSummary {
+  deployment: string;
+  type: OnlineExperimentType;
+  metric: string;
+  /** Whether the deployment is served now. */
+  running: boolean;
+  /** Whether the experiment has ended (promoted or rolled back since it was deployed). */
+  concluded: boolean;
+}
+
+/** Result of `sextant/online/list`. */
+export interface OnlineListResult {
+  experiments: OnlineExperimentSummary[];
+}
+
+/** Params of `sextant/online/report`. */
+export interface OnlineReportParams {
+  deployment: string;
+  /** Requests served from this time (ms since the epoch). */
+  since?: number;
+  /** Requests served before this time. */
+  until?: number;
+}
+
+/** One variant of an experiment. Figures without data are null. */
+export interface OnlineVariantResult {
+  name: string;
+  model: string;
+  version: string;
+  weight: number;
+  /** The control (the deployment's champion). */
+  control: boolean;
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+  p99Ms: number | null;
+  /** Units of the metric (judged requests). */
+  n: number;
+  /** The rate or the mean of the metric, and its (1 - alpha) interval. */
+  mean: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  /** Share of the planned sample reached, 0 to 1 (when the experiment declares a plan). */
+  progress?: number;
+}
+
+/** A treatment against the control. */
+export interface OnlineComparison {
+  variant: string;
+  control: string;
+  /** `two-proportion-z` or `welch-t`. */
+  test: string;
+  effect: number;
+  ciLow: number;
+  ciHigh: number;
+  pValue: number;
+  /** The always-valid (mSPRT) p-value and confidence sequence at this moment. */
+  sequentialPValue: number;
+  sequentialCiLow: number | null;
+  sequentialCiHigh: number | null;
+  significant: boolean;
+}
+
+/** A treatment's always-valid p-value at one look. */
+export interface OnlineSequentialPoint {
+  time: number;
+  variant: string;
+  n: number;
+  effect: number;
+  pValue: number;
+}
+
+/** A bandit's weights at one time. */
+export interface OnlineAllocation {
+  time: number;
+  weights: Record<string, number>;
+}
+
+/** A decision: taken (applied), only looked at, or what the rules say now. */
+export interface OnlineDecision {
+  time: number;
+  /** `promote`, `stop`, `rollback`, `continue`, `wait` or `concluded`. */
+  action: string;
+  variant?: string;
+  reason: string;
+  applied: boolean;
+  /** Who took it: `sextant` for the rules, else the user. */
+  by: string;
+}
+
+/** Result of `sextant/online/report`. */
+export interface OnlineReport {
+  deployment: string;
+  type: OnlineExperimentType;
+  metric: string;
+  /** `proportion` or `mean`. */
+  metricKind: string;
+  higherIsBetter: boolean;
+  alpha: number;
+  running: boolean;
+  concluded: boolean;
+  variants: OnlineVariantResult[];
+  comparisons: OnlineComparison[];
+  /** Units each variant needs for the declared plan. */
+  plannedPerVariant?: number;
+  sequential: OnlineSequentialPoint[];
+  allocations: OnlineAllocation[];
+  /** Decisions applied, oldest first. */
+  decisions: OnlineDecision[];
+  /** What the rules say now (not applied). */
+  current: OnlineDecision;
+}
+
+/** Params of `sextant/online/decide`. */
+export interface OnlineDecideParams {
+  deployment: string;
+  action: OnlineAction;
+  /** The variant to promote or stop. */
+  variant?: string;
+}
+
+/** The deployments with an online experiment. */
+export const OnlineListRequest = new RequestType0<OnlineListResult, SextantErrorData>(
+  'sextant/online/list',
+);
+
+/** An experiment's report: per-variant results, tests, the p-value over time, allocations, decisions. */
+export const OnlineReportRequest = new RequestType<
+  OnlineReportParams,
+  OnlineReport,
+  SextantErrorData
+>('sextant/online/report');
+
+/** Applies the decision rules now, or a person's Promote, Stop or Roll back; answers the decision. */
+export const OnlineDecideRequest = new RequestType<
+  OnlineDecideParams,
+  OnlineDecision,
+  SextantErrorData
+>('sextant/online/decide');

@@ -18,12 +18,14 @@ import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines'
 import { registerRunHandlers } from './handlers/runs';
 import { registerEvaluationHandlers } from './handlers/evaluation';
 import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
+import { registerOnlineHandlers } from './handlers/online';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
   ServerInfoRequest,
   type ExperimentalCapabilities,
   type ServerInfo,
+  type PythonChoice,
 } from './protocol';
 import { WorkspaceRegistry, type WorkspaceLease } from './workspaces';
 import { registerPipelineLanguageFeatures } from './yaml';
@@ -68,6 +70,22 @@ function storeDirOf(section: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
+/** `initializationOptions.python` when it is well formed. */
+function initialPythonOf(options: unknown): PythonChoice | undefined {
+  const value = (options as { python?: Partial<PythonChoice> } | null | undefined)?.python;
+  return typeof value?.path === 'string' && value.path !== '' && typeof value.source === 'string'
+    ? { path: value.path, source: value.source }
+    : undefined;
+}
+
+/** `python` of the `sextant` settings section, as the interpreter pipeline steps run with. */
+function settingPythonOf(section: unknown): PythonChoice | undefined {
+  const value = (section as { python?: unknown } | null | undefined)?.python;
+  return typeof value === 'string' && value.trim() !== ''
+    ? { path: value.trim(), source: 'setting sextant.python' }
+    : undefined;
+}
+
 /**
  * Serves Sextant over one LSP connection and starts listening on it. On `initialize` it opens the
  * workspace's store (the `sextant.storeDir` setting, else `initializationOptions.storeDir`, else
@@ -83,6 +101,8 @@ export function createSextantServer(
   const workspaces = options.workspaces ?? sharedWorkspaces;
   let folder: string | undefined;
   let initialStoreDir: string | undefined;
+  let initialPython: PythonChoice | undefined;
+  let settingPython: PythonChoice | undefined;
   let pullsConfiguration = false;
   let lease: WorkspaceLease | undefined;
   let live: LiveUpdates | undefined;
@@ -125,13 +145,20 @@ export function createSextantServer(
     registryLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
-    pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    pipelineLive = new PipelineUpdates(connection, next.workspace, options.notifyIntervalMs);
     registryLive = new RegistryUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
+    applyPython();
     if (previous) {
       await previous.release();
       await connection.sendNotification(ServerChangedNotification, info());
     }
+  };
+
+  /** Steps run with the `sextant.python` setting's interpreter, else the client's choice. */
+  const applyPython = (): void => {
+    const chosen = settingPython ?? initialPython;
+    if (lease) lease.workspace.engine.pipelines.python = chosen;
   };
 
   const applySetting = (setting: string | undefined): void => {
@@ -163,6 +190,7 @@ export function createSextantServer(
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     folder = workspaceFolderOf(params);
     initialStoreDir = storeDirOf(params.initializationOptions);
+    initialPython = initialPythonOf(params.initializationOptions);
     pullsConfiguration = params.capabilities.workspace?.configuration === true;
     try {
       await useStore(resolveStoreDir(undefined));
@@ -178,7 +206,11 @@ export function createSextantServer(
 
   const pullSetting = (): void => {
     connection.workspace.getConfiguration('sextant').then(
-      (section: unknown) => applySetting(storeDirOf(section)),
+      (section: unknown) => {
+        settingPython = settingPythonOf(section);
+        applyPython();
+        applySetting(storeDirOf(section));
+      },
       (error: unknown) =>
         connection.console.warn(`sextant: cannot read settings: ${String(error)}`),
     );
@@ -190,8 +222,11 @@ export function createSextantServer(
 
   connection.onDidChangeConfiguration((change) => {
     const pushed = change.settings as { sextant?: unknown } | null | undefined;
-    if (pushed?.sextant !== undefined) applySetting(storeDirOf(pushed.sextant));
-    else if (pullsConfiguration) pullSetting();
+    if (pushed?.sextant !== undefined) {
+      settingPython = settingPythonOf(pushed.sextant);
+      applyPython();
+      applySetting(storeDirOf(pushed.sextant));
+    } else if (pullsConfiguration) pullSetting();
   });
 
   connection.onRequest(ServerInfoRequest, () => {
@@ -209,8 +244,10 @@ export function createSextantServer(
   registerPipelineHandlers(connection, context);
   registerRegistryHandlers(connection, context);
   registerEvaluationHandlers(connection, context);
+  registerOnlineHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
+    engine: () => context.workspace().engine,
   });
 
   connection.onShutdown(stop);

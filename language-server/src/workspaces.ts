@@ -14,6 +14,11 @@ export interface Workspace {
   readonly engine: Engine;
   /** Base URL of the MLflow-compatible HTTP endpoint, on a free loopback port. */
   readonly trackingUri: string;
+  /**
+   * Calls `listener` with the workspace files that changed (debounced; the store left out),
+   * while the workspace has a folder; returns the unsubscribe function.
+   */
+  onFilesChanged(listener: (files: string[]) => void): () => void;
 }
 
 /** A connection's hold on a {@link Workspace}; the last release closes it. */
@@ -47,13 +52,21 @@ async function openWorkspace(storeDir: string, root: string | undefined): Promis
         'Check the sextant.storeDir setting and that the directory is writable.',
     );
   }
+  const fileListeners = new Set<(files: string[]) => void>();
   const pipelines = root
     ? new PipelineHost(engine.pipelines, {
         root,
         ignore: [storeDir],
         onError: (message) => process.stderr.write(`sextant pipelines: ${message}\n`),
+        onFilesChanged: (files) => {
+          for (const listener of fileListeners) listener(files);
+        },
       })
     : undefined;
+  const onFilesChanged = (listener: (files: string[]) => void): (() => void) => {
+    fileListeners.add(listener);
+    return () => fileListeners.delete(listener);
+  };
   try {
     const http = await startServer(engine, {
       host: '127.0.0.1',
@@ -67,7 +80,12 @@ async function openWorkspace(storeDir: string, root: string | undefined): Promis
     engine.pipelines.followOtherProcesses();
     await pipelines?.start();
     const published = publishServer(storeDir, http.url);
-    return { workspace: { storeDir, engine, trackingUri: http.url }, http, published, pipelines };
+    return {
+      workspace: { storeDir, engine, trackingUri: http.url, onFilesChanged },
+      http,
+      published,
+      pipelines,
+    };
   } catch (error) {
     await pipelines?.stop();
     await engine.close();

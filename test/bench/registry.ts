@@ -20,9 +20,9 @@ import { EVALUATION_TAGS, Engine } from '@sextant/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  api,
-  type BenchServer,
   hexId,
+  keepAliveClient,
+  type KeepAliveClient,
   MLFLOW_DEFAULT_WORKERS,
   ms,
   num,
@@ -165,29 +165,40 @@ interface QueryResult {
   responseBytes: number;
 }
 
-async function timeQuery(
-  server: BenchServer,
+/**
+ * Times one query on both servers, call by call in turn (which server goes first alternates), so
+ * that both are measured under the same load on the machine rather than one after the other.
+ */
+async function timeQueryOnBoth(
+  clients: { mlflow: KeepAliveClient; sextant: KeepAliveClient },
   calls: number,
   warmup: number,
   request: (i: number) => { endpoint: string; query: string },
   read: (body: Record<string, unknown>) => string[],
-): Promise<QueryResult> {
-  let lastAnswer: string[] = [];
-  let responseBytes = 0;
-  const call = async (i: number): Promise<void> => {
-    const { endpoint, query } = request(i);
-    const body = await api(server, 'GET', endpoint, query);
-    lastAnswer = read(body);
-    responseBytes = JSON.stringify(body).length;
+): Promise<{ mlflow: QueryResult; sextant: QueryResult }> {
+  const result = {
+    mlflow: { samples: [] as number[], lastAnswer: [] as string[], responseBytes: 0 },
+    sextant: { samples: [] as number[], lastAnswer: [] as string[], responseBytes: 0 },
   };
-  for (let i = 0; i < warmup; i++) await call(i);
-  const samples: number[] = [];
-  for (let i = 0; i < calls; i++) {
+  const call = async (name: 'mlflow' | 'sextant', i: number, timed: boolean): Promise<void> => {
+    const { endpoint, query } = request(i);
     const t0 = performance.now();
-    await call(i);
-    samples.push(performance.now() - t0);
+    const body = await clients[name].get(endpoint, query);
+    const took = performance.now() - t0;
+    if (timed) result[name].samples.push(took);
+    result[name].lastAnswer = read(body);
+    result[name].responseBytes = JSON.stringify(body).length;
+  };
+  for (let i = 0; i < warmup + calls; i++) {
+    const order = i % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
+    for (const name of order) await call(name, i, i >= warmup);
   }
-  return { timing: stats(samples), lastAnswer, responseBytes };
+  const done = (r: typeof result.mlflow): QueryResult => ({
+    timing: stats(r.samples),
+    lastAnswer: r.lastAnswer,
+    responseBytes: r.responseBytes,
+  });
+  return { mlflow: done(result.mlflow), sextant: done(result.sextant) };
 }
 
 const versionsOf = (body: Record<string, unknown>): string[] =>
@@ -313,20 +324,35 @@ runBenchmark(async (args, cleanup) => {
 
   // The same untimed calls on both servers first (a cold server's first calls time its JIT).
   const warmup = args.quick ? 10 : 20;
-  const measure = async (server: BenchServer) => ({
-    versions: await timeQuery(server, queries, warmup, versionQuery(models), versionsOf),
-    models: await timeQuery(server, queries, warmup, modelQuery, modelsOf),
-  });
+  // One client, the same for both servers: node:http over one reused keep-alive connection each.
+  // Both servers are up together and called in turn, so a busy machine weighs on both alike.
   const sextant = await startSextant(sextantDir);
   cleanup(() => sextant.stop());
-  const s = await measure(sextant);
-  await sextant.stop();
-  const view = await measureModelsView(sextantDir, work, models, args.quick ? 20 : 50, warmup);
   const mlflow = await startMlflow(mlflowDir, workers);
   cleanup(() => mlflow.stop());
-  process.stdout.write(`  querying mlflow (${mlflow.url}) ...\n`);
-  const m = await measure(mlflow);
+  process.stdout.write(
+    `  querying mlflow (${mlflow.url}) and sextant (${sextant.url}) in turn ...\n`,
+  );
+  const clients = { mlflow: keepAliveClient(mlflow), sextant: keepAliveClient(sextant) };
+  const versionTimes = await timeQueryOnBoth(
+    clients,
+    queries,
+    warmup,
+    versionQuery(models),
+    versionsOf,
+  );
+  const modelTimes = await timeQueryOnBoth(clients, queries, warmup, modelQuery, modelsOf);
+  const connectionsUsed = {
+    mlflow: clients.mlflow.connections,
+    sextant: clients.sextant.connections,
+  };
+  clients.mlflow.close();
+  clients.sextant.close();
   await mlflow.stop();
+  await sextant.stop();
+  const s = { versions: versionTimes.sextant, models: modelTimes.sextant };
+  const m = { versions: versionTimes.mlflow, models: modelTimes.mlflow };
+  const view = await measureModelsView(sextantDir, work, models, args.quick ? 20 : 50, warmup);
 
   const rows = [
     ['search_model_versions (name + tag filter)', m.versions, s.versions],
@@ -345,6 +371,9 @@ runBenchmark(async (args, cleanup) => {
     ]),
   );
   process.stdout.write(`  mlflow:  ${mlflow.describe}\n  sextant: ${sextant.describe}\n`);
+  process.stdout.write(
+    `  client:  node:http keep-alive, one connection reused (connections opened: mlflow ${connectionsUsed.mlflow}, sextant ${connectionsUsed.sextant})\n`,
+  );
   const same = (a: string[], b: string[]): boolean => a.join('\n') === b.join('\n');
   const checks = {
     versions: same(s.versions.lastAnswer, m.versions.lastAnswer),

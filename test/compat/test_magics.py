@@ -96,8 +96,13 @@ def test_start_log_end_records_every_cell(sextant, client, exp_name, tmp_path):
     assert run.data.params == {"lr": "0.1", "opt": "adam"}
     assert run.data.metrics == {"loss": pytest.approx(1 / 3), "acc": 0.9}
     assert "cells recorded" in stream_text(notebook.cells[7], "stdout")
+    ended = stream_text(notebook.cells[8], "stdout")
+    assert "ended FINISHED (7 cells recorded" in ended and "1 failed: [7]" in ended, ended
+    assert "--status FAILED" in stream_text(notebook.cells[8], "stderr")
+    assert run.data.tags["sextant.notebook.failed_cells"] == "1"
 
     cells = cells_of(sextant, run.info.run_id)
+    assert int(run.data.tags["sextant.notebook.active_ms"]) == sum(c["duration_ms"] for c in cells[:-1])
     assert [c["source"] for c in cells] == sources[1:9]
     assert [c["cell_id"] for c in cells] == [cell.id for cell in notebook.cells[1:9]]
     assert [c["execution_count"] for c in cells] == list(range(2, 10))

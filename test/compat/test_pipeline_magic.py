@@ -14,6 +14,11 @@ SPEC = """pipelines:
       make:
         run: echo made > made.txt && echo hello from make
         outs: [made.txt]
+  which:
+    steps:
+      where:
+        run: python -c "import sys; print(sys.executable)" > python.txt
+        outs: [python.txt]
   long:
     steps:
       wait:
@@ -56,6 +61,8 @@ def test_pipeline_run_from_a_cell_streams_its_output_and_uses_the_workspace_stor
             "%sextant pipeline runs --limit 5",
             "%sextant pipeline run tiny --step nope",
             "%sextant pipeline run --file ../sextant.yaml tiny --dry",
+            "import sys\nprint(sys.executable)",
+            "%sextant pipeline run which",
         ],
         cwd=notebooks,
     )
@@ -82,6 +89,8 @@ def test_pipeline_run_from_a_cell_streams_its_output_and_uses_the_workspace_stor
     assert "ended with exit code 1" in stream_text(failed, "stderr")
     planned = stream_text(notebook.cells[5], "stdout")
     assert "make  cached" in planned, "a relative --file is the notebook's: " + planned
+    kernel_python = stream_text(notebook.cells[6], "stdout").strip()
+    assert (tmp_path / "python.txt").read_text().strip() == kernel_python, "steps run with the kernel's Python"
 
 
 def test_interrupting_the_kernel_cancels_the_pipeline_run(tmp_path):

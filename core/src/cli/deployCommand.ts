@@ -25,12 +25,6 @@ const actor = (reason: string | undefined): DeploymentActor => ({
   ...(reason ? { reason } : {}),
 });
 
-/** `models:/name@alias` to its name and alias, else undefined. */
-function aliasOf(uri: string): { model: string; alias: string } | undefined {
-  const match = /^models:\/([^/@]+)@([A-Za-z0-9_-]+)$/.exec(uri);
-  return match ? { model: match[1]!, alias: match[2]! } : undefined;
-}
-
 /** The weights of a state's non-shadow variants. */
 const weightsOf = (state: DeploymentState): Record<string, number> =>
   Object.fromEntries(state.variants.filter((v) => !v.shadow).map((v) => [v.name, v.weight]));
@@ -117,8 +111,12 @@ async function up(
   const { resolveServedModel, serveDeployment, servingPython } =
     await import('../serving/index.js');
   const engine: Engine = openStore(opts.store, true);
-  const running: { spec: DeploymentSpec; deployment: RunningDeployment; state: DeploymentState }[] =
-    [];
+  const running: {
+    spec: DeploymentSpec;
+    deployment: RunningDeployment;
+    state: DeploymentState;
+    experiment?: { stop(): void };
+  }[] = [];
   const who = actor(opts.reason);
   let stopping = false;
   const stop = (): void => {
@@ -127,6 +125,7 @@ async function up(
     process.stderr.write('sextant deploy: stopping\n');
     void (async () => {
       for (const r of running) {
+        r.experiment?.stop();
         await r.deployment.close();
         engine.deployments.record(r.spec.name, 'stop', who, {
           ...r.state,
@@ -151,6 +150,13 @@ async function up(
   try {
     await engine.recovered;
     for (const spec of specs.filter((s) => names.length === 0 || names.includes(s.name))) {
+      if (spec.graph) {
+        const { upGraph } = await import('./deployGraph.js');
+        await upGraph({ ...spec, graph: spec.graph }, engine, opts, out, who, (entry) =>
+          running.push(entry),
+        );
+        continue;
+      }
       const variants = [];
       for (const v of spec.variants) {
         const model = await resolveServedModel(
@@ -181,6 +187,7 @@ async function up(
         spec,
         state: undefined as unknown as DeploymentState,
         deployment: undefined as unknown as RunningDeployment,
+        experiment: undefined as { stop(): void } | undefined,
       };
       entry.deployment = await serveDeployment({
         name: spec.name,
@@ -206,12 +213,16 @@ async function up(
                 },
               }
             : {}),
+          ...(spec.processing
+            ? { processing: spec.processing, workspace: path.dirname(path.resolve(opts.file)) }
+            : {}),
         })),
         host: spec.host,
         port: spec.port,
         maxBatchSize: spec.batching.maxBatchSize,
         maxBatchDelayMs: spec.batching.maxDelayMs,
         log: engine.inferenceLog,
+        feedback: engine.feedback,
         sampleRate: spec.sampleRate,
         ...(spec.stickyHeader ? { stickyHeader: spec.stickyHeader } : {}),
         ...(spec.rollback ? { guard: { ...spec.rollback, champion: spec.champion } } : {}),
@@ -266,6 +277,22 @@ async function up(
         replicas: spec.replicas,
         file: path.resolve(opts.file),
       });
+      if (spec.experiment) {
+        const { startExperiment } = await import('../onlineExperiments/index.js');
+        entry.experiment = startExperiment(
+          {
+            feedback: engine.feedback,
+            events: engine.experimentEvents,
+            registry: engine.registry,
+            deployments: engine.deployments,
+            applyWeights: async (weights) => entry.deployment.traffic.setWeights(weights),
+          },
+          spec.name,
+          spec.experiment,
+          (error) =>
+            process.stderr.write(`sextant deploy: ${spec.name}: experiment: ${String(error)}\n`),
+        );
+      }
       out.write(`Ready: ${spec.name} at ${entry.deployment.url}\n`);
     }
     if (running.length === 0) {
@@ -438,53 +465,25 @@ export function registerDeployCommands(
     .option('--variant <name>', 'the variant to promote (default: the only challenger)')
     .action(async (name: string, opts: DeployOptions & { variant?: string }) =>
       withEngine(opts.store, async (engine) => {
+        const { promoteVariant } = await import('../serving/index.js');
         const record = engine.deployments.get(name);
-        const state = record.state;
-        const champion = state.variants.find((v) => v.name === (state.champion ?? 'champion'));
-        const alias = champion ? aliasOf(champion.uri) : undefined;
-        if (!champion || !alias) {
-          throw invalid(
-            `deployment '${name}' has no champion served through an alias (models:/<name>@<alias>) to move`,
-          );
-        }
-        const others = state.variants.filter((v) => !v.shadow && v.name !== champion.name);
-        const challenger = opts.variant
-          ? others.find((v) => v.name === opts.variant)
-          : others.length === 1
-            ? others[0]
-            : undefined;
-        if (!challenger) {
-          throw invalid(
-            opts.variant
-              ? `deployment '${name}' has no challenger variant '${opts.variant}'; it has ${others.map((v) => v.name).join(', ') || 'none'}`
-              : `name the variant to promote with --variant (${others.map((v) => v.name).join(', ') || 'there is none'})`,
-          );
-        }
-        if (challenger.model !== alias.model) {
-          throw invalid(
-            `variant '${challenger.name}' serves '${challenger.model}', not '${alias.model}': the alias ${alias.alias} cannot point at it`,
-          );
-        }
-        const who = actor(opts.reason ?? `promote ${challenger.name} of deployment ${name}`);
-        const from = (await engine.registry.getVersionByAlias(alias.model, alias.alias)).version;
-        const before = weightsOf(state);
-        const target = Object.fromEntries(
-          Object.keys(before).map((v) => [v, v === challenger.name ? 100 : 0]),
+        const done = await promoteVariant(
+          {
+            registry: engine.registry,
+            deployments: engine.deployments,
+            applyWeights: async (weights) =>
+              isRunning(record) ? sendWeights(record, weights) : undefined,
+          },
+          name,
+          {
+            ...(opts.variant ? { variant: opts.variant } : {}),
+            actor: actor(
+              opts.reason ?? `promote ${opts.variant ?? 'the challenger'} of deployment ${name}`,
+            ),
+          },
         );
-        await engine.registry.setAlias(alias.model, alias.alias, challenger.version, who);
-        const running = isRunning(record);
-        const after = running ? await sendWeights(record, target) : target;
-        engine.deployments.record(name, 'promote', who, withWeights(state, after), {
-          model: alias.model,
-          alias: alias.alias,
-          from,
-          to: challenger.version,
-          variant: challenger.name,
-          before,
-          after,
-        });
         out.write(
-          `${name}: ${alias.model}@${alias.alias} moved from version ${from} to ${challenger.version}; traffic ${JSON.stringify(after)}${running ? '' : ' (applies when the deployment is up)'}\n`,
+          `${name}: ${done.model}@${done.alias} moved from version ${done.from} to ${done.to}; traffic ${JSON.stringify(weightsOf(done.event.state))}${done.running ? '' : ' (applies when the deployment is up)'}\n`,
         );
       }),
     );

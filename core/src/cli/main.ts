@@ -52,6 +52,10 @@ const COMMAND_GROUPS: Record<
     (await import('./serveCommand.js')).registerServeCommands(program, store, out),
   deploy: async (program, store, out) =>
     (await import('./deployCommand.js')).registerDeployCommands(program, store, out),
+  feedback: async (program, store, out) =>
+    (await import('./feedbackCommand.js')).registerFeedbackCommands(program, store, out),
+  experiment: async (program, store, out) =>
+    (await import('./experimentCommand.js')).registerExperimentCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import http from 'node:http';
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Engine } from '../engine';
+import { invalid } from '../model/errors';
 import type { PipelineEvent, PipelineRun, StepRun } from '../model/pipeline';
 import { duration, table } from './format';
 import { offThreadOutput } from './offThreadOutput';
@@ -27,6 +29,7 @@ const STATUS_WORD: Record<StepRun['status'], string> = {
   cancelled: 'cancelled',
   skipped: 'skipped',
   stale: 'stale',
+  'not-run': 'not run',
 };
 
 /** Exit code of a finished pipeline run: 0 done, 130 cancelled, 1 otherwise. */
@@ -162,6 +165,7 @@ interface RunOptions {
   force?: boolean;
   dry?: boolean;
   json?: boolean;
+  python?: string;
 }
 
 /**
@@ -198,6 +202,11 @@ export async function runPipeline(
     }
     const server = await serveOnDemand(engine);
     engine.pipelines.trackingUri = server.url;
+    if (options.python) {
+      const python = path.resolve(options.python);
+      if (!fs.existsSync(python)) throw invalid(`--python: ${python} does not exist`);
+      engine.pipelines.python = { path: python, source: '--python' };
+    }
     const prefix = prefixer();
     const out = gathered(streams.stdout);
     const err = gathered(streams.stderr);
@@ -305,6 +314,10 @@ export function registerPipelineCommands(
     .option('--step <step>', 'run only this step and the steps it needs')
     .option('--force', 'ignore the cache: run every step')
     .option('--dry', 'show what would run or come from the cache, run nothing')
+    .option(
+      '--python <path>',
+      "the interpreter steps without requirements run with (default: the workspace's .venv, else PATH)",
+    )
     .option(
       '--json',
       'print the plan (with --dry) or the finished run as JSON on stdout (step output to stderr)',

@@ -160,7 +160,16 @@ export interface ResolvedPipeline {
 
 /** The state of one step in one pipeline run, as the graph colours it. */
 export type StepStatus =
-  'queued' | 'running' | 'cached' | 'done' | 'failed' | 'cancelled' | 'skipped' | 'stale';
+  | 'queued'
+  | 'running'
+  | 'cached'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped'
+  | 'stale'
+  /** Never executed, in no run: a state of a step now, never of a step in a run. */
+  | 'not-run';
 
 /** The state of a pipeline run. */
 export type PipelineRunStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -280,4 +289,6 @@ export const PIPELINE_TAGS = {
   failureReason: 'sextant.failureReason',
   /** The GPUs a local step ran on (comma separated, as its `CUDA_VISIBLE_DEVICES` named them). */
   gpus: 'sextant.gpus',
+  /** The interpreter a step without requirements ran with, and where it was chosen. */
+  python: 'sextant.python',
 } as const;

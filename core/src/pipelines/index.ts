@@ -18,6 +18,7 @@ export {
   STEP_LOG_LIMIT,
   type PipelineServiceOptions,
   type StepLog,
+  type ChosenPython,
 } from './run';
 // Loaded on demand, so each is a door of its own (eslint.config.mjs names them): the trigger
 // host (file watching, cron) and the table validator (a JSON Schema compiler) cost more to load

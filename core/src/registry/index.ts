@@ -8,6 +8,7 @@ export {
   RegistryService,
   type RegisterVersionInput,
   type RegistryChange,
+  type RegistryChangeDetail,
   type RegistryEvents,
   type SearchRegistryInput,
 } from './service';

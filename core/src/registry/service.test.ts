@@ -243,8 +243,11 @@ describe('registry change events', () => {
       registry.events.off('changed', listener);
     }
     assert.deepEqual(seen, [
-      { name: 'events-model' },
-      { name: 'events-model' },
+      { name: 'events-model', detail: { kind: 'model.created', tags: [], description: '' } },
+      {
+        name: 'events-model',
+        detail: { kind: 'model.tag.set', key: 'team', value: 'risk' },
+      },
       { name: 'events-renamed', previousName: 'events-model' },
       { name: 'events-renamed' },
     ]);

@@ -46,7 +46,30 @@ export interface RegistryChange {
   version?: string;
   /** The model's name before a rename. */
   previousName?: string;
+  /** What was done, with its fields, for the changes that MLflow announces to webhooks. */
+  detail?: RegistryChangeDetail;
 }
+
+/**
+ * The announced kinds of change (MLflow's webhook events; a registered model's tags only matter
+ * for prompts, which MLflow keeps as registered models tagged `mlflow.prompt.is_prompt`).
+ */
+export type RegistryChangeDetail =
+  | { kind: 'model.created'; tags: KeyValue[]; description: string }
+  | {
+      kind: 'version.created';
+      version: string;
+      source: string;
+      runId: string;
+      tags: KeyValue[];
+      description: string;
+    }
+  | { kind: 'model.tag.set'; key: string; value: string }
+  | { kind: 'model.tag.deleted'; key: string }
+  | { kind: 'version.tag.set'; version: string; key: string; value: string }
+  | { kind: 'version.tag.deleted'; version: string; key: string }
+  | { kind: 'alias.set'; alias: string; version: string }
+  | { kind: 'alias.deleted'; alias: string };
 
 /** What {@link RegistryService.events} emits. */
 export interface RegistryEvents {
@@ -77,9 +100,12 @@ export class RegistryService {
   /** Live updates: fired after each change is stored, whoever made it (HTTP API, CLI, IDE). */
   readonly events = new EventEmitter<RegistryEvents>();
 
-  private async changed<T>(work: Promise<T>, change: RegistryChange): Promise<T> {
+  private async changed<T>(
+    work: Promise<T>,
+    change: RegistryChange | ((result: T) => RegistryChange),
+  ): Promise<T> {
     const result = await work;
-    this.events.emit('changed', change);
+    this.events.emit('changed', typeof change === 'function' ? change(result) : change);
     return result;
   }
 
@@ -96,7 +122,10 @@ export class RegistryService {
         },
         actor,
       ),
-      { name: validateModelName(input.name) },
+      (model) => ({
+        name: model.name,
+        detail: { kind: 'model.created', tags: model.tags, description: input.description ?? '' },
+      }),
     );
   }
 
@@ -148,12 +177,15 @@ export class RegistryService {
   async setModelTag(name: string, tag: KeyValue, actor: Actor = UNKNOWN): Promise<void> {
     return this.changed(
       this.store.setModelTag(validateModelName(name), validateRegistryTag(tag), actor),
-      { name },
+      { name, detail: { kind: 'model.tag.set', key: tag.key, value: tag.value } },
     );
   }
 
   async deleteModelTag(name: string, key: string, actor: Actor = UNKNOWN): Promise<void> {
-    return this.changed(this.store.deleteModelTag(validateModelName(name), key, actor), { name });
+    return this.changed(this.store.deleteModelTag(validateModelName(name), key, actor), {
+      name,
+      detail: { kind: 'model.tag.deleted', key },
+    });
   }
 
   async latestVersions(name: string, stages: readonly string[] = []): Promise<ModelVersion[]> {
@@ -174,14 +206,14 @@ export class RegistryService {
         validateVersion(version),
         actor,
       ),
-      { name, version },
+      { name, version, detail: { kind: 'alias.set', alias, version } },
     );
   }
 
   async deleteAlias(name: string, alias: string, actor: Actor = UNKNOWN): Promise<void> {
     return this.changed(
       this.store.deleteAlias(validateModelName(name), validateAlias(alias), actor),
-      { name },
+      { name, detail: { kind: 'alias.deleted', alias } },
     );
   }
 
@@ -235,7 +267,18 @@ export class RegistryService {
         },
         by,
       ),
-      { name },
+      (created) => ({
+        name,
+        version: created.version,
+        detail: {
+          kind: 'version.created',
+          version: created.version,
+          source: created.source,
+          runId: created.runId,
+          tags,
+          description,
+        },
+      }),
     );
     if (version.modelId) await this.listVersionOnLoggedModel(version);
     return version;
@@ -391,7 +434,11 @@ export class RegistryService {
         validateRegistryTag(tag),
         actor,
       ),
-      { name, version },
+      {
+        name,
+        version,
+        detail: { kind: 'version.tag.set', version, key: tag.key, value: tag.value },
+      },
     );
   }
 
@@ -403,7 +450,7 @@ export class RegistryService {
   ): Promise<void> {
     return this.changed(
       this.store.deleteVersionTag(validateModelName(name), validateVersion(version), key, actor),
-      { name, version },
+      { name, version, detail: { kind: 'version.tag.deleted', version, key } },
     );
   }
 

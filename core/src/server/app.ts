@@ -12,6 +12,7 @@ import { pipelineHookRoutes, type PipelineHooks } from './routes/pipelineHooks';
 import { registeredModelRoutes } from './routes/registryModels';
 import { modelVersionRoutes } from './routes/registryVersions';
 import { runRoutes } from './routes/runs';
+import { webhookRoutes } from './routes/webhooks';
 import { accessHook, hostsFor, isLoopback, type AccessPolicy } from './security';
 import { clientErrorHandler, frameworkErrors } from './transportErrors';
 
@@ -155,6 +156,7 @@ export async function buildServer(
   cellRoutes(app, engine.tracking);
   registeredModelRoutes(app, engine.registry);
   modelVersionRoutes(app, engine.registry);
+  webhookRoutes(app, engine.webhooks);
   if (options.pipelines) pipelineHookRoutes(app, options.pipelines, engine.storeDir);
   await app.register(async (scope) => artifactRoutes(scope, engine));
   return app;

@@ -10,4 +10,11 @@ export {
   type RunningServer,
   type ServerOptions,
 } from './app';
-export { publishServer, SERVER_FILE } from './serverFile';
+export {
+  publishServer,
+  readServerFile,
+  SERVER_FILE,
+  type PublishedServer,
+  type PublishOptions,
+  type ServerFile,
+} from './serverFile';

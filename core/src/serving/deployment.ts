@@ -1,7 +1,10 @@
+import { invalid } from '../model/errors';
 import { externalRuntime, type RayTarget } from './externalRuntime';
-import { ServingEndpoint } from './http';
+import type { GraphServing } from './graph';
+import { ServingEndpoint, type EndpointOptions } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { ReplicaPool, type PoolEvent } from './pool';
+import { processingEnv, type ProcessingSpec } from './processing';
 import type { Upstream } from './proxy';
 import type { Runtime } from './runtime';
 import { SERVE_DEFAULTS } from './server';
@@ -30,6 +33,12 @@ export interface VariantOptions {
   upstream?: Upstream;
   /** Serve the variant on Ray Serve (`compute: ray`). */
   ray?: RayTarget;
+  /** Python functions run around the model in its workers (python runtime only). */
+  processing?: ProcessingSpec;
+  /** The folder the processing functions are resolved in (the working directory if absent). */
+  workspace?: string;
+  /** Serve an inference graph instead of one model (`modelDir` is then unused). */
+  graph?: GraphServing;
 }
 
 /** How a deployment is served: its variants, its endpoint and its limits. */
@@ -52,6 +61,8 @@ export interface DeploymentOptions {
   stickyHeader?: string;
   guard?: RollbackGuard;
   onAutoRollback?: (evidence: RollbackEvidence) => void;
+  /** Where `POST /v2/sextant/feedback` stores outcomes (none: the route is not served). */
+  feedback?: EndpointOptions['feedback'];
   /** Token the admin routes require (none: loopback callers only). */
   adminToken?: string;
   /** Weights changed through the admin route. */
@@ -88,21 +99,42 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   try {
     for (const v of o.variants) {
       let runtime: Runtime;
-      const external = await externalRuntime(
-        { ...v, deployment: o.name },
-        {
+      if (v.processing && v.runtime === 'onnx') {
+        throw invalid(
+          `variant '${v.name}': preprocess and postprocess run in Python workers; use runtime: python`,
+        );
+      }
+      const external = v.graph
+        ? undefined
+        : await externalRuntime(
+            { ...v, deployment: o.name },
+            {
+              maxConcurrency: o.maxConcurrency,
+              maxQueue: o.maxQueue,
+              maxBatchSize: o.maxBatchSize,
+              maxBatchDelayMs: o.maxBatchDelayMs,
+              requestTimeoutMs: o.requestTimeoutMs,
+              startTimeoutMs: o.startTimeoutMs,
+              ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
+              ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+            },
+          );
+      if (external) {
+        runtime = external;
+      } else if (v.graph) {
+        const { startGraph } = await import('./graph.js');
+        runtime = startGraph(o.name, v.graph, {
+          replicas: v.replicas ?? 1,
           maxConcurrency: o.maxConcurrency,
           maxQueue: o.maxQueue,
           maxBatchSize: o.maxBatchSize,
           maxBatchDelayMs: o.maxBatchDelayMs,
           requestTimeoutMs: o.requestTimeoutMs,
           startTimeoutMs: o.startTimeoutMs,
-          ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
+          maxRetries: 2,
+          ...(o.script ? { script: o.script } : {}),
           ...(o.onStderr ? { onStderr: o.onStderr } : {}),
-        },
-      );
-      if (external) {
-        runtime = external;
+        });
       } else if (v.runtime === 'onnx') {
         const { OnnxRuntime } = await import('./onnx.js');
         runtime = (await OnnxRuntime.start({ python: v.python, modelDir: v.modelDir })).runtime;
@@ -114,6 +146,14 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
               modelDir: v.modelDir,
               ...(o.script ? { script: o.script } : {}),
               ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+              ...(v.processing
+                ? {
+                    env: {
+                      ...process.env,
+                      ...processingEnv(v.processing, v.workspace ?? process.cwd()),
+                    },
+                  }
+                : {}),
             }),
           replicas: v.replicas ?? 1,
           maxConcurrency: o.maxConcurrency,
@@ -154,6 +194,11 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   }
   const primary = live.find((v) => !v.shadow)!;
   const metrics = new ServingMetrics(primary.model, primary.version, primary.runtime);
+  for (const runtime of runtimes) {
+    (runtime as { registerMetrics?: (r: typeof metrics.registry) => void }).registerMetrics?.(
+      metrics.registry,
+    );
+  }
   const endpoint = new ServingEndpoint({
     name: primary.model,
     version: primary.version,
@@ -166,6 +211,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     traffic,
     deployment: o.name,
     ...(o.stickyHeader ? { stickyHeader: o.stickyHeader } : {}),
+    ...(o.feedback ? { feedback: o.feedback } : {}),
     admin: {
       ...(o.adminToken ? { token: o.adminToken } : {}),
       ...(o.onTraffic ? { onTraffic: o.onTraffic } : {}),

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { invalid, notFound } from '../model/errors';
+import { parseServingExtras, type GraphSpec } from './graphSpec';
+import type { ProcessingSpec } from './processing';
+import { parseExperiment, type ExperimentSpec } from './experimentSpec';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -36,6 +39,12 @@ export interface DeploymentSpec {
   champion: string;
   variants: VariantSpec[];
   rollback?: Omit<RollbackGuard, 'champion'>;
+  /** Python functions around the model (see processing.ts). */
+  processing?: ProcessingSpec;
+  /** An inference graph served in place of `model` (then empty). */
+  graph?: GraphSpec;
+  /** The online experiment between the variants (the champion is the control). */
+  experiment?: ExperimentSpec;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -46,6 +55,11 @@ function schemaFile(): string {
 }
 
 let validate: ReturnType<Ajv['compile']> | undefined;
+
+/** The published schema of the `deployments:` section (deployment.schema.json), parsed. */
+export function readDeploymentSchema(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as Record<string, unknown>;
+}
 
 function describe(error: ErrorObject): string {
   const at = error.instancePath.slice(1).replace(/\//g, '.') || 'deployments';
@@ -71,6 +85,89 @@ function upstreamOf(
   return { upstream: { url, ...(model ? { model } : {}) } };
 }
 
+/** A problem of a `deployments:` section, at the node it is about. */
+export interface DeploymentProblem {
+  /** Keys (and list indexes) from the section down to the node: `['api', 'routes', 'variants', 0]`. */
+  path: (string | number)[];
+  message: string;
+}
+
+/** The schema's problems with a section, each at its node (an unknown field: at its key). */
+function schemaProblems(section: unknown): DeploymentProblem[] {
+  validate ??= new Ajv({ allErrors: true }).compile(
+    JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
+  );
+  if (validate(section)) return [];
+  const problems = (validate.errors ?? [])
+    .filter((e) => !['oneOf', 'anyOf', 'propertyNames'].includes(e.keyword))
+    .map((error) => {
+      const path: (string | number)[] = error.instancePath
+        .split('/')
+        .slice(1)
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+      const named = (error as { propertyName?: string }).propertyName;
+      if (named !== undefined) {
+        return {
+          path: [...path, named],
+          message: `deployment name '${named}': use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 128)`,
+        };
+      }
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      if (error.keyword === 'additionalProperties' && extra !== undefined) path.push(extra);
+      return { path, message: describe(error) };
+    });
+  // A deployment serves a model or a graph: neither is one problem, said once.
+  const graphMissing = (p: DeploymentProblem) =>
+    p.message === `missing field 'graph' in ${p.path.join('.')}`;
+  return problems
+    .filter((p) => !graphMissing(p))
+    .map((p) =>
+      problems.some((q) => graphMissing(q) && q.path.join('.') === p.path.join('.')) &&
+      p.message === `missing field 'model' in ${p.path.join('.')}`
+        ? { ...p, message: `missing field 'model' (or 'graph') in ${p.path.join('.')}` }
+        : p,
+    );
+}
+
+/** Where a rule's message (`<name>.replicas: ...`, `<name>: routes.champion ...`) points. */
+function rulePath(name: string, message: string, raw: unknown): (string | number)[] {
+  const field = message.startsWith(`${name}.`)
+    ? /^(\w+):/.exec(message.slice(name.length + 1))?.[1]
+    : undefined;
+  if (field) return [name, field];
+  if (message.includes('routes.champion')) return [name, 'routes', 'champion'];
+  const twice = /variant '(.+)' is listed twice/.exec(message)?.[1];
+  const variants = (raw as { routes?: { variants?: { name?: string }[] } })?.routes?.variants;
+  if (twice && variants) {
+    const index = variants.map((v) => v.name).lastIndexOf(twice);
+    if (index >= 0) return [name, 'routes', 'variants', index, 'name'];
+  }
+  if (variants) return [name, 'routes', 'variants'];
+  return [name];
+}
+
+/**
+ * Every problem of a `deployments:` section with the path of its node, for an editor to mark:
+ * the schema's, or when the schema is met, the first rule each deployment breaks (as
+ * {@link parseDeployments} words them).
+ */
+export function deploymentProblems(section: unknown): DeploymentProblem[] {
+  if (section === undefined || section === null) return [];
+  const schema = schemaProblems(section);
+  if (schema.length > 0) return schema;
+  const problems: DeploymentProblem[] = [];
+  for (const [name, raw] of Object.entries(section as Record<string, unknown>)) {
+    try {
+      parseDeployments({ [name]: raw }, '');
+    } catch (error) {
+      const message = (error as Error).message.replace(/^: /, '');
+      problems.push({ path: rulePath(name, message, raw), message });
+    }
+  }
+  return problems;
+}
+
 /**
  * The deployments a `deployments:` section declares, checked against deployment.schema.json
  * and with their defaults: one variant `champion` at weight 100 when no routes are given.
@@ -78,13 +175,8 @@ function upstreamOf(
  */
 export function parseDeployments(section: unknown, file = 'sextant.yaml'): DeploymentSpec[] {
   if (section === undefined || section === null) return [];
-  validate ??= new Ajv({ allErrors: true }).compile(
-    JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
-  );
-  if (!validate(section)) {
-    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(describe);
-    throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
-  }
+  const problems = schemaProblems(section).map((p) => p.message);
+  if (problems.length > 0) throw invalid(`${file}: ${[...new Set(problems)].join('; ')}`);
   const specs: DeploymentSpec[] = [];
   for (const [name, raw] of Object.entries(section as Record<string, Record<string, unknown>>)) {
     const d = raw as {
@@ -118,7 +210,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         max_error_rate?: number;
         max_p99_ms?: number;
       };
+      experiment?: unknown;
     };
+    const extras = parseServingExtras(raw, `${file}: ${name}`, path.dirname(path.resolve(file)));
     const replicas =
       typeof d.replicas === 'number'
         ? { min: d.replicas, max: d.replicas }
@@ -167,9 +261,26 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     ) {
       throw invalid(`${file}: ${name}.rollback: give max_error_rate, max_p99_ms or both`);
     }
+    const experiment =
+      d.experiment === undefined
+        ? undefined
+        : parseExperiment(d.experiment, `${file}: ${name}`, {
+            servedVariants: served.length,
+            sampleRate: d.request_logging?.sample_rate ?? 1,
+          });
+    const unit = experiment?.unit;
+    if (
+      unit &&
+      d.routes?.sticky_header &&
+      unit.toLowerCase() !== d.routes.sticky_header.toLowerCase()
+    ) {
+      throw invalid(
+        `${file}: ${name}: experiment.unit '${unit}' and routes.sticky_header '${d.routes.sticky_header}' differ; give one`,
+      );
+    }
     specs.push({
       name,
-      model: d.model,
+      model: d.model ?? '',
       runtime: d.runtime ?? 'python',
       ...(d.compute === 'ray'
         ? {
@@ -191,7 +302,9 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       host: d.host ?? '127.0.0.1',
       port: d.port ?? 0,
       sampleRate: d.request_logging?.sample_rate ?? 1,
-      ...(d.routes?.sticky_header ? { stickyHeader: d.routes.sticky_header } : {}),
+      ...(d.routes?.sticky_header || unit
+        ? { stickyHeader: (d.routes?.sticky_header ?? unit)! }
+        : {}),
       champion,
       variants,
       ...(d.rollback
@@ -206,6 +319,8 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
             },
           }
         : {}),
+      ...extras,
+      ...(experiment ? { experiment } : {}),
     });
   }
   return specs;

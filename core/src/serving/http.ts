@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
 import { ServingError } from './errors';
+import { answerFeedback, FEEDBACK_PATH, type FeedbackRouteOptions } from './feedbackRoute';
 import type { InferenceLog } from './inferenceLog';
+import { NODE_LATENCY_PARAMETER, serverTiming, type GraphResult } from './nodeTiming';
 import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
 import type { Runtime } from './runtime';
@@ -37,6 +39,8 @@ export interface EndpointOptions {
    * to loopback callers, and with `token` only to `Authorization: Bearer <token>`.
    */
   admin?: { token?: string; onTraffic?: (weights: Record<string, number>) => void };
+  /** Where `POST /v2/sextant/feedback` stores the outcomes of logged requests; none: no route. */
+  feedback?: FeedbackRouteOptions['store'];
 }
 
 /** The response header naming the variant that answered. */
@@ -48,6 +52,8 @@ interface Inference {
   item?: string;
   variant?: LiveVariant;
   result?: WorkerResult;
+  /** An inference graph's node latencies, in ms. */
+  timing?: Record<string, number>;
 }
 
 /** Whether an `Authorization` header carries `Bearer <token>` (compared in constant time). */
@@ -203,6 +209,7 @@ export class ServingEndpoint {
     };
     if (answer.retryAfter) headers['retry-after'] = String(answer.retryAfter);
     if (inference?.variant) headers[VARIANT_HEADER] = inference.variant.name;
+    if (inference?.timing) headers['server-timing'] = serverTiming(inference.timing);
     response.writeHead(answer.status, headers);
     response.end(answer.body);
     if (!inference) return;
@@ -360,6 +367,17 @@ export class ServingEndpoint {
     protocol: Protocol,
   ): Promise<{ answer: Answer; inference?: Inference }> {
     const method = request.method ?? 'GET';
+    if (url === FEEDBACK_PATH && this.options.feedback) {
+      const { log, deployment, traffic } = this.options;
+      return {
+        answer: await answerFeedback(request, {
+          store: this.options.feedback,
+          ...(log ? { log } : {}),
+          ...(deployment ? { deployment } : {}),
+          ...(traffic ? { traffic } : {}),
+        }),
+      };
+    }
     if (url.startsWith('/v2/sextant/deployments/')) {
       return { answer: await this.admin(request, url, method) };
     }
@@ -484,6 +502,7 @@ export class ServingEndpoint {
         inference.item = invocationItem(request.headers['content-type'], body!);
         const result = await pool.submit(inference.item);
         inference.result = result;
+        inference.timing = (result as GraphResult).nodeLatencyMs;
         if ('error' in result) throw new ServingError(result.status, result.error);
         return {
           answer: {
@@ -508,6 +527,7 @@ export class ServingEndpoint {
       inference.item = checked.text;
       const result = await pool.submit(checked.text);
       inference.result = result;
+      inference.timing = (result as GraphResult).nodeLatencyMs;
       if ('error' in result) throw new ServingError(result.status, result.error);
       let outputs = (result as { outputs: { name: string }[] }).outputs;
       if (checked.outputs) {
@@ -525,6 +545,12 @@ export class ServingEndpoint {
           model_name: this.options.name,
           model_version: version,
           ...(checked.id !== undefined ? { id: checked.id } : {}),
+          ...(inference.timing &&
+          (parsed as { parameters?: Record<string, unknown> }).parameters?.[
+            NODE_LATENCY_PARAMETER
+          ] === true
+            ? { parameters: { node_latency_ms: inference.timing } }
+            : {}),
           outputs,
         }),
         inference,

@@ -39,11 +39,29 @@ export {
 } from './traffic';
 export { VARIANT_HEADER } from './http';
 export {
+  deploymentProblems,
   parseDeployments,
   readDeployments,
+  readDeploymentSchema,
+  type DeploymentProblem,
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export { parseCondition, evaluateCondition, type Condition } from './condition';
+export {
+  graphModelUris,
+  parseGraph,
+  type GraphNode,
+  type GraphNodeType,
+  type GraphSpec,
+  type GraphStep,
+} from './graphSpec';
+export type { GraphServing } from './graph';
+export { checkFunctionRef, type ProcessingSpec } from './processing';
+export { parseExperiment, type ExperimentSpec } from './experimentSpec';
+export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
+export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
+export { isServing, remoteWeights, sendWeights } from './adminClient';
 export {
   kserveManifest,
   kubernetesName,

@@ -381,6 +381,59 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE inference_log ADD COLUMN deployment TEXT;
   ALTER TABLE inference_log ADD COLUMN variant TEXT;
   `,
+  // v11: registry webhooks (see webhooks/sqliteStore.ts), MLflow's: each webhook with its URL,
+  // signing secret and status, and the events it is subscribed to, in the order given.
+  `
+  CREATE TABLE webhooks (
+    webhook_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    creation_timestamp INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL
+  );
+  CREATE INDEX webhooks_by_creation ON webhooks(creation_timestamp);
+  CREATE TABLE webhook_events (
+    webhook_id TEXT NOT NULL REFERENCES webhooks(webhook_id),
+    entity TEXT NOT NULL,
+    action TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (webhook_id, entity, action)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_events_by_event ON webhook_events(entity, action);
+  `,
+  // v12: online experiments (see feedback/ and onlineExperiments/): the outcome of a served request
+  // (a label, a reward in [0, 1] or a value), one per request id, with the deployment, variant and
+  // model version that answered it; and an experiment's record over time (bandit allocations,
+  // decisions with their evidence).
+  `
+  CREATE TABLE inference_feedback (
+    feedback_pk INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL UNIQUE,
+    deployment TEXT,
+    variant TEXT,
+    model TEXT NOT NULL,
+    version TEXT NOT NULL,
+    request_time INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT,
+    value REAL,
+    time INTEGER NOT NULL,
+    received_time INTEGER NOT NULL,
+    source TEXT NOT NULL
+  );
+  CREATE INDEX inference_feedback_by_deployment ON inference_feedback(deployment, variant, request_time);
+  CREATE TABLE experiment_events (
+    event_pk INTEGER PRIMARY KEY,
+    deployment TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    details TEXT NOT NULL
+  );
+  CREATE INDEX experiment_events_by_time ON experiment_events(deployment, kind, time, event_pk);
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */

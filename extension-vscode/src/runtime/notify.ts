@@ -13,25 +13,10 @@ import {
   type RuntimeCandidate,
   type ServerRuntimeMissing,
 } from './resolve';
+import { selectedPython } from './pythonExtension';
 
 const SETTING = 'server.nodePath';
-const PYTHON_EXTENSION = 'ms-python.python';
 const DOWNLOAD = 'https://nodejs.org/en/download';
-
-/** The interpreter the Python extension has selected for the first workspace folder, if any. */
-async function selectedPython(): Promise<string | undefined> {
-  const extension = vscode.extensions.getExtension<{
-    environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
-  }>(PYTHON_EXTENSION);
-  if (!extension) return undefined;
-  try {
-    const api = extension.isActive ? extension.exports : await extension.activate();
-    return api.environments?.getActiveEnvironmentPath(vscode.workspace.workspaceFolders?.[0]?.uri)
-      .path;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every runtime to try, in order; the setting, when set, is the only one. */
 export async function runtimeCandidates(): Promise<RuntimeCandidate[]> {

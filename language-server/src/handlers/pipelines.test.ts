@@ -15,6 +15,7 @@ import {
   PipelinesLogNotification,
   PipelinesRunRequest,
   PipelinesRunsRequest,
+  PipelinesStatesChangedNotification,
   PipelinesStepLogRequest,
 } from '../protocol';
 import { startSession, type TestSession } from '../session.testing';
@@ -176,14 +177,25 @@ describe('pipeline requests and notifications', () => {
     assert.deepEqual(stepLog, { stdout: 'hello from make\n', stderr: '', truncated: false });
 
     assert.deepEqual(await demoActions(), ['cached', 'cached']);
+    // An output changed by hand is restored from the cache by the next run, so nothing is stale:
+    // the graph says what the dry plan says.
     fs.writeFileSync(path.join(session.folder, 'made.txt'), 'changed by hand\n');
-    const stale = await session.client.sendRequest(PipelinesGraphRequest, {
+    const unchanged = await session.client.sendRequest(PipelinesGraphRequest, {
       file,
       pipeline: 'demo',
     });
     assert.deepEqual(
-      stale.nodes.map((n) => n.status),
-      ['done', 'stale'],
+      unchanged.nodes.map((n) => n.status),
+      ['done', 'done'],
+    );
+    assert.deepEqual(await demoActions(), ['cached', 'cached']);
+    const never = await session.client.sendRequest(PipelinesGraphRequest, {
+      file,
+      pipeline: 'terminal',
+    });
+    assert.deepEqual(
+      never.nodes.map((n) => n.status),
+      ['not-run', 'not-run'],
     );
 
     const lineage = await session.client.sendRequest(LineageQueryRequest, {
@@ -332,6 +344,21 @@ describe('pipeline requests and notifications', () => {
     });
     assert.equal(log.stdout, `${session.sextant.trackingUri} ${run.steps[0]?.runId}\n`);
   });
+
+  it(
+    'says when workspace files change, so views ask for the states again',
+    { timeout: 20_000 },
+    async () => {
+      const params = path.join(session.folder, 'params.yaml');
+      const said = session.inbox.next(PipelinesStatesChangedNotification, ({ files }) =>
+        files.includes(params),
+      );
+      fs.writeFileSync(params, 'lr: 0.1\n');
+      assert.ok(
+        (await said).files.every((f) => !f.startsWith(path.join(session.folder, '.sextant'))),
+      );
+    },
+  );
 
   it('refuses files outside the workspace and names unknown runs', async () => {
     await assert.rejects(

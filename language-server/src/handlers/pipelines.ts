@@ -21,6 +21,7 @@ import {
   PipelinesCancelRequest,
   PipelinesGcRequest,
   PipelinesChangedNotification,
+  PipelinesStatesChangedNotification,
   PipelinesGraphRequest,
   PipelinesListRequest,
   PipelinesLogNotification,
@@ -32,6 +33,7 @@ import {
   type PipelineGraphNode,
 } from '../protocol';
 import { handle, type HandlerContext } from './context';
+import type { Workspace } from '../workspaces';
 
 /** Default least time between two `sextant/pipelines/changed` about the same run. */
 export const PIPELINE_NOTIFY_INTERVAL_MS = 100;
@@ -120,7 +122,7 @@ async function graphOf(context: HandlerContext, params: unknown): Promise<Pipeli
     const state = states[step.name];
     return {
       ...base,
-      status: state?.status ?? 'queued',
+      status: state?.status ?? 'not-run',
       ...(state?.runId ? { runId: state.runId } : {}),
       ...(state?.durationMs !== undefined ? { durationMs: state.durationMs } : {}),
     };
@@ -219,23 +221,32 @@ export function registerPipelineHandlers(connection: Connection, context: Handle
 export class PipelineUpdates {
   private disposed = false;
   private readonly changed: KeyedThrottle;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
+  private readonly engine: Engine;
 
   constructor(
     private readonly connection: Connection,
-    private readonly engine: Engine,
+    workspace: Pick<Workspace, 'engine' | 'onFilesChanged'>,
     intervalMs = PIPELINE_NOTIFY_INTERVAL_MS,
   ) {
+    this.engine = workspace.engine;
     this.changed = new KeyedThrottle(intervalMs, (pipelineRunId) =>
       this.sendChanged(pipelineRunId),
     );
-    this.unsubscribe = engine.pipelines.onEvent((event) => this.onEvent(event));
+    this.unsubscribe = [
+      this.engine.pipelines.onEvent((event) => this.onEvent(event)),
+      workspace.onFilesChanged((files) =>
+        this.send(() =>
+          this.connection.sendNotification(PipelinesStatesChangedNotification, { files }),
+        ),
+      ),
+    ];
   }
 
   /** Stops listening; pending notifications are dropped. */
   dispose(): void {
     this.disposed = true;
-    this.unsubscribe();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.changed.dispose();
   }
 

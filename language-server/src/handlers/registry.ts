@@ -293,7 +293,11 @@ export class RegistryUpdates {
   private readonly listener = (change: RegistryChange): void => {
     if (this.disposed) return;
     const key = `${change.name}\u0000${change.version ?? ''}`;
-    this.pending.set(key, change);
+    this.pending.set(key, {
+      name: change.name,
+      ...(change.version !== undefined ? { version: change.version } : {}),
+      ...(change.previousName !== undefined ? { previousName: change.previousName } : {}),
+    });
     this.throttle.add(key);
   };
 

@@ -10,7 +10,11 @@ export type StepStates = (file: string, pipeline: string) => Promise<Record<stri
 
 /** One line about a step's last execution. */
 export function describeState(state: StepState | undefined): string {
-  if (!state || (state.status === 'queued' && !state.runId && state.endTime === undefined)) {
+  if (
+    !state ||
+    state.status === 'not-run' ||
+    (state.status === 'queued' && !state.runId && state.endTime === undefined)
+  ) {
     return 'not run yet';
   }
   const took = state.durationMs !== undefined ? ` in ${formatDuration(state.durationMs)}` : '';
@@ -21,7 +25,7 @@ export function describeState(state: StepState | undefined): string {
   const run = state.runId ? ` (run \`${state.runId}\`)` : '';
   switch (state.status) {
     case 'stale':
-      return `**stale**: a dependency, parameter or the command changed since the last run${when}${run}`;
+      return `**stale**: runs next time: it, or a step it reads from, changed since its last run${when}${run}`;
     case 'cached':
       return `**cached**: its last result was reused${when}${run}`;
     case 'done':

@@ -3,15 +3,27 @@ import type { Connection, ServerCapabilities } from 'vscode-languageserver/node'
 import {
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
+  type Diagnostic,
+  type Position,
 } from 'vscode-languageserver/node';
+import type { Engine } from '@sextant/core';
 import { readFromDisk, type ReadText } from './components';
 import { complete } from './completion';
+import { cursorContext } from './context';
 import { toLspDiagnostic } from './convert';
+import {
+  deploymentCodeLenses,
+  deploymentCompletion,
+  deploymentDefinition,
+  deploymentDiagnostics,
+  deploymentHover,
+} from './deployments';
 import { pathOf, PipelineDocuments } from './documents';
 import { hover, type StepStates } from './hover';
 import { codeLenses, definition, symbols } from './navigation';
 
 export { PIPELINE_COMMANDS } from './navigation';
+export { DEPLOYMENT_COMMANDS } from './deployments';
 
 /** Least milliseconds between two re-checks caused by files changing on disk. */
 const WATCH_DEBOUNCE_MS = 200;
@@ -24,6 +36,11 @@ export interface PipelineLanguageOptions {
    * of the workspace's engine. Without it, hovers show the step without its status.
    */
   stepStates?: StepStates;
+  /**
+   * The workspace's engine, for the `deployments:` section: model URIs completed from its
+   * registry, hovers with the version they resolve to, definitions at their MLmodel files.
+   */
+  engine?: () => Engine | undefined;
 }
 
 /** The language features registered on a connection. */
@@ -57,10 +74,12 @@ export function registerPipelineLanguageFeatures(
     const file = pathOf(uri);
     if (!file) return;
     let diagnostics;
+    let deployments: Diagnostic[] = [];
     const kind = docs.kindOf(uri);
     if (kind === 'pipeline') {
       const analysis = await docs.analyze(uri);
       diagnostics = analysis?.diagnostics.filter((d) => d.file === file) ?? [];
+      deployments = deploymentDiagnostics(document.getText());
     } else if (kind === 'component') {
       diagnostics = loadComponent(new SourceFile(file, document.getText())).diagnostics;
     } else {
@@ -71,7 +90,7 @@ export function registerPipelineLanguageFeatures(
     await connection.sendDiagnostics({
       uri,
       version,
-      diagnostics: diagnostics.map(toLspDiagnostic),
+      diagnostics: [...diagnostics.map(toLspDiagnostic), ...deployments],
     });
   };
 
@@ -117,17 +136,40 @@ export function registerPipelineLanguageFeatures(
 
   const analysisAt = (uri: string) => docs.analyze(uri);
 
+  /** The editor text of an open pipeline file, when the position is in its `deployments:`. */
+  const deploymentsText = (uri: string, position: Position): string | undefined => {
+    const document = docs.documents.get(uri);
+    if (!document || docs.kindOf(uri) !== 'pipeline') return undefined;
+    const text = document.getText();
+    return cursorContext(text, position.line, position.character).path[0] === 'deployments'
+      ? text
+      : undefined;
+  };
+  const engine = (): Engine | undefined => {
+    try {
+      return options.engine?.();
+    } catch {
+      return undefined;
+    }
+  };
+
   connection.onCompletion(async ({ textDocument, position }) => {
+    const deployments = deploymentsText(textDocument.uri, position);
+    if (deployments !== undefined) return deploymentCompletion(deployments, position, engine());
     const analysis = await analysisAt(textDocument.uri);
     const document = docs.documents.get(textDocument.uri);
     if (!analysis || !document) return [];
     return complete(analysis, document.getText(), position, read);
   });
   connection.onHover(async ({ textDocument, position }) => {
+    const deployments = deploymentsText(textDocument.uri, position);
+    if (deployments !== undefined) return deploymentHover(deployments, position, engine());
     const analysis = await analysisAt(textDocument.uri);
     return analysis ? hover(analysis, position, read, options.stepStates) : null;
   });
   connection.onDefinition(async ({ textDocument, position }) => {
+    const deployments = deploymentsText(textDocument.uri, position);
+    if (deployments !== undefined) return deploymentDefinition(deployments, position, engine());
     const analysis = await analysisAt(textDocument.uri);
     return analysis ? definition(analysis, position, read) : null;
   });
@@ -137,7 +179,9 @@ export function registerPipelineLanguageFeatures(
   });
   connection.onCodeLens(async ({ textDocument }) => {
     const analysis = await analysisAt(textDocument.uri);
-    return analysis ? codeLenses(analysis) : [];
+    const document = docs.documents.get(textDocument.uri);
+    const deployments = document ? deploymentCodeLenses(document.getText(), textDocument.uri) : [];
+    return [...(analysis ? codeLenses(analysis) : []), ...deployments];
   });
   docs.documents.listen(connection);
 

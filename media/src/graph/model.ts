@@ -129,7 +129,8 @@ export function withRunOutcomes(graph: PipelineGraph): PipelineGraph {
   let changed = false;
   const nodes = graph.nodes.map((node) => {
     const step = byStep.get(node.step);
-    if (node.status !== 'queued' || !step || step.status === 'queued') return node;
+    if ((node.status !== 'queued' && node.status !== 'not-run') || !step) return node;
+    if (step.status === 'queued') return node;
     changed = true;
     return { ...node, status: step.status };
   });

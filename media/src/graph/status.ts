@@ -26,6 +26,7 @@ export const STEP_STATUSES: readonly StepStatus[] = [
   'cancelled',
   'skipped',
   'stale',
+  'not-run',
 ];
 
 const STYLES: Record<StepStatus, StatusStyle> = {
@@ -37,6 +38,7 @@ const STYLES: Record<StepStatus, StatusStyle> = {
   cancelled: { label: 'cancelled', icon: '⊘', colorVar: '--sx-status-cancelled', active: false },
   skipped: { label: 'skipped', icon: '»', colorVar: '--sx-status-skipped', active: false },
   stale: { label: 'stale', icon: '!', colorVar: '--sx-status-stale', active: false },
+  'not-run': { label: 'not run', icon: '·', colorVar: '--sx-status-queued', active: false },
 };
 
 /** The look of `status`; an unknown status (a newer server) looks like `queued` with its own word. */

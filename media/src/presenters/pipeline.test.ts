@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   PipelinesChangedNotification,
   PipelinesLogNotification,
+  PipelinesStatesChangedNotification,
   type PipelineRun,
 } from '@sextant/language-server/protocol';
 import { MessageType, type HostMessage } from '../contract';
@@ -99,6 +100,29 @@ test('run changes and logs of this pipeline reach the view; others do not', asyn
   presenter.dispose();
   client.notify(PipelinesChangedNotification, { run: pipelineRun('r4') });
   assert.equal(posted.length, 3, 'nothing after dispose');
+});
+
+test('edited workspace files show the graph again, except while a run of it is in progress', async () => {
+  const { presenter, client, posted } = fakes();
+  const snapshots = () => posted.filter((m) => m.type === MessageType.PipelineSnapshot).length;
+  const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+  client.notify(PipelinesStatesChangedNotification, { files: ['/ws/params.yaml'] });
+  await settled();
+  assert.equal(snapshots(), 0, 'nothing before ready');
+  await presenter.receive({ type: MessageType.Ready });
+  assert.equal(snapshots(), 1);
+  client.notify(PipelinesStatesChangedNotification, { files: ['/ws/params.yaml'] });
+  await settled();
+  assert.equal(snapshots(), 2, 'a param edited: the states are asked again');
+  client.notify(PipelinesChangedNotification, { run: pipelineRun('r2') });
+  client.notify(PipelinesStatesChangedNotification, { files: ['/ws/data/out.csv'] });
+  await settled();
+  assert.equal(snapshots(), 2, "a running step's outputs do not redraw the graph");
+  client.notify(PipelinesChangedNotification, { run: { ...pipelineRun('r2'), status: 'done' } });
+  client.notify(PipelinesStatesChangedNotification, { files: ['/ws/params.yaml'] });
+  await settled();
+  assert.equal(snapshots(), 3);
+  presenter.dispose();
 });
 
 test('a selected step gets its log and tracked run; a step not started yet gets no error', async () => {

@@ -1,6 +1,7 @@
 /**
  * The host side of the pipeline graph view, in both IDEs: answers `ready` with the graph,
- * forwards the shown pipeline's run changes and step output, answers step selections with the
+ * forwards the shown pipeline's run changes and step output, shows the graph again when
+ * workspace files change (the steps' states follow edits to params and dependencies), answers step selections with the
  * step's stored log and tracked run, and runs or cancels the pipeline (through the IDE when it
  * shows progress of its own).
  */
@@ -10,6 +11,7 @@ import {
   PipelinesGraphRequest,
   PipelinesLogNotification,
   PipelinesRunRequest,
+  PipelinesStatesChangedNotification,
   PipelinesStepLogRequest,
   RunsGetRequest,
   type PipelineGraph,
@@ -61,6 +63,8 @@ export class PipelinePresenter extends SnapshotPresenter {
   /** The pipeline's name once the server named it (the file's first when the subject has none). */
   private pipelineName: string | undefined;
   private readonly runIds = new Set<string>();
+  /** Runs of the shown pipeline in progress: their updates say more than a new graph would. */
+  private readonly running = new Set<string>();
 
   constructor(
     private subject: PipelineSubject,
@@ -74,6 +78,12 @@ export class PipelinePresenter extends SnapshotPresenter {
     this.pipelineName = subject.pipeline;
     this.subscriptions.push(
       client.onNotification(PipelinesChangedNotification, ({ run }) => this.runChanged(run)),
+      // A param or dependency edited: the states (what the next run would run) may have moved.
+      client.onNotification(PipelinesStatesChangedNotification, () => {
+        if (this.ready && this.running.size === 0 && this.subject.pipelineRunId === undefined) {
+          void this.refresh();
+        }
+      }),
       client.onNotification(PipelinesLogNotification, (chunk) => {
         if (this.ready && this.runIds.has(chunk.pipelineRunId)) {
           this.post({ type: MessageType.PipelineLog, ...chunk });
@@ -107,6 +117,8 @@ export class PipelinePresenter extends SnapshotPresenter {
     if (run.file !== this.subject.file) return;
     if (this.pipelineName !== undefined && run.pipeline !== this.pipelineName) return;
     this.runIds.add(run.pipelineRunId);
+    if (run.status === 'running') this.running.add(run.pipelineRunId);
+    else this.running.delete(run.pipelineRunId);
     if (this.ready) this.post({ type: MessageType.PipelineRunUpdate, run });
   }
 

@@ -162,6 +162,8 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
     const commit = tag(r, 'mlflow.source.git.commit');
     const command = tag(r, 'sextant.command') ?? tag(r, 'mlflow.source.command');
     const duration = formatDuration((r.info.endTime ?? Date.now()) - r.info.startTime);
+    const activeMs = Number(tag(r, 'sextant.notebook.active_ms') ?? NaN);
+    const failedCells = Number(tag(r, 'sextant.notebook.failed_cells') ?? 0);
     replaceChildren(
       header,
       h('h1', {}, r.info.runName || r.info.runId),
@@ -169,7 +171,25 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
         'p',
         { class: 'meta' },
         h('span', { class: `status status-${r.info.status.toLowerCase()}` }, r.info.status),
-        ` · ${new Date(r.info.startTime).toLocaleString()} · ${duration} · `,
+        ` · ${new Date(r.info.startTime).toLocaleString()} · ${duration}`,
+        Number.isFinite(activeMs)
+          ? h(
+              'span',
+              { title: 'Time spent running cells, without the idle time between them' },
+              ` (${formatDuration(activeMs)} running cells)`,
+            )
+          : null,
+        failedCells > 0
+          ? h(
+              'span',
+              {
+                class: 'failed-cells',
+                title: 'Cells that raised an error while this run was active',
+              },
+              ` · ${failedCells} failed ${failedCells === 1 ? 'cell' : 'cells'}`,
+            )
+          : null,
+        ' · ',
         h('code', {}, r.info.runId),
       ),
       source || commit || command

@@ -370,7 +370,7 @@ function stagePipeline(scope: FileScope, pipeline: WrittenPipeline): StagedPipel
 }
 
 /**
- * Problems of the whole file: no pipeline at all, repeated keys (a repeated step name is
+ * Problems of the whole file: no pipeline at all (unless it declares deployments), repeated keys (a repeated step name is
  * `duplicate-step`, reported with the steps), schema errors outside every `pipelines:` entry.
  */
 function fileWideDiagnostics(
@@ -380,7 +380,9 @@ function fileWideDiagnostics(
 ): PipelineDiagnostic[] {
   const { source, top, schemaDiagnostics } = scope;
   const found: PipelineDiagnostic[] = [];
-  if (written.length === 0 && schemaDiagnostics.length === 0) {
+  // A file that only declares deployments (served with `sextant deploy`) needs no pipeline.
+  const deploymentsOnly = isMap(top) && top.has('deployments');
+  if (written.length === 0 && schemaDiagnostics.length === 0 && !deploymentsOnly) {
     found.push(
       source.diagnostic(
         'schema',

@@ -7,6 +7,10 @@ import type { RunRecorder } from './recorder';
 import type { Capacity } from '../../compute';
 import { cancelledWhy, type ActiveRun, type ExecutionOutcome, type OutputWriter } from './runState';
 import type { StepEnvironments } from './stepEnvironment';
+import { importFailureHint, missingModule } from './stepPython';
+
+/** Characters of a step's stderr kept to find a failed import in. */
+const STDERR_TAIL = 4096;
 import { PIPELINE_TAGS } from '../../model/pipeline';
 
 /** Longest delay a Node timer takes; a longer step timeout means no limit in practice. */
@@ -50,6 +54,14 @@ export class StepAttempts {
       recorder.stepTracking.started(runId, now, tags);
     };
     const plain = this.environments.of(active, step, runId);
+    const python = step.environment.requirements ? undefined : this.environments.pythonFor(active);
+    // The end of the step's stderr (output comes in chunks of any size): a failed import there
+    // is said with the interpreter that lacked it.
+    let stderrTail = '';
+    const output: OutputWriter = (stream, text) => {
+      if (stream === 'stderr') stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
+      write(stream, text);
+    };
     // A cluster that has none of the workspace's files installs the requirements itself (Ray's
     // `pip`): a local environment would go unused.
     const prepared =
@@ -83,7 +95,11 @@ export class StepAttempts {
       const onStart = (externalId?: string, placement?: StepPlacement): void => {
         const id = externalId !== undefined ? { externalId } : {};
         const gpus = placement?.gpus ?? [];
-        const tags = gpus.length > 0 ? [{ key: PIPELINE_TAGS.gpus, value: gpus.join(',') }] : [];
+        const tags: KeyValue[] =
+          gpus.length > 0 ? [{ key: PIPELINE_TAGS.gpus, value: gpus.join(',') }] : [];
+        if (python && attempt === 1 && backend.kind === 'local') {
+          tags.push({ key: PIPELINE_TAGS.python, value: `${python.path} (${python.source})` });
+        }
         if (attempt === 1) markRunning({ attempts: 1, ...id }, tags);
         else {
           if (externalId !== undefined) recorder.setStep(active, record, id);
@@ -104,7 +120,7 @@ export class StepAttempts {
           root: pipeline.root,
           env: prepared.env,
           signal: attemptController.signal,
-          onOutput: write,
+          onOutput: output,
           onExternalId: (id) => recorder.setStep(active, record, { externalId: id }),
           ...(backend.schedules ? { onStart } : {}),
         });
@@ -123,9 +139,17 @@ export class StepAttempts {
       }
       if (outcome.exitCode === 0 && !attemptController.signal.aborted)
         return { status: 'done', exitCode: 0 };
+      const exited = outcome.reason ?? `exited with code ${outcome.exitCode}`;
+      const unimportable =
+        backend.kind === 'local' && !step.environment.requirements
+          ? missingModule(stderrTail)
+          : undefined;
+      stderrTail = '';
       const reason = attemptController.signal.aborted
         ? `timed out after ${step.timeoutSec} s`
-        : (outcome.reason ?? `exited with code ${outcome.exitCode}`);
+        : unimportable !== undefined
+          ? `${exited}: ${importFailureHint(unimportable, python)}`
+          : exited;
       if (attempt > step.retries) {
         return {
           status: 'failed',

@@ -9,3 +9,4 @@ export { FileHasher, type PathHash, type ManifestEntry } from './fileHash';
 export { stepCacheKey, canonicalJson } from './cacheKey';
 export { selectSteps, downstreamOf } from './plan';
 export { experimentNameOf } from './tracking';
+export { workspacePython, type ChosenPython } from './stepPython';

@@ -1,4 +1,5 @@
 import type { PipelineRun, ResolvedPipeline, ResolvedStep, StepStatus } from '../../model/pipeline';
+import type { ChosenPython } from './stepPython';
 import type { ParentRun } from './tracking';
 
 /** A pipeline run this process drives: what the scheduler, executor and recorder share. */
@@ -10,6 +11,8 @@ export interface ActiveRun {
   finished: Promise<PipelineRun>;
   /** The process environment every step of the run starts from (made on first use). */
   baseEnv?: Readonly<Record<string, string>>;
+  /** The workspace's own interpreter, looked up once per run (null: it has none). */
+  python?: ChosenPython | null;
   /**
    * Stops the attempts in progress: the run's signal reaches them through this one set (one
    * listener on the signal, however many steps wait in a backend's queue).

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -209,6 +210,11 @@ describe('the pipeline runner', () => {
     const states = await engine.pipelines.statesOf(p);
     assert.equal(states.prepare?.status, 'cached');
     assert.equal(states.train?.status, 'stale');
+    assert.equal(
+      states.evaluate?.status,
+      'stale',
+      "it reads train's output: it runs next time too",
+    );
     assert.deepEqual(
       (await engine.pipelines.planPipeline(p)).map((s) => `${s.step}:${s.action}`),
       ['prepare:cached', 'train:run', 'evaluate:run'],
@@ -529,6 +535,61 @@ describe('environments', () => {
       assert.equal(result.status, 'done', JSON.stringify(result.steps));
       assert.deepEqual(provisioned, [], 'a local environment was made for a remote step');
       assert.deepEqual(launched, ['no VIRTUAL_ENV']);
+    } finally {
+      await service.stopAll();
+      db.close();
+      fs.rmSync(store, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("runs plain steps with the workspace's .venv or the chosen Python, and names it when an import fails", async () => {
+    const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-'));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-env-ws-'));
+    const db = openDatabase(store, { create: true });
+    const tracking = new TrackingService(new SqliteTrackingStore(db));
+    const service = new PipelineService({
+      storeDir: store,
+      db,
+      tracking,
+      artifacts: new LocalArtifactStore(path.join(store, 'artifacts')),
+    });
+    try {
+      execFileSync('python3', ['-m', 'venv', '--without-pip', path.join(root, '.venv')]);
+      const p = pipelineOf(root, [
+        step('where', 'python -c "import sys; print(sys.prefix)" > prefix.txt', {
+          outputs: ['prefix.txt'],
+        }),
+        step('imports', 'python -c "import sextant_no_such_module"'),
+      ]);
+      const result = await (await service.startPipeline(p)).finished;
+      const venv = path.join(root, '.venv');
+      assert.equal(fs.readFileSync(path.join(root, 'prefix.txt'), 'utf8').trim(), venv);
+      const where = result.steps.find((s) => s.step === 'where')!;
+      const tags = (await tracking.getRun(where.runId as string)).data.tags;
+      assert.equal(
+        tags.find((t) => t.key === PIPELINE_TAGS.python)?.value,
+        `${venv}/bin/python (the workspace's .venv)`,
+      );
+      const failed = result.steps.find((s) => s.step === 'imports')!;
+      assert.equal(failed.status, 'failed');
+      assert.match(
+        failed.reason ?? '',
+        new RegExp(
+          `exited with code 1: cannot import 'sextant_no_such_module': it ran with ${venv}/bin/python \\(the workspace's \\.venv\\)`,
+        ),
+      );
+
+      const chosen = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+        encoding: 'utf8',
+      }).trim();
+      service.python = { path: chosen, source: '--python' };
+      const again = await (await service.startPipeline(p, { force: true })).finished;
+      assert.notEqual(fs.readFileSync(path.join(root, 'prefix.txt'), 'utf8').trim(), venv);
+      assert.match(
+        again.steps.find((s) => s.step === 'imports')?.reason ?? '',
+        /it ran with .* \(--python\)/,
+      );
     } finally {
       await service.stopAll();
       db.close();

@@ -41,13 +41,14 @@ import { checkStepPaths, RunPlanner } from './planner';
 import { RunRecorder } from './recorder';
 import { machineCapacity, ResourcePool, type Capacity } from '../../compute';
 import type { PipelineRunStore } from './runStore';
-import { FINISHED_OK, type ActiveRun } from './runState';
+import { cacheable, FINISHED_OK, type ActiveRun } from './runState';
 import { StepScheduler } from './scheduler';
 import { StepEnvironments } from './stepEnvironment';
 import { StepKeys } from './stepKeys';
 import { StepLogs, type StepLog } from './stepLogs';
 import { LEASE_TTL_MS, TriggerLease } from '../triggers/lease';
 import { FOREIGN_POLL_MS, ForeignRuns } from './foreignRuns';
+import type { ChosenPython } from './stepPython';
 
 export { CANCEL_CHECK_MS } from './cancels';
 export { LINEAGE_FILES_PER_FOLDER } from './recorder';
@@ -167,6 +168,18 @@ export class PipelineService implements PipelineRunner {
 
   set trackingUri(uri: string | undefined) {
     this.environments.trackingUri = uri;
+  }
+
+  /**
+   * The interpreter steps without requirements run with (first on their PATH); unset, the
+   * workspace's `.venv` when it has one, else the PATH as it is.
+   */
+  get python(): ChosenPython | undefined {
+    return this.environments.python;
+  }
+
+  set python(chosen: ChosenPython | undefined) {
+    this.environments.python = chosen;
   }
 
   /** Milliseconds spent recording step executions as tracking runs, summed over steps. */
@@ -384,6 +397,9 @@ export class PipelineService implements PipelineRunner {
   async statesOf(pipeline: ResolvedPipeline): Promise<Record<string, StepState>> {
     this.recorder.flush();
     const states: Record<string, StepState> = {};
+    // "Stale" is what the next run would run again: the dry plan, in which a step downstream of
+    // one that runs runs too.
+    const plan = new Map((await this.planner.plan(pipeline)).map((p) => [p.step, p.action]));
     for (const step of pipeline.steps) {
       const latest = this.runs.latestExecution(pipeline.file, pipeline.name, step.name);
       const live = this.liveStep(pipeline, step.name);
@@ -396,14 +412,19 @@ export class PipelineService implements PipelineRunner {
         continue;
       }
       if (!latest) {
-        states[step.name] = { status: 'queued' };
+        states[step.name] = { status: 'not-run' };
         continue;
       }
       const { step: record, pipelineRunId } = latest;
       let status = record.status;
-      if (FINISHED_OK.includes(status)) {
-        const key = await this.keys.keyOf(pipeline, step, new Map()).catch(() => undefined);
-        if (key !== record.cacheKey) status = 'stale';
+      if (FINISHED_OK.includes(status) && plan.get(step.name) === 'run') {
+        // A step the cache cannot hold always plans to run: stale only when something changed.
+        const changed =
+          cacheable(step) ||
+          step.upstream.some((u) => plan.get(u) === 'run') ||
+          (await this.keys.keyOf(pipeline, step, new Map()).catch(() => undefined)) !==
+            record.cacheKey;
+        if (changed) status = 'stale';
       }
       states[step.name] = {
         status,

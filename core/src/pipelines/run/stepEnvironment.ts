@@ -3,6 +3,7 @@ import type { ResolvedStep, StepRun } from '../../model/pipeline';
 import type { ProvisionEnvironment, StepEnvironment } from '../../compute';
 import { insideRoot, provisionEnvironment } from '../../compute';
 import type { ActiveRun, OutputWriter } from './runState';
+import { pythonVariables, workspacePython, type ChosenPython } from './stepPython';
 
 /**
  * The process environment of each step: the run's base (this process's, without MLflow's
@@ -17,6 +18,11 @@ export class StepEnvironments {
    * that built-ins running `sextant component ...` (evaluate, gate, register) use the run's store.
    */
   storeDir: string | undefined;
+  /**
+   * The interpreter steps run with (first on their PATH): the one the user chose in the IDE or on
+   * the command line; unset, the workspace's own `.venv` when it has one, else the PATH as it is.
+   */
+  python: ChosenPython | undefined;
 
   constructor(
     /** Where provisioned environments are kept. */
@@ -44,7 +50,16 @@ export class StepEnvironments {
     if (this.storeDir) Object.assign(vars, { SEXTANT_STORE: this.storeDir, SEXTANT_RUN_ID: runId });
     if (this.trackingUri)
       Object.assign(vars, { MLFLOW_TRACKING_URI: this.trackingUri, MLFLOW_RUN_ID: runId });
+    const python = this.pythonFor(active);
+    if (python) Object.assign(vars, pythonVariables(python, vars.PATH ?? base.PATH ?? ''));
     return { base, vars };
+  }
+
+  /** The interpreter a step of this run runs with when it names no requirements. */
+  pythonFor(active: ActiveRun): ChosenPython | undefined {
+    return (
+      this.python ?? (active.python ??= workspacePython(active.pipeline.root) ?? null) ?? undefined
+    );
   }
 
   /** A step's environment with its provisioned virtual environment first on the PATH. */

@@ -33,6 +33,11 @@ export interface PipelineHostOptions {
   /** The trigger lease to use instead of the source's (a shorter one in tests). */
   lease?: TriggerLease;
   onError?(message: string): void;
+  /**
+   * Files of the workspace that changed (absolute paths, debounced, the ignored folders left
+   * out): what may have made steps stale, for views that show step states.
+   */
+  onFilesChanged?(files: string[]): void;
 }
 
 /**
@@ -94,6 +99,7 @@ export class PipelineHost {
       ignore: this.options.ignore,
       debounceMs: this.options.reloadDelayMs ?? 300,
       onChange: (files) => {
+        this.options.onFilesChanged?.(files.map((file) => path.resolve(this.options.root, file)));
         if (files.some((file) => isPipelineFileName(path.basename(file)))) {
           this.reload().catch((error: unknown) =>
             this.report(`reloading pipelines: ${String(error)}`),
