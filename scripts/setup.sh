@@ -27,6 +27,18 @@ if [ ! -x .venv/bin/python ] || [ ! -f .venv/.sextant-installed ] || [ "$(cat .v
   echo "$req_hash" > .venv/.sextant-installed
 fi
 
+# MLServer (the proxy runtime's upstream in test/compat) and the KServe SDK (the export's schema)
+# pin fastapi, starlette and protobuf versions the main .venv does not take: a venv each.
+for tool in mlserver kserve; do
+  tool_hash=$(hash_of "test/requirements-$tool.txt")
+  if [ ! -x ".venv-$tool/bin/python" ] || [ "$(cat ".venv-$tool/.sextant-installed" 2>/dev/null)" != "$tool_hash" ]; then
+    echo "sextant setup: creating .venv-$tool with test/requirements-$tool.txt"
+    python3 -m venv ".venv-$tool"
+    ".venv-$tool/bin/pip" install --quiet --disable-pip-version-check -r "test/requirements-$tool.txt"
+    echo "$tool_hash" > ".venv-$tool/.sextant-installed"
+  fi
+done
+
 # The JupyterLab extension: the prebuilt labextension needs the venv's JupyterLab as its core
 # (skipped when up to date), then the Python package (magics, jupyter-lsp spec, labextension) goes
 # into the venv in editable mode; its build hook runs no npm.

@@ -10,6 +10,7 @@ import type {
   DeploymentState,
   RunningDeployment,
 } from '../serving';
+import { exportDeployment, type ExportOptions } from './deployExport';
 import { openStore, withEngine } from './store';
 
 interface DeployOptions {
@@ -163,13 +164,16 @@ async function up(
           { registry: engine.registry, artifactRoot: engine.artifacts.root },
           process.cwd(),
         );
-        const python = await servingPython({
-          environment: 'local',
-          modelDir: model.dir,
-          cwd: process.cwd(),
-          environmentsDir: `${engine.storeDir}/envs`,
-          ...(opts.python ? { python: opts.python } : {}),
-        });
+        const external = spec.runtime === 'proxy' || spec.compute === 'ray';
+        const python = external
+          ? ''
+          : await servingPython({
+              environment: 'local',
+              modelDir: model.dir,
+              cwd: process.cwd(),
+              environmentsDir: `${engine.storeDir}/envs`,
+              ...(opts.python ? { python: opts.python } : {}),
+            });
         variants.push({ spec: v, model, python });
       }
       const current = (): DeploymentState => ({
@@ -197,6 +201,18 @@ async function up(
           shadow: v.shadow,
           replicas: spec.replicas.min,
           runtime: spec.runtime,
+          ...(v.upstream
+            ? { upstream: { url: v.upstream.url, model: v.upstream.model ?? model.name } }
+            : {}),
+          ...(spec.ray
+            ? {
+                ray: {
+                  ...spec.ray,
+                  python: spec.ray.python ?? opts.python ?? 'python3',
+                  maxReplicas: spec.replicas.max,
+                },
+              }
+            : {}),
           ...(spec.processing
             ? { processing: spec.processing, workspace: path.dirname(path.resolve(opts.file)) }
             : {}),
@@ -324,6 +340,17 @@ export function registerDeployCommands(
       const { readDeployments } = await import('../serving/index.js');
       await up(names, opts, out, readDeployments(opts.file));
     });
+
+  common(deploy.command('export <name>'))
+    .description('write a deployment as a KServe InferenceService manifest')
+    .option('--kserve', 'a KServe InferenceService (serving.kserve.io/v1beta1)')
+    .option('-o, --output <file>', 'write it to a file (default: stdout)')
+    .option('--variant <name>', 'export one variant alone, at 100% of the traffic')
+    .option(
+      '--storage-uri-prefix <uri>',
+      'where KServe finds the artifact store, e.g. s3://bucket/artifacts',
+    )
+    .action(async (name: string, opts: ExportOptions) => exportDeployment(name, opts, out));
 
   common(deploy.command('down <name>'))
     .description('stop a running deployment')

@@ -1,11 +1,13 @@
 import type { Registry } from 'prom-client';
 import { invalid } from '../model/errors';
+import { externalRuntime, type RayTarget } from './externalRuntime';
 import type { GraphServing } from './graph';
 import { ServingEndpoint, type EndpointOptions } from './http';
 import type { InferenceLog } from './inferenceLog';
 import { LiveStats } from './liveStats';
 import { ReplicaPool, type PoolEvent } from './pool';
 import { processingEnv, type ProcessingSpec } from './processing';
+import type { Upstream } from './proxy';
 import type { Runtime } from './runtime';
 import { SERVE_DEFAULTS } from './server';
 import {
@@ -27,8 +29,12 @@ export interface VariantOptions {
   weight: number;
   shadow?: boolean;
   replicas?: number;
-  /** `python` (default) or `onnx` (see {@link ServeOptions.runtime}). */
-  runtime?: 'python' | 'onnx';
+  /** `python` (default), `onnx` (see {@link ServeOptions.runtime}) or `proxy` (to `upstream`). */
+  runtime?: 'python' | 'onnx' | 'proxy';
+  /** The external OIP server that runtime `proxy` forwards to. */
+  upstream?: Upstream;
+  /** Serve the variant on Ray Serve (`compute: ray`). */
+  ray?: RayTarget;
   /** Python functions run around the model in its workers (python runtime only). */
   processing?: ProcessingSpec;
   /** The folder the processing functions are resolved in (the working directory if absent). */
@@ -105,7 +111,24 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
           `variant '${v.name}': preprocess and postprocess run in Python workers; use runtime: python`,
         );
       }
-      if (v.graph) {
+      const external = v.graph
+        ? undefined
+        : await externalRuntime(
+            { ...v, deployment: o.name },
+            {
+              maxConcurrency: o.maxConcurrency,
+              maxQueue: o.maxQueue,
+              maxBatchSize: o.maxBatchSize,
+              maxBatchDelayMs: o.maxBatchDelayMs,
+              requestTimeoutMs: o.requestTimeoutMs,
+              startTimeoutMs: o.startTimeoutMs,
+              ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
+              ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+            },
+          );
+      if (external) {
+        runtime = external;
+      } else if (v.graph) {
         const { startGraph } = await import('./graph.js');
         runtime = startGraph(o.name, v.graph, {
           replicas: v.replicas ?? 1,

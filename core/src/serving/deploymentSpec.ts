@@ -15,13 +15,20 @@ export interface VariantSpec {
   model: string;
   weight: number;
   shadow: boolean;
+  /** Runtime `proxy`: the upstream OIP server and the model's name there. */
+  upstream?: { url: string; model?: string };
 }
 
 /** A deployment as `sextant.yaml` declares it, with defaults filled in. */
 export interface DeploymentSpec {
   name: string;
   model: string;
-  runtime: 'python' | 'onnx';
+  runtime: 'python' | 'onnx' | 'proxy';
+  /** `ray`: the pyfunc model on Ray Serve in the cluster of {@link ray} (absent: local). */
+  compute?: 'ray';
+  ray?: { address: string; python?: string; httpHost: string; httpPort: number };
+  /** Per-replica resources as Kubernetes writes them (`requests`, `limits`). */
+  resources?: Record<string, Record<string, string | number>>;
   replicas: { min: number; max: number };
   batching: { maxBatchSize: number; maxDelayMs: number };
   host: string;
@@ -70,6 +77,17 @@ function describe(error: ErrorObject): string {
     return `${at}: use models:/<name>@<alias> or models:/<name>/<version>`;
   }
   return `${at}: ${error.message ?? error.keyword}`;
+}
+
+/** A variant's upstream (its own `url`/`upstream_model`, else the deployment's) for runtime proxy. */
+function upstreamOf(
+  d: { url?: string; upstream_model?: string },
+  v: { url?: string; upstream_model?: string },
+): Pick<VariantSpec, 'upstream'> {
+  const url = v.url ?? d.url;
+  if (!url) return {};
+  const model = v.upstream_model ?? d.upstream_model;
+  return { upstream: { url, ...(model ? { model } : {}) } };
 }
 
 /** A problem of a `deployments:` section, at the node it is about. */
@@ -168,7 +186,12 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
   for (const [name, raw] of Object.entries(section as Record<string, Record<string, unknown>>)) {
     const d = raw as {
       model: string;
-      runtime?: 'python' | 'onnx';
+      runtime?: 'python' | 'onnx' | 'proxy';
+      url?: string;
+      upstream_model?: string;
+      compute?: 'local' | 'ray';
+      ray?: { address?: string; python?: string; http_host?: string; http_port?: number };
+      resources?: Record<string, Record<string, string | number>>;
       replicas?: number | { min: number; max?: number };
       batching?: { max_batch_size?: number; max_delay_ms?: number };
       host?: string;
@@ -177,7 +200,14 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       routes?: {
         sticky_header?: string;
         champion?: string;
-        variants: { name: string; model?: string; weight?: number; shadow?: boolean }[];
+        variants: {
+          name: string;
+          model?: string;
+          weight?: number;
+          shadow?: boolean;
+          url?: string;
+          upstream_model?: string;
+        }[];
       };
       rollback?: {
         window_s?: number;
@@ -202,7 +232,16 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       model: v.model ?? d.model,
       weight: v.shadow ? 0 : (v.weight ?? (d.routes ? 0 : 100)),
       shadow: v.shadow ?? false,
+      ...upstreamOf(d, v),
     }));
+    if (d.runtime === 'proxy' && variants.some((v) => !v.upstream)) {
+      throw invalid(`${file}: ${name}: runtime proxy needs 'url': the upstream OIP server`);
+    }
+    if (d.runtime === 'proxy' && d.compute === 'ray') {
+      throw invalid(
+        `${file}: ${name}: runtime proxy forwards to its url; it takes no compute: ray`,
+      );
+    }
     const names = new Set<string>();
     for (const v of variants) {
       if (names.has(v.name)) throw invalid(`${file}: ${name}: variant '${v.name}' is listed twice`);
@@ -248,6 +287,18 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
       name,
       model: d.model ?? '',
       runtime: d.runtime ?? 'python',
+      ...(d.compute === 'ray'
+        ? {
+            compute: 'ray' as const,
+            ray: {
+              address: d.ray?.address ?? 'auto',
+              ...(d.ray?.python ? { python: d.ray.python } : {}),
+              httpHost: d.ray?.http_host ?? '127.0.0.1',
+              httpPort: d.ray?.http_port ?? 8000,
+            },
+          }
+        : {}),
+      ...(d.resources ? { resources: d.resources } : {}),
       replicas,
       batching: {
         maxBatchSize: d.batching?.max_batch_size ?? 1,

@@ -78,3 +78,11 @@ export {
   type SupervisedDeployment,
   type SupervisorOptions,
 } from './supervisor';
+export {
+  kserveManifest,
+  kubernetesName,
+  modelFormatOf,
+  storageUriOf,
+  type KServeExport,
+  type KServeVariant,
+} from './kserve';

@@ -1,10 +1,19 @@
 import { ServingError } from './errors';
-import { WorkerGone, WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
+import { WorkerGone, type WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
+
+/**
+ * What the pool needs of one replica: a {@link WorkerProcess}, or another transport to a model
+ * (an upstream OIP server, a Ray Serve deployment) that keeps the same contract.
+ */
+export type PoolWorker = Pick<
+  WorkerProcess,
+  'ready' | 'exited' | 'pid' | 'predict' | 'kill' | 'stop'
+>;
 
 /** How the replicas of one model run and take requests. */
 export interface PoolOptions {
   /** Starts one worker (a new process each call). */
-  startWorker: () => WorkerProcess;
+  startWorker: () => PoolWorker;
   /** Worker processes kept running. */
   replicas: number;
   /** Frames one replica holds at once (it works on one; the others wait in its pipe). */
@@ -45,7 +54,7 @@ interface Request {
 
 interface Replica {
   id: number;
-  worker: WorkerProcess;
+  worker: PoolWorker;
   ready: boolean;
   /** Whether it ever loaded its model (a start that failed is counted apart from a death). */
   loaded: boolean;
