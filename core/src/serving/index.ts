@@ -44,3 +44,4 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
+export { declareDeployment, type DeploymentDeclaration } from './deploymentFile';
