@@ -351,7 +351,8 @@ export function registerDeployCommands(
       withEngine(opts.store, async (engine) => {
         const records = engine.deployments.list();
         if (opts.json) {
-          for (const r of records) out.write(`${JSON.stringify({ ...r, running: isRunning(r) })}\n`);
+          for (const r of records)
+            out.write(`${JSON.stringify({ ...r, running: isRunning(r) })}\n`);
           return;
         }
         if (records.length === 0) out.write('No deployments recorded\n');
