@@ -41,3 +41,15 @@ export {
   type EvaluationService,
   type EvaluateRequest,
 } from './evaluation';
+export {
+  DeploymentSupervisor,
+  testRequestFor,
+  type DeploymentDraft,
+  type DeploymentEvent,
+  type DeploymentStats,
+  type InferenceLogRow,
+  type PredictResult,
+  type SupervisedDeployment,
+  type VariantState,
+  type VariantWindowStats,
+} from './serving';

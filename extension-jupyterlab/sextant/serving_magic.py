@@ -4,7 +4,7 @@ workspace's ``sextant.yaml`` from a notebook cell.
 Each runs Sextant's ``deploy`` command line on the workspace's store, as a terminal user would.
 A deployment started here runs in a process of its own (``sextant deploy up NAME``), apart from
 the kernel: it keeps serving when the kernel restarts, and ``%sextant deploy down NAME`` (or the
-IDE) stops it. Its output goes to ``.sextant/logs/deploy-NAME.log``.
+IDE) stops it. Its output goes to ``.sextant/deployments/NAME.log``, where the IDEs read it too.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Workspace:
         return Workspace(root, (store or root / ".sextant").resolve(), file.resolve())
 
     def log_of(self, name: str) -> Path:
-        return self.store / "logs" / f"deploy-{name}.log"
+        return self.store / "deployments" / f"{name}.log"
 
 
 def _argv(*args: str) -> list[str]:

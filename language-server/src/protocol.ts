@@ -1218,3 +1218,360 @@ export const EvaluationProgressNotification = new NotificationType<EvaluationPro
 export const EvaluationFinishedNotification = new NotificationType<EvaluationStatus>(
   'sextant/evaluation/finished',
 );
+
+/** One variant of a deployment: a model version with its share of the traffic and replicas. */
+export interface ServingVariant {
+  name: string;
+  /** The registered model's name. */
+  model: string;
+  version: string;
+  /** The URI it is deployed from (`models:/name@alias`, `models:/name/3`). */
+  uri: string;
+  /** Share of the traffic (normalized over the variants that are not shadows). */
+  weight: number;
+  /** Gets a mirrored copy of each request; its answer is logged, never returned. */
+  shadow: boolean;
+  replicas: number;
+}
+
+/** A deployment's figures over the last minute, its variants that take traffic together. */
+export interface ServingLiveSummary {
+  requestRate: number;
+  /** Share of answers with a 5xx status, 0 to 1. */
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** Where a deployment stands: serving, stopped, or declared in sextant.yaml and never deployed. */
+export type ServingStatus = 'running' | 'stopped' | 'declared';
+
+/** A deployment as the Deployments views list it. */
+export interface ServingDeploymentSummary {
+  name: string;
+  status: ServingStatus;
+  /** Its base URL while running. */
+  url?: string;
+  variants: ServingVariant[];
+  /** The variant whose model alias promote and rollback move. */
+  champion?: string;
+  /** ms since the epoch of the last recorded change. */
+  lastUpdateTime?: number;
+  /** While running: the last minute's figures. */
+  live?: ServingLiveSummary;
+}
+
+/** Result of `sextant/serving/list`. */
+export interface ServingListResult {
+  deployments: ServingDeploymentSummary[];
+  /** The file that declares deployments (absolute). */
+  file: string;
+}
+
+/** Params naming one deployment. */
+export interface ServingNameParams {
+  name: string;
+}
+
+/** A recorded change of a deployment (deploy, scale, traffic, promote, rollback, stop, crash). */
+export interface ServingEvent {
+  kind: string;
+  /** ms since the epoch. */
+  time: number;
+  user: string;
+  reason?: string;
+  /** The weights after the change. */
+  weights: Record<string, number>;
+  /** What the change was, and its evidence. */
+  details: Record<string, unknown>;
+}
+
+/** A request the deployment answers, prefilled from the champion's input example. */
+export interface ServingTestRequest {
+  /** `/invocations`. */
+  path: string;
+  /** JSON text. */
+  body: string;
+  /** `serving_input_example`, `input_example`, `signature` or `none`. */
+  source: string;
+}
+
+/** How to call a deployment. */
+export interface ServingSnippets {
+  url: string;
+  /** A `curl` command sending the test request. */
+  curl: string;
+  /** Python (`requests`) sending the test request. */
+  python: string;
+}
+
+/** Result of `sextant/serving/get`. */
+export interface ServingGetResult {
+  deployment: ServingDeploymentSummary;
+  /** Oldest first, the latest 200. */
+  events: ServingEvent[];
+  testRequest: ServingTestRequest;
+  snippets: ServingSnippets;
+}
+
+/** Params of `sextant/serving/deploy`. */
+export interface ServingDeployParams {
+  name: string;
+  /**
+   * A model version to deploy (`models:/name/3`, `models:/name@alias`): written into
+   * sextant.yaml's `deployments:` first (comments kept). Absent: the declared deployment.
+   */
+  model?: string;
+  runtime?: 'python' | 'onnx';
+  replicas?: number;
+  /** Why (kept in the deployment's history). */
+  reason?: string;
+}
+
+/** Params of `sextant/serving/stop` and `sextant/serving/rollback`. */
+export interface ServingActionParams {
+  name: string;
+  reason?: string;
+}
+
+/** Params of `sextant/serving/scale`. */
+export interface ServingScaleParams {
+  name: string;
+  /** Replicas per variant, 1 to 256. */
+  replicas: number;
+  reason?: string;
+}
+
+/** Params of `sextant/serving/setTraffic`. */
+export interface ServingTrafficParams {
+  name: string;
+  /** Weights of the variants named; the others keep theirs. */
+  weights: Record<string, number>;
+  reason?: string;
+}
+
+/** Params of `sextant/serving/promote`. */
+export interface ServingPromoteParams {
+  name: string;
+  /** The variant to promote; default the only challenger. */
+  variant?: string;
+  reason?: string;
+}
+
+/** Params of `sextant/serving/stats`. */
+export interface ServingStatsParams {
+  name: string;
+  /** Seconds back, 1 to 600; default 60. */
+  windowSeconds?: number;
+}
+
+/** A variant's per-second series, oldest first (null where a second had no data). */
+export interface ServingSeries {
+  requests: number[];
+  errors: number[];
+  p50Ms: (number | null)[];
+  p99Ms: (number | null)[];
+  batchSize: (number | null)[];
+  queueDepth: (number | null)[];
+  replicas: (number | null)[];
+}
+
+/** A variant's figures over the window, and now. */
+export interface ServingVariantStats {
+  variant: string;
+  model: string;
+  version: string;
+  weight: number;
+  shadow: boolean;
+  requests: number;
+  requestRate: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+  meanBatchSize: number | null;
+  queueDepth: number;
+  replicasReady: number;
+  replicasStarting: number;
+  series: ServingSeries;
+}
+
+/** The variants that take traffic together, over the window. */
+export interface ServingWindowTotal {
+  requests: number;
+  requestRate: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** Result of `sextant/serving/stats`. */
+export interface ServingStatsResult {
+  deployment: string;
+  /** When taken, ms since the epoch. */
+  time: number;
+  windowSeconds: number;
+  /** Each second's start (ms since the epoch), oldest first: the x of every series. */
+  seconds: number[];
+  variants: ServingVariantStats[];
+  total: ServingWindowTotal;
+}
+
+/** Params of `sextant/serving/predict`. */
+export interface ServingPredictParams {
+  name: string;
+  /** JSON text. */
+  body: string;
+  /** `/invocations` (default) or `/v2/models/<name>/infer`. */
+  path?: string;
+}
+
+/** Result of `sextant/serving/predict`: the answer as it came, 4xx and 5xx included. */
+export interface ServingPredictResult {
+  status: number;
+  body: string;
+  /** Round trip in ms, measured by the language server. */
+  latencyMs: number;
+  /** The variant that answered (`X-Sextant-Variant`). */
+  variant?: string;
+  requestId?: string;
+}
+
+/** Params of `sextant/serving/requests`. */
+export interface ServingRequestsParams {
+  name: string;
+  /** Default 50, at most 500. */
+  limit?: number;
+}
+
+/** One request of the inference log. */
+export interface ServingLoggedRequest {
+  requestId: string;
+  /** ms since the epoch. */
+  time: number;
+  variant?: string;
+  model: string;
+  version: string;
+  /** `oip` or `mlflow`. */
+  protocol: string;
+  status: number;
+  latencyMs: number;
+  inputs?: string;
+  outputs?: string;
+  error?: string;
+}
+
+/** Result of `sextant/serving/requests`. */
+export interface ServingRequestsResult {
+  /** Newest first. */
+  requests: ServingLoggedRequest[];
+}
+
+/** Params of `sextant/serving/logs`. */
+export interface ServingLogsParams {
+  name: string;
+  /** Byte offset to read from (the `offset` of the previous answer); default 0. */
+  offset?: number;
+}
+
+/** Result of `sextant/serving/logs`. */
+export interface ServingLogsResult {
+  /** The deployment process's output from `offset` (at most the last 256 KiB). */
+  text: string;
+  /** Where the output ends now: the next call's `offset`. */
+  offset: number;
+}
+
+/** Params of `sextant/serving/changed`. */
+export interface ServingChangedParams {
+  name: string;
+}
+
+/** The deployments recorded in the store and declared in sextant.yaml, with live figures. */
+export const ServingListRequest = new RequestType0<ServingListResult, SextantErrorData>(
+  'sextant/serving/list',
+);
+
+/** One deployment: status, URL, variants, weights, replicas, events, test request, snippets. */
+export const ServingGetRequest = new RequestType<
+  ServingNameParams,
+  ServingGetResult,
+  SextantErrorData
+>('sextant/serving/get');
+
+/** Starts a deployment (writing a model version's into sextant.yaml first); answers once ready. */
+export const ServingDeployRequest = new RequestType<
+  ServingDeployParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/deploy');
+
+/** Stops a running deployment. */
+export const ServingStopRequest = new RequestType<
+  ServingActionParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/stop');
+
+/** Sets a deployment's replicas per variant (a running one restarts with them, weights kept). */
+export const ServingScaleRequest = new RequestType<
+  ServingScaleParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/scale');
+
+/** Sets the traffic weights of a running deployment's variants. */
+export const ServingSetTrafficRequest = new RequestType<
+  ServingTrafficParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/setTraffic');
+
+/** Moves the champion's registry alias to a challenger and sends it all traffic, in one step. */
+export const ServingPromoteRequest = new RequestType<
+  ServingPromoteParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/promote');
+
+/** Reverses the last promotion: the alias and the traffic back. */
+export const ServingRollbackRequest = new RequestType<
+  ServingActionParams,
+  ServingDeploymentSummary,
+  SextantErrorData
+>('sextant/serving/rollback');
+
+/** A running deployment's live figures per variant over a recent window. */
+export const ServingStatsRequest = new RequestType<
+  ServingStatsParams,
+  ServingStatsResult,
+  SextantErrorData
+>('sextant/serving/stats');
+
+/** Sends one request to a running deployment; answers its response and latency. */
+export const ServingPredictRequest = new RequestType<
+  ServingPredictParams,
+  ServingPredictResult,
+  SextantErrorData
+>('sextant/serving/predict');
+
+/** The latest requests a deployment logged to the inference log. */
+export const ServingRequestsRequest = new RequestType<
+  ServingRequestsParams,
+  ServingRequestsResult,
+  SextantErrorData
+>('sextant/serving/requests');
+
+/** A deployment process's output from an offset. */
+export const ServingLogsRequest = new RequestType<
+  ServingLogsParams,
+  ServingLogsResult,
+  SextantErrorData
+>('sextant/serving/logs');
+
+/** A deployment was deployed, stopped, scaled, re-weighted, promoted, rolled back or crashed. */
+export const ServingChangedNotification = new NotificationType<ServingChangedParams>(
+  'sextant/serving/changed',
+);

@@ -18,6 +18,7 @@ import { PipelineUpdates, registerPipelineHandlers } from './handlers/pipelines'
 import { registerRunHandlers } from './handlers/runs';
 import { registerEvaluationHandlers } from './handlers/evaluation';
 import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
+import { ServingUpdates, registerServingHandlers } from './handlers/serving';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
@@ -88,6 +89,7 @@ export function createSextantServer(
   let live: LiveUpdates | undefined;
   let pipelineLive: PipelineUpdates | undefined;
   let registryLive: RegistryUpdates | undefined;
+  let servingLive: ServingUpdates | undefined;
   let moving: Promise<void> = Promise.resolve();
 
   const context: HandlerContext = {
@@ -123,10 +125,12 @@ export function createSextantServer(
     live?.dispose();
     pipelineLive?.dispose();
     registryLive?.dispose();
+    servingLive?.dispose();
     lease = next;
     live = new LiveUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     pipelineLive = new PipelineUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
     registryLive = new RegistryUpdates(connection, next.workspace.engine, options.notifyIntervalMs);
+    servingLive = new ServingUpdates(connection, next.workspace, folder ?? process.cwd());
     next.workspace.engine.pipelines.trackingUri ??= next.workspace.trackingUri;
     if (previous) {
       await previous.release();
@@ -151,6 +155,8 @@ export function createSextantServer(
     pipelineLive = undefined;
     registryLive?.dispose();
     registryLive = undefined;
+    servingLive?.dispose();
+    servingLive = undefined;
     const held = lease;
     lease = undefined;
     try {
@@ -209,6 +215,7 @@ export function createSextantServer(
   registerPipelineHandlers(connection, context);
   registerRegistryHandlers(connection, context);
   registerEvaluationHandlers(connection, context);
+  registerServingHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
   });

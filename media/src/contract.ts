@@ -18,6 +18,10 @@ import type {
   RunsCompareResult,
   RunSummary,
   SampledSeries,
+  ServingGetResult,
+  ServingLoggedRequest,
+  ServingPredictResult,
+  ServingStatsResult,
 } from '@sextant/language-server/protocol';
 import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
@@ -83,6 +87,22 @@ export enum MessageType {
   QueryRuns = 'queryRuns',
   /** View → host: compare the selected runs. */
   CompareRuns = 'compareRuns',
+  /** Host → view: a deployment's page (summary, events, test request) and its logged requests. */
+  DeploymentSnapshot = 'deploymentSnapshot',
+  /** Host → view: a deployment's live figures (null while it is not running). */
+  DeploymentStats = 'deploymentStats',
+  /** Host → view: the answer of a test request. */
+  DeploymentPredicted = 'deploymentPredicted',
+  /** Host → view: an action on the deployment failed or is under way. */
+  DeploymentNotice = 'deploymentNotice',
+  /** View → host: send a test request to the deployment. */
+  SendTestRequest = 'sendTestRequest',
+  /** View → host: set the deployment's traffic weights. */
+  SetDeploymentTraffic = 'setDeploymentTraffic',
+  /** View → host: promote a challenger of the deployment. */
+  PromoteDeployment = 'promoteDeployment',
+  /** View → host: roll the last promotion of the deployment back. */
+  RollbackDeployment = 'rollbackDeployment',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -317,6 +337,58 @@ export interface CompareRuns {
   runIds: string[];
 }
 
+/** Everything the deployment dashboard shows but its live figures. */
+export interface DeploymentSnapshot {
+  type: MessageType.DeploymentSnapshot;
+  page: ServingGetResult;
+  /** The latest logged requests, newest first. */
+  requests: ServingLoggedRequest[];
+}
+
+/** A deployment's live figures; null while it is not running. */
+export interface DeploymentStatsMessage {
+  type: MessageType.DeploymentStats;
+  stats: ServingStatsResult | null;
+}
+
+/** The answer of a test request, or why it could not be sent. */
+export interface DeploymentPredicted {
+  type: MessageType.DeploymentPredicted;
+  result?: ServingPredictResult;
+  error?: string;
+}
+
+/** An action under way (`busy`), done, or failed with its message. */
+export interface DeploymentNotice {
+  type: MessageType.DeploymentNotice;
+  level: 'busy' | 'info' | 'error';
+  message: string;
+}
+
+/** Send a test request: its JSON body and path (`/invocations` or an OIP infer path). */
+export interface SendTestRequest {
+  type: MessageType.SendTestRequest;
+  body: string;
+  path: string;
+}
+
+/** New traffic weights for the deployment's variants. */
+export interface SetDeploymentTraffic {
+  type: MessageType.SetDeploymentTraffic;
+  weights: Record<string, number>;
+}
+
+/** Promote a challenger (the only one when `variant` is absent). */
+export interface PromoteDeployment {
+  type: MessageType.PromoteDeployment;
+  variant?: string;
+}
+
+/** Roll the last promotion back. */
+export interface RollbackDeployment {
+  type: MessageType.RollbackDeployment;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -332,7 +404,11 @@ export type HostMessage =
   | ModelVersionSnapshot
   | ModelCompareSnapshot
   | RunModels
-  | RunsTableSnapshot;
+  | RunsTableSnapshot
+  | DeploymentSnapshot
+  | DeploymentStatsMessage
+  | DeploymentPredicted
+  | DeploymentNotice;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -351,7 +427,11 @@ export type ViewMessage =
   | SelectEvalSet
   | RegisterModel
   | QueryRuns
-  | CompareRuns;
+  | CompareRuns
+  | SendTestRequest
+  | SetDeploymentTraffic
+  | PromoteDeployment
+  | RollbackDeployment;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -368,6 +448,10 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.ModelCompareSnapshot,
   MessageType.RunModels,
   MessageType.RunsTableSnapshot,
+  MessageType.DeploymentSnapshot,
+  MessageType.DeploymentStats,
+  MessageType.DeploymentPredicted,
+  MessageType.DeploymentNotice,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -387,6 +471,10 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.RegisterModel,
   MessageType.QueryRuns,
   MessageType.CompareRuns,
+  MessageType.SendTestRequest,
+  MessageType.SetDeploymentTraffic,
+  MessageType.PromoteDeployment,
+  MessageType.RollbackDeployment,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -131,7 +131,7 @@ def test_deploy_predict_endpoints_traffic_promote_rollback_and_down(workspace):
     spec = yaml.safe_load((root / "sextant.yaml").read_text())["deployments"]
     assert spec["iris-api"] == {"model": f"models:/{name}@champion", "replicas": 2}
     assert "Declared iris-api" in stream_text(cells[2], "stdout")
-    assert "deploy-iris-api.log" in stream_text(cells[2], "stdout")
+    assert "deployments/iris-api.log" in stream_text(cells[2], "stdout")
 
     card = outputs(cells[3], "display_data")[0]
     url = card[DEPLOYMENTS_MIME]["url"]

@@ -327,13 +327,16 @@ export function registerDeployCommands(
         name: string,
         opts: { model: string; runtime?: string; replicas?: string; file: string },
       ) => {
-        const { declareDeployment, validateDeploymentName } = await import('../serving/index.js');
-        validateDeploymentName(name);
+        const { writeDeploymentDraft } = await import('../serving/index.js');
         const replicas = opts.replicas === undefined ? undefined : Number(opts.replicas);
         if (replicas !== undefined && !Number.isInteger(replicas)) {
           throw invalid(`--replicas takes a whole number, not '${opts.replicas}'`);
         }
-        const spec = declareDeployment(opts.file, name, {
+        if (opts.runtime !== undefined && opts.runtime !== 'python' && opts.runtime !== 'onnx') {
+          throw invalid(`--runtime takes python or onnx, not '${opts.runtime}'`);
+        }
+        const spec = writeDeploymentDraft(opts.file, {
+          name,
           model: opts.model,
           ...(opts.runtime !== undefined ? { runtime: opts.runtime } : {}),
           ...(replicas !== undefined ? { replicas } : {}),

@@ -1,5 +1,6 @@
 import { ServingEndpoint } from './http';
 import type { InferenceLog } from './inferenceLog';
+import { LiveStats } from './liveStats';
 import { ReplicaPool, type PoolEvent } from './pool';
 import type { Runtime } from './runtime';
 import { SERVE_DEFAULTS } from './server';
@@ -62,6 +63,8 @@ export interface DeploymentOptions {
 export interface RunningDeployment {
   url: string;
   traffic: TrafficRouter;
+  /** Its live figures per variant (also answered at `/v2/sextant/deployments/{name}/stats`). */
+  stats: LiveStats;
   /** Resolves when every variant has loaded its model; rejects when one cannot. */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -79,6 +82,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
   const runtimes: Runtime[] = [];
   const stopAll = (): Promise<unknown> => Promise.all(runtimes.map((r) => r.stop()));
   const live: LiveVariant[] = [];
+  const stats = new LiveStats();
   try {
     for (const v of o.variants) {
       let runtime: Runtime;
@@ -102,6 +106,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
           requestTimeoutMs: o.requestTimeoutMs,
           startTimeoutMs: o.startTimeoutMs,
           maxRetries: 2,
+          onBatch: (size) => stats.batch(v.name, size),
           ...(o.onEvent ? { onEvent: (event: PoolEvent) => o.onEvent!(v.name, event) } : {}),
         });
       }
@@ -145,6 +150,7 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     traffic,
     deployment: o.name,
     ...(o.stickyHeader ? { stickyHeader: o.stickyHeader } : {}),
+    stats,
     admin: {
       ...(o.adminToken ? { token: o.adminToken } : {}),
       ...(o.onTraffic ? { onTraffic: o.onTraffic } : {}),
@@ -157,13 +163,18 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     await stopAll();
     throw error;
   }
+  const sampler = setInterval(() => {
+    for (const v of live) stats.sample(v);
+  }, 1000).unref();
   const ready = Promise.all(runtimes.map((r) => r.ready)).then(() => undefined);
   ready.catch(() => undefined);
   return {
     url,
     traffic,
+    stats,
     ready,
     close: async () => {
+      clearInterval(sampler);
       await endpoint.close();
       await stopAll();
       o.log?.flush();

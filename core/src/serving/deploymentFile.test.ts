@@ -3,15 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { declareDeployment } from './deploymentFile';
+import { writeDeploymentDraft } from './deploymentFile';
 import { readDeployments } from './deploymentSpec';
 
 const folder = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-declare-'));
 
-describe('declareDeployment', () => {
+describe('writeDeploymentDraft', () => {
   it('makes sextant.yaml with a deployments section when there is none', () => {
     const file = path.join(folder(), 'sextant.yaml');
-    const spec = declareDeployment(file, 'iris-api', {
+    const spec = writeDeploymentDraft(file, {
+      name: 'iris-api',
       model: 'models:/iris@champion',
       runtime: 'onnx',
       replicas: 2,
@@ -41,7 +42,7 @@ deployments:
         - { name: champion, weight: 100 }
 `;
     fs.writeFileSync(file, before);
-    declareDeployment(file, 'iris-api', { model: 'models:/iris@champion', replicas: 3 });
+    writeDeploymentDraft(file, { name: 'iris-api', model: 'models:/iris@champion', replicas: 3 });
     const after = fs.readFileSync(file, 'utf8');
     assert.match(after, /^# the team's workspace\npipelines:\n {2}train:/);
     assert.match(after, /model: models:\/other\/1 # pinned/);
@@ -59,21 +60,21 @@ deployments:
     const file = path.join(folder(), 'sextant.yaml');
     fs.writeFileSync(file, 'deployments:\n  a:\n    model: models:/a/1\n');
     assert.throws(
-      () => declareDeployment(file, 'b', { model: 'runs:/x/model' }),
+      () => writeDeploymentDraft(file, { name: 'b', model: 'runs:/x/model' }),
       /models:\/<name>@<alias>/,
     );
     assert.throws(
-      () => declareDeployment(file, 'b', { model: 'models:/b/1', runtime: 'gpu' }),
-      /runtime/,
-    );
-    assert.throws(
-      () => declareDeployment(file, 'b', { model: 'models:/b/1', replicas: 0 }),
+      () => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1', replicas: 0 }),
       /replicas/,
     );
     assert.equal(fs.readFileSync(file, 'utf8'), 'deployments:\n  a:\n    model: models:/a/1\n');
-    fs.writeFileSync(file, 'deployments: [1, 2]\n');
-    assert.throws(() => declareDeployment(file, 'b', { model: 'models:/b/1' }), /mapping/);
+    assert.throws(() => writeDeploymentDraft(file, { name: '../b', model: 'models:/b/1' }), /name/);
+    fs.writeFileSync(file, '- a list\n');
+    assert.throws(() => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1' }), /mapping/);
     fs.writeFileSync(file, 'deployments: {\n');
-    assert.throws(() => declareDeployment(file, 'b', { model: 'models:/b/1' }), /not valid YAML/);
+    assert.throws(
+      () => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1' }),
+      /not valid YAML/,
+    );
   });
 });

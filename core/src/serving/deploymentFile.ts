@@ -1,60 +1,86 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, parseDocument, YAMLMap, type Document } from 'yaml';
+import { isMap, parseDocument, YAMLMap } from 'yaml';
 import { invalid } from '../model/errors';
+import { validateDeploymentName } from './deploymentRecords';
 import { parseDeployments, type DeploymentSpec } from './deploymentSpec';
 
-/** What `declareDeployment` writes: the model, and the runtime and replicas when given. */
-export interface DeploymentDeclaration {
+/** A deployment made from a model version in an IDE: what it writes into `sextant.yaml`. */
+export interface DeploymentDraft {
+  name: string;
   /** `models:/name@alias` or `models:/name/N`. */
   model: string;
-  runtime?: string;
-  /** Worker processes per variant (the `replicas:` field as one number). */
+  runtime?: 'python' | 'onnx';
   replicas?: number;
 }
 
-/**
- * Declares a deployment in a `sextant.yaml` (made when missing): a new entry under
- * `deployments:`, or the model (and the runtime and replicas when given) of an existing one.
- * The rest of the file (pipelines, comments, other deployments) is kept as written. The file is
- * written only when the whole `deployments:` section is still valid.
- * @returns the deployment as it now reads.
- * @throws SextantError INVALID_PARAMETER_VALUE when the file is not YAML or the result is not a
- *   valid deployment (nothing is written then).
- */
-export function declareDeployment(
-  file: string,
-  name: string,
-  declaration: DeploymentDeclaration,
-): DeploymentSpec {
+/** Reads a YAML file as a Document (an empty one when the file is missing). */
+function readDocument(file: string): ReturnType<typeof parseDocument> {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const doc: Document = parseDocument(text);
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw invalid(`${file} is not valid YAML: ${doc.errors[0]!.message}`);
   }
-  if (doc.contents === null) doc.contents = new YAMLMap();
-  if (!isMap(doc.contents)) throw invalid(`${file}: the file must be a mapping of sections`);
-  const section = doc.get('deployments');
-  if (section !== undefined && section !== null && !isMap(section)) {
-    throw invalid(`${file}: 'deployments' must be a mapping of deployment names`);
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    throw invalid(`${file} does not hold a mapping at its top; cannot add a deployment to it`);
   }
-  if (section === undefined || section === null) doc.set('deployments', new YAMLMap());
-  const entry = doc.getIn(['deployments', name]);
-  if (entry !== undefined && entry !== null && !isMap(entry)) {
-    throw invalid(`${file}: deployments.${name} must be a mapping`);
-  }
-  if (entry === undefined || entry === null) doc.setIn(['deployments', name], new YAMLMap());
-  doc.setIn(['deployments', name, 'model'], declaration.model);
-  if (declaration.runtime !== undefined) {
-    doc.setIn(['deployments', name, 'runtime'], declaration.runtime);
-  }
-  if (declaration.replicas !== undefined) {
-    doc.setIn(['deployments', name, 'replicas'], declaration.replicas);
-  }
-  const specs = parseDeployments((doc.toJS() as { deployments?: unknown }).deployments, file);
-  const written = doc.toString();
-  const temporary = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp`);
-  fs.writeFileSync(temporary, written);
+  return doc;
+}
+
+/** Checks the document's deployments, then writes it (atomically); answers the specs. */
+function writeChecked(file: string, doc: ReturnType<typeof parseDocument>): DeploymentSpec[] {
+  const specs = parseDeployments(
+    (doc.toJS() as { deployments?: unknown } | null)?.deployments,
+    path.basename(file),
+  );
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, doc.toString());
   fs.renameSync(temporary, file);
-  return specs.find((s) => s.name === name)!;
+  return specs;
+}
+
+/**
+ * Writes a deployment into the `deployments:` section of a `sextant.yaml` (created when missing),
+ * keeping the file's comments and every other section: a new entry, or an existing one's
+ * model, runtime and replicas changed (its routes and other fields kept). The result is checked
+ * against the deployments schema before the file is written.
+ * @throws SextantError INVALID_PARAMETER_VALUE for a bad name, model URI or file.
+ */
+export function writeDeploymentDraft(file: string, draft: DeploymentDraft): DeploymentSpec {
+  validateDeploymentName(draft.name);
+  const doc = readDocument(file);
+  if (doc.contents === null) doc.contents = new YAMLMap();
+  if (!doc.has('deployments') || !isMap(doc.get('deployments'))) {
+    doc.set('deployments', new YAMLMap());
+  }
+  const existing = doc.getIn(['deployments', draft.name]);
+  if (!isMap(existing)) doc.setIn(['deployments', draft.name], new YAMLMap());
+  doc.setIn(['deployments', draft.name, 'model'], draft.model);
+  if (draft.runtime !== undefined) doc.setIn(['deployments', draft.name, 'runtime'], draft.runtime);
+  if (draft.replicas !== undefined) {
+    doc.setIn(['deployments', draft.name, 'replicas'], draft.replicas);
+  }
+  return writeChecked(file, doc).find((s) => s.name === draft.name)!;
+}
+
+/**
+ * Sets a declared deployment's replicas (a number, or `min` of a `{min, max}`, raising `max` to
+ * it when below), keeping the file's comments.
+ * @throws SextantError INVALID_PARAMETER_VALUE when the file declares no such deployment.
+ */
+export function writeReplicas(file: string, name: string, replicas: number): DeploymentSpec {
+  const doc = readDocument(file);
+  const entry = doc.getIn(['deployments', name]);
+  if (!isMap(entry)) {
+    throw invalid(`${path.basename(file)} declares no deployment named '${name}'`);
+  }
+  const current = entry.get('replicas');
+  if (isMap(current)) {
+    current.set('min', replicas);
+    const max = current.get('max');
+    if (typeof max === 'number' && max < replicas) current.set('max', replicas);
+  } else {
+    entry.set('replicas', replicas);
+  }
+  return writeChecked(file, doc).find((s) => s.name === name)!;
 }

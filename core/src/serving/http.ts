@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readBinaryRequest } from './binaryTensors';
 import { ServingError } from './errors';
 import type { InferenceLog } from './inferenceLog';
+import type { LiveStats } from './liveStats';
 import type { ServingMetrics } from './metrics';
 import { checkInferRequest, modelMetadata } from './oip';
 import type { Runtime } from './runtime';
@@ -37,7 +38,13 @@ export interface EndpointOptions {
    * to loopback callers, and with `token` only to `Authorization: Bearer <token>`.
    */
   admin?: { token?: string; onTraffic?: (weights: Record<string, number>) => void };
+  /** The deployment's live figures, counted per variant and answered at `.../stats`. */
+  stats?: LiveStats;
 }
+
+/** The longest window `.../stats` answers, and the most logged requests it lists. */
+const MAX_STATS_WINDOW_S = 600;
+const MAX_STATS_REQUESTS = 200;
 
 /** The response header naming the variant that answered. */
 export const VARIANT_HEADER = 'x-sextant-variant';
@@ -212,6 +219,7 @@ export class ServingEndpoint {
     const variant = inference.variant;
     if (variant) {
       traffic?.observe(variant.name, answer.status, seconds * 1000);
+      this.options.stats?.request(variant.name, answer.status, seconds * 1000);
       this.options.metrics.variantRequest(
         this.options.deployment ?? this.options.name,
         variant.name,
@@ -254,6 +262,7 @@ export class ServingEndpoint {
     const started = process.hrtime.bigint();
     const logged = (status: number, body: string): void => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.options.stats?.request(shadow.name, status, seconds * 1000);
       this.options.metrics.variantRequest(
         this.options.deployment ?? this.options.name,
         shadow.name,
@@ -288,11 +297,16 @@ export class ServingEndpoint {
     );
   }
 
-  /** The admin routes of a deployment: its variants and weights, and changing the weights. */
+  /**
+   * The admin routes of a deployment: its variants and weights, changing the weights, and its
+   * live figures (`GET .../stats?window=S&requests=N`: per-variant rate, latency percentiles,
+   * errors, batch size, queue depth and replicas over the last S seconds, and the N latest
+   * logged requests).
+   */
   private async admin(request: http.IncomingMessage, url: string, method: string): Promise<Answer> {
     const admin = this.options.admin;
     const traffic = this.options.traffic;
-    const match = /^\/v2\/sextant\/deployments\/([^/]+)(\/traffic)?$/.exec(url);
+    const match = /^\/v2\/sextant\/deployments\/([^/]+)(\/traffic|\/stats)?$/.exec(url);
     const remote = request.socket.remoteAddress ?? '';
     const loopback = remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1';
     if (!admin || !traffic || !match || !loopback) {
@@ -325,7 +339,10 @@ export class ServingEndpoint {
         })),
       });
     if (!match[2] && (method === 'GET' || method === 'HEAD')) return describe();
-    if (!match[2] || method !== 'POST') {
+    if (match[2] === '/stats' && (method === 'GET' || method === 'HEAD')) {
+      return json(200, this.statsOf(name, traffic, new URL(request.url ?? '/', 'http://local')));
+    }
+    if (match[2] !== '/traffic' || method !== 'POST') {
       request.resume();
       throw new ServingError(405, `${method} ${url} is not served here`);
     }
@@ -352,6 +369,43 @@ export class ServingEndpoint {
       throw new ServingError(400, (error as Error).message);
     }
     return describe();
+  }
+
+  /** The live figures of a deployment and its latest logged requests. */
+  private statsOf(name: string, traffic: TrafficRouter, url: URL): unknown {
+    const count = (key: string, fallback: number, max: number): number => {
+      const text = url.searchParams.get(key);
+      if (text === null) return fallback;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || value > max) {
+        throw new ServingError(400, `${key} takes a whole number from 0 to ${max}, not '${text}'`);
+      }
+      return value;
+    };
+    const window = Math.max(1, count('window', 60, MAX_STATS_WINDOW_S));
+    const requests = count('requests', 20, MAX_STATS_REQUESTS);
+    const stats = this.options.stats;
+    if (stats) for (const v of traffic.variants) stats.sample(v);
+    return {
+      ...(stats
+        ? stats.snapshot(name, traffic.variants, window)
+        : {
+            deployment: name,
+            time: Date.now(),
+            windowSeconds: window,
+            seconds: [],
+            variants: [],
+            total: {
+              requests: 0,
+              requestRate: 0,
+              errors: 0,
+              errorRate: 0,
+              p50Ms: null,
+              p99Ms: null,
+            },
+          }),
+      requests: requests > 0 && this.options.log ? this.options.log.recentOf(name, requests) : [],
+    };
   }
 
   private async route(

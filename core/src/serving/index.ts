@@ -44,4 +44,19 @@ export {
   type DeploymentSpec,
   type VariantSpec,
 } from './deploymentSpec';
-export { declareDeployment, type DeploymentDeclaration } from './deploymentFile';
+export {
+  LiveStats,
+  quantile,
+  type DeploymentStats,
+  type VariantSeries,
+  type VariantWindowStats,
+  type WindowTotal,
+} from './liveStats';
+export { testRequestFor, type TestRequest } from './testRequest';
+export { writeDeploymentDraft, writeReplicas, type DeploymentDraft } from './deploymentFile';
+export {
+  DeploymentSupervisor,
+  type PredictResult,
+  type SupervisedDeployment,
+  type SupervisorOptions,
+} from './supervisor';

@@ -111,23 +111,40 @@ export class InferenceLog {
     this.flush();
     const rows = this.db
       .prepare(
-        `SELECT request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant
-         FROM inference_log WHERE model = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM inference_log WHERE model = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
       )
       .all(model, limit) as Record<string, unknown>[];
-    return rows.map((r) => ({
-      requestId: r.request_id as string,
-      time: r.time as number,
-      model: r.model as string,
-      version: r.version as string,
-      protocol: r.protocol as string,
-      status: r.status as number,
-      latencyMs: r.latency_ms as number,
-      ...(r.inputs !== null ? { inputs: r.inputs as string } : {}),
-      ...(r.outputs !== null ? { outputs: r.outputs as string } : {}),
-      ...(r.error !== null ? { error: r.error as string } : {}),
-      ...(r.deployment !== null ? { deployment: r.deployment as string } : {}),
-      ...(r.variant !== null ? { variant: r.variant as string } : {}),
-    }));
+    return rows.map(toRow);
   }
+
+  /** The latest rows a deployment served (its variants and shadows), newest first. */
+  recentOf(deployment: string, limit = 100): InferenceLogRow[] {
+    this.flush();
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM inference_log WHERE deployment = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
+      )
+      .all(deployment, limit) as Record<string, unknown>[];
+    return rows.map(toRow);
+  }
+}
+
+const COLUMNS =
+  'request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant';
+
+function toRow(r: Record<string, unknown>): InferenceLogRow {
+  return {
+    requestId: r.request_id as string,
+    time: r.time as number,
+    model: r.model as string,
+    version: r.version as string,
+    protocol: r.protocol as string,
+    status: r.status as number,
+    latencyMs: r.latency_ms as number,
+    ...(r.inputs !== null ? { inputs: r.inputs as string } : {}),
+    ...(r.outputs !== null ? { outputs: r.outputs as string } : {}),
+    ...(r.error !== null ? { error: r.error as string } : {}),
+    ...(r.deployment !== null ? { deployment: r.deployment as string } : {}),
+    ...(r.variant !== null ? { variant: r.variant as string } : {}),
+  };
 }

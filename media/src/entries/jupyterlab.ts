@@ -8,6 +8,7 @@ import type { Bridge } from '../bridge';
 import type { HostMessage, ViewMessage } from '../contract';
 import { JUPYTERLAB_THEME } from '../graph/theme';
 import { mountCompare } from '../views/compare';
+import { mountDeployment } from '../views/deployment';
 import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
@@ -19,7 +20,7 @@ export type { HostMessage, ViewMessage } from '../contract';
 
 /** The views a JupyterLab widget can host. */
 export type ViewKind =
-  'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable';
+  'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable' | 'deployment';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -66,5 +67,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'modelVersion') mountModelVersion(root, bridge);
   else if (kind === 'modelCompare') mountModelCompare(root, bridge);
   else if (kind === 'runsTable') mountRunsTable(root, bridge);
+  else if (kind === 'deployment') mountDeployment(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

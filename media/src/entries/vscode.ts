@@ -4,6 +4,7 @@
  */
 import { reportErrors, vsCodeBridge, type VsCodeApi } from '../bridge';
 import { mountCompare } from '../views/compare';
+import { mountDeployment } from '../views/deployment';
 import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
@@ -22,4 +23,5 @@ else if (view === 'pipeline') mountPipeline(root, bridge);
 else if (view === 'modelVersion') mountModelVersion(root, bridge);
 else if (view === 'modelCompare') mountModelCompare(root, bridge);
 else if (view === 'runsTable') mountRunsTable(root, bridge);
+else if (view === 'deployment') mountDeployment(root, bridge);
 else root.textContent = `Unknown Sextant view: ${String(view)}`;
