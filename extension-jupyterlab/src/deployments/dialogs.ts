@@ -61,6 +61,11 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
     this.replicas.max = '256';
     this.replicas.value = '1';
     this.check.setAttribute('role', 'status');
+    const pair = el('div', 'jp-SextantDeploy-pair');
+    pair.append(
+      field('Runtime', this.runtime, 'python: pyfunc workers · onnx: sklearn as ONNX'),
+      field('Replicas', this.replicas, 'Per variant'),
+    );
     this.check.append(
       el('span', 'jp-SextantDeploy-verdict', 'Checking whether it can be deployed here…'),
     );
@@ -68,12 +73,7 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
       this.check,
       field('Deploy', this.uri, 'Pinned to the version, or following an alias (promote moves it)'),
       field('Deployment name', this.name),
-      field(
-        'Runtime',
-        this.runtime,
-        'python: MLflow pyfunc workers · onnx: scikit-learn converted to ONNX',
-      ),
-      field('Replicas', this.replicas, 'Worker processes per variant'),
+      pair,
     );
     page.then(
       (result) => this.showCheck(result),
