@@ -193,10 +193,9 @@ def start(workspace: Workspace, name: str, python: str | None, reason: str | Non
             if match and match.group(1) == name:
                 return match.group(2)
             if process.poll() is not None:
-                raise ServingMagicError(
-                    f"{name} did not start (exit code {process.returncode}): "
-                    + _error_of(_tail(log), _tail(log).splitlines()[-1] if _tail(log) else "no output")
-                )
+                tail = _tail(log)
+                last = tail.splitlines()[-1] if tail else "it printed nothing"
+                raise ServingMagicError(f"{name} did not start (exit code {process.returncode}): {_error_of(tail, last)}")
             if time.monotonic() > deadline:
                 process.send_signal(signal.SIGINT)
                 raise ServingMagicError(f"{name} was not ready within {READY_TIMEOUT_S} s; stopped (log: {log})")

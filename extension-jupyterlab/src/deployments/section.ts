@@ -14,6 +14,7 @@ import { errorMessage } from '@sextant/media/client';
 import {
   deploymentDescription,
   deploymentTooltip,
+  liveLine,
   trafficShares,
   variantDescription,
 } from '@sextant/media/deployments';
@@ -125,10 +126,16 @@ export class DeploymentsSection {
     const dot = el('span', `jp-SextantDeployments-status jp-SextantDeployments-${d.status}`);
     dot.setAttribute('aria-label', d.status);
     const label = el('span', 'jp-SextantTree-label');
+    // The split and the live figures on lines of their own: the sidebar is narrow.
     label.append(
       el('span', 'jp-SextantTree-name', d.name),
-      el('span', 'jp-SextantTree-description', deploymentDescription(d)),
+      el('span', 'jp-SextantTree-description', deploymentDescription({ ...d, live: undefined })),
     );
+    if (d.live) {
+      label.append(
+        el('span', 'jp-SextantTree-description jp-SextantDeployments-live', liveLine(d.live)),
+      );
+    }
     const dashboard = el('button', 'jp-SextantDeployments-open', 'Dashboard');
     dashboard.title = `Open the dashboard of ${d.name}`;
     dashboard.addEventListener('click', (event) => {

@@ -14,7 +14,7 @@
  * Environment: VENV (default .venv), CHROMIUM, SEXTANT_LABEXTENSION.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,7 +96,7 @@ function deploymentRow(page: Page, status?: string): Locator {
 
 /** The description under the deployment's name in the sidebar (traffic split, live figures). */
 async function sidebarSplit(page: Page, expected: RegExp): Promise<void> {
-  const description = deploymentRow(page).locator('.jp-SextantTree-description');
+  const description = deploymentRow(page).locator('.jp-SextantTree-description').first();
   let seen = '';
   await waitFor(
     `the sidebar to show ${String(expected)}`,
@@ -222,7 +222,12 @@ async function main(): Promise<void> {
         .waitFor({ timeout: 30_000 });
     }
     await deploymentRow(page).click();
-    await dashboard.locator('h1').first().scrollIntoViewIfNeeded();
+    await dashboard.evaluate((node) => {
+      type Scrolled = { scrollTop: number; parentElement: Scrolled | null };
+      for (let n: Scrolled | null = node as unknown as Scrolled; n; n = n.parentElement) {
+        n.scrollTop = 0;
+      }
+    });
     await shot(page, 'deployments-light.png');
     await shot(page, 'deployments-section-light.png', page.locator('#sextant-sidebar'));
     await dashboard.locator('[data-action="promote"]').click();
@@ -255,6 +260,19 @@ async function main(): Promise<void> {
       'deployments: deployed, test request, canary slider, promote, roll back, logs, stop',
     );
   } finally {
+    // A deployment runs in a process of its own: stopped here when the test failed before Stop.
+    spawnSync(
+      process.execPath,
+      [
+        path.join(REPO, 'core', 'bin', 'sextant.js'),
+        'deploy',
+        'down',
+        DEPLOYMENT,
+        '--store',
+        path.join(lab.root, '.sextant'),
+      ],
+      { cwd: lab.root, stdio: 'ignore' },
+    );
     await context.close();
     await lab.close();
     fs.rmSync(profile, { recursive: true, force: true });
