@@ -8,6 +8,7 @@ import { errorMessage } from './api';
 import { SextantLanguageClient } from './client';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experiments/tree';
+import { registerDeployments, type DeploymentsFeature } from './deployments';
 import { registerModels, type ModelsFeature } from './models';
 import { CellStatusProvider, JUPYTER_NOTEBOOK } from './notebooks/cellStatus';
 import { registerPipelines } from './pipelines';
@@ -32,6 +33,8 @@ export interface SextantExtensionApi {
   cellStatus: CellStatusProvider;
   /** The Models tree and the model views. */
   models: ModelsFeature;
+  /** The Deployments tree and the deployment dashboards. */
+  deployments: DeploymentsFeature;
   /** Resolves once the server has started (or rejects with why it could not). */
   ready: Promise<void>;
 }
@@ -106,6 +109,10 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     saveFile: (fileName, content) => void panels.save(fileName, content),
     log: (message) => output.warn(message),
   });
+  const deployments = registerDeployments(context, sextant, {
+    versions: (model) => models.tree.versions(model),
+    log: (message) => output.warn(message),
+  });
 
   const ready = sextant.start().then(
     (info) => {
@@ -125,7 +132,7 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     },
   );
   ready.catch(() => undefined);
-  return { client: sextant, experiments, details, cellStatus, models, ready };
+  return { client: sextant, experiments, details, cellStatus, models, deployments, ready };
 }
 
 /** Stops the language server. */

@@ -1324,6 +1324,13 @@ export interface ServingDeployParams {
   model?: string;
   runtime?: 'python' | 'onnx';
   replicas?: number;
+  /**
+   * With `model`: add it to the existing deployment `name` as this variant (a canary) instead;
+   * a running deployment restarts with it.
+   */
+  variant?: string;
+  /** The canary's share, 0 to 100 (default 10); the champion gets the rest. */
+  weight?: number;
   /** Why (kept in the deployment's history). */
   reason?: string;
 }

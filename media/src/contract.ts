@@ -91,6 +91,8 @@ export enum MessageType {
   DeploymentSnapshot = 'deploymentSnapshot',
   /** Host → view: a deployment's live figures (null while it is not running). */
   DeploymentStats = 'deploymentStats',
+  /** Host → view: the latest logged requests of the deployment (when they changed). */
+  DeploymentRequests = 'deploymentRequests',
   /** Host → view: the answer of a test request. */
   DeploymentPredicted = 'deploymentPredicted',
   /** Host → view: an action on the deployment failed or is under way. */
@@ -351,6 +353,12 @@ export interface DeploymentStatsMessage {
   stats: ServingStatsResult | null;
 }
 
+/** The latest logged requests of the deployment, newest first. */
+export interface DeploymentRequests {
+  type: MessageType.DeploymentRequests;
+  requests: ServingLoggedRequest[];
+}
+
 /** The answer of a test request, or why it could not be sent. */
 export interface DeploymentPredicted {
   type: MessageType.DeploymentPredicted;
@@ -407,6 +415,7 @@ export type HostMessage =
   | RunsTableSnapshot
   | DeploymentSnapshot
   | DeploymentStatsMessage
+  | DeploymentRequests
   | DeploymentPredicted
   | DeploymentNotice;
 
@@ -450,6 +459,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.RunsTableSnapshot,
   MessageType.DeploymentSnapshot,
   MessageType.DeploymentStats,
+  MessageType.DeploymentRequests,
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
 ]);

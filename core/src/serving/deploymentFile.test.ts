@@ -2,78 +2,103 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { writeDeploymentDraft } from './deploymentFile';
+import { after, describe, it } from 'node:test';
+import { writeDeploymentDraft, writeReplicas } from './deploymentFile';
 import { readDeployments } from './deploymentSpec';
 
-const folder = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-declare-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-deployment-file-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('writeDeploymentDraft', () => {
-  it('makes sextant.yaml with a deployments section when there is none', () => {
-    const file = path.join(folder(), 'sextant.yaml');
-    const spec = writeDeploymentDraft(file, {
-      name: 'iris-api',
-      model: 'models:/iris@champion',
-      runtime: 'onnx',
-      replicas: 2,
-    });
-    assert.equal(spec.name, 'iris-api');
-    assert.deepEqual(spec.replicas, { min: 2, max: 2 });
-    assert.equal(spec.runtime, 'onnx');
-    assert.deepEqual(
-      readDeployments(file).map((s) => [s.name, s.model]),
-      [['iris-api', 'models:/iris@champion']],
-    );
-  });
-
-  it('keeps pipelines, comments and other deployments, and updates the one named', () => {
-    const file = path.join(folder(), 'sextant.yaml');
-    const before = `# the team's workspace
+const PIPELINE = `# Our workspace.
 pipelines:
   train:
-    steps: {}
-deployments:
-  other:
-    model: models:/other/1 # pinned
-  iris-api:
-    model: models:/iris/1
-    routes:
-      variants:
-        - { name: champion, weight: 100 }
+    steps: [] # kept as written
 `;
-    fs.writeFileSync(file, before);
-    writeDeploymentDraft(file, { name: 'iris-api', model: 'models:/iris@champion', replicas: 3 });
-    const after = fs.readFileSync(file, 'utf8');
-    assert.match(after, /^# the team's workspace\npipelines:\n {2}train:/);
-    assert.match(after, /model: models:\/other\/1 # pinned/);
-    const specs = readDeployments(file);
+
+describe('writing deployments into sextant.yaml', () => {
+  it('adds a deployment, keeping the comments and the other sections', () => {
+    const file = path.join(dir, 'a.yaml');
+    fs.writeFileSync(file, PIPELINE);
+    const spec = writeDeploymentDraft(file, {
+      name: 'churn-api',
+      model: 'models:/churn@champion',
+      runtime: 'python',
+      replicas: 2,
+    });
+    assert.deepEqual(spec.replicas, { min: 2, max: 2 });
+    const text = fs.readFileSync(file, 'utf8');
+    assert.ok(text.startsWith(PIPELINE), text);
+    assert.match(
+      text,
+      /deployments:\n {2}churn-api:\n {4}model: models:\/churn@champion\n {4}runtime: python\n {4}replicas: 2\n$/,
+    );
+    writeReplicas(file, 'churn-api', 3);
+    assert.deepEqual(readDeployments(file)[0]!.replicas, { min: 3, max: 3 });
+  });
+
+  it('creates the file when there is none', () => {
+    const file = path.join(dir, 'new.yaml');
+    writeDeploymentDraft(file, { name: 'm', model: 'models:/m/1' });
+    assert.equal(fs.readFileSync(file, 'utf8'), 'deployments:\n  m:\n    model: models:/m/1\n');
+  });
+
+  it('adds a canary: routes made, the champion given the rest', () => {
+    const file = path.join(dir, 'b.yaml');
+    fs.writeFileSync(
+      file,
+      'deployments:\n  # the API\n  api:\n    model: models:/churn@champion\n',
+    );
+    const spec = writeDeploymentDraft(file, {
+      name: 'api',
+      model: 'models:/churn/2',
+      variant: 'challenger',
+      weight: 10,
+    });
     assert.deepEqual(
-      specs.map((s) => [s.name, s.model, s.replicas.min, s.variants.length]),
+      spec.variants.map((v) => [v.name, v.model, v.weight]),
       [
-        ['other', 'models:/other/1', 1, 1],
-        ['iris-api', 'models:/iris@champion', 3, 1],
+        ['champion', 'models:/churn@champion', 90],
+        ['challenger', 'models:/churn/2', 10],
+      ],
+    );
+    assert.equal(spec.champion, 'champion');
+    assert.match(fs.readFileSync(file, 'utf8'), /# the API\n {2}api:/);
+    const again = writeDeploymentDraft(file, {
+      name: 'api',
+      model: 'models:/churn/3',
+      variant: 'challenger',
+      weight: 25,
+    });
+    assert.deepEqual(
+      again.variants.map((v) => [v.name, v.model, v.weight]),
+      [
+        ['champion', 'models:/churn@champion', 75],
+        ['challenger', 'models:/churn/3', 25],
       ],
     );
   });
 
-  it('writes nothing when the result would not be a valid deployment', () => {
-    const file = path.join(folder(), 'sextant.yaml');
-    fs.writeFileSync(file, 'deployments:\n  a:\n    model: models:/a/1\n');
+  it('refuses what is not a deployment, leaving the file as it was', () => {
+    const file = path.join(dir, 'c.yaml');
+    fs.writeFileSync(file, PIPELINE);
     assert.throws(
-      () => writeDeploymentDraft(file, { name: 'b', model: 'runs:/x/model' }),
-      /models:\/<name>@<alias>/,
+      () => writeDeploymentDraft(file, { name: 'x', model: 'churn' }),
+      /models:\/<name>@<alias> or models:\/<name>\/<version>/,
     );
     assert.throws(
-      () => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1', replicas: 0 }),
-      /replicas/,
+      () => writeDeploymentDraft(file, { name: 'nope', model: 'models:/m/1', variant: 'c' }),
+      /declares no deployment named 'nope'/,
     );
-    assert.equal(fs.readFileSync(file, 'utf8'), 'deployments:\n  a:\n    model: models:/a/1\n');
-    assert.throws(() => writeDeploymentDraft(file, { name: '../b', model: 'models:/b/1' }), /name/);
-    fs.writeFileSync(file, '- a list\n');
-    assert.throws(() => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1' }), /mapping/);
-    fs.writeFileSync(file, 'deployments: {\n');
     assert.throws(
-      () => writeDeploymentDraft(file, { name: 'b', model: 'models:/b/1' }),
+      () => writeDeploymentDraft(file, { name: '-x', model: 'models:/m/1' }),
+      /not a deployment name/,
+    );
+    assert.throws(() => writeReplicas(file, 'nope', 2), /declares no deployment named 'nope'/);
+    assert.equal(fs.readFileSync(file, 'utf8'), PIPELINE);
+    const broken = path.join(dir, 'd.yaml');
+    fs.writeFileSync(broken, 'a: [\n');
+    assert.throws(
+      () => writeDeploymentDraft(broken, { name: 'x', model: 'models:/m/1' }),
       /not valid YAML/,
     );
   });

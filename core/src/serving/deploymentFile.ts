@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, parseDocument, YAMLMap } from 'yaml';
+import { isMap, isSeq, parseDocument, YAMLMap, type YAMLSeq } from 'yaml';
 import { invalid } from '../model/errors';
 import { validateDeploymentName } from './deploymentRecords';
 import { parseDeployments, type DeploymentSpec } from './deploymentSpec';
@@ -12,6 +12,12 @@ export interface DeploymentDraft {
   model: string;
   runtime?: 'python' | 'onnx';
   replicas?: number;
+  /**
+   * Add `model` to an existing deployment as this variant (a canary) instead of making it the
+   * deployment's model; with {@link weight} its share (default 10), the others sharing the rest.
+   */
+  variant?: string;
+  weight?: number;
 }
 
 /** Reads a YAML file as a Document (an empty one when the file is missing). */
@@ -49,6 +55,7 @@ function writeChecked(file: string, doc: ReturnType<typeof parseDocument>): Depl
 export function writeDeploymentDraft(file: string, draft: DeploymentDraft): DeploymentSpec {
   validateDeploymentName(draft.name);
   const doc = readDocument(file);
+  if (draft.variant !== undefined) return writeVariant(file, doc, draft);
   if (doc.contents === null) doc.contents = new YAMLMap();
   if (!doc.has('deployments') || !isMap(doc.get('deployments'))) {
     doc.set('deployments', new YAMLMap());
@@ -83,4 +90,55 @@ export function writeReplicas(file: string, name: string, replicas: number): Dep
     entry.set('replicas', replicas);
   }
   return writeChecked(file, doc).find((s) => s.name === name)!;
+}
+
+/** Adds (or re-points) a variant of a declared deployment with its weight, keeping comments. */
+function writeVariant(
+  file: string,
+  doc: ReturnType<typeof parseDocument>,
+  draft: DeploymentDraft,
+): DeploymentSpec {
+  const name = draft.variant!;
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw invalid(`'${name}' is not a variant name: use letters, digits, '_' and '-'`);
+  }
+  const weight = draft.weight ?? 10;
+  if (!(Number.isFinite(weight) && weight >= 0 && weight <= 100)) {
+    throw invalid(`a canary's weight is a share from 0 to 100, not ${weight}`);
+  }
+  const entry = doc.getIn(['deployments', draft.name]);
+  if (!isMap(entry)) {
+    throw invalid(
+      `${path.basename(file)} declares no deployment named '${draft.name}' to add variant '${name}' to`,
+    );
+  }
+  if (!isMap(entry.get('routes'))) {
+    entry.set(
+      'routes',
+      doc.createNode({ champion: 'champion', variants: [{ name: 'champion', weight: 100 }] }),
+    );
+  }
+  const routes = entry.get('routes') as YAMLMap;
+  const variants = routes.get('variants') as YAMLSeq<YAMLMap> | undefined;
+  if (!isSeq(variants)) throw invalid(`${draft.name}.routes has no list of variants`);
+  const champion = String(routes.get('champion') ?? (variants.items[0]?.get('name') as string));
+  if (name === champion) throw invalid(`'${name}' is the champion; name the canary otherwise`);
+  let variant = variants.items.find((v) => isMap(v) && v.get('name') === name);
+  if (!variant) {
+    variant = doc.createNode({ name }) as YAMLMap;
+    variants.add(variant);
+  }
+  variant.set('model', draft.model);
+  variant.set('weight', weight);
+  const others = variants.items.filter(
+    (v) => isMap(v) && v !== variant && v.get('shadow') !== true,
+  );
+  const championEntry = others.find((v) => v.get('name') === champion);
+  if (championEntry) {
+    const rest = others
+      .filter((v) => v !== championEntry)
+      .reduce((sum, v) => sum + Number(v.get('weight') ?? 0), 0);
+    championEntry.set('weight', Math.max(0, 100 - weight - rest));
+  }
+  return writeChecked(file, doc).find((s) => s.name === draft.name)!;
 }

@@ -34,8 +34,13 @@ export interface DeploymentSpec {
 /** The published schema of the `deployments:` section. */
 function schemaFile(): string {
   const inPackage = path.resolve(__dirname, '..', '..', 'schemas', 'deployment.schema.json');
-  const besideBundle = path.join(__dirname, 'deployment.schema.json');
-  return !fs.existsSync(inPackage) && fs.existsSync(besideBundle) ? besideBundle : inPackage;
+  if (fs.existsSync(inPackage)) return inPackage;
+  // A bundle (the VS Code extension's out/) has the schemas in schemas/ beside it.
+  const besideBundle = [
+    path.join(__dirname, 'schemas', 'deployment.schema.json'),
+    path.join(__dirname, 'deployment.schema.json'),
+  ].find((file) => fs.existsSync(file));
+  return besideBundle ?? inPackage;
 }
 
 let validate: ReturnType<Ajv['compile']> | undefined;

@@ -132,11 +132,14 @@ export class DeploymentSupervisor {
   }
 
   /**
-   * Writes a deployment made from a model version into `sextant.yaml` (comments kept), then
-   * starts it.
+   * Writes a deployment made from a model version into `sextant.yaml` (comments kept), or adds
+   * the version to a declared deployment as a canary variant, then starts it (a running one
+   * restarts with it).
    */
   async create(draft: DeploymentDraft, actor: DeploymentActor): Promise<SupervisedDeployment> {
+    const before = this.list().find((r) => r.name === draft.name);
     writeDeploymentDraft(this.file, draft);
+    if (before?.running) await this.command(['down', draft.name], actor);
     return this.up(draft.name, actor);
   }
 

@@ -37,7 +37,8 @@ function escapeAttribute(value: string): string {
  * `runsTable`).
  */
 export function viewHtml(
-  view: 'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable',
+  view:
+    'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable' | 'deployment',
   title: string,
   assets: PageAssets,
   nonce: string,

@@ -290,6 +290,24 @@ describe('deployments from the language server', { timeout: 300_000 }, () => {
       text,
       / {2}churn-v2:\n {4}model: models:\/churn\/2\n {4}runtime: python\n {4}replicas: 1\n/,
     );
+    const canary = await session.client.sendRequest(ServingDeployRequest, {
+      name: 'churn-v2',
+      model: 'models:/churn/1',
+      variant: 'challenger',
+      weight: 20,
+    });
+    assert.equal(canary.status, 'running');
+    assert.deepEqual(
+      canary.variants.map((v) => [v.name, v.version, v.weight]),
+      [
+        ['champion', '2', 80],
+        ['challenger', '1', 20],
+      ],
+    );
+    await assert.rejects(
+      session.client.sendRequest(ServingDeployRequest, { name: 'churn-v2', variant: 'x' }),
+      /Give 'model' with 'variant'/,
+    );
     const stopped = await session.client.sendRequest(ServingStopRequest, { name: 'churn-v2' });
     assert.equal(stopped.status, 'stopped');
   });

@@ -152,8 +152,13 @@ export function registerServingHandlers(connection: Connection, context: Handler
     const model = optionalString(params, 'model');
     const runtime = optionalChoice(params, 'runtime', ['python', 'onnx'] as const);
     const replicas = optionalInteger(params, 'replicas', 1, 256);
+    const variant = optionalString(params, 'variant');
+    const weight = optionalInteger(params, 'weight', 0, 100);
     const s = supervisor();
     const actor = actorOf(params);
+    if (!model && (variant !== undefined || weight !== undefined)) {
+      throw invalid(`Give 'model' with 'variant': the version to add as that variant.`);
+    }
     if (model) {
       await s.create(
         {
@@ -161,6 +166,8 @@ export function registerServingHandlers(connection: Connection, context: Handler
           model,
           ...(runtime ? { runtime } : {}),
           ...(replicas !== undefined ? { replicas } : {}),
+          ...(variant !== undefined ? { variant } : {}),
+          ...(weight !== undefined ? { weight } : {}),
         },
         actor,
       );

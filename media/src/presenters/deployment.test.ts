@@ -41,6 +41,7 @@ function summary(status: ServingDeploymentSummary['status']): ServingDeploymentS
 }
 
 function fakeClient(status: { now: ServingDeploymentSummary['status'] }, fail = false) {
+  let logged = 1;
   return new FakeClient({
     'sextant/serving/get': () => ({
       deployment: summary(status.now),
@@ -52,7 +53,10 @@ function fakeClient(status: { now: ServingDeploymentSummary['status'] }, fail = 
         python: 'import requests',
       },
     }),
-    'sextant/serving/requests': () => ({ requests: [{ requestId: 'r1', status: 200 }] }),
+    'sextant/serving/requests': () => ({
+      requests: Array.from({ length: logged }, (_, i) => ({ requestId: `r${logged - i}` })),
+    }),
+    'sextant/serving/log': () => logged++,
     'sextant/serving/stats': () => ({ deployment: 'churn-api', variants: [], seconds: [] }),
     'sextant/serving/predict': ({ body }: { body: string }) => {
       if (fail) throw new Error('deployment churn-api is not running; deploy it first');
@@ -94,7 +98,10 @@ test('the dashboard answers ready with the page, the logged requests and the liv
   });
   await presenter.receive({ type: MessageType.Ready });
   assert.deepEqual(types(posted), [MessageType.DeploymentSnapshot, MessageType.DeploymentStats]);
-  assert.deepEqual(client.paramsOf('sextant/serving/requests'), [{ name: 'churn-api', limit: 10 }]);
+  assert.deepEqual(client.paramsOf('sextant/serving/requests'), [
+    { name: 'churn-api', limit: 10 },
+    { name: 'churn-api', limit: 10 },
+  ]);
   assert.deepEqual(client.paramsOf('sextant/serving/stats'), [
     { name: 'churn-api', windowSeconds: 120 },
   ]);
@@ -150,7 +157,17 @@ test('a test request answers the view with the response, and refreshes the logge
   assert.ok(answer.type === MessageType.DeploymentPredicted && answer.result?.status === 200);
   assert.equal(answer.result.latencyMs, 3.2);
   assert.ok(types(posted).includes(MessageType.DeploymentSnapshot));
-  assert.equal(client.paramsOf('sextant/serving/requests').length, 2);
+  assert.ok(!types(posted).includes(MessageType.DeploymentRequests));
+  // The deployment writes its log a moment later: the next poll pushes the new list alone.
+  posted.length = 0;
+  await client.request({ method: 'sextant/serving/log' } as never, undefined as never);
+  await presenter.pollStats();
+  assert.deepEqual(types(posted), [MessageType.DeploymentStats, MessageType.DeploymentRequests]);
+  const list = posted[1]!;
+  assert.ok(list.type === MessageType.DeploymentRequests && list.requests[0]!.requestId === 'r2');
+  posted.length = 0;
+  await presenter.pollStats();
+  assert.deepEqual(types(posted), [MessageType.DeploymentStats]);
   presenter.dispose();
 });
 

@@ -50,6 +50,8 @@ export class DeploymentPresenter extends SnapshotPresenter {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running = false;
   private polling = false;
+  /** The newest logged request the view has, to push the list only when it changed. */
+  private newestRequest: string | undefined;
   private readonly options: Required<DeploymentPresenterOptions>;
 
   constructor(
@@ -86,6 +88,7 @@ export class DeploymentPresenter extends SnapshotPresenter {
         .then((r) => r.requests),
     ]);
     this.running = page.deployment.status === 'running';
+    this.newestRequest = requests[0]?.requestId;
     this.post({ type: MessageType.DeploymentSnapshot, page, requests });
     this.host.shown?.(page);
     this.schedule();
@@ -103,7 +106,10 @@ export class DeploymentPresenter extends SnapshotPresenter {
     }
   }
 
-  /** Pushes the live figures now (null while the deployment is not running). */
+  /**
+   * Pushes the live figures now (null while the deployment is not running), and the logged
+   * requests when a newer one was written (a deployment writes its log in batches).
+   */
   async pollStats(): Promise<void> {
     if (!this.ready || this.polling) return;
     if (!this.running) {
@@ -117,6 +123,14 @@ export class DeploymentPresenter extends SnapshotPresenter {
         windowSeconds: this.options.windowSeconds,
       });
       this.post({ type: MessageType.DeploymentStats, stats });
+      const { requests } = await this.client.request(ServingRequestsRequest, {
+        name: this.shownName,
+        limit: this.options.requestLimit,
+      });
+      if (requests[0]?.requestId !== this.newestRequest) {
+        this.newestRequest = requests[0]?.requestId;
+        this.post({ type: MessageType.DeploymentRequests, requests });
+      }
     } catch (error) {
       this.host.log(`Sextant: the live figures of ${this.shownName}: ${errorMessage(error)}`);
     } finally {

@@ -466,10 +466,10 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
     );
   };
 
-  const requestsPanel = (): HTMLElement =>
-    h(
-      'section',
-      { 'aria-label': 'Recent requests' },
+  const requestsSection = h('section', { 'aria-label': 'Recent requests' });
+  const requestsPanel = (): HTMLElement => {
+    replaceChildren(
+      requestsSection,
       h('h2', {}, 'Recent requests'),
       requests.length === 0
         ? h('p', { class: 'muted' }, 'No request logged yet.')
@@ -490,6 +490,8 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
             'data requests-table',
           ),
     );
+    return requestsSection;
+  };
 
   const eventsPanel = (p: ServingGetResult): HTMLElement =>
     h(
@@ -592,6 +594,10 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
       case MessageType.DeploymentStats:
         stats = message.stats;
         drawCharts();
+        return;
+      case MessageType.DeploymentRequests:
+        requests = message.requests;
+        if (page) requestsPanel();
         return;
       case MessageType.DeploymentPredicted:
         sending = false;

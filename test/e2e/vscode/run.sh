@@ -20,3 +20,5 @@ echo "-- experiment views UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiExperimentViews.js
 echo "-- runs table UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiRunsTable.js
+echo "-- deployments UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiDeployments.js

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../store';
+import { serveDeployment, type RunningDeployment } from './deployment';
+import { echoWorker } from './echoWorker.testing';
+import { InferenceLog } from './inferenceLog';
+import type { DeploymentStats } from './liveStats';
+import { seededRandom } from './traffic';
+
+const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
+const { dir, script } = echoWorker('sextant-deployment-stats-');
+const db = openDatabase(path.join(dir, 'store'), { create: true });
+const log = new InferenceLog(db, { flushMs: 10 });
+let deployment: RunningDeployment;
+
+const variant = (name: string, version: string, weight: number, shadow = false) => ({
+  name,
+  model: 'echo',
+  version,
+  modelDir: dir,
+  python: PYTHON,
+  weight,
+  shadow,
+});
+
+before(async () => {
+  deployment = await serveDeployment({
+    name: 'echo-api',
+    variants: [
+      variant('champion', '1', 50),
+      variant('challenger', '2', 50),
+      variant('mirror', '3', 0, true),
+    ],
+    script,
+    log,
+    maxBatchSize: 4,
+    maxBatchDelayMs: 20,
+    random: seededRandom(3),
+  });
+  await deployment.ready;
+});
+
+after(async () => {
+  await deployment.close();
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+type StatsAnswer = DeploymentStats & { requests: { requestId: string; variant?: string }[] };
+
+describe('the live stats route of a deployment', () => {
+  it('answers per-variant figures over the window and the latest logged requests', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${deployment.url}/invocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: [[i]], params: { sleep: 0.01 } }),
+        }).then((r) => r.headers.get('x-sextant-variant')),
+      ),
+    );
+    const byVariant = (name: string) => answers.filter((a) => a === name).length;
+    const response = await fetch(
+      `${deployment.url}/v2/sextant/deployments/echo-api/stats?window=30&requests=5`,
+    );
+    assert.equal(response.status, 200);
+    const stats = (await response.json()) as StatsAnswer;
+    assert.equal(stats.deployment, 'echo-api');
+    assert.equal(stats.seconds.length, 30);
+    const of = (name: string) => stats.variants.find((v) => v.variant === name)!;
+    assert.equal(of('champion').requests, byVariant('champion'));
+    assert.equal(of('challenger').requests, byVariant('challenger'));
+    assert.equal(stats.total.requests, 40);
+    assert.equal(of('champion').errors, 0);
+    assert.ok(of('champion').p50Ms! >= 10, `p50 ${of('champion').p50Ms}`);
+    assert.ok(of('champion').p99Ms! >= of('champion').p50Ms!);
+    assert.ok(of('champion').meanBatchSize! >= 1);
+    assert.equal(of('champion').replicasReady, 1);
+    assert.equal(of('mirror').shadow, true);
+    for (let i = 0; i < 50 && of('mirror').requests < 40; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const again = (await (
+        await fetch(`${deployment.url}/v2/sextant/deployments/echo-api/stats`)
+      ).json()) as StatsAnswer;
+      stats.variants = again.variants;
+    }
+    assert.equal(of('mirror').requests, 40);
+    assert.equal(stats.requests.length, 5);
+  });
+
+  it('refuses a bad window and another deployment name', async () => {
+    const bad = await fetch(`${deployment.url}/v2/sextant/deployments/echo-api/stats?window=-1`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /window takes a whole number/);
+    const big = await fetch(`${deployment.url}/v2/sextant/deployments/echo-api/stats?window=601`);
+    assert.equal(big.status, 400);
+    const other = await fetch(`${deployment.url}/v2/sextant/deployments/other/stats`);
+    assert.equal(other.status, 404);
+    const post = await fetch(`${deployment.url}/v2/sextant/deployments/echo-api/stats`, {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(post.status, 405);
+  });
+});

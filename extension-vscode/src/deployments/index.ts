@@ -1,0 +1,43 @@
+/**
+ * Deployments in VS Code: the Deployments tree in the Sextant container, the deployment
+ * dashboards, and the commands of deployments, of Deploy in the Models view, and of the
+ * `sextant.yaml` code lenses (`sextant.deployments.up`, `.sendTestRequest`, `.openDashboard`).
+ */
+import * as vscode from 'vscode';
+import type { ModelVersionSummary } from '@sextant/language-server/protocol';
+import type { SextantApi } from '../api';
+import { registerDeploymentCommands } from './commands';
+import { DeploymentPanels } from './panel';
+import { DeploymentsTree } from './tree';
+
+/** What {@link registerDeployments} gives back, for tests and the extension's API. */
+export interface DeploymentsFeature {
+  tree: DeploymentsTree;
+  panels: DeploymentPanels;
+}
+
+/** Registers everything of deployments; disposed with the extension. */
+export function registerDeployments(
+  context: vscode.ExtensionContext,
+  api: SextantApi,
+  actions: {
+    versions(model: string): Promise<ModelVersionSummary[]>;
+    log(message: string): void;
+  },
+): DeploymentsFeature {
+  const tree = new DeploymentsTree(api);
+  const view = vscode.window.createTreeView('sextant.deployments', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+  });
+  tree.setVisible(view.visible);
+  const panels = new DeploymentPanels(context, api, actions.log);
+  context.subscriptions.push(
+    tree,
+    view,
+    panels,
+    view.onDidChangeVisibility((event) => tree.setVisible(event.visible)),
+    ...registerDeploymentCommands({ api, tree, panels, versions: actions.versions }),
+  );
+  return { tree, panels };
+}
