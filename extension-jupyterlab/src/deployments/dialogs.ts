@@ -42,6 +42,8 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
   private readonly runtime = select('runtime', ['python', 'onnx'], 'python');
   private readonly replicas = el('input', 'jp-mod-styled');
   private readonly check = el('div', 'jp-SextantDeploy-check');
+  private readonly where: HTMLSelectElement;
+  private readonly weight = el('input', 'jp-mod-styled');
   private outcome: CheckOutcome;
 
   constructor(
@@ -49,6 +51,8 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
     chosen: string,
     model: string,
     page: Promise<RegistryVersionResult>,
+    /** Deployments it can join as a canary. */
+    canaryTargets: readonly string[] = [],
   ) {
     super();
     this.addClass('jp-SextantDeploy');
@@ -61,6 +65,16 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
     this.replicas.max = '256';
     this.replicas.value = '1';
     this.check.setAttribute('role', 'status');
+    this.where = select('where', ['', ...canaryTargets], '');
+    for (const option of this.where.options) {
+      option.textContent = option.value ? `Add to ${option.value} as a canary` : 'A new deployment';
+    }
+    this.weight.name = 'weight';
+    this.weight.type = 'number';
+    this.weight.min = '0';
+    this.weight.max = '100';
+    this.weight.value = '10';
+    const canary = field('Canary share (%)', this.weight, 'The champion keeps the rest');
     const pair = el('div', 'jp-SextantDeploy-pair');
     pair.append(
       field('Runtime', this.runtime, 'python: pyfunc workers · onnx: sklearn as ONNX'),
@@ -72,9 +86,20 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
     this.node.append(
       this.check,
       field('Deploy', this.uri, 'Pinned to the version, or following an alias (promote moves it)'),
+      field('Deploy as', this.where),
       field('Deployment name', this.name),
       pair,
+      canary,
     );
+    const follow = (): void => {
+      const asCanary = this.where.value !== '';
+      for (const node of [this.name, this.runtime, this.replicas]) node.disabled = asCanary;
+      canary.hidden = !asCanary;
+      this.name.parentElement!.hidden = asCanary;
+      pair.hidden = asCanary;
+    };
+    this.where.addEventListener('change', follow);
+    follow();
     page.then(
       (result) => this.showCheck(result),
       (error: unknown) => {
@@ -116,6 +141,8 @@ export class DeployDialogBody extends Widget implements Dialog.IBodyWidget<Deplo
       model: this.uri.value,
       runtime: this.runtime.value,
       replicas: this.replicas.value,
+      canaryOf: this.where.value,
+      weight: this.weight.value,
     };
   }
 }

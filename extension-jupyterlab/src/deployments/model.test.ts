@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ServingDeploymentSummary } from '@sextant/language-server/protocol';
 import {
   actionApplies,
+  canaryTargets,
   deployabilityLines,
   deploymentNameProblem,
   deployRequest,
@@ -63,6 +64,8 @@ describe('deploy form', () => {
   it('makes the deploy params of a good form', () => {
     assert.deepEqual(
       deployRequest({
+        canaryOf: '',
+        weight: '',
         name: ' churn-api ',
         model: 'models:/churn@champion',
         runtime: 'onnx',
@@ -82,6 +85,8 @@ describe('deploy form', () => {
   it('says what is wrong with a bad one', () => {
     const problem = (form: Partial<Parameters<typeof deployRequest>[0]>): string => {
       const result = deployRequest({
+        canaryOf: '',
+        weight: '10',
         name: 'a',
         model: 'models:/m/1',
         runtime: 'python',
@@ -100,6 +105,34 @@ describe('deploy form', () => {
     assert.match(problem({ replicas: '' }), /1 to 256/);
     assert.equal(deploymentNameProblem('iris.v2_api-1'), undefined);
     assert.equal(replicasOf(' 256 '), 256);
+  });
+});
+
+describe('deploy as a canary', () => {
+  it('adds the version to an existing deployment as its challenger, with its share', () => {
+    const form = { name: '', model: 'models:/churn/2', runtime: 'python', replicas: '1' };
+    assert.deepEqual(deployRequest({ ...form, canaryOf: 'churn-api', weight: '10' }), {
+      params: { name: 'churn-api', model: 'models:/churn/2', variant: 'challenger', weight: 10 },
+    });
+    for (const weight of ['', '101', '-1', '2.5']) {
+      const result = deployRequest({ ...form, canaryOf: 'churn-api', weight });
+      assert.ok('problem' in result && /0 to 100/.test(result.problem), weight);
+    }
+  });
+
+  it('offers the deployed deployments serving the same model', () => {
+    const other = deployment({
+      name: 'other-api',
+      variants: [{ ...deployment().variants[0]!, model: 'other' }],
+    });
+    assert.deepEqual(
+      canaryTargets('churn', [
+        deployment(),
+        deployment({ name: 'draft', status: 'declared' }),
+        other,
+      ]),
+      ['churn-api'],
+    );
   });
 });
 

@@ -19,7 +19,14 @@ export interface DeployForm {
   model: string;
   runtime: string;
   replicas: string;
+  /** A deployment to add the model to as its canary (empty: a new deployment). */
+  canaryOf: string;
+  /** The canary's share in percent, as typed. */
+  weight: string;
 }
+
+/** The variant a model added to a deployment as its canary becomes. */
+export const CANARY_VARIANT = 'challenger';
 
 /** The URIs a version can be deployed as: pinned to its number, or following each alias. */
 export function deployUris(name: string, version: string, aliases: readonly string[]): string[] {
@@ -47,12 +54,21 @@ export function deployRequest(
   form: DeployForm,
 ): { params: ServingDeployParams } | { problem: string } {
   const name = form.name.trim();
-  const nameProblem = deploymentNameProblem(name);
+  const nameProblem = form.canaryOf ? undefined : deploymentNameProblem(name);
   if (nameProblem) return { problem: nameProblem };
   if (!/^models:\/[^/@]+(@[A-Za-z0-9_-]+|\/[0-9]+)$/.test(form.model)) {
     return {
       problem: `Deploy a registered version (models:/name/N or models:/name@alias), not '${form.model}'.`,
     };
+  }
+  if (form.canaryOf) {
+    const weight = Number(form.weight.trim());
+    if (form.weight.trim() === '' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
+      return {
+        problem: `The canary's share is a whole number from 0 to 100, not '${form.weight}'.`,
+      };
+    }
+    return { params: { name: form.canaryOf, model: form.model, variant: CANARY_VARIANT, weight } };
   }
   if (form.runtime !== 'python' && form.runtime !== 'onnx') {
     return { problem: `The runtime is python or onnx, not '${form.runtime}'.` };
@@ -111,6 +127,16 @@ export function deployabilityLines(
 /** The variants of a deployment that take traffic (the ones a traffic form edits). */
 export function servedVariants(d: ServingDeploymentSummary): string[] {
   return d.variants.filter((v) => !v.shadow).map((v) => v.name);
+}
+
+/** The deployments a version of `model` can join as a canary: deployed ones serving that model. */
+export function canaryTargets(
+  model: string,
+  deployments: readonly ServingDeploymentSummary[],
+): string[] {
+  return deployments
+    .filter((d) => d.status !== 'declared' && d.variants.some((v) => v.model === model))
+    .map((d) => d.name);
 }
 
 /** Whether an action applies to a deployment in its state (the menu hides the others). */

@@ -35,6 +35,7 @@ import { DeployDialogBody, TrafficDialogBody } from './dialogs.js';
 import { DeploymentLogsPanel } from './logsPanel.js';
 import {
   actionApplies,
+  canaryTargets,
   deployRequest,
   deployUris,
   replicasOf,
@@ -214,7 +215,14 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
           typeof args['alias'] === 'string'
             ? `models:/${name}@${args['alias']}`
             : (uris[1] ?? uris[0]!);
-        const body = new DeployDialogBody(uris, chosen, name, page);
+        await section.refresh();
+        const body = new DeployDialogBody(
+          uris,
+          chosen,
+          name,
+          page,
+          canaryTargets(name, section.deployments),
+        );
         const answer = await showDialog({
           title: `Deploy ${name} v${version}`,
           body,
@@ -224,15 +232,19 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
         if (!answer.button.accept || !answer.value) return undefined;
         const checked = body.checked ?? (await page).summary;
         if (!checked.deployable) {
-          throw new Error(
-            `${name} v${version} cannot be deployed here: ${checked.reasons.join('; ')}`,
-          );
+          const anyway = await showDialog({
+            title: `${name} v${version} may not deploy here`,
+            body: checked.reasons.join('\n') || 'The deployability check failed.',
+            buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Deploy Anyway' })],
+          });
+          if (!anyway.button.accept) return undefined;
         }
         const request = deployRequest(answer.value);
         if ('problem' in request) throw new Error(request.problem);
-        return deploying(`${request.params.name} (${request.params.model})`, () =>
-          connection.request(ServingDeployRequest, request.params),
-        );
+        const what = request.params.variant
+          ? `${request.params.model} as the canary of ${request.params.name}`
+          : `${request.params.name} (${request.params.model})`;
+        return deploying(what, () => connection.request(ServingDeployRequest, request.params));
       }),
     });
 

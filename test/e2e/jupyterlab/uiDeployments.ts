@@ -3,9 +3,9 @@
  * playwright-core and Debian's Chromium. The real `mlflow` client logs and registers two iris
  * classifiers (v1 @champion); the test deploys v1 through its alias from the version's context
  * menu in the Models section (the dialog shows the deployability check first), waits for it to
- * serve in the Deployments section, sends the prefilled test request from the dashboard, adds v2 as
- * a challenger in sextant.yaml and redeploys from the Deployments context menu, moves the canary
- * slider, promotes and rolls back (the registry alias checked through the MLflow REST API), opens
+ * serve in the Deployments section, sends the prefilled test request from the dashboard, stops and
+ * deploys it again from the Deployments context menu, adds v2 to it as a canary from v2's Deploy…
+ * dialog, moves the canary slider, promotes and rolls back (the registry alias checked through the MLflow REST API), opens
  * the logs and stops it. Screenshots in the light, dark and high-contrast themes go to
  * test/e2e/jupyterlab/screenshots/.
  *
@@ -43,18 +43,6 @@ const TRAIN = [
   '        model = LogisticRegression(C=c, max_iter=500).fit(X, y)',
   `        mlflow.sklearn.log_model(model, name='model', input_example=X.head(2), registered_model_name='${MODEL}')`,
   `MlflowClient().set_registered_model_alias('${MODEL}', 'champion', '1')`,
-].join('\n');
-
-/** sextant.yaml after a person adds v2 as the challenger of the deployment. */
-const CANARY = [
-  'deployments:',
-  `  ${DEPLOYMENT}:`,
-  `    model: models:/${MODEL}@champion`,
-  '    routes:',
-  '      variants:',
-  '        - { name: champion, weight: 90 }',
-  `        - { name: challenger, model: models:/${MODEL}/2, weight: 10 }`,
-  '',
 ].join('\n');
 
 async function shot(page: Page, name: string, target?: Locator): Promise<void> {
@@ -194,13 +182,33 @@ async function main(): Promise<void> {
     assert.match((await dashboard.locator('.test-response').textContent()) ?? '', /predictions/);
     console.log('test request answered 200 with predictions');
 
-    console.log('-- a challenger declared in sextant.yaml; Stop and Deploy from the context menu');
-    fs.writeFileSync(path.join(lab.root, 'sextant.yaml'), CANARY);
+    console.log('-- Stop and Deploy from the Deployments context menu');
     await contextMenu(page, deploymentRow(page), 'Stop');
     await deploymentRow(page, 'stopped').waitFor({ timeout: 60_000 });
     await contextMenu(page, deploymentRow(page), 'Deploy');
     await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+
+    console.log('-- Deploy… on v2: added to the deployment as its canary');
+    const v2 = page.locator(
+      `#sextant-sidebar .jp-SextantModels-version[data-model="${MODEL}"][data-version="2"]`,
+    );
+    await contextMenu(page, v2, 'Deploy…');
+    await dialog
+      .locator('.jp-SextantDeploy-check[data-deployable="true"]')
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await dialog.locator('select[name="model"]').inputValue(), `models:/${MODEL}/2`);
+    await dialog.locator('select[name="where"]').selectOption(DEPLOYMENT);
+    await dialog.locator('input[name="weight"]').fill('10');
+    await shot(page, 'deploy-canary-dialog-light.png', dialog.locator('.jp-Dialog-content'));
+    await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
+    await dialog.waitFor({ state: 'detached', timeout: 15_000 });
     await sidebarSplit(page, /champion 90% \/ challenger 10%/);
+    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    const declared = fs.readFileSync(path.join(lab.root, 'sextant.yaml'), 'utf8');
+    assert.ok(
+      declared.includes('challenger') && declared.includes(`models:/${MODEL}/2`),
+      `the canary is declared in sextant.yaml:\n${declared}`,
+    );
 
     console.log('-- the canary slider, Promote and Roll back on the dashboard');
     await page
