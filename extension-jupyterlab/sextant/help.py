@@ -90,9 +90,9 @@ history), --store DIR (default: the workspace's .sextant).""",
             %sextant predict --oip iris-api X_test.head(5)""",
     "endpoints": """\
 %sextant endpoints
-  The workspace's deployments as a table: status, URL, variants and their weights, replicas, and
-  for each running one a curl and a Python snippet that calls it. Declared deployments that were
-  never started are listed too.""",
+  The workspace's deployments as a table: status, URL, variants and their weights, replicas, the
+  last minute's req/s, p50/p99 latency and error rate, and for each running one a curl and a
+  Python snippet that calls it. Declared deployments that were never started are listed too.""",
     "help": """\
 %sextant help [COMMAND]
   This help; COMMAND is one of """,

@@ -247,11 +247,35 @@ async function main(): Promise<void> {
     await dashboard.locator('.event-rollback').first().waitFor({ timeout: 30_000 });
     console.log('canary moved to 50%, promoted (alias on v2), rolled back (alias on v1)');
 
+    console.log('-- %sextant endpoints in the notebook: the same deployment, its snippets');
+    const notebookTab = page.locator('.lm-TabBar-tab', { hasText: 'empty.ipynb' }).first();
+    const dashboardTab = page
+      .locator('.lm-TabBar-tab', { hasText: `Deployment ${DEPLOYMENT}` })
+      .first();
+    await notebookTab.click();
+    await page.locator('.jp-Notebook .jp-Cell .cm-content').first().click();
+    await page.keyboard.type('%load_ext sextant');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('%sextant endpoints');
+    await page.keyboard.press('Shift+Enter');
+    const endpoints = page.locator('.jp-OutputArea-output table.sextant-table').first();
+    await endpoints.waitFor({ timeout: 90_000 });
+    const listed = (await endpoints.textContent()) ?? '';
+    assert.match(listed, new RegExp(`${DEPLOYMENT}.*running`));
+    assert.match(listed, /champion[^]*challenger/);
+    await endpoints.locator('summary').click();
+    await shot(page, 'endpoints-magic-light.png');
+
     console.log('-- themes');
     await theme(page, 'JupyterLab Dark', false);
+    await shot(page, 'endpoints-magic-dark.png');
+    await dashboardTab.click();
     await shot(page, 'deployments-dark.png');
     await theme(page, 'JupyterLab Dark High Contrast', false);
     await shot(page, 'deployments-hc.png');
+    await notebookTab.click();
+    await shot(page, 'endpoints-magic-hc.png');
+    await dashboardTab.click();
     await deploymentRow(page).click({ button: 'right' });
     await shot(page, 'deployments-menu-hc.png');
     await page.keyboard.press('Escape');
