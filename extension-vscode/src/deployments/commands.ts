@@ -325,6 +325,20 @@ export function registerDeploymentCommands(ctx: DeploymentCommandContext): vscod
     logs,
     register('sextant.deployments.refresh', () => tree.refresh()),
     register('sextant.deployments.up', async (arg: unknown) => {
+      const uri = (arg as { uri?: unknown } | undefined)?.uri;
+      const given =
+        typeof uri === 'string'
+          ? vscode.Uri.parse(uri).fsPath
+          : uri instanceof vscode.Uri
+            ? uri.fsPath
+            : undefined;
+      const file = tree.declaringFile ?? (await api.request(ServingListRequest)).file;
+      if (given !== undefined && given !== file) {
+        void vscode.window.showWarningMessage(
+          `Sextant deploys what ${file} declares; move the deployment there to deploy it.`,
+        );
+        return undefined;
+      }
       const name = await nameOf(arg, (d) => d.status !== 'running');
       if (name) return deploy({ name });
       return undefined;

@@ -169,10 +169,18 @@ describe('deployments from the language server', { timeout: 300_000 }, () => {
     );
     assert.equal(stats.total.requests, 22);
 
-    const logged = await session.client.sendRequest(ServingRequestsRequest, {
+    // The deployment writes its inference log in batches (every 250 ms): wait for them.
+    let logged = await session.client.sendRequest(ServingRequestsRequest, {
       name: 'churn-api',
       limit: 5,
     });
+    for (let i = 0; i < 100 && logged.requests.length < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      logged = await session.client.sendRequest(ServingRequestsRequest, {
+        name: 'churn-api',
+        limit: 5,
+      });
+    }
     assert.equal(logged.requests.length, 5);
     assert.equal(logged.requests[0]!.variant, 'champion');
     assert.equal(logged.requests[0]!.status, 200);

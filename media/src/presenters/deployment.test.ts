@@ -40,8 +40,13 @@ function summary(status: ServingDeploymentSummary['status']): ServingDeploymentS
   };
 }
 
-function fakeClient(status: { now: ServingDeploymentSummary['status'] }, fail = false) {
-  let logged = 1;
+/** The deployment's state in a test: its status, and how many requests it has logged. */
+interface Deployed {
+  now: ServingDeploymentSummary['status'];
+  logged?: number;
+}
+
+function fakeClient(status: Deployed, fail = false) {
   return new FakeClient({
     'sextant/serving/get': () => ({
       deployment: summary(status.now),
@@ -54,9 +59,10 @@ function fakeClient(status: { now: ServingDeploymentSummary['status'] }, fail = 
       },
     }),
     'sextant/serving/requests': () => ({
-      requests: Array.from({ length: logged }, (_, i) => ({ requestId: `r${logged - i}` })),
+      requests: Array.from({ length: status.logged ?? 1 }, (_, i) => ({
+        requestId: `r${(status.logged ?? 1) - i}`,
+      })),
     }),
-    'sextant/serving/log': () => logged++,
     'sextant/serving/stats': () => ({ deployment: 'churn-api', variants: [], seconds: [] }),
     'sextant/serving/predict': ({ body }: { body: string }) => {
       if (fail) throw new Error('deployment churn-api is not running; deploy it first');
@@ -138,7 +144,8 @@ test('it polls the live figures while the deployment runs, and stops when dispos
 });
 
 test('a test request answers the view with the response, and refreshes the logged requests', async () => {
-  const client = fakeClient({ now: 'running' });
+  const deployed: Deployed = { now: 'running', logged: 1 };
+  const client = fakeClient(deployed);
   const posted: HostMessage[] = [];
   const presenter = new DeploymentPresenter('churn-api', client, host(posted, []), {
     statsIntervalMs: 0,
@@ -160,7 +167,7 @@ test('a test request answers the view with the response, and refreshes the logge
   assert.ok(!types(posted).includes(MessageType.DeploymentRequests));
   // The deployment writes its log a moment later: the next poll pushes the new list alone.
   posted.length = 0;
-  await client.request({ method: 'sextant/serving/log' } as never, undefined as never);
+  deployed.logged = 2;
   await presenter.pollStats();
   assert.deepEqual(types(posted), [MessageType.DeploymentStats, MessageType.DeploymentRequests]);
   const list = posted[1]!;
@@ -237,4 +244,36 @@ test('a reloaded dashboard restores its deployment from the saved state', () => 
   assert.equal(restoredDeployment({ name: 'churn-api' }), 'churn-api');
   assert.equal(restoredDeployment({ name: '' }), undefined);
   assert.equal(restoredDeployment(undefined), undefined);
+});
+
+test('actions run one after the other: a promote waits for a traffic change in flight', async () => {
+  const order: string[] = [];
+  const client = new FakeClient({
+    'sextant/serving/get': () => ({
+      deployment: { name: 'churn-api', status: 'stopped', variants: [] },
+      events: [],
+      testRequest: { path: '/invocations', body: '{}', source: 'none' },
+      snippets: { url: '', curl: '', python: '' },
+    }),
+    'sextant/serving/requests': () => ({ requests: [] }),
+    'sextant/serving/setTraffic': async () => {
+      order.push('traffic start');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      order.push('traffic end');
+    },
+    'sextant/serving/promote': () => order.push('promote'),
+  });
+  const presenter = new DeploymentPresenter('churn-api', client, host([], []), {
+    statsIntervalMs: 0,
+  });
+  await presenter.receive({ type: MessageType.Ready });
+  await Promise.all([
+    presenter.receive({
+      type: MessageType.SetDeploymentTraffic,
+      weights: { champion: 50, challenger: 50 },
+    }),
+    presenter.receive({ type: MessageType.PromoteDeployment }),
+  ]);
+  assert.deepEqual(order, ['traffic start', 'traffic end', 'promote']);
+  presenter.dispose();
 });

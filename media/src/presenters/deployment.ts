@@ -50,6 +50,8 @@ export class DeploymentPresenter extends SnapshotPresenter {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running = false;
   private polling = false;
+  /** The actions asked for, run one after the other (a promote waits for a traffic change). */
+  private actions: Promise<void> = Promise.resolve();
   /** The newest logged request the view has, to push the list only when it changed. */
   private newestRequest: string | undefined;
   private readonly options: Required<DeploymentPresenterOptions>;
@@ -138,8 +140,16 @@ export class DeploymentPresenter extends SnapshotPresenter {
     }
   }
 
-  /** Runs an action, telling the view it is under way and how it ended. */
-  private async act(busy: string, done: string, action: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs an action after those asked for before it, telling the view it is under way and how it
+   * ended.
+   */
+  private act(busy: string, done: string, action: () => Promise<unknown>): Promise<void> {
+    this.actions = this.actions.then(() => this.run(busy, done, action));
+    return this.actions;
+  }
+
+  private async run(busy: string, done: string, action: () => Promise<unknown>): Promise<void> {
     this.post({ type: MessageType.DeploymentNotice, level: 'busy', message: busy });
     try {
       await action();

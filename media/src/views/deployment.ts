@@ -122,6 +122,11 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
   let predicted: { result?: ServingPredictResult; error?: string } | undefined;
   let notice: { level: string; message: string } | undefined;
   let sending = false;
+  /**
+   * Counts redraws: a control replaced by a redraw loses focus and may fire `change` as it goes
+   * (a range input does in Chromium); its handler then acts only if it is still the drawn one.
+   */
+  let generation = 0;
 
   const noticeLine = h('p', { class: 'notice', role: 'status', 'aria-live': 'polite' });
   const figures = h('div', { class: 'live-figures' });
@@ -246,6 +251,7 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
     const champion = served.find((v) => v.name === d.champion) ?? served[0];
     const canary = served.length === 2 ? served.find((v) => v !== champion) : undefined;
     let control: HTMLElement;
+    const drawn = generation;
     if (champion && canary) {
       const label = h('span', { class: 'split-label' });
       const caption = (percent: number): string =>
@@ -262,11 +268,13 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
         'data-action': 'canary-slider',
         disabled: !running,
         oninput: () => (label.textContent = caption(Number(slider.value))),
-        onchange: () =>
+        onchange: () => {
+          if (drawn !== generation || Number(slider.value) === current) return;
           bridge.post({
             type: MessageType.SetDeploymentTraffic,
             weights: canaryWeights(champion.name, canary.name, Number(slider.value)),
-          }),
+          });
+        },
       });
       control = h(
         'div',
@@ -521,6 +529,7 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
 
   const draw = (): void => {
     if (!page) return;
+    generation++;
     const d = page.deployment;
     replaceChildren(
       root,

@@ -213,8 +213,10 @@ runUiTest(
 
       // Move the canary slider to 50%.
       await dashboard.locator('input[data-action="canary-slider"]').fill('50');
+      // The label follows the slider at once; the traffic event and notice say it was applied.
+      await dashboard.locator('.event-traffic').first().waitFor({ timeout: 60_000 });
+      await dashboardShows(dashboard, '.notice', /traffic champion 50 \/ challenger 50/);
       await dashboardShows(dashboard, '.split-label', /champion 50% · challenger 50%/);
-      await dashboardShows(dashboard, '.timeline', /traffic/);
 
       // Promote, then roll back.
       await dashboard.locator('button[data-action="promote"]').click();
@@ -258,7 +260,8 @@ runUiTest(
         ['Light Modern', 'light'],
         ['Dark High Contrast', 'hc'],
       ] as const) {
-        await deploymentRow.click();
+        // The command palette answers F1 from the workbench, not from inside a webview.
+        await versionRow.click();
         await setTheme(page, theme);
         await shots(name);
         await snap(page, `deployments-view-${name}`, 3_000);
