@@ -271,6 +271,18 @@ def live_text(live: dict | None) -> str:
     )
 
 
+def live_html(live: dict | None) -> str:
+    """The last minute in three short lines, for a table cell."""
+    if not live:
+        return "–"
+    lines = [
+        f"{live.get('requestRate', 0):.2f} req/s",
+        f"p50 {_ms(live.get('p50Ms'))} · p99 {_ms(live.get('p99Ms'))}",
+        f"{100 * live.get('errorRate', 0):.1f}% errors",
+    ]
+    return '<span class="sextant-live" style="white-space:nowrap">' + "<br>".join(html.escape(x) for x in lines) + "</span>"
+
+
 def endpoint_rows(workspace: Workspace) -> list[dict]:
     """Every deployment of the workspace: the recorded ones (running or stopped) and those
     ``sextant.yaml`` declares that were never deployed; by name."""
@@ -360,7 +372,7 @@ def endpoints_bundle(rows: list[dict], workspace: Workspace) -> dict:
                 url,
                 "".join(_variant_html(v) for v in row["variants"]),
                 str(row["replicas"]) if row["status"] == "running" else "-",
-                f'<span class="sextant-live">{html.escape(live_text(row["live"]))}</span>' if row["status"] == "running" else "-",
+                live_html(row["live"]) if row["status"] == "running" else "-",
                 calls,
             ]
         )

@@ -156,7 +156,7 @@ def test_deploy_predict_endpoints_traffic_promote_rollback_and_down(workspace):
     assert rows["iris-api"]["replicas"] == 2
     live = rows["iris-api"]["live"]
     assert live["requests"] == 4 and live["errorRate"] == 0 and live["p99Ms"] > 0, live
-    assert "req/s · p50 " in table["text/html"]
+    assert 'class="sextant-live"' in table["text/html"] and "req/s · p50 " in table["text/plain"]
     assert [(v["name"], v["model"], v["version"], v["weight"]) for v in rows["iris-api"]["variants"]] == [
         ("champion", name, "1", 100)
     ]
