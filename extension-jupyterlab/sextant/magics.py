@@ -17,6 +17,7 @@ from IPython.display import display
 
 from .connection import SextantUnavailable, check_alive, locate_tracking
 from .evaluate_magic import EvaluateMagicError, evaluate_all, expand, resolve, show_results, store_of
+from .help import help_text
 from .pipeline_magic import PipelineMagicError, run_pipeline_command
 from .registry_magic import (
     RegistryMagicError,
@@ -30,6 +31,8 @@ from .registry_magic import (
     versions_by_model,
     versions_of,
 )
+from .serving_commands import ServingCommands
+from .serving_magic import ServingMagicError
 from .tracker import CellTracker, active_run_and_uri
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -89,6 +92,12 @@ def _parser() -> _Parser:
     evaluate.add_argument("--threshold", nargs="+")
     evaluate.add_argument("--no-shap", action="store_true")
     evaluate.add_argument("--no-permutation", action="store_true")
+    deploy = commands.add_parser("deploy", add_help=False)
+    deploy.add_argument("rest", nargs=argparse.REMAINDER)
+    endpoints = commands.add_parser("endpoints", add_help=False)
+    endpoints.add_argument("--store")
+    help_ = commands.add_parser("help", add_help=False)
+    help_.add_argument("topic", nargs="?", metavar="COMMAND")
     return parser
 
 
@@ -119,18 +128,25 @@ def _value(text: str) -> float | None:
 
 @magics_class
 class SextantMagics(Magics):
-    """``%sextant start|end|log|status|open|pipeline|register|models|evaluate`` and ``%%sextant``
-    for one-off tracked cells."""
+    """``%sextant start|end|log|status|open|pipeline|register|models|evaluate|deploy|predict|
+    endpoints|help`` and ``%%sextant`` for one-off tracked cells."""
 
     def __init__(self, shell, tracker: CellTracker) -> None:
         super().__init__(shell)
         self.tracker = tracker
+        self.serving = ServingCommands(shell, tracker)
 
     @line_cell_magic
     def sextant(self, line: str, cell: str | None = None):
         try:
             if cell is not None:
                 return self._tracked_cell(line, cell)
+            command, _, rest = line.strip().partition(" ")
+            if command in ("-h", "--help"):
+                return self._help(argparse.Namespace(topic=None))
+            if command == "predict":
+                # Its rows may be JSON or a Python expression: taken as written, not split by shlex.
+                return self.serving.predict(rest)
             args = _parser().parse_args(shlex.split(line))
             return getattr(self, f"_{args.command}")(args)
         except (
@@ -139,6 +155,7 @@ class SextantMagics(Magics):
             PipelineMagicError,
             RegistryMagicError,
             EvaluateMagicError,
+            ServingMagicError,
             MlflowException,
             ValueError,
         ) as error:
@@ -299,6 +316,18 @@ class SextantMagics(Magics):
         failed = [o for o in outcomes if o.result is None]
         if failed:
             raise MagicError(f"{len(failed)} of {len(outcomes)} evaluations failed: {failed[0].error}")
+
+    def _deploy(self, args):
+        """``%sextant deploy …``: see :class:`ServingCommands`."""
+        return self.serving.deploy(list(args.rest))
+
+    def _endpoints(self, args) -> None:
+        """``%sextant endpoints``: every deployment of the workspace, and how to call it."""
+        self.serving.endpoints(args.store)
+
+    def _help(self, args) -> None:
+        """``%sextant help [COMMAND]``."""
+        print(help_text(args.topic))
 
     def _tracking_uri(self) -> str:
         """The tracking server's address (found as ``%sextant start`` finds it), answering now."""

@@ -1,11 +1,12 @@
 /**
  * Sextant for JupyterLab. The connection plugin provides the language-server connection
  * (`ISextantConnection`); the sidebar (which provides `ISextantSidebar`), its Models section with the
- * model version and comparison panels, the run and comparison panels and the notebook cell badges
- * are small plugins that require it.
+ * model version and comparison panels, its Deployments section with the deployment dashboard, the
+ * run and comparison panels and the notebook cell badges are small plugins that require it.
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { connectionPlugin } from './connection/plugin.js';
+import { deploymentsPlugin } from './deployments/plugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
 import { modelsPlugin } from './models/plugin.js';
 import { badgesPlugin } from './notebook/plugin.js';
@@ -22,6 +23,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   runsTablePlugin,
   experimentsPlugin,
   modelsPlugin,
+  deploymentsPlugin,
   badgesPlugin,
   welcomePlugin,
 ];

@@ -65,6 +65,19 @@ export const CommandIds = {
   evaluateModelVersions: 'sextant:evaluate-model-versions',
   copyModelLoadSnippet: 'sextant:copy-model-load-snippet',
   openModelSourceRun: 'sextant:open-model-source-run',
+  refreshDeployments: 'sextant:refresh-deployments',
+  openDeployment: 'sextant:open-deployment',
+  deployModelVersion: 'sextant:deploy-model-version',
+  deploy: 'sextant:deploy',
+  stopDeployment: 'sextant:stop-deployment',
+  scaleDeployment: 'sextant:scale-deployment',
+  setDeploymentTraffic: 'sextant:set-deployment-traffic',
+  promoteDeployment: 'sextant:promote-deployment',
+  rollbackDeployment: 'sextant:rollback-deployment',
+  openDeploymentLogs: 'sextant:open-deployment-logs',
+  copyDeploymentUrl: 'sextant:copy-deployment-url',
+  copyDeploymentCurl: 'sextant:copy-deployment-curl',
+  copyDeploymentPython: 'sextant:copy-deployment-python',
 } as const;
 
 /**

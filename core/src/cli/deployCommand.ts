@@ -375,11 +375,49 @@ export function registerDeployCommands(
       }),
     );
 
+  deploy
+    .command('set <name>')
+    .description('declare a deployment in sextant.yaml, or change its model, runtime or replicas')
+    .requiredOption('-m, --model <uri>', 'models:/<name>@<alias> or models:/<name>/<version>')
+    .option('--runtime <runtime>', 'python or onnx')
+    .option('--replicas <n>', 'worker processes per variant')
+    .option('-f, --file <path>', 'the file declaring deployments', 'sextant.yaml')
+    .action(
+      async (
+        name: string,
+        opts: { model: string; runtime?: string; replicas?: string; file: string },
+      ) => {
+        const { writeDeploymentDraft } = await import('../serving/index.js');
+        const replicas = opts.replicas === undefined ? undefined : Number(opts.replicas);
+        if (replicas !== undefined && !Number.isInteger(replicas)) {
+          throw invalid(`--replicas takes a whole number, not '${opts.replicas}'`);
+        }
+        if (opts.runtime !== undefined && opts.runtime !== 'python' && opts.runtime !== 'onnx') {
+          throw invalid(`--runtime takes python or onnx, not '${opts.runtime}'`);
+        }
+        const spec = writeDeploymentDraft(opts.file, {
+          name,
+          model: opts.model,
+          ...(opts.runtime !== undefined ? { runtime: opts.runtime } : {}),
+          ...(replicas !== undefined ? { replicas } : {}),
+        });
+        out.write(
+          `Declared ${name} in ${opts.file}: ${spec.model} (${spec.runtime}, ${spec.replicas.min} replica(s))\n`,
+        );
+      },
+    );
+
   common(deploy.command('list'))
     .description('the recorded deployments')
-    .action(async (opts: DeployOptions) =>
+    .option('--json', 'print JSON lines: each record with whether it runs now')
+    .action(async (opts: DeployOptions & { json?: boolean }) =>
       withEngine(opts.store, async (engine) => {
         const records = engine.deployments.list();
+        if (opts.json) {
+          for (const r of records)
+            out.write(`${JSON.stringify({ ...r, running: isRunning(r) })}\n`);
+          return;
+        }
         if (records.length === 0) out.write('No deployments recorded\n');
         for (const r of records) {
           out.write(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the JupyterLab UI test: installs Debian's Chromium when missing, builds the prebuilt
 # extension (npm run build:lab, skipped when up to date), installs sextant-jupyterlab into .venv
-# (editable; the build hook runs no npm), then drives a real `jupyter lab` with playwright-core.
+# (editable; the build hook runs no npm), then drives a real `jupyter lab` with playwright-core:
+# the main test, then serving (deploy, test request, canary, promote, roll back).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
@@ -14,3 +15,4 @@ npx tsc -b language-server media test
 npm run --silent build:lab -w extension-jupyterlab -- --if-stale >/dev/null
 .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e ./extension-jupyterlab
 node test/dist/e2e/jupyterlab/ui.js
+node test/dist/e2e/jupyterlab/uiDeployments.js
