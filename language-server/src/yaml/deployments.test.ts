@@ -152,6 +152,7 @@ describe('deployments: language features over LSP', { timeout: 30_000 }, () => {
     }
     assert.deepEqual(labels(await complete(at(text, 'runtime: ', 'runtime: '.length))), [
       'onnx',
+      'proxy',
       'python',
     ]);
     assert.deepEqual(labels(await complete(at(text, 'model: ', 'model: '.length, 1))), [
