@@ -153,7 +153,11 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
 
   const drawCharts = (): void => {
     if (!stats) {
-      for (const chart of chartElements.values()) Plotly.purge(chart);
+      for (const chart of chartElements.values()) {
+        Plotly.purge(chart);
+        // Emptied, so the resize observer sees no plot to resize.
+        replaceChildren(chart);
+      }
       replaceChildren(
         figures,
         h('p', { class: 'muted' }, 'Live figures show while the deployment runs.'),
