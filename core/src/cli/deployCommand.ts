@@ -14,6 +14,7 @@ import {
   autoscalingOf,
   liveOptions,
   registerLiveDeployCommands,
+  stateNow,
   updateDeployment,
 } from './deployLive';
 import { openStore, withEngine } from './store';
@@ -164,7 +165,7 @@ async function up(
         {
           engine,
           entry: () => r,
-          current: () => r.state,
+          current: () => stateNow(r),
           file: opts.file,
           ...(opts.python ? { python: opts.python } : {}),
           log: (l) => process.stderr.write(`sextant deploy: ${l}\n`),

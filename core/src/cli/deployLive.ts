@@ -33,6 +33,15 @@ export interface LiveContext {
   log: (line: string) => void;
 }
 
+/** A deployment's recorded state with the weights it serves now. */
+export const stateNow = (entry: LiveDeployment): DeploymentState => ({
+  ...entry.state,
+  variants: entry.state.variants.map((v) => ({
+    ...v,
+    weight: entry.deployment.traffic.weights()[v.name] ?? v.weight,
+  })),
+});
+
 /** One variant's outcome in an update. */
 export type VariantUpdate =
   RolloutResult | { ok: true; variant: string; unchanged: true; version: string };
@@ -65,7 +74,6 @@ function callerOf(body: Record<string, unknown>, fallback: string): DeploymentAc
 export function liveOptions(
   ctx: LiveContext,
 ): Pick<DeploymentOptions, 'autoscaling' | 'onScale' | 'adminActions'> {
-  let updating: Promise<unknown> = Promise.resolve();
   return {
     onScale: (variant, evidence) => {
       const entry = ctx.entry();
@@ -112,17 +120,12 @@ export function liveOptions(
         );
         return { deployment: entry.spec.name, replicas: after };
       },
-      update: (body) => {
-        const next = updating.then(() =>
-          updateDeployment(
-            ctx,
-            callerOf(body, os.userInfo().username),
-            typeof body.variant === 'string' ? body.variant : undefined,
-          ),
-        );
-        updating = next.catch(() => undefined);
-        return next;
-      },
+      update: (body) =>
+        updateDeployment(
+          ctx,
+          callerOf(body, os.userInfo().username),
+          typeof body.variant === 'string' ? body.variant : undefined,
+        ),
     },
   };
 }
@@ -139,7 +142,24 @@ export function autoscalingOf(spec: DeploymentSpec): Pick<DeploymentOptions, 'au
  * variant whose model changed (all, or the one named) with no failed request; records `update`,
  * or `update_failed` with the reason while the previous version keeps serving.
  */
-export async function updateDeployment(
+export function updateDeployment(
+  ctx: LiveContext,
+  who: DeploymentActor,
+  only?: string,
+): Promise<{ deployment: string; variants: VariantUpdate[] }> {
+  const name = ctx.entry().spec.name;
+  const next = (updates.get(name) ?? Promise.resolve()).then(() => rollOut(ctx, who, only));
+  updates.set(
+    name,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+/** The update in progress of each deployment: one at a time, in the order asked. */
+const updates = new Map<string, Promise<unknown>>();
+
+async function rollOut(
   ctx: LiveContext,
   who: DeploymentActor,
   only?: string,
@@ -212,10 +232,13 @@ export async function updateDeployment(
       });
       ctx.log(`${name}: ${variant.name} now serves version ${result.to.version}`);
     } else {
+      const lines = result.reason.split('\n').filter((l) => l.trim() !== '');
+      const reason = lines.at(-1)?.trim() ?? result.reason;
       entry.state = {
         ...entry.state,
         failure: {
-          reason: result.reason,
+          reason,
+          ...(lines.length > 1 ? { detail: result.reason } : {}),
           time: Date.now(),
           variant: variant.name,
           model: result.to.model,
@@ -225,7 +248,7 @@ export async function updateDeployment(
       ctx.engine.deployments.record(
         name,
         'update_failed',
-        { ...who, reason: who.reason ?? result.reason },
+        { ...who, reason: who.reason ?? reason },
         ctx.current(),
         {
           ...result,
@@ -233,7 +256,7 @@ export async function updateDeployment(
         },
       );
       ctx.log(
-        `${name}: the update of ${variant.name} failed; version ${variant.version} keeps serving: ${result.reason}`,
+        `${name}: the update of ${variant.name} failed; version ${variant.version} keeps serving: ${reason}`,
       );
     }
   }
@@ -346,9 +369,11 @@ export function registerLiveDeployCommands(
             );
           } else {
             failed = true;
+            const lines = v.reason.split('\n').filter((l) => l.trim() !== '');
             out.write(
-              `${name}: ${v.variant} not updated, version ${v.from.version} keeps serving: ${v.reason}\n`,
+              `${name}: ${v.variant} not updated, version ${v.from.version} keeps serving: ${lines.at(-1)?.trim() ?? v.reason}\n`,
             );
+            if (lines.length > 1) out.write(`${lines.map((l) => `  ${l}`).join('\n')}\n`);
           }
         }
         if (failed) process.exitCode = 1;

@@ -44,7 +44,10 @@ export interface DeploymentState {
 
 /** A model that could not be served: which, when, and the worker's own error. */
 export interface DeploymentFailure {
+  /** The error in one line (the last line of the worker's output when it has one). */
   reason: string;
+  /** The full error, with the worker's last output. */
+  detail?: string;
   /** ms since the epoch. */
   time: number;
   variant?: string;
