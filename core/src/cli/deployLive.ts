@@ -42,6 +42,26 @@ export const stateNow = (entry: LiveDeployment): DeploymentState => ({
   })),
 });
 
+/** What an update did: each variant's outcome, and the spec's changes it cannot apply live. */
+export interface UpdateOutcome {
+  deployment: string;
+  variants: VariantUpdate[];
+  /** Fields of the spec that changed but apply only at the next `sextant deploy up`. */
+  notApplied: string[];
+}
+
+/** The fields of a spec that an update does not apply to a running deployment. */
+function changedFields(running: DeploymentSpec, declared: DeploymentSpec): string[] {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const fields = (['runtime', 'replicas', 'batching', 'autoscaling', 'host', 'port'] as const)
+    .filter((f) => !same(running[f], declared[f]))
+    .map(String);
+  const shape = (spec: DeploymentSpec): unknown =>
+    spec.variants.map((v) => [v.name, v.weight, v.shadow]);
+  if (!same(shape(running), shape(declared))) fields.push('routes');
+  return fields;
+}
+
 /** One variant's outcome in an update. */
 export type VariantUpdate =
   RolloutResult | { ok: true; variant: string; unchanged: true; version: string };
@@ -146,7 +166,7 @@ export function updateDeployment(
   ctx: LiveContext,
   who: DeploymentActor,
   only?: string,
-): Promise<{ deployment: string; variants: VariantUpdate[] }> {
+): Promise<UpdateOutcome> {
   const name = ctx.entry().spec.name;
   const next = (updates.get(name) ?? Promise.resolve()).then(() => rollOut(ctx, who, only));
   updates.set(
@@ -163,7 +183,7 @@ async function rollOut(
   ctx: LiveContext,
   who: DeploymentActor,
   only?: string,
-): Promise<{ deployment: string; variants: VariantUpdate[] }> {
+): Promise<UpdateOutcome> {
   const { readDeployments, resolveServedModel, servingPython } =
     await import('../serving/index.js');
   const entry = ctx.entry();
@@ -260,7 +280,7 @@ async function rollOut(
       );
     }
   }
-  return { deployment: name, variants: results };
+  return { deployment: name, variants: results, notApplied: changedFields(entry.spec, spec) };
 }
 
 /** Posts to a running deployment's admin route (loopback, with SEXTANT_TOKEN when set). */
@@ -358,7 +378,7 @@ export function registerLiveDeployCommands(
           ...(opts.variant ? { variant: opts.variant } : {}),
           user: os.userInfo().username,
           ...(opts.reason ? { reason: opts.reason } : {}),
-        })) as { variants: VariantUpdate[] };
+        })) as UpdateOutcome;
         let failed = false;
         for (const v of answer.variants) {
           if ('unchanged' in v)
@@ -375,6 +395,11 @@ export function registerLiveDeployCommands(
             );
             if (lines.length > 1) out.write(`${lines.map((l) => `  ${l}`).join('\n')}\n`);
           }
+        }
+        if (answer.notApplied.length > 0) {
+          out.write(
+            `${name}: ${answer.notApplied.join(', ')} changed in the spec; these apply at the next sextant deploy up\n`,
+          );
         }
         if (failed) process.exitCode = 1;
       }),

@@ -239,14 +239,15 @@ export interface AutoscalerOptions {
 }
 
 /**
- * Runs {@link decideReplicas} on a timer over a target's measured concurrency and applies the
- * decision (one change at a time); paused while the replicas are set by hand.
+ * Runs {@link decideReplicas} on a timer over a target's measured concurrency and applies each
+ * decision without waiting for new replicas to load (so a growing burst is followed at once);
+ * paused while the replicas are set by hand.
  */
 export class Autoscaler {
   private readonly samples: ConcurrencySample[] = [];
   private state = initialScalerState();
   private timer: NodeJS.Timeout | undefined;
-  private scaling = false;
+  private applying: Promise<void> = Promise.resolve();
   private paused = false;
   private readonly clock: () => number;
 
@@ -269,7 +270,7 @@ export class Autoscaler {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.tickMs);
+    this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
   }
 
@@ -284,8 +285,13 @@ export class Autoscaler {
     if (!paused) this.state = initialScalerState();
   }
 
-  /** Takes one sample, decides, and applies the decision; returns it. */
-  async tick(): Promise<ScaleDecision> {
+  /** Resolves once the last change applied has taken effect (new replicas loaded, old drained). */
+  settled(): Promise<void> {
+    return this.applying;
+  }
+
+  /** Takes one sample, decides, and starts applying the decision; returns it. */
+  tick(): ScaleDecision {
     const now = this.clock();
     const { target, config, min, max } = this.options;
     this.samples.push({ time: now, concurrency: target.meter.take() });
@@ -303,26 +309,21 @@ export class Autoscaler {
     });
     this.state = decision.state;
     const from = target.targetReplicas;
-    if (this.paused || this.scaling || decision.desired === from) return decision;
-    this.scaling = true;
-    try {
-      this.options.onScale?.({
-        from,
-        to: decision.desired,
-        mode: decision.mode,
-        stableConcurrency: round(decision.stableConcurrency),
-        panicConcurrency: round(decision.panicConcurrency),
-        targetConcurrency: config.targetConcurrency,
-        readyReplicas: decision.readyReplicas,
-        stableWindowMs: config.stableWindowMs,
-        panicWindowMs: config.panicWindowMs,
-        panicThreshold: config.panicThreshold,
-        scaleDownDelayMs: config.scaleDownDelayMs,
-      });
-      await target.scaleTo(decision.desired);
-    } finally {
-      this.scaling = false;
-    }
+    if (this.paused || decision.desired === from) return decision;
+    this.options.onScale?.({
+      from,
+      to: decision.desired,
+      mode: decision.mode,
+      stableConcurrency: round(decision.stableConcurrency),
+      panicConcurrency: round(decision.panicConcurrency),
+      targetConcurrency: config.targetConcurrency,
+      readyReplicas: decision.readyReplicas,
+      stableWindowMs: config.stableWindowMs,
+      panicWindowMs: config.panicWindowMs,
+      panicThreshold: config.panicThreshold,
+      scaleDownDelayMs: config.scaleDownDelayMs,
+    });
+    this.applying = target.scaleTo(decision.desired).catch(() => undefined);
     return decision;
   }
 }

@@ -52,11 +52,11 @@ async function invoke(sleep = 0.02): Promise<number> {
 }
 
 /** `callers` loops calling until `stop()`; the statuses answered. */
-function load(callers: number) {
+function load(callers: number, sleep = 0.02) {
   let running = true;
   const statuses: number[] = [];
   const loops = Array.from({ length: callers }, async () => {
-    while (running) statuses.push(await invoke());
+    while (running) statuses.push(await invoke(sleep));
   });
   return {
     statuses,
@@ -86,8 +86,9 @@ const metricLine = async (state: string): Promise<string | undefined> =>
 
 describe('a deployment that autoscales', () => {
   it('scales up on a burst within the panic window, then back to min after the quiet', async () => {
+    await new Promise((r) => setTimeout(r, 1_000));
     const started = Date.now();
-    const burst = load(8);
+    const burst = load(24, 0.1);
     await until(() => scales.length > 0, 5_000, 'a scale-up');
     const decided = Date.now() - started;
     await until(() => deployment.replicas().champion!.ready === 3, 15_000, '3 ready replicas');
@@ -96,19 +97,28 @@ describe('a deployment that autoscales', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     await burst.stop();
     const quiet = Date.now();
-    assert.ok(burst.statuses.length > 50);
+    assert.ok(burst.statuses.length > 30, `${burst.statuses.length} answers`);
     assert.deepEqual(
       burst.statuses.filter((s) => s !== 200),
       [],
     );
-    const up = scales[0]!;
-    assert.equal(up.mode, 'panic');
-    assert.equal(up.from, 1);
-    assert.ok(up.to > 1 && up.panicConcurrency >= 2, JSON.stringify(up));
+    assert.equal(scales[0]!.from, 1);
     assert.ok(decided < 600 + 500, `decided ${decided} ms into the burst`);
+    const panic = scales.find((e) => e.mode === 'panic');
+    assert.ok(
+      panic && panic.to > panic.from && panic.panicConcurrency >= 2,
+      JSON.stringify(scales),
+    );
+    assert.ok(
+      scales.every((e) => e.to > e.from),
+      'no scale-down while the burst lasts',
+    );
     await until(() => deployment.replicas().champion!.target === 1, 15_000, 'back to 1');
-    const down = scales.at(-1)!;
-    assert.deepEqual([down.from, down.to, down.mode], [3, 1, 'stable']);
+    const downs = scales.filter((e) => e.to < e.from);
+    assert.deepEqual(
+      [downs[0]!.from, downs.at(-1)!.to, downs.every((e) => e.mode === 'stable')],
+      [3, 1, true],
+    );
     assert.ok(Date.now() - quiet >= 500, 'not before the scale-down delay');
     await until(() => deployment.replicas().champion!.ready === 1, 10_000, 'the drained replicas');
   });
