@@ -222,6 +222,8 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     );
   }
   const autoscalers = new Map<string, Autoscaler>();
+  /** The runtimes of updates in progress (stopped with the deployment). */
+  const updating = new Set<Set<Runtime>>();
   if (o.autoscaling && o.autoscaling.max > o.autoscaling.min) {
     for (const [name, slot] of slots) {
       if (!slot.scalable) continue;
@@ -321,21 +323,28 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
         );
       }
       const options = o.variants.find((v) => v.name === name)!;
+      const rolling = new Set<Runtime>();
+      updating.add(rolling);
       return rollVariant(
         variant,
         slot,
         {
           model: next.model,
           version: next.version,
-          start: (count) => startRuntime({ ...options, ...next }, count),
+          start: async (count) => {
+            const runtime = await startRuntime({ ...options, ...next }, count);
+            rolling.add(runtime);
+            return runtime;
+          },
         },
         o.startTimeoutMs,
-      );
+      ).finally(() => updating.delete(rolling));
     },
     close: async () => {
       clearInterval(sampler);
       for (const scaler of autoscalers.values()) scaler.stop();
       await endpoint.close();
+      await Promise.all([...updating].flatMap((set) => [...set].map((r) => r.stop())));
       await stopAll();
       o.log?.flush();
     },
