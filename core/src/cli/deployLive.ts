@@ -188,6 +188,9 @@ async function rollOut(
     await import('../serving/index.js');
   const entry = ctx.entry();
   const name = entry.spec.name;
+  if (entry.spec.graph) {
+    throw invalid(`deployment '${name}' serves an inference graph: restart it to change it`);
+  }
   const spec = readDeployments(ctx.file).find((s) => s.name === name);
   if (!spec) throw invalid(`${ctx.file} no longer declares deployment '${name}'`);
   const served = entry.state.variants;
