@@ -11,6 +11,13 @@ import type {
   RunningDeployment,
 } from '../serving';
 import { exportDeployment, type ExportOptions } from './deployExport';
+import {
+  autoscalingOf,
+  liveOptions,
+  registerLiveDeployCommands,
+  stateNow,
+  updateDeployment,
+} from './deployLive';
 import { openStore, withEngine } from './store';
 
 interface DeployOptions {
@@ -91,11 +98,17 @@ function parseWeights(words: readonly string[]): Record<string, number> {
 
 function describeState(record: DeploymentRecord, running: boolean): string {
   const lines = [
-    `${record.name}: ${running ? 'running' : 'stopped'}${running && record.state.url ? ` at ${record.state.url}` : ''}`,
+    `${record.name}: ${running ? 'running' : record.state.status === 'failed' ? 'failed' : 'stopped'}${running && record.state.url ? ` at ${record.state.url}` : ''}`,
   ];
   for (const v of record.state.variants) {
     lines.push(
       `  ${v.name.padEnd(12)} ${v.model} version ${v.version}  ${v.shadow ? 'shadow' : `weight ${v.weight}`}  (${v.uri}, ${v.replicas} replica(s))`,
+    );
+  }
+  if (record.state.failure) {
+    const f = record.state.failure;
+    lines.push(
+      `  failed at ${new Date(f.time).toISOString()}${f.variant ? ` (${f.variant}${f.version ? ` version ${f.version}` : ''})` : ''}: ${f.reason}`,
     );
   }
   return lines.join('\n') + '\n';
@@ -147,6 +160,22 @@ async function up(
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const reread = (): void => {
+    for (const r of running) {
+      void updateDeployment(
+        {
+          engine,
+          entry: () => r,
+          current: () => stateNow(r),
+          file: opts.file,
+          ...(opts.python ? { python: opts.python } : {}),
+          log: (l) => process.stderr.write(`sextant deploy: ${l}\n`),
+        },
+        actor('SIGHUP: re-read the spec and the aliases'),
+      ).catch((error: unknown) => process.stderr.write(`sextant deploy: ${String(error)}\n`));
+    }
+  };
+  process.on('SIGHUP', reread);
   try {
     await engine.recovered;
     for (const spec of specs.filter((s) => names.length === 0 || names.includes(s.name))) {
@@ -227,6 +256,15 @@ async function up(
         ...(spec.stickyHeader ? { stickyHeader: spec.stickyHeader } : {}),
         ...(spec.rollback ? { guard: { ...spec.rollback, champion: spec.champion } } : {}),
         ...(process.env.SEXTANT_TOKEN ? { adminToken: process.env.SEXTANT_TOKEN } : {}),
+        ...autoscalingOf(spec),
+        ...liveOptions({
+          engine,
+          entry: () => entry,
+          current,
+          file: opts.file,
+          ...(opts.python ? { python: opts.python } : {}),
+          log: (line) => process.stderr.write(`sextant deploy: ${line}\n`),
+        }),
         onAutoRollback: (evidence) => {
           engine.deployments.record(
             spec.name,
@@ -272,7 +310,21 @@ async function up(
       out.write(
         `Deploying ${spec.name} at ${entry.deployment.url}: ${variants.map(({ spec: v, model }) => `${v.name}=${model.name}/${model.version}${v.shadow ? ' (shadow)' : ` (${v.weight})`}`).join(', ')}\n`,
       );
-      await entry.deployment.ready;
+      try {
+        await entry.deployment.ready;
+      } catch (error) {
+        engine.deployments.record(
+          spec.name,
+          'deploy_failed',
+          { ...who, reason: (error as Error).message },
+          {
+            ...entry.state,
+            status: 'failed',
+            failure: { reason: (error as Error).message, time: Date.now() },
+          },
+        );
+        throw error;
+      }
       engine.deployments.record(spec.name, 'deploy', who, entry.state, {
         replicas: spec.replicas,
         file: path.resolve(opts.file),
@@ -314,6 +366,7 @@ async function up(
     await engine.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    process.off('SIGHUP', reread);
     throw error;
   }
 }
@@ -501,6 +554,8 @@ export function registerDeployCommands(
         out.write(`${name}: ${JSON.stringify(after)}\n`);
       }),
     );
+
+  registerLiveDeployCommands(deploy, common, out);
 
   common(deploy.command('promote <name>'))
     .description(

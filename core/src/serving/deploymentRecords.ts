@@ -10,7 +10,10 @@ export type DeploymentEventKind =
   | 'rollback'
   | 'auto_rollback'
   | 'stop'
-  | 'replica_crash';
+  | 'replica_crash'
+  | 'update'
+  | 'update_failed'
+  | 'deploy_failed';
 
 /** One variant of a deployment: a model version with its own replicas and share of traffic. */
 export interface VariantState {
@@ -29,12 +32,27 @@ export interface VariantState {
 
 /** A deployment's state: running or stopped, where, and what serves it. */
 export interface DeploymentState {
-  status: 'running' | 'stopped';
+  status: 'running' | 'stopped' | 'failed';
   url?: string;
   pid?: number;
   variants: VariantState[];
   /** The variant whose model alias promote and rollback move. */
   champion?: string;
+  /** Why the deployment (or the last update of one of its variants) failed, if it did. */
+  failure?: DeploymentFailure;
+}
+
+/** A model that could not be served: which, when, and the worker's own error. */
+export interface DeploymentFailure {
+  /** The error in one line (the last line of the worker's output when it has one). */
+  reason: string;
+  /** The full error, with the worker's last output. */
+  detail?: string;
+  /** ms since the epoch. */
+  time: number;
+  variant?: string;
+  model?: string;
+  version?: string;
 }
 
 /** Who made a change and why. */

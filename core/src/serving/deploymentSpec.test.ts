@@ -42,7 +42,44 @@ deployments:
         { name: 'mirror', model: 'models:/iris/3', weight: 0, shadow: true },
       ],
       rollback: { windowMs: 30_000, minRequests: 10, maxP99Ms: 250 },
+      autoscaling: {
+        targetConcurrency: 2,
+        stableWindowMs: 60_000,
+        panicWindowMs: 6_000,
+        panicThreshold: 2,
+        scaleDownDelayMs: 0,
+      },
     });
+  });
+
+  it('reads autoscaling in seconds and percentages, as Knative writes them', () => {
+    const [spec] = parseDeployments({
+      api: {
+        model: 'models:/iris/1',
+        replicas: { min: 1, max: 3 },
+        autoscaling: {
+          target_concurrency: 4,
+          stable_window_s: 20,
+          panic_window_percent: 25,
+          panic_threshold_percent: 150,
+          scale_down_delay_s: 5,
+        },
+      },
+    });
+    assert.deepEqual(spec?.autoscaling, {
+      targetConcurrency: 4,
+      stableWindowMs: 20_000,
+      panicWindowMs: 5_000,
+      panicThreshold: 1.5,
+      scaleDownDelayMs: 5_000,
+    });
+    assert.throws(
+      () =>
+        parseDeployments({
+          api: { model: 'models:/m/1', autoscaling: { target_concurrency: 0, window: 3 } },
+        }),
+      /unknown field 'window' in api.autoscaling.*api.autoscaling.target_concurrency: must be > 0/,
+    );
   });
 
   it('serves the model alone as champion when no routes are given', () => {

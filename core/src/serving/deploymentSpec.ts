@@ -6,6 +6,7 @@ import { invalid, notFound } from '../model/errors';
 import { parseServingExtras, type GraphSpec } from './graphSpec';
 import type { ProcessingSpec } from './processing';
 import { parseExperiment, type ExperimentSpec } from './experimentSpec';
+import { autoscalingConfig, type AutoscalingConfig } from './autoscaler';
 import type { RollbackGuard } from './traffic';
 
 /** One variant of a deployment as declared. */
@@ -45,6 +46,8 @@ export interface DeploymentSpec {
   graph?: GraphSpec;
   /** The online experiment between the variants (the champion is the control). */
   experiment?: ExperimentSpec;
+  /** How replicas follow concurrency between replicas.min and max (used when max > min). */
+  autoscaling: AutoscalingConfig;
 }
 
 /** The published schema of the `deployments:` section. */
@@ -209,6 +212,13 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
           upstream_model?: string;
         }[];
       };
+      autoscaling?: {
+        target_concurrency?: number;
+        stable_window_s?: number;
+        panic_window_percent?: number;
+        panic_threshold_percent?: number;
+        scale_down_delay_s?: number;
+      };
       rollback?: {
         window_s?: number;
         min_requests?: number;
@@ -283,8 +293,19 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         `${file}: ${name}: experiment.unit '${unit}' and routes.sticky_header '${d.routes.sticky_header}' differ; give one`,
       );
     }
+    const scaling = d.autoscaling ?? {};
+    const stableWindowMs = (scaling.stable_window_s ?? 60) * 1000;
     specs.push({
       name,
+      autoscaling: autoscalingConfig({
+        ...(scaling.target_concurrency !== undefined
+          ? { targetConcurrency: scaling.target_concurrency }
+          : {}),
+        stableWindowMs,
+        panicWindowMs: (stableWindowMs * (scaling.panic_window_percent ?? 10)) / 100,
+        panicThreshold: (scaling.panic_threshold_percent ?? 200) / 100,
+        scaleDownDelayMs: (scaling.scale_down_delay_s ?? 0) * 1000,
+      }),
       model: d.model ?? '',
       runtime: d.runtime ?? 'python',
       ...(d.compute === 'ray'

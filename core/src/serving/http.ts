@@ -39,7 +39,12 @@ export interface EndpointOptions {
    * The deployment's admin routes (`/v2/sextant/deployments/{name}[/traffic]`), answered only
    * to loopback callers, and with `token` only to `Authorization: Bearer <token>`.
    */
-  admin?: { token?: string; onTraffic?: (weights: Record<string, number>) => void };
+  admin?: {
+    token?: string;
+    onTraffic?: (weights: Record<string, number>) => void;
+    /** More routes: `POST .../{name}/{action}` with a JSON object body, answered with the result. */
+    actions?: Record<string, (body: Record<string, unknown>) => Promise<unknown>>;
+  };
   /** Where `POST /v2/sextant/feedback` stores the outcomes of logged requests; none: no route. */
   feedback?: FeedbackRouteOptions['store'];
   /** The deployment's live figures, counted per variant and answered at `.../stats`. */
@@ -313,7 +318,7 @@ export class ServingEndpoint {
   private async admin(request: http.IncomingMessage, url: string, method: string): Promise<Answer> {
     const admin = this.options.admin;
     const traffic = this.options.traffic;
-    const match = /^\/v2\/sextant\/deployments\/([^/]+)(\/traffic|\/stats)?$/.exec(url);
+    const match = /^\/v2\/sextant\/deployments\/([^/]+)(\/[a-z]+)?$/.exec(url);
     const remote = request.socket.remoteAddress ?? '';
     const loopback = remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1';
     if (!admin || !traffic || !match || !loopback) {
@@ -349,7 +354,13 @@ export class ServingEndpoint {
     if (match[2] === '/stats' && (method === 'GET' || method === 'HEAD')) {
       return json(200, this.statsOf(name, traffic, new URL(request.url ?? '/', 'http://local')));
     }
-    if (match[2] !== '/traffic' || method !== 'POST') {
+    const action =
+      match[2] && match[2] !== '/traffic' ? admin.actions?.[match[2].slice(1)] : undefined;
+    if (match[2] && match[2] !== '/traffic' && match[2] !== '/stats' && !action) {
+      request.resume();
+      throw new ServingError(404, `no route ${url}`);
+    }
+    if (!match[2] || match[2] === '/stats' || method !== 'POST') {
       request.resume();
       throw new ServingError(405, `${method} ${url} is not served here`);
     }
@@ -359,6 +370,17 @@ export class ServingEndpoint {
       body = JSON.parse(raw.toString('utf8'));
     } catch (error) {
       throw new ServingError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    }
+    if (action) {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new ServingError(400, 'send a JSON object');
+      }
+      try {
+        return json(200, await action(body as Record<string, unknown>));
+      } catch (error) {
+        if (error instanceof ServingError) throw error;
+        throw new ServingError(400, (error as Error).message);
+      }
     }
     const weights = (body as { weights?: unknown } | null)?.weights;
     if (

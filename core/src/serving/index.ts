@@ -20,6 +20,7 @@ export {
   type DeploymentActor,
   type DeploymentEvent,
   type DeploymentEventKind,
+  type DeploymentFailure,
   type DeploymentRecord,
   type DeploymentState,
   type VariantState,
@@ -29,7 +30,22 @@ export {
   type DeploymentOptions,
   type RunningDeployment,
   type VariantOptions,
+  type VariantReplicas,
 } from './deployment';
+export {
+  Autoscaler,
+  AUTOSCALING_DEFAULTS,
+  autoscalingConfig,
+  ConcurrencyMeter,
+  decideReplicas,
+  initialScalerState,
+  type AutoscalingConfig,
+  type ConcurrencySample,
+  type ScaleDecision,
+  type ScaleEvidence,
+  type ScalerState,
+} from './autoscaler';
+export { rollVariant, RuntimeSlot, type RolloutResult, type RolloutTarget } from './rollout';
 export {
   TrafficRouter,
   seededRandom,

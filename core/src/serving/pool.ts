@@ -1,3 +1,4 @@
+import { ConcurrencyMeter } from './autoscaler';
 import { ServingError } from './errors';
 import { WorkerGone, type WorkerProcess, type WorkerReady, type WorkerResult } from './worker';
 
@@ -38,7 +39,7 @@ export interface PoolOptions {
 
 /** Something that happened to a replica. */
 export interface PoolEvent {
-  kind: 'starting' | 'ready' | 'died' | 'timed_out' | 'failed';
+  kind: 'starting' | 'ready' | 'died' | 'timed_out' | 'failed' | 'draining' | 'stopped';
   replica: number;
   pid?: number;
   message?: string;
@@ -59,6 +60,9 @@ interface Replica {
   /** Whether it ever loaded its model (a start that failed is counted apart from a death). */
   loaded: boolean;
   inflight: number;
+  /** Taken out of rotation by a scale-down: finishes what it holds, then stops. */
+  draining: boolean;
+  drained?: () => void;
 }
 
 /** Consecutive failed starts after which, with no replica ready, the pool gives up. */
@@ -83,8 +87,12 @@ export class ReplicaPool {
   private markReady!: (ready: WorkerReady) => void;
   private failReady!: (error: Error) => void;
   private everReady = false;
+  private target: number;
+  /** Requests in the pool (waiting or in a worker), time-weighted: what autoscaling reads. */
+  readonly meter = new ConcurrencyMeter();
 
   constructor(private readonly options: PoolOptions) {
+    this.target = options.replicas;
     this.ready = new Promise((resolve, reject) => {
       this.markReady = resolve;
       this.failReady = reject;
@@ -98,11 +106,26 @@ export class ReplicaPool {
     return this.queue.length;
   }
 
-  /** Replicas by state. */
+  /** Replicas by state (those draining for a scale-down not counted). */
   get replicaCounts(): { ready: number; starting: number } {
     let ready = 0;
-    for (const replica of this.replicas) if (replica.ready) ready++;
-    return { ready, starting: this.replicas.size - ready };
+    let starting = 0;
+    for (const replica of this.replicas) {
+      if (replica.draining) continue;
+      if (replica.ready) ready++;
+      else starting++;
+    }
+    return { ready, starting };
+  }
+
+  /** The replicas asked for (by the spec, a scale, or the autoscaler). */
+  get targetReplicas(): number {
+    return this.target;
+  }
+
+  /** Requests in the pool now: waiting for a replica or in one. */
+  get concurrency(): number {
+    return this.meter.value;
   }
 
   /** Whether at least one replica takes requests. */
@@ -137,10 +160,53 @@ export class ReplicaPool {
         ),
       );
     }
-    return new Promise((resolve, reject) => {
+    this.meter.change(1);
+    const answer = new Promise<WorkerResult>((resolve, reject) => {
       this.queue.push({ text, attempts: 0, enqueued: Date.now(), resolve, reject });
       this.dispatch();
     });
+    const done = (): void => this.meter.change(-1);
+    answer.then(done, done);
+    return answer;
+  }
+
+  /**
+   * Sets the number of replicas. Up: new workers start and take requests once their model is
+   * loaded (resolves when they are ready, or have failed). Down: the starting ones go first, then
+   * the least loaded; each is taken out of rotation, finishes what it holds, then stops (resolves
+   * when they have).
+   */
+  async scaleTo(replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new ServingError(400, `replicas must be a whole number >= 1, not ${replicas}`);
+    }
+    if (this.stopping || this.failure) return;
+    this.target = replicas;
+    const live = [...this.replicas].filter((r) => !r.draining);
+    if (live.length < replicas) {
+      const started: Replica[] = [];
+      for (let i = live.length; i < replicas; i++) started.push(this.startReplica());
+      await Promise.all(
+        started.map((r) => Promise.race([r.worker.ready.catch(() => undefined), r.worker.exited])),
+      );
+      return;
+    }
+    const leaving = live
+      .sort((a, b) => Number(a.ready) - Number(b.ready) || a.inflight - b.inflight)
+      .slice(0, live.length - replicas);
+    await Promise.all(leaving.map((r) => this.retire(r)));
+  }
+
+  /**
+   * Waits until nothing is waiting or in a worker (or `timeoutMs` passed), then stops: how a
+   * version that no longer takes traffic leaves without failing what it holds.
+   */
+  async drain(timeoutMs = this.options.requestTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.meter.value > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await this.stop();
   }
 
   /** Stops every worker (closing their stdin, then killing them) and fails what waits. */
@@ -153,13 +219,27 @@ export class ReplicaPool {
     await Promise.all([...this.replicas].map((r) => r.worker.stop()));
   }
 
-  private startReplica(): void {
+  /** Takes a replica out of rotation, lets it finish what it holds, and stops it. */
+  private async retire(replica: Replica): Promise<void> {
+    replica.draining = true;
+    this.options.onEvent?.({ kind: 'draining', replica: replica.id, pid: replica.worker.pid });
+    if (replica.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        replica.drained = resolve;
+        void replica.worker.exited.then(() => resolve());
+      });
+    }
+    await replica.worker.stop();
+  }
+
+  private startReplica(): Replica {
     const replica: Replica = {
       id: this.nextReplica++,
       worker: this.options.startWorker(),
       ready: false,
       loaded: false,
       inflight: 0,
+      draining: false,
     };
     this.replicas.add(replica);
     this.options.onEvent?.({ kind: 'starting', replica: replica.id, pid: replica.worker.pid });
@@ -187,11 +267,24 @@ export class ReplicaPool {
       () => clearTimeout(startTimer),
     );
     void replica.worker.exited.then((why) => this.replicaEnded(replica, why));
+    return replica;
+  }
+
+  /** Live replicas short of the target. */
+  private get missing(): number {
+    let live = 0;
+    for (const replica of this.replicas) if (!replica.draining) live++;
+    return this.target - live;
   }
 
   private replicaEnded(replica: Replica, why: string): void {
     this.replicas.delete(replica);
     if (this.stopping) return;
+    if (replica.draining) {
+      this.options.onEvent?.({ kind: 'stopped', replica: replica.id, pid: replica.worker.pid });
+      this.dispatch();
+      return;
+    }
     if (!replica.loaded) {
       this.failedStarts++;
       const reason = replica.worker.ready.then(
@@ -204,10 +297,9 @@ export class ReplicaPool {
           this.fail(message);
           return;
         }
-        setTimeout(
-          () => !this.stopping && !this.failure && this.startReplica(),
-          200 * this.failedStarts,
-        );
+        setTimeout(() => {
+          if (!this.stopping && !this.failure && this.missing > 0) this.startReplica();
+        }, 200 * this.failedStarts);
       });
       return;
     }
@@ -217,7 +309,7 @@ export class ReplicaPool {
       pid: replica.worker.pid,
       message: why,
     });
-    this.startReplica();
+    if (this.missing > 0) this.startReplica();
     this.dispatch();
   }
 
@@ -241,7 +333,7 @@ export class ReplicaPool {
     while (this.queue.length > 0) {
       let best: Replica | undefined;
       for (const replica of this.replicas) {
-        if (!replica.ready || replica.inflight >= maxConcurrency) continue;
+        if (!replica.ready || replica.draining || replica.inflight >= maxConcurrency) continue;
         if (!best || replica.inflight < best.inflight) best = replica;
       }
       if (!best) return;
@@ -290,6 +382,7 @@ export class ReplicaPool {
       (results) => {
         clearTimeout(timer);
         replica.inflight--;
+        if (replica.draining && replica.inflight === 0) replica.drained?.();
         if (settled) return;
         batch.forEach((request, i) =>
           request.resolve(
@@ -304,6 +397,7 @@ export class ReplicaPool {
       (error: Error) => {
         clearTimeout(timer);
         replica.inflight--;
+        if (replica.draining && replica.inflight === 0) replica.drained?.();
         if (settled) return;
         const retry: Request[] = [];
         for (const request of batch) {
