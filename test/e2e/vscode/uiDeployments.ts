@@ -144,6 +144,11 @@ runUiTest(
         page.locator('.pane', { has: page.locator('.pane-header', { hasText: title }) });
       const models = pane('Models');
       const deployments = pane('Deployments');
+      // The view starts collapsed (the sidebar's room goes to runs until something is deployed).
+      const deploymentsHeader = deployments.locator('.pane-header');
+      if ((await deploymentsHeader.getAttribute('aria-expanded')) !== 'true') {
+        await deploymentsHeader.click();
+      }
       const modelRow = models.locator('.monaco-list-row', { hasText: 'churn' }).first();
       await modelRow.waitFor({ timeout: 30_000 });
 
