@@ -6,7 +6,7 @@
 // Node ABI and platform the native module was built for, so a launcher can check a Node before
 // it starts one.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,14 +63,11 @@ export async function bundleRuntime(out, { minify }) {
   ]);
 
   cpSync(path.join(repo, 'core', 'schemas'), path.join(out, 'schemas'), { recursive: true });
-  // The Python programs core starts: evaluation, serving and the ONNX converter.
-  for (const script of [
-    'sextant_eval.py',
-    'sextant_serve.py',
-    'sextant_processing.py',
-    'sextant_onnx.py',
-  ]) {
-    cpSync(path.join(repo, 'core', 'python', script), path.join(out, script));
+  // The Python programs core starts (evaluation, serving, processing, the ONNX converter, Ray
+  // Serve): every one in core/python, so a new one is never left behind.
+  const pythonDir = path.join(repo, 'core', 'python');
+  for (const script of readdirSync(pythonDir).filter((name) => name.endsWith('.py'))) {
+    cpSync(path.join(pythonDir, script), path.join(out, script));
   }
 
   const modules = path.join(out, 'node_modules');

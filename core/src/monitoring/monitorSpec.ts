@@ -38,10 +38,16 @@ export interface MonitoringSpec {
   alerts: AlertRule[];
 }
 
+/** The published schema of the `monitors:` and `alerts:` sections. */
 function schemaFile(): string {
   const inPackage = path.resolve(__dirname, '..', '..', 'schemas', 'monitor.schema.json');
-  const besideBundle = path.join(__dirname, 'monitor.schema.json');
-  return !fs.existsSync(inPackage) && fs.existsSync(besideBundle) ? besideBundle : inPackage;
+  if (fs.existsSync(inPackage)) return inPackage;
+  // A bundle (the VS Code extension's out/, the wheel's runtime) has the schemas in schemas/.
+  const besideBundle = [
+    path.join(__dirname, 'schemas', 'monitor.schema.json'),
+    path.join(__dirname, 'monitor.schema.json'),
+  ].find((file) => fs.existsSync(file));
+  return besideBundle ?? inPackage;
 }
 
 let validate: ReturnType<Ajv['compile']> | undefined;

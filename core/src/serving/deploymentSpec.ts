@@ -102,7 +102,7 @@ export interface DeploymentProblem {
 
 /** The schema's problems with a section, each at its node (an unknown field: at its key). */
 function schemaProblems(section: unknown): DeploymentProblem[] {
-  validate ??= new Ajv({ allErrors: true }).compile(
+  validate ??= new Ajv({ allErrors: true, allowUnionTypes: true }).compile(
     JSON.parse(fs.readFileSync(schemaFile(), 'utf8')) as object,
   );
   if (validate(section)) return [];

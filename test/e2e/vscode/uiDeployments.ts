@@ -283,6 +283,13 @@ runUiTest(
       );
       if (problems.length > 0) throw new Error(`the views reported: ${problems.join(' | ')}`);
       console.log('deployments UI test passed');
+    } catch (error) {
+      // What the deployment's own process said, to tell why it did not serve.
+      const logs = path.join(workspace, '.sextant', 'deployments');
+      for (const file of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
+        console.log(`--- ${file}\n${fs.readFileSync(path.join(logs, file), 'utf8').slice(-4000)}`);
+      }
+      throw error;
     } finally {
       going = false;
       await load;
