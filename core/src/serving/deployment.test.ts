@@ -106,13 +106,19 @@ describe('serveDeployment', () => {
   it('logs what the shadow answered with its variant, never returning it', async () => {
     const answer = await invoke({ inputs: ['shadowed'] }, { 'x-request-id': 'shadow-check' });
     assert.notEqual(answer.variant, 'mirror');
-    await new Promise((r) => setTimeout(r, 300));
-    log.flush();
-    const rows = db
-      .prepare(
-        `SELECT variant, version, deployment, status FROM inference_log WHERE request_id = ?`,
-      )
-      .all('shadow-check') as { variant: string; version: string; deployment: string }[];
+    // The shadow answers after the caller got its answer: wait for both rows (10 s at most).
+    const logged = () => {
+      log.flush();
+      return db
+        .prepare(
+          `SELECT variant, version, deployment, status FROM inference_log WHERE request_id = ?`,
+        )
+        .all('shadow-check') as { variant: string; version: string; deployment: string }[];
+    };
+    let rows = logged();
+    for (const end = Date.now() + 10_000; rows.length < 2 && Date.now() < end; rows = logged()) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(rows.map((r) => r.variant).sort(), [answer.variant, 'mirror'].sort());
     const shadow = rows.find((r) => r.variant === 'mirror')!;
     assert.equal(shadow.version, '3');
