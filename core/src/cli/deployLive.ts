@@ -5,7 +5,6 @@ import { invalid } from '../model/errors';
 import type {
   DeploymentActor,
   DeploymentOptions,
-  DeploymentRecord,
   DeploymentSpec,
   DeploymentState,
   RolloutResult,
@@ -286,42 +285,6 @@ async function rollOut(
   return { deployment: name, variants: results, notApplied: changedFields(entry.spec, spec) };
 }
 
-/** Posts to a running deployment's admin route (loopback, with SEXTANT_TOKEN when set). */
-async function adminPost(
-  record: DeploymentRecord,
-  action: string,
-  body: unknown,
-): Promise<unknown> {
-  const token = process.env.SEXTANT_TOKEN;
-  const url = new URL(record.state.url!);
-  const host = url.hostname === '0.0.0.0' || url.hostname === '[::]' ? '127.0.0.1' : url.hostname;
-  const response = await fetch(
-    `http://${host}:${url.port}/v2/sextant/deployments/${encodeURIComponent(record.name)}/${action}`,
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    },
-  );
-  const answer = (await response.json()) as { error?: string };
-  if (!response.ok)
-    throw invalid(`deployment '${record.name}' refused the ${action}: ${answer.error}`);
-  return answer;
-}
-
-function running(record: DeploymentRecord): boolean {
-  if (record.state.status !== 'running' || !record.state.pid) return false;
-  try {
-    process.kill(record.state.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Registers `sextant deploy scale` and `sextant deploy update`. */
 export function registerLiveDeployCommands(
   deploy: Command,
@@ -353,8 +316,9 @@ export function registerLiveDeployCommands(
             throw invalid(`--replicas takes a whole number >= 1, not '${opts.replicas}'`);
           }
           const record = engine.deployments.get(name);
-          if (!running(record)) throw invalid(`deployment '${name}' is not running`);
-          const answer = (await adminPost(record, 'scale', {
+          const { adminPost, isServing } = await import('../serving/index.js');
+          if (!isServing(record.state)) throw invalid(`deployment '${name}' is not running`);
+          const answer = (await adminPost(record.name, record.state, 'scale', {
             replicas,
             ...(opts.variant ? { variant: opts.variant } : {}),
             user: os.userInfo().username,
@@ -376,8 +340,9 @@ export function registerLiveDeployCommands(
     .action(async (name: string, opts: { store: string; reason?: string; variant?: string }) =>
       withEngine(opts.store, async (engine) => {
         const record = engine.deployments.get(name);
-        if (!running(record)) throw invalid(`deployment '${name}' is not running`);
-        const answer = (await adminPost(record, 'update', {
+        const { adminPost, isServing } = await import('../serving/index.js');
+        if (!isServing(record.state)) throw invalid(`deployment '${name}' is not running`);
+        const answer = (await adminPost(record.name, record.state, 'update', {
           ...(opts.variant ? { variant: opts.variant } : {}),
           user: os.userInfo().username,
           ...(opts.reason ? { reason: opts.reason } : {}),

@@ -77,7 +77,7 @@ export { checkFunctionRef, type ProcessingSpec } from './processing';
 export { parseExperiment, type ExperimentSpec } from './experimentSpec';
 export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
 export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
-export { isServing, remoteWeights, sendWeights } from './adminClient';
+export { adminPost, isServing, remoteWeights, sendWeights } from './adminClient';
 export {
   LiveStats,
   quantile,

@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../compute';
 import { invalid } from '../model/errors';
 import type { RegistryService } from '../registry';
 import { writeDeploymentDraft, writeReplicas, type DeploymentDraft } from './deploymentFile';
@@ -60,15 +61,7 @@ function defaultCli(): string {
   return !fs.existsSync(inPackage) && fs.existsSync(besideBundle) ? besideBundle : inPackage;
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const alive = (pid: number | undefined): boolean => pid !== undefined && processAlive(pid);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
