@@ -67,7 +67,9 @@ function printReport(report: ExperimentReport, out: NodeJS.WritableStream): void
       `${(v.name + (v.control ? '*' : '')).padEnd(14)}${v.version.padEnd(9)}${num(v.weight).padStart(8)}${String(v.requests).padStart(10)}${String(v.n).padStart(8)}${num(v.mean).padStart(10)}  ${interval(v.ci).padEnd(22)}${num(v.errorRate, 3).padStart(8)}${num(v.p99Ms).padStart(9)}\n`,
     );
   }
-  out.write('  * control\n\n');
+  out.write(
+    `  * control; n counts ${report.unit !== undefined ? `units (${report.unit})` : 'requests'} with an outcome\n\n`,
+  );
   for (const c of report.comparisons) {
     out.write(
       `${c.variant} vs ${c.control}: effect ${num(c.test.effect)} ${interval(c.test.ci)} (${num(c.test.relativeEffect * 100, 3)}%), ${c.test.test} p = ${num(c.test.pValue)}; always-valid p = ${num(c.sequential.pValue)} ${interval(c.sequential.ci)}\n`,

@@ -29,6 +29,8 @@ export interface FeedbackOutcome {
   version: string;
   /** When the request was served, ms since the epoch. */
   requestTime: number;
+  /** The request's unit key (the deployment's sticky header), when it had one. */
+  unit?: string;
   /** The answer's HTTP status and latency, from the inference log. */
   status: number;
   latencyMs: number;
@@ -64,6 +66,8 @@ export interface VariantTraffic {
   latenciesMs: Float64Array;
   /** When each request answered without an error (status < 400) was served, ascending. */
   answeredTimes: Float64Array;
+  /** The unit of each answered request (its unit key, else its request id), as answeredTimes. */
+  answeredUnits: string[];
   /** Requests that have feedback. */
   withFeedback: number;
 }

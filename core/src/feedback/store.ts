@@ -120,7 +120,7 @@ export class FeedbackStore {
     const rows = this.db
       .prepare(
         `SELECT f.request_id, f.deployment, f.variant, f.model, f.version, f.request_time, f.kind,
-                f.label, f.value, f.time, l.status, l.latency_ms${options.payloads ? ', l.inputs, l.outputs' : ''}
+                f.label, f.value, f.time, l.status, l.latency_ms, l.unit${options.payloads ? ', l.inputs, l.outputs' : ''}
          FROM inference_feedback f
          JOIN inference_log l ON l.request_id = f.request_id AND l.deployment IS f.deployment
            AND l.variant IS f.variant AND l.time = f.request_time
@@ -135,6 +135,7 @@ export class FeedbackStore {
       model: r.model as string,
       version: r.version as string,
       requestTime: r.request_time as number,
+      ...(typeof r.unit === 'string' ? { unit: r.unit } : {}),
       status: r.status as number,
       latencyMs: r.latency_ms as number,
       kind: r.kind as FeedbackOutcome['kind'],
@@ -157,13 +158,14 @@ export class FeedbackStore {
     const rows = this.db
       .prepare(
         `SELECT l.variant, l.model, l.version, l.status, l.latency_ms, l.time,
+                coalesce(l.unit, l.request_id),
                 EXISTS (SELECT 1 FROM inference_feedback f WHERE f.request_id = l.request_id
                         AND f.variant IS l.variant) AS judged
          FROM inference_log l WHERE ${w.sql} AND l.variant IS NOT NULL
          ORDER BY l.variant, l.version, l.time, l.log_pk`,
       )
       .raw()
-      .all(...w.args) as [string, string, string, number, number, number, number][];
+      .all(...w.args) as [string, string, string, number, number, number, string, number][];
     const skip = new Set(shadows);
     const groups = new Map<
       string,
@@ -174,20 +176,24 @@ export class FeedbackStore {
         statuses: number[];
         ms: number[];
         answered: number[];
+        units: string[];
         judged: number;
       }
     >();
-    for (const [variant, model, version, status, ms, time, judged] of rows) {
+    for (const [variant, model, version, status, ms, time, unit, judged] of rows) {
       if (skip.has(variant)) continue;
       const key = `${variant}\u0000${version}`;
       let g = groups.get(key);
       if (!g) {
-        g = { variant, model, version, statuses: [], ms: [], answered: [], judged: 0 };
+        g = { variant, model, version, statuses: [], ms: [], answered: [], units: [], judged: 0 };
         groups.set(key, g);
       }
       g.statuses.push(status);
       g.ms.push(ms);
-      if (status < 400) g.answered.push(time);
+      if (status < 400) {
+        g.answered.push(time);
+        g.units.push(unit);
+      }
       g.judged += judged;
     }
     return [...groups.values()].map((g) => ({
@@ -198,6 +204,7 @@ export class FeedbackStore {
       errors: g.statuses.filter((s) => s >= 500).length,
       latenciesMs: Float64Array.from(g.ms).sort(),
       answeredTimes: Float64Array.from(g.answered),
+      answeredUnits: g.units,
       withFeedback: g.judged,
     }));
   }

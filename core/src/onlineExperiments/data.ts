@@ -25,8 +25,12 @@ export interface VariantSample {
   /** Metric values in request-time order, and the request times they belong to. */
   values: number[];
   times: number[];
+  /** The unit of each value: its request's unit key, else the request id. */
+  units: string[];
   /** Times of answered requests (for `missing: zero`, each is a unit of the metric). */
   answeredTimes: Float64Array;
+  /** The unit of each answered request, as {@link answeredTimes}. */
+  answeredUnits: string[];
   latenciesMs: Float64Array;
 }
 
@@ -93,12 +97,14 @@ export function collectSamples(
     );
     const values: number[] = [];
     const times: number[] = [];
+    const units: string[] = [];
     for (const o of outcomes) {
       if (o.variant !== v.name || o.version !== v.version) continue;
       const x = metricValue(spec, o);
       if (x === undefined) continue;
       values.push(x);
       times.push(o.requestTime);
+      units.push(o.unit ?? o.requestId);
     }
     const latencies = t?.latenciesMs ?? new Float64Array();
     return {
@@ -112,34 +118,78 @@ export function collectSamples(
       judged: values.length,
       values,
       times,
+      units,
       answeredTimes: t?.answeredTimes ?? new Float64Array(),
+      answeredUnits: t?.answeredUnits ?? [],
       latenciesMs: latencies,
     };
   });
 }
 
+/** The metric per request served up to `cut`: each judged request, and with `missing: zero`
+ * each answered one without feedback as 0. */
+function requestValues(spec: ExperimentSpec, sample: VariantSample, cut: number): number[] {
+  const values: number[] = [];
+  for (let i = 0; i < sample.values.length && sample.times[i]! <= cut; i++) {
+    values.push(sample.values[i]!);
+  }
+  if (spec.metric.missing === 'zero') {
+    let answered = 0;
+    for (const t of sample.answeredTimes) if (t <= cut) answered++;
+    while (values.length < answered) values.push(0);
+  }
+  return values;
+}
+
+/**
+ * The metric per unit served up to `cut`, the level at which sticky traffic was assigned (a
+ * unit's requests are not independent, so they count once): a proportion is whether the unit
+ * converted at all, a mean is the unit's mean outcome. With `missing: zero` a unit's answered
+ * requests without feedback count as 0, and a unit with none judged is a 0.
+ */
+function unitValues(spec: ExperimentSpec, sample: VariantSample, cut: number): number[] {
+  const units = new Map<string, { sum: number; judged: number; answered: number; hit: boolean }>();
+  const of = (unit: string): { sum: number; judged: number; answered: number; hit: boolean } => {
+    let u = units.get(unit);
+    if (!u) {
+      u = { sum: 0, judged: 0, answered: 0, hit: false };
+      units.set(unit, u);
+    }
+    return u;
+  };
+  for (let i = 0; i < sample.values.length && sample.times[i]! <= cut; i++) {
+    const u = of(sample.units[i]!);
+    u.sum += sample.values[i]!;
+    u.judged++;
+    if (sample.values[i]! > 0) u.hit = true;
+  }
+  if (spec.metric.missing === 'zero') {
+    for (let i = 0; i < sample.answeredTimes.length; i++) {
+      if (sample.answeredTimes[i]! <= cut) of(sample.answeredUnits[i]!).answered++;
+    }
+  }
+  const values: number[] = [];
+  for (const u of units.values()) {
+    if (spec.metric.kind === 'proportion') values.push(u.hit ? 1 : 0);
+    else values.push(u.sum / Math.max(u.judged, u.answered));
+  }
+  return values;
+}
+
 /**
  * A variant's primary metric from the outcomes served up to `cut` (all when undefined);
- * undefined while there is too little data (a rate needs 1 unit, a mean 2).
+ * undefined while there is too little data (a rate needs 1 unit, a mean 2). With a unit key
+ * (`experiment.unit`) the metric is analysed per unit, else per request.
  */
 export function primaryOf(
   spec: ExperimentSpec,
   sample: VariantSample,
   cut = Infinity,
 ): PrimaryData | undefined {
-  let sum = 0;
-  const values: number[] = [];
-  for (let i = 0; i < sample.values.length && sample.times[i]! <= cut; i++) {
-    values.push(sample.values[i]!);
-    sum += sample.values[i]!;
-  }
-  let n = values.length;
-  if (spec.metric.missing === 'zero') {
-    n = 0;
-    for (const t of sample.answeredTimes) if (t <= cut) n++;
-    n = Math.max(n, values.length);
-    while (values.length < n) values.push(0);
-  }
+  const values =
+    spec.unit !== undefined ? unitValues(spec, sample, cut) : requestValues(spec, sample, cut);
+  const n = values.length;
+  const sum = values.reduce((a, b) => a + b, 0);
   if (spec.metric.kind === 'proportion') {
     return n >= 1
       ? { kind: 'proportion', summary: proportionSummary(Math.round(sum), n) }

@@ -87,7 +87,14 @@ function setUp(name: string): {
 
 let served = 0;
 /** Serves one request of a variant (logged) and returns its id. */
-function serve(engine: Engine, variant: string, time: number, status = 200, ms = 5): string {
+function serve(
+  engine: Engine,
+  variant: string,
+  time: number,
+  status = 200,
+  ms = 5,
+  unit?: string,
+): string {
   const requestId = `q${served++}`;
   engine.inferenceLog.add({
     requestId,
@@ -99,6 +106,7 @@ function serve(engine: Engine, variant: string, time: number, status = 200, ms =
     latencyMs: ms,
     deployment: 'api',
     variant,
+    ...(unit !== undefined ? { unit } : {}),
   });
   return requestId;
 }
@@ -148,6 +156,69 @@ describe('online experiments', () => {
     for (let i = 1; i < ps.length; i++) assert.ok(ps[i]! <= ps[i - 1]!);
     assert.equal(ps.at(-1), comparison.sequential.pValue);
     assert.equal(report.decision.action, 'promote');
+  });
+
+  it('counts each unit once when traffic is sticky by a unit header: conversion per unit, mean per unit', () => {
+    const { engine } = setUp('units');
+    const items = [];
+    // 40 units per variant, 5 requests each; a converting unit converts on its last request only,
+    // and a unit's graded values differ per request.
+    for (let u = 0; u < 80; u++) {
+      const variant = u % 2 ? 'challenger' : 'champion';
+      const converts = variant === 'champion' ? u % 8 === 0 : u % 4 === 1;
+      for (let r = 0; r < 5; r++) {
+        const id = serve(engine, variant, 20_000 + u * 5 + r, 200, 5, `user-${u}`);
+        if (r < 3) items.push({ requestId: id, kind: 'value' as const, value: u + r });
+        if (r === 4)
+          items.push({ requestId: id, kind: 'reward' as const, value: converts ? 1 : 0 });
+      }
+    }
+    engine.inferenceLog.flush();
+    // A reward and a value cannot both judge a request, so the graded values go to other requests.
+    engine.feedback.record(items, { deployment: 'api', source: 'http' });
+    const state = engine.deployments.get('api').state;
+    const report = (spec: ExperimentSpec) =>
+      experimentReport({
+        feedback: engine.feedback,
+        events: engine.experimentEvents,
+        spec,
+        state,
+        window: { deployment: 'api' },
+      });
+    const sticky = {
+      routes: {
+        sticky_header: 'x-user-id',
+        variants: [
+          { name: 'champion', weight: 50 },
+          { name: 'challenger', model: 'models:/m/2', weight: 50 },
+        ],
+      },
+    };
+    const rate = experiment({ type: 'ab', metric: { feedback: 'reward' } }, sticky);
+    assert.equal(rate.unit, 'x-user-id', 'a sticky header makes the experiment per unit');
+    const [c, t] = report(rate).variants;
+    assert.equal(c!.n, 40);
+    assert.equal(c!.successes, 10);
+    assert.equal(t!.n, 40);
+    assert.equal(t!.successes, 20);
+    const perRequest = report(experiment({ type: 'ab', metric: { feedback: 'reward' } }));
+    assert.equal(perRequest.variants[0]!.n, 40, 'one judged request per unit either way');
+    // Missing outcomes as zero: per request every answered request counts, per unit each unit once.
+    const zero = { type: 'ab', metric: { feedback: 'reward', missing: 'zero' } };
+    assert.equal(report(experiment(zero, sticky)).variants[0]!.n, 40);
+    assert.equal(report(experiment(zero)).variants[0]!.n, 200);
+    // A mean: each unit's mean of its three values (u + 1), so the champion's mean is that of
+    // u + 1 over its units, not of every request.
+    const mean = experiment({ type: 'ab', metric: { feedback: 'value', kind: 'mean' } }, sticky);
+    const m = report(mean).variants[0]!;
+    const championUnits = Array.from({ length: 40 }, (_, i) => 2 * i);
+    assert.equal(m.n, 40);
+    assert.ok(Math.abs(m.mean - championUnits.reduce((a, u) => a + u + 1, 0) / 40) < 1e-12);
+    assert.equal(
+      report(experiment({ type: 'ab', metric: { feedback: 'value', kind: 'mean' } })).variants[0]!
+        .n,
+      120,
+    );
   });
 
   it('refuses an experiment that cannot judge every request, and graded rewards read as a rate', () => {

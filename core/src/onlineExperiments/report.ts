@@ -74,6 +74,9 @@ export interface ExperimentReport {
   deployment: string;
   type: ExperimentSpec['type'];
   metric: ExperimentSpec['metric'];
+  /** The header whose value is the unit each counts once (a variant's `n` is units), else
+   * undefined: `n` is requests. */
+  unit?: string;
   alpha: number;
   window: { since?: number; until?: number };
   /** When the report was made. */
@@ -281,6 +284,7 @@ export function experimentReport(inputs: ReportInputs): ExperimentReport {
     deployment: window.deployment,
     type: spec.type,
     metric: spec.metric,
+    ...(spec.unit !== undefined ? { unit: spec.unit } : {}),
     alpha: spec.alpha,
     window: {
       ...(window.since !== undefined ? { since: window.since } : {}),

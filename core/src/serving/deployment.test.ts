@@ -101,6 +101,12 @@ describe('serveDeployment', () => {
       first.map((a) => a.variant),
     );
     assert.ok(first.some((a) => a.variant === 'challenger'));
+    // The key is logged as the request's unit, what an experiment is analysed by.
+    log.flush();
+    const units = db
+      .prepare(`SELECT DISTINCT unit FROM inference_log WHERE unit LIKE 'user-%'`)
+      .all() as { unit: string }[];
+    assert.equal(units.length, 200);
   });
 
   it('logs what the shadow answered with its variant, never returning it', async () => {

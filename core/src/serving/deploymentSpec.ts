@@ -276,14 +276,14 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
     ) {
       throw invalid(`${file}: ${name}.rollback: give max_error_rate, max_p99_ms or both`);
     }
-    const experiment =
+    const parsedExperiment =
       d.experiment === undefined
         ? undefined
         : parseExperiment(d.experiment, `${file}: ${name}`, {
             servedVariants: served.length,
             sampleRate: d.request_logging?.sample_rate ?? 1,
           });
-    const unit = experiment?.unit;
+    const unit = parsedExperiment?.unit;
     if (
       unit &&
       d.routes?.sticky_header &&
@@ -293,6 +293,11 @@ export function parseDeployments(section: unknown, file = 'sextant.yaml'): Deplo
         `${file}: ${name}: experiment.unit '${unit}' and routes.sticky_header '${d.routes.sticky_header}' differ; give one`,
       );
     }
+    // Traffic sticky by a header is assigned per unit, so the experiment is analysed per unit.
+    const experiment =
+      parsedExperiment && !unit && d.routes?.sticky_header
+        ? { ...parsedExperiment, unit: d.routes.sticky_header }
+        : parsedExperiment;
     const scaling = d.autoscaling ?? {};
     const stableWindowMs = (scaling.stable_window_s ?? 60) * 1000;
     specs.push({

@@ -63,6 +63,8 @@ interface Inference {
   input?: string;
   item?: string;
   variant?: LiveVariant;
+  /** The request's unit key (the sticky header's value), logged for per-unit analysis. */
+  unit?: string;
   result?: WorkerResult;
   /** An inference graph's node latencies, in ms. */
   timing?: Record<string, number>;
@@ -253,6 +255,7 @@ export class ServingEndpoint {
         version: variant?.version ?? this.options.version,
         ...(this.options.deployment ? { deployment: this.options.deployment } : {}),
         ...(variant ? { variant: variant.name } : {}),
+        ...(inference.unit !== undefined ? { unit: inference.unit } : {}),
         protocol,
         status: answer.status,
         latencyMs: seconds * 1000,
@@ -558,9 +561,10 @@ export class ServingEndpoint {
     if (traffic) {
       const header = this.options.stickyHeader;
       const key = header ? request.headers[header.toLowerCase()] : undefined;
+      if (typeof key === 'string' && key !== '') inference.unit = key;
       inference.variant =
         (model?.version !== undefined ? traffic.byVersion(model.version) : undefined) ??
-        traffic.choose(typeof key === 'string' && key !== '' ? key : undefined);
+        traffic.choose(inference.unit);
     }
     const pool = inference.variant?.runtime ?? this.options.pool;
     const version = inference.variant?.version ?? this.options.version;

@@ -19,6 +19,8 @@ export interface InferenceLogRow {
   deployment?: string;
   /** The variant that answered (or, for a shadow, the shadow that was mirrored). */
   variant?: string;
+  /** The request's unit key (the deployment's sticky header), when it had one. */
+  unit?: string;
 }
 
 export interface InferenceLogOptions {
@@ -60,8 +62,8 @@ export class InferenceLog {
       ...options,
     };
     this.insert = db.prepare(
-      `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO inference_log (request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant, unit)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -99,6 +101,7 @@ export class InferenceLog {
               r.error ?? null,
               r.deployment ?? null,
               r.variant ?? null,
+              r.unit ?? null,
             );
           }
         })
@@ -130,7 +133,7 @@ export class InferenceLog {
 }
 
 const COLUMNS =
-  'request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant';
+  'request_id, time, model, version, protocol, status, latency_ms, inputs, outputs, error, deployment, variant, unit';
 
 function toRow(r: Record<string, unknown>): InferenceLogRow {
   return {
@@ -146,5 +149,6 @@ function toRow(r: Record<string, unknown>): InferenceLogRow {
     ...(r.error !== null ? { error: r.error as string } : {}),
     ...(r.deployment !== null ? { deployment: r.deployment as string } : {}),
     ...(r.variant !== null ? { variant: r.variant as string } : {}),
+    ...(r.unit !== null && r.unit !== undefined ? { unit: r.unit as string } : {}),
   };
 }

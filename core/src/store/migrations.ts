@@ -495,6 +495,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX monitor_alert_events_by_rule ON monitor_alert_events(rule, event_pk);
   `,
+  // v14: the unit key of a logged request (the sticky header's value, e.g. a user id), so an
+  // online experiment is analysed per unit, the level at which traffic was assigned.
+  `
+  ALTER TABLE inference_log ADD COLUMN unit TEXT;
+  `,
 ];
 
 /** Points per level-0 `metric_blocks` row. */
