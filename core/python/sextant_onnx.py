@@ -1,8 +1,10 @@
-"""Sextant's ONNX conversion: a scikit-learn model logged by MLflow, converted at deploy time.
+"""Sextant's ONNX conversion: a scikit-learn or LightGBM model logged by MLflow, converted at
+deploy time.
 
-Run as `python sextant_onnx.py MODEL_DIR OUT_DIR`. Reads the model with `mlflow.sklearn`,
-converts it with skl2onnx (one float input `input` of shape [rows, columns] in the signature's
-column order; classifiers without ZipMap, so their first output is the label), writes
+Run as `python sextant_onnx.py MODEL_DIR OUT_DIR`. Reads the model with its MLflow flavour,
+converts it (scikit-learn with skl2onnx, LightGBM with onnxmltools: one float input `input` of
+shape [rows, columns] in the signature's column order; classifiers without ZipMap, so their first
+output is the label), writes
 OUT_DIR/model.onnx and OUT_DIR/parity.json: the rows to check the conversion on (the model's input
 example, and as many rows again drawn from it with seeded noise) and the pyfunc predictions on
 them. Prints one JSON line: {"columns", "rows", "inputs", "outputs", "mlflow_version"} (the
@@ -36,8 +38,9 @@ def convert(model_dir, out_dir):
     from mlflow.models import Model
 
     meta = Model.load(os.path.join(model_dir, "MLmodel"))
-    if "sklearn" not in meta.flavors:
-        return {"error": "only scikit-learn models are converted to ONNX (it has "
+    flavor = next((f for f in ("sklearn", "lightgbm") if f in meta.flavors), None)
+    if flavor is None:
+        return {"error": "only scikit-learn and LightGBM models are converted to ONNX (it has "
                          + ", ".join(meta.flavors) + ")"}
     schema = meta.get_input_schema()
     if schema is None or schema.is_tensor_spec() or not schema.has_input_names():
@@ -48,13 +51,7 @@ def convert(model_dir, out_dir):
     if any(k not in numeric for k in kinds):
         return {"error": "only numeric columns convert to ONNX; the signature has "
                          + ", ".join(sorted(set(kinds) - numeric))}
-    from skl2onnx import to_onnx
-    from skl2onnx.common.data_types import FloatTensorType
-
-    model = mlflow.sklearn.load_model(model_dir)
-    options = {id(model): {"zipmap": False}} if hasattr(model, "predict_proba") else None
-    onnx = to_onnx(model, initial_types=[("input", FloatTensorType([None, len(columns)]))],
-                   options=options, target_opset=17)
+    onnx = to_onnx(flavor, model_dir, len(columns))
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "model.onnx"), "wb") as out:
         out.write(onnx.SerializeToString())
@@ -81,6 +78,26 @@ def convert(model_dir, out_dir):
         "outputs": output.to_dict() if output is not None else None,
         "mlflow_version": mlflow.__version__,
     }
+
+
+def to_onnx(flavor, model_dir, width):
+    """The model converted with one float input `input` of [rows, width], without ZipMap."""
+    if flavor == "lightgbm":
+        import mlflow.lightgbm
+        import onnxmltools
+        from onnxmltools.convert.common.data_types import FloatTensorType
+
+        model = mlflow.lightgbm.load_model(model_dir)
+        return onnxmltools.convert_lightgbm(model, initial_types=[
+            ("input", FloatTensorType([None, width]))], zipmap=False, target_opset=15)
+    import mlflow.sklearn
+    from skl2onnx import to_onnx as sklearn_to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    initial = [("input", FloatTensorType([None, width]))]
+    model = mlflow.sklearn.load_model(model_dir)
+    options = {id(model): {"zipmap": False}} if hasattr(model, "predict_proba") else None
+    return sklearn_to_onnx(model, initial_types=initial, options=options, target_opset=17)
 
 
 if __name__ == "__main__":

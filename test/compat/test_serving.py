@@ -472,4 +472,4 @@ def test_onnx_runtime_refuses_a_model_it_cannot_convert(sextant, custom, tmp_pat
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )
     assert done.returncode != 0
-    assert "cannot be converted to ONNX: only scikit-learn models" in done.stderr, done.stderr
+    assert "cannot be converted to ONNX: only scikit-learn and LightGBM models" in done.stderr, done.stderr
