@@ -60,4 +60,24 @@ describe('radix sort of samples', () => {
       assert.equal(backing[n + 1], 0);
     }
   });
+
+  it('orders values that share their high bits: short runs, long runs, one run of everything', () => {
+    const rng = seededRng(4);
+    const cases = [
+      // Within one part in a million of 1: every value shares its high word with many others.
+      Float64Array.from({ length: 50_000 }, () => 1 + rng.uniform() * 1e-6),
+      // Few distinct high words, some runs short and some long, negative values too.
+      Float64Array.from(
+        { length: 50_000 },
+        (_, i) => (i % 3 ? 1 : -1) * (2 + rng.uniform() * 1e-9),
+      ),
+      Float64Array.from({ length: 20_000 }, () => Math.round(rng.uniform() * 40) / 8),
+    ];
+    for (const values of cases) {
+      const expected = values.slice().sort();
+      const actual = sortFloat64(values);
+      for (let i = 0; i < values.length; i++)
+        assert.ok(Object.is(actual[i], expected[i]), `at ${i}`);
+    }
+  });
 });
