@@ -417,6 +417,9 @@ export interface TimelineSnapshot {
   type: MessageType.TimelineSnapshot;
   /** What the timeline covers, in words (`deployment fraud`, `model churn`, `every deployment`). */
   scope: string;
+  /** The deployment and model it covers (kept by the view, to be restored after a reload). */
+  deployment?: string;
+  model?: string;
   iterations: TimelineIteration[];
   /** Older items were left out. */
   truncated: boolean;

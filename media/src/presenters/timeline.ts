@@ -73,6 +73,7 @@ export class TimelinePresenter extends SnapshotPresenter {
     this.post({
       type: MessageType.TimelineSnapshot,
       scope: scopeText(this.scope),
+      ...this.scope,
       iterations: iterationsOf(timeline.items),
       truncated: timeline.truncated,
     });
