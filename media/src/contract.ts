@@ -405,7 +405,7 @@ export interface RollbackDeployment {
 
 /** One turn of the loop: the items from an alert (or a pipeline run no alert caused) on. */
 export interface TimelineIteration {
-  /** `Before the first alert`, or what started the turn. */
+  /** `Before any alert`, or what started the turn. */
   title: string;
   /** ms since the epoch of its first item. */
   start: number;

@@ -62,7 +62,7 @@ export function iterationsOf(items: readonly TimelineItem[]): TimelineIteration[
       group.items.push(item);
     } else {
       if (!before) {
-        before = { title: 'Before the first alert', start: item.time, items: [] };
+        before = { title: 'Before any alert', start: item.time, items: [] };
         groups.unshift(before);
       }
       before.items.push(item);

@@ -184,11 +184,13 @@ describe('loop timeline', () => {
     ] as const) {
       assert.ok(kinds.includes(kind), `a ${kind} item in ${kinds.join(', ')}`);
     }
-    const times = items.map((i) => i.time);
-    assert.deepEqual(
-      times,
-      [...times].sort((a, b) => a - b),
-    );
+    items.forEach((item, at) => {
+      const cause = items.findIndex((c) => c.id === item.causedBy);
+      assert.ok(cause < at, `${item.id} reads after its cause ${item.causedBy}`);
+      if (at > 0) assert.ok(item.time >= items[at - 1]!.time - 60_000, 'in time order');
+    });
+    const moved = one('alias', (i) => i.title.includes('champion') && i.version === '2');
+    assert.equal(items[items.indexOf(moved) - 1]!.kind, 'promotion');
     assert.ok(!items.some((i) => i.deployment === 'other'), 'nothing of another deployment');
   });
 

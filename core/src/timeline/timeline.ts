@@ -291,6 +291,7 @@ export async function loopTimeline(
         (query.until === undefined || i.time <= query.until),
     )
     .sort((a, b) => a.time - b.time || ORDER[a.kind] - ORDER[b.kind]);
+  causesFirst(inRange);
   const limit = query.limit ?? DEFAULT_LIMIT;
   return {
     items: inRange.slice(Math.max(0, inRange.length - limit)),
@@ -298,6 +299,24 @@ export async function loopTimeline(
     models: [...models].sort(),
     truncated: inRange.length > limit,
   };
+}
+
+/**
+ * Puts an item recorded just before its cause (an alias moved a moment before the promotion that
+ * moved it is recorded) right after that cause, so a cause always reads above its effects.
+ */
+function causesFirst(items: TimelineItem[]): void {
+  const moved = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (!item.causedBy || moved.has(item.id)) continue;
+    const at = items.findIndex((c, j) => j > i && c.id === item.causedBy);
+    if (at < 0 || items[at]!.time - item.time > SAME_STEP_MS) continue;
+    moved.add(item.id);
+    items.splice(i, 1);
+    items.splice(at, 0, item);
+    i--;
+  }
 }
 
 const splitVersion = (ref: string): [string, string] => {

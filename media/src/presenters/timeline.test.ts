@@ -56,7 +56,7 @@ test('groups the items by turn of the loop, following causes back to the turn th
   assert.deepEqual(
     turns.map((t) => [t.title, t.items.map((i) => i.id)]),
     [
-      ['Before the first alert', ['version:churn/1', 'deploy']],
+      ['Before any alert', ['version:churn/1', 'deploy']],
       ['Turn 1: alert:1', ['alert:1', 'pipeline:p1', 'alert:2', 'version:churn/2', 'canary']],
       ['Turn 2: pipeline:p2', ['pipeline:p2', 'late']],
     ],
