@@ -147,6 +147,8 @@ export async function loopTimeline(
 
   const versions = new Map<string, { model: string; version: string; runId: string }>();
   const registry: TimelineItem[] = [];
+  /** The alias each alias item set, moved or removed, by item id. */
+  const aliasOf = new Map<string, string>();
   for (const model of models) {
     let history;
     try {
@@ -158,6 +160,9 @@ export async function loopTimeline(
       const item = registryItem(event);
       if (!item) continue;
       registry.push(item);
+      if (item.kind === 'alias' && event.details['alias']) {
+        aliasOf.set(item.id, event.details['alias']);
+      }
       if (item.kind === 'registration' && item.version) {
         const version = await sources.registry.getVersion(model, item.version).catch(() => null);
         if (version?.runId) {
@@ -260,13 +265,14 @@ export async function loopTimeline(
   }
   for (const item of registry) {
     if (item.kind !== 'alias') continue;
-    const alias = item.title.slice(`${item.model}@`.length).split(' ')[0];
+    const alias = aliasOf.get(item.id);
     const move = nearest(
       changes,
       item.time,
       SAME_STEP_MS,
       (c) =>
         (c.kind === 'promotion' || c.kind === 'rollback') &&
+        alias !== undefined &&
         movedAlias.get(c.id) === alias &&
         c.model === item.model &&
         c.version === item.version,
