@@ -70,6 +70,7 @@ const CORE_CAPABILITIES = {
       'online',
       'onlineExperiments',
       'monitoring',
+      'timeline',
     ],
     drivesEngine: true,
   },
@@ -78,6 +79,9 @@ const CORE_CAPABILITIES = {
   monitoring: { uses: ['stats', 'store'] },
   feedback: { uses: ['store'] },
   onlineExperiments: { uses: ['store', 'online', 'feedback', 'serving', 'registry', 'stats'] },
+  timeline: {
+    uses: ['tracking', 'pipelines', 'registry', 'serving', 'monitoring', 'onlineExperiments'],
+  },
 };
 
 /** The import/no-restricted-paths zones that fence the capabilities of core from each other. */

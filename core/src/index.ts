@@ -72,3 +72,4 @@ export {
   type VariantState,
   type VariantWindowStats,
 } from './serving';
+export { loopTimeline, type TimelineQuery } from './timeline';

@@ -11,6 +11,7 @@ import { experimentsPlugin } from './experiments/plugin.js';
 import { modelsPlugin } from './models/plugin.js';
 import { badgesPlugin } from './notebook/plugin.js';
 import { runsTablePlugin } from './views/runsTablePlugin.js';
+import { timelinePlugin } from './timeline/plugin.js';
 import { viewsPlugin } from './views/plugin.js';
 import { welcomePlugin } from './welcome/plugin.js';
 
@@ -24,6 +25,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   experimentsPlugin,
   modelsPlugin,
   deploymentsPlugin,
+  timelinePlugin,
   badgesPlugin,
   welcomePlugin,
 ];

@@ -16,6 +16,8 @@ import { RunDetailsTree } from './runDetails/tree';
 import { showRuntimeMissing } from './runtime/notify';
 import { ServerRuntimeMissing } from './runtime/resolve';
 import { createStatusBar } from './statusBar';
+import { registerTimeline } from './timeline';
+import type { TimelinePanels } from './timeline/panel';
 import { registerWalkthrough } from './walkthrough';
 import { Panels } from './webviews/panels';
 import { registerRunsTable } from './experiments/runsTable';
@@ -35,6 +37,8 @@ export interface SextantExtensionApi {
   models: ModelsFeature;
   /** The Deployments tree and the deployment dashboards. */
   deployments: DeploymentsFeature;
+  /** The loop timelines. */
+  timeline: TimelinePanels;
   /** Resolves once the server has started (or rejects with why it could not). */
   ready: Promise<void>;
 }
@@ -113,6 +117,12 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     versions: (model) => models.tree.versions(model),
     log: (message) => output.warn(message),
   });
+  const timeline = registerTimeline(context, sextant, {
+    openRun: (runId) => panels.showRun(runId),
+    openVersion: (ref) => models.panels.showVersion(ref),
+    openDeployment: (name) => deployments.panels.show(name),
+    log: (message) => output.warn(message),
+  });
 
   const ready = sextant.start().then(
     (info) => {
@@ -132,7 +142,16 @@ export function activate(context: vscode.ExtensionContext): SextantExtensionApi 
     },
   );
   ready.catch(() => undefined);
-  return { client: sextant, experiments, details, cellStatus, models, deployments, ready };
+  return {
+    client: sextant,
+    experiments,
+    details,
+    cellStatus,
+    models,
+    deployments,
+    timeline,
+    ready,
+  };
 }
 
 /** Stops the language server. */

@@ -40,6 +40,7 @@ import type {
   RunStatus,
   SampledSeries,
   ViewType,
+  Timeline,
 } from '@sextant/core/model';
 
 export type {
@@ -1918,4 +1919,35 @@ export const ServingLogsRequest = new RequestType<
 /** A deployment was deployed, stopped, scaled, re-weighted, promoted, rolled back or crashed. */
 export const ServingChangedNotification = new NotificationType<ServingChangedParams>(
   'sextant/serving/changed',
+);
+
+export type {
+  Timeline,
+  TimelineItem,
+  TimelineItemKind,
+  TimelineItemStatus,
+  TimelineTarget,
+} from '@sextant/core/model';
+
+/** Params of `sextant/timeline/get`: which part of the loop's history. */
+export interface TimelineGetParams {
+  /** Only what concerns this deployment. */
+  deployment?: string;
+  /** Only what concerns this registered model. */
+  model?: string;
+  /** ms since the epoch, inclusive. */
+  since?: number;
+  /** ms since the epoch, inclusive. */
+  until?: number;
+  /** The newest items kept (default 500, at most 5000). */
+  limit?: number;
+}
+
+/**
+ * The timeline of the continuous-training loop: alerts, the pipeline runs they triggered,
+ * evaluations, registrations and alias moves, deployment changes and experiment decisions,
+ * oldest first, each with the item that caused it.
+ */
+export const TimelineGetRequest = new RequestType<TimelineGetParams, Timeline, SextantErrorData>(
+  'sextant/timeline/get',
 );

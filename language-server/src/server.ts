@@ -21,6 +21,7 @@ import { RegistryUpdates, registerRegistryHandlers } from './handlers/registry';
 import { MonitoringUpdates, registerMonitoringHandlers } from './handlers/monitoring';
 import { registerOnlineHandlers } from './handlers/online';
 import { ServingUpdates, registerServingHandlers } from './handlers/serving';
+import { registerTimelineHandlers } from './handlers/timeline';
 import { LiveUpdates } from './notifications';
 import {
   ServerChangedNotification,
@@ -263,6 +264,7 @@ export function createSextantServer(
   registerOnlineHandlers(connection, context);
   registerMonitoringHandlers(connection, context);
   registerServingHandlers(connection, context);
+  registerTimelineHandlers(connection, context);
   const pipelineLanguage = registerPipelineLanguageFeatures(connection, {
     stepStates: (file, pipeline) => context.workspace().engine.pipelines.stepStates(file, pipeline),
     engine: () => context.workspace().engine,

@@ -22,6 +22,8 @@ import type {
   ServingLoggedRequest,
   ServingPredictResult,
   ServingStatsResult,
+  TimelineItem,
+  TimelineTarget,
 } from '@sextant/language-server/protocol';
 import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
@@ -105,6 +107,10 @@ export enum MessageType {
   PromoteDeployment = 'promoteDeployment',
   /** View → host: roll the last promotion of the deployment back. */
   RollbackDeployment = 'rollbackDeployment',
+  /** Host → view: the loop's timeline, grouped by iteration. */
+  TimelineSnapshot = 'timelineSnapshot',
+  /** View → host: open what a timeline item points at (a run, a version, a deployment). */
+  OpenTimelineTarget = 'openTimelineTarget',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -397,6 +403,34 @@ export interface RollbackDeployment {
   type: MessageType.RollbackDeployment;
 }
 
+/** One turn of the loop: the items from an alert (or a pipeline run no alert caused) on. */
+export interface TimelineIteration {
+  /** `Before any alert`, or what started the turn. */
+  title: string;
+  /** ms since the epoch of its first item. */
+  start: number;
+  items: TimelineItem[];
+}
+
+/** Snapshot of the loop timeline. */
+export interface TimelineSnapshot {
+  type: MessageType.TimelineSnapshot;
+  /** What the timeline covers, in words (`deployment fraud`, `model churn`, `every deployment`). */
+  scope: string;
+  /** The deployment and model it covers (kept by the view, to be restored after a reload). */
+  deployment?: string;
+  model?: string;
+  iterations: TimelineIteration[];
+  /** Older items were left out. */
+  truncated: boolean;
+}
+
+/** A request to open what a timeline item points at. */
+export interface OpenTimelineTarget {
+  type: MessageType.OpenTimelineTarget;
+  target: TimelineTarget;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -417,7 +451,8 @@ export type HostMessage =
   | DeploymentStatsMessage
   | DeploymentRequests
   | DeploymentPredicted
-  | DeploymentNotice;
+  | DeploymentNotice
+  | TimelineSnapshot;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -440,7 +475,8 @@ export type ViewMessage =
   | SendTestRequest
   | SetDeploymentTraffic
   | PromoteDeployment
-  | RollbackDeployment;
+  | RollbackDeployment
+  | OpenTimelineTarget;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -462,6 +498,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentRequests,
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
+  MessageType.TimelineSnapshot,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -485,6 +522,7 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.SetDeploymentTraffic,
   MessageType.PromoteDeployment,
   MessageType.RollbackDeployment,
+  MessageType.OpenTimelineTarget,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -58,6 +58,8 @@ const COMMAND_GROUPS: Record<
     (await import('./experimentCommand.js')).registerExperimentCommands(program, store, out),
   monitor: async (program, store, out) =>
     (await import('./monitorCommand.js')).registerMonitorCommands(program, store, out),
+  timeline: async (program, store, out) =>
+    (await import('./timelineCommand.js')).registerTimelineCommands(program, store, out),
   component: async (program, _store, out) =>
     (await import('./componentCommand.js')).registerComponentCommands(program, out),
 };

@@ -6,3 +6,4 @@ export * from './format';
 export * from './sourceHash';
 export * from './cellsHttp';
 export * from './evaluation';
+export * from './timeline';

@@ -14,13 +14,21 @@ import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 import { mountRunsTable } from '../views/runsTable';
+import { mountTimeline } from '../views/timeline';
 
 export { MessageType } from '../contract';
 export type { HostMessage, ViewMessage } from '../contract';
 
 /** The views a JupyterLab widget can host. */
 export type ViewKind =
-  'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable' | 'deployment';
+  | 'compare'
+  | 'run'
+  | 'pipeline'
+  | 'modelVersion'
+  | 'modelCompare'
+  | 'runsTable'
+  | 'deployment'
+  | 'timeline';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -68,5 +76,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'modelCompare') mountModelCompare(root, bridge);
   else if (kind === 'runsTable') mountRunsTable(root, bridge);
   else if (kind === 'deployment') mountDeployment(root, bridge);
+  else if (kind === 'timeline') mountTimeline(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

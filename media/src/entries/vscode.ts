@@ -10,6 +10,7 @@ import { mountModelVersion } from '../views/modelVersion';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 import { mountRunsTable } from '../views/runsTable';
+import { mountTimeline } from '../views/timeline';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -24,4 +25,5 @@ else if (view === 'modelVersion') mountModelVersion(root, bridge);
 else if (view === 'modelCompare') mountModelCompare(root, bridge);
 else if (view === 'runsTable') mountRunsTable(root, bridge);
 else if (view === 'deployment') mountDeployment(root, bridge);
+else if (view === 'timeline') mountTimeline(root, bridge);
 else root.textContent = `Unknown Sextant view: ${String(view)}`;
