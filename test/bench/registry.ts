@@ -14,7 +14,7 @@
  * Both answers must list the same models and versions in the same order.
  *
  *   node test/dist/bench/registry.js [--quick] [--models N] [--versions V] [--queries Q]
- *                                    [--mlflow-workers W] [--strict]
+ *                                    [--mlflow-workers W] [--keep DIR] [--strict]
  */
 import { EVALUATION_TAGS, Engine } from '@sextant/core';
 import fs from 'node:fs';
@@ -228,6 +228,51 @@ function modelQuery(): { endpoint: string; query: string } {
   };
 }
 
+/** One query through the real mlflow client: per server, its timings and its last answer. */
+type ClientTimes = Record<'mlflow' | 'sextant', { timing: TimingStats; last: string[] }>;
+
+/**
+ * The same two searches as users call them, through the real mlflow client
+ * (`MlflowClient().search_model_versions(filter, order_by=...)`, which sends max_results 10000,
+ * and `search_registered_models(filter, max_results=100)`), both servers in turn
+ * (mlflow_registry_client.py).
+ */
+async function timeMlflowClient(
+  servers: { mlflow: string; sextant: string },
+  models: GeneratedModel[],
+  calls: number,
+  warmup: number,
+  specFile: string,
+): Promise<{ versions: ClientTimes; models: ClientTimes }> {
+  const query = versionQuery(models);
+  const filters = Array.from(
+    { length: calls + warmup },
+    (_, i) => new URLSearchParams(query(i).query).get('filter') as string,
+  );
+  fs.writeFileSync(
+    specFile,
+    JSON.stringify({
+      servers,
+      calls,
+      warmup,
+      versions: filters,
+      order_by: ['version_number DESC'],
+      models_filter: MODEL_FILTER,
+      models_max_results: 100,
+    }),
+  );
+  type Raw = Record<'mlflow' | 'sextant', { samples: number[]; last: string[] }>;
+  const raw = JSON.parse(await runPython('mlflow_registry_client.py', [specFile])) as {
+    versions: Raw;
+    models: Raw;
+  };
+  const done = (r: Raw): ClientTimes => ({
+    mlflow: { timing: stats(r.mlflow.samples), last: r.mlflow.last },
+    sextant: { timing: stats(r.sextant.samples), last: r.sextant.last },
+  });
+  return { versions: done(raw.versions), models: done(raw.models) };
+}
+
 interface ModelsViewResult {
   list: TimingStats;
   expand: TimingStats;
@@ -298,8 +343,11 @@ runBenchmark(async (args, cleanup) => {
     `registry: ${num(nModels)} registered models x ${nVersions} versions (tags, aliases); ${queries} queries each\n`,
   );
   const models = generate(nModels, nVersions);
-  const work = tempDir('registry');
-  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
+  // --keep DIR: build both stores in DIR and leave them there (to profile either server after).
+  const keep = args.options.get('keep');
+  const work = keep ? path.resolve(keep) : tempDir('registry');
+  if (keep) fs.mkdirSync(work, { recursive: true });
+  else cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
   const sextantDir = path.join(work, 'sextant');
   const mlflowDir = path.join(work, 'mlflow');
   fs.mkdirSync(mlflowDir);
@@ -348,6 +396,13 @@ runBenchmark(async (args, cleanup) => {
   };
   clients.mlflow.close();
   clients.sextant.close();
+  const client = await timeMlflowClient(
+    { mlflow: mlflow.url, sextant: sextant.url },
+    models,
+    queries,
+    warmup,
+    path.join(work, 'client.json'),
+  );
   await mlflow.stop();
   await sextant.stop();
   const s = { versions: versionTimes.sextant, models: modelTimes.sextant };
@@ -374,10 +429,37 @@ runBenchmark(async (args, cleanup) => {
   process.stdout.write(
     `  client:  node:http keep-alive, one connection reused (connections opened: mlflow ${connectionsUsed.mlflow}, sextant ${connectionsUsed.sextant})\n`,
   );
+  printTable(
+    'the same searches through the real mlflow client (MlflowClient, requests session)',
+    ['call', 'mlflow p50', 'mlflow p95', 'sextant p50', 'sextant p95', 'ratio p50'],
+    [
+      ['search_model_versions(filter, order_by)', client.versions],
+      ['search_registered_models(filter, max_results=100)', client.models],
+    ].map(([name, t]) => {
+      const times = t as ClientTimes;
+      return [
+        name as string,
+        ms(times.mlflow.timing.p50),
+        ms(times.mlflow.timing.p95),
+        ms(times.sextant.timing.p50),
+        ms(times.sextant.timing.p95),
+        ratio(times.mlflow.timing.p50 / times.sextant.timing.p50),
+      ];
+    }),
+  );
+  process.stdout.write(
+    `  response bytes (last call): search_model_versions mlflow ${num(m.versions.responseBytes)}, sextant ${num(s.versions.responseBytes)}; search_registered_models mlflow ${num(m.models.responseBytes)}, sextant ${num(s.models.responseBytes)}\n`,
+  );
   const same = (a: string[], b: string[]): boolean => a.join('\n') === b.join('\n');
   const checks = {
     versions: same(s.versions.lastAnswer, m.versions.lastAnswer),
     models: same(s.models.lastAnswer, m.models.lastAnswer) && s.models.lastAnswer.length === 100,
+    clientVersions:
+      same(client.versions.sextant.last, client.versions.mlflow.last) &&
+      client.versions.sextant.last.length > 0,
+    clientModels:
+      same(client.models.sextant.last, client.models.mlflow.last) &&
+      client.models.sextant.last.length === 100,
   };
   const versionRatio = m.versions.timing.p50 / s.versions.timing.p50;
   const modelRatio = m.models.timing.p50 / s.models.timing.p50;
@@ -394,7 +476,7 @@ runBenchmark(async (args, cleanup) => {
     },
     {
       name: 'same answers in the same order',
-      met: checks.versions && checks.models,
+      met: Object.values(checks).every(Boolean),
       detail: JSON.stringify(checks),
     },
   ];
@@ -442,6 +524,17 @@ runBenchmark(async (args, cleanup) => {
     mlflow: { server: mlflow.describe, versions: m.versions.timing, models: m.models.timing },
     sextant: { server: sextant.describe, versions: s.versions.timing, models: s.models.timing },
     ratio: { versions: versionRatio, models: modelRatio },
+    mlflowClient: {
+      versions: {
+        mlflow: client.versions.mlflow.timing,
+        sextant: client.versions.sextant.timing,
+      },
+      models: { mlflow: client.models.mlflow.timing, sextant: client.models.sextant.timing },
+    },
+    responseBytes: {
+      versions: { mlflow: m.versions.responseBytes, sextant: s.versions.responseBytes },
+      models: { mlflow: m.models.responseBytes, sextant: s.models.responseBytes },
+    },
     checks,
     modelsView: view,
     targets,
