@@ -201,6 +201,28 @@ async function timeQueryOnBoth(
   return { mlflow: done(result.mlflow), sextant: done(result.sextant) };
 }
 
+/**
+ * Each server's floor under the same conditions: `GET /health` (a constant answer, no store),
+ * called in turn like the searches. A search's p50 minus its server's floor is what the search
+ * itself costs there; the floor is the client, the socket and the wake-up of the server process.
+ */
+async function timeFloorOnBoth(
+  clients: { mlflow: KeepAliveClient; sextant: KeepAliveClient },
+  calls: number,
+  warmup: number,
+): Promise<{ mlflow: TimingStats; sextant: TimingStats }> {
+  const samples = { mlflow: [] as number[], sextant: [] as number[] };
+  for (let i = 0; i < warmup + calls; i++) {
+    const order = i % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
+    for (const name of order) {
+      const t0 = performance.now();
+      await clients[name].getText('/health');
+      if (i >= warmup) samples[name].push(performance.now() - t0);
+    }
+  }
+  return { mlflow: stats(samples.mlflow), sextant: stats(samples.sextant) };
+}
+
 const versionsOf = (body: Record<string, unknown>): string[] =>
   ((body.model_versions ?? []) as { name: string; version: string }[]).map(
     (v) => `${v.name}/${v.version}`,
@@ -343,32 +365,42 @@ runBenchmark(async (args, cleanup) => {
     `registry: ${num(nModels)} registered models x ${nVersions} versions (tags, aliases); ${queries} queries each\n`,
   );
   const models = generate(nModels, nVersions);
-  // --keep DIR: build both stores in DIR and leave them there (to profile either server after).
+  // --keep DIR: build both stores in DIR and leave them there (to profile either server after); a
+  // later run with the same DIR and sizes reuses them instead of filling them again.
   const keep = args.options.get('keep');
   const work = keep ? path.resolve(keep) : tempDir('registry');
   if (keep) fs.mkdirSync(work, { recursive: true });
   else cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
   const sextantDir = path.join(work, 'sextant');
   const mlflowDir = path.join(work, 'mlflow');
-  fs.mkdirSync(mlflowDir);
-  const dataFile = path.join(work, 'models.json');
-  fs.writeFileSync(dataFile, JSON.stringify({ models }));
-  const mlflowLoad = runPython('mlflow_registry_load.py', [
-    path.join(mlflowDir, 'mlflow.db'),
-    dataFile,
-  ]);
-  mlflowLoad.catch(() => undefined);
-
-  const t = performance.now();
-  await populateSextant(sextantDir, models);
-  const sextantLoadSeconds = (performance.now() - t) / 1000;
-  process.stdout.write(
-    `  sextant registry filled through the Engine in ${num(sextantLoadSeconds, 1)} s\n`,
-  );
-  const loaded = JSON.parse(await mlflowLoad) as { seconds: number };
-  process.stdout.write(
-    `  mlflow registry filled with bulk inserts in ${num(loaded.seconds, 1)} s\n`,
-  );
+  const filledFile = path.join(work, 'filled.json');
+  const filledAs = JSON.stringify({ seed: SEED, models: nModels, versions: nVersions });
+  let load = { sextantSeconds: 0, mlflowSeconds: 0, reused: false };
+  if (keep && fs.existsSync(filledFile) && fs.readFileSync(filledFile, 'utf8') === filledAs) {
+    load.reused = true;
+    process.stdout.write(`  reusing the stores filled before in ${work}\n`);
+  } else {
+    fs.mkdirSync(mlflowDir);
+    const dataFile = path.join(work, 'models.json');
+    fs.writeFileSync(dataFile, JSON.stringify({ models }));
+    const mlflowLoad = runPython('mlflow_registry_load.py', [
+      path.join(mlflowDir, 'mlflow.db'),
+      dataFile,
+    ]);
+    mlflowLoad.catch(() => undefined);
+    const t = performance.now();
+    await populateSextant(sextantDir, models);
+    const sextantSeconds = (performance.now() - t) / 1000;
+    process.stdout.write(
+      `  sextant registry filled through the Engine in ${num(sextantSeconds, 1)} s\n`,
+    );
+    const loaded = JSON.parse(await mlflowLoad) as { seconds: number };
+    process.stdout.write(
+      `  mlflow registry filled with bulk inserts in ${num(loaded.seconds, 1)} s\n`,
+    );
+    load = { sextantSeconds, mlflowSeconds: loaded.seconds, reused: false };
+    if (keep) fs.writeFileSync(filledFile, filledAs);
+  }
 
   // The same untimed calls on both servers first (a cold server's first calls time its JIT).
   const warmup = args.quick ? 10 : 20;
@@ -390,6 +422,7 @@ runBenchmark(async (args, cleanup) => {
     versionsOf,
   );
   const modelTimes = await timeQueryOnBoth(clients, queries, warmup, modelQuery, modelsOf);
+  const floor = await timeFloorOnBoth(clients, queries, warmup);
   const connectionsUsed = {
     mlflow: clients.mlflow.connections,
     sextant: clients.sextant.connections,
@@ -424,6 +457,9 @@ runBenchmark(async (args, cleanup) => {
       ms(sr.timing.p95),
       ratio(mr.timing.p50 / sr.timing.p50),
     ]),
+  );
+  process.stdout.write(
+    `  floor (GET /health, in turn, same client): mlflow p50 ${ms(floor.mlflow.p50)}, sextant p50 ${ms(floor.sextant.p50)}; search_model_versions above the floor: mlflow ${ms(m.versions.timing.p50 - floor.mlflow.p50)}, sextant ${ms(s.versions.timing.p50 - floor.sextant.p50)}\n`,
   );
   process.stdout.write(`  mlflow:  ${mlflow.describe}\n  sextant: ${sextant.describe}\n`);
   process.stdout.write(
@@ -520,10 +556,11 @@ runBenchmark(async (args, cleanup) => {
       warmup,
       mlflowWorkers: workers,
     },
-    load: { sextantSeconds: sextantLoadSeconds, mlflowSeconds: loaded.seconds },
+    load,
     mlflow: { server: mlflow.describe, versions: m.versions.timing, models: m.models.timing },
     sextant: { server: sextant.describe, versions: s.versions.timing, models: s.models.timing },
     ratio: { versions: versionRatio, models: modelRatio },
+    floor,
     mlflowClient: {
       versions: {
         mlflow: client.versions.mlflow.timing,
