@@ -237,6 +237,8 @@ export async function api<T = Record<string, unknown>>(
 export interface KeepAliveClient {
   /** `GET /api/2.0/mlflow/<endpoint>?<query>`, its JSON answer parsed. */
   get<T = Record<string, unknown>>(endpoint: string, query: string): Promise<T>;
+  /** `GET <path>` (any path, e.g. `/health`), its answer as text. */
+  getText(path: string): Promise<string>;
   /** TCP connections opened so far (1 when every call reused the first). */
   readonly connections: number;
   close(): void;
@@ -252,42 +254,40 @@ export function keepAliveClient(server: BenchServer): KeepAliveClient {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1, keepAliveMsecs: 10_000 });
   let connections = 0;
   const base = new URL(server.url);
-  return {
-    get<T>(endpoint: string, query: string): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const request = http.get(
-          {
-            host: base.hostname,
-            port: base.port,
-            path: `/api/2.0/mlflow/${endpoint}?${query}`,
-            agent,
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              if ((response.statusCode ?? 0) >= 400) {
-                reject(
-                  new Error(
-                    `${server.name} GET ${endpoint}: HTTP ${response.statusCode}: ${text.slice(0, 500)}`,
-                  ),
-                );
-              } else {
-                resolve(JSON.parse(text) as T);
-              }
-            });
-            response.on('error', reject);
-          },
-        );
-        request.on('socket', (socket) => {
-          if (!(socket as { counted?: boolean }).counted) {
-            (socket as { counted?: boolean }).counted = true;
-            connections++;
-          }
-        });
-        request.on('error', reject);
+  const getText = (path: string): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      const request = http.get(
+        { host: base.hostname, port: base.port, path, agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((response.statusCode ?? 0) >= 400) {
+              reject(
+                new Error(
+                  `${server.name} GET ${path}: HTTP ${response.statusCode}: ${text.slice(0, 500)}`,
+                ),
+              );
+            } else {
+              resolve(text);
+            }
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('socket', (socket) => {
+        if (!(socket as { counted?: boolean }).counted) {
+          (socket as { counted?: boolean }).counted = true;
+          connections++;
+        }
       });
+      request.on('error', reject);
+    });
+  return {
+    getText,
+    get<T>(endpoint: string, query: string): Promise<T> {
+      return getText(`/api/2.0/mlflow/${endpoint}?${query}`).then((text) => JSON.parse(text) as T);
     },
     get connections() {
       return connections;

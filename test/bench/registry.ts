@@ -14,7 +14,7 @@
  * Both answers must list the same models and versions in the same order.
  *
  *   node test/dist/bench/registry.js [--quick] [--models N] [--versions V] [--queries Q]
- *                                    [--mlflow-workers W] [--strict]
+ *                                    [--mlflow-workers W] [--keep DIR] [--strict]
  */
 import { EVALUATION_TAGS, Engine } from '@sextant/core';
 import fs from 'node:fs';
@@ -201,6 +201,28 @@ async function timeQueryOnBoth(
   return { mlflow: done(result.mlflow), sextant: done(result.sextant) };
 }
 
+/**
+ * Each server's floor under the same conditions: `GET /health` (a constant answer, no store),
+ * called in turn like the searches. A search's p50 minus its server's floor is what the search
+ * itself costs there; the floor is the client, the socket and the wake-up of the server process.
+ */
+async function timeFloorOnBoth(
+  clients: { mlflow: KeepAliveClient; sextant: KeepAliveClient },
+  calls: number,
+  warmup: number,
+): Promise<{ mlflow: TimingStats; sextant: TimingStats }> {
+  const samples = { mlflow: [] as number[], sextant: [] as number[] };
+  for (let i = 0; i < warmup + calls; i++) {
+    const order = i % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
+    for (const name of order) {
+      const t0 = performance.now();
+      await clients[name].getText('/health');
+      if (i >= warmup) samples[name].push(performance.now() - t0);
+    }
+  }
+  return { mlflow: stats(samples.mlflow), sextant: stats(samples.sextant) };
+}
+
 const versionsOf = (body: Record<string, unknown>): string[] =>
   ((body.model_versions ?? []) as { name: string; version: string }[]).map(
     (v) => `${v.name}/${v.version}`,
@@ -226,6 +248,51 @@ function modelQuery(): { endpoint: string; query: string } {
     endpoint: 'registered-models/search',
     query: new URLSearchParams({ filter: MODEL_FILTER, max_results: '100' }).toString(),
   };
+}
+
+/** One query through the real mlflow client: per server, its timings and its last answer. */
+type ClientTimes = Record<'mlflow' | 'sextant', { timing: TimingStats; last: string[] }>;
+
+/**
+ * The same two searches as users call them, through the real mlflow client
+ * (`MlflowClient().search_model_versions(filter, order_by=...)`, which sends max_results 10000,
+ * and `search_registered_models(filter, max_results=100)`), both servers in turn
+ * (mlflow_registry_client.py).
+ */
+async function timeMlflowClient(
+  servers: { mlflow: string; sextant: string },
+  models: GeneratedModel[],
+  calls: number,
+  warmup: number,
+  specFile: string,
+): Promise<{ versions: ClientTimes; models: ClientTimes }> {
+  const query = versionQuery(models);
+  const filters = Array.from(
+    { length: calls + warmup },
+    (_, i) => new URLSearchParams(query(i).query).get('filter') as string,
+  );
+  fs.writeFileSync(
+    specFile,
+    JSON.stringify({
+      servers,
+      calls,
+      warmup,
+      versions: filters,
+      order_by: ['version_number DESC'],
+      models_filter: MODEL_FILTER,
+      models_max_results: 100,
+    }),
+  );
+  type Raw = Record<'mlflow' | 'sextant', { samples: number[]; last: string[] }>;
+  const raw = JSON.parse(await runPython('mlflow_registry_client.py', [specFile])) as {
+    versions: Raw;
+    models: Raw;
+  };
+  const done = (r: Raw): ClientTimes => ({
+    mlflow: { timing: stats(r.mlflow.samples), last: r.mlflow.last },
+    sextant: { timing: stats(r.sextant.samples), last: r.sextant.last },
+  });
+  return { versions: done(raw.versions), models: done(raw.models) };
 }
 
 interface ModelsViewResult {
@@ -298,29 +365,42 @@ runBenchmark(async (args, cleanup) => {
     `registry: ${num(nModels)} registered models x ${nVersions} versions (tags, aliases); ${queries} queries each\n`,
   );
   const models = generate(nModels, nVersions);
-  const work = tempDir('registry');
-  cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
+  // --keep DIR: build both stores in DIR and leave them there (to profile either server after); a
+  // later run with the same DIR and sizes reuses them instead of filling them again.
+  const keep = args.options.get('keep');
+  const work = keep ? path.resolve(keep) : tempDir('registry');
+  if (keep) fs.mkdirSync(work, { recursive: true });
+  else cleanup(async () => fs.rmSync(work, { recursive: true, force: true }));
   const sextantDir = path.join(work, 'sextant');
   const mlflowDir = path.join(work, 'mlflow');
-  fs.mkdirSync(mlflowDir);
-  const dataFile = path.join(work, 'models.json');
-  fs.writeFileSync(dataFile, JSON.stringify({ models }));
-  const mlflowLoad = runPython('mlflow_registry_load.py', [
-    path.join(mlflowDir, 'mlflow.db'),
-    dataFile,
-  ]);
-  mlflowLoad.catch(() => undefined);
-
-  const t = performance.now();
-  await populateSextant(sextantDir, models);
-  const sextantLoadSeconds = (performance.now() - t) / 1000;
-  process.stdout.write(
-    `  sextant registry filled through the Engine in ${num(sextantLoadSeconds, 1)} s\n`,
-  );
-  const loaded = JSON.parse(await mlflowLoad) as { seconds: number };
-  process.stdout.write(
-    `  mlflow registry filled with bulk inserts in ${num(loaded.seconds, 1)} s\n`,
-  );
+  const filledFile = path.join(work, 'filled.json');
+  const filledAs = JSON.stringify({ seed: SEED, models: nModels, versions: nVersions });
+  let load = { sextantSeconds: 0, mlflowSeconds: 0, reused: false };
+  if (keep && fs.existsSync(filledFile) && fs.readFileSync(filledFile, 'utf8') === filledAs) {
+    load.reused = true;
+    process.stdout.write(`  reusing the stores filled before in ${work}\n`);
+  } else {
+    fs.mkdirSync(mlflowDir);
+    const dataFile = path.join(work, 'models.json');
+    fs.writeFileSync(dataFile, JSON.stringify({ models }));
+    const mlflowLoad = runPython('mlflow_registry_load.py', [
+      path.join(mlflowDir, 'mlflow.db'),
+      dataFile,
+    ]);
+    mlflowLoad.catch(() => undefined);
+    const t = performance.now();
+    await populateSextant(sextantDir, models);
+    const sextantSeconds = (performance.now() - t) / 1000;
+    process.stdout.write(
+      `  sextant registry filled through the Engine in ${num(sextantSeconds, 1)} s\n`,
+    );
+    const loaded = JSON.parse(await mlflowLoad) as { seconds: number };
+    process.stdout.write(
+      `  mlflow registry filled with bulk inserts in ${num(loaded.seconds, 1)} s\n`,
+    );
+    load = { sextantSeconds, mlflowSeconds: loaded.seconds, reused: false };
+    if (keep) fs.writeFileSync(filledFile, filledAs);
+  }
 
   // The same untimed calls on both servers first (a cold server's first calls time its JIT).
   const warmup = args.quick ? 10 : 20;
@@ -342,12 +422,20 @@ runBenchmark(async (args, cleanup) => {
     versionsOf,
   );
   const modelTimes = await timeQueryOnBoth(clients, queries, warmup, modelQuery, modelsOf);
+  const floor = await timeFloorOnBoth(clients, queries, warmup);
   const connectionsUsed = {
     mlflow: clients.mlflow.connections,
     sextant: clients.sextant.connections,
   };
   clients.mlflow.close();
   clients.sextant.close();
+  const client = await timeMlflowClient(
+    { mlflow: mlflow.url, sextant: sextant.url },
+    models,
+    queries,
+    warmup,
+    path.join(work, 'client.json'),
+  );
   await mlflow.stop();
   await sextant.stop();
   const s = { versions: versionTimes.sextant, models: modelTimes.sextant };
@@ -370,14 +458,44 @@ runBenchmark(async (args, cleanup) => {
       ratio(mr.timing.p50 / sr.timing.p50),
     ]),
   );
+  process.stdout.write(
+    `  floor (GET /health, in turn, same client): mlflow p50 ${ms(floor.mlflow.p50)}, sextant p50 ${ms(floor.sextant.p50)}; search_model_versions above the floor: mlflow ${ms(m.versions.timing.p50 - floor.mlflow.p50)}, sextant ${ms(s.versions.timing.p50 - floor.sextant.p50)}\n`,
+  );
   process.stdout.write(`  mlflow:  ${mlflow.describe}\n  sextant: ${sextant.describe}\n`);
   process.stdout.write(
     `  client:  node:http keep-alive, one connection reused (connections opened: mlflow ${connectionsUsed.mlflow}, sextant ${connectionsUsed.sextant})\n`,
+  );
+  printTable(
+    'the same searches through the real mlflow client (MlflowClient, requests session)',
+    ['call', 'mlflow p50', 'mlflow p95', 'sextant p50', 'sextant p95', 'ratio p50'],
+    [
+      ['search_model_versions(filter, order_by)', client.versions],
+      ['search_registered_models(filter, max_results=100)', client.models],
+    ].map(([name, t]) => {
+      const times = t as ClientTimes;
+      return [
+        name as string,
+        ms(times.mlflow.timing.p50),
+        ms(times.mlflow.timing.p95),
+        ms(times.sextant.timing.p50),
+        ms(times.sextant.timing.p95),
+        ratio(times.mlflow.timing.p50 / times.sextant.timing.p50),
+      ];
+    }),
+  );
+  process.stdout.write(
+    `  response bytes (last call): search_model_versions mlflow ${num(m.versions.responseBytes)}, sextant ${num(s.versions.responseBytes)}; search_registered_models mlflow ${num(m.models.responseBytes)}, sextant ${num(s.models.responseBytes)}\n`,
   );
   const same = (a: string[], b: string[]): boolean => a.join('\n') === b.join('\n');
   const checks = {
     versions: same(s.versions.lastAnswer, m.versions.lastAnswer),
     models: same(s.models.lastAnswer, m.models.lastAnswer) && s.models.lastAnswer.length === 100,
+    clientVersions:
+      same(client.versions.sextant.last, client.versions.mlflow.last) &&
+      client.versions.sextant.last.length > 0,
+    clientModels:
+      same(client.models.sextant.last, client.models.mlflow.last) &&
+      client.models.sextant.last.length === 100,
   };
   const versionRatio = m.versions.timing.p50 / s.versions.timing.p50;
   const modelRatio = m.models.timing.p50 / s.models.timing.p50;
@@ -394,7 +512,7 @@ runBenchmark(async (args, cleanup) => {
     },
     {
       name: 'same answers in the same order',
-      met: checks.versions && checks.models,
+      met: Object.values(checks).every(Boolean),
       detail: JSON.stringify(checks),
     },
   ];
@@ -438,10 +556,22 @@ runBenchmark(async (args, cleanup) => {
       warmup,
       mlflowWorkers: workers,
     },
-    load: { sextantSeconds: sextantLoadSeconds, mlflowSeconds: loaded.seconds },
+    load,
     mlflow: { server: mlflow.describe, versions: m.versions.timing, models: m.models.timing },
     sextant: { server: sextant.describe, versions: s.versions.timing, models: s.models.timing },
     ratio: { versions: versionRatio, models: modelRatio },
+    floor,
+    mlflowClient: {
+      versions: {
+        mlflow: client.versions.mlflow.timing,
+        sextant: client.versions.sextant.timing,
+      },
+      models: { mlflow: client.models.mlflow.timing, sextant: client.models.sextant.timing },
+    },
+    responseBytes: {
+      versions: { mlflow: m.versions.responseBytes, sextant: s.versions.responseBytes },
+      models: { mlflow: m.models.responseBytes, sextant: s.models.responseBytes },
+    },
     checks,
     modelsView: view,
     targets,

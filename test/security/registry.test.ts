@@ -141,6 +141,42 @@ describe('model registry security over HTTP', () => {
     assert.ok((await search("name LIKE '%'")).length >= names.length);
   });
 
+  test('names in version searches are data: quotes, %, _ and SQL match only their own versions', async () => {
+    const names = ["v'quote", 'v%pct', 'vXpct', 'v_under', 'vYunder', "v' OR '1'='1"];
+    for (const name of names) {
+      await ok(server.url, `${MLFLOW}/registered-models/create`, { name });
+      await ok(server.url, `${MLFLOW}/model-versions/create`, {
+        name,
+        source: `runs:/${runId}/model`,
+        run_id: runId,
+        tags: [{ key: 'quality', value: 'high' }],
+      });
+    }
+    const versions = async (filter: string): Promise<string[]> => {
+      const response = await api(
+        server.url,
+        `${MLFLOW}/model-versions/search?filter=${encodeURIComponent(filter)}&max_results=1000`,
+      );
+      assert.equal(response.status, 200, `${filter}: ${response.text}`);
+      return ((response.body.model_versions ?? []) as { name: string; version: string }[])
+        .map((v) => `${v.name}/${v.version}`)
+        .sort();
+    };
+    assert.deepEqual(await versions("name = 'v''quote'"), ["v'quote/1"]);
+    assert.deepEqual(await versions("name = 'v%pct' AND tags.quality = 'high'"), ['v%pct/1']);
+    assert.deepEqual(await versions("name = 'v_under'"), ['v_under/1']);
+    assert.deepEqual(await versions("name = 'v'' OR ''1''=''1'"), ["v' OR '1'='1/1"]);
+    assert.deepEqual(await versions("name = 'v' AND tags.quality = 'high'"), []);
+    // In LIKE, % and _ are wildcards, as in MLflow.
+    assert.deepEqual(await versions("name LIKE 'v%pct'"), ['v%pct/1', 'vXpct/1']);
+    assert.deepEqual(await versions("name LIKE 'v_under'"), ['vYunder/1', 'v_under/1']);
+    const injected = await api(
+      server.url,
+      `${MLFLOW}/model-versions/search?filter=${encodeURIComponent("name = 'v' OR 1=1 --")}`,
+    );
+    assertMlflowError(injected, 400, 'INVALID_PARAMETER_VALUE', 'OR injection in a version search');
+  });
+
   test('aliases with quotes, %, _ or SQL are refused; lookups by such names find nothing', async () => {
     for (const alias of ["champ'ion", 'champ%', "x' OR '1'='1", 'a b', '../x', 'latest', 'V2']) {
       const response = await api(server.url, `${MLFLOW}/registered-models/alias`, {

@@ -31,6 +31,20 @@ describe('registry search', () => {
     assert.match(compileVersionSearch(undefined, []).where, /v\.model_pk NOT IN/);
   });
 
+  it('checks the prompt rule on the named model alone when a version search names one', () => {
+    const named = compileVersionSearch("name = 'churn' AND tags.q = 'hi'", []).where;
+    assert.match(
+      named,
+      /NOT \(EXISTS \(SELECT 1 FROM registered_model_tags pm\s+WHERE pm\.model_pk = m\.model_pk/,
+    );
+    assert.ok(!named.includes('UNION'));
+    for (const filter of ["name LIKE 'churn%'", "name != 'churn'", "run_id = 'r1'"]) {
+      assert.match(compileVersionSearch(filter, []).where, /v\.model_pk NOT IN \(SELECT/, filter);
+    }
+    const asked = compileVersionSearch(`name = 'p' AND tags.\`${PROMPT_TAG}\` = 'true'`, []);
+    assert.match(asked.where, /AND \(EXISTS \(SELECT 1 FROM registered_model_tags pm/);
+  });
+
   it('orders as MLflow: models by name, versions newest first, then name and number', () => {
     assert.equal(compileModelSearch(undefined, []).orderBy, 'm.name ASC');
     assert.equal(

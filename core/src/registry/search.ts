@@ -144,6 +144,34 @@ export function compileModelSearch(
   return { where, orderBy: order.join(', '), params };
 }
 
+/** Whether the clauses name one model (`name = '...'`), the usual version search. */
+function pinsOneModel(clauses: AttributeTagClause<VersionAttribute>[]): boolean {
+  return clauses.some(
+    (c) =>
+      c.kind === 'attribute' && c.name === 'name' && c.test.type === 'string' && c.test.op === '=',
+  );
+}
+
+/**
+ * A model is a prompt when it, or any of its versions, carries the prompt tag set to `true`.
+ * For a search over many models: the prompt models listed once, each row checked against the list.
+ */
+const promptModelList = (prompts: boolean): string =>
+  `v.model_pk ${prompts ? '' : 'NOT '}IN (SELECT model_pk FROM registered_model_tags WHERE key = ? AND lower(value) = 'true'
+     UNION SELECT pv.model_pk FROM model_version_tags pt JOIN model_versions pv ON pv.version_pk = pt.version_pk
+      WHERE pt.key = ? AND lower(pt.value) = 'true')`;
+
+/**
+ * The same test for a search that names its model: asked of that model (`m`) alone, by its keys,
+ * so SQLite checks it once before reading versions, instead of building the list of every prompt
+ * model (a temporary table) on each call.
+ */
+const promptModelTest = (prompts: boolean): string =>
+  `${prompts ? '' : 'NOT '}(EXISTS (SELECT 1 FROM registered_model_tags pm
+      WHERE pm.model_pk = m.model_pk AND pm.key = ? AND lower(pm.value) = 'true')
+    OR EXISTS (SELECT 1 FROM model_versions pv JOIN model_version_tags pt ON pt.version_pk = pv.version_pk
+      WHERE pv.model_pk = m.model_pk AND pt.key = ? AND lower(pt.value) = 'true'))`;
+
 /**
  * Model versions (aliases `v`, and `m` for their model): default order
  * `last_updated_timestamp DESC, name ASC, version_number DESC`, as MLflow's.
@@ -159,11 +187,7 @@ export function compileVersionSearch(
   );
   const parts = rest.map((c) => clauseSql(c, VERSION_COLUMNS, tags, params));
   params.push(PROMPT_TAG, PROMPT_TAG);
-  parts.push(
-    `v.model_pk ${prompts ? '' : 'NOT '}IN (SELECT model_pk FROM registered_model_tags WHERE key = ? AND lower(value) = 'true'
-       UNION SELECT pv.model_pk FROM model_version_tags pt JOIN model_versions pv ON pv.version_pk = pt.version_pk
-        WHERE pt.key = ? AND lower(pt.value) = 'true')`,
-  );
+  parts.push(pinsOneModel(rest) ? promptModelTest(prompts) : promptModelList(prompts));
   const where = conjunction(parts);
   const given = orderBy && orderBy.length > 0 ? orderBy : ['last_updated_timestamp DESC'];
   const keys = parseAttributeOrderBy(given, VERSION_ORDER);

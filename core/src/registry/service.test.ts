@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Engine } from '../engine';
 import { SextantError } from '../model/errors';
+import { PROMPT_TAG } from './search';
 import type { RegistryService } from './service';
 
 let engine: Engine;
@@ -225,6 +226,57 @@ describe('registry service', () => {
       model.latestVersions.map((v) => [v.version, v.currentStage]),
       [['3', 'None']],
     );
+  });
+
+  it('leaves prompts out of version searches, by name or not, unless asked for them', async () => {
+    const source = `runs:/${runId}/model`;
+    const prompt = [{ key: PROMPT_TAG, value: 'true' }];
+    await registry.createModel({ name: 'p-model' });
+    await registry.createVersion({ name: 'p-model', source, tags: [{ key: 'q', value: 'hi' }] });
+    // A prompt as MLflow's prompt registry writes it: the model and its versions tagged.
+    await registry.createModel({ name: 'p-prompt', tags: prompt });
+    await registry.createVersion({
+      name: 'p-prompt',
+      source,
+      tags: [...prompt, { key: 'q', value: 'hi' }],
+    });
+    // Only a version tagged (the tag's value in another case): still a prompt.
+    await registry.createModel({ name: 'p-version-only' });
+    await registry.createVersion({
+      name: 'p-version-only',
+      source,
+      tags: [{ key: 'q', value: 'hi' }],
+    });
+    await registry.createVersion({
+      name: 'p-version-only',
+      source,
+      tags: [{ key: PROMPT_TAG, value: 'TRUE' }],
+    });
+    const found = async (filter: string): Promise<string[]> =>
+      (
+        await registry.searchVersions({ filter, orderBy: ['name ASC', 'version_number ASC'] })
+      ).items.map((v) => `${v.name}/${v.version}`);
+    const asked = ` AND tags.\`${PROMPT_TAG}\` = 'true'`;
+    for (const name of ['p-prompt', 'p-version-only']) {
+      assert.deepEqual(await found(`name = '${name}'`), []);
+      assert.deepEqual(await found(`name = '${name}' AND tags.q = 'hi'`), []);
+    }
+    assert.deepEqual(await found("name = 'p-model' AND tags.q = 'hi'"), ['p-model/1']);
+    assert.deepEqual(await found("name LIKE 'p-%' AND tags.q = 'hi'"), ['p-model/1']);
+    assert.deepEqual(await found(`name = 'p-prompt'${asked}`), ['p-prompt/1']);
+    assert.deepEqual(
+      await found(
+        `name = 'p-version-only' AND tags.q = 'hi'${asked.replace(" = 'true'", " != 'false'")}`,
+      ),
+      ['p-version-only/1'],
+    );
+    assert.deepEqual(await found(`name = 'p-model'${asked}`), []);
+    // Asking for prompts switches the search to prompt models: every version of each.
+    assert.deepEqual(await found(`name LIKE 'p-%'${asked}`), [
+      'p-prompt/1',
+      'p-version-only/1',
+      'p-version-only/2',
+    ]);
   });
 });
 
