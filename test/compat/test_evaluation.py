@@ -536,3 +536,30 @@ def test_evaluations_without_an_experiment_go_to_the_evaluations_experiment(sext
     assert run.info.status == "FINISHED"
     in_default = client.search_runs(["0"], filter_string="tags.`sextant.evaluation` = 'true'")
     assert evaluation_id not in {r.info.run_id for r in in_default}
+
+
+def test_evaluates_on_a_dataset_input_logged_on_a_run(sextant, client, binary):
+    """`--data dataset:<run_id>[/<name>]`: the eval file a training run logged as its input."""
+    import mlflow
+    import mlflow.data
+
+    experiment = f"eval-logged-{uuid.uuid4().hex[:8]}"
+    run_id = _log_model(binary["logistic"], binary["X_train"], experiment)
+    frame = pd.read_csv(binary["csv"])
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_input(mlflow.data.from_pandas(frame.head(5), source="train.csv", name="cancer-train"),
+                         context="training")
+        mlflow.log_input(mlflow.data.from_pandas(frame, source=str(binary["csv"]), name="cancer-eval"),
+                         context="eval")
+    args = ("--model", f"runs:/{run_id}/model", "--target", "label", "--task", "classifier",
+            "--experiment", f"{experiment}-evals", "--drop", "size", "--no-shap", "--no-permutation",
+            "--json")
+    named = json.loads(_evaluate(sextant, "--data", f"dataset:{run_id}/cancer-eval", *args).stdout)
+    chosen = json.loads(_evaluate(sextant, "--data", f"dataset:{run_id}", *args).stdout)
+    by_file = json.loads(_evaluate(sextant, "--data", str(binary["csv"]), *args).stdout)
+    for result in (named, chosen):
+        assert result["evalSet"] == "cancer-eval"
+        assert result["dataset"]["sha256"] == by_file["dataset"]["sha256"]
+        assert result["metrics"] == by_file["metrics"]
+    missing = _evaluate(sextant, "--data", f"dataset:{run_id}/nope", *args, expect_rc=1)
+    assert "logged no dataset named 'nope' (it logged cancer-train, cancer-eval)" in missing.stderr

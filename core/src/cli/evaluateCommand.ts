@@ -100,7 +100,10 @@ export function registerEvaluateCommands(
       '--model <uri>',
       'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
     )
-    .requiredOption('--data <file>', 'eval dataset: a .csv or .parquet file')
+    .requiredOption(
+      '--data <file>',
+      'eval dataset: a .csv or .parquet file, or dataset:<run_id>[/<name>], a dataset input logged on a run',
+    )
     .option(
       '--eval-set <name>',
       "the eval set's name, under which a registered model's evaluations form a history (default: the file's base name)",

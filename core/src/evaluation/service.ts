@@ -25,6 +25,7 @@ import { EVALUATION_ARTIFACTS } from './artifactNames';
 import { absoluteOnly, aliasHolder } from './aliasGate';
 import { applyGate } from './gate';
 import { historyOf, listEvaluations } from './history';
+import { LOGGED_DATASET_PREFIX, loggedDatasetFile } from './loggedDataset';
 import { resolveModel } from './modelSource';
 import { EvaluationCancelled, runWorker } from './worker';
 
@@ -41,7 +42,10 @@ export interface EvaluateRequest {
    * `models:/m-<id>` or a local MLflow model folder.
    */
   model: string;
-  /** The eval dataset: a CSV or Parquet file. */
+  /**
+   * The eval dataset: a CSV or Parquet file, or `dataset:<run_id>[/<name>]`, a dataset input
+   * logged on a run, read from the local file its source names.
+   */
   data: string;
   /** The eval set's name, under which evaluations form a history (default: the file's base name). */
   evalSet?: string;
@@ -195,13 +199,16 @@ export class EvaluationService {
         `a baseline alias or an alias to set needs a registered version: give models:/<name>/<version> or models:/<name>@<alias>, not '${request.model}'`,
       );
     }
-    const dataPath = path.resolve(cwd, request.data);
+    const logged = request.data.startsWith(LOGGED_DATASET_PREFIX)
+      ? await loggedDatasetFile(tracking, request.data, cwd)
+      : undefined;
+    const dataPath = logged?.file ?? path.resolve(cwd, request.data);
     if (!/\.(csv|parquet|pq)$/i.test(dataPath)) {
       throw invalid(`cannot read ${dataPath}: the eval dataset must be a .csv or .parquet file`);
     }
     if (!(await exists(dataPath))) throw notFound(`the eval dataset ${dataPath} does not exist`);
     const sha256 = await fileSha256(dataPath);
-    const evalSet = request.evalSet ?? path.basename(dataPath);
+    const evalSet = request.evalSet ?? logged?.name ?? path.basename(dataPath);
     if (evalSet.trim() === '' || evalSet.length > 250) {
       throw invalid('the eval set name must be 1 to 250 characters');
     }
