@@ -105,6 +105,12 @@ export enum MessageType {
   PromoteDeployment = 'promoteDeployment',
   /** View → host: roll the last promotion of the deployment back. */
   RollbackDeployment = 'rollbackDeployment',
+  /** View → host: set a tag of the shown run (its note is the `mlflow.note.content` tag). */
+  SetRunTag = 'setRunTag',
+  /** View → host: delete a tag of the shown run. */
+  DeleteRunTag = 'deleteRunTag',
+  /** Host → view: an edit of the shown run failed (the view keeps the user's text). */
+  RunEditFailed = 'runEditFailed',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -302,6 +308,27 @@ export interface RegisterModel {
   source: string;
 }
 
+/** A request to set a tag of the shown run. */
+export interface SetRunTag {
+  type: MessageType.SetRunTag;
+  key: string;
+  value: string;
+}
+
+/** A request to delete a tag of the shown run. */
+export interface DeleteRunTag {
+  type: MessageType.DeleteRunTag;
+  key: string;
+}
+
+/** An edit of the shown run that failed, with the server's words. */
+export interface RunEditFailed {
+  type: MessageType.RunEditFailed;
+  /** The tag the edit was about. */
+  key: string;
+  error: string;
+}
+
 /** Snapshot of the runs table: the runs of some experiments, filtered and sorted. */
 export interface RunsTableSnapshot {
   type: MessageType.RunsTableSnapshot;
@@ -417,7 +444,8 @@ export type HostMessage =
   | DeploymentStatsMessage
   | DeploymentRequests
   | DeploymentPredicted
-  | DeploymentNotice;
+  | DeploymentNotice
+  | RunEditFailed;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -440,7 +468,9 @@ export type ViewMessage =
   | SendTestRequest
   | SetDeploymentTraffic
   | PromoteDeployment
-  | RollbackDeployment;
+  | RollbackDeployment
+  | SetRunTag
+  | DeleteRunTag;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -462,6 +492,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentRequests,
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
+  MessageType.RunEditFailed,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -485,6 +516,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.SetDeploymentTraffic,
   MessageType.PromoteDeployment,
   MessageType.RollbackDeployment,
+  MessageType.SetRunTag,
+  MessageType.DeleteRunTag,
 ]);
 
 function typeOf(value: unknown): string | undefined {
