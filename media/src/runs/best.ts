@@ -64,15 +64,18 @@ export function bestAmong(
 
 /**
  * The best active run of an experiment across all its runs (not only a loaded page): one search
- * ordered by the metric, whose first run is the best when it has a finite value.
+ * ordered by the metric (within the user's filter, when given), whose first run is the best when
+ * it has a finite value.
  */
 export async function findBestRun(
   client: Pick<SextantClient, 'request'>,
   experimentId: string,
   criterion: BestCriterion,
+  filter?: string,
 ): Promise<string | undefined> {
   const { runs } = await client.request(RunsSearchRequest, {
     experimentIds: [experimentId],
+    ...(filter ? { filter } : {}),
     orderBy: bestOrder(criterion),
     metricKeys: [criterion.key],
     maxResults: 1,
