@@ -78,6 +78,13 @@ export const CommandIds = {
   copyDeploymentUrl: 'sextant:copy-deployment-url',
   copyDeploymentCurl: 'sextant:copy-deployment-curl',
   copyDeploymentPython: 'sextant:copy-deployment-python',
+  deleteRun: 'sextant:delete-run',
+  restoreRun: 'sextant:restore-run',
+  deleteExperiment: 'sextant:delete-experiment',
+  restoreExperiment: 'sextant:restore-experiment',
+  editExperimentDescription: 'sextant:edit-experiment-description',
+  setExperimentTag: 'sextant:set-experiment-tag',
+  deleteExperimentTag: 'sextant:delete-experiment-tag',
 } as const;
 
 /**
