@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runSummary as run } from '@sextant/media/runs/fixtures.testing';
-import { runDescription, runTooltip, sidebarKeyMetric } from './model.js';
+import { runDescription, runTooltip } from './model.js';
 
 describe('sidebar model', () => {
   it('describes a run by its first metric in key order and its duration', () => {
@@ -14,11 +14,5 @@ describe('sidebar model', () => {
     const tip = runTooltip(run('a', { metrics: { loss: 0.123456, acc: 0.9 } }));
     assert.match(tip, /^name-a \(finished\)\nRun ID: a\n/);
     assert.match(tip, /acc: 0\.9\nloss: 0\.1235$/);
-  });
-
-  it('picks the metric its rows show for the best run: the first key over the runs', () => {
-    const runs = [run('a', { metrics: { loss: 1 } }), run('b', { metrics: { acc: 0.9, z: 1 } })];
-    assert.equal(sidebarKeyMetric(runs), 'acc');
-    assert.equal(sidebarKeyMetric([run('c')]), undefined);
   });
 });

@@ -6,16 +6,6 @@ import type { RunSummary } from '@sextant/language-server/protocol';
 import { formatDuration } from '@sextant/core/model';
 import { shortNumber } from '@sextant/media/runs/nesting';
 
-/** The metric the sidebar's rows show, and its best run is chosen by: the first key of the runs. */
-export function sidebarKeyMetric(runs: readonly RunSummary[]): string | undefined {
-  let first: string | undefined;
-  for (const run of runs) {
-    const key = Object.keys(run.metrics).sort()[0];
-    if (key !== undefined && (first === undefined || key < first)) first = key;
-  }
-  return first;
-}
-
 /** The text beside a run: its first metric in key order and its duration so far. */
 export function runDescription(run: RunSummary, now: number): string {
   const key = Object.keys(run.metrics).sort()[0];

@@ -32,11 +32,12 @@ import {
   bestCriterion,
   bestLabel,
   findBestRun,
+  shownMetricKey,
   type BestCriterion,
 } from '@sextant/media/runs/best';
 import { loggingSnippet } from '@sextant/media/runs/snippet';
 import { el } from '../dom.js';
-import { runDescription, runTooltip, sidebarKeyMetric } from './model.js';
+import { runDescription, runTooltip } from './model.js';
 
 const PAGE = 100;
 
@@ -252,7 +253,7 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
 
   /** Stars the experiment's best run by the metric its rows show; none when it cannot be found. */
   private async findBest(experimentId: string, runs: readonly RunSummary[]): Promise<void> {
-    const criterion = bestCriterion(undefined, sidebarKeyMetric(runs));
+    const criterion = bestCriterion(undefined, shownMetricKey(runs));
     this.bestRuns.delete(experimentId);
     if (!criterion) return;
     try {

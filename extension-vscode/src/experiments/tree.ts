@@ -10,7 +10,7 @@ import {
   RunsSearchRequest,
 } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
-import { bestCriterion, bestLabel, findBestRun } from '@sextant/media/runs/best';
+import { bestCriterion, bestLabel, findBestRun, shownMetricKey } from '@sextant/media/runs/best';
 import type {
   Experiment,
   MetricsAppendedParams,
@@ -57,7 +57,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   /** Children of a run by its id, from the loaded pages. */
   private pageChildren = new Map<string, RunSummary[]>();
   /** The best run of each experiment whose runs were listed (by the sort metric or key metric). */
-  private readonly bestRuns = new Map<string, string>();
+  private readonly bestRuns = new Map<string, { runId: string; label: string }>();
 
   /** The experiment new runs go to; shown expanded. */
   activeExperimentId: string | undefined;
@@ -130,11 +130,8 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
           experimentItem(node.experiment, node.experiment.experimentId === this.activeExperimentId),
         );
       case 'run': {
-        const criterion = bestCriterion(this.orderBy, this.keyMetric());
-        const best =
-          criterion && this.bestRuns.get(node.run.experimentId) === node.run.runId
-            ? bestLabel(criterion)
-            : undefined;
+        const found = this.bestRuns.get(node.run.experimentId);
+        const best = found?.runId === node.run.runId ? found.label : undefined;
         return toTreeItem(
           runItem(node.run, {
             keyMetric: this.keyMetric(),
@@ -220,7 +217,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
     if (!pages) {
       pages = await this.fetchPage(experimentId, undefined);
       this.pages.set(experimentId, pages);
-      await this.findBest(experimentId);
+      await this.findBest(experimentId, pages.runs);
     }
     const nested = nestRuns(pages.runs);
     for (const [parentId, runs] of nested.children) this.pageChildren.set(parentId, runs);
@@ -234,13 +231,13 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   }
 
   /** Finds the experiment's best run; the tree shows none when it cannot be found. */
-  private async findBest(experimentId: string): Promise<void> {
-    const criterion = bestCriterion(this.orderBy, this.keyMetric());
+  private async findBest(experimentId: string, runs: readonly RunSummary[]): Promise<void> {
+    const criterion = bestCriterion(this.orderBy, this.keyMetric() || shownMetricKey(runs));
     this.bestRuns.delete(experimentId);
     if (!criterion) return;
     try {
-      const best = await findBestRun(this.api, experimentId, criterion, this.filter);
-      if (best) this.bestRuns.set(experimentId, best);
+      const runId = await findBestRun(this.api, experimentId, criterion, this.filter);
+      if (runId) this.bestRuns.set(experimentId, { runId, label: bestLabel(criterion) });
     } catch {
       // A filter the server refuses already shows as the tree's message.
     }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClient } from '../presenters/fakeClient.testing';
-import { bestAmong, bestCriterion, bestLabel, bestOrder, findBestRun } from './best';
+import {
+  bestAmong,
+  bestCriterion,
+  bestLabel,
+  bestOrder,
+  findBestRun,
+  shownMetricKey,
+} from './best';
 import { runSummary } from './fixtures.testing';
 
 test('the sort metric and its direction decide the best run; else the key metric', () => {
@@ -48,4 +55,13 @@ test('the best run of an experiment is the first of one search ordered by the me
     'sextant/runs/search': () => ({ runs: [runSummary('y', { metrics: {} })] }),
   });
   assert.equal(await findBestRun(none, '7', { key: 'acc', direction: 'higher' }), undefined);
+});
+
+test('without a chosen metric, the first key over the runs is the one shown and judged by', () => {
+  const runs = [
+    runSummary('a', { metrics: { loss: 1 } }),
+    runSummary('b', { metrics: { z: 1, acc: 0.9 } }),
+  ];
+  assert.equal(shownMetricKey(runs), 'acc');
+  assert.equal(shownMetricKey([runSummary('c')]), undefined);
 });

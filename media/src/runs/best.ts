@@ -35,6 +35,20 @@ export function bestCriterion(
   return keyMetric ? { key: keyMetric, direction: defaultDirection(keyMetric) } : undefined;
 }
 
+/**
+ * The metric a run list shows beside each run when the user chose none: the first key, in key
+ * order, over the runs (the one VS Code's tree and JupyterLab's sidebar describe runs by).
+ */
+export function shownMetricKey(runs: readonly RunSummary[]): string | undefined {
+  let first: string | undefined;
+  for (const run of runs) {
+    for (const key of Object.keys(run.metrics)) {
+      if (first === undefined || key < first) first = key;
+    }
+  }
+  return first;
+}
+
 /** A marker's words: "best run by val_acc (highest)". */
 export function bestLabel(criterion: BestCriterion): string {
   return `best run by ${criterion.key} (${criterion.direction === 'higher' ? 'highest' : 'lowest'})`;
