@@ -327,7 +327,8 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     row.setAttribute('role', 'treeitem');
     row.setAttribute('aria-expanded', String(open));
     const deleted = experiment.lifecycleStage === 'deleted';
-    row.title = `${experiment.name}${deleted ? ' (deleted: right-click to restore)' : ''}\nExperiment ID: ${id}`;
+    const note = experiment.tags.find((t) => t.key === 'mlflow.note.content')?.value;
+    row.title = `${experiment.name}${deleted ? ' (deleted: right-click to restore)' : ''}\nExperiment ID: ${id}${note ? `\n\n${note}` : ''}`;
     row.append(
       el('span', `jp-SextantTree-caret${open ? ' open' : ''}`),
       el('span', 'jp-SextantTree-name', experiment.name),

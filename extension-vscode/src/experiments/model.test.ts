@@ -81,6 +81,11 @@ test('the active experiment is marked and expanded', () => {
   assert.equal(experimentItem(experiment, true).collapsible, 'expanded');
   assert.equal(experimentItem(experiment, true).description, 'active');
   assert.equal(experimentItem(experiment, false).collapsible, 'collapsed');
+  const noted = { ...experiment, tags: [{ key: 'mlflow.note.content', value: 'Iris baselines' }] };
+  assert.match(
+    experimentItem(noted, false).tooltip!,
+    /Experiment ID: 7\n[\s\S]*\n\nIris baselines$/,
+  );
   const deleted = experimentItem({ ...experiment, lifecycleStage: 'deleted' }, true);
   assert.deepEqual(
     [deleted.contextValue, deleted.icon?.id, deleted.description],

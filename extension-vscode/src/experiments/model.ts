@@ -181,7 +181,12 @@ export function experimentItem(experiment: Experiment, active: boolean): ItemMod
     id: `experiment:${experiment.experimentId}`,
     label: experiment.name,
     description: active ? 'active' : undefined,
-    tooltip: `${experiment.name}\nExperiment ID: ${experiment.experimentId}\nArtifacts: ${experiment.artifactLocation}`,
+    tooltip: [
+      `${experiment.name}\nExperiment ID: ${experiment.experimentId}\nArtifacts: ${experiment.artifactLocation}`,
+      experiment.tags.find((t) => t.key === 'mlflow.note.content')?.value,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     icon: { id: active ? 'beaker-stop' : 'beaker' },
     contextValue: 'experiment',
     collapsible: active ? 'expanded' : 'collapsed',
