@@ -110,49 +110,91 @@ export class NoteEditor {
   }
 }
 
-/** The tags section: user tags editable in place, MLflow's and Sextant's own below, read-only. */
+/**
+ * The tags section: user tags editable in place, MLflow's and Sextant's own below, read-only.
+ * What the user is typing (a new tag, a value being edited) survives the snapshots a live run
+ * brings; it is cleared once the run shows the change.
+ */
 export class TagsEditor {
   readonly element = h('section', { 'aria-label': 'Tags' });
   private tags: KeyValue[] = [];
   private editingKey: string | undefined;
   private error: string | undefined;
+  /** The edit sent and not yet seen in a snapshot. */
+  private pending: { kind: 'add' | 'edit'; tag: KeyValue } | undefined;
+  private readonly newKey = h('input', {
+    'aria-label': 'New tag key',
+    placeholder: 'key',
+    class: 'tag-key',
+  });
+  private readonly newValue = h('input', {
+    'aria-label': 'New tag value',
+    placeholder: 'value',
+    class: 'tag-value',
+  });
+  private readonly editValue = h('input', { class: 'tag-value' });
 
-  constructor(private readonly bridge: Bridge) {}
+  constructor(private readonly bridge: Bridge) {
+    this.newValue.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') this.add();
+    });
+    this.editValue.addEventListener('keydown', (e) => {
+      const key = (e as KeyboardEvent).key;
+      if (key === 'Enter') this.saveEdit();
+      if (key === 'Escape') {
+        this.editingKey = undefined;
+        this.render();
+      }
+    });
+  }
 
   show(tags: readonly KeyValue[]): void {
     this.tags = [...tags].sort((a, b) => a.key.localeCompare(b.key));
-    this.editingKey = undefined;
+    const done = this.pending;
+    if (done && this.tags.some((t) => t.key === done.tag.key && t.value === done.tag.value)) {
+      if (done.kind === 'add') {
+        this.newKey.value = '';
+        this.newValue.value = '';
+      } else if (this.editingKey === done.tag.key) {
+        this.editingKey = undefined;
+      }
+      this.pending = undefined;
+    }
+    if (this.editingKey !== undefined && !this.tags.some((t) => t.key === this.editingKey)) {
+      this.editingKey = undefined;
+    }
     this.render();
   }
 
   failed(key: string, error: string): void {
     this.error = `${key || 'Tag'}: ${error}`;
+    this.pending = undefined;
     this.render();
+  }
+
+  private add(): void {
+    const key = this.newKey.value.trim();
+    if (!key) {
+      this.error = 'A tag needs a key.';
+      this.render();
+      return;
+    }
+    this.error = undefined;
+    this.pending = { kind: 'add', tag: { key, value: this.newValue.value } };
+    this.bridge.post({ type: MessageType.SetRunTag, key, value: this.newValue.value });
+  }
+
+  private saveEdit(): void {
+    const key = this.editingKey;
+    if (key === undefined) return;
+    this.error = undefined;
+    this.pending = { kind: 'edit', tag: { key, value: this.editValue.value } };
+    this.bridge.post({ type: MessageType.SetRunTag, key, value: this.editValue.value });
   }
 
   private render(): void {
     const user = this.tags.filter((t) => !isSystemTag(t.key));
     const system = this.tags.filter((t) => isSystemTag(t.key) && t.key !== NOTE_TAG);
-    const rows = user.map((tag) => this.row(tag));
-    const key = h('input', { 'aria-label': 'New tag key', placeholder: 'key', class: 'tag-key' });
-    const value = h('input', {
-      'aria-label': 'New tag value',
-      placeholder: 'value',
-      class: 'tag-value',
-    });
-    const add = (): void => {
-      const k = key.value.trim();
-      if (!k) {
-        this.error = 'A tag needs a key.';
-        this.render();
-        return;
-      }
-      this.error = undefined;
-      this.bridge.post({ type: MessageType.SetRunTag, key: k, value: value.value });
-    };
-    value.addEventListener('keydown', (e) => {
-      if ((e as KeyboardEvent).key === 'Enter') add();
-    });
     replaceChildren(
       this.element,
       h('h2', {}, 'Tags'),
@@ -167,16 +209,16 @@ export class TagsEditor {
         h(
           'tbody',
           {},
-          ...rows,
+          ...user.map((tag) => this.row(tag)),
           h(
             'tr',
             { class: 'tag-new' },
-            h('td', {}, key),
-            h('td', {}, value),
+            h('td', {}, this.newKey),
+            h('td', {}, this.newValue),
             h(
               'td',
               { class: 'actions' },
-              h('button', { 'data-action': 'add-tag', onclick: add }, 'Add tag'),
+              h('button', { 'data-action': 'add-tag', onclick: () => this.add() }, 'Add tag'),
             ),
           ),
         ),
@@ -205,21 +247,8 @@ export class TagsEditor {
 
   private row(tag: KeyValue): HTMLTableRowElement {
     if (this.editingKey === tag.key) {
-      const input = h('input', { 'aria-label': `Value of ${tag.key}`, class: 'tag-value' });
-      input.value = tag.value;
-      const save = (): void => {
-        this.error = undefined;
-        this.bridge.post({ type: MessageType.SetRunTag, key: tag.key, value: input.value });
-      };
-      input.addEventListener('keydown', (e) => {
-        const key = (e as KeyboardEvent).key;
-        if (key === 'Enter') save();
-        if (key === 'Escape') {
-          this.editingKey = undefined;
-          this.render();
-        }
-      });
-      queueMicrotask(() => input.focus());
+      const input = this.editValue;
+      input.setAttribute('aria-label', `Value of ${tag.key}`);
       return h(
         'tr',
         { 'data-tag': tag.key },
@@ -228,7 +257,7 @@ export class TagsEditor {
         h(
           'td',
           { class: 'actions' },
-          h('button', { 'data-action': 'save-tag', onclick: save }, 'Save'),
+          h('button', { 'data-action': 'save-tag', onclick: () => this.saveEdit() }, 'Save'),
           ' ',
           h(
             'button',
@@ -260,7 +289,9 @@ export class TagsEditor {
             'aria-label': `Edit the tag ${tag.key}`,
             onclick: () => {
               this.editingKey = tag.key;
+              this.editValue.value = tag.value;
               this.render();
+              this.editValue.focus();
             },
           },
           'Edit',
