@@ -1,8 +1,8 @@
 /**
  * The sidebar's context menu for experiments and runs: delete (after a confirmation) and restore
- * them, as MLflow's lifecycle does (a soft delete; "Deleted" in the sidebar shows them), and edit an
- * experiment's description (its `mlflow.note.content` tag) and tags. The sidebar follows each change
- * through the server's notifications.
+ * them, as MLflow's lifecycle does (a soft delete; the sidebar's bin button shows them), and edit
+ * an experiment's description (its `mlflow.note.content` tag) and tags. The sidebar follows each
+ * change through the server's notifications.
  */
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
@@ -90,7 +90,7 @@ export const lifecyclePlugin: JupyterFrontEndPlugin<void> = {
         if (
           !(await confirmed(
             `Delete run ${name}?`,
-            'Deleted runs can be restored: show them with "Deleted".',
+            'Deleted runs can be restored: show them with the bin button.',
           ))
         )
           return undefined;
@@ -109,7 +109,7 @@ export const lifecyclePlugin: JupyterFrontEndPlugin<void> = {
         const experiment = await experimentOf(args);
         const ok = await confirmed(
           `Delete experiment ${experiment.name}?`,
-          'Its runs are hidden with it. Deleted experiments can be restored: show them with "Deleted".',
+          'Its runs are hidden with it. Deleted experiments can be restored: show them with the bin button.',
         );
         if (!ok) return undefined;
         return connection.request(ExperimentsDeleteRequest, {

@@ -1,9 +1,9 @@
 /**
  * The Sextant sidebar: experiments and their runs (newest first, a page at a time), live from the
  * server's notifications. Clicking a run opens it; ticking runs and "Compare" opens the
- * comparison; each experiment's best run is starred; "Deleted" shows deleted experiments and runs
- * (their context menu restores them); an empty store or experiment shows a snippet that logs to
- * the running server. Same data and behaviour as VS Code's Experiments tree.
+ * comparison; each experiment's best run is starred; the bin button shows deleted experiments
+ * and runs (their context menu restores them); an empty store or experiment shows a snippet that
+ * logs to the running server. Same data and behaviour as VS Code's Experiments tree.
  */
 import {
   ExperimentsChangedNotification,
@@ -17,7 +17,7 @@ import {
   type PipelineFileSummary,
   type RunSummary,
 } from '@sextant/language-server/protocol';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { Debouncer } from '../views/debounce.js';
@@ -79,7 +79,7 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   /** The best run of each experiment whose runs are loaded, and by what. */
   private readonly bestRuns = new Map<string, { runId: string; criterion: BestCriterion }>();
   private showDeleted = false;
-  private readonly deletedButton = el('button', 'jp-SextantSidebar-deleted', 'Deleted');
+  private readonly deletedButton = el('button', 'jp-SextantSidebar-deleted');
   private readonly list = el('ul', 'jp-SextantTree');
   private pipelineFiles: PipelineFileSummary[] | Error = [];
   private readonly pipelineList = el('ul', 'jp-SextantTree jp-SextantPipelines');
@@ -106,7 +106,9 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     refreshButton.addEventListener('click', () => void this.refresh());
     this.compareButton.title = 'Compare the ticked runs';
     this.compareButton.addEventListener('click', () => this.compareSelected());
+    this.deletedButton.append(deleteIcon.element({ tag: 'span', width: '14px', height: '14px' }));
     this.deletedButton.title = 'Show or hide deleted experiments and runs (right-click to restore)';
+    this.deletedButton.setAttribute('aria-label', 'Show deleted experiments and runs');
     this.deletedButton.setAttribute('aria-pressed', 'false');
     this.deletedButton.addEventListener('click', () => {
       this.showDeleted = !this.showDeleted;

@@ -8,9 +8,8 @@
  * it again from a second page open at the same time; then registers two runs' models from their
  * context menu, sets an alias, evaluates both versions and compares them, in the Models section;
  * sees the best run starred, edits a run's description and a tag on its page, deletes a run from
- * its context menu (confirmed) and restores it under "Deleted" (screenshots in the light, dark and
- * high-contrast themes). Screenshots go to
- * test/e2e/jupyterlab/screenshots/.
+ * its context menu (confirmed) and restores it with the bin button (screenshots in the light,
+ * dark and high-contrast themes). Screenshots go to test/e2e/jupyterlab/screenshots/.
  *
  * Run it with `bash test/e2e/jupyterlab/run.sh` (builds and installs the extension first).
  * Environment: VENV (default .venv), CHROMIUM (default /usr/bin/chromium), SEXTANT_LABEXTENSION
@@ -438,7 +437,9 @@ async function main(): Promise<void> {
     await editedRun.locator('.run-note').scrollIntoViewIfNeeded();
     await shot(page, 'run-note-tags.png');
 
-    console.log('-- a run is deleted from its context menu (confirmed) and restored under Deleted');
+    console.log(
+      '-- a run is deleted from its context menu (confirmed) and restored with the bin button',
+    );
     await contextMenu(page, runRow(page, 'lab-run-b'), 'Delete Run…');
     const confirmRun = page.locator('.jp-Dialog', { hasText: 'Delete run lab-run-b?' });
     await confirmRun.waitFor({ timeout: 15_000 });
