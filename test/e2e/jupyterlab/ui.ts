@@ -195,7 +195,7 @@ async function modelShots(page: Page, theme: string): Promise<void> {
   console.log(`  screenshot test/e2e/jupyterlab/screenshots/models-section${theme}.png`);
 }
 
-/** A screenshot of lab-run-b's page at its description and tags, and of the sidebar. */
+/** Screenshots of lab-run-b's page: at its description, then at its tags and source. */
 async function runShot(page: Page, theme: string): Promise<void> {
   await page.locator('.lm-TabBar-tab', { hasText: 'lab-run-b' }).first().click();
   const panel = page.locator('.jp-SextantView-run:visible');
@@ -203,6 +203,11 @@ async function runShot(page: Page, theme: string): Promise<void> {
   await panel.locator('.run-note').scrollIntoViewIfNeeded();
   await page.waitForTimeout(500);
   await shot(page, `run-note-tags${theme}.png`);
+  await panel
+    .locator('section[aria-label="Tags"]')
+    .evaluate((section) => section.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(500);
+  await shot(page, `run-tags-source${theme}.png`);
 }
 
 /** Picks a JupyterLab theme from Settings → Theme and waits for it. */
