@@ -259,16 +259,22 @@ runUiTest(
     check((await report.locator('#state').innerText()) === 'static', "the report's script ran");
     await snap(page, 'views-run-dark-html');
 
-    // The tree: the best run by the metric shown (the lowest loss) is starred.
-    const starred = page.locator('.monaco-list-row', { hasText: '★ best' });
+    // The Experiments tree (Run Details below it lists the selected run too).
+    const tree = page.locator('.pane', {
+      has: page.locator('.pane-header', { hasText: 'Experiments' }),
+    });
+    const treeRow = (text: string) =>
+      tree.locator('.monaco-list-row', { hasText: new RegExp(`${text}(?![0-9])`) });
+    // The best run by the metric shown (the lowest loss) is starred.
+    const starred = tree.locator('.monaco-list-row', { hasText: '★ best' });
     await waitFor('the best run starred', async () =>
       (await starred.count()) === 1 ? true : undefined,
     );
     check(/fit-c10/.test(await starred.innerText()), `the best run: ${await starred.innerText()}`);
     // Delete a run (confirmed in a dialog), see it under "deleted", restore it.
     // A plain click first: the menu acts on the whole selection (the three compared runs).
-    await row('fit-c01').click();
-    await row('fit-c01').click({ button: 'right' });
+    await treeRow('fit-c01').first().click();
+    await treeRow('fit-c01').first().click({ button: 'right' });
     const menuItem = (entry: string) =>
       page.locator('.monaco-menu .action-item', { hasText: entry }).first();
     await menuItem('Delete Run').waitFor();
@@ -280,23 +286,24 @@ runUiTest(
     check(/Delete run "fit-c01"\?/.test(asked), `the delete dialog asks: ${asked}`);
     await dialog.locator('.monaco-button', { hasText: 'Delete' }).first().click();
     await waitFor('the deleted run hidden', async () =>
-      (await page.locator('.monaco-list-row', { hasText: /fit-c01(?![0-9])/ }).count()) === 0
-        ? true
-        : undefined,
+      (await treeRow('fit-c01').count()) === 0 ? true : undefined,
     );
     await runCommand(page, 'Sextant: Show or Hide Deleted Runs');
-    await row('fit-c01').waitFor();
+    await treeRow('fit-c01').first().waitFor();
     await snap(page, 'views-tree-dark-deleted');
-    await row('fit-c01').click({ button: 'right' });
+    await treeRow('fit-c01').first().click({ button: 'right' });
     await menuItem('Restore Run').waitFor();
     await menuItem('Restore Run').hover();
     await page.keyboard.press('Enter');
     await runCommand(page, 'Sextant: Show or Hide Deleted Runs');
-    await row('fit-c01').waitFor();
-    for (const name of ['fit-c1', 'fit-c10']) await row(name).waitFor();
-    check(
-      (await page.locator('.monaco-list-row', { hasText: 'fit-c' }).count()) === 3,
-      'the restored run is back beside the others',
+    await treeRow('fit-c01').first().waitFor();
+    for (const name of ['fit-c1', 'fit-c10']) await treeRow(name).first().waitFor();
+    // Restored: three runs and no bin icon (a run still deleted keeps its bin until hidden).
+    await waitFor('the restored run back beside the others', async () =>
+      (await tree.locator('.monaco-list-row', { hasText: 'fit-c' }).count()) === 3 &&
+      (await tree.locator('.monaco-list-row .codicon-trash').count()) === 0
+        ? true
+        : undefined,
     );
 
     for (const [theme, name] of [
