@@ -7,6 +7,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { connectionPlugin } from './connection/plugin.js';
 import { deploymentsPlugin } from './deployments/plugin.js';
+import { lifecyclePlugin } from './experiments/lifecyclePlugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
 import { modelsPlugin } from './models/plugin.js';
 import { badgesPlugin } from './notebook/plugin.js';
@@ -23,6 +24,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   viewsPlugin,
   runsTablePlugin,
   experimentsPlugin,
+  lifecyclePlugin,
   modelsPlugin,
   deploymentsPlugin,
   timelinePlugin,

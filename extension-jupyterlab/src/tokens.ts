@@ -79,6 +79,13 @@ export const CommandIds = {
   copyDeploymentCurl: 'sextant:copy-deployment-curl',
   copyDeploymentPython: 'sextant:copy-deployment-python',
   openTimeline: 'sextant:open-timeline',
+  deleteRun: 'sextant:delete-run',
+  restoreRun: 'sextant:restore-run',
+  deleteExperiment: 'sextant:delete-experiment',
+  restoreExperiment: 'sextant:restore-experiment',
+  editExperimentDescription: 'sextant:edit-experiment-description',
+  setExperimentTag: 'sextant:set-experiment-tag',
+  deleteExperimentTag: 'sextant:delete-experiment-tag',
 } as const;
 
 /**

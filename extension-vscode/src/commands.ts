@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '@sextant/language-server/protocol';
 import { errorMessage, type SextantApi } from './api';
 import { registerArtifactCommands } from './artifacts/commands';
+import { registerExperimentCommands } from './experiments/commands';
 import type { ExperimentsTree } from './experiments/tree';
 import {
   isRunNode,
@@ -58,6 +59,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
 
   return [
     ...registerArtifactCommands(api, panels, register),
+    ...registerExperimentCommands(api, experiments, register),
     register('sextant.startServer', async () => {
       if (api.state === 'running') {
         vscode.window.setStatusBarMessage(

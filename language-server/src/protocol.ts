@@ -214,6 +214,30 @@ export interface RunsSetTagParams {
   value: string;
 }
 
+/** Params of `sextant/runs/deleteTag`. */
+export interface RunsDeleteTagParams {
+  runId: string;
+  key: string;
+}
+
+/** Params naming one experiment. */
+export interface ExperimentIdParams {
+  experimentId: string;
+}
+
+/** Params of `sextant/experiments/setTag`. */
+export interface ExperimentsSetTagParams {
+  experimentId: string;
+  key: string;
+  value: string;
+}
+
+/** Params of `sextant/experiments/deleteTag`. */
+export interface ExperimentsDeleteTagParams {
+  experimentId: string;
+  key: string;
+}
+
 /** Params of `sextant/runs/compare`. */
 export interface RunsCompareParams {
   /** Between 1 and 100 run ids; results keep this order. */
@@ -392,6 +416,41 @@ export const RunsRenameRequest = new RequestType<RunsRenameParams, RunSummary, S
 export const RunsSetTagRequest = new RequestType<RunsSetTagParams, RunSummary, SextantErrorData>(
   'sextant/runs/setTag',
 );
+
+/** Deletes a tag of a run; answers the run as it is now. */
+export const RunsDeleteTagRequest = new RequestType<
+  RunsDeleteTagParams,
+  RunSummary,
+  SextantErrorData
+>('sextant/runs/deleteTag');
+
+/** Soft-deletes an experiment (and, as MLflow does, hides its runs); answers it as it is now. */
+export const ExperimentsDeleteRequest = new RequestType<
+  ExperimentIdParams,
+  Experiment,
+  SextantErrorData
+>('sextant/experiments/delete');
+
+/** Restores a deleted experiment; answers it as it is now. */
+export const ExperimentsRestoreRequest = new RequestType<
+  ExperimentIdParams,
+  Experiment,
+  SextantErrorData
+>('sextant/experiments/restore');
+
+/** Sets a tag on an experiment (e.g. its `mlflow.note.content`); answers it as it is now. */
+export const ExperimentsSetTagRequest = new RequestType<
+  ExperimentsSetTagParams,
+  Experiment,
+  SextantErrorData
+>('sextant/experiments/setTag');
+
+/** Deletes a tag of an experiment; answers it as it is now. */
+export const ExperimentsDeleteTagRequest = new RequestType<
+  ExperimentsDeleteTagParams,
+  Experiment,
+  SextantErrorData
+>('sextant/experiments/deleteTag');
 
 /** Metric series of several runs and keys, each downsampled to a point budget (M4, extremes kept). */
 export const MetricsHistoryRequest = new RequestType<

@@ -9,12 +9,17 @@ import {
   CellsListRequest,
   ArtifactsReadRequest,
   ExperimentsChangedNotification,
+  ExperimentsDeleteRequest,
+  ExperimentsDeleteTagRequest,
   ExperimentsListRequest,
+  ExperimentsRestoreRequest,
+  ExperimentsSetTagRequest,
   MetricsAppendedNotification,
   MetricsHistoryRequest,
   RunsChangedNotification,
   RunsCompareRequest,
   RunsDeleteRequest,
+  RunsDeleteTagRequest,
   RunsGetRequest,
   RunsRenameRequest,
   RunsRestoreRequest,
@@ -346,6 +351,46 @@ describe('language server over in-memory streams', { timeout: 20_000 }, () => {
     assert.ok(run.data.tags.some((t) => t.key === 'stage' && t.value === 'best'));
     await rejects(
       session.client.sendRequest(RunsRenameRequest, { runId: runB, name: '  ' }),
+      ErrorCodes.InvalidParams,
+      'INVALID_PARAMETER_VALUE',
+    );
+  });
+
+  it('deletes a run tag, and deletes, restores and tags an experiment', async () => {
+    await session.client.sendRequest(RunsSetTagRequest, { runId: runB, key: 'note', value: 'x' });
+    await session.client.sendRequest(RunsDeleteTagRequest, { runId: runB, key: 'note' });
+    const run = await session.client.sendRequest(RunsGetRequest, { runId: runB });
+    assert.ok(!run.data.tags.some((t) => t.key === 'note'));
+    await rejects(
+      session.client.sendRequest(RunsDeleteTagRequest, { runId: runB, key: 'note' }),
+      LSPErrorCodes.RequestFailed,
+      'RESOURCE_DOES_NOT_EXIST',
+    );
+
+    const tagged = await session.client.sendRequest(ExperimentsSetTagRequest, {
+      experimentId,
+      key: 'mlflow.note.content',
+      value: '# About',
+    });
+    assert.ok(tagged.tags.some((t) => t.key === 'mlflow.note.content' && t.value === '# About'));
+    const untagged = await session.client.sendRequest(ExperimentsDeleteTagRequest, {
+      experimentId,
+      key: 'mlflow.note.content',
+    });
+    assert.ok(!untagged.tags.some((t) => t.key === 'mlflow.note.content'));
+
+    const deleted = await session.client.sendRequest(ExperimentsDeleteRequest, { experimentId });
+    assert.equal(deleted.lifecycleStage, 'deleted');
+    const listed = async (viewType: 'ACTIVE_ONLY' | 'DELETED_ONLY') =>
+      (await session.client.sendRequest(ExperimentsListRequest, { viewType })).experiments.map(
+        (e) => e.experimentId,
+      );
+    assert.ok(!(await listed('ACTIVE_ONLY')).includes(experimentId));
+    assert.ok((await listed('DELETED_ONLY')).includes(experimentId));
+    const restored = await session.client.sendRequest(ExperimentsRestoreRequest, { experimentId });
+    assert.equal(restored.lifecycleStage, 'active');
+    await rejects(
+      session.client.sendRequest(ExperimentsSetTagRequest, { experimentId, key: '', value: 'v' }),
       ErrorCodes.InvalidParams,
       'INVALID_PARAMETER_VALUE',
     );

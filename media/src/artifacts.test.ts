@@ -7,6 +7,7 @@ import {
   imageMimeType,
   parseCsvPreview,
   previewKind,
+  HTML_SANDBOX,
 } from './artifacts';
 
 test('previewKind follows the extension, case-insensitively', () => {
@@ -17,6 +18,12 @@ test('previewKind follows the extension, case-insensitively', () => {
   for (const p of ['notes.txt', 'cfg.yaml', 'cfg.yml', 'm.json', 'README.md', 'train.log']) {
     assert.equal(previewKind(p), 'text', p);
   }
+  for (const p of ['source/git.diff', 'fix.patch', 'source/train.py']) {
+    assert.equal(previewKind(p), 'text', p);
+  }
+  assert.equal(previewKind('report.HTML'), 'html');
+  assert.equal(previewKind('report.htm'), 'html');
+  assert.equal(HTML_SANDBOX, '', 'an HTML preview may neither run scripts nor share the origin');
   assert.equal(previewKind('model.pkl'), 'none');
   assert.equal(previewKind('.gitignore'), 'none');
   assert.equal(previewKind('folder.png/file'), 'none');

@@ -4,7 +4,7 @@
  */
 
 /** How an artifact is previewed. */
-export type PreviewKind = 'image' | 'text' | 'csv' | 'none';
+export type PreviewKind = 'image' | 'text' | 'csv' | 'html' | 'none';
 
 /** Bytes of a text artifact read for a preview (the first 256 KiB). */
 export const TEXT_PREVIEW_BYTES = 256 * 1024;
@@ -21,7 +21,19 @@ const IMAGE_TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
 };
 
-const TEXT_EXTENSIONS = new Set(['txt', 'json', 'yaml', 'yml', 'md', 'log', 'csv', 'tsv']);
+const TEXT_EXTENSIONS = new Set([
+  'txt',
+  'json',
+  'yaml',
+  'yml',
+  'md',
+  'log',
+  'csv',
+  'tsv',
+  'diff',
+  'patch',
+  'py',
+]);
 
 function extension(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
@@ -34,6 +46,7 @@ export function previewKind(path: string): PreviewKind {
   const ext = extension(path);
   if (ext in IMAGE_TYPES) return 'image';
   if (ext === 'csv') return 'csv';
+  if (ext === 'html' || ext === 'htm') return 'html';
   if (TEXT_EXTENSIONS.has(ext)) return 'text';
   return 'none';
 }
@@ -111,3 +124,10 @@ export function formatBytes(bytes: number | undefined): string {
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
+
+/**
+ * The `sandbox` of an HTML artifact's frame: empty, so its scripts, forms, pop-ups and plugins
+ * never run and it gets an opaque origin (no allow-scripts, no allow-same-origin). The page is
+ * given as `srcdoc`, so the view's own Content-Security-Policy applies to it too.
+ */
+export const HTML_SANDBOX = '';

@@ -111,6 +111,12 @@ export enum MessageType {
   TimelineSnapshot = 'timelineSnapshot',
   /** View → host: open what a timeline item points at (a run, a version, a deployment). */
   OpenTimelineTarget = 'openTimelineTarget',
+  /** View → host: set a tag of the shown run (its note is the `mlflow.note.content` tag). */
+  SetRunTag = 'setRunTag',
+  /** View → host: delete a tag of the shown run. */
+  DeleteRunTag = 'deleteRunTag',
+  /** Host → view: an edit of the shown run failed (the view keeps the user's text). */
+  RunEditFailed = 'runEditFailed',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -308,6 +314,27 @@ export interface RegisterModel {
   source: string;
 }
 
+/** A request to set a tag of the shown run. */
+export interface SetRunTag {
+  type: MessageType.SetRunTag;
+  key: string;
+  value: string;
+}
+
+/** A request to delete a tag of the shown run. */
+export interface DeleteRunTag {
+  type: MessageType.DeleteRunTag;
+  key: string;
+}
+
+/** An edit of the shown run that failed, with the server's words. */
+export interface RunEditFailed {
+  type: MessageType.RunEditFailed;
+  /** The tag the edit was about. */
+  key: string;
+  error: string;
+}
+
 /** Snapshot of the runs table: the runs of some experiments, filtered and sorted. */
 export interface RunsTableSnapshot {
   type: MessageType.RunsTableSnapshot;
@@ -452,7 +479,8 @@ export type HostMessage =
   | DeploymentRequests
   | DeploymentPredicted
   | DeploymentNotice
-  | TimelineSnapshot;
+  | TimelineSnapshot
+  | RunEditFailed;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -476,7 +504,9 @@ export type ViewMessage =
   | SetDeploymentTraffic
   | PromoteDeployment
   | RollbackDeployment
-  | OpenTimelineTarget;
+  | OpenTimelineTarget
+  | SetRunTag
+  | DeleteRunTag;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -499,6 +529,7 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
   MessageType.TimelineSnapshot,
+  MessageType.RunEditFailed,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -523,6 +554,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.PromoteDeployment,
   MessageType.RollbackDeployment,
   MessageType.OpenTimelineTarget,
+  MessageType.SetRunTag,
+  MessageType.DeleteRunTag,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -189,6 +189,24 @@ describe('the sextant command line', () => {
     assert.match(artifact(failed, 'logs/stdout.txt'), /^about to fail$/m);
   });
 
+  test('outside git, sextant run keeps a copy of the script as the run source', async () => {
+    const plain = tempDir('sextant-cli-script-');
+    const body = `print('snapshot ${TOKEN}')\n`;
+    fs.writeFileSync(path.join(plain, 'job.py'), body);
+    const result = await sextant(['run', '--store', store, '--', PYTHON, 'job.py'], {
+      cwd: plain,
+      env: MLFLOW_ENV,
+    });
+    assert.equal(result.code, 0, show(result));
+    const runId = /sextant: run (\w+) in experiment/.exec(result.stderr)?.[1];
+    assert.ok(runId, show(result));
+    const run = await runJson(runId);
+    assert.equal(tag(run, 'sextant.source.snapshot'), 'source/job.py');
+    assert.equal(artifact(run, 'source/job.py'), body);
+    assert.equal(tag(passed, 'sextant.source.diff'), 'source/git.diff');
+    assert.equal(tag(passed, 'sextant.source.snapshot'), undefined, 'no copy inside git');
+  });
+
   test('experiments list shows the experiments', async () => {
     const result = await sextant(['experiments', 'list', '--store', store]);
     assert.equal(result.code, 0, show(result));

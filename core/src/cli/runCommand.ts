@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Engine } from '../engine';
 import type { RunStatus } from '../model';
 import { startServer } from '../server';
@@ -23,10 +25,23 @@ async function experimentIdFor(engine: Engine, nameOrId: string | undefined): Pr
   return engine.tracking.createExperiment(nameOrId);
 }
 
+/** Largest script kept as a snapshot of a run outside git. */
+const SNAPSHOT_MAX_BYTES = 1024 * 1024;
+const SCRIPT = /\.(py|r|jl|sh)$/i;
+
+/** The script a command runs (`python train.py` → train.py), when it is a small file. */
+async function scriptOf(args: string[], cwd: string): Promise<string | undefined> {
+  const candidate = args.find((a) => !a.startsWith('-') && SCRIPT.test(a));
+  if (!candidate) return undefined;
+  const file = path.resolve(cwd, candidate);
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat?.isFile() && stat.size <= SNAPSHOT_MAX_BYTES ? file : undefined;
+}
+
 /**
  * `sextant run -- CMD...`: starts a run, serves the store on a loopback port for the child,
  * hands it `MLFLOW_TRACKING_URI` and `MLFLOW_RUN_ID`, records git state (the dirty diff as an
- * artifact), keeps stdout/stderr as artifacts, and ends the run with the child's status.
+ * artifact; outside git, a copy of the script up to 1 MiB as `source/<name>`), keeps stdout/stderr as artifacts, and ends the run with the child's status.
  * Resolves to the exit code to return.
  */
 export async function runCommand(
@@ -52,7 +67,16 @@ export async function runCommand(
   });
   const runId = run.info.runId;
   const root = run.info.artifactUri.replace(/^mlflow-artifacts:\//, '');
-  if (git?.dirty) await engine.artifacts.write(`${root}/source/git.diff`, Buffer.from(git.diff));
+  if (git?.dirty) {
+    await engine.artifacts.write(`${root}/source/git.diff`, Buffer.from(git.diff));
+    await engine.tracking.setTag(runId, { key: 'sextant.source.diff', value: 'source/git.diff' });
+  }
+  const script = git ? undefined : await scriptOf(command, options.cwd);
+  if (script) {
+    const artifact = `source/${path.basename(script)}`;
+    await engine.artifacts.write(`${root}/${artifact}`, await fs.readFile(script));
+    await engine.tracking.setTag(runId, { key: 'sextant.source.snapshot', value: artifact });
+  }
   const server = await startServer(engine, { host: '127.0.0.1', port: 0 });
   options.stderr.write(
     `sextant: run ${runId} in experiment ${run.info.experimentId}, tracking at ${server.url}\n`,

@@ -1,7 +1,9 @@
 /**
  * The Sextant sidebar: experiments and their runs (newest first, a page at a time), live from the
  * server's notifications. Clicking a run opens it; ticking runs and "Compare" opens the
- * comparison. Same data and behaviour as VS Code's Experiments tree.
+ * comparison; each experiment's best run is starred; the bin button shows deleted experiments
+ * and runs (their context menu restores them); an empty store or experiment shows a snippet that
+ * logs to the running server. Same data and behaviour as VS Code's Experiments tree.
  */
 import {
   ExperimentsChangedNotification,
@@ -15,7 +17,7 @@ import {
   type PipelineFileSummary,
   type RunSummary,
 } from '@sextant/language-server/protocol';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { deleteIcon, refreshIcon } from '@jupyterlab/ui-components';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { Debouncer } from '../views/debounce.js';
@@ -26,6 +28,14 @@ import {
   withLatestMetrics,
   type NestedRuns,
 } from '@sextant/media/runs/nesting';
+import {
+  bestCriterion,
+  bestLabel,
+  findBestRun,
+  shownMetricKey,
+  type BestCriterion,
+} from '@sextant/media/runs/best';
+import { loggingSnippet } from '@sextant/media/runs/snippet';
 import { el } from '../dom.js';
 import { runDescription, runTooltip } from './model.js';
 
@@ -66,6 +76,10 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   /** Parent runs whose children are shown. */
   private readonly expandedRuns = new Set<string>();
   private readonly selected: string[] = [];
+  /** The best run of each experiment whose runs are loaded, and by what. */
+  private readonly bestRuns = new Map<string, { runId: string; criterion: BestCriterion }>();
+  private showDeleted = false;
+  private readonly deletedButton = el('button', 'jp-SextantSidebar-deleted');
   private readonly list = el('ul', 'jp-SextantTree');
   private pipelineFiles: PipelineFileSummary[] | Error = [];
   private readonly pipelineList = el('ul', 'jp-SextantTree jp-SextantPipelines');
@@ -92,8 +106,17 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     refreshButton.addEventListener('click', () => void this.refresh());
     this.compareButton.title = 'Compare the ticked runs';
     this.compareButton.addEventListener('click', () => this.compareSelected());
+    this.deletedButton.append(deleteIcon.element({ tag: 'span', width: '14px', height: '14px' }));
+    this.deletedButton.title = 'Show or hide deleted experiments and runs (right-click to restore)';
+    this.deletedButton.setAttribute('aria-label', 'Show deleted experiments and runs');
+    this.deletedButton.setAttribute('aria-pressed', 'false');
+    this.deletedButton.addEventListener('click', () => {
+      this.showDeleted = !this.showDeleted;
+      this.deletedButton.setAttribute('aria-pressed', String(this.showDeleted));
+      void this.refresh();
+    });
     const header = el('header', 'jp-SextantSidebar-header');
-    header.append(el('h2', '', 'Sextant'), refreshButton, this.compareButton);
+    header.append(el('h2', '', 'Sextant'), refreshButton, this.deletedButton, this.compareButton);
     this.node.append(
       header,
       this.status,
@@ -150,6 +173,7 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     try {
       const { experiments } = await this.connection.request(ExperimentsListRequest, {
         orderBy: ['name ASC'],
+        viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
       });
       this.experiments = experiments;
       this.pages.clear();
@@ -222,11 +246,24 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
       experimentIds: [experimentId],
       maxResults: PAGE,
       pageToken: more ? previous?.nextPageToken : undefined,
+      viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
     });
-    this.pages.set(experimentId, {
-      runs: more && previous ? [...previous.runs, ...result.runs] : result.runs,
-      nextPageToken: result.nextPageToken,
-    });
+    const runs = more && previous ? [...previous.runs, ...result.runs] : result.runs;
+    this.pages.set(experimentId, { runs, nextPageToken: result.nextPageToken });
+    await this.findBest(experimentId, runs);
+  }
+
+  /** Stars the experiment's best run by the metric its rows show; none when it cannot be found. */
+  private async findBest(experimentId: string, runs: readonly RunSummary[]): Promise<void> {
+    const criterion = bestCriterion(undefined, shownMetricKey(runs));
+    this.bestRuns.delete(experimentId);
+    if (!criterion) return;
+    try {
+      const runId = await findBestRun(this.connection, experimentId, criterion);
+      if (runId) this.bestRuns.set(experimentId, { runId, criterion });
+    } catch {
+      this.bestRuns.delete(experimentId);
+    }
   }
 
   private runChanged(run: RunSummary): void {
@@ -235,7 +272,15 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
       this.reloadExperiments.schedule();
       return;
     }
-    if (page) page.runs = upsertRun(page.runs, run);
+    if (page) {
+      page.runs =
+        this.showDeleted && run.lifecycleStage === 'deleted'
+          ? page.runs.map((r) => (r.runId === run.runId ? run : r))
+          : upsertRun(page.runs, run);
+      if (run.status !== 'RUNNING' || run.lifecycleStage === 'deleted') {
+        void this.findBest(run.experimentId, page.runs).then(() => this.redraw.schedule());
+      }
+    }
     if (run.lifecycleStage === 'deleted') this.untick(run.runId);
     this.redraw.schedule();
   }
@@ -265,10 +310,8 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     const items = this.experiments.map((experiment) => this.experimentItem(experiment, now));
     if (items.length === 0) {
       items.push(
-        el(
-          'li',
-          'jp-SextantTree-empty',
-          'No experiments yet. In a notebook: %load_ext sextant, then %sextant start.',
+        this.emptyState(
+          'No experiments yet. In a notebook: %load_ext sextant, then %sextant start; from a script, log to this server:',
         ),
       );
     }
@@ -280,13 +323,18 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     const open = !this.collapsed.has(id);
     const item = el('li', 'jp-SextantTree-experiment');
     item.dataset['experimentId'] = id;
+    item.dataset['experimentName'] = experiment.name;
+    if (experiment.lifecycleStage === 'deleted') item.dataset['deleted'] = '';
     const row = el('div', 'jp-SextantTree-row');
     row.setAttribute('role', 'treeitem');
     row.setAttribute('aria-expanded', String(open));
-    row.title = `${experiment.name}\nExperiment ID: ${id}`;
+    const deleted = experiment.lifecycleStage === 'deleted';
+    const note = experiment.tags.find((t) => t.key === 'mlflow.note.content')?.value;
+    row.title = `${experiment.name}${deleted ? ' (deleted: right-click to restore)' : ''}\nExperiment ID: ${id}${note ? `\n\n${note}` : ''}`;
     row.append(
       el('span', `jp-SextantTree-caret${open ? ' open' : ''}`),
       el('span', 'jp-SextantTree-name', experiment.name),
+      deleted ? el('span', 'jp-SextantTree-deleted', 'deleted') : '',
     );
     if (this.host.openRunsTable) {
       const table = el('button', 'jp-SextantTree-table', 'Table');
@@ -310,7 +358,9 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     const runs = el('ul', 'jp-SextantTree-runs');
     const nested = nestRuns(page?.runs ?? []);
     for (const run of nested.roots) runs.append(...this.runItems(run, nested, 0, now));
-    if (page && page.runs.length === 0) runs.append(el('li', 'jp-SextantTree-empty', 'No runs.'));
+    if (page && page.runs.length === 0) {
+      runs.append(this.emptyState('No runs yet. Log one here:', experiment.name));
+    }
     if (page?.nextPageToken) {
       const more = el(
         'button',
@@ -358,7 +408,17 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   private runItem(run: RunSummary, now: number): HTMLLIElement {
     const item = el('li', 'jp-SextantTree-run');
     item.dataset['runId'] = run.runId;
-    item.title = runTooltip(run);
+    const deleted = run.lifecycleStage === 'deleted';
+    if (deleted) item.dataset['deleted'] = '';
+    const best = this.bestRuns.get(run.experimentId);
+    const isBest = best?.runId === run.runId && !deleted;
+    item.title = [
+      runTooltip(run),
+      isBest ? `★ The ${bestLabel(best.criterion)}` : '',
+      deleted ? 'Deleted: right-click to restore' : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
     const tick = el('input', 'jp-SextantTree-tick');
     tick.type = 'checkbox';
     tick.checked = this.selected.includes(run.runId);
@@ -377,8 +437,34 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     item.append(
       tick,
       el('span', `jp-SextantStatus jp-SextantStatus-${run.status.toLowerCase()}`),
-      label(name, runDescription(run, now)),
+      label(
+        name,
+        [isBest ? '★ best' : '', deleted ? 'deleted' : '', runDescription(run, now)]
+          .filter(Boolean)
+          .join(' · '),
+      ),
     );
+    if (isBest) {
+      item.classList.add('jp-mod-best');
+      item.dataset['best'] = best.criterion.key;
+    }
+    return item;
+  }
+
+  /** How to start logging: the words, and a snippet with the server's tracking URI to copy. */
+  private emptyState(text: string, experiment?: string): HTMLLIElement {
+    const item = el('li', 'jp-SextantTree-empty jp-SextantEmpty');
+    const uri = this.connection.info?.trackingUri;
+    item.append(el('p', '', text));
+    if (!uri) return item;
+    const snippet = loggingSnippet(uri, experiment);
+    const copy = el('button', 'jp-SextantEmpty-copy', 'Copy');
+    copy.title = 'Copy the snippet';
+    copy.addEventListener('click', (event) => {
+      event.stopPropagation();
+      void navigator.clipboard?.writeText(snippet).then(() => (copy.textContent = 'Copied'));
+    });
+    item.append(el('pre', 'jp-SextantEmpty-snippet', snippet), copy);
     return item;
   }
 }

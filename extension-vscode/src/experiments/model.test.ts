@@ -81,6 +81,22 @@ test('the active experiment is marked and expanded', () => {
   assert.equal(experimentItem(experiment, true).collapsible, 'expanded');
   assert.equal(experimentItem(experiment, true).description, 'active');
   assert.equal(experimentItem(experiment, false).collapsible, 'collapsed');
+  const noted = { ...experiment, tags: [{ key: 'mlflow.note.content', value: 'Iris baselines' }] };
+  assert.match(
+    experimentItem(noted, false).tooltip!,
+    /Experiment ID: 7\n[\s\S]*\n\nIris baselines$/,
+  );
+  const deleted = experimentItem({ ...experiment, lifecycleStage: 'deleted' }, true);
+  assert.deepEqual(
+    [deleted.contextValue, deleted.icon?.id, deleted.description],
+    ['experiment.deleted', 'trash', 'deleted'],
+  );
+});
+
+test("the experiment's best run is starred, and its tooltip says by what", () => {
+  const item = runItem(run(), { keyMetric: 'loss', now: 0, best: 'best run by loss (lowest)' });
+  assert.equal(item.description, '★ best · loss=0.1235 · 2m 05s');
+  assert.match(item.tooltip!, /★ The best run by loss \(lowest\)/);
 });
 
 test('statusBarText shows the address and the running count', () => {

@@ -30,7 +30,45 @@ export type ExperimentsNode =
       kind: 'message';
       text: string;
       /** A command run when the message is clicked. */ command?: string;
+      /** The command's arguments. */ arguments?: unknown[];
+      /** A codicon id; `info` when absent. */ icon?: string;
+      tooltip?: string;
     };
+
+/** The tree of an empty store: where to log to, and a snippet that does. */
+export function emptyStoreNodes(trackingUri: string): ExperimentsNode[] {
+  return [
+    {
+      kind: 'message',
+      text: `No experiments yet. Log a run to ${trackingUri}`,
+      tooltip: `Scripts run in this window's terminals log here (MLFLOW_TRACKING_URI=${trackingUri}).`,
+    },
+    {
+      kind: 'message',
+      text: 'Open a snippet that logs a first run…',
+      icon: 'code',
+      command: 'sextant.showLoggingSnippet',
+      arguments: [],
+    },
+  ];
+}
+
+/** The runs of an experiment without runs: a snippet that logs into it. */
+export function emptyExperimentNodes(
+  experimentName: string,
+  trackingUri: string | undefined,
+): ExperimentsNode[] {
+  return [
+    {
+      kind: 'message',
+      text: 'No runs yet. Open a snippet that logs one here…',
+      icon: 'code',
+      command: 'sextant.showLoggingSnippet',
+      arguments: [experimentName],
+      tooltip: trackingUri ? `Logs to ${trackingUri}, experiment "${experimentName}"` : undefined,
+    },
+  ];
+}
 
 /** A run node of the Experiments tree. */
 export type RunNode = ExperimentsNode & { kind: 'run' };
@@ -83,11 +121,21 @@ export function runDuration(run: Pick<RunSummary, 'startTime' | 'endTime'>, now:
 /** The tree item of a run; one with child runs can be expanded to them. */
 export function runItem(
   run: RunSummary,
-  options: { keyMetric?: string; now: number; hasChildren?: boolean },
+  options: {
+    keyMetric?: string;
+    now: number;
+    hasChildren?: boolean;
+    /** The run is its experiment's best: why (`best run by acc (highest)`). */
+    best?: string;
+  },
 ): ItemModel {
   const metric = keyMetricOf(run.metrics, options.keyMetric);
   const duration = formatDuration(runDuration(run, options.now));
-  const parts = [metric ? `${metric[0]}=${shortNumber(metric[1])}` : undefined, duration];
+  const parts = [
+    options.best ? '★ best' : undefined,
+    metric ? `${metric[0]}=${shortNumber(metric[1])}` : undefined,
+    duration,
+  ];
   const metricLines = Object.keys(run.metrics)
     .sort()
     .map((key) => `${key}: ${shortNumber(run.metrics[key] ?? null)}`);
@@ -101,6 +149,7 @@ export function runItem(
       ...(run.parentRunId ? [`Parent run: ${run.parentRunId}`] : []),
       `Started: ${new Date(run.startTime).toISOString()}`,
       `Duration: ${duration}`,
+      ...(options.best ? [`★ The ${options.best}`] : []),
       ...metricLines,
     ].join('\n'),
     icon: runIcon(run),
@@ -115,13 +164,29 @@ export function childRunsFilter(parentRunId: string, filter: string | undefined)
   return filter ? `${filter} and ${clause}` : clause;
 }
 
-/** The tree item of an experiment; the active one is marked and expanded. */
+/** The tree item of an experiment; the active one is marked and expanded, a deleted one binned. */
 export function experimentItem(experiment: Experiment, active: boolean): ItemModel {
+  if (experiment.lifecycleStage === 'deleted') {
+    return {
+      id: `experiment:${experiment.experimentId}`,
+      label: experiment.name,
+      description: 'deleted',
+      tooltip: `${experiment.name} (deleted: restore it to log to it)\nExperiment ID: ${experiment.experimentId}`,
+      icon: { id: 'trash' },
+      contextValue: 'experiment.deleted',
+      collapsible: 'collapsed',
+    };
+  }
   return {
     id: `experiment:${experiment.experimentId}`,
     label: experiment.name,
     description: active ? 'active' : undefined,
-    tooltip: `${experiment.name}\nExperiment ID: ${experiment.experimentId}\nArtifacts: ${experiment.artifactLocation}`,
+    tooltip: [
+      `${experiment.name}\nExperiment ID: ${experiment.experimentId}\nArtifacts: ${experiment.artifactLocation}`,
+      experiment.tags.find((t) => t.key === 'mlflow.note.content')?.value,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     icon: { id: active ? 'beaker-stop' : 'beaker' },
     contextValue: 'experiment',
     collapsible: active ? 'expanded' : 'collapsed',

@@ -10,6 +10,7 @@ import {
   RunsSearchRequest,
 } from '@sextant/language-server/protocol';
 import * as vscode from 'vscode';
+import { bestCriterion, bestLabel, findBestRun, shownMetricKey } from '@sextant/media/runs/best';
 import type {
   Experiment,
   MetricsAppendedParams,
@@ -22,6 +23,8 @@ import { LiveTree } from '../vscode/liveTree';
 import { toTreeItem } from '../vscode/treeItem';
 import {
   childRunsFilter,
+  emptyExperimentNodes,
+  emptyStoreNodes,
   experimentItem,
   moreItem,
   nestRuns,
@@ -53,6 +56,8 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   private readonly childRuns = new Map<string, RunSummary[]>();
   /** Children of a run by its id, from the loaded pages. */
   private pageChildren = new Map<string, RunSummary[]>();
+  /** The best run of each experiment whose runs were listed (by the sort metric or key metric). */
+  private readonly bestRuns = new Map<string, { runId: string; label: string }>();
 
   /** The experiment new runs go to; shown expanded. */
   activeExperimentId: string | undefined;
@@ -80,6 +85,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
     this.pages.clear();
     this.runNodes.clear();
     this.childRuns.clear();
+    this.bestRuns.clear();
     this.pageChildren = new Map();
     this.changed.fire(undefined);
   }
@@ -123,12 +129,15 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
         return toTreeItem(
           experimentItem(node.experiment, node.experiment.experimentId === this.activeExperimentId),
         );
-      case 'run':
+      case 'run': {
+        const found = this.bestRuns.get(node.run.experimentId);
+        const best = found?.runId === node.run.runId ? found.label : undefined;
         return toTreeItem(
           runItem(node.run, {
             keyMetric: this.keyMetric(),
             now: Date.now(),
             hasChildren: node.hasChildren,
+            best,
           }),
           {
             command: 'sextant.showRunDetails',
@@ -136,6 +145,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
             arguments: [node],
           },
         );
+      }
       case 'more': {
         const loaded = this.pages.get(node.experimentId)?.runs.length ?? 0;
         return toTreeItem(moreItem(node.experimentId, loaded), {
@@ -146,8 +156,11 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon('info');
-        if (node.command) item.command = { command: node.command, title: node.text };
+        item.iconPath = new vscode.ThemeIcon(node.icon ?? 'info');
+        if (node.tooltip) item.tooltip = node.tooltip;
+        if (node.command) {
+          item.command = { command: node.command, title: node.text, arguments: node.arguments };
+        }
         return item;
       }
     }
@@ -156,7 +169,7 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
   async getChildren(node?: ExperimentsNode): Promise<ExperimentsNode[]> {
     try {
       if (!node) return await this.experiments();
-      if (node.kind === 'experiment') return await this.runs(node.experiment.experimentId);
+      if (node.kind === 'experiment') return await this.runs(node.experiment);
       if (node.kind === 'run' && node.hasChildren) return await this.children(node.run);
       return [];
     } catch (error) {
@@ -185,36 +198,49 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
       const page = await this.api.request(ExperimentsListRequest, {
         pageToken,
         orderBy: ['name ASC'],
+        viewType: this.viewType,
       });
       experiments.push(...page.experiments);
       pageToken = page.nextPageToken;
     } while (pageToken);
-    if (experiments.length === 0) {
-      return [{ kind: 'message', text: 'No experiments yet: log a run with mlflow.' }];
-    }
-    if (!experiments.some((e) => e.experimentId === this.activeExperimentId)) {
-      this.activeExperimentId = experiments[0]!.experimentId;
+    if (experiments.length === 0) return emptyStoreNodes(this.api.info.trackingUri);
+    const active = experiments.filter((e) => e.lifecycleStage !== 'deleted');
+    if (active.length > 0 && !active.some((e) => e.experimentId === this.activeExperimentId)) {
+      this.activeExperimentId = active[0]!.experimentId;
     }
     return experiments.map((experiment) => ({ kind: 'experiment', experiment }));
   }
 
-  private async runs(experimentId: string): Promise<ExperimentsNode[]> {
+  private async runs(experiment: Experiment): Promise<ExperimentsNode[]> {
+    const { experimentId } = experiment;
     let pages = this.pages.get(experimentId);
     if (!pages) {
       pages = await this.fetchPage(experimentId, undefined);
       this.pages.set(experimentId, pages);
+      await this.findBest(experimentId, pages.runs);
     }
     const nested = nestRuns(pages.runs);
     for (const [parentId, runs] of nested.children) this.pageChildren.set(parentId, runs);
     const nodes: ExperimentsNode[] = nested.roots.map((run) => this.runNode(run));
     if (pages.nextPageToken) nodes.push({ kind: 'more', experimentId });
     if (nodes.length === 0) {
-      nodes.push({
-        kind: 'message',
-        text: this.filter ? 'No run matches the filter.' : 'No runs yet.',
-      });
+      if (this.filter) nodes.push({ kind: 'message', text: 'No run matches the filter.' });
+      else nodes.push(...emptyExperimentNodes(experiment.name, this.api.info?.trackingUri));
     }
     return nodes;
+  }
+
+  /** Finds the experiment's best run; the tree shows none when it cannot be found. */
+  private async findBest(experimentId: string, runs: readonly RunSummary[]): Promise<void> {
+    const criterion = bestCriterion(this.orderBy, this.keyMetric() || shownMetricKey(runs));
+    this.bestRuns.delete(experimentId);
+    if (!criterion) return;
+    try {
+      const runId = await findBestRun(this.api, experimentId, criterion, this.filter);
+      if (runId) this.bestRuns.set(experimentId, { runId, label: bestLabel(criterion) });
+    } catch {
+      // A filter the server refuses already shows as the tree's message.
+    }
   }
 
   private runNode(run: RunSummary): ExperimentsNode & { kind: 'run' } {

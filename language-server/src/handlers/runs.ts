@@ -12,6 +12,7 @@ import {
 import {
   RunsCompareRequest,
   RunsDeleteRequest,
+  RunsDeleteTagRequest,
   RunsGetRequest,
   RunsRenameRequest,
   RunsRestoreRequest,
@@ -118,6 +119,12 @@ export function registerRunHandlers(connection: Connection, context: HandlerCont
     const runId = requiredString(params, 'runId');
     const { key, value } = (params ?? {}) as { key?: unknown; value?: unknown };
     await tracking().setTag(runId, validateTag({ key, value }));
+    return summaryOf(runId);
+  });
+
+  handle(connection, RunsDeleteTagRequest, async (params) => {
+    const runId = requiredString(params, 'runId');
+    await tracking().deleteTag(runId, requiredString(params, 'key'));
     return summaryOf(runId);
   });
 }

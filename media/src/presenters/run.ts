@@ -2,14 +2,16 @@
  * The host side of the run view, in both IDEs: answers `ready` with the run, its top-level
  * artifacts and every series; follows the run live; answers artifact listings and previews
  * (images as base64 up to 8 MiB, text files' first 256 KiB); hands downloads, run opening and CSV
- * saving to the IDE.
+ * saving to the IDE; sets and deletes the run's tags (its note included) for the view.
  */
 import {
   ArtifactsListRequest,
   ArtifactsReadRequest,
   MetricsHistoryRequest,
   RegistryRunModelsRequest,
+  RunsDeleteTagRequest,
   RunsGetRequest,
+  RunsSetTagRequest,
   type Run,
 } from '@sextant/language-server/protocol';
 import { IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES, previewKind } from '../artifacts';
@@ -70,9 +72,34 @@ export class RunPresenter extends LiveRunsPresenter {
       case MessageType.RegisterModel:
         this.host.registerModel?.(this.runId, String(message.source));
         return true;
+      case MessageType.SetRunTag:
+        await this.edit(message.key, () =>
+          this.client.request(RunsSetTagRequest, {
+            runId: this.runId,
+            key: message.key,
+            value: message.value,
+          }),
+        );
+        return true;
+      case MessageType.DeleteRunTag:
+        await this.edit(message.key, () =>
+          this.client.request(RunsDeleteTagRequest, { runId: this.runId, key: message.key }),
+        );
+        return true;
       default:
         return false;
     }
+  }
+
+  /** Makes one edit of the run, then shows the run as it is; a failure goes to the view. */
+  private async edit(key: string, change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      this.post({ type: MessageType.RunEditFailed, key, error: errorMessage(error) });
+      return;
+    }
+    await this.snapshot.request();
   }
 
   private async readArtifact(path: string): Promise<void> {

@@ -13,6 +13,7 @@ import {
   imageDataUrl,
   parseCsvPreview,
   previewKind,
+  HTML_SANDBOX,
 } from '../artifacts';
 import type { Bridge } from '../bridge';
 import { MessageType, type ArtifactContent, type ArtifactListing } from '../contract';
@@ -257,6 +258,21 @@ export class ArtifactsPanel {
           `The first ${formatBytes(TEXT_PREVIEW_BYTES)} of ${formatBytes(result.size)}.`,
         )
       : null;
+    if (kind === 'html') {
+      return h(
+        'div',
+        {},
+        h('iframe', {
+          class: 'artifact-html',
+          sandbox: HTML_SANDBOX,
+          srcdoc: result.content,
+          title: `HTML preview of ${path} (scripts off)`,
+          referrerpolicy: 'no-referrer',
+        }),
+        h('p', { class: 'muted' }, 'Shown sandboxed: its scripts do not run.'),
+        note,
+      );
+    }
     if (kind === 'csv') {
       const rows = parseCsvPreview(result.content, CSV_PREVIEW_ROWS + 1, result.truncated);
       const [header = [], ...body] = rows;

@@ -1,7 +1,8 @@
 /**
- * Run view: a table of the run's single-value metrics, line charts of its series (MLflow's
- * `system/` metrics in their own section), its params, tags, source, and its artifacts with
- * previews of images and text files.
+ * Run view: its description (a Markdown note) and tags, editable; a table of the run's
+ * single-value metrics, line charts of its series (MLflow's `system/` metrics in their own
+ * collapsible section), its params, its source (git commit and diff, or a copy of the script),
+ * and its artifacts with previews of images, text and (sandboxed) HTML files.
  */
 import type { Run, RunModelArtifact, SampledSeries } from '@sextant/language-server/protocol';
 import type { Bridge } from '../bridge';
@@ -13,6 +14,8 @@ import { MessageType, mergeSeries, type HostMessage } from '../contract';
 import { ArtifactsPanel } from './artifacts';
 import { ChartGrid } from './charts';
 import { formatDuration, h, replaceChildren, table } from './dom';
+import { NOTE_TAG, NoteEditor, TagsEditor } from './runEdits';
+import { sourceSection } from './source';
 import { chartToolbar } from './toolbar';
 
 /** What the run view keeps across reloads. */
@@ -20,6 +23,8 @@ export interface RunViewState {
   chart: ChartOptions;
   /** The run shown, so that the host can restore the view after a reload. */
   runId?: string;
+  /** The system metrics section is open. */
+  systemOpen?: boolean;
 }
 
 function tag(run: Run, key: string): string | undefined {
@@ -39,7 +44,19 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   const systemGrid = new ChartGrid(systemEl);
   const scalarsSection = h('section', { 'aria-label': 'Metrics table' });
   const chartsSection = h('section', { 'aria-label': 'Metric charts' });
-  const systemSection = h('section', { 'aria-label': 'System metrics' });
+  const systemSection = h('details', {
+    'aria-label': 'System metrics',
+    class: 'system-metrics',
+    open: state.systemOpen === true,
+  });
+  systemSection.addEventListener('toggle', () => {
+    state = { ...state, systemOpen: systemSection.open };
+    bridge.setState(state);
+    if (systemSection.open) drawCharts();
+  });
+  const note = new NoteEditor(bridge);
+  const tags = new TagsEditor(bridge);
+  const source = h('section', { 'aria-label': 'Source' });
   const modelsSection = h('section', { 'aria-label': 'Logged models', hidden: true });
 
   /** The run's logged models with Open (their MLmodel in the artifacts panel) and Register. */
@@ -109,7 +126,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
     systemSection.hidden =
       system.length === 0 && !run.data.metrics.some((m) => isSystemMetric(m.key));
     grid.render(charts, [id], names, state.chart);
-    systemGrid.render(system, [id], names, state.chart);
+    if (systemSection.open) systemGrid.render(system, [id], names, state.chart);
     drawScalars();
   };
 
@@ -149,18 +166,18 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
         ),
     );
     const systemTable = rows(true);
+    const systemCount = new Set(
+      [...run.data.metrics.map((m) => m.key), ...series.map((s) => s.key)].filter(isSystemMetric),
+    ).size;
     replaceChildren(
       systemSection,
-      h('h2', {}, 'System metrics'),
+      h('summary', {}, h('h2', {}, `System metrics (${systemCount})`)),
       ...(systemTable ? [systemTable] : []),
       systemEl,
     );
   };
 
   const draw = (r: Run): void => {
-    const source = tag(r, 'mlflow.source.name');
-    const commit = tag(r, 'mlflow.source.git.commit');
-    const command = tag(r, 'sextant.command') ?? tag(r, 'mlflow.source.command');
     const duration = formatDuration((r.info.endTime ?? Date.now()) - r.info.startTime);
     const activeMs = Number(tag(r, 'sextant.notebook.active_ms') ?? NaN);
     const failedCells = Number(tag(r, 'sextant.notebook.failed_cells') ?? 0);
@@ -192,16 +209,17 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
         ' · ',
         h('code', {}, r.info.runId),
       ),
-      source || commit || command
+      r.info.lifecycleStage === 'deleted'
         ? h(
             'p',
-            { class: 'meta' },
-            source ? h('span', {}, 'Source: ', h('code', {}, source)) : null,
-            commit ? h('span', {}, ' · Commit: ', h('code', {}, commit.slice(0, 12))) : null,
-            command ? h('span', {}, ' · Command: ', h('code', {}, command)) : null,
+            { class: 'deleted-banner', role: 'status' },
+            'This run is deleted: restore it from the Experiments list.',
           )
         : null,
     );
+    note.show(r.data.tags);
+    tags.show(r.data.tags);
+    replaceChildren(source, ...sourceSection(r.data.tags, (path) => artifacts.preview(path)));
     const byKey = <T extends { key: string }>(items: T[]): T[] =>
       [...items].sort((a, b) => a.key.localeCompare(b.key));
     replaceChildren(
@@ -217,17 +235,7 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
               byKey(r.data.params).map((p) => ({ cells: [h('code', {}, p.key), p.value] })),
             ),
       ),
-      h(
-        'section',
-        { 'aria-label': 'Tags' },
-        h('h2', {}, 'Tags'),
-        r.data.tags.length === 0
-          ? h('p', { class: 'muted empty' }, 'No tags.')
-          : table(
-              ['Tag', 'Value'],
-              byKey(r.data.tags).map((t) => ({ cells: [h('code', {}, t.key), t.value] })),
-            ),
-      ),
+      tags.element,
     );
   };
 
@@ -244,10 +252,12 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
   replaceChildren(
     root,
     header,
+    note.element,
     scalarsSection,
     chartsSection,
     modelsSection,
     details,
+    source,
     systemSection,
     artifacts.element,
   );
@@ -276,6 +286,10 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
         break;
       case MessageType.RunModels:
         drawModels(message.models, message.error);
+        break;
+      case MessageType.RunEditFailed:
+        if (message.key === NOTE_TAG) note.failed(message.error);
+        else tags.failed(message.key, message.error);
         break;
       default:
         console.warn('sextant run view: ignored message', message.type);

@@ -18,6 +18,7 @@ import {
   type TableSort,
 } from '../runsTable/columns';
 import { complete, type Completion } from '../runsTable/completion';
+import { bestAmong, bestLabel } from '../runs/best';
 import { formatDuration, h, replaceChildren } from './dom';
 
 /** Height of one row in pixels (rows are absolutely placed at multiples of it). */
@@ -90,6 +91,8 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   let snapshot: RunsTableSnapshot | undefined;
   let columns: ColumnId[] = [];
   let best = new Map<ColumnId, string>();
+  /** The best run by the sort column when it is a metric, in the sort's direction. */
+  let bestRun: { runId: string; label: string } | undefined;
   const selected = new Set<string>();
   let anchor = -1;
   let proposals: Completion[] = [];
@@ -364,6 +367,17 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
       const runId = bestRunOf(snapshot.runs, key);
       if (runId) best.set(column, runId);
     }
+    const sort = state.sort ?? snapshot.sort;
+    const sortParts = sort ? columnParts(sort.column) : undefined;
+    const criterion =
+      sort && sortParts?.kind === 'metrics'
+        ? {
+            key: sortParts.key,
+            direction: sort.descending ? ('higher' as const) : ('lower' as const),
+          }
+        : undefined;
+    const bestId = criterion ? bestAmong(snapshot.runs, criterion) : undefined;
+    bestRun = criterion && bestId ? { runId: bestId, label: bestLabel(criterion) } : undefined;
   }
 
   // The grid.
@@ -513,9 +527,10 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
       const cell = cells[i] as HTMLElement;
       const isBest = best.get(column) === run.runId;
       const kind = columnParts(column).kind;
-      const text = formatCell(run, column, now);
-      cell.className = `cell${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}${cell.style.left ? ' pinned' : ''}`;
-      cell.title = isBest ? `${text} (best)` : text;
+      const starred = column === 'name' && bestRun?.runId === run.runId;
+      const text = starred ? `★ ${formatCell(run, column, now)}` : formatCell(run, column, now);
+      cell.className = `cell${starred ? ' best-run' : ''}${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}${cell.style.left ? ' pinned' : ''}`;
+      cell.title = starred ? `${text}: the ${bestRun!.label}` : isBest ? `${text} (best)` : text;
       cell.textContent = text;
     }
   }

@@ -6,9 +6,10 @@
  * (and "changed since run" after an edit), opens a run from a badge and finds the cells that made
  * it, re-opens the notebook at one of them, compares the two runs and finds the charts, and does
  * it again from a second page open at the same time; then registers two runs' models from their
- * context menu, sets an alias, evaluates both versions and compares them, in the Models section
- * (screenshots in the light, dark and high-contrast themes). Screenshots go to
- * test/e2e/jupyterlab/screenshots/.
+ * context menu, sets an alias, evaluates both versions and compares them, in the Models section;
+ * sees the best run starred, edits a run's description and a tag on its page, deletes a run from
+ * its context menu (confirmed) and restores it with the bin button (screenshots in the light,
+ * dark and high-contrast themes). Screenshots go to test/e2e/jupyterlab/screenshots/.
  *
  * Run it with `bash test/e2e/jupyterlab/run.sh` (builds and installs the extension first).
  * Environment: VENV (default .venv), CHROMIUM (default /usr/bin/chromium), SEXTANT_LABEXTENSION
@@ -192,6 +193,21 @@ async function modelShots(page: Page, theme: string): Promise<void> {
     path: path.join(SHOTS, `models-section${theme}.png`),
   });
   console.log(`  screenshot test/e2e/jupyterlab/screenshots/models-section${theme}.png`);
+}
+
+/** Screenshots of lab-run-b's page: at its description, then at its tags and source. */
+async function runShot(page: Page, theme: string): Promise<void> {
+  await page.locator('.lm-TabBar-tab', { hasText: 'lab-run-b' }).first().click();
+  const panel = page.locator('.jp-SextantView-run:visible');
+  await panel.locator('.run-note [data-note]').waitFor({ timeout: 30_000 });
+  await panel.locator('.run-note').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(500);
+  await shot(page, `run-note-tags${theme}.png`);
+  await panel
+    .locator('section[aria-label="Tags"]')
+    .evaluate((section) => section.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(500);
+  await shot(page, `run-tags-source${theme}.png`);
 }
 
 /** Picks a JupyterLab theme from Settings → Theme and waits for it. */
@@ -396,6 +412,57 @@ async function main(): Promise<void> {
     await openRunFromSidebar(page, 'lab-run-b');
     await shot(second, 'second-page.png');
 
+    console.log('-- the best run (highest accuracy, the metric the rows show) is starred');
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-refresh').click();
+    await runRow(page, 'lab-run-a').and(page.locator('.jp-mod-best')).waitFor({ timeout: 30_000 });
+    assert.match((await runRow(page, 'lab-run-a').textContent()) ?? '', /★ best/);
+    assert.equal(await runRow(page, 'lab-run-b').and(page.locator('.jp-mod-best')).count(), 0);
+
+    console.log("-- the run page edits the run's description and a tag");
+    const editedRun = page.locator('.jp-SextantView-run:visible');
+    await editedRun.locator('button[data-action="edit-note"]').click();
+    await editedRun.locator('textarea.note-input').fill('# Slow learner\nlr **0.02** is too low.');
+    await editedRun.locator('button[data-action="save-note"]').click();
+    await editedRun.locator('.run-note [data-note] h3', { hasText: 'Slow learner' }).waitFor({
+      timeout: 30_000,
+    });
+    await editedRun.locator('.run-note [data-note] strong', { hasText: '0.02' }).waitFor();
+    const tagsSection = editedRun.locator('section[aria-label="Tags"]');
+    await tagsSection.locator('input.tag-key').fill('verdict');
+    await tagsSection.locator('tr.tag-new input.tag-value').fill('discard');
+    await tagsSection.locator('button[data-action="add-tag"]').click();
+    const verdict = tagsSection.locator('tr[data-tag="verdict"]');
+    await verdict.locator('td', { hasText: /^discard$/ }).waitFor({ timeout: 30_000 });
+    await verdict.locator('button[data-action="edit-tag"]').click();
+    await verdict.locator('input.tag-value').fill('keep');
+    await verdict.locator('button[data-action="save-tag"]').click();
+    await tagsSection
+      .locator('tr[data-tag="verdict"] td', { hasText: /^keep$/ })
+      .waitFor({ timeout: 30_000 });
+    await editedRun.locator('.run-note').scrollIntoViewIfNeeded();
+    await shot(page, 'run-note-tags.png');
+
+    console.log(
+      '-- a run is deleted from its context menu (confirmed) and restored with the bin button',
+    );
+    await contextMenu(page, runRow(page, 'lab-run-b'), 'Delete Run…');
+    const confirmRun = page.locator('.jp-Dialog', { hasText: 'Delete run lab-run-b?' });
+    await confirmRun.waitFor({ timeout: 15_000 });
+    await confirmRun.locator('.jp-Dialog-button', { hasText: /^Delete$/ }).click();
+    await runRow(page, 'lab-run-b').waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-deleted').click();
+    const deletedRow = page.locator('#sextant-sidebar .jp-SextantTree-run[data-deleted]', {
+      hasText: 'lab-run-b',
+    });
+    await deletedRow.waitFor({ timeout: 30_000 });
+    await page.locator('#sextant-sidebar').screenshot({
+      path: path.join(SHOTS, 'sidebar-deleted.png'),
+    });
+    await contextMenu(page, deletedRow, 'Restore Run');
+    await deletedRow.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('#sextant-sidebar .jp-SextantSidebar-deleted').click();
+    await runRow(page, 'lab-run-b').waitFor({ timeout: 30_000 });
+
     console.log('-- a broken pipeline file shows its problem in the pipelines section');
     await page
       .locator('#sextant-sidebar .jp-SextantPipelines-problem', {
@@ -573,10 +640,12 @@ async function main(): Promise<void> {
     await page.locator('.lm-TabBar-tab', { hasText: 'Compare 2 runs' }).click();
     await page.waitForTimeout(1500);
     await shot(page, 'compare-panel-dark.png');
+    await runShot(page, '-dark');
     await modelShots(page, '-dark');
 
     console.log('-- and the high-contrast theme');
     await theme(page, 'JupyterLab Dark High Contrast', false);
+    await runShot(page, '-high-contrast');
     await modelShots(page, '-high-contrast');
 
     console.log('-- Copy Load Snippet; Delete Version… asks first, then v2 leaves the section');

@@ -2,7 +2,8 @@
 
 Three LogisticRegression fits on iris with mlflow.sklearn.autolog (many constant params, some with
 long class-name values, a dozen single-value training metrics, a logged model each), plus a
-200-step loss series and a few system/ metric points per run. Prints the run ids as JSON.
+200-step loss series and a few system/ metric points per run, and an HTML report (with a script
+that must not run in the preview) for fit-c1. Prints the run ids as JSON.
 """
 
 import json
@@ -35,6 +36,12 @@ def main() -> None:
             ]
             mlflow.MlflowClient().log_batch(run.info.run_id, metrics=series)
             mlflow.log_metric("system/gpu_0_memory_usage_megabytes", 512.0)
+            if name == "fit-c1":
+                mlflow.log_text(
+                    '<h1>Fit report</h1><p id="state">static</p>'
+                    "<script>document.getElementById('state').textContent = 'script ran'</script>",
+                    "report.html",
+                )
             ids[name] = run.info.run_id
     print(json.dumps(ids))
 

@@ -6,8 +6,10 @@
  * that Compare puts the scalars in a sortable table with the best marked and in bars, draws only
  * the series as lines, draws parallel axes for the params that vary (the picker adds others), and
  * starts the scatter on a numeric param; that the run page shows the scalars in a table, the
- * series as a chart, the system metrics apart and the logged models with Open and Register; and
- * takes screenshots of both in dark, light and high-contrast themes.
+ * series as a chart, the system metrics apart (collapsed until opened) and the logged models with
+ * Open and Register; that the run's description and tags are edited there, its HTML report is
+ * previewed with its script off; that the tree stars the best run, and deletes (after a
+ * confirmation) and restores a run; and takes screenshots in dark, light and high-contrast themes.
  *
  * Run it with `bash test/e2e/vscode/run.sh`.
  * Environment: CODE_SERVER (binary), VSIX, PYTHON (with mlflow and scikit-learn), CHROMIUM.
@@ -168,12 +170,26 @@ runUiTest(
       (await runView.locator('.chart[data-metric="training_accuracy_score"]').count()) === 0,
       'the run page draws a scalar as a chart',
     );
-    await runView
-      .locator(
-        'section[aria-label="System metrics"] .chart[data-metric="system/cpu_utilization_percentage"] .main-svg',
-      )
+    const system = runView.locator('details[aria-label="System metrics"]');
+    check(
+      !(await system.evaluate((d) => (d as unknown as { open: boolean }).open)),
+      'system metrics start collapsed',
+    );
+    check(
+      /System metrics \(2\)/.test(await system.locator('summary').innerText()),
+      'the system metrics count',
+    );
+    await system.locator('summary').click();
+    await system
+      .locator('.chart[data-metric="system/cpu_utilization_percentage"] .main-svg')
       .first()
       .waitFor();
+    check(
+      (await runView
+        .locator('section[aria-label="Metric charts"] .chart[data-metric^="system/"]')
+        .count()) === 0,
+      'a system metric among the model metrics',
+    );
     const models = runView.locator('table.models tbody tr');
     await models.first().waitFor();
     const modelText = await models.first().innerText();
@@ -185,6 +201,8 @@ runUiTest(
       await snap(page, `views-run-${theme}-models`);
       await showSection(runView, 'System metrics');
       await snap(page, `views-run-${theme}-system`);
+      await showSection(runView, 'Tags');
+      await snap(page, `views-run-${theme}-tags`);
     };
     await runShots('dark');
     await runView.locator('button[data-action="register-model"]').first().click();
@@ -197,6 +215,96 @@ runUiTest(
       'the Register Model prompt',
     );
     await page.keyboard.press('Escape');
+
+    // The description: Markdown saved as the run's mlflow.note.content tag, drawn as elements.
+    await runView.locator('button[data-action="edit-note"]').click();
+    await runView
+      .locator('textarea.note-input')
+      .fill('# Baseline\nTried **C=1** <img src=x onerror="alert(1)">');
+    await runView.locator('button[data-action="save-note"]').click();
+    const note = runView.locator('.run-note [data-note]');
+    await note.locator('h3', { hasText: 'Baseline' }).waitFor();
+    await note.locator('strong', { hasText: 'C=1' }).waitFor();
+    check((await note.locator('img').count()) === 0, 'the note put markup into the page');
+    // A tag added, edited, then deleted.
+    const tags = runView.locator('section[aria-label="Tags"]');
+    await tags.locator('input.tag-key').fill('reviewer');
+    await tags.locator('tr.tag-new input.tag-value').fill('ada');
+    await tags.locator('button[data-action="add-tag"]').click();
+    const tagRow = tags.locator('tr[data-tag="reviewer"]');
+    await tagRow.locator('td', { hasText: /^ada$/ }).waitFor();
+    await tagRow.locator('button[data-action="edit-tag"]').click();
+    await tagRow.locator('input.tag-value').fill('grace');
+    await tagRow.locator('button[data-action="save-tag"]').click();
+    await tags.locator('tr[data-tag="reviewer"] td', { hasText: /^grace$/ }).waitFor();
+    await tags.locator('input.tag-key').fill('stage');
+    await tags.locator('tr.tag-new input.tag-value').fill('candidate');
+    await tags.locator('button[data-action="add-tag"]').click();
+    await tags.locator('tr[data-tag="stage"]').waitFor();
+    await tags.locator('tr[data-tag="reviewer"] button[data-action="delete-tag"]').click();
+    await waitFor(
+      'the deleted tag gone',
+      async () => (await tags.locator('tr[data-tag="reviewer"]').count()) === 0 || undefined,
+    );
+    // The source section, and the HTML report previewed in a sandbox where its script is off.
+    await runView.locator('section[aria-label="Source"] h2').waitFor();
+    await runView.locator('tr[data-artifact="report.html"] button.link').click();
+    const frame = runView.locator('[data-artifact-preview="report.html"] iframe.artifact-html');
+    await frame.waitFor();
+    check((await frame.getAttribute('sandbox')) === '', 'the HTML preview is not sandboxed');
+    const report = runView.frameLocator(
+      '[data-artifact-preview="report.html"] iframe.artifact-html',
+    );
+    await report.locator('h1', { hasText: 'Fit report' }).waitFor();
+    check((await report.locator('#state').innerText()) === 'static', "the report's script ran");
+    await snap(page, 'views-run-dark-html');
+
+    // The Experiments tree (Run Details below it lists the selected run too).
+    const tree = page.locator('.pane', {
+      has: page.locator('.pane-header', { hasText: 'Experiments' }),
+    });
+    const treeRow = (text: string) =>
+      tree.locator('.monaco-list-row', { hasText: new RegExp(`${text}(?![0-9])`) });
+    // The best run by the metric shown (the lowest loss) is starred.
+    const starred = tree.locator('.monaco-list-row', { hasText: '★ best' });
+    await waitFor('the best run starred', async () =>
+      (await starred.count()) === 1 ? true : undefined,
+    );
+    check(/fit-c10/.test(await starred.innerText()), `the best run: ${await starred.innerText()}`);
+    // Delete a run (confirmed in a dialog), see it under "deleted", restore it.
+    // A plain click first: the menu acts on the whole selection (the three compared runs).
+    await treeRow('fit-c01').first().click();
+    await treeRow('fit-c01').first().click({ button: 'right' });
+    const menuItem = (entry: string) =>
+      page.locator('.monaco-menu .action-item', { hasText: entry }).first();
+    await menuItem('Delete Run').waitFor();
+    await menuItem('Delete Run').hover();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box').first();
+    await dialog.waitFor();
+    const asked = await dialog.innerText();
+    check(/Delete run "fit-c01"\?/.test(asked), `the delete dialog asks: ${asked}`);
+    await dialog.locator('.monaco-button', { hasText: 'Delete' }).first().click();
+    await waitFor('the deleted run hidden', async () =>
+      (await treeRow('fit-c01').count()) === 0 ? true : undefined,
+    );
+    await runCommand(page, 'Sextant: Show or Hide Deleted Runs');
+    await treeRow('fit-c01').first().waitFor();
+    await snap(page, 'views-tree-dark-deleted');
+    await treeRow('fit-c01').first().click({ button: 'right' });
+    await menuItem('Restore Run').waitFor();
+    await menuItem('Restore Run').hover();
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'Sextant: Show or Hide Deleted Runs');
+    await treeRow('fit-c01').first().waitFor();
+    for (const name of ['fit-c1', 'fit-c10']) await treeRow(name).first().waitFor();
+    // Restored: three runs and no bin icon (a run still deleted keeps its bin until hidden).
+    await waitFor('the restored run back beside the others', async () =>
+      (await tree.locator('.monaco-list-row', { hasText: 'fit-c' }).count()) === 3 &&
+      (await tree.locator('.monaco-list-row .codicon-trash').count()) === 0
+        ? true
+        : undefined,
+    );
 
     for (const [theme, name] of [
       ['Light Modern', 'light'],

@@ -65,7 +65,9 @@ export function watchViewProblems(page: Page): string[] {
 /** Scrolls a webview section into view (by its aria-label); fails when the view has none. */
 export async function showSection(frame: Frame, label: string): Promise<void> {
   const found = await frame.evaluate((l) => {
-    const section = document.querySelector(`section[aria-label="${l}"]`);
+    const section = document.querySelector(
+      `section[aria-label="${l}"], details[aria-label="${l}"]`,
+    );
     section?.scrollIntoView({ block: 'start' });
     return section !== null;
   }, label);
