@@ -8,12 +8,16 @@ const FOLLOWER: DeploymentActor = { user: 'sextant' };
  * Sets the weights a deployment following its aliases serves ({@link followedWeights}) and
  * records a `traffic` event when they change.
  */
-async function alignWeights(ctx: LiveContext, reason: string): Promise<void> {
+async function alignWeights(
+  ctx: LiveContext,
+  reason: string,
+  rolled: readonly string[],
+): Promise<void> {
   const { followedWeights } = await import('../serving/index.js');
   const entry = ctx.entry();
   const declared = Object.fromEntries(entry.spec.variants.map((v) => [v.name, v.weight]));
   const before = entry.deployment.traffic.weights();
-  const target = followedWeights(entry.state, declared);
+  const target = followedWeights(entry.state, declared, before, rolled);
   if (Object.entries(target).every(([v, w]) => before[v] === w)) return;
   const after = entry.deployment.traffic.setWeights(target);
   ctx.engine.deployments.record(
@@ -50,7 +54,7 @@ export async function followAliases(
 ): Promise<{ stop(): void; tick(): Promise<void> }> {
   const { movedAliases } = await import('../serving/index.js');
   const { restartExperiment } = await import('../onlineExperiments/index.js');
-  await alignWeights(ctx, 'a variant serving the champion’s version takes no traffic');
+  await alignWeights(ctx, "a variant serving the champion's version takes no traffic", []);
   let busy = false;
   const tick = async (): Promise<void> => {
     if (busy) return;
@@ -65,7 +69,11 @@ export async function followAliases(
       const outcome = await updateDeployment(ctx, { ...FOLLOWER, reason });
       const rolled = outcome.variants.filter((v) => v.ok && !('unchanged' in v));
       if (rolled.length === 0) return;
-      await alignWeights(ctx, reason);
+      await alignWeights(
+        ctx,
+        reason,
+        rolled.map((r) => r.variant),
+      );
       const state = ctx.entry().state;
       const champion = state.variants.find((v) => v.name === (state.champion ?? 'champion'));
       const challengers = rolled

@@ -27,14 +27,29 @@ const state = (champion: string, challenger: string, shadow?: string): Deploymen
 const declared = { champion: 90, challenger: 10, mirror: 0 };
 
 describe('following aliases', () => {
-  it('gives a canary its declared share only while it serves a version other than the champion', () => {
-    assert.deepEqual(followedWeights(state('1', '2'), declared), { champion: 90, challenger: 10 });
-    assert.deepEqual(followedWeights(state('1', '1'), declared), { champion: 100, challenger: 0 });
-    // Just promoted: the champion rolled to the challenger's version.
-    assert.deepEqual(followedWeights(state('2', '2', '1'), declared), {
+  it('gives a new challenger its declared share, and no traffic to a variant serving the champion’s version', () => {
+    // Starting: the challenger is the champion's own version.
+    assert.deepEqual(followedWeights(state('1', '1'), declared, { champion: 90, challenger: 10 }), {
       champion: 100,
       challenger: 0,
     });
+    // A new challenger rolled in after an experiment had rolled the last one back.
+    assert.deepEqual(
+      followedWeights(state('1', '2'), declared, { champion: 100, challenger: 0 }, ['challenger']),
+      { champion: 90, challenger: 10 },
+    );
+    // Just promoted: the champion rolled to the challenger's version and takes the traffic back.
+    assert.deepEqual(
+      followedWeights(state('2', '2', '1'), declared, { champion: 0, challenger: 100 }, [
+        'champion',
+      ]),
+      { champion: 100, challenger: 0 },
+    );
+    // A promotion reversed by hand: the champion rolled back, the rollback's weights hold.
+    assert.deepEqual(
+      followedWeights(state('1', '2'), declared, { champion: 100, challenger: 0 }, ['champion']),
+      { champion: 100, challenger: 0 },
+    );
   });
 
   it('finds the variants whose alias names another version now, and leaves unset aliases alone', async () => {

@@ -38,29 +38,36 @@ export async function movedAliases(
 }
 
 /**
- * The weights a deployment that follows its aliases serves: the declared weights, except that a
- * variant serving the champion's own version (a challenger before the first retraining, or
- * just promoted) takes no traffic, its share going to the champion. So a canary takes its share
- * only while it serves a version other than the champion's.
+ * The weights a deployment that follows its aliases serves after some of its variants rolled
+ * (`rolled`, their names; none when it starts). A variant other than the champion that rolled
+ * to a version other than the champion's is a new challenger: the traffic goes back to the
+ * declared weights. Otherwise the weights stay as they are (a rollback's or a person's choice
+ * holds). Either way a variant serving the champion's own version (a challenger before the first
+ * retraining, or just promoted) takes no traffic, its share going to the champion.
  */
 export function followedWeights(
   state: DeploymentState,
   declared: Readonly<Record<string, number>>,
+  current: Readonly<Record<string, number>>,
+  rolled: readonly string[] = [],
 ): Record<string, number> {
   const championName = state.champion ?? 'champion';
   const champion = state.variants.find((v) => v.name === championName);
+  const sameAsChampion = (v: DeploymentState['variants'][number]): boolean =>
+    !!champion && v.model === champion.model && v.version === champion.version;
+  const challenger = state.variants.some(
+    (v) => rolled.includes(v.name) && !v.shadow && v.name !== championName && !sameAsChampion(v),
+  );
   const weights: Record<string, number> = {};
   for (const v of state.variants) {
     if (v.shadow) continue;
-    weights[v.name] = declared[v.name] ?? v.weight;
+    weights[v.name] = (challenger ? declared[v.name] : current[v.name]) ?? v.weight;
   }
   if (!champion || weights[champion.name] === undefined) return weights;
   for (const v of state.variants) {
-    if (v.shadow || v.name === champion.name) continue;
-    if (v.model === champion.model && v.version === champion.version) {
-      weights[champion.name]! += weights[v.name]!;
-      weights[v.name] = 0;
-    }
+    if (v.shadow || v.name === champion.name || !sameAsChampion(v)) continue;
+    weights[champion.name]! += weights[v.name]!;
+    weights[v.name] = 0;
   }
   return weights;
 }
