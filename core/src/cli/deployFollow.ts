@@ -42,10 +42,11 @@ async function alignWeights(
  * Makes a running deployment follow the registry aliases its variants are served through: every
  * `everyMs` it looks at the aliases, and when one names another version (the pipeline registered
  * a new challenger, or a promotion moved the champion) it rolls that variant to it with no failed
- * request (the recorded `update` of `sextant deploy update`). Then the traffic goes back to the
- * declared weights, but a variant serving the champion's own version takes none; and a new
- * version of a variant other than the champion starts the deployment's experiment afresh. So the
- * canary and the A/B begin by themselves when a challenger is registered.
+ * request (the recorded `update` of `sextant deploy update`; a version that fails to load is
+ * tried once). A new challenger (a variant other than the champion, rolled to a version other
+ * than the champion's) gets its declared weight back and starts the deployment's experiment
+ * afresh; a variant serving the champion's own version takes no traffic. So the canary and the
+ * A/B begin by themselves when a challenger is registered.
  */
 export async function followAliases(
   ctx: LiveContext,
@@ -56,18 +57,28 @@ export async function followAliases(
   const { restartExperiment } = await import('../onlineExperiments/index.js');
   await alignWeights(ctx, "a variant serving the champion's version takes no traffic", []);
   let busy = false;
+  const failed = new Set<string>();
   const tick = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     try {
       const entry = ctx.entry();
-      const moved = await movedAliases(ctx.engine.registry, entry.state);
+      const moved = (await movedAliases(ctx.engine.registry, entry.state)).filter(
+        (m) => !failed.has(`${m.variant}@${m.to}`),
+      );
       if (moved.length === 0) return;
       const reason = moved
         .map((m) => `${m.model}@${m.alias} moved from version ${m.from} to ${m.to}`)
         .join('; ');
-      const outcome = await updateDeployment(ctx, { ...FOLLOWER, reason });
-      const rolled = outcome.variants.filter((v) => v.ok && !('unchanged' in v));
+      const rolled = [];
+      for (const m of moved) {
+        const outcome = await updateDeployment(ctx, { ...FOLLOWER, reason }, m.variant);
+        for (const v of outcome.variants) {
+          if (v.ok && !('unchanged' in v)) rolled.push(v);
+          // A version that cannot be served is recorded once (update_failed), not every look.
+          else if (!v.ok) failed.add(`${v.variant}@${m.to}`);
+        }
+      }
       if (rolled.length === 0) return;
       await alignWeights(
         ctx,
