@@ -20,11 +20,16 @@ export const SEXTANT_ACTOR = 'sextant';
  */
 export function experimentStart(host: ExperimentHost, name: string): number {
   const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
-  const restart = host.events
+  return Math.max(deployed, restartedAt(host, name) ?? 0);
+}
+
+/** When the experiment was last restarted while its deployment runs, if it was. */
+function restartedAt(host: ExperimentHost, name: string): number | undefined {
+  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  return host.events
     .list(name, ['start'], deployed)
     .filter((e) => e.details.restarted === true)
-    .at(-1);
-  return Math.max(deployed, restart?.time ?? 0);
+    .at(-1)?.time;
 }
 
 /**
@@ -195,7 +200,7 @@ export async function decideExperiment(
   options: {
     apply: boolean;
     actor?: DeploymentActor;
-    /** The window's start (default: when the experiment began, {@link experimentStart}). */
+    /** The window's start (default: the experiment's last restart, else all its requests). */
     since?: number;
     now?: number;
   },
@@ -210,13 +215,14 @@ export async function decideExperiment(
     };
   }
   const now = options.now ?? Date.now();
+  const since = options.since ?? restartedAt(host, name);
   const record = host.deployments.get(name);
   const report = experimentReport({
     feedback: host.feedback,
     events: host.events,
     spec,
     state: record.state,
-    window: { deployment: name, since: options.since ?? experimentStart(host, name) },
+    window: { deployment: name, ...(since !== undefined ? { since } : {}) },
     previous: previousLook(host, name),
     now,
   });
