@@ -25,6 +25,8 @@ interface DeployOptions {
   file: string;
   python?: string;
   reason?: string;
+  /** `sextant deploy up --follow-aliases <every>`: roll variants when their alias moves. */
+  followAliases?: string;
 }
 
 const actor = (reason: string | undefined): DeploymentActor => ({
@@ -114,6 +116,17 @@ function describeState(record: DeploymentRecord, running: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+/** The seconds between two looks at the aliases of `--follow-aliases`, if given. */
+async function followInterval(text: string | undefined): Promise<number | undefined> {
+  if (text === undefined) return undefined;
+  const { parseDuration } = await import('../pipelines/index.js');
+  const seconds = parseDuration(text);
+  if (seconds === undefined || seconds <= 0) {
+    throw invalid(`--follow-aliases takes a duration such as 2s or 500ms, not '${text}'`);
+  }
+  return seconds;
+}
+
 /** Serves the deployments of sextant.yaml in the foreground, recording what happens to them. */
 async function up(
   names: string[],
@@ -177,6 +190,7 @@ async function up(
   };
   process.on('SIGHUP', reread);
   try {
+    const followEveryS = await followInterval(opts.followAliases);
     await engine.recovered;
     for (const spec of specs.filter((s) => names.length === 0 || names.includes(s.name))) {
       if (spec.graph) {
@@ -345,6 +359,26 @@ async function up(
             process.stderr.write(`sextant deploy: ${spec.name}: experiment: ${String(error)}\n`),
         );
       }
+      if (followEveryS !== undefined) {
+        const { followAliases } = await import('./deployFollow.js');
+        const follower = await followAliases(
+          {
+            engine,
+            entry: () => entry,
+            current,
+            file: opts.file,
+            ...(opts.python ? { python: opts.python } : {}),
+            log: (line) => process.stderr.write(`sextant deploy: ${line}\n`),
+          },
+          followEveryS * 1000,
+          (error) =>
+            process.stderr.write(
+              `sextant deploy: ${spec.name}: follow aliases: ${String(error)}\n`,
+            ),
+        );
+        process.once('SIGINT', follower.stop);
+        process.once('SIGTERM', follower.stop);
+      }
       out.write(`Ready: ${spec.name} at ${entry.deployment.url}\n`);
     }
     if (running.length > 0) {
@@ -389,6 +423,10 @@ export function registerDeployCommands(
   common(deploy.command('up [names...]'))
     .description('serve the deployments (all, or those named) in the foreground; Ctrl-C stops')
     .option('--python <path>', 'the Python interpreter of the workers')
+    .option(
+      '--follow-aliases <every>',
+      'look at the registry aliases every <every> (e.g. 2s) and roll a variant when its alias moves',
+    )
     .action(async (names: string[], opts: DeployOptions) => {
       const { readDeployments } = await import('../serving/index.js');
       await up(names, opts, out, readDeployments(opts.file));

@@ -185,8 +185,10 @@ export function registerModelComponentCommands(
     .option('--python <path>', 'the Python that runs the model')
     .requiredOption('--result <json>', 'where to write the evaluation result')
     .requiredOption('--metrics <json>', 'where to write its metrics (name: value)')
+    .option('--no-explain', 'skip SHAP values and permutation importances')
     .action(
       async (opts: {
+        explain: boolean;
         store: string;
         model: string;
         data: string;
@@ -211,6 +213,7 @@ export function registerModelComponentCommands(
               ...(opts.evalSet ? { evalSet: opts.evalSet } : {}),
               ...(opts.experiment ? { experiment: opts.experiment } : {}),
               ...(opts.python ? { python: opts.python } : {}),
+              ...(opts.explain ? {} : { shap: false, permutationImportance: false }),
             },
             { onProgress: (p) => process.stderr.write(`${p.message}\n`) },
           );

@@ -14,11 +14,30 @@ import { experimentReport, type ExperimentReport } from './report';
 export const SEXTANT_ACTOR = 'sextant';
 
 /**
+ * When the deployment's current experiment began: its last deploy, or a later restart (an
+ * experiment `start` event of `restartExperiment`: a new challenger rolled in while the
+ * deployment runs).
+ */
+export function experimentStart(host: ExperimentHost, name: string): number {
+  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  return Math.max(deployed, restartedAt(host, name) ?? 0);
+}
+
+/** When the experiment was last restarted while its deployment runs, if it was. */
+function restartedAt(host: ExperimentHost, name: string): number | undefined {
+  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  return host.events
+    .list(name, ['start'], deployed)
+    .filter((e) => e.details.restarted === true)
+    .at(-1)?.time;
+}
+
+/**
  * Whether the deployment's current experiment has ended: a promotion or rollback (by hand, or
- * an experiment's rollback) since it was last deployed.
+ * an experiment's rollback) since it began ({@link experimentStart}).
  */
 export function concluded(host: ExperimentHost, name: string): boolean {
-  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  const deployed = experimentStart(host, name);
   const moved = host.deployments.lastOf(name, ['promote', 'rollback']);
   if (moved && moved.time >= deployed) return true;
   const last = host.events.last(name, ['decision']);
@@ -26,9 +45,9 @@ export function concluded(host: ExperimentHost, name: string): boolean {
   return !!last && last.time >= deployed && d?.applied === true && d.action === 'rollback';
 }
 
-/** The variants a decision stopped since the deployment was last deployed. */
+/** The variants a decision stopped since the experiment began. */
 export function stoppedVariants(host: ExperimentHost, name: string): string[] {
-  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  const deployed = experimentStart(host, name);
   return host.events
     .list(name, ['decision'], deployed)
     .map((e) => e.details as { applied?: boolean; action?: string; variant?: string })
@@ -36,9 +55,9 @@ export function stoppedVariants(host: ExperimentHost, name: string): string[] {
     .map((d) => d.variant!);
 }
 
-/** The always-valid tests of the last look since the deployment was deployed. */
+/** The always-valid tests of the last look since the experiment began. */
 function previousLook(host: ExperimentHost, name: string): Record<string, SequentialResult> {
-  const deployed = host.deployments.lastOf(name, ['deploy'])?.time ?? 0;
+  const deployed = experimentStart(host, name);
   const last = host.events.last(name, ['decision']);
   if (!last || last.time < deployed) return {};
   return ((last.details as { sequential?: Record<string, SequentialResult> }).sequential ??
@@ -178,7 +197,13 @@ export async function decideExperiment(
   host: ExperimentHost,
   name: string,
   spec: ExperimentSpec,
-  options: { apply: boolean; actor?: DeploymentActor; since?: number; now?: number },
+  options: {
+    apply: boolean;
+    actor?: DeploymentActor;
+    /** The window's start (default: the experiment's last restart, else all its requests). */
+    since?: number;
+    now?: number;
+  },
 ): Promise<DecisionOutcome> {
   if (concluded(host, name)) {
     return {
@@ -190,13 +215,14 @@ export async function decideExperiment(
     };
   }
   const now = options.now ?? Date.now();
+  const since = options.since ?? restartedAt(host, name);
   const record = host.deployments.get(name);
   const report = experimentReport({
     feedback: host.feedback,
     events: host.events,
     spec,
     state: record.state,
-    window: { deployment: name, ...(options.since !== undefined ? { since: options.since } : {}) },
+    window: { deployment: name, ...(since !== undefined ? { since } : {}) },
     previous: previousLook(host, name),
     now,
   });

@@ -27,10 +27,11 @@ export {
 export {
   actOnExperiment,
   concluded,
+  experimentStart,
   decideExperiment,
   stoppedVariants,
   SEXTANT_ACTOR,
   type DecisionOutcome,
 } from './decide';
 export { allocate, banditPolicy, weightsFrom, type Allocation } from './bandit';
-export { startExperiment, type RunningExperiment } from './runner';
+export { restartExperiment, startExperiment, type RunningExperiment } from './runner';

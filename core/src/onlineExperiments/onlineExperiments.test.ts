@@ -10,7 +10,7 @@ import { allocate } from './bandit';
 import { actOnExperiment, decideExperiment } from './decide';
 import type { ExperimentHost } from './host';
 import { experimentReport } from './report';
-import { startExperiment } from './runner';
+import { restartExperiment, startExperiment } from './runner';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-online-experiments-'));
 const engines: Engine[] = [];
@@ -423,5 +423,43 @@ describe('online experiments', () => {
       .list('api', ['decision'])
       .filter((d) => d.details.applied === true);
     assert.equal(applied.length, 1, 'nothing more is decided once the experiment has ended');
+  });
+
+  it('starts afresh when a new challenger rolls in: an ended experiment decides again, on requests served since', async () => {
+    const { engine, host, live } = setUp('restart');
+    const spec = experiment({ type: 'ab', metric: { feedback: 'reward' }, min_samples: 50 });
+    const feed = (from: number, rates: Record<string, number>) => {
+      const items = [];
+      for (let i = 0; i < 400; i++) {
+        const variant = i % 2 ? 'challenger' : 'champion';
+        const id = serve(engine, variant, from + i);
+        const value = (i * 7919) % 1000 < rates[variant]! * 1000 ? 1 : 0;
+        items.push({ requestId: id, kind: 'reward' as const, value });
+      }
+      engine.inferenceLog.flush();
+      engine.feedback.record(items, { deployment: 'api', source: 'http' });
+    };
+    // The first challenger loses clearly and is rolled back: the experiment has ended.
+    feed(5_000, { champion: 0.5, challenger: 0.1 });
+    const first = await decideExperiment(host, 'api', spec, { apply: true, now: 6_000 });
+    assert.equal(first.decision.action, 'rollback');
+    assert.deepEqual(live, { champion: 100, challenger: 0 });
+    assert.equal(
+      (await decideExperiment(host, 'api', spec, { apply: false })).decision.action,
+      'concluded',
+    );
+    // A new challenger (its requests better than the champion's) restarts it.
+    restartExperiment(host, 'api', spec, 'm@challenger moved from version 2 to 3', 7_000);
+    feed(8_000, { champion: 0.1, challenger: 0.5 });
+    const second = await decideExperiment(host, 'api', spec, { apply: false, now: 9_000 });
+    assert.equal(second.decision.action, 'promote');
+    // Only requests since the restart count: 200 of each variant, not 400.
+    assert.deepEqual(
+      second.report!.variants.map((v) => [v.name, v.n]),
+      [
+        ['champion', 200],
+        ['challenger', 200],
+      ],
+    );
   });
 });

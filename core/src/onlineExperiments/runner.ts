@@ -54,3 +54,24 @@ export function startExperiment(
     stop: () => timers.forEach((t) => clearInterval(t)),
   };
 }
+
+/**
+ * Starts the deployment's experiment afresh while it runs, because a variant now serves
+ * another version (a new challenger rolled in): an experiment `start` event with the reason, after
+ * which the decisions judge only requests served since, and an experiment that had ended
+ * (promoted or rolled back) decides again.
+ */
+export function restartExperiment(
+  host: Pick<ExperimentHost, 'events'>,
+  name: string,
+  spec: ExperimentSpec,
+  reason: string,
+  now = Date.now(),
+): void {
+  host.events.add({
+    deployment: name,
+    kind: 'start',
+    time: now,
+    details: { spec, restarted: true, reason },
+  });
+}

@@ -25,3 +25,4 @@ export {
 // than the rest of pipelines together. Their types are here.
 export type { PipelineHost, PipelineHostOptions, PipelineSource } from './triggers/host';
 export type { TableReport, TableSchema } from './builtins/validateTable';
+export { parseDuration } from './definition/values';

@@ -77,6 +77,7 @@ export { checkFunctionRef, type ProcessingSpec } from './processing';
 export { parseExperiment, type ExperimentSpec } from './experimentSpec';
 export { answerFeedback, FEEDBACK_PATH } from './feedbackRoute';
 export { aliasOf, promoteVariant, weightsOf, withWeights, type PromotionHost } from './promotion';
+export { followedWeights, movedAliases, type MovedAlias } from './aliasFollow';
 export { adminPost, isServing, remoteWeights, sendWeights } from './adminClient';
 export {
   LiveStats,

@@ -204,6 +204,22 @@ describe('built-in components', () => {
       `${bin} evaluate --model models/clf --data data/test.csv --target label --task classifier --eval-set holdout --python python3 --result evaluation/result.json --metrics metrics.json`,
     );
     assert.deepEqual(evaluate!.deps, ['models/clf', 'data/test.csv']);
+    const quick = await analyzePipelineFile(
+      path.join(
+        workspace({
+          'models/clf/MLmodel': 'flavors: {}\n',
+          'data/test.csv': 'x,label\n1,0\n',
+          'sextant.yaml': `steps:
+  evaluate:
+    use: sextant/evaluate
+    with: { model: models/clf, data: data/test.csv, target: label, task: classifier, explain: false, result: r.json, metrics: m.json }
+`,
+        }),
+        'sextant.yaml',
+      ),
+    );
+    assert.deepEqual(quick.diagnostics, []);
+    assert.match(quick.pipelines[0]!.steps[0]!.run, / --metrics m\.json --no-explain$/);
     assert.deepEqual(evaluate!.outputs, ['evaluation/result.json']);
     assert.deepEqual(evaluate!.metrics, ['metrics.json']);
     assert.equal(

@@ -328,6 +328,14 @@ const MODEL_COMPONENTS: Array<[string, ComponentDefinition]> = [
           required: false,
           description: 'Experiment of the evaluation run.',
         },
+        {
+          name: 'explain',
+          type: 'boolean',
+          required: false,
+          default: true,
+          description:
+            'Compute SHAP values and permutation importances (false: metrics and curves only, much faster).',
+        },
       ],
       outputs: [
         {
@@ -357,7 +365,8 @@ const MODEL_COMPONENTS: Array<[string, ComponentDefinition]> = [
               ['--python', pythonFor(context), 'text'],
               ['--result', result, 'path'],
               ['--metrics', metrics, 'path'],
-            ]),
+            ]) +
+            (args.explain === false ? ' --no-explain' : ''),
           deps: [stringify(args.model), stringify(args.data)],
           outs: [result],
           metrics: [metrics],
