@@ -22,6 +22,11 @@ import type {
   ServingLoggedRequest,
   ServingPredictResult,
   ServingStatsResult,
+  MonitorSummary,
+  MonitoringAlertEvent,
+  MonitoringHistogram,
+  MonitoringRule,
+  MonitoringWindow,
 } from '@sextant/language-server/protocol';
 import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
@@ -105,6 +110,16 @@ export enum MessageType {
   PromoteDeployment = 'promoteDeployment',
   /** View → host: roll the last promotion of the deployment back. */
   RollbackDeployment = 'rollbackDeployment',
+  /** Host → view: a deployment's monitors, drift windows, alert timeline and a histogram. */
+  MonitoringSnapshot = 'monitoringSnapshot',
+  /** Host → view: the reference vs current histogram of the feature picked. */
+  MonitoringHistogramShown = 'monitoringHistogramShown',
+  /** View → host: show another monitor of the deployment. */
+  SelectMonitor = 'selectMonitor',
+  /** View → host: show a feature's histogram in a window (a heatmap cell, the picker). */
+  SelectMonitoringFeature = 'selectMonitoringFeature',
+  /** View → host: open the pipeline run that an alert triggered. */
+  OpenTriggeredRun = 'openTriggeredRun',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -397,6 +412,63 @@ export interface RollbackDeployment {
   type: MessageType.RollbackDeployment;
 }
 
+/** A pipeline run that an alert triggered, as the alert timeline links to it. */
+export interface TriggeredRunLink {
+  pipelineRunId: string;
+  pipeline: string;
+  file: string;
+  status: string;
+}
+
+/** Everything the monitoring dashboard of one deployment shows. */
+export interface MonitoringSnapshot {
+  type: MessageType.MonitoringSnapshot;
+  deployment: string;
+  /** The deployment's monitors (of sextant.yaml). */
+  monitors: MonitorSummary[];
+  /** The alert rules of those monitors. */
+  rules: MonitoringRule[];
+  /** The monitor shown; absent when the deployment has none. */
+  monitor?: string;
+  /** Its checked windows, oldest first (none yet: empty). */
+  features: string[];
+  windows: MonitoringWindow[];
+  /** The alert events of the deployment's monitors, oldest first. */
+  alerts: MonitoringAlertEvent[];
+  /** Pipeline runs triggered by the alert events, by event id. */
+  triggered: Record<number, TriggeredRunLink>;
+  /** The histogram shown with the snapshot. */
+  histogram?: MonitoringHistogramShown;
+}
+
+/** The reference vs current histogram of one feature in one window, or why there is none. */
+export interface MonitoringHistogramShown {
+  type: MessageType.MonitoringHistogramShown;
+  feature: string;
+  window: number;
+  histogram?: MonitoringHistogram;
+  error?: string;
+}
+
+/** Show another monitor of the deployment. */
+export interface SelectMonitor {
+  type: MessageType.SelectMonitor;
+  monitor: string;
+}
+
+/** Show a feature's histogram in a window (the newest when absent). */
+export interface SelectMonitoringFeature {
+  type: MessageType.SelectMonitoringFeature;
+  feature: string;
+  window?: number;
+}
+
+/** Open a pipeline run that an alert triggered. */
+export interface OpenTriggeredRun {
+  type: MessageType.OpenTriggeredRun;
+  run: TriggeredRunLink;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -417,7 +489,9 @@ export type HostMessage =
   | DeploymentStatsMessage
   | DeploymentRequests
   | DeploymentPredicted
-  | DeploymentNotice;
+  | DeploymentNotice
+  | MonitoringSnapshot
+  | MonitoringHistogramShown;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -440,7 +514,10 @@ export type ViewMessage =
   | SendTestRequest
   | SetDeploymentTraffic
   | PromoteDeployment
-  | RollbackDeployment;
+  | RollbackDeployment
+  | SelectMonitor
+  | SelectMonitoringFeature
+  | OpenTriggeredRun;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -462,6 +539,8 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentRequests,
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
+  MessageType.MonitoringSnapshot,
+  MessageType.MonitoringHistogramShown,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -485,6 +564,9 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.SetDeploymentTraffic,
   MessageType.PromoteDeployment,
   MessageType.RollbackDeployment,
+  MessageType.SelectMonitor,
+  MessageType.SelectMonitoringFeature,
+  MessageType.OpenTriggeredRun,
 ]);
 
 function typeOf(value: unknown): string | undefined {
