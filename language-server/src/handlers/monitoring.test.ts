@@ -148,7 +148,10 @@ describe('monitoring requests', { timeout: 30_000 }, () => {
     const { events } = await session.client.sendRequest(MonitoringAlertsRequest, { rule: 'drift' });
     const fired = events.find((e) => e.state === 'firing')!;
     const file = path.join(session.folder, 'retrain.yaml');
-    fs.writeFileSync(file, 'pipelines:\n  retrain:\n    steps:\n      fit:\n        run: echo fit\n');
+    fs.writeFileSync(
+      file,
+      'pipelines:\n  retrain:\n    steps:\n      fit:\n        run: echo fit\n',
+    );
     const trigger = (id: number) => ({
       kind: 'alert' as const,
       detail: `drift firing on shop (critical, value 1, threshold 1, alert event ${id})`,

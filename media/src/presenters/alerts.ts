@@ -171,8 +171,7 @@ export class AlertWatcher implements Disposable {
     const deadline = Date.now() + this.options.triggerWaitMs;
     for (;;) {
       try {
-        const [run] = (await this.client.request(MonitoringTriggeredRunsRequest, { alertId }))
-          .runs;
+        const [run] = (await this.client.request(MonitoringTriggeredRunsRequest, { alertId })).runs;
         if (run) {
           return {
             pipelineRunId: run.pipelineRunId,

@@ -17,11 +17,7 @@ import {
 import { driftRatio, featureToShow } from '../monitoring';
 import { AlertWatcher, alertStatus, type AlertNotice, type AlertStatus } from './alerts';
 import { FakeClient } from './fakeClient.testing';
-import {
-  MonitoringPresenter,
-  restoredMonitoring,
-  type MonitoringViewHost,
-} from './monitoring';
+import { MonitoringPresenter, restoredMonitoring, type MonitoringViewHost } from './monitoring';
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -412,7 +412,11 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
       replaceChildren(chart);
       return;
     }
-    const bars = (side: 'reference' | 'current', colour: string, name: string): Plotly.BarTrace => ({
+    const bars = (
+      side: 'reference' | 'current',
+      colour: string,
+      name: string,
+    ): Plotly.BarTrace => ({
       type: 'bar',
       name,
       x: data.bins.map((b) => b.label),
@@ -453,9 +457,7 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
   });
 
   const performancePanel = (s: MonitoringSnapshot): HTMLElement => {
-    const keys = PERFORMANCE.filter((k) =>
-      s.windows.some((w) => typeof w.metrics[k] === 'number'),
-    );
+    const keys = PERFORMANCE.filter((k) => s.windows.some((w) => typeof w.metrics[k] === 'number'));
     return h(
       'section',
       { 'aria-label': 'Performance' },
