@@ -117,7 +117,7 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
       margin: { l: 48, r: 12, t: 32, b: 40 },
       height: 240,
       showlegend: true,
-      legend: { orientation: 'h', x: 0, y: -0.22, font: { color: fg } },
+      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.18, font: { color: fg } },
       hovermode: 'x unified',
       xaxis: { ...axis, type: 'date' },
       yaxis: { ...axis, title: { text: yTitle }, rangemode: 'tozero' },
@@ -412,6 +412,9 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
       replaceChildren(chart);
       return;
     }
+    // Numerical bins sit at their middles on a numeric axis; categories each get a bar.
+    const numeric = data.bins.every((b) => b.lo !== undefined && b.hi !== undefined);
+    const x = numeric ? data.bins.map((b) => (b.lo! + b.hi!) / 2) : data.bins.map((b) => b.label);
     const bars = (
       side: 'reference' | 'current',
       colour: string,
@@ -419,16 +422,25 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
     ): Plotly.BarTrace => ({
       type: 'bar',
       name,
-      x: data.bins.map((b) => b.label),
+      x,
       y: data.bins.map((b) => b[side]),
       marker: { color: colour },
-      hovertemplate: `${name} %{x}: %{y:.1%}<extra></extra>`,
+      hovertemplate: numeric
+        ? `${name} around %{x:.3g}: %{y:.1%}<extra></extra>`
+        : `${name} %{x}: %{y:.1%}<extra></extra>`,
     });
     const l = layout(data.feature, 'share');
-    l['xaxis'] = { ...(l['xaxis'] as object), type: 'category', automargin: true };
+    l['xaxis'] = {
+      ...(l['xaxis'] as object),
+      type: numeric ? 'linear' : 'category',
+      automargin: true,
+      title: { text: data.feature },
+    };
     l['yaxis'] = { ...(l['yaxis'] as object), tickformat: '.0%' };
+    l['hovermode'] = 'closest';
     l['barmode'] = 'group';
-    l['height'] = 260;
+    l['bargap'] = 0.1;
+    l['height'] = 280;
     void Plotly.react(
       chart,
       [
