@@ -626,7 +626,7 @@ export function mountMonitoring(root: HTMLElement, bridge: Bridge): void {
                           'data-action': 'open-triggered-run',
                           onclick: () => bridge.post({ type: MessageType.OpenTriggeredRun, run }),
                         },
-                        `Open the triggered pipeline run: ${run.pipeline} (${run.status})`,
+                        `Open the triggered pipeline run: ${run.pipeline}`,
                       ),
                     )
                   : null,
