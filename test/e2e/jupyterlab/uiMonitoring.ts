@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     execFileSync(python, [MODEL_SCRIPT, 'traffic', endpoint, '2', '1'], { env: pyEnv });
 
     const toast = page
-      .locator('.jp-Notification-Toast', {
+      .locator('.jp-Notification-Toast-error', {
         hasText: /Alert input-drift \(critical\) firing on scored-api/,
       })
       .first();
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     console.log('-- open the triggered pipeline run from the notification');
     await page.locator('.jp-Notification-Status').first().click();
     const listed = page
-      .locator('.jp-Notification-List-Item, .jp-toastContainer .jp-Notification-Toast', {
+      .locator('.jp-Notification-List-Item', {
         hasText: /Alert input-drift \(critical\) firing/,
       })
       .first();

@@ -47,8 +47,13 @@ def register(out: Path) -> None:
     fitted = LogisticRegression().fit(X, y)
     mlflow.set_experiment("monitoring-e2e")
     with mlflow.start_run(run_name="train-scored"):
+        # Requirements given: inferring them imports every package of the environment (a minute).
         mlflow.sklearn.log_model(
-            fitted, name="model", input_example=X.head(3), registered_model_name="scored"
+            fitted,
+            name="model",
+            input_example=X.head(3),
+            registered_model_name="scored",
+            pip_requirements=["mlflow", "scikit-learn", "pandas"],
         )
     MlflowClient().set_registered_model_alias("scored", "champion", "1")
     X.assign(label=y, prediction=fitted.predict(X)).to_csv(out / "train.csv", index=False)
