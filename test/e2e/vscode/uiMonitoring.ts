@@ -246,6 +246,7 @@ runUiTest(
       );
       await snap(page, 'monitoring-triggered-run-dark', 3_000);
       await page.locator('.tab', { hasText: 'Monitoring scored-api' }).first().click();
+      await page.mouse.move(700, 450);
 
       const shots = async (theme: string): Promise<void> => {
         dashboard = await viewFrame(page, 'monitoring');
