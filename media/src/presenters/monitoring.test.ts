@@ -66,6 +66,9 @@ function alert(id: number, state: string, severity = 'critical'): MonitoringAler
 }
 
 /** A workspace with monitor `inputs` on `shop` (two windows, one drifted) and one on `other`. */
+/** Alerts whose pipeline run started (besides 7, which always did). */
+const started = new Set<number>();
+
 function fakeClient(state: { alerts: MonitoringAlertEvent[]; windows: MonitoringWindow[] }) {
   return new FakeClient({
     'sextant/monitoring/list': () => ({
@@ -110,7 +113,7 @@ function fakeClient(state: { alerts: MonitoringAlertEvent[]; windows: Monitoring
     }),
     'sextant/monitoring/triggeredRuns': ({ alertId }: { alertId: number }) => ({
       runs:
-        alertId === 7
+        alertId === 7 || started.has(alertId)
           ? [
               {
                 pipelineRunId: 'p-7',
@@ -262,9 +265,20 @@ test('an alert of the deployment or a new window refreshes the dashboard; other 
   );
   await presenter.poll();
   assert.equal(snapshots().length, 2, 'nothing new: no snapshot');
+  state.alerts.push(alert(7, 'firing'));
+  client.notify(MonitoringAlertNotification, alert(7, 'firing'));
+  await settle();
+  assert.equal(snapshots().length, 3);
+  assert.deepEqual(Object.keys(snapshots()[2]!.triggered), ['7']);
   state.windows.push(window(2, [cell('age', 0.01, true)]));
   await presenter.poll();
-  assert.equal(snapshots().length, 3, 'a newly checked window: a fresh snapshot');
+  assert.equal(snapshots().length, 4, 'a newly checked window: a fresh snapshot');
+  started.add(4);
+  await presenter.poll();
+  assert.equal(snapshots().length, 5, 'the run alert 4 triggered started: a fresh snapshot');
+  assert.deepEqual(Object.keys(snapshots()[4]!.triggered), ['4', '7']);
+  await presenter.poll();
+  assert.equal(snapshots().length, 5, 'every firing alert has its run: nothing to look for');
   presenter.dispose();
 });
 

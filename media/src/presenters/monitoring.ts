@@ -54,9 +54,14 @@ export function restoredMonitoring(state: unknown): string | undefined {
     : undefined;
 }
 
+/** The newest firing alerts whose triggered pipeline run the dashboard keeps looking for. */
+const AWAITED_RUNS = 3;
+
 /** Drives one monitoring dashboard. */
 export class MonitoringPresenter extends SnapshotPresenter {
   private monitor: string | undefined;
+  /** The newest firing alerts that had started no pipeline run at the last snapshot. */
+  private awaitingRuns: number[] = [];
   /** The names of the deployment's monitors at the last snapshot. */
   private monitors: string[] = [];
   private feature: string | undefined;
@@ -140,6 +145,10 @@ export class MonitoringPresenter extends SnapshotPresenter {
       ...(histogram ? { histogram } : {}),
     };
     this.seen = this.stamp(heatmap.windows, alerts);
+    this.awaitingRuns = alerts
+      .filter((e) => e.state === 'firing' && !triggered[e.id])
+      .slice(-AWAITED_RUNS)
+      .map((e) => e.id);
     this.post(snapshot);
     this.schedule();
   }
@@ -231,7 +240,19 @@ export class MonitoringPresenter extends SnapshotPresenter {
           : Promise.resolve({ windows: [] }),
         this.alertsOf(this.monitors),
       ]);
-      if (this.stamp(heatmap.windows, alerts) !== this.seen) await this.snapshot.request();
+      if (this.stamp(heatmap.windows, alerts) !== this.seen) {
+        await this.snapshot.request();
+        return;
+      }
+      // A pipeline run an alert triggers starts a moment after the alert: look for it again.
+      const started = await Promise.all(
+        this.awaitingRuns.map((alertId) =>
+          this.client
+            .request(MonitoringTriggeredRunsRequest, { alertId })
+            .then((r) => r.runs.length > 0),
+        ),
+      );
+      if (started.some(Boolean)) await this.snapshot.request();
     } catch (error) {
       this.host.log(`Sextant: monitoring of ${this.shownDeployment}: ${errorMessage(error)}`);
     }
