@@ -26,6 +26,7 @@ export {
   type ChosenPython,
 } from './pipelines';
 export { PipelineHost, type PipelineHostOptions } from './pipelines/triggers/host';
+export { alertEventOf } from './pipelines';
 export {
   deployability,
   REGISTRY_LIMITS,
@@ -55,6 +56,7 @@ export { isServing, readDeployments, remoteWeights, type ExperimentSpec } from '
 export {
   formatWindow,
   readMonitoring,
+  SCORE_KIND,
   type AlertEvent,
   type FeatureHistogram,
   type MonitorSpec,

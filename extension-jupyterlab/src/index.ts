@@ -2,10 +2,12 @@
  * Sextant for JupyterLab. The connection plugin provides the language-server connection
  * (`ISextantConnection`); the sidebar (which provides `ISextantSidebar`), its Models section with the
  * model version and comparison panels, its Deployments section with the deployment dashboard, the
+ * monitoring dashboard and alerts (status bar, notifications), the
  * run and comparison panels and the notebook cell badges are small plugins that require it.
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { connectionPlugin } from './connection/plugin.js';
+import { monitoringPlugin } from './deployments/monitoringPlugin.js';
 import { deploymentsPlugin } from './deployments/plugin.js';
 import { lifecyclePlugin } from './experiments/lifecyclePlugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
@@ -28,6 +30,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   modelsPlugin,
   deploymentsPlugin,
   timelinePlugin,
+  monitoringPlugin,
   badgesPlugin,
   welcomePlugin,
 ];

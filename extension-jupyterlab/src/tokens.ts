@@ -86,6 +86,7 @@ export const CommandIds = {
   editExperimentDescription: 'sextant:edit-experiment-description',
   setExperimentTag: 'sextant:set-experiment-tag',
   deleteExperimentTag: 'sextant:delete-experiment-tag',
+  openMonitoring: 'sextant:open-monitoring',
 } as const;
 
 /**

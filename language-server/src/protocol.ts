@@ -1458,6 +1458,14 @@ export interface MonitorSummary {
   latest?: MonitoringWindow;
   /** The monitor's alert rules that are firing now. */
   firing: string[];
+  /** The monitor's service-level objectives, when its `slo:` sets any. */
+  slo?: MonitoringSlo;
+}
+
+/** A monitor's service-level objectives: the most each window may reach. */
+export interface MonitoringSlo {
+  p99LatencyMs?: number;
+  errorRate?: number;
 }
 
 /** An alert rule of sextant.yaml. */
@@ -1490,6 +1498,8 @@ export interface MonitoringCell {
   feature: string;
   /** The drift method (`ks`, `wasserstein`, ...); empty when the window had no value. */
   method: string;
+  /** Whether `score` is a p-value (drift below the threshold) or a distance (drift at or above it). */
+  scoreKind?: 'p-value' | 'distance';
   /** The p-value or distance; null when not tested. */
   score: number | null;
   threshold: number;
@@ -1610,6 +1620,25 @@ export const MonitoringAlertsRequest = new RequestType<
   MonitoringAlertsResult,
   SextantErrorData
 >('sextant/monitoring/alerts');
+
+/** Params of `sextant/monitoring/triggeredRuns`. */
+export interface MonitoringTriggeredRunsParams {
+  /** The id of a firing alert event. */
+  alertId: number;
+}
+
+/** Result of `sextant/monitoring/triggeredRuns`. */
+export interface MonitoringTriggeredRunsResult {
+  /** The pipeline runs that the alert event started through an `on: alert:` trigger, newest first. */
+  runs: PipelineRun[];
+}
+
+/** The pipeline runs an alert event triggered (`on: alert: <rule>`), to open from its notification. */
+export const MonitoringTriggeredRunsRequest = new RequestType<
+  MonitoringTriggeredRunsParams,
+  MonitoringTriggeredRunsResult,
+  SextantErrorData
+>('sextant/monitoring/triggeredRuns');
 
 /** An alert rule fired or resolved (in any process over the store). */
 export const MonitoringAlertNotification = new NotificationType<MonitoringAlertEvent>(

@@ -24,6 +24,11 @@ import type {
   ServingStatsResult,
   TimelineItem,
   TimelineTarget,
+  MonitorSummary,
+  MonitoringAlertEvent,
+  MonitoringHistogram,
+  MonitoringRule,
+  MonitoringWindow,
 } from '@sextant/language-server/protocol';
 import type { ColumnId, ColumnKeys, TableSort } from './runsTable/columns';
 
@@ -117,6 +122,16 @@ export enum MessageType {
   DeleteRunTag = 'deleteRunTag',
   /** Host → view: an edit of the shown run failed (the view keeps the user's text). */
   RunEditFailed = 'runEditFailed',
+  /** Host → view: a deployment's monitors, drift windows, alert timeline and a histogram. */
+  MonitoringSnapshot = 'monitoringSnapshot',
+  /** Host → view: the reference vs current histogram of the feature picked. */
+  MonitoringHistogramShown = 'monitoringHistogramShown',
+  /** View → host: show another monitor of the deployment. */
+  SelectMonitor = 'selectMonitor',
+  /** View → host: show a feature's histogram in a window (a heatmap cell, the picker). */
+  SelectMonitoringFeature = 'selectMonitoringFeature',
+  /** View → host: open the pipeline run that an alert triggered. */
+  OpenTriggeredRun = 'openTriggeredRun',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -458,6 +473,63 @@ export interface OpenTimelineTarget {
   target: TimelineTarget;
 }
 
+/** A pipeline run that an alert triggered, as the alert timeline links to it. */
+export interface TriggeredRunLink {
+  pipelineRunId: string;
+  pipeline: string;
+  file: string;
+  status: string;
+}
+
+/** Everything the monitoring dashboard of one deployment shows. */
+export interface MonitoringSnapshot {
+  type: MessageType.MonitoringSnapshot;
+  deployment: string;
+  /** The deployment's monitors (of sextant.yaml). */
+  monitors: MonitorSummary[];
+  /** The alert rules of those monitors. */
+  rules: MonitoringRule[];
+  /** The monitor shown; absent when the deployment has none. */
+  monitor?: string;
+  /** Its checked windows, oldest first (none yet: empty). */
+  features: string[];
+  windows: MonitoringWindow[];
+  /** The alert events of the deployment's monitors, oldest first. */
+  alerts: MonitoringAlertEvent[];
+  /** Pipeline runs triggered by the alert events, by event id. */
+  triggered: Record<number, TriggeredRunLink>;
+  /** The histogram shown with the snapshot. */
+  histogram?: MonitoringHistogramShown;
+}
+
+/** The reference vs current histogram of one feature in one window, or why there is none. */
+export interface MonitoringHistogramShown {
+  type: MessageType.MonitoringHistogramShown;
+  feature: string;
+  window: number;
+  histogram?: MonitoringHistogram;
+  error?: string;
+}
+
+/** Show another monitor of the deployment. */
+export interface SelectMonitor {
+  type: MessageType.SelectMonitor;
+  monitor: string;
+}
+
+/** Show a feature's histogram in a window (the newest when absent). */
+export interface SelectMonitoringFeature {
+  type: MessageType.SelectMonitoringFeature;
+  feature: string;
+  window?: number;
+}
+
+/** Open a pipeline run that an alert triggered. */
+export interface OpenTriggeredRun {
+  type: MessageType.OpenTriggeredRun;
+  run: TriggeredRunLink;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -480,7 +552,9 @@ export type HostMessage =
   | DeploymentPredicted
   | DeploymentNotice
   | TimelineSnapshot
-  | RunEditFailed;
+  | RunEditFailed
+  | MonitoringSnapshot
+  | MonitoringHistogramShown;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -506,7 +580,10 @@ export type ViewMessage =
   | RollbackDeployment
   | OpenTimelineTarget
   | SetRunTag
-  | DeleteRunTag;
+  | DeleteRunTag
+  | SelectMonitor
+  | SelectMonitoringFeature
+  | OpenTriggeredRun;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -530,6 +607,8 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentNotice,
   MessageType.TimelineSnapshot,
   MessageType.RunEditFailed,
+  MessageType.MonitoringSnapshot,
+  MessageType.MonitoringHistogramShown,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -556,6 +635,9 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.OpenTimelineTarget,
   MessageType.SetRunTag,
   MessageType.DeleteRunTag,
+  MessageType.SelectMonitor,
+  MessageType.SelectMonitoringFeature,
+  MessageType.OpenTriggeredRun,
 ]);
 
 function typeOf(value: unknown): string | undefined {

@@ -24,5 +24,6 @@ export {
 // host (file watching, cron) and the table validator (a JSON Schema compiler) cost more to load
 // than the rest of pipelines together. Their types are here.
 export type { PipelineHost, PipelineHostOptions, PipelineSource } from './triggers/host';
+export { alertEventOf } from './triggers/alertCause';
 export type { TableReport, TableSchema } from './builtins/validateTable';
 export { parseDuration } from './definition/values';

@@ -44,7 +44,8 @@ import {
 } from './model.js';
 import { DeploymentsSection } from './section.js';
 
-const DEPLOYMENT_ROW = '.jp-SextantDeployments [data-deployment]';
+/** The rows of the Deployments section, for context menus. */
+export const DEPLOYMENT_ROW = '.jp-SextantDeployments [data-deployment]';
 const VERSION_ROW = '.jp-SextantModels-version';
 
 /**

@@ -95,13 +95,22 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
         () => new ComparePanel(connection, runIds, host),
       );
 
-    const showPipeline = (file: string, pipeline?: string): MainAreaWidget<PipelinePanel> =>
+    const showPipeline = (
+      file: string,
+      pipeline?: string,
+      pipelineRunId?: string,
+    ): MainAreaWidget<PipelinePanel> =>
       show(
         pipelines,
         (panel) =>
           panel.subject.file === file &&
           (pipeline === undefined || panel.subject.pipeline === pipeline),
-        () => new PipelinePanel(connection, { file, pipeline }, host),
+        () =>
+          new PipelinePanel(
+            connection,
+            { file, pipeline, ...(pipelineRunId ? { pipelineRunId } : {}) },
+            host,
+          ),
       );
 
     app.commands.addCommand(CommandIds.openPipeline, {
@@ -109,7 +118,11 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
       describedBy: {
         args: {
           type: 'object',
-          properties: { file: { type: 'string' }, pipeline: { type: 'string' } },
+          properties: {
+            file: { type: 'string' },
+            pipeline: { type: 'string' },
+            pipelineRunId: { type: 'string' },
+          },
           required: ['file'],
         },
       },
@@ -117,7 +130,8 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
         const file = String(args['file'] ?? '');
         if (!file) throw new Error('sextant:open-pipeline needs the pipeline file.');
         const pipeline = typeof args['pipeline'] === 'string' ? args['pipeline'] : undefined;
-        return showPipeline(file, pipeline);
+        const runId = typeof args['pipelineRunId'] === 'string' ? args['pipelineRunId'] : undefined;
+        return showPipeline(file, pipeline, runId);
       },
     });
 

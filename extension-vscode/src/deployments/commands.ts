@@ -27,6 +27,7 @@ import {
   parseWeights,
   replicasProblem,
 } from './model';
+import type { MonitoringPanels } from './monitoringPanel';
 import type { DeploymentPanels } from './panel';
 import type { DeploymentsTree } from './tree';
 
@@ -35,6 +36,8 @@ export interface DeploymentCommandContext {
   api: SextantApi;
   tree: DeploymentsTree;
   panels: DeploymentPanels;
+  /** The monitoring dashboards. */
+  monitoring: MonitoringPanels;
   /** The versions of a registered model, newest first (the Models tree's cache). */
   versions(model: string): Promise<ModelVersionSummary[]>;
 }
@@ -434,6 +437,10 @@ export function registerDeploymentCommands(ctx: DeploymentCommandContext): vscod
     register('sextant.deployments.openDashboard', async (arg: unknown) => {
       const name = await nameOf(arg);
       if (name) panels.show(name);
+    }),
+    register('sextant.deployments.openMonitoring', async (arg: unknown) => {
+      const name = await nameOf(arg);
+      if (name) ctx.monitoring.show(name);
     }),
     register('sextant.deployments.sendTestRequest', sendTestRequest),
     register('sextant.deployments.copyUrl', (arg: unknown) => copy(arg, 'url')),

@@ -1,12 +1,14 @@
 /**
- * Deployments in VS Code: the Deployments tree in the Sextant container, the deployment
- * dashboards, and the commands of deployments, of Deploy in the Models view, and of the
+ * Deployments in VS Code: the Deployments tree in the Sextant container, the deployment and
+ * monitoring dashboards, the firing alerts (status bar item, notifications), and the commands of deployments, of Deploy in the Models view, and of the
  * `sextant.yaml` code lenses (`sextant.deployments.up`, `.sendTestRequest`, `.openDashboard`).
  */
 import * as vscode from 'vscode';
 import type { ModelVersionSummary } from '@sextant/language-server/protocol';
 import type { SextantApi } from '../api';
+import { registerAlerts } from './alerts';
 import { registerDeploymentCommands } from './commands';
+import { MonitoringPanels } from './monitoringPanel';
 import { DeploymentPanels } from './panel';
 import { DeploymentsTree } from './tree';
 
@@ -14,6 +16,10 @@ import { DeploymentsTree } from './tree';
 export interface DeploymentsFeature {
   tree: DeploymentsTree;
   panels: DeploymentPanels;
+  /** The monitoring dashboards. */
+  monitoring: MonitoringPanels;
+  /** The firing alerts' status bar item and notifications. */
+  alerts: ReturnType<typeof registerAlerts>;
 }
 
 /** Registers everything of deployments; disposed with the extension. */
@@ -32,12 +38,16 @@ export function registerDeployments(
   });
   tree.setVisible(view.visible);
   const panels = new DeploymentPanels(context, api, actions.log);
+  const monitoring = new MonitoringPanels(context, api, actions.log);
+  const alerts = registerAlerts(api, monitoring, actions.log);
   context.subscriptions.push(
     tree,
     view,
     panels,
+    monitoring,
+    alerts,
     view.onDidChangeVisibility((event) => tree.setVisible(event.visible)),
-    ...registerDeploymentCommands({ api, tree, panels, versions: actions.versions }),
+    ...registerDeploymentCommands({ api, tree, panels, monitoring, versions: actions.versions }),
   );
-  return { tree, panels };
+  return { tree, panels, monitoring, alerts };
 }

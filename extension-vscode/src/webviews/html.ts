@@ -45,7 +45,8 @@ export function viewHtml(
     | 'modelCompare'
     | 'runsTable'
     | 'deployment'
-    | 'timeline',
+    | 'timeline'
+    | 'monitoring',
   title: string,
   assets: PageAssets,
   nonce: string,

@@ -9,6 +9,7 @@ import {
   MonitoringAlertsRequest,
   MonitoringHistogramRequest,
   MonitoringListRequest,
+  MonitoringTriggeredRunsRequest,
   MonitoringWindowsRequest,
   type SextantErrorData,
 } from '../protocol';
@@ -18,6 +19,8 @@ const YAML = `monitors:
   inputs:
     deployment: shop
     window: 50
+    slo:
+      p99_latency_ms: 250
 alerts:
   drift:
     monitor: inputs
@@ -85,6 +88,7 @@ describe('monitoring requests', { timeout: 30_000 }, () => {
     assert.equal(monitor!.variant, 'champion');
     assert.deepEqual(monitor!.firing, ['drift']);
     assert.equal(monitor!.latest!.requests, 50);
+    assert.deepEqual(monitor!.slo, { p99LatencyMs: 250 });
     assert.deepEqual(
       list.rules.map((r) => [r.name, r.metric, r.op, r.firing]),
       [['drift', 'feature_drifted:x', '>=', true]],
@@ -101,6 +105,7 @@ describe('monitoring requests', { timeout: 30_000 }, () => {
       [[['x', 'ks', false]], [['x', 'ks', true]]],
     );
     assert.equal(result.windows[1]!.metrics['feature_drifted:x'], 1);
+    assert.equal(result.windows[1]!.cells[0]!.scoreKind, 'p-value', 'ks scores are p-values');
     const histogram = await session.client.sendRequest(MonitoringHistogramRequest, {
       window: result.windows[1]!.id,
       feature: 'x',
@@ -137,5 +142,38 @@ describe('monitoring requests', { timeout: 30_000 }, () => {
       (e) => e.state === 'resolved',
     );
     assert.equal(resolved.rule, 'drift');
+  });
+
+  it('finds the pipeline runs an alert event triggered', async () => {
+    const { events } = await session.client.sendRequest(MonitoringAlertsRequest, { rule: 'drift' });
+    const fired = events.find((e) => e.state === 'firing')!;
+    const file = path.join(session.folder, 'retrain.yaml');
+    fs.writeFileSync(
+      file,
+      'pipelines:\n  retrain:\n    steps:\n      fit:\n        run: echo fit\n',
+    );
+    const trigger = (id: number) => ({
+      kind: 'alert' as const,
+      detail: `drift firing on shop (critical, value 1, threshold 1, alert event ${id})`,
+    });
+    const mine = await seed.pipelines.start(file, 'retrain', { trigger: trigger(fired.id) });
+    await mine.finished;
+    const other = await seed.pipelines.start(file, 'retrain', { trigger: trigger(fired.id + 100) });
+    await other.finished;
+    const { runs } = await session.client.sendRequest(MonitoringTriggeredRunsRequest, {
+      alertId: fired.id,
+    });
+    assert.deepEqual(
+      runs.map((r) => r.pipelineRunId),
+      [mine.run.pipelineRunId],
+    );
+    assert.deepEqual(
+      (await session.client.sendRequest(MonitoringTriggeredRunsRequest, { alertId: 99_999 })).runs,
+      [],
+    );
+    await assert.rejects(
+      session.client.sendRequest(MonitoringTriggeredRunsRequest, {} as never),
+      (error: ResponseError<SextantErrorData>) => /alertId/.test(error.message),
+    );
   });
 });

@@ -1,7 +1,9 @@
 import {
+  alertEventOf,
   formatWindow,
   invalid,
   readMonitoring,
+  SCORE_KIND,
   type AlertEvent,
   type Engine,
   type MonitorWindow,
@@ -16,6 +18,7 @@ import {
   MonitoringAlertsRequest,
   MonitoringHistogramRequest,
   MonitoringListRequest,
+  MonitoringTriggeredRunsRequest,
   MonitoringWindowsRequest,
   type MonitoringAlertEvent,
   type MonitoringListResult,
@@ -47,6 +50,9 @@ export function wireWindow(w: MonitorWindow): MonitoringWindow {
     cells: w.features.map((f) => ({
       feature: f.feature,
       method: f.method,
+      ...(f.method in SCORE_KIND
+        ? { scoreKind: SCORE_KIND[f.method as keyof typeof SCORE_KIND] }
+        : {}),
       score: f.score === null ? null : finite(f.score),
       threshold: f.threshold,
       drifted: f.drifted,
@@ -98,6 +104,9 @@ function listOf(context: HandlerContext): MonitoringListResult {
         firing: spec.alerts
           .filter((a) => a.monitor === m.name && firing.has(a.name))
           .map((a) => a.name),
+        ...(m.slo.p99LatencyMs !== undefined || m.slo.errorRate !== undefined
+          ? { slo: { ...m.slo } }
+          : {}),
       };
     }),
     rules: spec.alerts.map((a) => ({
@@ -153,7 +162,20 @@ export function registerMonitoringHandlers(connection: Connection, context: Hand
     });
     return { events: events.map(wireAlert) };
   });
+
+  handle(connection, MonitoringTriggeredRunsRequest, async (params) => {
+    const alertId = optionalInteger(params, 'alertId', 1, Number.MAX_SAFE_INTEGER);
+    if (alertId === undefined) throw invalid("Missing 'alertId': the id of an alert event.");
+    const runs = context
+      .workspace()
+      .engine.pipelines.listRuns({ limit: TRIGGERED_RUNS_SCANNED })
+      .filter((run) => alertEventOf(run.trigger) === alertId);
+    return { runs };
+  });
 }
+
+/** The newest pipeline runs looked through for those an alert event started. */
+const TRIGGERED_RUNS_SCANNED = 500;
 
 /**
  * Pushes `sextant/monitoring/alert` for every alert that fires or resolves while the workspace is

@@ -11,6 +11,7 @@ import { mountCompare } from '../views/compare';
 import { mountDeployment } from '../views/deployment';
 import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
+import { mountMonitoring } from '../views/monitoring';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 import { mountRunsTable } from '../views/runsTable';
@@ -28,7 +29,8 @@ export type ViewKind =
   | 'modelCompare'
   | 'runsTable'
   | 'deployment'
-  | 'timeline';
+  | 'timeline'
+  | 'monitoring';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -77,5 +79,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'runsTable') mountRunsTable(root, bridge);
   else if (kind === 'deployment') mountDeployment(root, bridge);
   else if (kind === 'timeline') mountTimeline(root, bridge);
+  else if (kind === 'monitoring') mountMonitoring(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

@@ -17,3 +17,4 @@ npm run --silent build:lab -w extension-jupyterlab -- --if-stale >/dev/null
 node test/dist/e2e/jupyterlab/ui.js
 node test/dist/e2e/jupyterlab/uiDeployments.js
 node test/dist/e2e/jupyterlab/uiTimeline.js
+node test/dist/e2e/jupyterlab/uiMonitoring.js

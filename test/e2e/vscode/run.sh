@@ -24,3 +24,5 @@ echo "-- deployments UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiDeployments.js
 echo "-- loop timeline UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiTimeline.js
+echo "-- monitoring UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiMonitoring.js

@@ -13,6 +13,7 @@ import type {
 } from '../../model/pipeline';
 import { testLocation, testStep } from '../../testing/steps';
 import type { PipelineRunner, StartOptions } from '../api';
+import { alertEventOf } from './alertCause';
 import { TriggerService, type AlertSource, type FiredAlert } from './service';
 
 /** A start the fake runner received, and how the test ends that run. */
@@ -304,6 +305,8 @@ describe('TriggerService', () => {
       kind: 'alert',
       detail: 'drift firing on iris-api (critical, value 0.75, threshold 0.5, alert event 7)',
     });
+    assert.equal(alertEventOf(started!.trigger), 7, 'the run names the alert event it came from');
+    assert.equal(alertEventOf({ kind: 'cron', detail: 'alert event 7)' }), undefined);
     started!.end();
     await service.stop();
     assert.equal(listeners.length, 0, 'stopping unsubscribes from the alert feed');

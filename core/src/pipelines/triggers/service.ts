@@ -7,6 +7,7 @@ import type {
   TriggerSpec,
 } from '../../model/pipeline';
 import type { PipelineRunner } from '../api';
+import { alertTrigger, type FiredAlert } from './alertCause';
 import { outputsOf, watchFiles, type FileWatch } from './files';
 
 /** Options of {@link TriggerService}. */
@@ -22,15 +23,7 @@ export interface TriggerServiceOptions {
   onError?(message: string): void;
 }
 
-/** A firing alert, as an `alert` trigger needs it. */
-export interface FiredAlert {
-  id: number;
-  rule: string;
-  deployment: string;
-  severity: string;
-  value?: number;
-  threshold: number;
-}
+export type { FiredAlert } from './alertCause';
 
 /** Where firing alerts come from (monitoring's alert feed). */
 export interface AlertSource {
@@ -155,10 +148,7 @@ export class TriggerService {
     if (!this.active) return;
     for (const pipeline of this.pipelines) {
       if (pipeline.triggers.some((t) => t.kind === 'alert' && t.rule === alert.rule)) {
-        this.fire(pipeline, {
-          kind: 'alert',
-          detail: `${alert.rule} firing on ${alert.deployment} (${alert.severity}, value ${alert.value ?? 'n/a'}, threshold ${alert.threshold}, alert event ${alert.id})`,
-        });
+        this.fire(pipeline, alertTrigger(alert));
       }
     }
   }

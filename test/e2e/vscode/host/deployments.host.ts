@@ -27,6 +27,7 @@ describe('Sextant deployments', () => {
       'sextant.deployments.up',
       'sextant.deployments.sendTestRequest',
       'sextant.deployments.openDashboard',
+      'sextant.deployments.openMonitoring',
       'sextant.deployments.deployModel',
       'sextant.deployments.stop',
       'sextant.deployments.scale',
@@ -54,6 +55,13 @@ describe('Sextant deployments', () => {
     await vscode.commands.executeCommand('sextant.deployments.openDashboard', { name: 'host-api' });
     await tabOpened('Deployment host-api');
     assert.ok(deployments.panels.presenterOf('host-api'));
+    await vscode.commands.executeCommand('sextant.deployments.openMonitoring', {
+      name: 'host-api',
+    });
+    await tabOpened('Monitoring host-api');
+    assert.ok(deployments.monitoring.presenterOf('host-api'));
+    await deployments.alerts.watcher.refresh();
+    assert.equal(deployments.alerts.watcher.status.count, 0, 'no alert fires: no status item');
   });
 
   it('refuses to deploy from a file the deployments do not run from', async () => {
