@@ -4,6 +4,7 @@ import type { RegistryEvent } from '../model/registry';
 import type { TimelineItem, TimelineItemKind, TimelineItemStatus } from '../model/timeline';
 import type { Run } from '../model/tracking';
 import type { AlertEvent } from '../monitoring';
+import { alertEventOf } from '../pipelines';
 import type { ExperimentEvent } from '../onlineExperiments';
 import type { DeploymentEvent } from '../serving';
 
@@ -12,9 +13,7 @@ const PARENT_TAG = 'mlflow.parentRunId';
 
 /** The alert event a pipeline run's `alert` trigger names in its detail (`alert event <id>`). */
 export function triggeringAlert(run: PipelineRun): number | undefined {
-  if (run.trigger.kind !== 'alert') return undefined;
-  const match = /alert event (\d+)/.exec(run.trigger.detail ?? '');
-  return match ? Number(match[1]) : undefined;
+  return alertEventOf(run.trigger);
 }
 
 /** Every tracking run id a pipeline run recorded: its parent run and its steps' runs. */
