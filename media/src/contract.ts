@@ -13,6 +13,8 @@ import type {
   RegistryCompareResult,
   RegistryVersionResult,
   EvaluationSummary,
+  OnlineExperimentSummary,
+  OnlineReport,
   Run,
   RunModelArtifact,
   RunsCompareResult,
@@ -105,6 +107,14 @@ export enum MessageType {
   PromoteDeployment = 'promoteDeployment',
   /** View → host: roll the last promotion of the deployment back. */
   RollbackDeployment = 'rollbackDeployment',
+  /** Host → view: everything the experiment report shows (or why there is no experiment). */
+  ExperimentReportSnapshot = 'experimentReportSnapshot',
+  /** Host → view: an action on the experiment is under way, done or failed. */
+  ExperimentNotice = 'experimentNotice',
+  /** View → host: promote, stop or roll back a variant of the experiment (confirmed in the view). */
+  ExperimentAction = 'experimentAction',
+  /** View → host: open the experiment report of the shown deployment. */
+  OpenExperimentReport = 'openExperimentReport',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -345,6 +355,8 @@ export interface DeploymentSnapshot {
   page: ServingGetResult;
   /** The latest logged requests, newest first. */
   requests: ServingLoggedRequest[];
+  /** The deployment's online experiment, when it was started with one (links to its report). */
+  experiment?: OnlineExperimentSummary;
 }
 
 /** A deployment's live figures; null while it is not running. */
@@ -397,6 +409,42 @@ export interface RollbackDeployment {
   type: MessageType.RollbackDeployment;
 }
 
+/** Everything the experiment report shows. */
+export interface ExperimentReportSnapshot {
+  type: MessageType.ExperimentReportSnapshot;
+  deployment: string;
+  /** The report; null when the deployment has no `experiment:` block (then see `snippet`). */
+  report: OnlineReport | null;
+  /** An `experiment:` block to paste under the deployment, for the empty state. */
+  snippet?: string;
+  /** When the shown experiment ended with a promotion that serving can still roll back. */
+  promotionToRollBack?: boolean;
+  /** Why the report could not be made. */
+  error?: string;
+}
+
+/** An action on the experiment under way (`busy`), done, or failed with its message. */
+export interface ExperimentNotice {
+  type: MessageType.ExperimentNotice;
+  level: 'busy' | 'info' | 'error';
+  message: string;
+}
+
+/**
+ * A person's decision on the experiment: `promote` or `stop` a treatment, `rollback` all traffic
+ * to the control (while it runs), or `undoPromotion` (serving's rollback of a promotion).
+ */
+export interface ExperimentAction {
+  type: MessageType.ExperimentAction;
+  action: 'promote' | 'stop' | 'rollback' | 'undoPromotion';
+  variant?: string;
+}
+
+/** A request to open the experiment report of the shown deployment. */
+export interface OpenExperimentReport {
+  type: MessageType.OpenExperimentReport;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -417,7 +465,9 @@ export type HostMessage =
   | DeploymentStatsMessage
   | DeploymentRequests
   | DeploymentPredicted
-  | DeploymentNotice;
+  | DeploymentNotice
+  | ExperimentReportSnapshot
+  | ExperimentNotice;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -440,7 +490,9 @@ export type ViewMessage =
   | SendTestRequest
   | SetDeploymentTraffic
   | PromoteDeployment
-  | RollbackDeployment;
+  | RollbackDeployment
+  | ExperimentAction
+  | OpenExperimentReport;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -462,6 +514,8 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.DeploymentRequests,
   MessageType.DeploymentPredicted,
   MessageType.DeploymentNotice,
+  MessageType.ExperimentReportSnapshot,
+  MessageType.ExperimentNotice,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -485,6 +539,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.SetDeploymentTraffic,
   MessageType.PromoteDeployment,
   MessageType.RollbackDeployment,
+  MessageType.ExperimentAction,
+  MessageType.OpenExperimentReport,
 ]);
 
 function typeOf(value: unknown): string | undefined {

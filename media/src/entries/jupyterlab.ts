@@ -11,6 +11,7 @@ import { mountCompare } from '../views/compare';
 import { mountDeployment } from '../views/deployment';
 import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
+import { mountOnlineExperiment } from '../views/onlineExperiment';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 import { mountRunsTable } from '../views/runsTable';
@@ -20,7 +21,14 @@ export type { HostMessage, ViewMessage } from '../contract';
 
 /** The views a JupyterLab widget can host. */
 export type ViewKind =
-  'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable' | 'deployment';
+  | 'compare'
+  | 'run'
+  | 'pipeline'
+  | 'modelVersion'
+  | 'modelCompare'
+  | 'runsTable'
+  | 'deployment'
+  | 'onlineExperiment';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -68,5 +76,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'modelCompare') mountModelCompare(root, bridge);
   else if (kind === 'runsTable') mountRunsTable(root, bridge);
   else if (kind === 'deployment') mountDeployment(root, bridge);
+  else if (kind === 'onlineExperiment') mountOnlineExperiment(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }
