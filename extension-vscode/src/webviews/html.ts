@@ -38,7 +38,14 @@ function escapeAttribute(value: string): string {
  */
 export function viewHtml(
   view:
-    'compare' | 'run' | 'pipeline' | 'modelVersion' | 'modelCompare' | 'runsTable' | 'deployment',
+    | 'compare'
+    | 'run'
+    | 'pipeline'
+    | 'modelVersion'
+    | 'modelCompare'
+    | 'runsTable'
+    | 'deployment'
+    | 'onlineExperiment',
   title: string,
   assets: PageAssets,
   nonce: string,
