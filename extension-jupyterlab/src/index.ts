@@ -6,6 +6,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { connectionPlugin } from './connection/plugin.js';
+import { experimentReportPlugin } from './deployments/experimentPlugin.js';
 import { deploymentsPlugin } from './deployments/plugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
 import { modelsPlugin } from './models/plugin.js';
@@ -24,6 +25,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   experimentsPlugin,
   modelsPlugin,
   deploymentsPlugin,
+  experimentReportPlugin,
   badgesPlugin,
   welcomePlugin,
 ];

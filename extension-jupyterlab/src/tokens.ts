@@ -78,6 +78,7 @@ export const CommandIds = {
   copyDeploymentUrl: 'sextant:copy-deployment-url',
   copyDeploymentCurl: 'sextant:copy-deployment-curl',
   copyDeploymentPython: 'sextant:copy-deployment-python',
+  openExperimentReport: 'sextant:open-experiment-report',
 } as const;
 
 /**
