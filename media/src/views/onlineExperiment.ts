@@ -152,28 +152,10 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
           {
             type: 'scatter',
             mode: 'markers',
-            name: `${Math.round((1 - r.alpha) * 100)}% interval`,
-            x: treatments.map((c) => c.effect * scale),
-            y: names,
-            marker: { color: runColor(0), size: 9 },
-            error_x: {
-              type: 'data',
-              symmetric: false,
-              array: treatments.map((c) => (c.ciHigh - c.effect) * scale),
-              arrayminus: treatments.map((c) => (c.effect - c.ciLow) * scale),
-              color: runColor(0),
-              thickness: 2,
-              width: 6,
-            },
-            hovertemplate: `%{y}: %{x:.3f} ${unit}<extra>fixed-horizon</extra>`,
-          },
-          {
-            type: 'scatter',
-            mode: 'markers',
             name: 'always-valid interval',
             x: treatments.map((c) => c.effect * scale),
             y: names,
-            marker: { color: runColor(1), size: 1, opacity: 0 },
+            marker: { color: runColor(1), size: 6 },
             error_x: {
               type: 'data',
               symmetric: false,
@@ -184,10 +166,28 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
                 c.sequentialCiLow === null ? 0 : (c.effect - c.sequentialCiLow) * scale,
               ),
               color: runColor(1),
-              thickness: 1,
+              thickness: 1.5,
               width: 10,
             },
             hoverinfo: 'skip',
+          },
+          {
+            type: 'scatter',
+            mode: 'markers',
+            name: `${Math.round((1 - r.alpha) * 100)}% interval`,
+            x: treatments.map((c) => c.effect * scale),
+            y: names,
+            marker: { color: runColor(0), size: 9 },
+            error_x: {
+              type: 'data',
+              symmetric: false,
+              array: treatments.map((c) => (c.ciHigh - c.effect) * scale),
+              arrayminus: treatments.map((c) => (c.effect - c.ciLow) * scale),
+              color: runColor(0),
+              thickness: 4,
+              width: 0,
+            },
+            hovertemplate: `%{y}: %{x:.3f} ${unit}<extra>fixed-horizon</extra>`,
           },
         ],
         {
@@ -296,7 +296,7 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
         ' ',
         r.concluded
           ? 'The experiment has ended (promoted or rolled back). Deploy again to start another.'
-          : `${c.variant ? `'${c.variant}': ` : ''}${c.reason}`,
+          : c.reason,
       ),
     );
   };
@@ -306,6 +306,7 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
     const kind = r.metricKind;
     const metric = (x: number | null | undefined): string => formatMetric(x, kind);
     const effect = (x: number | null | undefined): string => formatEffect(x, kind);
+    const level = `${Math.round((1 - r.alpha) * 100)}% CI`;
     return h(
       'section',
       { 'aria-label': 'Variants' },
@@ -316,15 +317,14 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
         table(
           [
             'Variant',
-            'Version',
             'Weight',
             'Requests',
             'Feedback',
-            kind === 'proportion' ? 'Rate' : 'Mean',
-            'Effect vs control',
+            `${kind === 'proportion' ? 'Rate' : 'Mean'} [${level}]`,
+            `Effect vs control [${level}]`,
             'p-value',
             'Always-valid p',
-            'Error rate',
+            'Errors',
             'p99',
             'Guardrails',
             '',
@@ -340,8 +340,8 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
                   { class: 'variant-name', 'data-variant': v.name },
                   v.name,
                   v.control ? h('span', { class: 'badge alias' }, 'control') : null,
+                  h('span', { class: 'muted ci' }, `${v.model} v${v.version}`),
                 ),
-                `${v.model} v${v.version}`,
                 String(v.weight),
                 String(v.requests),
                 String(v.n),
@@ -349,18 +349,14 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
                   'span',
                   {},
                   metric(v.mean),
-                  h('span', { class: 'muted ci' }, ` ${formatInterval(v.ciLow, v.ciHigh, metric)}`),
+                  h('span', { class: 'muted ci' }, formatInterval(v.ciLow, v.ciHigh, metric)),
                 ),
                 c
                   ? h(
                       'span',
                       {},
                       effect(c.effect),
-                      h(
-                        'span',
-                        { class: 'muted ci' },
-                        ` ${formatInterval(c.ciLow, c.ciHigh, effect)}`,
-                      ),
+                      h('span', { class: 'muted ci' }, formatInterval(c.ciLow, c.ciHigh, effect)),
                     )
                   : v.control
                     ? 'baseline'
@@ -395,7 +391,7 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
                               'data-guardrail': g.metric,
                               title: g.detail,
                             },
-                            `${g.label} ${g.state === 'pass' ? '✓ pass' : '✗ fail'}`,
+                            `${g.state === 'pass' ? '✓' : '✗'} ${g.label}`,
                           ),
                         ),
                       ),

@@ -16,3 +16,4 @@ npm run --silent build:lab -w extension-jupyterlab -- --if-stale >/dev/null
 .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e ./extension-jupyterlab
 node test/dist/e2e/jupyterlab/ui.js
 node test/dist/e2e/jupyterlab/uiDeployments.js
+node test/dist/e2e/jupyterlab/uiExperimentReport.js

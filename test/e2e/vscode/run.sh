@@ -22,3 +22,5 @@ echo "-- runs table UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiRunsTable.js
 echo "-- deployments UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiDeployments.js
+echo "-- experiment report UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiExperimentReport.js
