@@ -107,7 +107,7 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
         title,
         onclick: () => ask(action),
       },
-      VERBS[action.action],
+      action.variant ? `${VERBS[action.action]} ${action.variant}` : VERBS[action.action],
     );
 
   const theme = () => {
@@ -327,7 +327,6 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
             'Errors',
             'p99',
             'Guardrails',
-            '',
           ],
           r.variants.map((v) => {
             const c = r.comparisons.find((x) => x.variant === v.name);
@@ -395,24 +394,6 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
                           ),
                         ),
                       ),
-                v.control
-                  ? null
-                  : h(
-                      'span',
-                      { class: 'actions' },
-                      actionButton(
-                        { type: MessageType.ExperimentAction, action: 'promote', variant: v.name },
-                        open,
-                        false,
-                        `Move the champion alias to ${v.model} version ${v.version} and send it all traffic`,
-                      ),
-                      actionButton(
-                        { type: MessageType.ExperimentAction, action: 'stop', variant: v.name },
-                        open && v.weight > 0,
-                        true,
-                        `Send no more traffic to ${v.name}`,
-                      ),
-                    ),
               ],
             };
           }),
@@ -421,7 +402,23 @@ export function mountOnlineExperiment(root: HTMLElement, bridge: Bridge): void {
       ),
       h(
         'div',
-        { class: 'actions' },
+        { class: 'actions experiment-actions' },
+        ...r.variants
+          .filter((v) => !v.control)
+          .flatMap((v) => [
+            actionButton(
+              { type: MessageType.ExperimentAction, action: 'promote', variant: v.name },
+              open,
+              false,
+              `Move the champion alias to ${v.model} version ${v.version} and send it all traffic`,
+            ),
+            actionButton(
+              { type: MessageType.ExperimentAction, action: 'stop', variant: v.name },
+              open && v.weight > 0,
+              true,
+              `Send no more traffic to ${v.name}`,
+            ),
+          ]),
         actionButton(
           { type: MessageType.ExperimentAction, action: 'rollback' },
           open,

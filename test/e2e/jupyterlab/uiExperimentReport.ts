@@ -197,13 +197,18 @@ async function main(): Promise<void> {
     console.log('promoted from the report: @champion on v2');
 
     const sections = async (name: string): Promise<void> => {
-      await report.locator('h1').scrollIntoViewIfNeeded();
+      // The report redraws as it refreshes: scroll through the view's node, not a drawn element.
+      await report.evaluate((node) => {
+        type Scrolled = { scrollTop: number; parentElement: Scrolled | null };
+        for (let n: Scrolled | null = node as unknown as Scrolled; n; n = n.parentElement) {
+          n.scrollTop = 0;
+        }
+      });
       await shot(page, `experiment-report-${name}.png`);
-      await report
-        .locator('details.evidence')
-        .first()
-        .evaluate((d) => d.setAttribute('open', ''));
-      await report.locator('section[aria-label="Decisions"]').scrollIntoViewIfNeeded();
+      await report.evaluate((node) => {
+        node.querySelector('details.evidence')?.setAttribute('open', '');
+        node.querySelector('section[aria-label="Decisions"]')?.scrollIntoView({ block: 'start' });
+      });
       await shot(page, `experiment-report-${name}-decisions.png`);
     };
     await sections('light');

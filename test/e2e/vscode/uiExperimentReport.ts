@@ -203,13 +203,14 @@ runUiTest(
       const shots = async (theme: string): Promise<void> => {
         report = await viewFrame(page, 'onlineExperiment');
         await report.locator('.chart[data-plot="pvalue"] .main-svg').first().waitFor();
-        await report.locator('h1').first().scrollIntoViewIfNeeded();
-        await snap(page, `experiment-report-${theme}`, 3_000);
-        await showSection(report, 'Decisions');
         await report
-          .locator('details.evidence')
-          .first()
-          .evaluate((d) => d.setAttribute('open', ''));
+          .locator('body')
+          .evaluate((body) => body.querySelector('h1')?.scrollIntoView({ block: 'start' }));
+        await snap(page, `experiment-report-${theme}`, 3_000);
+        await report.locator('body').evaluate((body) => {
+          body.querySelector('details.evidence')?.setAttribute('open', '');
+          body.querySelector('section[aria-label="Decisions"]')?.scrollIntoView({ block: 'start' });
+        });
         await snap(page, `experiment-report-${theme}-decisions`, 3_000);
       };
       await shots('dark');
@@ -218,7 +219,9 @@ runUiTest(
       if ((await row.getAttribute('aria-expanded')) !== 'true') {
         await row.locator('.monaco-tl-twistie').click();
       }
-      const variantRow = deployments.locator('.monaco-list-row', { hasText: 'challenger' }).first();
+      const variantRow = deployments
+        .locator('.monaco-list-row[aria-level="2"]', { hasText: 'challenger' })
+        .first();
       for (const [theme, name] of [
         ['Light Modern', 'light'],
         ['Dark High Contrast', 'hc'],
