@@ -28,7 +28,6 @@ import {
   runUiTest,
   serverAddress,
   setTheme,
-  showSection,
   snap,
   viewFrame,
   watchViewProblems,
