@@ -8,6 +8,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { connectionPlugin } from './connection/plugin.js';
 import { monitoringPlugin } from './deployments/monitoringPlugin.js';
+import { experimentReportPlugin } from './deployments/experimentPlugin.js';
 import { deploymentsPlugin } from './deployments/plugin.js';
 import { lifecyclePlugin } from './experiments/lifecyclePlugin.js';
 import { experimentsPlugin } from './experiments/plugin.js';
@@ -31,6 +32,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   deploymentsPlugin,
   timelinePlugin,
   monitoringPlugin,
+  experimentReportPlugin,
   badgesPlugin,
   welcomePlugin,
 ];

@@ -87,6 +87,7 @@ export const CommandIds = {
   setExperimentTag: 'sextant:set-experiment-tag',
   deleteExperimentTag: 'sextant:delete-experiment-tag',
   openMonitoring: 'sextant:open-monitoring',
+  openExperimentReport: 'sextant:open-experiment-report',
 } as const;
 
 /**

@@ -1368,6 +1368,18 @@ export interface OnlineComparison {
   sequentialCiLow: number | null;
   sequentialCiHigh: number | null;
   significant: boolean;
+  /** Each guardrail's verdict at this moment (absent until every variant has feedback). */
+  guardrails?: OnlineGuardrailVerdict[];
+}
+
+/** A guardrail's verdict for a treatment against the control. */
+export interface OnlineGuardrailVerdict {
+  /** `error_rate` or `p99_latency_ms`. */
+  metric: string;
+  /** Whether the treatment harms it beyond the rule's allowance. */
+  harmed: boolean;
+  /** The largest p99 latency allowed for the treatment (latency rules). */
+  limit?: number;
 }
 
 /** A treatment's always-valid p-value at one look. */
@@ -1383,6 +1395,24 @@ export interface OnlineSequentialPoint {
 export interface OnlineAllocation {
   time: number;
   weights: Record<string, number>;
+  /** The arm probabilities the weights were made from. */
+  probabilities?: Record<string, number>;
+}
+
+/** The statistics a decision was taken on. */
+export interface OnlineDecisionEvidence {
+  variants: { name: string; n: number; mean: number | null }[];
+  comparisons: { variant: string; effect: number; pValue: number; sequentialPValue: number }[];
+}
+
+/** The planned sample of an experiment's `plan:` (per variant, for the declared power). */
+export interface OnlinePlan {
+  controlN: number;
+  treatmentN: number;
+  /** The standardized effect the plan detects. */
+  effectSize: number;
+  alpha: number;
+  power: number;
 }
 
 /** A decision: taken (applied), only looked at, or what the rules say now. */
@@ -1395,6 +1425,8 @@ export interface OnlineDecision {
   applied: boolean;
   /** Who took it: `sextant` for the rules, else the user. */
   by: string;
+  /** The statistics at that moment. */
+  evidence?: OnlineDecisionEvidence;
 }
 
 /** Result of `sextant/online/report`. */
@@ -1412,6 +1444,8 @@ export interface OnlineReport {
   comparisons: OnlineComparison[];
   /** Units each variant needs for the declared plan. */
   plannedPerVariant?: number;
+  /** The declared plan in full. */
+  plan?: OnlinePlan;
   sequential: OnlineSequentialPoint[];
   allocations: OnlineAllocation[];
   /** Decisions applied, oldest first. */

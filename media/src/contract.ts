@@ -13,6 +13,8 @@ import type {
   RegistryCompareResult,
   RegistryVersionResult,
   EvaluationSummary,
+  OnlineExperimentSummary,
+  OnlineReport,
   Run,
   RunModelArtifact,
   RunsCompareResult,
@@ -132,6 +134,14 @@ export enum MessageType {
   SelectMonitoringFeature = 'selectMonitoringFeature',
   /** View → host: open the pipeline run that an alert triggered. */
   OpenTriggeredRun = 'openTriggeredRun',
+  /** Host → view: everything the experiment report shows (or why there is no experiment). */
+  ExperimentReportSnapshot = 'experimentReportSnapshot',
+  /** Host → view: an action on the experiment is under way, done or failed. */
+  ExperimentNotice = 'experimentNotice',
+  /** View → host: promote, stop or roll back a variant of the experiment (confirmed in the view). */
+  ExperimentAction = 'experimentAction',
+  /** View → host: open the experiment report of the shown deployment. */
+  OpenExperimentReport = 'openExperimentReport',
 }
 
 /** Snapshot of the comparison of some runs. */
@@ -393,6 +403,8 @@ export interface DeploymentSnapshot {
   page: ServingGetResult;
   /** The latest logged requests, newest first. */
   requests: ServingLoggedRequest[];
+  /** The deployment's online experiment, when it was started with one (links to its report). */
+  experiment?: OnlineExperimentSummary;
 }
 
 /** A deployment's live figures; null while it is not running. */
@@ -530,6 +542,42 @@ export interface OpenTriggeredRun {
   run: TriggeredRunLink;
 }
 
+/** Everything the experiment report shows. */
+export interface ExperimentReportSnapshot {
+  type: MessageType.ExperimentReportSnapshot;
+  deployment: string;
+  /** The report; null when the deployment has no `experiment:` block (then see `snippet`). */
+  report: OnlineReport | null;
+  /** An `experiment:` block to paste under the deployment, for the empty state. */
+  snippet?: string;
+  /** When the shown experiment ended with a promotion that serving can still roll back. */
+  promotionToRollBack?: boolean;
+  /** Why the report could not be made. */
+  error?: string;
+}
+
+/** An action on the experiment under way (`busy`), done, or failed with its message. */
+export interface ExperimentNotice {
+  type: MessageType.ExperimentNotice;
+  level: 'busy' | 'info' | 'error';
+  message: string;
+}
+
+/**
+ * A person's decision on the experiment: `promote` or `stop` a treatment, `rollback` all traffic
+ * to the control (while it runs), or `undoPromotion` (serving's rollback of a promotion).
+ */
+export interface ExperimentAction {
+  type: MessageType.ExperimentAction;
+  action: 'promote' | 'stop' | 'rollback' | 'undoPromotion';
+  variant?: string;
+}
+
+/** A request to open the experiment report of the shown deployment. */
+export interface OpenExperimentReport {
+  type: MessageType.OpenExperimentReport;
+}
+
 /** Messages a host sends to a view. */
 export type HostMessage =
   | CompareSnapshot
@@ -554,7 +602,9 @@ export type HostMessage =
   | TimelineSnapshot
   | RunEditFailed
   | MonitoringSnapshot
-  | MonitoringHistogramShown;
+  | MonitoringHistogramShown
+  | ExperimentReportSnapshot
+  | ExperimentNotice;
 
 /** Messages a view sends to its host. */
 export type ViewMessage =
@@ -583,7 +633,9 @@ export type ViewMessage =
   | DeleteRunTag
   | SelectMonitor
   | SelectMonitoringFeature
-  | OpenTriggeredRun;
+  | OpenTriggeredRun
+  | ExperimentAction
+  | OpenExperimentReport;
 
 const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.CompareSnapshot,
@@ -609,6 +661,8 @@ const HOST_TYPES: ReadonlySet<string> = new Set([
   MessageType.RunEditFailed,
   MessageType.MonitoringSnapshot,
   MessageType.MonitoringHistogramShown,
+  MessageType.ExperimentReportSnapshot,
+  MessageType.ExperimentNotice,
 ]);
 
 const VIEW_TYPES: ReadonlySet<string> = new Set([
@@ -638,6 +692,8 @@ const VIEW_TYPES: ReadonlySet<string> = new Set([
   MessageType.SelectMonitor,
   MessageType.SelectMonitoringFeature,
   MessageType.OpenTriggeredRun,
+  MessageType.ExperimentAction,
+  MessageType.OpenExperimentReport,
 ]);
 
 function typeOf(value: unknown): string | undefined {

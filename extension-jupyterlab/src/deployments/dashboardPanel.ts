@@ -10,6 +10,8 @@ export interface DashboardHost {
   copy(text: string): void;
   /** Tells the user an action ended (done or failed). */
   notify(level: 'info' | 'error', message: string): void;
+  /** Opens the deployment's experiment report (the dashboard links to it). */
+  openExperimentReport?(name: string): void;
 }
 
 /** A main-area panel showing one deployment's dashboard. */
@@ -29,6 +31,9 @@ export class DeploymentDashboardPanel extends ViewPanel<DeploymentPresenter> {
       log: logToConsole,
       copy: (text) => host.copy(text),
       notify: (level, message) => host.notify(level, message),
+      ...(host.openExperimentReport
+        ? { openExperimentReport: (name: string) => host.openExperimentReport!(name) }
+        : {}),
       shown: (page) => {
         const d = page.deployment;
         this.title.label = `Deployment ${d.name}`;

@@ -88,7 +88,13 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
         app,
         dashboards,
         (panel) => panel.deployment === name,
-        () => new DeploymentDashboardPanel(connection, name, { copy, notify }),
+        () =>
+          new DeploymentDashboardPanel(connection, name, {
+            copy,
+            notify,
+            openExperimentReport: (deployment) =>
+              void app.commands.execute(CommandIds.openExperimentReport, { deployment }),
+          }),
       );
     const section = new DeploymentsSection(connection, { openDashboard: showDashboard });
     sidebar.addSection(section.node);

@@ -1,6 +1,6 @@
 /**
  * Deployments in VS Code: the Deployments tree in the Sextant container, the deployment and
- * monitoring dashboards, the firing alerts (status bar item, notifications), and the commands of deployments, of Deploy in the Models view, and of the
+ * monitoring dashboards and experiment reports, the firing alerts (status bar item, notifications), and the commands of deployments, of Deploy in the Models view, and of the
  * `sextant.yaml` code lenses (`sextant.deployments.up`, `.sendTestRequest`, `.openDashboard`).
  */
 import * as vscode from 'vscode';
@@ -9,6 +9,7 @@ import type { SextantApi } from '../api';
 import { registerAlerts } from './alerts';
 import { registerDeploymentCommands } from './commands';
 import { MonitoringPanels } from './monitoringPanel';
+import { ExperimentPanels, registerExperimentReportCommand } from './experimentPanel';
 import { DeploymentPanels } from './panel';
 import { DeploymentsTree } from './tree';
 
@@ -20,6 +21,7 @@ export interface DeploymentsFeature {
   monitoring: MonitoringPanels;
   /** The firing alerts' status bar item and notifications. */
   alerts: ReturnType<typeof registerAlerts>;
+  experiments: ExperimentPanels;
 }
 
 /** Registers everything of deployments; disposed with the extension. */
@@ -40,7 +42,10 @@ export function registerDeployments(
   const panels = new DeploymentPanels(context, api, actions.log);
   const monitoring = new MonitoringPanels(context, api, actions.log);
   const alerts = registerAlerts(api, monitoring, actions.log);
+  const experiments = new ExperimentPanels(context, api, actions.log);
   context.subscriptions.push(
+    experiments,
+    registerExperimentReportCommand(api, experiments),
     tree,
     view,
     panels,
@@ -49,5 +54,5 @@ export function registerDeployments(
     view.onDidChangeVisibility((event) => tree.setVisible(event.visible)),
     ...registerDeploymentCommands({ api, tree, panels, monitoring, versions: actions.versions }),
   );
-  return { tree, panels, monitoring, alerts };
+  return { tree, panels, monitoring, alerts, experiments };
 }

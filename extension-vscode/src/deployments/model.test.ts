@@ -55,6 +55,10 @@ test('a deployment item names its status and canary in its context value', () =>
   assert.equal(deploymentItem(deployment('stopped')).contextValue, 'deployment.stopped.canary');
   const single = { ...deployment('running'), variants: deployment('running').variants.slice(0, 1) };
   assert.equal(deploymentItem(single).contextValue, 'deployment.running');
+  assert.equal(
+    deploymentItem(deployment('running'), true).contextValue,
+    'deployment.running.canary.experiment',
+  );
   assert.equal(deploymentItem({ name: 'x', status: 'declared', variants: [] }).collapsible, 'none');
   assert.deepEqual(
     variantNodes(deployment('running')).map((n) => n.kind === 'variant' && n.share),

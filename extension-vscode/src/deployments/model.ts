@@ -20,7 +20,12 @@ import type { ItemModel } from '../items';
 
 /** A node of the Deployments tree. */
 export type DeploymentsNode =
-  | { kind: 'deployment'; deployment: ServingDeploymentSummary }
+  | {
+      kind: 'deployment';
+      deployment: ServingDeploymentSummary;
+      /** Whether it was started with an online experiment (it has a report). */
+      experiment?: boolean;
+    }
   | { kind: 'variant'; deployment: string; variant: ServingVariant; share?: number }
   | { kind: 'message'; text: string; tooltip?: string };
 
@@ -43,9 +48,14 @@ function deploymentIcon(d: ServingDeploymentSummary): ItemModel['icon'] {
   return { id: 'vm-outline', color: 'disabledForeground' };
 }
 
-/** A deployment's tree item; its context value names its status (`deployment.running`). */
-export function deploymentItem(d: ServingDeploymentSummary): ItemModel {
-  const promoted = d.variants.filter((v) => !v.shadow).length > 1 ? '.canary' : '';
+/**
+ * A deployment's tree item; its context value names its status (`deployment.running`), then
+ * `.canary` with two variants taking traffic and `.experiment` with an online experiment.
+ */
+export function deploymentItem(d: ServingDeploymentSummary, experiment = false): ItemModel {
+  const promoted =
+    (d.variants.filter((v) => !v.shadow).length > 1 ? '.canary' : '') +
+    (experiment ? '.experiment' : '');
   return {
     id: `deployment:${d.name}`,
     label: d.name,

@@ -76,6 +76,10 @@ export class DeploymentPanels implements vscode.Disposable {
         if (level === 'error') void vscode.window.showErrorMessage(`Sextant: ${message}`);
         else vscode.window.setStatusBarMessage(`Sextant: ${message}`, 5000);
       },
+      openExperimentReport: (deployment) =>
+        void vscode.commands.executeCommand('sextant.deployments.openExperimentReport', {
+          name: deployment,
+        }),
     });
     this.open.set(name, { panel, presenter });
     const webview = panel.webview;

@@ -1,5 +1,6 @@
 /** The Deployments tree: every deployment with its status, split and live figures, and its variants. */
 import {
+  OnlineListRequest,
   ServingChangedNotification,
   ServingListRequest,
   type ServingDeploymentSummary,
@@ -18,6 +19,8 @@ const LIVE_REFRESH_MS = 3000;
 /** Supplies the Deployments tree from the language server. */
 export class DeploymentsTree extends LiveTree<DeploymentsNode> {
   private deployments: ServingDeploymentSummary[] | undefined;
+  /** The deployments started with an online experiment. */
+  private experiments = new Set<string>();
   private file: string | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   private visible = false;
@@ -34,6 +37,11 @@ export class DeploymentsTree extends LiveTree<DeploymentsNode> {
   /** The deployments listed last, for commands and tests. */
   get listed(): readonly ServingDeploymentSummary[] {
     return this.deployments ?? [];
+  }
+
+  /** Whether a listed deployment was started with an online experiment. */
+  hasExperiment(name: string): boolean {
+    return this.experiments.has(name);
   }
 
   /** The file that declares deployments, once listed. */
@@ -68,7 +76,7 @@ export class DeploymentsTree extends LiveTree<DeploymentsNode> {
   getTreeItem(node: DeploymentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'deployment': {
-        const item = toTreeItem(deploymentItem(node.deployment), {
+        const item = toTreeItem(deploymentItem(node.deployment, node.experiment), {
           command: 'sextant.deployments.openDashboard',
           title: 'Open Dashboard',
           arguments: [{ name: node.deployment.name }],
@@ -105,7 +113,11 @@ export class DeploymentsTree extends LiveTree<DeploymentsNode> {
       return [{ kind: 'message', text }];
     }
     if (!this.deployments) {
-      const result = await this.api.request(ServingListRequest);
+      const [result, online] = await Promise.all([
+        this.api.request(ServingListRequest),
+        this.api.request(OnlineListRequest).catch(() => ({ experiments: [] })),
+      ]);
+      this.experiments = new Set(online.experiments.map((e) => e.deployment));
       this.deployments = result.deployments;
       this.file = result.file;
       this.scheduleLive();
@@ -120,7 +132,11 @@ export class DeploymentsTree extends LiveTree<DeploymentsNode> {
         },
       ];
     }
-    return this.deployments.map((deployment) => ({ kind: 'deployment', deployment }));
+    return this.deployments.map((deployment) => ({
+      kind: 'deployment',
+      deployment,
+      experiment: this.experiments.has(deployment.name),
+    }));
   }
 
   override dispose(): void {

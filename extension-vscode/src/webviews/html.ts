@@ -46,7 +46,8 @@ export function viewHtml(
     | 'runsTable'
     | 'deployment'
     | 'timeline'
-    | 'monitoring',
+    | 'monitoring'
+    | 'onlineExperiment',
   title: string,
   assets: PageAssets,
   nonce: string,

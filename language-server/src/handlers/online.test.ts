@@ -22,6 +22,7 @@ const YAML = `deployments:
     experiment:
       type: ab
       metric: { feedback: reward }
+      guardrails: { max_error_rate_increase: 0.05, max_p99_latency_increase: 0.5 }
       plan: { minimum_effect: 0.1 }
 `;
 
@@ -103,6 +104,12 @@ describe('online experiment requests', { timeout: 30_000 }, () => {
     assert.ok(report.comparisons[0]!.pValue < 1e-9);
     assert.equal(report.sequential.length, 20);
     assert.ok(report.plannedPerVariant! > 0);
+    assert.equal(report.plan!.controlN, report.plannedPerVariant);
+    assert.ok(report.plan!.power > 0 && report.plan!.alpha === report.alpha);
+    assert.deepEqual(report.comparisons[0]!.guardrails, [
+      { metric: 'error_rate', harmed: false },
+      { metric: 'p99_latency_ms', harmed: false, limit: 6 },
+    ]);
     assert.equal(report.current.action, 'rollback');
     const list = await session.client.sendRequest(OnlineListRequest);
     assert.deepEqual(list.experiments, [], 'no deployment was started with an experiment');
@@ -121,6 +128,16 @@ describe('online experiment requests', { timeout: 30_000 }, () => {
       report.decisions.map((d) => [d.action, d.variant, d.applied]),
       [['stop', 'challenger', true]],
     );
+    const evidence = report.decisions[0]!.evidence!;
+    assert.deepEqual(
+      evidence.variants.map((v) => [v.name, v.n, v.mean]),
+      [
+        ['champion', 100, 0.5],
+        ['challenger', 100, 0],
+      ],
+    );
+    assert.equal(evidence.comparisons[0]!.variant, 'challenger');
+    assert.ok(evidence.comparisons[0]!.pValue < 1e-9 && evidence.comparisons[0]!.effect < 0);
     const rules = await session.client.sendRequest(OnlineDecideRequest, {
       deployment: 'shop',
       action: 'rules',

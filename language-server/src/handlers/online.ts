@@ -23,7 +23,9 @@ import {
   OnlineListRequest,
   OnlineReportRequest,
   type OnlineDecision,
+  type OnlineDecisionEvidence,
   type OnlineExperimentSummary,
+  type OnlineGuardrailVerdict,
   type OnlineReport,
 } from '../protocol';
 import { handle, type HandlerContext } from './context';
@@ -54,8 +56,39 @@ function hostOf(engine: Engine, name: string): ExperimentHost {
   };
 }
 
+/** The statistics a decision event recorded, on the wire. */
+function evidenceOf(details: Record<string, unknown>): OnlineDecisionEvidence | undefined {
+  const variants = details.variants as ExperimentReport['variants'] | undefined;
+  const comparisons = details.comparisons as ExperimentReport['comparisons'] | undefined;
+  if (!Array.isArray(variants) || !Array.isArray(comparisons)) return undefined;
+  return {
+    variants: variants.map((v) => ({ name: v.name, n: v.n, mean: finite(v.mean ?? undefined) })),
+    comparisons: comparisons.map((c) => ({
+      variant: c.variant,
+      effect: c.test.effect,
+      pValue: c.test.pValue,
+      sequentialPValue: c.sequential.pValue,
+    })),
+  };
+}
+
+/** The guardrail verdicts of a treatment in what the rules say now. */
+function guardrailsOf(
+  decision: ExperimentReport['decision'],
+  variant: string,
+): OnlineGuardrailVerdict[] | undefined {
+  if (!('evidence' in decision)) return undefined;
+  const treatment = decision.evidence.treatments.find((t) => t.variant === variant);
+  return treatment?.guardrails.map((g) => ({
+    metric: g.metric,
+    harmed: g.harmed,
+    ...(g.limit !== undefined && Number.isFinite(g.limit) ? { limit: g.limit } : {}),
+  }));
+}
+
 /** A decision event of the store on the wire. */
 function decisionOf(time: number, details: Record<string, unknown>): OnlineDecision {
+  const evidence = evidenceOf(details);
   return {
     time,
     action: String(details.action),
@@ -63,6 +96,7 @@ function decisionOf(time: number, details: Record<string, unknown>): OnlineDecis
     reason: String(details.reason ?? ''),
     applied: details.applied === true,
     by: typeof details.by === 'string' ? details.by : 'sextant',
+    ...(evidence ? { evidence } : {}),
   };
 }
 
@@ -98,20 +132,35 @@ export function wireReport(
       ciHigh: finite(v.ci?.[1]),
       ...(report.plan ? { progress: report.plan.progress[v.name] ?? 0 } : {}),
     })),
-    comparisons: report.comparisons.map((c) => ({
-      variant: c.variant,
-      control: c.control,
-      test: c.test.test,
-      effect: c.test.effect,
-      ciLow: c.test.ci[0],
-      ciHigh: c.test.ci[1],
-      pValue: c.test.pValue,
-      sequentialPValue: c.sequential.pValue,
-      sequentialCiLow: finite(c.sequential.ci[0]),
-      sequentialCiHigh: finite(c.sequential.ci[1]),
-      significant: c.sequential.significant,
-    })),
+    comparisons: report.comparisons.map((c) => {
+      const guardrails = guardrailsOf(d, c.variant);
+      return {
+        variant: c.variant,
+        control: c.control,
+        test: c.test.test,
+        effect: c.test.effect,
+        ciLow: c.test.ci[0],
+        ciHigh: c.test.ci[1],
+        pValue: c.test.pValue,
+        sequentialPValue: c.sequential.pValue,
+        sequentialCiLow: finite(c.sequential.ci[0]),
+        sequentialCiHigh: finite(c.sequential.ci[1]),
+        significant: c.sequential.significant,
+        ...(guardrails ? { guardrails } : {}),
+      };
+    }),
     ...(report.plan ? { plannedPerVariant: Math.ceil(report.plan.controlN) } : {}),
+    ...(report.plan
+      ? {
+          plan: {
+            controlN: Math.ceil(report.plan.controlN),
+            treatmentN: Math.ceil(report.plan.treatmentN),
+            effectSize: report.plan.effectSize,
+            alpha: report.plan.alpha,
+            power: report.plan.power,
+          },
+        }
+      : {}),
     sequential: report.sequentialOverTime.map((p) => ({
       time: p.time,
       variant: p.variant,
@@ -119,10 +168,17 @@ export function wireReport(
       effect: p.effect,
       pValue: p.pValue,
     })),
-    allocations: report.allocations.map((a) => ({
-      time: a.time,
-      weights: (a.details as { weights: Record<string, number> }).weights,
-    })),
+    allocations: report.allocations.map((a) => {
+      const details = a.details as {
+        weights: Record<string, number>;
+        probabilities?: Record<string, number>;
+      };
+      return {
+        time: a.time,
+        weights: details.weights,
+        ...(details.probabilities ? { probabilities: details.probabilities } : {}),
+      };
+    }),
     decisions: report.decisions
       .filter((e) => e.details.applied === true)
       .map((e) => decisionOf(e.time, e.details)),

@@ -12,6 +12,7 @@ import { mountDeployment } from '../views/deployment';
 import { mountModelCompare } from '../views/modelCompare';
 import { mountModelVersion } from '../views/modelVersion';
 import { mountMonitoring } from '../views/monitoring';
+import { mountOnlineExperiment } from '../views/onlineExperiment';
 import { mountPipeline } from '../views/pipeline';
 import { mountRun } from '../views/run';
 import { mountRunsTable } from '../views/runsTable';
@@ -30,7 +31,8 @@ export type ViewKind =
   | 'runsTable'
   | 'deployment'
   | 'timeline'
-  | 'monitoring';
+  | 'monitoring'
+  | 'onlineExperiment';
 
 /** A bridge whose host side is a plain object in the same page. */
 export interface DirectBridge {
@@ -80,5 +82,6 @@ export function mountView(kind: ViewKind, root: HTMLElement, bridge: Bridge): vo
   else if (kind === 'deployment') mountDeployment(root, bridge);
   else if (kind === 'timeline') mountTimeline(root, bridge);
   else if (kind === 'monitoring') mountMonitoring(root, bridge);
+  else if (kind === 'onlineExperiment') mountOnlineExperiment(root, bridge);
   else mountPipeline(root, bridge, { theme: JUPYTERLAB_THEME });
 }

@@ -277,3 +277,51 @@ test('actions run one after the other: a promote waits for a traffic change in f
   assert.deepEqual(order, ['traffic start', 'traffic end', 'promote']);
   presenter.dispose();
 });
+
+test('the dashboard names the experiment of its deployment and opens its report', async () => {
+  const client = fakeClient({ now: 'running' });
+  const withList = new FakeClient({
+    ...Object.fromEntries(
+      ['sextant/serving/get', 'sextant/serving/requests', 'sextant/serving/stats'].map((method) => [
+        method,
+        (p: unknown) => client.request({ method } as never, p as never),
+      ]),
+    ),
+    'sextant/online/list': () => ({
+      experiments: [
+        { deployment: 'other', type: 'ab', metric: 'reward', running: true, concluded: false },
+        {
+          deployment: 'churn-api',
+          type: 'bandit',
+          metric: 'reward',
+          running: true,
+          concluded: false,
+        },
+      ],
+    }),
+  });
+  const posted: HostMessage[] = [];
+  const calls: string[] = [];
+  const presenter = new DeploymentPresenter(
+    'churn-api',
+    withList,
+    { ...host(posted, calls), openExperimentReport: (name) => calls.push(`report ${name}`) },
+    { statsIntervalMs: 0 },
+  );
+  await presenter.receive({ type: MessageType.Ready });
+  const snapshot = posted.find((m) => m.type === MessageType.DeploymentSnapshot);
+  assert.equal(
+    snapshot?.type === MessageType.DeploymentSnapshot && snapshot.experiment?.type,
+    'bandit',
+  );
+  await presenter.receive({ type: MessageType.OpenExperimentReport });
+  assert.ok(calls.includes('report churn-api'));
+  presenter.dispose();
+
+  // A host that cannot open reports does not ask for experiments.
+  const plain = fakeClient({ now: 'running' });
+  const bare = new DeploymentPresenter('churn-api', plain, host([], []), { statsIntervalMs: 0 });
+  await bare.receive({ type: MessageType.Ready });
+  assert.deepEqual(plain.paramsOf('sextant/online/list'), []);
+  bare.dispose();
+});

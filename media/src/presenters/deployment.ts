@@ -5,6 +5,7 @@
  * actions (send a test request, set the traffic, promote, roll back).
  */
 import {
+  OnlineListRequest,
   ServingChangedNotification,
   ServingGetRequest,
   ServingPredictRequest,
@@ -13,6 +14,7 @@ import {
   ServingRollbackRequest,
   ServingSetTrafficRequest,
   ServingStatsRequest,
+  type OnlineExperimentSummary,
   type ServingGetResult,
 } from '@sextant/language-server/protocol';
 import { errorMessage, type SextantClient } from '../client';
@@ -27,6 +29,8 @@ export interface DeploymentViewHost extends PresenterHost {
   copy(text: string): void;
   /** Something the user should hear of outside the view (an action done or failed). */
   notify?(level: 'info' | 'error', message: string): void;
+  /** Opens the experiment report of the deployment (the dashboard links to it). */
+  openExperimentReport?(name: string): void;
 }
 
 /** Options of {@link DeploymentPresenter}. */
@@ -83,18 +87,36 @@ export class DeploymentPresenter extends SnapshotPresenter {
 
   protected async pushSnapshot(): Promise<void> {
     const name = this.shownName;
-    const [page, requests] = await Promise.all([
+    const [page, requests, experiment] = await Promise.all([
       this.client.request(ServingGetRequest, { name }),
       this.client
         .request(ServingRequestsRequest, { name, limit: this.options.requestLimit })
         .then((r) => r.requests),
+      this.experimentOf(name),
     ]);
     this.running = page.deployment.status === 'running';
     this.newestRequest = requests[0]?.requestId;
-    this.post({ type: MessageType.DeploymentSnapshot, page, requests });
+    this.post({
+      type: MessageType.DeploymentSnapshot,
+      page,
+      requests,
+      ...(experiment ? { experiment } : {}),
+    });
     this.host.shown?.(page);
     this.schedule();
     await this.pollStats();
+  }
+
+  /** The deployment's online experiment, when the host can open its report and it has one. */
+  private async experimentOf(name: string): Promise<OnlineExperimentSummary | undefined> {
+    if (!this.host.openExperimentReport) return undefined;
+    try {
+      const { experiments } = await this.client.request(OnlineListRequest);
+      return experiments.find((e) => e.deployment === name);
+    } catch (error) {
+      this.host.log(`Sextant: the experiments of ${name}: ${errorMessage(error)}`);
+      return undefined;
+    }
   }
 
   /** Starts or stops the live figures with the deployment. */
@@ -198,6 +220,9 @@ export class DeploymentPresenter extends SnapshotPresenter {
             ...(message.variant ? { variant: message.variant } : {}),
           }),
         );
+        return true;
+      case MessageType.OpenExperimentReport:
+        this.host.openExperimentReport?.(name);
         return true;
       case MessageType.RollbackDeployment:
         await this.act('Rolling back…', `${name}: rolled back`, () =>

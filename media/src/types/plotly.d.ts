@@ -7,12 +7,26 @@ declare module 'plotly.js-dist-min' {
     name?: string;
     x: Datum[];
     y: Datum[];
-    line?: { color?: string; width?: number };
-    marker?: { color?: string; size?: number };
+    line?: { color?: string; width?: number; dash?: string; shape?: 'linear' | 'hv' };
+    marker?: { color?: string; size?: number; opacity?: number };
     hovertemplate?: string;
     showlegend?: boolean;
     legendgroup?: string;
     opacity?: number;
+    /** Asymmetric horizontal error bars (intervals). */
+    error_x?: {
+      type: 'data';
+      symmetric?: boolean;
+      array: number[];
+      arrayminus?: number[];
+      color?: string;
+      thickness?: number;
+      width?: number;
+    };
+    customdata?: Datum[];
+    /** Stacks the traces of one group (stacked areas). */
+    stackgroup?: string;
+    hoverinfo?: 'skip' | 'none';
   }
   /** Horizontal or vertical bars (feature importance). */
   export interface BarTrace {

@@ -7,6 +7,7 @@
  */
 import * as Plotly from 'plotly.js-dist-min';
 import type {
+  OnlineExperimentSummary,
   ServingEvent,
   ServingGetResult,
   ServingLoggedRequest,
@@ -117,6 +118,7 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
     bridge.setState(state);
   };
   let page: ServingGetResult | undefined;
+  let experiment: OnlineExperimentSummary | undefined;
   let requests: ServingLoggedRequest[] = [];
   let stats: ServingStatsResult | null = null;
   let predicted: { result?: ServingPredictResult; error?: string } | undefined;
@@ -574,6 +576,22 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
             )
             .join(' · '),
         ),
+        experiment
+          ? h(
+              'p',
+              { class: 'meta' },
+              `${experiment.type === 'ab' ? 'A/B test' : 'Bandit'} on ${experiment.metric}${experiment.concluded ? ' (ended)' : ''} · `,
+              h(
+                'button',
+                {
+                  class: 'link',
+                  'data-action': 'open-experiment',
+                  onclick: () => bridge.post({ type: MessageType.OpenExperimentReport }),
+                },
+                'Open experiment report',
+              ),
+            )
+          : null,
       ),
       noticeLine,
       trafficPanel(page),
@@ -601,6 +619,7 @@ export function mountDeployment(root: HTMLElement, bridge: Bridge): void {
         }
         page = message.page;
         requests = message.requests;
+        experiment = message.experiment;
         save({ name: page.deployment.name });
         draw();
         return;

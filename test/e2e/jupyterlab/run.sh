@@ -18,3 +18,4 @@ node test/dist/e2e/jupyterlab/ui.js
 node test/dist/e2e/jupyterlab/uiDeployments.js
 node test/dist/e2e/jupyterlab/uiTimeline.js
 node test/dist/e2e/jupyterlab/uiMonitoring.js
+node test/dist/e2e/jupyterlab/uiExperimentReport.js

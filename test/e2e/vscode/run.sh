@@ -26,3 +26,5 @@ echo "-- loop timeline UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiTimeline.js
 echo "-- monitoring UI test"
 VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiMonitoring.js
+echo "-- experiment report UI test"
+VSIX="$PWD/extension-vscode/out/sextant.vsix" PYTHON="$PWD/.venv/bin/python" node test/dist/e2e/vscode/uiExperimentReport.js
