@@ -563,3 +563,23 @@ def test_evaluates_on_a_dataset_input_logged_on_a_run(sextant, client, binary):
         assert result["metrics"] == by_file["metrics"]
     missing = _evaluate(sextant, "--data", f"dataset:{run_id}/nope", *args, expect_rc=1)
     assert "logged no dataset named 'nope' (it logged cancer-train, cancer-eval)" in missing.stderr
+
+
+def test_one_command_evaluates_several_models_on_the_same_data(sextant, client, binary):
+    experiment = f"eval-several-{uuid.uuid4().hex[:8]}"
+    logistic = _log_model(binary["logistic"], binary["X_train"], experiment)
+    forest = _log_model(binary["forest"], binary["X_train"], experiment)
+    uris = [f"runs:/{logistic}/model", f"runs:/{forest}/model"]
+    done = _evaluate(
+        sextant, "--model", *uris, "--data", str(binary["csv"]), "--target", "label",
+        "--task", "classifier", "--drop", "size", "--no-shap", "--no-permutation", "--json",
+    )
+    results = json.loads(done.stdout)
+    assert [r["modelUri"] for r in results] == uris
+    assert len({r["runId"] for r in results}) == 2
+    assert len({r["dataset"]["sha256"] for r in results}) == 1
+    frame = pd.read_csv(binary["csv"])
+    features = frame[binary["X_train"].columns]
+    for result, model in zip(results, (binary["logistic"], binary["forest"])):
+        assert abs(result["metrics"]["accuracy_score"]
+                   - sk.accuracy_score(frame["label"], model.predict(features))) <= TOL

@@ -8,7 +8,7 @@ import { openStore } from './store';
 
 interface EvaluateOptions {
   store: string;
-  model: string;
+  model: string[];
   data: string;
   evalSet?: string;
   target: string;
@@ -97,8 +97,8 @@ export function registerEvaluateCommands(
     )
     .option(...storeOption)
     .requiredOption(
-      '--model <uri>',
-      'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder',
+      '--model <uri...>',
+      'models:/<name>@<alias>, models:/<name>/<version|latest|stage>, runs:/<run_id>/<path>, models:/m-<id> or a model folder; several are evaluated in turn on the same data',
     )
     .requiredOption(
       '--data <file>',
@@ -159,8 +159,7 @@ export function registerEvaluateCommands(
       if (!Number.isInteger(seed) || seed < 0)
         throw invalid(`--seed takes a whole number, not '${opts.seed}'`);
       const thresholds = parseThresholds(opts.threshold ?? []);
-      const request: EvaluateRequest = {
-        model: opts.model,
+      const request: Omit<EvaluateRequest, 'model'> = {
         data: opts.data,
         target: opts.target,
         task: opts.task as EvaluationTask,
@@ -196,20 +195,31 @@ export function registerEvaluateCommands(
       process.once('SIGTERM', cancel);
       try {
         await engine.recovered;
-        const result = await engine.evaluation.evaluate(request, {
-          signal: controller.signal,
-          onProgress: (p) =>
-            process.stderr.write(
-              `[${p.fraction !== undefined ? `${String(Math.round(p.fraction * 100)).padStart(3)}%` : '   …'}] ${p.message}\n`,
-            ),
-          onOutput: (text) => {
-            if (text.startsWith('warning: ')) process.stderr.write(`sextant: ${text}`);
-          },
-        });
-        out.write(
-          opts.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeEvaluation(result)}\n`,
-        );
-        if (result.gate && !result.gate.passed) process.exitCode = 1;
+        const results = [];
+        for (const model of opts.model) {
+          if (controller.signal.aborted) break;
+          const result = await engine.evaluation.evaluate(
+            { ...request, model },
+            {
+              signal: controller.signal,
+              onProgress: (p) =>
+                process.stderr.write(
+                  `[${p.fraction !== undefined ? `${String(Math.round(p.fraction * 100)).padStart(3)}%` : '   …'}] ${p.message}\n`,
+                ),
+              onOutput: (text) => {
+                if (text.startsWith('warning: ')) process.stderr.write(`sextant: ${text}`);
+              },
+            },
+          );
+          results.push(result);
+          if (!opts.json)
+            out.write(`${results.length > 1 ? '\n' : ''}${describeEvaluation(result)}\n`);
+          if (result.gate && !result.gate.passed) process.exitCode = 1;
+        }
+        // One model: its result; several: the list, in the order given.
+        if (opts.json) {
+          out.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+        }
       } finally {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);
