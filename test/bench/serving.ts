@@ -58,6 +58,7 @@ const CONCURRENCY = [1, 8, 64];
 
 /** MLServer 1.7.1 with its MLflow runtime, in its own virtual environment (scripts/setup.sh). */
 const MLSERVER = path.join(REPO, '.venv-mlserver', 'bin', 'mlserver');
+const MLSERVER_LABEL = 'mlserver start (MLflow runtime)';
 
 function startProcess(
   label: string,
@@ -135,9 +136,11 @@ async function startMlflowServe(dir: string, model: string, workers?: number): P
 }
 
 /**
- * `mlserver start` on a folder holding the server's settings.json (ports only, every other
- * setting as shipped: one parallel inference worker) and the model's model-settings.json; it
- * answers MLflow's scoring protocol at `/invocations`.
+ * `mlserver start` on a folder holding the server's settings.json and the model's
+ * model-settings.json; it answers MLflow's scoring protocol at `/invocations`. Settings as
+ * shipped but `parallel_workers: 0` (inference in the server's own process, as in
+ * test/compat/test_serving_proxy.py): MLServer 1.7.1's parallel inference worker dies at start
+ * with the uvloop it installs ("There is no current event loop"), and the model never loads.
  */
 async function startMlserver(dir: string, model: string): Promise<Served> {
   if (!fs.existsSync(MLSERVER)) {
@@ -155,6 +158,7 @@ async function startMlserver(dir: string, model: string): Promise<Served> {
       http_port: port,
       grpc_port: await freePort(),
       metrics_port: await freePort(),
+      parallel_workers: 0,
     }),
   );
   fs.writeFileSync(
@@ -169,7 +173,7 @@ async function startMlserver(dir: string, model: string): Promise<Served> {
   const child = startProcess('mlserver', MLSERVER, ['start', folder], log);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, child, log, '/v2/models/bench/ready');
-  return { label: 'mlserver start (MLflow runtime)', url, stop: () => stopGroup(child) };
+  return { label: MLSERVER_LABEL, url, stop: () => stopGroup(child) };
 }
 
 async function startSextantServe(
@@ -303,7 +307,7 @@ runBenchmark(async (args, cleanup) => {
   const sextantLabel = `sextant serve --replicas ${replicas}`;
   const batchedLabel = `sextant serve --replicas ${replicas} --max-batch-size 32`;
   const onnxLabel = 'sextant serve --runtime onnx';
-  const mlserverLabel = 'mlserver start (MLflow runtime)';
+  const mlserverLabel = MLSERVER_LABEL;
   const unloggedLabel = `${sextantLabel}, no request log`;
   const servers: Served[] = [];
   const starts: (() => Promise<Served>)[] = [
