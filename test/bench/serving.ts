@@ -1,15 +1,18 @@
 /**
  * Serving throughput and latency: one scikit-learn model (scaler + logistic regression, 8
- * features), the same one-row `/invocations` request (`dataframe_split`), closed-loop load from
- * autocannon at concurrency 1, 8 and 64, against `mlflow models serve --env-manager local` (as
- * shipped: 1 uvicorn worker; and with `--workers` equal to Sextant's replicas) and `sextant serve`
- * (Python workers: without batching, then with dynamic batching; and the ONNX in-process runtime).
- * Every answer must be a 200 with the model's own prediction.
+ * features), the same one-row `/invocations` request (`dataframe_split`), load from autocannon in
+ * closed loop at concurrency 1, 8 and 64 and in open loop at a fixed rate, against
+ * `mlflow models serve --env-manager local` (as shipped: 1 uvicorn worker; and with `--workers`
+ * equal to Sextant's replicas), MLServer (`mlserver start` with its MLflow runtime, as shipped)
+ * and `sextant serve` (Python workers: without batching, without the request log, with dynamic
+ * batching; and the ONNX in-process runtime). Every answer must be a 200 with the model's own
+ * prediction.
  *
  * The servers run side by side and take turns at each point of each round, so a busy moment of a
  * shared machine weighs on all of them alike; the figures are the medians over the rounds.
  *
- *   node test/dist/bench/serving.js [--quick] [--seconds S] [--rounds N] [--replicas R] [--strict]
+ *   node test/dist/bench/serving.js [--quick] [--seconds S] [--rounds N] [--replicas R]
+ *     [--rate R] [--strict]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +56,10 @@ interface Served {
 
 const CONCURRENCY = [1, 8, 64];
 
+/** MLServer 1.7.1 with its MLflow runtime, in its own virtual environment (scripts/setup.sh). */
+const MLSERVER = path.join(REPO, '.venv-mlserver', 'bin', 'mlserver');
+const MLSERVER_LABEL = 'mlserver start (MLflow runtime)';
+
 function startProcess(
   label: string,
   command: string,
@@ -86,14 +93,19 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitReady(url: string, child: ChildProcess, log: string): Promise<void> {
+async function waitReady(
+  url: string,
+  child: ChildProcess,
+  log: string,
+  probe = '/ping',
+): Promise<void> {
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`server exited (${child.exitCode}):\n${fs.readFileSync(log, 'utf8')}`);
     }
     try {
-      if ((await fetch(`${url}/ping`)).ok) return;
+      if ((await fetch(`${url}${probe}`)).ok) return;
     } catch {
       /* not listening yet */
     }
@@ -121,6 +133,47 @@ async function startMlflowServe(dir: string, model: string, workers?: number): P
     url,
     stop: () => stopGroup(child),
   };
+}
+
+/**
+ * `mlserver start` on a folder holding the server's settings.json and the model's
+ * model-settings.json; it answers MLflow's scoring protocol at `/invocations`. Settings as
+ * shipped but `parallel_workers: 0` (inference in the server's own process, as in
+ * test/compat/test_serving_proxy.py): MLServer 1.7.1's parallel inference worker dies at start
+ * with the uvloop it installs ("There is no current event loop"), and the model never loads.
+ */
+async function startMlserver(dir: string, model: string): Promise<Served> {
+  if (!fs.existsSync(MLSERVER)) {
+    throw new Error(
+      `${MLSERVER} is missing: run scripts/setup.sh (test/requirements-mlserver.txt)`,
+    );
+  }
+  const folder = path.join(dir, 'mlserver');
+  fs.mkdirSync(folder, { recursive: true });
+  const port = await freePort();
+  fs.writeFileSync(
+    path.join(folder, 'settings.json'),
+    JSON.stringify({
+      host: '127.0.0.1',
+      http_port: port,
+      grpc_port: await freePort(),
+      metrics_port: await freePort(),
+      parallel_workers: 0,
+    }),
+  );
+  fs.writeFileSync(
+    path.join(folder, 'model-settings.json'),
+    JSON.stringify({
+      name: 'bench',
+      implementation: 'mlserver_mlflow.MLflowRuntime',
+      parameters: { uri: model },
+    }),
+  );
+  const log = path.join(dir, 'mlserver.log');
+  const child = startProcess('mlserver', MLSERVER, ['start', folder], log);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, log, '/v2/models/bench/ready');
+  return { label: MLSERVER_LABEL, url, stop: () => stopGroup(child) };
 }
 
 async function startSextantServe(
@@ -203,6 +256,29 @@ async function point(
   return autocannon({ ...options, duration: seconds });
 }
 
+/**
+ * The open-loop point: requests sent at `rate` per second whatever the answers (64 connections,
+ * so a slow server queues them instead of slowing the sender), for `seconds` after a warm-up.
+ */
+async function openPoint(
+  server: Served,
+  body: string,
+  rate: number,
+  seconds: number,
+): Promise<CannonResult> {
+  const options = {
+    url: `${server.url}/invocations`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: 64,
+    pipelining: 1,
+    overallRate: rate,
+  };
+  await autocannon({ ...options, duration: 1 });
+  return autocannon({ ...options, duration: seconds });
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
@@ -212,6 +288,7 @@ runBenchmark(async (args, cleanup) => {
   const seconds = numberOption(args, 'seconds', args.quick ? 3 : 6);
   const rounds = numberOption(args, 'rounds', args.quick ? 1 : 3);
   const replicas = numberOption(args, 'replicas', 2);
+  const rate = numberOption(args, 'rate', 200);
   const dir = tempDir('serving');
   cleanup(async () => fs.rmSync(dir, { recursive: true, force: true }));
   const model = path.join(dir, 'model');
@@ -222,21 +299,24 @@ runBenchmark(async (args, cleanup) => {
   const body = JSON.stringify(made.body);
   const expected = JSON.stringify({ predictions: made.expected });
   process.stdout.write(
-    `Serving benchmark: one-row /invocations on a scikit-learn pipeline, closed loop (autocannon), ` +
-      `${seconds} s per point, ${rounds} round(s), the servers taking turns within each round; medians\n`,
+    `Serving benchmark: one-row /invocations on a scikit-learn pipeline, closed loop at c=${CONCURRENCY.join(', ')} ` +
+      `and open loop at ${rate} req/s (autocannon), ${seconds} s per point, ${rounds} round(s), the servers taking turns within each round; medians\n`,
   );
 
   const mlflowLabel = 'mlflow models serve (1 worker)';
   const sextantLabel = `sextant serve --replicas ${replicas}`;
   const batchedLabel = `sextant serve --replicas ${replicas} --max-batch-size 32`;
   const onnxLabel = 'sextant serve --runtime onnx';
+  const mlserverLabel = MLSERVER_LABEL;
+  const unloggedLabel = `${sextantLabel}, no request log`;
   const servers: Served[] = [];
   const starts: (() => Promise<Served>)[] = [
     () => startMlflowServe(dir, model),
     () => startMlflowServe(dir, model, replicas),
+    () => startMlserver(dir, model),
     () => startSextantServe(dir, model, sextantLabel, ['--replicas', String(replicas)]),
     () =>
-      startSextantServe(dir, model, `${sextantLabel}, no request log`, [
+      startSextantServe(dir, model, unloggedLabel, [
         '--replicas',
         String(replicas),
         '--log-sample-rate',
@@ -271,6 +351,15 @@ runBenchmark(async (args, cleanup) => {
         );
       }
     }
+    const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+    for (const server of order) {
+      const result = await openPoint(server, body, rate, seconds);
+      const key = `${server.label}|open`;
+      samples.set(key, [...(samples.get(key) ?? []), result]);
+      process.stdout.write(
+        `  round ${round + 1} ${server.label} open loop ${rate} req/s: ${num(result.requests.average)} req/s answered, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`,
+      );
+    }
   }
   for (const server of servers) await server.stop();
 
@@ -288,6 +377,14 @@ runBenchmark(async (args, cleanup) => {
       });
     }
   }
+  const summary = (server: string, results: CannonResult[]): Omit<Row, 'concurrency'> => ({
+    server,
+    rps: median(results.map((r) => r.requests.average)),
+    p50: median(results.map((r) => r.latency.p50)),
+    p99: median(results.map((r) => r.latency.p99)),
+    failed: results.reduce((s, r) => s + r.non2xx + r.errors + r.timeouts, 0),
+  });
+  const open = servers.map((server) => summary(server.label, samples.get(`${server.label}|open`)!));
   printTable(
     'Closed loop, one-row requests',
     ['SERVER', 'CONC', 'REQ/S', 'P50', 'P99', 'FAILED'],
@@ -300,6 +397,11 @@ runBenchmark(async (args, cleanup) => {
       String(r.failed),
     ]),
   );
+  printTable(
+    `Open loop, one-row requests sent at ${rate} req/s (64 connections)`,
+    ['SERVER', 'ANSWERED REQ/S', 'P50', 'P99', 'FAILED'],
+    open.map((r) => [r.server, num(r.rps), `${r.p50} ms`, `${r.p99} ms`, String(r.failed)]),
+  );
   const at = (server: string, c: number): Row =>
     rows.find((r) => r.server === server && r.concurrency === c)!;
   const ratios = CONCURRENCY.map((c) => at(sextantLabel, c).rps / at(mlflowLabel, c).rps);
@@ -311,10 +413,23 @@ runBenchmark(async (args, cleanup) => {
       `At c=8: with batching ${ratio(batched8)}; against mlflow --workers ${replicas}: ${ratio(sameWorkers8)}\n`,
   );
   const onnx8 = at(onnxLabel, 8).rps / at(mlflowLabel, 8).rps;
+  const versus = (server: string): string =>
+    CONCURRENCY.map((c) => `c=${c} ${ratio(at(server, c).rps / at(mlflowLabel, c).rps)}`).join(
+      ', ',
+    );
+  const batching = CONCURRENCY.map((c) => at(batchedLabel, c).rps / at(sextantLabel, c).rps);
+  const logging = CONCURRENCY.map((c) => 1 - at(sextantLabel, c).rps / at(unloggedLabel, c).rps);
+  const mlserver8 = at(sextantLabel, 8).rps / at(mlserverLabel, 8).rps;
+  process.stdout.write(
+    `MLServer / mlflow models serve as shipped: ${versus(mlserverLabel)}\n` +
+      `Sextant (Python workers, no batching) / MLServer: ${CONCURRENCY.map((c) => `c=${c} ${ratio(at(sextantLabel, c).rps / at(mlserverLabel, c).rps)}`).join(', ')}\n` +
+      `Batching gain (--max-batch-size 32 / no batching): ${CONCURRENCY.map((c, i) => `c=${c} ${ratio(batching[i]!)}`).join(', ')}\n` +
+      `Cost of the request log (throughput lost against --log-sample-rate 0): ${CONCURRENCY.map((c, i) => `c=${c} ${(logging[i]! * 100).toFixed(0)}%`).join(', ')}\n`,
+  );
   process.stdout.write(
     `ONNX in-process / mlflow models serve as shipped: ${CONCURRENCY.map((c) => `c=${c} ${ratio(at(onnxLabel, c).rps / at(mlflowLabel, c).rps)}`).join(', ')}\n`,
   );
-  const failed = rows.reduce((s, r) => s + r.failed, 0);
+  const failed = [...rows, ...open].reduce((s, r) => s + r.failed, 0);
   const targets: Target[] = [
     {
       name: 'Python runtime >= 2x mlflow models serve (as shipped) at concurrency 8',
@@ -326,6 +441,11 @@ runBenchmark(async (args, cleanup) => {
       met: onnx8 >= 5,
       detail: ratio(onnx8),
     },
+    {
+      name: 'Python runtime faster than MLServer (as shipped) at concurrency 8',
+      met: mlserver8 > 1,
+      detail: ratio(mlserver8),
+    },
     { name: 'no failed request', met: failed === 0, detail: `${failed} failed` },
   ];
   printTargets(targets);
@@ -335,10 +455,15 @@ runBenchmark(async (args, cleanup) => {
       what: 'one-row /invocations req/s at concurrency 8',
       mlflow: num(at(mlflowLabel, 8).rps),
       sextant: num(at(sextantLabel, 8).rps),
+      mlserver: num(at(mlserverLabel, 8).rps),
       ratio: ratios[1],
+      onnxRatio: onnx8,
+      batchingGain8: batching[1],
+      requestLogCost8: logging[1],
     },
-    config: { seconds, rounds, replicas, concurrency: CONCURRENCY },
+    config: { seconds, rounds, replicas, rate, concurrency: CONCURRENCY },
     rows,
+    open,
     targets,
   });
   process.stdout.write(`\nresults: ${file}\n`);

@@ -413,6 +413,50 @@ def test_the_worker_channel_writes_nan_and_infinity_as_null():
     assert out.getvalue()[4:] == b'{"p":[1.5,null,null]}' and length == len(out.getvalue()) - 4
 
 
+def test_the_workers_fast_read_of_double_columns_equals_mlflows_own(registered, iris):
+    """A dataframe_split of the signature's double columns is read at once and predicted without
+    the pyfunc wrapper: the frame is MLflow's own parse of it and the predictions pyfunc's; any
+    other body (other columns, a string cell, ints, records) takes MLflow's way."""
+    import sys
+
+    import mlflow.pyfunc
+    from mlflow.pyfunc import scoring_server
+
+    sys.path.insert(0, str(REPO / "core" / "python"))
+    import sextant_serve
+
+    _, uri = registered
+    X, _ = iris
+    local = mlflow.artifacts.download_artifacts(uri)
+    worker = sextant_serve.Worker(local)
+    assert worker.double_columns == list(X.columns) and worker.direct is not None
+    pyfunc = mlflow.pyfunc.load_model(uri)
+    rows = X.sample(25, random_state=3)
+    ints = rows.round().astype(int)
+    for frame in (rows, ints):
+        body = {"dataframe_split": frame.to_dict(orient="split")}
+        fast = worker.double_frame(body)
+        assert fast is not None
+        pd.testing.assert_frame_equal(fast, scoring_server.infer_and_parse_data(body, worker.schema))
+        assert worker.conforms(fast)
+        got = worker.handle([{"mlflow": body}])
+        # As MLflow reads JSON numbers of double columns: cast to float64 (pyfunc alone refuses
+        # an int64 frame).
+        want = np.asarray(pyfunc.predict(frame.astype("float64"))).tolist()
+        assert got == [{"predictions": want}]
+    split = rows.to_dict(orient="split")
+    for other in (
+        {"dataframe_split": {**split, "columns": list(reversed(split["columns"]))}},
+        {"dataframe_split": {**split, "data": [["1.5", *split["data"][0][1:]]]}},
+        {"dataframe_split": {**split, "data": [[True, *split["data"][0][1:]]]}},
+        {"dataframe_split": {"data": split["data"]}},
+        {"dataframe_records": rows.to_dict(orient="records")},
+    ):
+        assert worker.double_frame(other) is None
+    assert not worker.conforms(rows[list(reversed(rows.columns))])
+    assert not worker.conforms(ints)
+
+
 def test_a_model_that_fails_to_load_is_refused_with_the_reason(sextant, tmp_path):
     model = tmp_path / "broken"
     model.mkdir()

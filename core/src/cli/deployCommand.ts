@@ -45,47 +45,6 @@ const withWeights = (state: DeploymentState, weights: Record<string, number>): D
   ),
 });
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether a recorded deployment is being served now (its process is alive). */
-const isRunning = (record: DeploymentRecord): boolean =>
-  record.state.status === 'running' && alive(record.state.pid);
-
-/**
- * Tells a running deployment its new weights through its admin route (loopback, with
- * SEXTANT_TOKEN when set); returns the weights it now serves.
- */
-async function sendWeights(
-  record: DeploymentRecord,
-  weights: Record<string, number>,
-): Promise<Record<string, number>> {
-  const token = process.env.SEXTANT_TOKEN;
-  const url = new URL(record.state.url!);
-  const host = url.hostname === '0.0.0.0' || url.hostname === '[::]' ? '127.0.0.1' : url.hostname;
-  const response = await fetch(
-    `http://${host}:${url.port}/v2/sextant/deployments/${encodeURIComponent(record.name)}/traffic`,
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ weights }),
-    },
-  );
-  const body = (await response.json()) as { weights?: Record<string, number>; error?: string };
-  if (!response.ok) throw invalid(`deployment '${record.name}' refused the weights: ${body.error}`);
-  return body.weights!;
-}
-
 /** Parses `variant=weight` words. */
 function parseWeights(words: readonly string[]): Record<string, number> {
   const weights: Record<string, number> = {};
@@ -448,9 +407,10 @@ export function registerDeployCommands(
     .action(async (name: string, opts: DeployOptions) =>
       withEngine(opts.store, async (engine) => {
         const record = engine.deployments.get(name);
-        if (isRunning(record)) {
+        const { isServing } = await import('../serving/index.js');
+        if (isServing(record.state)) {
           process.kill(record.state.pid!, 'SIGTERM');
-          for (let i = 0; i < 200 && alive(record.state.pid); i++) {
+          for (let i = 0; i < 200 && isServing(record.state); i++) {
             await new Promise((r) => setTimeout(r, 50));
           }
           out.write(`Stopped ${name}\n`);
@@ -504,6 +464,8 @@ export function registerDeployCommands(
     .action(async (opts: DeployOptions & { json?: boolean }) =>
       withEngine(opts.store, async (engine) => {
         const records = engine.deployments.list();
+        const { isServing } = await import('../serving/index.js');
+        const isRunning = (r: DeploymentRecord): boolean => isServing(r.state);
         if (opts.json) {
           for (const r of records)
             out.write(`${JSON.stringify({ ...r, running: isRunning(r) })}\n`);
@@ -546,10 +508,12 @@ export function registerDeployCommands(
           return;
         }
         const record = engine.deployments.get(name);
+        const { isServing } = await import('../serving/index.js');
+        const running = isServing(record.state);
         if (opts.json) {
-          out.write(`${JSON.stringify({ ...record, running: isRunning(record) })}\n`);
+          out.write(`${JSON.stringify({ ...record, running })}\n`);
         } else {
-          out.write(describeState(record, isRunning(record)));
+          out.write(describeState(record, running));
         }
       }),
     );
@@ -577,11 +541,12 @@ export function registerDeployCommands(
       withEngine(opts.store, async (engine) => {
         const weights = parseWeights(words);
         const record = engine.deployments.get(name);
-        if (!isRunning(record)) {
+        const { isServing, sendWeights } = await import('../serving/index.js');
+        if (!isServing(record.state)) {
           throw invalid(`deployment '${name}' is not running; change its weights in ${opts.file}`);
         }
         const before = weightsOf(record.state);
-        const after = await sendWeights(record, weights);
+        const after = await sendWeights(name, record.state, weights);
         engine.deployments.record(
           name,
           'traffic',
@@ -602,14 +567,13 @@ export function registerDeployCommands(
     .option('--variant <name>', 'the variant to promote (default: the only challenger)')
     .action(async (name: string, opts: DeployOptions & { variant?: string }) =>
       withEngine(opts.store, async (engine) => {
-        const { promoteVariant } = await import('../serving/index.js');
+        const { promoteVariant, remoteWeights } = await import('../serving/index.js');
         const record = engine.deployments.get(name);
         const done = await promoteVariant(
           {
             registry: engine.registry,
             deployments: engine.deployments,
-            applyWeights: async (weights) =>
-              isRunning(record) ? sendWeights(record, weights) : undefined,
+            applyWeights: remoteWeights(name, record.state),
           },
           name,
           {
@@ -643,8 +607,10 @@ export function registerDeployCommands(
         };
         const who = actor(opts.reason ?? `roll back the promotion of ${d.model} version ${d.to}`);
         await engine.registry.setAlias(d.model, d.alias, d.from, who);
-        const running = isRunning(record);
-        const after = running ? await sendWeights(record, d.before) : d.before;
+        const { isServing, sendWeights } = await import('../serving/index.js');
+        const after = isServing(record.state)
+          ? await sendWeights(name, record.state, d.before)
+          : d.before;
         engine.deployments.record(name, 'rollback', who, withWeights(record.state, after), {
           model: d.model,
           alias: d.alias,

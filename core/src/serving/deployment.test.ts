@@ -1,55 +1,30 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../store';
 import { serveDeployment, type RunningDeployment } from './deployment';
-import { echoWorker } from './echoWorker.testing';
-import { InferenceLog } from './inferenceLog';
+import { EchoDeployment } from './echoDeployment.testing';
 import { seededRandom, type RollbackEvidence } from './traffic';
 
-const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
-const { dir, script } = echoWorker('sextant-deployment-');
-const db = openDatabase(path.join(dir, 'store'), { create: true });
-const log = new InferenceLog(db, { flushMs: 10 });
+const echo = new EchoDeployment('sextant-deployment-', 10);
+const { db, log, script } = echo;
+const variant = echo.variant.bind(echo);
 const rollbacks: RollbackEvidence[] = [];
 const changes: Record<string, number>[] = [];
 let deployment: RunningDeployment;
 
-const variant = (name: string, version: string, weight: number, shadow = false) => ({
-  name,
-  model: 'echo',
-  version,
-  modelDir: dir,
-  python: PYTHON,
-  weight,
-  shadow,
-});
-
 before(async () => {
-  deployment = await serveDeployment({
-    name: 'echo-api',
-    variants: [
-      variant('champion', '1', 90),
-      variant('challenger', '2', 10),
-      variant('mirror', '3', 0, true),
-    ],
-    script,
-    log,
-    stickyHeader: 'x-user-id',
-    random: seededRandom(7),
-    guard: { champion: 'champion', windowMs: 60_000, minRequests: 5, maxP99Ms: 1_000 },
-    onAutoRollback: (evidence) => rollbacks.push(evidence),
-    onTraffic: (weights) => changes.push(weights),
-  });
-  await deployment.ready;
+  deployment = await echo.start(
+    { champion: 90, challenger: 10 },
+    {
+      stickyHeader: 'x-user-id',
+      random: seededRandom(7),
+      guard: { champion: 'champion', windowMs: 60_000, minRequests: 5, maxP99Ms: 1_000 },
+      onAutoRollback: (evidence) => rollbacks.push(evidence),
+      onTraffic: (weights) => changes.push(weights),
+    },
+  );
 });
 
-after(async () => {
-  await deployment.close();
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => echo.close());
 
 async function invoke(
   body: unknown,

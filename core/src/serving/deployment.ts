@@ -238,7 +238,9 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     throw error;
   }
   const primary = live.find((v) => !v.shadow)!;
-  const metrics = new ServingMetrics(primary.model, primary.version, primary.runtime);
+  // A rolling update changes the primary variant's model and version in place: the metrics'
+  // labels and the endpoint's metadata read them live.
+  const metrics = new ServingMetrics(primary, primary.runtime);
   for (const runtime of [...slots.values()].map((slot) => slot.current)) {
     (runtime as { registerMetrics?: (r: typeof metrics.registry) => void }).registerMetrics?.(
       metrics.registry,
@@ -274,7 +276,9 @@ export async function serveDeployment(options: DeploymentOptions): Promise<Runni
     );
   registerReplicaGauge(metrics.registry, o.name, replicas);
   const endpoint = new ServingEndpoint({
-    name: primary.model,
+    get name() {
+      return primary.model;
+    },
     get version() {
       return primary.version;
     },

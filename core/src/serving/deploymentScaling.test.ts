@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { autoscalingConfig, type ScaleEvidence } from './autoscaler';
 import { serveDeployment, type RunningDeployment } from './deployment';
@@ -153,12 +154,21 @@ describe('a deployment that autoscales', () => {
   });
 
   it('rolls to a new version under load with no failed request', async () => {
+    // Version 2 has a signature; version 1 had none.
+    const v2 = path.join(dir, 'v2');
+    fs.mkdirSync(v2);
+    const inputs = [{ name: 'x', type: 'double', required: true }];
+    fs.writeFileSync(path.join(v2, 'signature.json'), JSON.stringify(inputs));
+    const before1 = (await (await fetch(`${deployment.url}/v2/models/echo`)).json()) as {
+      inputs: unknown[];
+    };
+    assert.deepEqual(before1.inputs, []);
     const traffic = load(6);
     await until(() => traffic.statuses.length > 20, 5_000, 'traffic');
     const result = await deployment.update('champion', {
       model: 'echo',
       version: '2',
-      modelDir: dir,
+      modelDir: v2,
       python: PYTHON,
     });
     const at = traffic.statuses.length;
@@ -171,7 +181,21 @@ describe('a deployment that autoscales', () => {
     );
     const metadata = (await (await fetch(`${deployment.url}/v2/models/echo`)).json()) as {
       versions: string[];
+      inputs: { name: string; datatype: string }[];
     };
     assert.deepEqual(metadata.versions, ['2']);
+    assert.deepEqual(
+      metadata.inputs.map((i) => [i.name, i.datatype]),
+      [['x', 'FP64']],
+      "the new version's signature",
+    );
+    const metrics = await (await fetch(`${deployment.url}/metrics`)).text();
+    const replicas = metrics.split('\n').filter((l) => l.startsWith('sextant_serving_replicas{'));
+    assert.ok(
+      replicas.some((l) => /model="echo",version="2",state="ready"\} [1-9]/.test(l)),
+      replicas.join('\n'),
+    );
+    assert.ok(!replicas.some((l) => l.includes('version="1"')), replicas.join('\n'));
+    assert.match(metrics, /sextant_serving_queue_depth\{model="echo",version="2"\}/);
   });
 });

@@ -1,52 +1,21 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../store';
-import { serveDeployment, type RunningDeployment } from './deployment';
-import { echoWorker } from './echoWorker.testing';
-import { InferenceLog } from './inferenceLog';
+import type { RunningDeployment } from './deployment';
+import { EchoDeployment } from './echoDeployment.testing';
 import type { DeploymentStats } from './liveStats';
 import { seededRandom } from './traffic';
 
-const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
-const { dir, script } = echoWorker('sextant-deployment-stats-');
-const db = openDatabase(path.join(dir, 'store'), { create: true });
-const log = new InferenceLog(db, { flushMs: 10 });
+const echo = new EchoDeployment('sextant-deployment-stats-', 10);
 let deployment: RunningDeployment;
 
-const variant = (name: string, version: string, weight: number, shadow = false) => ({
-  name,
-  model: 'echo',
-  version,
-  modelDir: dir,
-  python: PYTHON,
-  weight,
-  shadow,
-});
-
 before(async () => {
-  deployment = await serveDeployment({
-    name: 'echo-api',
-    variants: [
-      variant('champion', '1', 50),
-      variant('challenger', '2', 50),
-      variant('mirror', '3', 0, true),
-    ],
-    script,
-    log,
-    maxBatchSize: 4,
-    maxBatchDelayMs: 20,
-    random: seededRandom(3),
-  });
-  await deployment.ready;
+  deployment = await echo.start(
+    { champion: 50, challenger: 50 },
+    { maxBatchSize: 4, maxBatchDelayMs: 20, random: seededRandom(3) },
+  );
 });
 
-after(async () => {
-  await deployment.close();
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => echo.close());
 
 type StatsAnswer = DeploymentStats & { requests: { requestId: string; variant?: string }[] };
 

@@ -4,14 +4,17 @@ import path from 'node:path';
 
 /**
  * A worker that speaks sextant_serve.py's channel without a model: it answers each item with
- * its own text and the size of its frame, after `sleep` seconds; `die` ends the process.
+ * its own text and the size of its frame, after `sleep` seconds; `die` ends the process. Its
+ * signature's inputs are those of `signature.json` in its model folder, when there is one.
  */
 export const ECHO_WORKER = `
 import json, os, struct, sys, time
 out = sys.stdout.buffer
 def send(m):
     b = json.dumps(m).encode(); out.write(struct.pack(">I", len(b)) + b); out.flush()
-send({"ready": True, "pid": os.getpid(), "inputs": None, "outputs": None, "params": None,
+signature = os.path.join(sys.argv[1], "signature.json") if len(sys.argv) > 1 else ""
+inputs = json.load(open(signature)) if signature and os.path.exists(signature) else None
+send({"ready": True, "pid": os.getpid(), "inputs": inputs, "outputs": None, "params": None,
       "inputs_are_tensors": False, "mlflow_version": "test"})
 while True:
     h = sys.stdin.buffer.read(4)

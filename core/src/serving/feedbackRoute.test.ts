@@ -1,52 +1,22 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FeedbackStore } from '../feedback';
-import { openDatabase } from '../store';
-import { serveDeployment, type RunningDeployment } from './deployment';
-import { echoWorker } from './echoWorker.testing';
-import { InferenceLog } from './inferenceLog';
+import type { RunningDeployment } from './deployment';
+import { EchoDeployment } from './echoDeployment.testing';
 import { seededRandom } from './traffic';
 
-const PYTHON = process.env.SEXTANT_PYTHON || 'python3';
-const { dir, script } = echoWorker('sextant-feedback-route-');
-const db = openDatabase(path.join(dir, 'store'), { create: true });
-const log = new InferenceLog(db, { flushMs: 60_000 });
-const store = new FeedbackStore(db);
+const echo = new EchoDeployment('sextant-feedback-route-', 60_000);
+const store = new FeedbackStore(echo.db);
 let deployment: RunningDeployment;
 
-const variant = (name: string, version: string, weight: number, shadow = false) => ({
-  name,
-  model: 'echo',
-  version,
-  modelDir: dir,
-  python: PYTHON,
-  weight,
-  shadow,
-});
-
 before(async () => {
-  deployment = await serveDeployment({
-    name: 'echo-api',
-    variants: [
-      variant('champion', '1', 50),
-      variant('challenger', '2', 50),
-      variant('mirror', '3', 0, true),
-    ],
-    script,
-    log,
-    feedback: store,
-    random: seededRandom(3),
-  });
-  await deployment.ready;
+  deployment = await echo.start(
+    { champion: 50, challenger: 50 },
+    { feedback: store, random: seededRandom(3) },
+  );
 });
 
-after(async () => {
-  await deployment.close();
-  db.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+after(() => echo.close());
 
 const postFeedback = async (
   body: string,

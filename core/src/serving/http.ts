@@ -166,6 +166,16 @@ export class ServingEndpoint {
     );
   }
 
+  /**
+   * What the model serving now says of itself: the runtime's own once it is ready (after a
+   * rolling update, the new version's signature), else the last one known.
+   */
+  private async signature(): Promise<WorkerReady | undefined> {
+    if (!this.options.pool.isReady) return this.ready;
+    this.ready = await this.options.pool.ready.catch(() => this.ready);
+    return this.ready;
+  }
+
   /** Starts listening; resolves with the base URL. */
   listen(port: number, host: string): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -477,7 +487,7 @@ export class ServingEndpoint {
             : errorAnswer('mlflow', new ServingError(503, this.notReady(), 1)),
         };
       case '/version':
-        return { answer: { status: 200, body: this.ready?.mlflowVersion ?? '' } };
+        return { answer: { status: 200, body: (await this.signature())?.mlflowVersion ?? '' } };
       case '/metrics':
         return {
           answer: {
@@ -501,9 +511,10 @@ export class ServingEndpoint {
     }
     const model = this.modelPath(url);
     if (model?.rest === '') {
-      if (!this.ready) throw new ServingError(503, this.notReady(), 1);
+      const ready = await this.signature();
+      if (!ready) throw new ServingError(503, this.notReady(), 1);
       return {
-        answer: json(200, modelMetadata(this.options.name, this.options.version, this.ready)),
+        answer: json(200, modelMetadata(this.options.name, this.options.version, ready)),
       };
     }
     if (model?.rest === '/ready') {
@@ -602,7 +613,7 @@ export class ServingEndpoint {
           throw new ServingError(400, `the body is not valid JSON: ${(error as Error).message}`);
         }
       }
-      const checked = checkInferRequest(parsed, this.ready);
+      const checked = checkInferRequest(parsed, (await this.signature()) ?? this.ready);
       if (body === undefined) inference.input = checked.text;
       inference.item = checked.text;
       const result = await pool.submit(checked.text);

@@ -6,6 +6,15 @@ export interface PoolGauges {
   readonly replicaCounts: { ready: number; starting: number };
 }
 
+/**
+ * The model and version a deployment serves now: read at every count and scrape, so a rolling
+ * update's new version labels what follows it.
+ */
+export interface ServedLabels {
+  readonly model: string;
+  readonly version: string;
+}
+
 /** The Prometheus metrics of one served model, labelled by model and version. */
 export class ServingMetrics {
   readonly registry = new Registry();
@@ -17,11 +26,13 @@ export class ServingMetrics {
   private variantLatency: Histogram<'deployment' | 'variant' | 'version'> | undefined;
 
   constructor(
-    private readonly model: string,
-    private readonly version: string,
+    private readonly served: ServedLabels,
     pool: PoolGauges,
   ) {
-    const labels = { model, version };
+    const labels = (): { model: string; version: string } => ({
+      model: served.model,
+      version: served.version,
+    });
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'sextant_serving_requests_total',
@@ -55,7 +66,8 @@ export class ServingMetrics {
       labelNames: ['model', 'version'] as const,
       registers,
       collect() {
-        this.set(labels, pool.queueDepth);
+        this.reset();
+        this.set(labels(), pool.queueDepth);
       },
     });
     new Gauge({
@@ -65,18 +77,20 @@ export class ServingMetrics {
       registers,
       collect() {
         const counts = pool.replicaCounts;
-        this.set({ ...labels, state: 'ready' }, counts.ready);
-        this.set({ ...labels, state: 'starting' }, counts.starting);
+        this.reset();
+        this.set({ ...labels(), state: 'ready' }, counts.ready);
+        this.set({ ...labels(), state: 'starting' }, counts.starting);
       },
     });
   }
 
   /** Counts one answered request. */
   request(protocol: string, status: number, seconds: number): void {
-    const labels = { model: this.model, version: this.version, protocol, status: String(status) };
+    const { model, version } = this.served;
+    const labels = { model, version, protocol, status: String(status) };
     this.requests.inc(labels);
     if (status >= 400) this.errors.inc(labels);
-    this.latency.observe({ model: this.model, version: this.version, protocol }, seconds);
+    this.latency.observe({ model, version, protocol }, seconds);
   }
 
   /** Counts one request answered (or mirrored, for a shadow) by a deployment's variant. */
@@ -107,6 +121,6 @@ export class ServingMetrics {
 
   /** Counts one frame sent to a replica. */
   batch(size: number): void {
-    this.batchSize.observe({ model: this.model, version: this.version }, size);
+    this.batchSize.observe({ model: this.served.model, version: this.served.version }, size);
   }
 }

@@ -110,7 +110,7 @@ export async function serveModel(options: ServeOptions): Promise<RunningServer> 
   } else {
     pool = new ReplicaPool({ ...poolOptions, onBatch: (size) => observeBatch(size) });
   }
-  const metrics = new ServingMetrics(o.name, o.version, pool);
+  const metrics = new ServingMetrics({ model: o.name, version: o.version }, pool);
   observeBatch = (size) => metrics.batch(size);
   const endpoint = new ServingEndpoint({
     name: o.name,

@@ -203,8 +203,10 @@ export class DeploymentSupervisor {
   }
 
   /**
-   * Sets a deployment's replicas per variant: written into `sextant.yaml`, and a running
-   * deployment restarted with them (its traffic weights kept); recorded as a `scale` event.
+   * Sets a deployment's replicas per variant: written into `sextant.yaml`; a running deployment
+   * is scaled in place through its admin route (`sextant deploy scale`: no restart, its traffic
+   * and autoscaler untouched, the new replicas ready when this resolves, the `scale` event
+   * recorded by its process); a stopped one has the change recorded here.
    */
   async scale(
     name: string,
@@ -216,24 +218,20 @@ export class DeploymentSupervisor {
     }
     writeReplicas(this.file, name, replicas);
     const before = this.list().find((r) => r.name === name);
-    const from = before?.state.variants[0]?.replicas;
     if (before?.running) {
-      const weights = Object.fromEntries(
-        before.state.variants.filter((v) => !v.shadow).map((v) => [v.name, v.weight]),
+      // New replicas load their model before the command answers: as long as a start may take.
+      await this.command(
+        ['scale', name, '--replicas', String(replicas)],
+        actor,
+        this.options.startTimeoutMs ?? 300_000,
       );
-      await this.command(['down', name], actor);
-      await this.up(name, actor);
-      const now = this.get(name);
-      const differ = now.state.variants.some(
-        (v) => !v.shadow && weights[v.name] !== undefined && weights[v.name] !== v.weight,
-      );
-      if (differ) await this.setTraffic(name, weights, actor);
+      return this.get(name);
     }
-    const after = this.options.deployments.list().find((r) => r.name === name);
-    if (after) {
+    if (before) {
+      const from = before.state.variants[0]?.replicas;
       const state = {
-        ...after.state,
-        variants: after.state.variants.map((v) => ({ ...v, replicas })),
+        ...before.state,
+        variants: before.state.variants.map((v) => ({ ...v, replicas })),
       };
       this.options.deployments.record(name, 'scale', actor, state, { from, to: replicas });
     }
@@ -380,7 +378,7 @@ export class DeploymentSupervisor {
   }
 
   /** Runs `sextant deploy <args>`; its error message becomes the error. */
-  private command(args: string[], actor: DeploymentActor): Promise<string> {
+  private command(args: string[], actor: DeploymentActor, timeoutMs = 60_000): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile(
         this.node,
@@ -388,11 +386,14 @@ export class DeploymentSupervisor {
         {
           cwd: this.options.root,
           env: this.options.env ?? process.env,
-          timeout: 60_000,
+          timeout: timeoutMs,
         },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
-          const message = stderr.trim().replace(/^sextant:\s*/, '') || error.message;
+          const late = error.killed
+            ? `\`sextant deploy ${args[0]}\` did not answer in ${Math.round(timeoutMs / 1000)} s`
+            : undefined;
+          const message = stderr.trim().replace(/^sextant:\s*/, '') || late || error.message;
           reject(invalid(message));
         },
       );

@@ -242,12 +242,14 @@ describe('deployments from the language server', { timeout: 300_000 }, () => {
     assert.deepEqual(got.events[2]!.details.to, '2');
   });
 
-  it('scales a running deployment keeping its weights, then stops it', async () => {
+  it('scales a running deployment in place keeping its weights, then stops it', async () => {
+    const running = await session.client.sendRequest(ServingGetRequest, { name: 'churn-api' });
     const scaled = await session.client.sendRequest(ServingScaleRequest, {
       name: 'churn-api',
       replicas: 2,
     });
     assert.equal(scaled.status, 'running');
+    assert.equal(scaled.url, running.deployment.url, 'served where it was');
     assert.deepEqual(
       scaled.variants.map((v) => v.replicas),
       [2, 2],
@@ -260,7 +262,17 @@ describe('deployments from the language server', { timeout: 300_000 }, () => {
     const stats = await session.client.sendRequest(ServingStatsRequest, { name: 'churn-api' });
     assert.equal(stats.variants.find((v) => v.variant === 'champion')!.replicasReady, 2);
     const got = await session.client.sendRequest(ServingGetRequest, { name: 'churn-api' });
-    assert.deepEqual(got.events.at(-1)!.details, { from: 1, to: 2 });
+    // Scaled through the running deployment's admin route: not stopped and started again.
+    assert.deepEqual(
+      got.events.slice(running.events.length).map((e) => e.kind),
+      ['scale'],
+    );
+    assert.deepEqual(got.events.at(-1)!.details, {
+      manual: true,
+      replicas: 2,
+      before: { champion: 1, challenger: 1 },
+      after: { champion: 2, challenger: 2 },
+    });
 
     const stopped = await session.client.sendRequest(ServingStopRequest, { name: 'churn-api' });
     assert.equal(stopped.status, 'stopped');
