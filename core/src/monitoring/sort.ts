@@ -13,11 +13,35 @@ const DIGITS = 1 << 16;
 /** Runs of equal high words up to this length are ordered by insertion. */
 const INSERTION_MAX = 24;
 
-/** Sorts order-preserving keys (high and low 32 bits) and returns the sorted pair. */
-function radixSortKeys(lo: Uint32Array, hi: Uint32Array): [Uint32Array, Uint32Array] {
+/** Samples up to this many values sort in key buffers kept between sorts (16 bytes a value). */
+const KEEP_MAX = 1 << 22;
+let kept: Uint32Array[] = [];
+
+/**
+ * Four key buffers of `n` values (the keys and the radix passes' copies): kept between sorts,
+ * which are synchronous, so a report over many large columns does not allocate and zero them
+ * again for each.
+ */
+function keyBuffers(n: number): [Uint32Array, Uint32Array, Uint32Array, Uint32Array] {
+  if (n > KEEP_MAX) {
+    return [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
+  }
+  if (kept.length === 0 || kept[0]!.length < n) {
+    kept = Array.from({ length: 4 }, () => new Uint32Array(Math.max(n, RADIX_MIN)));
+  }
+  const [a, b, c, d] = kept.map((buffer) => buffer.subarray(0, n));
+  return [a!, b!, c!, d!];
+}
+
+/** Sorts order-preserving keys (high and low 32 bits), using two buffers of the same size for
+ * the passes, and returns the sorted pair (two of the four arrays). */
+function radixSortKeys(
+  lo: Uint32Array,
+  hi: Uint32Array,
+  loTmp: Uint32Array,
+  hiTmp: Uint32Array,
+): [Uint32Array, Uint32Array] {
   const n = lo.length;
-  let loTmp: Uint32Array = new Uint32Array(n);
-  let hiTmp: Uint32Array = new Uint32Array(n);
   const counts = new Uint32Array(DIGITS);
   for (let shift = 0; shift < 32; shift += 16) {
     counts.fill(0);
@@ -85,10 +109,9 @@ export function sortFloat64(values: Float64Array): Float64Array {
   const n = values.length;
   if (n < RADIX_MIN) return values.sort();
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const lo = new Uint32Array(n);
-  const hi = new Uint32Array(n);
+  const [lo, hi, loTmp, hiTmp] = keyBuffers(n);
   for (let i = 0; i < n; i++) encode(words[2 * i] as number, words[2 * i + 1] as number, i, lo, hi);
-  const [sortedLo, sortedHi] = radixSortKeys(lo, hi);
+  const [sortedLo, sortedHi] = radixSortKeys(lo, hi, loTmp, hiTmp);
   decodeKeys(sortedLo, sortedHi, values);
   return values;
 }
@@ -122,8 +145,7 @@ export function sortedFinite(values: Float64Array | Float32Array): {
     return { sorted: sortFloat64(out.subarray(0, k)), infinite };
   }
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  let lo: Uint32Array = new Uint32Array(n);
-  let hi: Uint32Array = new Uint32Array(n);
+  let [lo, hi, loTmp, hiTmp] = keyBuffers(n);
   let k = 0;
   for (let i = 0; i < n; i++) {
     const h = words[2 * i + 1] as number;
@@ -137,10 +159,12 @@ export function sortedFinite(values: Float64Array | Float32Array): {
   if (k < n) {
     lo = lo.subarray(0, k);
     hi = hi.subarray(0, k);
+    loTmp = loTmp.subarray(0, k);
+    hiTmp = hiTmp.subarray(0, k);
   }
   const sorted = new Float64Array(k);
   if (k > 0) {
-    const [sortedLo, sortedHi] = radixSortKeys(lo, hi);
+    const [sortedLo, sortedHi] = radixSortKeys(lo, hi, loTmp, hiTmp);
     decodeKeys(sortedLo, sortedHi, sorted);
   }
   return { sorted, infinite };
