@@ -499,6 +499,37 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     return row;
   }
 
+  /**
+   * What each run's cells show for the current columns (class and text), worked out once per run
+   * rather than on every scroll frame; a running run's duration changes, so it is not kept.
+   */
+  let cellCache = new WeakMap<RunSummary, { classes: string[]; texts: string[] }>();
+  /** Each column's cell class before the run's own (numeric, pinned). */
+  let columnClasses: string[] = [];
+
+  function resetCellCache(): void {
+    const offsets = stickyOffsets();
+    columnClasses = columns.map((column) => {
+      const numeric = columnParts(column).kind === 'metrics' || column === 'duration';
+      return `cell${numeric ? ' numeric' : ''}${offsets.has(column) ? ' pinned' : ''}`;
+    });
+    cellCache = new WeakMap();
+  }
+
+  function cellsOf(run: RunSummary, now: number): { classes: string[]; texts: string[] } {
+    const cached = cellCache.get(run);
+    if (cached) return cached;
+    const texts = columns.map((column) => formatCell(run, column, now));
+    const classes = columns.map((column, i) => {
+      const isBest = best.get(column) === run.runId;
+      const status = column === 'status' ? ` status-${run.status.toLowerCase()}` : '';
+      return `${columnClasses[i]!}${isBest ? ' best' : ''}${status}`;
+    });
+    const cells = { classes, texts };
+    if (run.status !== 'RUNNING') cellCache.set(run, cells);
+    return cells;
+  }
+
   /** Shows run `index` in `row` (new or recycled). */
   function fillRow(row: HTMLElement, index: number, run: RunSummary, now: number): void {
     const on = selected.has(run.runId);
@@ -507,15 +538,13 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     row.dataset['index'] = String(index);
     row.setAttribute('aria-selected', on ? 'true' : 'false');
     row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    const { classes, texts } = cellsOf(run, now);
     const cells = row.children;
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i]!;
       const cell = cells[i] as HTMLElement;
-      const isBest = best.get(column) === run.runId;
-      const kind = columnParts(column).kind;
-      const text = formatCell(run, column, now);
-      cell.className = `cell${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}${cell.style.left ? ' pinned' : ''}`;
-      cell.title = isBest ? `${text} (best)` : text;
+      const text = texts[i]!;
+      cell.className = classes[i]!;
+      cell.title = classes[i]!.includes(' best') ? `${text} (best)` : text;
       cell.textContent = text;
     }
   }
@@ -552,6 +581,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   window.addEventListener('resize', scheduleRows);
 
   function renderAll(): void {
+    resetCellCache();
     renderHeader();
     const runs = snapshot?.runs ?? [];
     body.style.height = `${runs.length * ROW_HEIGHT}px`;
