@@ -3,7 +3,8 @@
  * by playwright-core and Debian's Chromium. The real `mlflow` client logs eight runs and two runs
  * with scikit-learn models into the extension's tracking server. In the Sextant sidebar the test
  * sorts the runs by a metric, filters them (and sees a refused filter said once, under the box),
- * opens a run from its context menu and the runs table from the experiment's; in the table it
+ * opens a run from its context menu, compares two runs from it (and picks a parallel-coordinates
+ * axis), opens the runs table from the experiment's context menu; in the table it
  * sorts by a metric column and filters with completion of a metric name; on a run page it opens a
  * logged model (its MLmodel previewed); it takes screenshots in the light, dark and
  * high-contrast themes under test/e2e/jupyterlab/screenshots/.
@@ -176,6 +177,37 @@ async function main(): Promise<void> {
       assert.ok(runItems.includes(item), `run menu ${JSON.stringify(runItems)} lacks ${item}`);
     }
     await page.locator('.lm-TabBar-tab', { hasText: 'Run: trial-5' }).first().waitFor();
+
+    // Compare from a run's context menu with another ticked; pick a parallel-coordinates axis.
+    const tick = (name: string) =>
+      experiment
+        .locator('.jp-SextantTree-run', { hasText: name })
+        .first()
+        .locator('.jp-SextantTree-tick');
+    await tick('trial-4').click();
+    await tick('trial-5').click();
+    await page.locator('.jp-SextantSidebar-compare', { hasText: 'Compare (2)' }).waitFor();
+    await contextMenu(page, trial5, 'Compare 2 Ticked Runs');
+    const compare = page.locator('.jp-SextantView-compare').last();
+    const axisTitles = () => compare.locator('svg.parallel .pc-axis-label title').allTextContents();
+    await compare.locator('svg.parallel').waitFor({ timeout: 60_000 });
+    const axes = await axisTitles();
+    assert.ok(
+      axes.some((a) => a.startsWith('lr')) && !axes.some((a) => a.startsWith('seed')),
+      `parallel axes ${JSON.stringify(axes)}: the params that vary, not the constant seed`,
+    );
+    await compare.locator('#parallel-axes').click();
+    await compare.locator('.axis-picker-list input[value="seed"]').check();
+    await waitFor(
+      'the picked axis',
+      async () => (await axisTitles()).some((a) => a.startsWith('seed')) || undefined,
+    );
+    await compare.locator('svg.parallel').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'compare-axes-light.png') });
+    await tick('trial-4').click();
+    await tick('trial-5').click();
+    await page.locator('.jp-SextantSidebar-compare', { hasText: /^Compare$/ }).waitFor();
+
     await experiment.locator('.jp-SextantTree-table').first().waitFor({ state: 'attached' });
     await contextMenu(page, experiment.locator('.jp-SextantTree-row').first(), 'Open Runs Table');
     await rowsAre(
