@@ -30,6 +30,7 @@ import {
 } from '@sextant/media/runs/nesting';
 import { el } from '../dom.js';
 import { runDescription, runTooltip } from './model.js';
+import { filterSuggestion, withSuggestion } from '@sextant/media/runs/filterHint';
 import { metricKeysOf, runOrders, RUN_ORDERS, type RunOrder } from '@sextant/media/runs/orders';
 
 const PAGE = 100;
@@ -189,6 +190,31 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     void this.refresh();
   }
 
+  /**
+   * Says why the runs could not be listed, on one line under the box (the whole text on hover),
+   * with the qualified name when a bare metric or param name was refused.
+   */
+  private showRefusal(message: string): void {
+    const what = this.filter ? `Filter "${this.filter}" refused` : 'Cannot list runs';
+    const text = el('span', 'jp-SextantSidebar-filterMessage', `${what}: ${message}`);
+    text.title = message;
+    const loaded = [...this.pages.values()].flatMap((p) => p.runs);
+    const keys = {
+      metrics: metricKeysOf(loaded),
+      params: [...new Set(loaded.flatMap((r) => Object.keys(r.params ?? {})))],
+      tags: [],
+    };
+    const meant = this.filter ? filterSuggestion(message, keys) : undefined;
+    const parts: HTMLElement[] = [text];
+    if (meant && this.filter) {
+      const filter = this.filter;
+      const fix = el('button', 'jp-SextantSidebar-filterFix', `Did you mean ${meant}?`);
+      fix.addEventListener('click', () => this.setFilter(withSuggestion(filter, meant)));
+      parts.push(fix);
+    }
+    this.filterError.replaceChildren(...parts);
+  }
+
   /** The sort picker's options: the fixed orders, then each metric of the loaded runs. */
   private fillSortOptions(): void {
     const loaded = [...this.pages.values()].flatMap((p) => p.runs);
@@ -256,8 +282,7 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     } catch (error) {
       // A refused filter or order is said once, under the box; the runs shown before stay.
       for (const [id, page] of previous) if (!this.pages.has(id)) this.pages.set(id, page);
-      const what = this.filter ? `Filter "${this.filter}" refused` : 'Cannot list runs';
-      this.filterError.textContent = `${what}: ${(error as Error).message}`;
+      this.showRefusal((error as Error).message);
     }
     this.render();
   }

@@ -17,6 +17,7 @@ import {
   type ColumnId,
   type TableSort,
 } from '../runsTable/columns';
+import { filterSuggestion, withSuggestion } from '../runs/filterHint';
 import { complete, type Completion } from '../runsTable/completion';
 import { formatDuration, h, replaceChildren } from './dom';
 
@@ -59,16 +60,6 @@ function formatNumber(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e9)) return value.toExponential(3);
   return String(Number(value.toPrecision(6)));
-}
-
-/** When MLflow refused a bare name that is a metric, param or tag, the filter name meant. */
-function suggestionFor(error: string, keys: RunsTableSnapshot['keys']): string | undefined {
-  const key = /key '([^']+)'/.exec(error)?.[1];
-  if (!key) return undefined;
-  if (keys.metrics.includes(key)) return `metrics.${key}`;
-  if (keys.params.includes(key)) return `params.${key}`;
-  if (keys.tags.includes(key)) return `tags.${key}`;
-  return undefined;
 }
 
 function formatCell(run: RunSummary, column: ColumnId, now: number): string {
@@ -648,7 +639,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     error.textContent = message.error ?? '';
     error.title = message.error ?? '';
     error.hidden = !message.error;
-    const meant = message.error ? suggestionFor(message.error, message.keys) : undefined;
+    const meant = message.error ? filterSuggestion(message.error, message.keys) : undefined;
     hint.hidden = !meant;
     replaceChildren(
       hint,
@@ -659,11 +650,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
             class: 'link',
             id: 'runs-filter-fix',
             onclick: () => {
-              const bare = meant.slice(meant.indexOf('.') + 1);
-              search.value = search.value.replace(
-                new RegExp(`(^|[^.\\w\`])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`),
-                `$1${meant}`,
-              );
+              search.value = withSuggestion(search.value, meant);
               apply();
             },
           },

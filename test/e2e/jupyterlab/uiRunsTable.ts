@@ -2,7 +2,8 @@
  * The runs in JupyterLab as a person uses them: a real `jupyter lab` with the extension, driven
  * by playwright-core and Debian's Chromium. The real `mlflow` client logs eight runs and two runs
  * with scikit-learn models into the extension's tracking server. In the Sextant sidebar the test
- * sorts the runs by a metric, filters them (and sees a refused filter said once, under the box),
+ * sorts the runs by a metric, filters them (a refused filter said once, under the box, with the
+ * qualified name it meant),
  * opens a run from its context menu, compares two runs from it (and picks a parallel-coordinates
  * axis), opens the runs table from the experiment's context menu; in the table it
  * sorts by a metric column and filters with completion of a metric name; on a run page it opens a
@@ -164,6 +165,17 @@ async function main(): Promise<void> {
       'the error is said once',
     );
     await page.screenshot({ path: path.join(SHOTS, 'sidebar-filter-error-light.png') });
+    await sidebarRunsAre(page, 'table-e2e', ['trial-5', 'trial-4']);
+    await page
+      .locator('.jp-SextantSidebar-filterFix', { hasText: 'Did you mean metrics.test_accuracy?' })
+      .click();
+    await waitFor(
+      'the qualified filter applied',
+      async () =>
+        ((await filter.inputValue()) === 'metrics.test_accuracy > 0.9' &&
+          (await refused.textContent()) === '') ||
+        undefined,
+    );
     await sidebarRunsAre(page, 'table-e2e', ['trial-5', 'trial-4']);
     await filter.press('Escape');
     await sidebarRunsAre(page, 'table-e2e', byAccuracy);
