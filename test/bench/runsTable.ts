@@ -113,6 +113,7 @@ async function firstPage(page: Page): Promise<{
     window.postMessage(window.__snapshot, '*');
     let rendered = 0;
     while (document.querySelectorAll('.runs-body .row').length === 0) {
+      if (performance.now() - start > 60_000) throw new Error('no rows 60 s after the snapshot');
       await new Promise((resolve) => setTimeout(() => resolve(undefined), 0));
     }
     rendered = performance.now() - start;
