@@ -18,6 +18,7 @@ import {
   targetRuns,
   type ExperimentsNode,
 } from './experiments/model';
+import { metricKeysOf } from '@sextant/media/runs/orders';
 import type { DetailNode } from './runDetails/model';
 import type { RunDetailsTree } from './runDetails/tree';
 import type { Panels } from './webviews/panels';
@@ -182,7 +183,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     }),
     register('sextant.sortRuns', async () => {
       const key = vscode.workspace.getConfiguration('sextant').get<string>('keyMetric');
-      const orders = [...RUN_ORDERS, ...(key ? metricOrders(key) : [])];
+      // The key metric first, then every metric of the loaded runs, each both ways.
+      const loaded = metricKeysOf(experiments.loadedRuns()).filter((k) => k !== key);
+      const orders = [...RUN_ORDERS, ...[...(key ? [key] : []), ...loaded].flatMap(metricOrders)];
       const pick = await vscode.window.showQuickPick(orders, { title: 'Sort runs' });
       if (!pick) return;
       experiments.orderBy = pick.orderBy;

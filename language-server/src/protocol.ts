@@ -1002,6 +1002,11 @@ export interface RunModelArtifact {
   sizeBytes?: number;
   /** The model's folder relative to the run's artifact root, when it lies there. */
   artifactPath?: string;
+  /**
+   * The MLmodel file's text (up to 64 KiB) of a logged model whose folder lies outside the run's
+   * artifacts, for the run page's Open to show.
+   */
+  mlmodel?: string;
 }
 
 /** Result of `sextant/registry/runModels`. */

@@ -371,7 +371,7 @@ export interface TimingStats {
 }
 
 /** Nearest-rank percentile of a sorted list. */
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(sorted.length, rank) - 1] as number;
 }

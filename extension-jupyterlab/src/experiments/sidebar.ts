@@ -1,9 +1,12 @@
 /**
  * The Sextant sidebar: experiments and their runs (newest first, a page at a time), live from the
  * server's notifications. Clicking a run opens it; ticking runs and "Compare" opens the
- * comparison; each experiment's best run is starred; the bin button shows deleted experiments
- * and runs (their context menu restores them); an empty store or experiment shows a snippet that
- * logs to the running server. Same data and behaviour as VS Code's Experiments tree.
+ * comparison; a filter box (MLflow search syntax, a refused filter said once under it) and a sort
+ * (start time, name, or any metric either way) apply to every experiment's runs; each
+ * experiment's best run is starred; the bin button shows deleted experiments and runs (their
+ * context menu restores them); an empty store or experiment shows a snippet that logs to the
+ * running server. Same data and behaviour as VS Code's Experiments tree; the context menus are
+ * the plugins' commands.
  */
 import {
   ExperimentsChangedNotification,
@@ -38,6 +41,8 @@ import {
 import { loggingSnippet } from '@sextant/media/runs/snippet';
 import { el } from '../dom.js';
 import { runDescription, runTooltip } from './model.js';
+import { filterSuggestion, withSuggestion } from '@sextant/media/runs/filterHint';
+import { metricKeysOf, runOrders, RUN_ORDERS, type RunOrder } from '@sextant/media/runs/orders';
 
 const PAGE = 100;
 
@@ -90,6 +95,13 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   private readonly reloadExperiments = new Debouncer(() => void this.refresh(), 200);
   private readonly redraw = new Debouncer(() => this.render(), 50);
   private readonly _selectionChanged = new Signal<this, string[]>(this);
+  private readonly filterInput = el('input', 'jp-SextantSidebar-filter');
+  private readonly filterError = el('div', 'jp-SextantSidebar-filterError');
+  private readonly sortSelect = el('select', 'jp-SextantSidebar-sort');
+  private orders: RunOrder[] = [...RUN_ORDERS];
+  /** The MLflow filter applied to every experiment's runs. */
+  private filter: string | undefined;
+  private order: RunOrder = RUN_ORDERS[0]!;
 
   constructor(
     private readonly connection: ISextantConnection,
@@ -119,6 +131,8 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     header.append(el('h2', '', 'Sextant'), refreshButton, this.deletedButton, this.compareButton);
     this.node.append(
       header,
+      this.tools(),
+      this.filterError,
       this.status,
       el('h3', 'jp-SextantSidebar-section', 'Experiments'),
       this.list,
@@ -145,6 +159,107 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     ];
     this.disposed.connect(() => subscriptions.forEach((s) => s.dispose()));
     if (connection.state === 'ready') void this.refresh();
+  }
+
+  /** The filter box and the sort picker. */
+  private tools(): HTMLElement {
+    const filter = this.filterInput;
+    filter.type = 'search';
+    filter.placeholder = "Filter runs: metrics.loss < 0.1 and params.lr = '0.01'";
+    filter.setAttribute('aria-label', 'Filter runs (MLflow search syntax), Enter to apply');
+    filter.title = 'MLflow search syntax; Enter applies it, an empty box shows every run';
+    filter.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') this.setFilter(filter.value);
+      else if (event.key === 'Escape') {
+        filter.value = '';
+        this.setFilter('');
+      }
+    });
+    filter.addEventListener('search', () => {
+      if (filter.value === '') this.setFilter('');
+    });
+    const sort = this.sortSelect;
+    sort.setAttribute('aria-label', 'Sort runs');
+    sort.title = 'Sort runs';
+    sort.addEventListener('change', () => {
+      const picked = this.orders[Number(sort.value)];
+      if (picked) this.setOrder(picked);
+    });
+    this.fillSortOptions();
+    this.filterError.setAttribute('role', 'alert');
+    const tools = el('div', 'jp-SextantSidebar-tools');
+    tools.append(filter, sort);
+    return tools;
+  }
+
+  /** Puts the keyboard in the filter box. */
+  focusFilter(): void {
+    this.filterInput.focus();
+    this.filterInput.select();
+  }
+
+  /** Applies an MLflow filter to every experiment's runs (empty: none). */
+  setFilter(filter: string): void {
+    const next = filter.trim() || undefined;
+    this.filterInput.value = next ?? '';
+    if (next === this.filter && !this.filterError.textContent) return;
+    this.filter = next;
+    void this.refresh();
+  }
+
+  /** Sorts every experiment's runs by `order`. */
+  setOrder(order: RunOrder): void {
+    this.order = order;
+    this.fillSortOptions();
+    void this.refresh();
+  }
+
+  /**
+   * Says why the runs could not be listed, on one line under the box (the whole text on hover),
+   * with the qualified name when a bare metric or param name was refused.
+   */
+  private showRefusal(message: string): void {
+    const what = this.filter ? `Filter "${this.filter}" refused` : 'Cannot list runs';
+    const text = el('span', 'jp-SextantSidebar-filterMessage', `${what}: ${message}`);
+    text.title = message;
+    const loaded = [...this.pages.values()].flatMap((p) => p.runs);
+    const keys = {
+      metrics: metricKeysOf(loaded),
+      params: [...new Set(loaded.flatMap((r) => Object.keys(r.params ?? {})))],
+      tags: [],
+    };
+    const meant = this.filter ? filterSuggestion(message, keys) : undefined;
+    const parts: HTMLElement[] = [text];
+    if (meant && this.filter) {
+      const filter = this.filter;
+      const fix = el('button', 'jp-SextantSidebar-filterFix', `Did you mean ${meant}?`);
+      fix.addEventListener('click', () => this.setFilter(withSuggestion(filter, meant)));
+      parts.push(fix);
+    }
+    this.filterError.replaceChildren(...parts);
+  }
+
+  /** The sort picker's options: the fixed orders, then each metric of the loaded runs. */
+  private fillSortOptions(): void {
+    const loaded = [...this.pages.values()].flatMap((p) => p.runs);
+    const keys = metricKeysOf(loaded);
+    const current = this.order.label;
+    const orders = runOrders(keys);
+    if (!orders.some((o) => o.label === current)) orders.push(this.order);
+    const same =
+      orders.length === this.sortSelect.options.length &&
+      orders.every((o, i) => o.label === this.orders[i]?.label);
+    if (same && this.sortSelect.value === String(orders.findIndex((o) => o.label === current))) {
+      return;
+    }
+    this.orders = orders;
+    const options = this.orders.map((order, i) => {
+      const option = el('option', '', order.label);
+      option.value = String(i);
+      option.selected = order.label === current;
+      return option;
+    });
+    this.sortSelect.replaceChildren(...options);
   }
 
   /** Places a section (the Models one) after Experiments, before Pipelines. */
@@ -176,16 +291,25 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
         viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
       });
       this.experiments = experiments;
-      this.pages.clear();
+    } catch (error) {
+      this.status.textContent = `Cannot list experiments: ${(error as Error).message}`;
+      return;
+    }
+    const previous = new Map(this.pages);
+    this.pages.clear();
+    try {
       await Promise.all(
-        experiments
+        this.experiments
           .filter((e) => !this.collapsed.has(e.experimentId))
           .map((e) => this.loadRuns(e.experimentId)),
       );
-      this.render();
+      this.filterError.textContent = '';
     } catch (error) {
-      this.status.textContent = `Cannot list experiments: ${(error as Error).message}`;
+      // A refused filter or order is said once, under the box; the runs shown before stay.
+      for (const [id, page] of previous) if (!this.pages.has(id)) this.pages.set(id, page);
+      this.showRefusal((error as Error).message);
     }
+    this.render();
   }
 
   private async refreshPipelines(): Promise<void> {
@@ -244,6 +368,8 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     const previous = this.pages.get(experimentId);
     const result = await this.connection.request(RunsSearchRequest, {
       experimentIds: [experimentId],
+      filter: this.filter,
+      orderBy: this.order.orderBy,
       maxResults: PAGE,
       pageToken: more ? previous?.nextPageToken : undefined,
       viewType: this.showDeleted ? 'ALL' : 'ACTIVE_ONLY',
@@ -269,6 +395,11 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   private runChanged(run: RunSummary): void {
     const page = this.pages.get(run.experimentId);
     if (!this.experiments.some((e) => e.experimentId === run.experimentId)) {
+      this.reloadExperiments.schedule();
+      return;
+    }
+    // Under a filter the run may no longer match: the search decides, not the notification.
+    if (this.filter) {
       this.reloadExperiments.schedule();
       return;
     }
@@ -303,6 +434,7 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
   }
 
   private render(): void {
+    this.fillSortOptions();
     this.compareButton.disabled = this.selected.length === 0;
     this.compareButton.textContent =
       this.selected.length > 0 ? `Compare (${this.selected.length})` : 'Compare';
@@ -349,8 +481,12 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     row.addEventListener('click', () => {
       if (open) this.collapsed.add(id);
       else this.collapsed.delete(id);
-      if (!open && !this.pages.has(id)) void this.loadRuns(id).then(() => this.render());
-      else this.render();
+      if (!open && !this.pages.has(id)) {
+        void this.loadRuns(id).then(
+          () => this.render(),
+          (error: unknown) => (this.filterError.textContent = (error as Error).message),
+        );
+      } else this.render();
     });
     item.append(row);
     if (!open) return item;
@@ -359,7 +495,11 @@ export class ExperimentsSidebar extends Widget implements ISextantSidebar {
     const nested = nestRuns(page?.runs ?? []);
     for (const run of nested.roots) runs.append(...this.runItems(run, nested, 0, now));
     if (page && page.runs.length === 0) {
-      runs.append(this.emptyState('No runs yet. Log one here:', experiment.name));
+      runs.append(
+        this.filter
+          ? el('li', 'jp-SextantTree-empty', 'No run matches the filter.')
+          : this.emptyState('No runs yet. Log one here:', experiment.name),
+      );
     }
     if (page?.nextPageToken) {
       const more = el(

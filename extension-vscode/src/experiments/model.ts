@@ -205,20 +205,7 @@ export function moreItem(experimentId: string, loaded: number): ItemModel {
   };
 }
 
-/** Sort orders offered for runs, as MLflow order_by clauses. */
-export const RUN_ORDERS: readonly { label: string; orderBy: string[] }[] = [
-  { label: 'Newest first', orderBy: ['attributes.start_time DESC'] },
-  { label: 'Oldest first', orderBy: ['attributes.start_time ASC'] },
-  { label: 'Name', orderBy: ['attributes.run_name ASC'] },
-];
-
-/** Orders for a metric, both ways. */
-export function metricOrders(key: string): { label: string; orderBy: string[] }[] {
-  return [
-    { label: `${key} ascending`, orderBy: [`metrics.\`${key}\` ASC`] },
-    { label: `${key} descending`, orderBy: [`metrics.\`${key}\` DESC`] },
-  ];
-}
+export { metricOrders, RUN_ORDERS } from '@sextant/media/runs/orders';
 
 /** The `sextant/runs/search` filter that counts running runs for the status bar. */
 export const RUNNING_FILTER = "attributes.status = 'RUNNING'";

@@ -280,6 +280,11 @@ export class ExperimentsTree extends LiveTree<ExperimentsNode> {
     return { runs: result.runs, nextPageToken: result.nextPageToken };
   }
 
+  /** Every run loaded so far, of every experiment. */
+  loadedRuns(): RunSummary[] {
+    return [...this.pages.values()].flatMap((p) => p.runs);
+  }
+
   /** Appends the next page of an experiment's runs. */
   async loadMore(experimentId: string): Promise<void> {
     const pages = this.pages.get(experimentId);

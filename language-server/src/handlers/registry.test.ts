@@ -167,6 +167,30 @@ describe('registry and evaluation requests', { timeout: 30_000 }, () => {
     assert.equal(second.version, '2');
   });
 
+  it("sends a logged model's MLmodel when its folder lies outside the run's artifacts", async () => {
+    const { model } = await call<{ model: { info: { model_id: string; artifact_uri: string } } }>(
+      'logged-models',
+      { experiment_id: '0', name: 'clf', source_run_id: runs[1] },
+    );
+    const folder = model.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, '');
+    const text = mlmodel('[{"type": "double", "name": "age"}]');
+    const response = await fetch(
+      `${session.sextant.trackingUri}/api/2.0/mlflow-artifacts/artifacts/${folder}/MLmodel`,
+      { method: 'PUT', body: text },
+    );
+    assert.equal(response.status, 200, await response.text());
+    const { models } = await session.client.sendRequest(RegistryRunModelsRequest, {
+      runId: runs[1]!,
+    });
+    const logged = models.find((m) => m.source === `models:/${model.info.model_id}`);
+    assert.ok(logged, JSON.stringify(models));
+    assert.equal(logged.artifactPath, undefined);
+    assert.equal(logged.mlmodel, text);
+    assert.deepEqual(logged.flavors, ['python_function', 'sklearn']);
+    const inRun = models.find((m) => m.artifactPath === 'model');
+    assert.equal(inRun?.mlmodel, undefined, 'a model among the artifacts is previewed from them');
+  });
+
   it('refuses a source outside the artifact store', async () => {
     await rejects(
       session.client.sendRequest(RegistryRegisterRequest, { name: 'churn', source: 'file:///etc' }),

@@ -86,6 +86,22 @@ function modelFacts(
   };
 }
 
+/** Most bytes of an MLmodel file sent with a run's logged model. */
+const MLMODEL_TEXT_BYTES = 64 * 1024;
+
+/** The text of the MLmodel file in `dir`, unless it is missing or larger than the limit. */
+async function mlmodelText(engine: Engine, dir: string): Promise<string | undefined> {
+  const file = await engine.artifacts.read(`${dir}/MLmodel`).catch(() => undefined);
+  if (!file) return undefined;
+  if (file.size > MLMODEL_TEXT_BYTES) {
+    file.stream.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of file.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Folders among a run's artifacts (a few levels down) that hold an MLmodel, and its logged models. */
 async function runModels(engine: Engine, runId: string): Promise<RunModelArtifact[]> {
   const run = await engine.tracking.getRun(runId);
@@ -118,12 +134,15 @@ async function runModels(engine: Engine, runId: string): Promise<RunModelArtifac
     if (found.some((f) => f.name === model.name)) continue;
     const dir = parseArtifactUri(model.artifactUri).relative;
     const facts = await readDeployFacts(engine.artifacts, dir).catch(() => undefined);
+    const inRun = dir.startsWith(`${root}/`);
+    const text = inRun ? undefined : await mlmodelText(engine, dir);
     found.push({
       source: `models:/${model.modelId}`,
       name: model.name,
       flavors: facts?.flavors ?? [],
       ...modelFacts(facts),
-      ...(dir.startsWith(`${root}/`) ? { artifactPath: dir.slice(root.length + 1) } : {}),
+      ...(inRun ? { artifactPath: dir.slice(root.length + 1) } : {}),
+      ...(text !== undefined ? { mlmodel: text } : {}),
     });
   }
   return found;

@@ -79,11 +79,27 @@ export class ArtifactsPanel {
     this.previews.unshift(existing ?? { path });
     if (!existing) this.request(MessageType.ReadArtifact, path);
     this.renderPreviews();
-    if (reveal) {
-      const card = this.previewsEl.firstElementChild as HTMLElement | null;
-      card?.scrollIntoView({ block: 'nearest' });
-      card?.focus();
-    }
+    if (reveal) this.revealFirst();
+  }
+
+  /**
+   * Previews a text whose content is already known, first among the previews: the MLmodel of a
+   * logged model kept outside the run's artifacts.
+   */
+  showText(path: string, text: string): void {
+    const index = this.previews.findIndex((p) => p.path === path);
+    if (index >= 0) this.previews.splice(index, 1);
+    const size = new TextEncoder().encode(text).length;
+    const result = { path, size, encoding: 'utf8' as const, content: text, truncated: false };
+    this.previews.unshift({ path, result });
+    this.renderPreviews();
+    this.revealFirst();
+  }
+
+  private revealFirst(): void {
+    const card = this.previewsEl.firstElementChild as HTMLElement | null;
+    card?.scrollIntoView({ block: 'nearest' });
+    card?.focus();
   }
 
   private request(type: MessageType.ReadArtifact | MessageType.ListArtifacts, path: string): void {

@@ -189,6 +189,9 @@ export function mountPipeline(
       ['Compute', node.compute],
       ['Command', h('code', {}, node.run)],
     ];
+    // The interpreter a local step ran with, and where it was chosen (its tracked run's tag).
+    const python = tracked?.data.tags.find((t) => t.key === 'sextant.python')?.value;
+    if (python) rows.push(['Python', h('code', { class: 'sx-python' }, python)]);
     if (stepRun?.attempts && stepRun.attempts > 1)
       rows.push(['Attempts', String(stepRun.attempts)]);
     if (stepRun?.exitCode !== undefined) rows.push(['Exit code', String(stepRun.exitCode)]);

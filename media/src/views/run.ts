@@ -84,14 +84,19 @@ export function mountRun(root: HTMLElement, bridge: Bridge): void {
                     {
                       class: 'secondary',
                       'data-action': 'open-model',
-                      disabled: m.artifactPath === undefined,
+                      disabled: m.artifactPath === undefined && m.mlmodel === undefined,
                       title:
-                        m.artifactPath === undefined
-                          ? "Its files lie outside the run's artifacts"
-                          : `Show ${m.artifactPath}/MLmodel in the artifacts`,
+                        m.artifactPath !== undefined
+                          ? `Show ${m.artifactPath}/MLmodel in the artifacts`
+                          : m.mlmodel !== undefined
+                            ? `Show the MLmodel of ${m.source}`
+                            : "Its files lie outside the run's artifacts",
                       onclick: () => {
-                        if (m.artifactPath === undefined) return;
-                        artifacts.preview(`${m.artifactPath}/MLmodel`);
+                        if (m.artifactPath !== undefined) {
+                          artifacts.preview(`${m.artifactPath}/MLmodel`);
+                        } else if (m.mlmodel !== undefined) {
+                          artifacts.showText(`${m.source}/MLmodel`, m.mlmodel);
+                        }
                       },
                     },
                     'Open',

@@ -17,6 +17,7 @@ import {
   type ColumnId,
   type TableSort,
 } from '../runsTable/columns';
+import { filterSuggestion, withSuggestion } from '../runs/filterHint';
 import { complete, type Completion } from '../runsTable/completion';
 import { bestAmong, bestLabel } from '../runs/best';
 import { formatDuration, h, replaceChildren } from './dom';
@@ -60,16 +61,6 @@ function formatNumber(value: number): string {
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e9)) return value.toExponential(3);
   return String(Number(value.toPrecision(6)));
-}
-
-/** When MLflow refused a bare name that is a metric, param or tag, the filter name meant. */
-function suggestionFor(error: string, keys: RunsTableSnapshot['keys']): string | undefined {
-  const key = /key '([^']+)'/.exec(error)?.[1];
-  if (!key) return undefined;
-  if (keys.metrics.includes(key)) return `metrics.${key}`;
-  if (keys.params.includes(key)) return `params.${key}`;
-  if (keys.tags.includes(key)) return `tags.${key}`;
-  return undefined;
 }
 
 function formatCell(run: RunSummary, column: ColumnId, now: number): string {
@@ -513,6 +504,52 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     return row;
   }
 
+  /** What a run's cells show for the current columns: class, text and tooltip of each. */
+  interface CellsOfRun {
+    classes: string[];
+    texts: string[];
+    titles: string[];
+  }
+
+  /**
+   * What each run's cells show for the current columns (class and text), worked out once per run
+   * rather than on every scroll frame; a running run's duration changes, so it is not kept.
+   */
+  let cellCache = new WeakMap<RunSummary, CellsOfRun>();
+  /** Each column's cell class before the run's own (numeric, pinned). */
+  let columnClasses: string[] = [];
+
+  function resetCellCache(): void {
+    const offsets = stickyOffsets();
+    columnClasses = columns.map((column) => {
+      const numeric = columnParts(column).kind === 'metrics' || column === 'duration';
+      return `cell${numeric ? ' numeric' : ''}${offsets.has(column) ? ' pinned' : ''}`;
+    });
+    cellCache = new WeakMap();
+  }
+
+  function cellsOf(run: RunSummary, now: number): CellsOfRun {
+    const cached = cellCache.get(run);
+    if (cached) return cached;
+    const cells: CellsOfRun = { classes: [], texts: [], titles: [] };
+    columns.forEach((column, i) => {
+      const isBest = best.get(column) === run.runId;
+      // The experiment's best run by the sort metric is starred in its name cell.
+      const starred = column === 'name' && bestRun?.runId === run.runId;
+      const status = column === 'status' ? ` status-${run.status.toLowerCase()}` : '';
+      const text = starred ? `★ ${formatCell(run, column, now)}` : formatCell(run, column, now);
+      cells.texts.push(text);
+      cells.classes.push(
+        `${columnClasses[i]!}${starred ? ' best-run' : ''}${isBest ? ' best' : ''}${status}`,
+      );
+      cells.titles.push(
+        starred ? `${text}: the ${bestRun!.label}` : isBest ? `${text} (best)` : text,
+      );
+    });
+    if (run.status !== 'RUNNING') cellCache.set(run, cells);
+    return cells;
+  }
+
   /** Shows run `index` in `row` (new or recycled). */
   function fillRow(row: HTMLElement, index: number, run: RunSummary, now: number): void {
     const on = selected.has(run.runId);
@@ -521,16 +558,13 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     row.dataset['index'] = String(index);
     row.setAttribute('aria-selected', on ? 'true' : 'false');
     row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
+    const { classes, texts, titles } = cellsOf(run, now);
     const cells = row.children;
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i]!;
       const cell = cells[i] as HTMLElement;
-      const isBest = best.get(column) === run.runId;
-      const kind = columnParts(column).kind;
-      const starred = column === 'name' && bestRun?.runId === run.runId;
-      const text = starred ? `★ ${formatCell(run, column, now)}` : formatCell(run, column, now);
-      cell.className = `cell${starred ? ' best-run' : ''}${kind === 'metrics' || column === 'duration' ? ' numeric' : ''}${isBest ? ' best' : ''}${column === 'status' ? ` status-${run.status.toLowerCase()}` : ''}${cell.style.left ? ' pinned' : ''}`;
-      cell.title = starred ? `${text}: the ${bestRun!.label}` : isBest ? `${text} (best)` : text;
+      const text = texts[i]!;
+      cell.className = classes[i]!;
+      cell.title = titles[i]!;
       cell.textContent = text;
     }
   }
@@ -567,6 +601,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
   window.addEventListener('resize', scheduleRows);
 
   function renderAll(): void {
+    resetCellCache();
     renderHeader();
     const runs = snapshot?.runs ?? [];
     body.style.height = `${runs.length * ROW_HEIGHT}px`;
@@ -633,7 +668,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
     error.textContent = message.error ?? '';
     error.title = message.error ?? '';
     error.hidden = !message.error;
-    const meant = message.error ? suggestionFor(message.error, message.keys) : undefined;
+    const meant = message.error ? filterSuggestion(message.error, message.keys) : undefined;
     hint.hidden = !meant;
     replaceChildren(
       hint,
@@ -644,11 +679,7 @@ export function mountRunsTable(root: HTMLElement, bridge: Bridge): void {
             class: 'link',
             id: 'runs-filter-fix',
             onclick: () => {
-              const bare = meant.slice(meant.indexOf('.') + 1);
-              search.value = search.value.replace(
-                new RegExp(`(^|[^.\\w\`])${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`),
-                `$1${meant}`,
-              );
+              search.value = withSuggestion(search.value, meant);
               apply();
             },
           },

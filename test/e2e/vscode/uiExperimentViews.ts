@@ -194,6 +194,11 @@ runUiTest(
     await models.first().waitFor();
     const modelText = await models.first().innerText();
     check(/sklearn/.test(modelText) && /→/.test(modelText), `model row ${modelText}`);
+    // Open on a logged model (kept outside the run's artifacts) previews its MLmodel.
+    await models.first().locator('button[data-action="open-model"]').click();
+    const mlmodel = runView.locator('.artifact-previews', { hasText: 'flavors' }).first();
+    await mlmodel.waitFor();
+    check(/sklearn/.test(await mlmodel.innerText()), 'the MLmodel preview');
     const runShots = async (theme: string): Promise<void> => {
       await runView.locator('h1').first().scrollIntoViewIfNeeded();
       await snap(page, `views-run-${theme}`);

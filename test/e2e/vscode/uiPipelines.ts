@@ -73,6 +73,10 @@ runUiTest(
       filter: (src) => !/[\\/](data|models|\.sextant|__pycache__)$|metrics\.json$/.test(src),
     });
     fs.mkdirSync(path.join(workspace, '.sextant'), { recursive: true });
+    // The workspace's own venv (the one with scikit-learn and pandas), not first on the PATH: the
+    // steps must find it themselves, as they do for a person whose terminal has no venv active.
+    const venv = path.resolve(path.dirname(python), '..');
+    fs.symlinkSync(venv, path.join(workspace, '.venv'));
     // A broken copy: a top-level key the pipeline schema does not know.
     fs.writeFileSync(
       path.join(workspace, 'broken.sextant.yaml'),
@@ -82,10 +86,13 @@ runUiTest(
       codeServer: need('CODE_SERVER'),
       vsix: need('VSIX'),
       workspace,
-      // The example's steps run `python`: the one with scikit-learn first on PATH. VSCODE_CLI=1 keeps
-      // the server from replacing PATH with a login shell's (which may put another python first).
+      // The example's steps run `python`, found in the workspace's .venv; the PATH holds no venv.
+      // VSCODE_CLI=1 keeps the server from replacing PATH with a login shell's.
       env: {
-        PATH: `${path.dirname(python)}${path.delimiter}${process.env['PATH'] ?? ''}`,
+        PATH: (process.env['PATH'] ?? '')
+          .split(path.delimiter)
+          .filter((dir) => !dir.startsWith(venv) && dir !== path.dirname(python))
+          .join(path.delimiter),
         VSCODE_CLI: '1',
       },
     });
@@ -183,6 +190,17 @@ runUiTest(
     console.log(
       `side panel of ${last}: ${(await graph.locator('.sx-side dl').innerText()).replace(/\s+/g, ' ')}`,
     );
+    // The step ran with the workspace's venv, and the panel says so.
+    const stepPython = await waitFor('the Python the step ran with', async () =>
+      (await graph.locator('.sx-side code.sx-python').count()) > 0
+        ? graph.locator('.sx-side code.sx-python').innerText()
+        : undefined,
+    );
+    if (
+      stepPython !== `${path.join(workspace, '.venv', 'bin', 'python')} (the workspace's .venv)`
+    ) {
+      throw new Error(`the step ran with ${stepPython}`);
+    }
     await runCommand(page, 'Notifications: Clear All Notifications');
     await graph.locator('.sx-side pre.sx-stdout').scrollIntoViewIfNeeded();
     await snap(page, 'pipeline-step-log-dark');
