@@ -210,9 +210,11 @@ class Worker:
         index = split.get("index")
         if index is not None and (type(index) is not list or len(index) != len(data)):
             return None
-        return self.pd.DataFrame(
-            self.np.array(data, dtype=self.np.float64), columns=names, index=index
-        )
+        # Laid out as pandas consolidates a float frame (one C-contiguous block of columns, so
+        # the model sees a Fortran-ordered array): the same layout MLflow's parse ends with, so
+        # BLAS sums in the same order and predictions match it to the last bit.
+        columns = self.np.ascontiguousarray(self.np.array(data, dtype=self.np.float64).T)
+        return self.pd.DataFrame(columns.T, columns=names, index=index, copy=False)
 
     def from_oip(self, request):
         np = self.np
