@@ -48,7 +48,8 @@ async function names(page: Page): Promise<string[]> {
         .textContent,
     })),
   );
-  return rows.sort((a, b) => a.index - b.index).map((r) => r.name);
+  // The best run by the sort metric is starred in its name cell; the names are compared without.
+  return rows.sort((a, b) => a.index - b.index).map((r) => r.name.replace(/^★ /, ''));
 }
 
 /** The run names the sidebar lists under experiment `name`, top to bottom. */
