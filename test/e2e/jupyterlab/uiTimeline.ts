@@ -121,7 +121,12 @@ async function main(): Promise<void> {
   try {
     const page = await context.newPage();
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
+    // Errors of Sextant's own code; other lab extensions of the venv (jupyterlab-plotly without
+    // ipywidgets' shared modules) may log theirs.
+    page.on('pageerror', (error) => {
+      if (/sextant/i.test(`${error.message}\n${error.stack ?? ''}`)) problems.push(error.message);
+      else console.error(`  page error (not Sextant's): ${error.message}`);
+    });
     page.on('console', (message) => {
       if (/Content Security Policy|sextant view/i.test(message.text()))
         problems.push(message.text());
