@@ -11,11 +11,6 @@ import type { DeploymentEvent } from '../serving';
 /** The tag that marks a run as a child of another (MLflow's). */
 const PARENT_TAG = 'mlflow.parentRunId';
 
-/** The alert event a pipeline run's `alert` trigger names in its detail (`alert event <id>`). */
-export function triggeringAlert(run: PipelineRun): number | undefined {
-  return alertEventOf(run.trigger);
-}
-
 /** Every tracking run id a pipeline run recorded: its parent run and its steps' runs. */
 export function trackingRunsOf(run: PipelineRun): string[] {
   return [run.runId, ...run.steps.map((s) => s.runId)].filter(
@@ -50,7 +45,7 @@ const PIPELINE_STATUS: Record<PipelineRun['status'], TimelineItemStatus> = {
 };
 
 export function pipelineItem(run: PipelineRun): TimelineItem {
-  const alert = triggeringAlert(run);
+  const alert = alertEventOf(run.trigger);
   const failed = run.steps.filter((s) => s.status === 'failed').map((s) => s.step);
   return {
     id: pipelineId(run.pipelineRunId),

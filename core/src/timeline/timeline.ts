@@ -1,3 +1,4 @@
+import { alertEventOf } from '../pipelines';
 import { invalid } from '../model/errors';
 import { EVALUATION_TAGS } from '../model/evaluation';
 import type { PipelineRun } from '../model/pipeline';
@@ -14,7 +15,6 @@ import {
   pipelineOfRun,
   registryItem,
   trackingRunsOf,
-  triggeringAlert,
   versionId,
 } from './items';
 import type { TimelineSources } from './sources';
@@ -177,7 +177,7 @@ export async function loopTimeline(
   const pipelines: PipelineRun[] = sources.pipelines
     .listRuns({ limit: READ_LIMIT })
     .filter((run) => {
-      const alert = triggeringAlert(run);
+      const alert = alertEventOf(run.trigger);
       return (
         (alert !== undefined && alertIds.has(alert)) ||
         trackingRunsOf(run).some((id) => sourceRuns.has(id))
