@@ -205,7 +205,9 @@ export function registerDeploymentCommands(ctx: DeploymentCommandContext): vscod
       );
       if (go !== 'Deploy Anyway') return undefined;
     }
-    const serving = tree.listed.filter(
+    // Asked now, not read from the tree: the view may not have re-listed since the last deploy.
+    const listed = (await api.request(ServingListRequest)).deployments;
+    const serving = listed.filter(
       (d) => d.status !== 'declared' && d.variants.some((v) => v.model === model),
     );
     if (serving.length > 0) {
@@ -240,7 +242,7 @@ export function registerDeploymentCommands(ctx: DeploymentCommandContext): vscod
         });
       }
     }
-    const taken = tree.listed.map((d) => d.name);
+    const taken = listed.map((d) => d.name);
     const name = await vscode.window.showInputBox({
       title: `Deploy ${target.uri} (1/3)`,
       prompt: check.ok ? `${check.text} Deployment name:` : 'Deployment name:',
