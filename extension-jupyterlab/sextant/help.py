@@ -21,6 +21,11 @@ Serving
   %sextant deploy up|down|list|status|logs|traffic|promote|rollback ...
   %sextant predict NAME|URL ROWS               send rows; a DataFrame of predictions
   %sextant endpoints                           the deployments, their URLs and how to call them
+Online experiments and monitoring
+  %sextant experiment report|decide|power ...  A/B tests and bandits judged on feedback
+  %sextant monitor reference|run|windows|alerts|rules ...   drift, quality, alerts
+  %sextant feedback import FILE --deployment D outcomes of served predictions
+  %sextant timeline [--deployment D|--model M] the continuous-training loop, cause by cause
 """
 
 COMMANDS = {
@@ -93,6 +98,32 @@ history), --store DIR (default: the workspace's .sextant).""",
   The workspace's deployments as a table: status, URL, variants and their weights, replicas, the
   last minute's req/s, p50/p99 latency and error rate, and for each running one a curl and a
   Python snippet that calls it. Declared deployments that were never started are listed too.""",
+    "experiment": """\
+%sextant experiment report DEPLOYMENT [--json]
+%sextant experiment decide DEPLOYMENT [--json]
+%sextant experiment power --effect E (--baseline RATE | --sd SD) [--alpha A] [--power P]
+  The online experiment of a deployment (its `experiment:` in sextant.yaml): per-variant results
+  with intervals and p-values, the decision rules applied now (promote, stop, roll back), or the
+  units each variant needs. After report and decide, a button opens the experiment report.
+  Example: %sextant experiment report churn-api""",
+    "monitor": """\
+%sextant monitor reference models:/M/N (--data FILE | --from-evaluation [EVAL_SET])
+%sextant monitor run|windows MONITOR [--json]
+%sextant monitor alerts [--rule R] [--json]
+%sextant monitor rules [--prometheus]
+  The monitors and alert rules of sextant.yaml: a version's reference profile, the latest window
+  checked now (drift, quality, latency; alert rules applied), the windows checked so far, the
+  alert events. After run and windows, a button opens the deployment's monitoring dashboard.
+  Example: %sextant monitor run churn-drift""",
+    "feedback": """\
+%sextant feedback import FILE --deployment DEPLOYMENT
+  Imports the outcomes of served predictions (CSV or Parquet: request_id and one of label,
+  reward, value; time optional), which monitoring and online experiments judge on.""",
+    "timeline": """\
+%sextant timeline [--deployment D] [--model M] [--since T] [--until T] [--limit N] [--json]
+  The continuous-training loop, oldest first: alerts, the pipeline runs they triggered,
+  evaluations, registrations, deployment changes and decisions, each with what caused it.
+  A button opens the loop timeline.""",
     "help": """\
 %sextant help [COMMAND]
   This help; COMMAND is one of """,

@@ -18,6 +18,7 @@ from IPython.display import display
 from .connection import SextantUnavailable, check_alive, locate_tracking
 from .evaluate_magic import EvaluateMagicError, evaluate_all, expand, resolve, show_results, store_of
 from .help import help_text
+from .loop_magic import GROUPS as LOOP_GROUPS, run_loop_command
 from .pipeline_magic import PipelineMagicError, run_pipeline_command
 from .registry_magic import (
     RegistryMagicError,
@@ -129,7 +130,7 @@ def _value(text: str) -> float | None:
 @magics_class
 class SextantMagics(Magics):
     """``%sextant start|end|log|status|open|pipeline|register|models|evaluate|deploy|predict|
-    endpoints|help`` and ``%%sextant`` for one-off tracked cells."""
+    endpoints|monitor|experiment|timeline|feedback|help`` and ``%%sextant`` for one-off tracked cells."""
 
     def __init__(self, shell, tracker: CellTracker) -> None:
         super().__init__(shell)
@@ -147,6 +148,9 @@ class SextantMagics(Magics):
             if command == "predict":
                 # Its rows may be JSON or a Python expression: taken as written, not split by shlex.
                 return self.serving.predict(rest)
+            if command in LOOP_GROUPS:
+                # Passed to the command line as written (argparse would take their options).
+                return self._loop(command, shlex.split(rest))
             args = _parser().parse_args(shlex.split(line))
             return getattr(self, f"_{args.command}")(args)
         except (
@@ -324,6 +328,12 @@ class SextantMagics(Magics):
     def _endpoints(self, args) -> None:
         """``%sextant endpoints``: every deployment of the workspace, and how to call it."""
         self.serving.endpoints(args.store)
+
+    def _loop(self, group: str, rest: list[str]) -> None:
+        """``%sextant monitor|experiment|timeline|feedback …``, as the command line takes them."""
+        code = run_loop_command(group, rest, Path.cwd().resolve())
+        if code != 0:
+            raise MagicError(f"`sextant {' '.join([group, *rest])}` ended with exit code {code}")
 
     def _help(self, args) -> None:
         """``%sextant help [COMMAND]``."""

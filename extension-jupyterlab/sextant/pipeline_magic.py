@@ -92,22 +92,19 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
     return [*launch, "pipeline", *args, *extra], root
 
 
-def run_pipeline_command(args: list[str], cwd: Path) -> int:
-    """Runs ``sextant pipeline <args>``, printing its output as it comes; a kernel interrupt
-    cancels it (SIGINT, as Ctrl-C; a second one stops it at once). After a ``run``, displays the
-    run (:data:`PIPELINE_RUN_MIME`: JupyterLab shows a button to its graph). Answers the exit
-    code."""
-    argv, root = command_for(args, cwd)
-    run: dict[str, str] = {}
+def stream_command(argv: list[str], cwd: Path, on_line=None, stopping: str = "stopping the command") -> int:
+    """Runs one of Sextant's commands, printing its output as it comes (``on_line`` sees each
+    line); a kernel interrupt stops it as Ctrl-C in a terminal does (SIGINT, and again on a second
+    interrupt), saying it is ``stopping``. Answers the exit code."""
     process = subprocess.Popen(
         argv,
-        cwd=root,
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={**os.environ, "FORCE_COLOR": "0"},
         # Its own session: an interrupt JupyterLab sends to the kernel's process group reaches the
-        # command only as this magic forwards it, once, so the run is cancelled cleanly.
+        # command only as this magic forwards it, once, so a run is cancelled cleanly.
         start_new_session=True,
     )
     assert process.stdout is not None
@@ -120,23 +117,36 @@ def run_pipeline_command(args: list[str], cwd: Path) -> int:
             text = line.decode("utf-8", "replace")
             sys.stdout.write(text)
             sys.stdout.flush()
-            began, ended = RUN_LINE.match(text), END_LINE.match(text)
-            if began:
-                run.update(pipeline=began.group(1), id=began.group(2))
-            if ended:
-                run["status"] = ended.group(2)
+            if on_line is not None:
+                on_line(text)
         except KeyboardInterrupt:
             interrupts += 1
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
             if interrupts == 1:
-                print("sextant: interrupted: cancelling the pipeline run (interrupt again to stop at once)")
+                print(f"sextant: interrupted: {stopping} (interrupt again to stop at once)")
     while True:
         try:
-            code = process.wait()
-            break
+            return process.wait()
         except KeyboardInterrupt:
             process.send_signal(signal.SIGINT)
+
+
+def run_pipeline_command(args: list[str], cwd: Path) -> int:
+    """Runs ``sextant pipeline <args>`` (:func:`stream_command`: an interrupt cancels the run).
+    After a ``run``, displays the run (:data:`PIPELINE_RUN_MIME`: JupyterLab shows a button to its
+    graph). Answers the exit code."""
+    argv, root = command_for(args, cwd)
+    run: dict[str, str] = {}
+
+    def seen(text: str) -> None:
+        began, ended = RUN_LINE.match(text), END_LINE.match(text)
+        if began:
+            run.update(pipeline=began.group(1), id=began.group(2))
+        if ended:
+            run["status"] = ended.group(2)
+
+    code = stream_command(argv, root, seen, "cancelling the pipeline run")
     file = argv[argv.index("--file") + 1] if "--file" in argv else None
     if "id" in run and "status" in run and file is not None:
         output = {

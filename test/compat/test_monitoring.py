@@ -319,3 +319,60 @@ def test_bad_monitor_input_gets_a_clear_error(sextant, served):
     assert done.returncode != 0 and "window 'soon' is neither a duration" in done.stderr
     done = sextant_cli(sextant, cwd, "monitor", "reference", f"models:/{served['model']}/1", "--data", "missing.csv", check=False)
     assert done.returncode != 0 and "missing.csv does not exist" in done.stderr
+
+
+def test_the_monitoring_magics_run_on_the_workspace_store_and_offer_the_dashboard(sextant, served):
+    """``%sextant monitor|timeline|experiment`` in a notebook below the workspace: the same answers
+    as the command line on the workspace's store, a button to the view, a clear error."""
+    from test_magics import run_notebook, stream_text
+
+    cwd = served["cwd"]
+    if not (cwd / ".sextant").exists():
+        (cwd / ".sextant").symlink_to(sextant.store, target_is_directory=True)
+    notebooks = cwd / "notebooks"
+    notebooks.mkdir(exist_ok=True)
+    notebook = run_notebook(
+        [
+            "%load_ext sextant",
+            "%sextant monitor run inputs --json",
+            "%sextant monitor windows inputs --json",
+            "%sextant monitor rules --json --file ../sextant.yaml",
+            "%sextant timeline --deployment scored --json",
+            "%sextant experiment power --effect 0.05 --baseline 0.2",
+            "%sextant monitor run no-such-monitor",
+            "%sextant help monitor",
+        ],
+        cwd=notebooks,
+    )
+    cells = notebook.cells
+
+    checked = json.loads(stream_text(cells[1], "stdout"))
+    assert checked["window"]["kind"] == "on-demand"
+    [button] = [o for o in cells[1].outputs if o.output_type == "display_data"]
+    assert button.data["application/vnd.sextant.view+json"] == {"view": "monitoring", "monitor": "inputs"}
+    shown = json.loads(stream_text(cells[2], "stdout"))
+    assert checked["window"]["id"] in [w["id"] for w in shown]
+    assert [w["id"] for w in shown] == [w["id"] for w in windows(sextant, cwd)][: len(shown)]
+    [button] = [o for o in cells[2].outputs if o.output_type == "display_data"]
+    assert button.data["application/vnd.sextant.view+json"] == {"view": "monitoring", "monitor": "inputs"}
+
+    rules = subprocess.run(["node", str(SEXTANT_BIN), "monitor", "rules", "--json"], capture_output=True,
+                           text=True, timeout=60, cwd=cwd, check=True).stdout
+    assert json.loads(stream_text(cells[3], "stdout")) == json.loads(rules)
+    assert not [o for o in cells[3].outputs if o.output_type == "display_data"], "no view for the rules"
+
+    # The same store as the command line's: what the magic listed is there (later items may follow).
+    timeline = json.loads(stream_text(cells[4], "stdout"))["items"]
+    listed = json.loads(sextant_cli(sextant, cwd, "timeline", "--deployment", "scored", "--json").stdout)["items"]
+    assert timeline and all(item in listed for item in timeline), (timeline, listed)
+    [button] = [o for o in cells[4].outputs if o.output_type == "display_data"]
+    assert button.data["application/vnd.sextant.view+json"] == {"view": "timeline", "deployment": "scored"}
+
+    assert "treatment units" in stream_text(cells[5], "stdout")
+
+    assert "declares no monitor named 'no-such-monitor'; it has inputs" in stream_text(cells[6], "stdout")
+    assert stream_text(cells[6], "stderr").strip().splitlines()[-1] == (
+        "sextant: `sextant monitor run no-such-monitor` ended with exit code 1"
+    )
+    assert not [o for o in cells[6].outputs if o.output_type == "display_data"]
+    assert "%sextant monitor run|windows MONITOR" in stream_text(cells[7], "stdout")

@@ -63,9 +63,21 @@ export const monitoringPlugin: JupyterFrontEndPlugin<void> = {
         () => new MonitoringDashboardPanel(connection, deployment, actions.openPipelineRun),
       );
 
-    /** The deployment asked for: the args, the row right-clicked, else a pick among the monitored. */
-    const chooseDeployment = async (deployment: unknown): Promise<string | undefined> => {
+    /**
+     * The deployment asked for: the args (a deployment, or a monitor of one), the row
+     * right-clicked, else a pick among the monitored.
+     */
+    const chooseDeployment = async (
+      deployment: unknown,
+      monitor: unknown,
+    ): Promise<string | undefined> => {
       if (typeof deployment === 'string' && deployment !== '') return deployment;
+      if (typeof monitor === 'string' && monitor !== '') {
+        const { monitors } = await connection.request(MonitoringListRequest);
+        const found = monitors.find((m) => m.name === monitor);
+        if (!found) throw new Error(`No monitor ${monitor} in this workspace's sextant.yaml.`);
+        return found.deployment;
+      }
       const row = app.contextMenuHitTest((node) => node.matches(DEPLOYMENT_ROW));
       if (row?.dataset['deployment']) return row.dataset['deployment'];
       const [{ monitors }, { deployments }] = await Promise.all([
@@ -85,10 +97,15 @@ export const monitoringPlugin: JupyterFrontEndPlugin<void> = {
       label: 'Open Monitoring Dashboard',
       caption:
         "Open the deployment's monitoring: drift heatmap, histograms, performance, SLOs, alerts",
-      describedBy: { args: { type: 'object', properties: { deployment: { type: 'string' } } } },
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { deployment: { type: 'string' }, monitor: { type: 'string' } },
+        },
+      },
       execute: async (args) => {
         try {
-          const deployment = await chooseDeployment(args['deployment']);
+          const deployment = await chooseDeployment(args['deployment'], args['monitor']);
           return deployment ? showDashboard(deployment) : undefined;
         } catch (error) {
           void showErrorMessage('Sextant', `Cannot open the monitoring: ${errorMessage(error)}`);

@@ -20,6 +20,7 @@ import { cleanPipelineCache } from './cleanCache.js';
 import { ComparePanel } from './comparePanel.js';
 import { showInMain } from './mainArea.js';
 import { pipelineRunRendererFactory } from './pipelineOutput.js';
+import { viewRendererFactory } from './viewOutput.js';
 import { PipelinePanel } from './pipelinePanel.js';
 import { revealCell } from './revealCell.js';
 import { RunPanel } from './runPanel.js';
@@ -169,6 +170,18 @@ export const viewsPlugin: JupyterFrontEndPlugin<void> = {
         ({ file, pipeline }) =>
           void app.commands.execute(CommandIds.openPipeline, { file, pipeline }),
       ),
+    );
+    // `%sextant monitor run`, `experiment report`, `timeline` end with a button to their view.
+    rendermime?.addFactory(
+      viewRendererFactory((output) => {
+        const { view, ...args } = output;
+        const command = {
+          monitoring: CommandIds.openMonitoring,
+          experiment: CommandIds.openExperimentReport,
+          timeline: CommandIds.openTimeline,
+        }[view];
+        void app.commands.execute(command, args);
+      }),
     );
 
     app.commands.addCommand(CommandIds.cleanPipelineCache, {
