@@ -29,6 +29,30 @@ const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 const SEXTANT = path.join(REPO, 'core', 'bin', 'sextant.js');
 const MODEL_SCRIPT = path.join(REPO, 'test', 'e2e', 'vscode', 'monitor_model.py');
 const DEPLOYMENT = 'scored-api';
+/** A notebook that runs the loop's magics on the workspace's store. */
+const LOOP_NOTEBOOK = JSON.stringify({
+  nbformat: 4,
+  nbformat_minor: 5,
+  metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+  cells: [
+    '%load_ext sextant',
+    '%sextant monitor run inputs',
+    `%sextant timeline --deployment ${DEPLOYMENT}`,
+  ].map((source, i) => ({
+    cell_type: 'code',
+    id: `loop-${i}`,
+    metadata: {},
+    execution_count: null,
+    outputs: [],
+    source,
+  })),
+});
+/** Executes a notebook in place with nbclient, in a fresh kernel started in the current folder. */
+const RUN_NOTEBOOK = `import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": "."}}).execute()
+nbformat.write(nb, sys.argv[1])`;
 /** How long a deployment may take to start its Python workers on a busy machine. */
 const DEPLOY_TIMEOUT_MS = 240_000;
 
@@ -233,6 +257,45 @@ async function main(): Promise<void> {
       60_000,
     );
     await shot(page, 'monitoring-triggered-run-light.png');
+
+    console.log('-- the magics in a notebook: their buttons open the dashboard and the timeline');
+    // The kernel's side (nbclient runs the notebook, as the compat tests do); the page renders
+    // what it saved and opens the views from its buttons.
+    fs.writeFileSync(path.join(lab.root, 'loop.ipynb'), LOOP_NOTEBOOK);
+    execFileSync(python, ['-c', RUN_NOTEBOOK, 'loop.ipynb'], { cwd: lab.root, timeout: 180_000 });
+    const ran = JSON.parse(fs.readFileSync(path.join(lab.root, 'loop.ipynb'), 'utf8')) as {
+      cells: {
+        outputs: { output_type: string; data?: Record<string, unknown>; text?: string }[];
+      }[];
+    };
+    const shown = ran.cells.flatMap((c) => c.outputs.flatMap((o) => Object.keys(o.data ?? {})));
+    assert.ok(
+      shown.filter((m) => m === 'application/vnd.sextant.view+json').length === 2,
+      `the magics displayed their views: ${JSON.stringify(ran.cells.map((c) => c.outputs))}`,
+    );
+    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="filebrowser"]').click();
+    await page
+      .locator('.jp-DirListing-item', { hasText: 'loop.ipynb' })
+      .first()
+      .dblclick({ timeout: 30_000 });
+    const notebookPanel = page.locator('.jp-NotebookPanel:visible');
+    const openDashboard = notebookPanel.getByRole('button', { name: 'Open monitoring dashboard' });
+    await openDashboard.waitFor({ timeout: 60_000 }).catch(async (error: unknown) => {
+      await shot(page, 'monitoring-magics-failed.png');
+      throw error;
+    });
+    await shot(page, 'monitoring-magics-light.png');
+    await openDashboard.click();
+    await page
+      .locator('.jp-SextantView-monitoring:visible h1', { hasText: `Monitoring · ${DEPLOYMENT}` })
+      .waitFor({ timeout: 30_000 });
+    await page.locator('.lm-TabBar-tab', { hasText: 'loop.ipynb' }).click();
+    await notebookPanel.getByRole('button', { name: 'Open loop timeline' }).click();
+    await page
+      .locator('.jp-SextantView-timeline:visible', { hasText: 'input-drift' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    console.log('the notebook buttons opened the monitoring dashboard and the loop timeline');
     console.log(`monitoring UI test passed in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     spawnSync(process.execPath, [SEXTANT, 'deploy', 'down', DEPLOYMENT, '--store', store], {
