@@ -20,10 +20,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { sessionKernel, startLab, startNotebookKernel, type Lab } from './jupyterLab';
+import { contextMenu, menu, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
@@ -126,14 +127,6 @@ async function showSidebar(page: Page): Promise<void> {
   await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
 }
 
-async function menu(page: Page, top: string, item: string): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: new RegExp(`^${top}$`) }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
-}
-
 /** The sidebar's row of the run named `name`. */
 function runRow(page: Page, name: string) {
   return page.locator('#sextant-sidebar .jp-SextantTree-run', { hasText: name });
@@ -152,15 +145,6 @@ function versionRow(page: Page, name: string, version: string) {
   return page.locator(
     `#sextant-sidebar .jp-SextantModels-version[data-model="${name}"][data-version="${version}"]`,
   );
-}
-
-/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
-async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
-  await target.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
 }
 
 /** Types `value` into the open dialog's input and accepts it. */
@@ -208,15 +192,6 @@ async function runShot(page: Page, theme: string): Promise<void> {
     .evaluate((section) => section.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(500);
   await shot(page, `run-tags-source${theme}.png`);
-}
-
-/** Picks a JupyterLab theme from Settings → Theme and waits for it. */
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await menu(page, 'Settings', 'Theme');
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
 }
 
 function cell(page: Page, id: string) {

@@ -18,13 +18,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { startLab, startNotebookKernel } from './jupyterLab';
+import { aliasVersion, contextMenu, deploymentRow, shot, SHOTS, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 const MODEL = 'lab-iris';
 const DEPLOYMENT = 'iris-lab';
 /** How long a deployment may take to start its Python workers on a busy machine. */
@@ -45,46 +45,11 @@ const TRAIN = [
   `MlflowClient().set_registered_model_alias('${MODEL}', 'champion', '1')`,
 ].join('\n');
 
-async function shot(page: Page, name: string, target?: Locator): Promise<void> {
-  for (const close of await page.locator('.jp-Notification-Toast-Close').all()) {
-    await close.click().catch(() => undefined);
-  }
-  await page.waitForTimeout(600);
-  await (target ?? page).screenshot({ path: path.join(SHOTS, name) });
-  console.log(`  screenshot test/e2e/jupyterlab/screenshots/${name}`);
-}
-
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
-    .first()
-    .click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
-}
-
-/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
-async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
-  await target.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
-}
-
-/** The Deployments section's row of the deployment. */
-function deploymentRow(page: Page, status?: string): Locator {
-  return page.locator(
-    `#sextant-sidebar .jp-SextantDeployments-deployment[data-deployment="${DEPLOYMENT}"]${status ? `[data-status="${status}"]` : ''} > .jp-SextantDeployments-row`,
-  );
-}
-
 /** The description under the deployment's name in the sidebar (traffic split, live figures). */
 async function sidebarSplit(page: Page, expected: RegExp): Promise<void> {
-  const description = deploymentRow(page).locator('.jp-SextantTree-description').first();
+  const description = deploymentRow(page, DEPLOYMENT)
+    .locator('.jp-SextantTree-description')
+    .first();
   let seen = '';
   await waitFor(
     `the sidebar to show ${String(expected)}`,
@@ -94,15 +59,6 @@ async function sidebarSplit(page: Page, expected: RegExp): Promise<void> {
     },
     30_000,
   ).catch(() => assert.match(seen, expected));
-}
-
-/** The version the registry alias `champion` points at, read through the MLflow REST API. */
-async function champion(url: string): Promise<string> {
-  const answer = await fetch(
-    `${url}/api/2.0/mlflow/registered-models/alias?name=${MODEL}&alias=champion`,
-  );
-  const body = (await answer.json()) as { model_version: { version: string } };
-  return body.model_version.version;
 }
 
 async function main(): Promise<void> {
@@ -165,14 +121,14 @@ async function main(): Promise<void> {
     await shot(page, 'deploy-dialog-light.png', dialog.locator('.jp-Dialog-content'));
     await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
     await dialog.waitFor({ state: 'detached', timeout: 15_000 });
-    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    await deploymentRow(page, DEPLOYMENT, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
     const yaml = fs.readFileSync(path.join(lab.root, 'sextant.yaml'), 'utf8');
     assert.match(yaml, new RegExp(`${DEPLOYMENT}:\\n {4}model: models:/${MODEL}@champion`));
     console.log('deployed from the Models section; sextant.yaml declares it');
 
     console.log('-- the dashboard: a test request prefilled from the input example');
-    await deploymentRow(page).hover();
-    await deploymentRow(page).locator('.jp-SextantDeployments-open').click();
+    await deploymentRow(page, DEPLOYMENT).hover();
+    await deploymentRow(page, DEPLOYMENT).locator('.jp-SextantDeployments-open').click();
     const dashboard = page.locator('.jp-SextantView-deployment:visible');
     await dashboard.locator('[data-status="running"]').first().waitFor({ timeout: 30_000 });
     const body = await dashboard.locator('textarea.test-body').inputValue();
@@ -183,10 +139,10 @@ async function main(): Promise<void> {
     console.log('test request answered 200 with predictions');
 
     console.log('-- Stop and Deploy from the Deployments context menu');
-    await contextMenu(page, deploymentRow(page), 'Stop');
-    await deploymentRow(page, 'stopped').waitFor({ timeout: 60_000 });
-    await contextMenu(page, deploymentRow(page), 'Deploy');
-    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Stop');
+    await deploymentRow(page, DEPLOYMENT, 'stopped').waitFor({ timeout: 60_000 });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Deploy');
+    await deploymentRow(page, DEPLOYMENT, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
 
     console.log('-- Deploy… on v2: added to the deployment as its canary');
     const v2 = page.locator(
@@ -203,7 +159,7 @@ async function main(): Promise<void> {
     await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
     await dialog.waitFor({ state: 'detached', timeout: 15_000 });
     await sidebarSplit(page, /champion 90% \/ challenger 10%/);
-    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    await deploymentRow(page, DEPLOYMENT, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
     const declared = fs.readFileSync(path.join(lab.root, 'sextant.yaml'), 'utf8');
     assert.ok(
       declared.includes('challenger') && declared.includes(`models:/${MODEL}/2`),
@@ -229,7 +185,7 @@ async function main(): Promise<void> {
         .locator('.test-result .badge[data-status="200"]')
         .waitFor({ timeout: 30_000 });
     }
-    await deploymentRow(page).click();
+    await deploymentRow(page, DEPLOYMENT).click();
     await dashboard.evaluate((node) => {
       type Scrolled = { scrollTop: number; parentElement: Scrolled | null };
       for (let n: Scrolled | null = node as unknown as Scrolled; n; n = n.parentElement) {
@@ -240,10 +196,14 @@ async function main(): Promise<void> {
     await shot(page, 'deployments-section-light.png', page.locator('#sextant-sidebar'));
     await dashboard.locator('[data-action="promote"]').click();
     await sidebarSplit(page, /champion 0% \/ challenger 100%/);
-    assert.equal(await champion(url), '2', 'promote moved @champion to v2');
+    assert.equal(await aliasVersion(url, MODEL, 'champion'), '2', 'promote moved @champion to v2');
     await dashboard.locator('[data-action="rollback"]').click();
     await sidebarSplit(page, /champion 50% \/ challenger 50%/);
-    assert.equal(await champion(url), '1', 'roll back moved @champion back to v1');
+    assert.equal(
+      await aliasVersion(url, MODEL, 'champion'),
+      '1',
+      'roll back moved @champion back to v1',
+    );
     await dashboard.locator('.event-rollback').first().waitFor({ timeout: 30_000 });
     console.log('canary moved to 50%, promoted (alias on v2), rolled back (alias on v1)');
 
@@ -276,18 +236,18 @@ async function main(): Promise<void> {
     await notebookTab.click();
     await shot(page, 'endpoints-magic-hc.png');
     await dashboardTab.click();
-    await deploymentRow(page).click({ button: 'right' });
+    await deploymentRow(page, DEPLOYMENT).click({ button: 'right' });
     await shot(page, 'deployments-menu-hc.png');
     await page.keyboard.press('Escape');
     await theme(page, 'JupyterLab Light', true);
 
     console.log('-- Open Logs and Stop');
-    await contextMenu(page, deploymentRow(page), 'Open Logs');
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Open Logs');
     await page
       .locator('.jp-SextantDeploymentLogs-text', { hasText: `Ready: ${DEPLOYMENT}` })
       .waitFor({ timeout: 30_000 });
-    await contextMenu(page, deploymentRow(page), 'Stop');
-    await deploymentRow(page, 'stopped').waitFor({ timeout: 60_000 });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Stop');
+    await deploymentRow(page, DEPLOYMENT, 'stopped').waitFor({ timeout: 60_000 });
     console.log(
       'deployments: deployed, test request, canary slider, promote, roll back, logs, stop',
     );

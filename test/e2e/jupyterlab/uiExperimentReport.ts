@@ -20,14 +20,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { trafficWithFeedback } from '../experimentTraffic';
 import { waitFor } from '../vscode/codeServer';
 import { startLab } from './jupyterLab';
+import { aliasVersion, contextMenu, deploymentRow, shot, SHOTS, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 const MODEL = 'lab-ab-iris';
 const DEPLOYMENT = 'iris-ab';
 /** How long a deployment may take to start its Python workers on a busy machine. */
@@ -63,52 +63,6 @@ const YAML = `deployments:
       min_samples: 50
       plan: { minimum_effect: 0.2 }
 `;
-
-async function shot(page: Page, name: string): Promise<void> {
-  for (const close of await page.locator('.jp-Notification-Toast-Close').all()) {
-    await close.click().catch(() => undefined);
-  }
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: path.join(SHOTS, name) });
-  console.log(`  screenshot test/e2e/jupyterlab/screenshots/${name}`);
-}
-
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
-    .first()
-    .click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
-}
-
-/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
-async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
-  await target.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
-}
-
-/** The Deployments section's row of the deployment. */
-function deploymentRow(page: Page, status?: string): Locator {
-  return page.locator(
-    `#sextant-sidebar .jp-SextantDeployments-deployment[data-deployment="${DEPLOYMENT}"]${status ? `[data-status="${status}"]` : ''} > .jp-SextantDeployments-row`,
-  );
-}
-
-/** The version the registry alias `champion` points at, read through the MLflow REST API. */
-async function champion(url: string): Promise<string> {
-  const answer = await fetch(
-    `${url}/api/2.0/mlflow/registered-models/alias?name=${MODEL}&alias=champion`,
-  );
-  const body = (await answer.json()) as { model_version: { version: string } };
-  return body.model_version.version;
-}
 
 /** Waits until the text at `target` matches. */
 async function reads(target: Locator, text: RegExp): Promise<string> {
@@ -152,14 +106,14 @@ async function main(): Promise<void> {
     console.log(`registered ${MODEL} v1 (@champion) and v2 after ${seconds(started)} s`);
 
     console.log('-- Deploy the declared deployment with its experiment');
-    await deploymentRow(page).waitFor({ timeout: 30_000 });
-    await contextMenu(page, deploymentRow(page), 'Deploy');
-    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    await deploymentRow(page, DEPLOYMENT).waitFor({ timeout: 30_000 });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Deploy');
+    await deploymentRow(page, DEPLOYMENT, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
     console.log(`deployed after ${seconds(started)} s`);
 
     console.log('-- the dashboard links to the report; traffic with feedback');
-    await deploymentRow(page).hover();
-    await deploymentRow(page).locator('.jp-SextantDeployments-open').click();
+    await deploymentRow(page, DEPLOYMENT).hover();
+    await deploymentRow(page, DEPLOYMENT).locator('.jp-SextantDeployments-open').click();
     const dashboard = page.locator('.jp-SextantView-deployment:visible');
     await dashboard.locator('[data-status="running"]').first().waitFor({ timeout: 30_000 });
     await dashboard.locator('[data-action="open-experiment"]').waitFor({ timeout: 30_000 });
@@ -170,7 +124,7 @@ async function main(): Promise<void> {
     await trafficWithFeedback(endpoint, body, 400);
 
     console.log('-- Open Experiment Report from the Deployments context menu');
-    await contextMenu(page, deploymentRow(page), 'Open Experiment Report');
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Open Experiment Report');
     const report = page.locator('.jp-SextantView-onlineExperiment:visible');
     await reads(report.locator('h1'), new RegExp(`Experiment · ${DEPLOYMENT}`));
     await reads(report.locator('.variants-table'), /champion[^]*challenger/);
@@ -193,7 +147,11 @@ async function main(): Promise<void> {
     await report.locator('.confirm button[data-action="confirm"]').click();
     await reads(report.locator('h1 .badge'), /concluded/);
     await reads(report.locator('.decisions'), /promote 'challenger'/);
-    assert.equal(await champion(url), '2', 'promote from the report moved @champion to v2');
+    assert.equal(
+      await aliasVersion(url, MODEL, 'champion'),
+      '2',
+      'promote from the report moved @champion to v2',
+    );
     console.log('promoted from the report: @champion on v2');
 
     const sections = async (name: string): Promise<void> => {

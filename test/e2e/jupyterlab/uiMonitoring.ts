@@ -19,13 +19,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { startLab } from './jupyterLab';
+import { contextMenu, deploymentRow, shot, SHOTS, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 const SEXTANT = path.join(REPO, 'core', 'bin', 'sextant.js');
 const MODEL_SCRIPT = path.join(REPO, 'test', 'e2e', 'vscode', 'monitor_model.py');
 const DEPLOYMENT = 'scored-api';
@@ -82,39 +81,6 @@ pipelines:
         outs: [retrained.txt]
 `;
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: path.join(SHOTS, name) });
-  console.log(`  screenshot test/e2e/jupyterlab/screenshots/${name}`);
-}
-
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
-    .first()
-    .click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
-}
-
-/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
-async function contextMenu(page: Page, target: Locator, item: string): Promise<void> {
-  await target.click({ button: 'right' });
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) })
-    .first()
-    .click();
-}
-
-function deploymentRow(page: Page, status?: string): Locator {
-  return page.locator(
-    `#sextant-sidebar .jp-SextantDeployments-deployment[data-deployment="${DEPLOYMENT}"]${status ? `[data-status="${status}"]` : ''} > .jp-SextantDeployments-row`,
-  );
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const venv = process.env['VENV'] ?? path.join(REPO, '.venv');
@@ -156,8 +122,8 @@ async function main(): Promise<void> {
     console.log(`registered scored@champion, reference set (${Date.now() - started} ms)`);
 
     console.log('-- the dashboard before any window: how to get data');
-    await deploymentRow(page).waitFor({ timeout: 30_000 });
-    await contextMenu(page, deploymentRow(page), 'Open Monitoring Dashboard');
+    await deploymentRow(page, DEPLOYMENT).waitFor({ timeout: 30_000 });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Open Monitoring Dashboard');
     const dashboard = page.locator('.jp-SextantView-monitoring:visible');
     await dashboard.locator('h1', { hasText: `Monitoring · ${DEPLOYMENT}` }).waitFor();
     await dashboard.locator('[data-empty="no-window"]').waitFor({ timeout: 30_000 });
@@ -167,8 +133,8 @@ async function main(): Promise<void> {
     );
 
     console.log('-- deploy from the Deployments section');
-    await contextMenu(page, deploymentRow(page), 'Deploy');
-    await deploymentRow(page, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
+    await contextMenu(page, deploymentRow(page, DEPLOYMENT), 'Deploy');
+    await deploymentRow(page, DEPLOYMENT, 'running').waitFor({ timeout: DEPLOY_TIMEOUT_MS });
     const status = JSON.parse(
       execFileSync(
         process.execPath,

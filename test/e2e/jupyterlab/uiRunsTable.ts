@@ -19,25 +19,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { startLab, startNotebookKernel } from './jupyterLab';
+import { contextMenu, SHOTS, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
-
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
-    .first()
-    .click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
-}
 
 /** The run names of the table's rows, top to bottom. */
 async function names(page: Page): Promise<string[]> {
@@ -71,16 +59,6 @@ async function sidebarRunsAre(page: Page, name: string, expected: string[]): Pro
     },
     20_000,
   ).catch(() => assert.deepEqual(seen, expected));
-}
-
-/** Right-clicks `target` and picks `item` from JupyterLab's context menu. */
-async function contextMenu(page: Page, target: Locator, item: string): Promise<string[]> {
-  await target.click({ button: 'right' });
-  const menu = page.locator('.lm-Menu').last();
-  await menu.waitFor();
-  const items = await menu.locator('.lm-Menu-itemLabel').allTextContents();
-  await menu.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
-  return items;
 }
 
 async function rowsAre(page: Page, expected: string[]): Promise<void> {

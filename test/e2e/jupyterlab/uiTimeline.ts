@@ -16,13 +16,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { Engine } from '@sextant/core';
 import { launchChromium } from '../browser';
 import { startLab } from './jupyterLab';
+import { shot, SHOTS, theme } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const SHOTS = path.join(REPO, 'test', 'e2e', 'jupyterlab', 'screenshots');
 const MODEL = 'loop-iris';
 const DEPLOYMENT = 'iris-loop';
 
@@ -78,27 +78,6 @@ async function recordDeployment(store: string): Promise<void> {
   } finally {
     await engine.close();
   }
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  for (const close of await page.locator('.jp-Notification-Toast-Close').all()) {
-    await close.click().catch(() => undefined);
-  }
-  await page.waitForTimeout(600);
-  await page.screenshot({ path: path.join(SHOTS, name) });
-  console.log(`  screenshot test/e2e/jupyterlab/screenshots/${name}`);
-}
-
-async function theme(page: Page, name: string, light: boolean): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Settings$/ }).click();
-  await page
-    .locator('.lm-Menu-itemLabel', { hasText: /^Theme$/ })
-    .first()
-    .click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${name}$`) }).click();
-  await page
-    .locator(`body[data-jp-theme-name="${name}"][data-jp-theme-light="${light}"]`)
-    .waitFor({ state: 'attached', timeout: 30_000 });
 }
 
 /** The timeline item whose title matches, once the view shows it. */

@@ -17,11 +17,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  answer,
+  contextMenu,
+  frameShows,
   freshWorkbench,
   need,
+  notification,
   pick,
   runUiTest,
   serverAddress,
@@ -36,66 +39,6 @@ const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
 const REPO = path.resolve(HERE, '..', '..', '..');
 const python = need('PYTHON');
-
-/** Registers the two logged runs' models as versions 1 and 2 of `churn`, version 1 @champion. */
-const REGISTER = `
-import json, sys, mlflow
-from mlflow import MlflowClient
-ids = json.loads(sys.argv[1])
-for name in ("train-weak", "train-strong"):
-    mlflow.register_model(f"runs:/{ids[name]}/model", "churn")
-MlflowClient().set_registered_model_alias("churn", "champion", "1")
-`;
-
-/** Right-clicks a tree row and picks an entry of its context menu. */
-async function contextMenu(
-  page: Page,
-  row: ReturnType<Page['locator']>,
-  entry: string,
-): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
-  await item.waitFor();
-  await item.hover();
-  await page.keyboard.press('Enter');
-}
-
-/** Types into the open input box and accepts it. */
-async function answer(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-}
-
-/** Waits for a notification, logs it and clears it. */
-async function notification(page: Page, text: RegExp, timeoutMs = 180_000): Promise<string> {
-  const toast = page.locator('.notification-toast', { hasText: text }).first();
-  await toast.waitFor({ timeout: timeoutMs });
-  const message = (await toast.innerText()).replace(/\s+/g, ' ');
-  console.log(`notification: ${message}`);
-  await toast
-    .locator('.codicon-notifications-clear')
-    .click()
-    .catch(() => undefined);
-  return message;
-}
-
-/** Waits until the dashboard's text at `selector` matches. */
-async function dashboardShows(frame: Frame, selector: string, text: RegExp): Promise<string> {
-  return waitFor(
-    `the dashboard's ${selector} to read ${text}`,
-    async () => {
-      const found = await frame
-        .locator(selector)
-        .first()
-        .innerText()
-        .catch(() => '');
-      return text.test(found) ? found : undefined;
-    },
-    60_000,
-  );
-}
 
 /** Keeps requests flowing to the deployment (for the live charts) until `stop` says so. */
 async function steadyLoad(url: string, body: string, going: () => boolean): Promise<void> {
@@ -136,7 +79,7 @@ runUiTest(
         env: pyEnv,
       });
       const ids = logged.stdout.trim().split('\n').at(-1)!;
-      await run(python, ['-c', REGISTER, ids], { env: pyEnv });
+      await run(python, [path.join(HERE, 'register_model.py'), ids], { env: pyEnv });
       console.log('mlflow registered churn versions 1 (@champion) and 2');
 
       await page.locator('.activitybar [aria-label^="Sextant"]').first().click();
@@ -209,7 +152,7 @@ runUiTest(
       if (!/"predictions"/.test(answered) || !/\d ms/.test(answered)) {
         throw new Error(`the test request's answer lacks predictions or latency: ${answered}`);
       }
-      await dashboardShows(dashboard, '.requests-table', /200/);
+      await frameShows(dashboard, '.requests-table', /200/);
 
       const url = /http:\/\/127\.0\.0\.1:\d+/.exec(
         await dashboard.locator('header code').first().innerText(),
@@ -220,23 +163,23 @@ runUiTest(
       await dashboard.locator('input[data-action="canary-slider"]').fill('50');
       // The label follows the slider at once; the traffic event and notice say it was applied.
       await dashboard.locator('.event-traffic').first().waitFor({ timeout: 60_000 });
-      await dashboardShows(dashboard, '.notice', /traffic champion 50 \/ challenger 50/);
-      await dashboardShows(dashboard, '.split-label', /champion 50% · challenger 50%/);
+      await frameShows(dashboard, '.notice', /traffic champion 50 \/ challenger 50/);
+      await frameShows(dashboard, '.split-label', /champion 50% · challenger 50%/);
 
       // Promote, then roll back.
       await dashboard.locator('button[data-action="promote"]').click();
       await dashboard.locator('.event-promote').first().waitFor({ timeout: 60_000 });
-      await dashboardShows(dashboard, '.split-label', /champion 0% · challenger 100%/);
+      await frameShows(dashboard, '.split-label', /champion 0% · challenger 100%/);
       console.log(
         `promoted: ${(await dashboard.locator('.event-promote').first().innerText()).replace(/\s+/g, ' ')}`,
       );
       await dashboard.locator('button[data-action="rollback"]:not([disabled])').click();
       await dashboard.locator('.event-rollback').first().waitFor({ timeout: 60_000 });
-      await dashboardShows(dashboard, '.split-label', /champion 50% · challenger 50%/);
+      await frameShows(dashboard, '.split-label', /champion 50% · challenger 50%/);
       console.log(
         `rolled back: ${(await dashboard.locator('.event-rollback').first().innerText()).replace(/\s+/g, ' ')}`,
       );
-      await dashboardShows(dashboard, '.live-table', /req\/s/);
+      await frameShows(dashboard, '.live-table', /req\/s/);
       await dashboard.locator('.chart[data-plot="throughput"] .main-svg').first().waitFor();
 
       const csp = await dashboard

@@ -19,10 +19,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
 import { trafficWithFeedback } from '../experimentTraffic';
 import { waitFor } from './codeServer';
 import {
+  contextMenu,
+  frameShows,
   freshWorkbench,
   need,
   runUiTest,
@@ -37,16 +38,6 @@ const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
 const REPO = path.resolve(HERE, '..', '..', '..');
 const python = need('PYTHON');
-
-/** Registers the two logged runs' models as versions 1 and 2 of `churn`, version 1 @champion. */
-const REGISTER = `
-import json, sys, mlflow
-from mlflow import MlflowClient
-ids = json.loads(sys.argv[1])
-for name in ("train-weak", "train-strong"):
-    mlflow.register_model(f"runs:/{ids[name]}/model", "churn")
-MlflowClient().set_registered_model_alias("churn", "champion", "1")
-`;
 
 /** Prints the version the `champion` alias points at. */
 const CHAMPION = `
@@ -71,35 +62,6 @@ deployments:
       plan: { minimum_effect: 0.2 }
 `;
 
-/** Right-clicks a tree row and picks an entry of its context menu. */
-async function contextMenu(
-  page: Page,
-  row: ReturnType<Page['locator']>,
-  entry: string | RegExp,
-): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
-  await item.waitFor();
-  await item.hover();
-  await page.keyboard.press('Enter');
-}
-
-/** Waits until the webview's text at `selector` matches. */
-async function shows(frame: Frame, selector: string, text: RegExp): Promise<string> {
-  return waitFor(
-    `the view's ${selector} to read ${text}`,
-    async () => {
-      const found = await frame
-        .locator(selector)
-        .first()
-        .innerText()
-        .catch(() => '');
-      return text.test(found) ? found : undefined;
-    },
-    60_000,
-  );
-}
-
 runUiTest(
   'experiment-report-failure',
   () =>
@@ -121,9 +83,13 @@ runUiTest(
       const logged = await run(python, [path.join(HERE, 'log_model.py'), workspace], {
         env: pyEnv,
       });
-      await run(python, ['-c', REGISTER, logged.stdout.trim().split('\n').at(-1)!], {
-        env: pyEnv,
-      });
+      await run(
+        python,
+        [path.join(HERE, 'register_model.py'), logged.stdout.trim().split('\n').at(-1)!],
+        {
+          env: pyEnv,
+        },
+      );
       console.log(
         `mlflow registered churn versions 1 (@champion) and 2 after ${Math.round((Date.now() - started) / 1000)} s`,
       );
@@ -138,7 +104,7 @@ runUiTest(
       await row.waitFor({ timeout: 30_000 });
 
       // Deploy the declared deployment, with its experiment.
-      await contextMenu(page, row, /^\s*Deploy\s*$/);
+      await contextMenu(page, row, 'Deploy');
       await page
         .locator('.notification-toast', { hasText: /shop is serving at http/ })
         .first()
@@ -159,7 +125,7 @@ runUiTest(
       await contextMenu(page, row, 'Open Experiment Report');
       let report = await viewFrame(page, 'onlineExperiment');
       await report.locator('h1', { hasText: 'Experiment · shop' }).waitFor();
-      await shows(report, '.variants-table', /champion[\s\S]*challenger/);
+      await frameShows(report, '.variants-table', /champion[\s\S]*challenger/);
       const p = await waitFor(
         "the challenger's always-valid p-value",
         async () => {
@@ -176,7 +142,7 @@ runUiTest(
       await report.locator('.chart[data-plot="pvalue"] .main-svg').first().waitFor();
       await report.locator('.chart[data-plot="intervals"] .main-svg').first().waitFor();
       await report.locator('.badge.guard-pass[data-guardrail="error_rate"]').waitFor();
-      await shows(report, '.current-decision', /promote/);
+      await frameShows(report, '.current-decision', /promote/);
 
       const csp = await report
         .locator('meta[http-equiv="Content-Security-Policy"]')
@@ -190,11 +156,11 @@ runUiTest(
       await report
         .locator('button[data-action="promote"][data-variant="challenger"]:not([disabled])')
         .click();
-      await shows(report, '.confirm', /Promote 'challenger'\?/);
+      await frameShows(report, '.confirm', /Promote 'challenger'\?/);
       await report.locator('.confirm button[data-action="confirm"]').click();
-      await shows(report, '.notice', /promoted 'challenger'/);
-      await shows(report, 'h1 .badge', /concluded/);
-      await shows(report, '.decisions', /promote 'challenger'/);
+      await frameShows(report, '.notice', /promoted 'challenger'/);
+      await frameShows(report, 'h1 .badge', /concluded/);
+      await frameShows(report, '.decisions', /promote 'challenger'/);
       const champion = (await run(python, ['-c', CHAMPION], { env: pyEnv })).stdout.trim();
       if (champion !== '2') throw new Error(`the champion alias is on version ${champion}, not 2`);
       console.log('promoted from the report: churn@champion is version 2');

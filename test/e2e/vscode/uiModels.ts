@@ -16,9 +16,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  answer,
+  contextMenu,
   freshWorkbench,
   need,
   pick,
@@ -34,28 +35,6 @@ import {
 const run = promisify(execFile);
 const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
 const python = need('PYTHON');
-
-/** Right-clicks a tree row and picks an entry of its context menu. */
-async function contextMenu(
-  page: Page,
-  row: ReturnType<Page['locator']>,
-  entry: string,
-): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
-  await item.waitFor();
-  // Menus act on the focused entry: hover it, then press Enter, as a keyboard user would.
-  await item.hover();
-  await page.keyboard.press('Enter');
-}
-
-/** Types into the open input box and accepts it. */
-async function answer(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await page.keyboard.press('Enter');
-}
 
 runUiTest(
   'models-failure',

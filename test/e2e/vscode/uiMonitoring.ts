@@ -18,9 +18,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Frame, Page } from 'playwright-core';
 import { waitFor } from './codeServer';
 import {
+  contextMenu,
+  frameShows,
   freshWorkbench,
   need,
   runUiTest,
@@ -65,37 +66,6 @@ pipelines:
         run: python3 -c "open('retrained.txt', 'w').write('retrained')"
         outs: [retrained.txt]
 `;
-
-/** Right-clicks a tree row and picks an entry of its context menu. */
-async function contextMenu(
-  page: Page,
-  row: ReturnType<Page['locator']>,
-  entry: string,
-): Promise<void> {
-  await row.click({ button: 'right' });
-  const item = page
-    .locator('.monaco-menu .action-item', { has: page.getByText(entry, { exact: true }) })
-    .first();
-  await item.waitFor();
-  await item.hover();
-  await page.keyboard.press('Enter');
-}
-
-/** Waits until the dashboard's text at `selector` matches. */
-async function dashboardShows(frame: Frame, selector: string, text: RegExp): Promise<string> {
-  return waitFor(
-    `the dashboard's ${selector} to read ${text}`,
-    async () => {
-      const found = await frame
-        .locator(selector)
-        .first()
-        .innerText()
-        .catch(() => '');
-      return text.test(found) ? found : undefined;
-    },
-    60_000,
-  );
-}
 
 runUiTest(
   'monitoring-failure',
@@ -151,7 +121,7 @@ runUiTest(
       let dashboard = await viewFrame(page, 'monitoring');
       await dashboard.locator('h1', { hasText: 'Monitoring · scored-api' }).waitFor();
       await dashboard.locator('[data-empty="no-window"]').waitFor();
-      await dashboardShows(dashboard, '[data-empty="no-window"]', /sextant monitor run inputs/);
+      await frameShows(dashboard, '[data-empty="no-window"]', /sextant monitor run inputs/);
 
       // Deploy it from the Deployments view.
       await contextMenu(page, row, 'Deploy');
@@ -206,8 +176,8 @@ runUiTest(
         .first()
         .waitFor({ timeout: 30_000 });
       await dashboard.locator('td.cell[data-feature="f2"][data-drifted="true"]').first().waitFor();
-      await dashboardShows(dashboard, '.alert-timeline', /input-drift/);
-      await dashboardShows(dashboard, '.heatmap-legend', /drifted/);
+      await frameShows(dashboard, '.alert-timeline', /input-drift/);
+      await frameShows(dashboard, '.heatmap-legend', /drifted/);
       await dashboard.locator('.chart[data-plot="histogram"] .main-svg').first().waitFor();
       await dashboard.locator('.chart[data-plot="latency"] .main-svg').first().waitFor();
       await dashboard.locator('.chart[data-plot="performance"] .main-svg').first().waitFor();

@@ -36,16 +36,6 @@ const HERE = path.resolve(__dirname, '..', '..', '..', 'e2e', 'vscode');
 const REPO = path.resolve(HERE, '..', '..', '..');
 const python = need('PYTHON');
 
-/** Registers the two logged runs' models as versions 1 and 2 of `churn`, version 1 @champion. */
-const REGISTER = `
-import json, sys, mlflow
-from mlflow import MlflowClient
-ids = json.loads(sys.argv[1])
-for name in ("train-weak", "train-strong"):
-    mlflow.register_model(f"runs:/{ids[name]}/model", "churn")
-MlflowClient().set_registered_model_alias("churn", "champion", "1")
-`;
-
 const variant = (name: string, version: string, weight: number, uri: string) => ({
   name,
   model: 'churn',
@@ -114,7 +104,7 @@ runUiTest(
     };
     const logged = await run(python, [path.join(HERE, 'log_model.py'), workspace], { env: pyEnv });
     const ids = logged.stdout.trim().split('\n').at(-1)!;
-    await run(python, ['-c', REGISTER, ids], { env: pyEnv });
+    await run(python, [path.join(HERE, 'register_model.py'), ids], { env: pyEnv });
     const store = path.join(workspace, '.sextant');
     recordDeployment(store);
     const promoted = await run(

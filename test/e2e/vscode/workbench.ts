@@ -168,6 +168,67 @@ export async function pick(page: Page, text: string, label: string): Promise<voi
   await row.click();
 }
 
+/** Types into the open input box and accepts it. */
+export async function answer(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Right-clicks a tree row and picks an entry of its context menu: the entry labelled exactly
+ * `entry`, or the first whose text matches a RegExp. Menus act on the focused entry: it is
+ * hovered, then Enter pressed, as a keyboard user would.
+ */
+export async function contextMenu(
+  page: Page,
+  row: ReturnType<Page['locator']>,
+  entry: string | RegExp,
+): Promise<void> {
+  await row.click({ button: 'right' });
+  const item = page
+    .locator(
+      '.monaco-menu .action-item',
+      typeof entry === 'string'
+        ? { has: page.getByText(entry, { exact: true }) }
+        : { hasText: entry },
+    )
+    .first();
+  await item.waitFor();
+  await item.hover();
+  await page.keyboard.press('Enter');
+}
+
+/** Waits for a notification, logs it and clears it. */
+export async function notification(page: Page, text: RegExp, timeoutMs = 180_000): Promise<string> {
+  const toast = page.locator('.notification-toast', { hasText: text }).first();
+  await toast.waitFor({ timeout: timeoutMs });
+  const message = (await toast.innerText()).replace(/\s+/g, ' ');
+  console.log(`notification: ${message}`);
+  await toast
+    .locator('.codicon-notifications-clear')
+    .click()
+    .catch(() => undefined);
+  return message;
+}
+
+/** Waits until the webview's text at `selector` matches; answers it. */
+export async function frameShows(frame: Frame, selector: string, text: RegExp): Promise<string> {
+  return waitFor(
+    `the view's ${selector} to read ${text}`,
+    async () => {
+      const found = await frame
+        .locator(selector)
+        .first()
+        .innerText()
+        .catch(() => '');
+      return text.test(found) ? found : undefined;
+    },
+    60_000,
+  );
+}
+
 /** Runs a command from the command palette by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
