@@ -119,9 +119,11 @@ function assertShipped(extensionsDir: string): void {
 
 /**
  * Waits until the status bar shows the Sextant server's address and gives it (`127.0.0.1:PORT`);
- * fails at once, with the notification's words, when the server cannot start.
+ * fails at once, with the notification's words, when the server cannot start. The wait is long: on
+ * a busy two-core machine, code-server, the extension, the language server and the tracking server
+ * have been seen to take over 60 s to come up.
  */
-export async function serverAddress(page: Page, timeoutMs = 60_000): Promise<string> {
+export async function serverAddress(page: Page, timeoutMs = 150_000): Promise<string> {
   const status = page.locator('.statusbar-item', { hasText: 'Sextant 127.0.0.1:' }).first();
   const failure = page
     .locator('.notification-toast', { hasText: /Sextant/, has: page.locator('.codicon-error') })
