@@ -15,7 +15,7 @@ from pathlib import Path
 
 from IPython.display import display
 
-from .pipeline_magic import cli_argv, stream_command, workspace_of
+from .pipeline_magic import cli_argv, notebook_paths, stream_command, workspace_of
 
 # The command line's groups these magics run.
 GROUPS = ("monitor", "experiment", "timeline", "feedback")
@@ -23,7 +23,7 @@ GROUPS = ("monitor", "experiment", "timeline", "feedback")
 VIEW_MIME = "application/vnd.sextant.view+json"
 # Options whose value is a path (given relative to the notebook's folder).
 PATH_OPTIONS = ("--file", "-f", "--store", "--data")
-# Options that take a value, per group (to find the positional words among the others).
+# The options of these commands that take a value (to find the positional words among the others).
 VALUE_OPTIONS = {
     "--file", "-f", "--store", "--data", "--deployment", "--model", "--since", "--until", "--limit",
     "--rule", "--window", "--prediction", "--exclude", "--effect", "--baseline", "--sd", "--alpha", "--power",
@@ -51,24 +51,21 @@ def command_for(group: str, args: list[str], cwd: Path) -> tuple[list[str], Path
     """The argv that runs ``sextant <group> <args>`` for a kernel in ``cwd``, and the folder to run
     it in (the workspace's root, whose store it uses unless ``--store`` is given)."""
     root = workspace_of(cwd)
-    absolute = [
-        str(cwd / value) if i > 0 and args[i - 1] in PATH_OPTIONS and not Path(value).is_absolute() else value
-        for i, value in enumerate(args)
-    ]
+    # Every group but timeline needs a subcommand: alone, it shows its help.
+    if not args and group != "timeline":
+        args = ["--help"]
+    absolute = notebook_paths(args, cwd, PATH_OPTIONS)
     words = positionals(absolute)
     if group == "feedback" and words[:1] == ["import"] and len(words) > 1 and not Path(words[1]).is_absolute():
         # The file to import is the notebook's.
         absolute[absolute.index(words[1], absolute.index("import") + 1)] = str(cwd / words[1])
-    # Every group but timeline needs a subcommand: alone, it shows its help.
-    if not args and group != "timeline":
-        args = ["--help"]
     asks_help = any(a in ("-h", "--help") for a in args) or words[:1] == ["help"]
     sub = words[0] if words and group != "timeline" else ""
     extra: list[str] = []
     given = any(a == "--store" or a.startswith("--store=") for a in args)
     if not asks_help and not given and (group, sub) not in STORELESS and (group != "feedback" or sub):
         extra += ["--store", str(root / ".sextant")]
-    return [*cli_argv(), group, *(absolute or args), *extra], root
+    return [*cli_argv(), group, *absolute, *extra], root
 
 
 def view_of(group: str, args: list[str]) -> dict[str, str] | None:

@@ -67,6 +67,15 @@ def pipeline_file_of(start: Path, root: Path) -> Path | None:
     return None
 
 
+def notebook_paths(args: list[str], cwd: Path, options=PATH_OPTIONS) -> list[str]:
+    """``args`` with the relative value of each of ``options`` made absolute from ``cwd`` (a command
+    run in the workspace's folder reads the paths a notebook's user gave)."""
+    return [
+        str(cwd / value) if i > 0 and args[i - 1] in options and not Path(value).is_absolute() else value
+        for i, value in enumerate(args)
+    ]
+
+
 def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
     """The argv that runs ``sextant pipeline <args>`` for a kernel in ``cwd``, and the folder to
     run it in: the workspace's store (unless ``--store`` is given) and, for ``run``, the nearest
@@ -74,10 +83,7 @@ def command_for(args: list[str], cwd: Path) -> tuple[list[str], Path]:
     launch = cli_argv()
     root = workspace_of(cwd)
     # The command runs in the workspace's folder: paths the user gave are the notebook's.
-    args = [
-        str(cwd / value) if i > 0 and args[i - 1] in PATH_OPTIONS and not Path(value).is_absolute() else value
-        for i, value in enumerate(args)
-    ]
+    args = notebook_paths(args, cwd)
     extra: list[str] = []
     if args and args[0] not in ("-h", "--help", "help"):
         if not any(a == "--store" or a.startswith("--store=") for a in args):
