@@ -13,6 +13,9 @@ npm run --silent lint
 echo "== unit and integration tests (node --test)"
 node --test --test-concurrency=2 core/dist language-server/dist test/dist media/dist/lib extension-vscode/dist extension-jupyterlab/dist
 
+echo "== Ray compute backend on a real Ray cluster (alone: Ray's raylet aborts when its agent starts slowly)"
+node --test test/dist/ray/ray.serial.js
+
 echo "== MLflow compatibility suite (pytest + real mlflow client)"
 .venv/bin/python -m pytest -q -p no:cacheprovider test/compat extension-jupyterlab/tests
 

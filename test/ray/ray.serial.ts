@@ -60,16 +60,21 @@ async function killSession(sid: number): Promise<void> {
 }
 
 /**
- * Whether the raylet of a starting cluster died. Ray 2.60's raylet gives the dashboard agent 15 s
- * to report its ports and aborts otherwise, which a busy two-core machine can exceed; `ray start`
- * then waits a minute longer before it notices.
+ * Why the raylet of a starting cluster died, or undefined while it lives. Ray 2.60's raylet gives
+ * the dashboard agent 15 s to write its port files and aborts otherwise (no setting changes
+ * that), which a busy two-core machine can exceed; `ray start` then waits a minute longer before
+ * it notices. This file therefore runs alone, after the other test files (scripts/test.sh).
  */
-function rayletCrashed(rayTemp: string): boolean {
+function rayletCrash(rayTemp: string): string | undefined {
   try {
     const log = path.join(rayTemp, 'session_latest', 'logs', 'raylet.out');
-    return fs.readFileSync(log, 'utf8').includes('Check failed');
+    const failed = fs
+      .readFileSync(log, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('Check failed'));
+    return failed?.slice(failed.indexOf('Check failed'));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -132,8 +137,9 @@ async function rayStart(
   let code: number | null | undefined;
   child.once('exit', (exitCode) => (code = exitCode));
   while (code === undefined) {
-    if (rayletCrashed(rayTemp)) {
-      return { sid: child.pid!, ok: false, output: `${output}\n(the raylet aborted at startup)` };
+    const crash = rayletCrash(rayTemp);
+    if (crash) {
+      return { sid: child.pid!, ok: false, output: `${output}\nthe raylet aborted: ${crash}` };
     }
     await delay(500);
   }
@@ -224,7 +230,8 @@ describe('Ray compute backend on a real Ray cluster', () => {
       sids.push(start.sid);
       output = start.output;
       if (start.ok) break;
-      process.stdout.write(`# ray start attempt ${attempt} failed\n`);
+      const reason = output.trim().split('\n').slice(-3).join('\n# ');
+      process.stdout.write(`# ray start attempt ${attempt} failed:\n# ${reason}\n`);
       await killSession(start.sid);
       assert.ok(attempt < START_ATTEMPTS, `ray start failed ${attempt} times; last:\n${output}`);
     }
