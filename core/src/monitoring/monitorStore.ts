@@ -4,6 +4,7 @@
  * alert events (a rule firing or resolving, with who, when and the evidence).
  */
 import type Database from 'better-sqlite3';
+import { limitClause } from '../store';
 import type { FeatureScore, WindowCheck } from './windowCheck';
 import type { Severity } from './rules';
 
@@ -223,9 +224,9 @@ export class MonitorStore {
   windows(monitor: string, limit = 100, kind?: MonitorWindow['kind']): MonitorWindow[] {
     const rows = this.db
       .prepare(
-        `SELECT * FROM monitor_windows WHERE monitor = ? ${kind ? 'AND kind = ?' : ''} ORDER BY window_pk DESC LIMIT ?`,
+        `SELECT * FROM monitor_windows WHERE monitor = ? ${kind ? 'AND kind = ?' : ''} ORDER BY window_pk DESC ${limitClause(limit)}`,
       )
-      .all(...(kind ? [monitor, kind] : [monitor]), limit) as Row[];
+      .all(...(kind ? [monitor, kind] : [monitor])) as Row[];
     rows.reverse();
     if (rows.length === 0) return [];
     const features = this.db
@@ -308,11 +309,10 @@ export class MonitorStore {
       where.push('monitor = ?');
       params.push(options.monitor);
     }
-    params.push(options.limit ?? 1000);
     return (
       this.db
         .prepare(
-          `SELECT * FROM monitor_alert_events WHERE ${where.join(' AND ')} ORDER BY event_pk LIMIT ?`,
+          `SELECT * FROM monitor_alert_events WHERE ${where.join(' AND ')} ORDER BY event_pk ${limitClause(options.limit ?? 1000)}`,
         )
         .all(...params) as Row[]
     ).map(eventOf);

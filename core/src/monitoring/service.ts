@@ -369,6 +369,9 @@ export class MonitoringService {
 
   /** The newest windows of a monitor, oldest first. */
   windows(monitor: string, limit = 100): MonitorWindow[] {
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw invalid(`the number of windows is a positive whole number, not ${String(limit)}`);
+    }
     return this.store.windows(monitor, limit);
   }
 

@@ -5,6 +5,7 @@
  * arrays (`raw`), never as one object per row.
  */
 import type Database from 'better-sqlite3';
+import { limitClause } from '../store';
 import { ColumnBuilder, isIntegerType, type FeatureSpec } from './features';
 import { forEachInputRow, outputValues, type RowSink } from './payloads';
 import type { ColumnKind } from './drift';
@@ -83,9 +84,8 @@ function windowSql(q: WindowQuery): { sql: string; params: (string | number)[] }
   }
   const base = `SELECT ${q.requestIds ? WITH_IDS : COLUMNS} FROM inference_log WHERE ${where.join(' AND ')}`;
   if (q.latest !== undefined) {
-    params.push(q.latest);
     return {
-      sql: `SELECT * FROM (${base} ORDER BY log_pk DESC LIMIT ?) ORDER BY log_pk`,
+      sql: `SELECT * FROM (${base} ORDER BY log_pk DESC ${limitClause(q.latest)}) ORDER BY log_pk`,
       params,
     };
   }
@@ -204,13 +204,9 @@ export function keysAfter(
 ): Float64Array {
   const rows = db
     .prepare(
-      `SELECT log_pk FROM inference_log WHERE deployment = ? ${variant !== undefined ? 'AND variant = ?' : ''} AND log_pk > ? ORDER BY log_pk LIMIT ?`,
+      `SELECT log_pk FROM inference_log WHERE deployment = ? ${variant !== undefined ? 'AND variant = ?' : ''} AND log_pk > ? ORDER BY log_pk ${limitClause(limit)}`,
     )
     .pluck()
-    .all(
-      ...(variant !== undefined ? [deployment, variant] : [deployment]),
-      afterKey,
-      limit,
-    ) as number[];
+    .all(...(variant !== undefined ? [deployment, variant] : [deployment]), afterKey) as number[];
   return Float64Array.from(rows);
 }

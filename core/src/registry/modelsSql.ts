@@ -1,4 +1,4 @@
-import type { UnitOfWork } from '../store';
+import { limitClause, type UnitOfWork } from '../store';
 import type { KeyValue, Page, RegisteredModel } from '../model';
 import { notFound, SextantError } from '../model/errors';
 import { decodePageToken, toPage } from '../tracking';
@@ -100,8 +100,8 @@ export class ModelsSql {
     const { where, orderBy, params } = compileModelSearch(input.filter, input.orderBy);
     const offset = decodePageToken(input.pageToken);
     const rows = this.sql(
-      `SELECT m.* FROM registered_models m WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-    ).all(...params, input.maxResults + 1, offset) as ModelRow[];
+      `SELECT m.* FROM registered_models m WHERE ${where} ORDER BY ${orderBy} ${limitClause(input.maxResults + 1, offset)}`,
+    ).all(...params) as ModelRow[];
     const page = toPage(rows, offset, input.maxResults);
     return {
       items: this.rows.models(page.items),

@@ -1,4 +1,4 @@
-import type { UnitOfWork } from '../store';
+import { limitClause, type UnitOfWork } from '../store';
 import type { KeyValue, ModelStage, ModelVersion, Page } from '../model';
 import { notFound } from '../model/errors';
 import { decodePageToken, toPage } from '../tracking';
@@ -191,8 +191,8 @@ export class VersionsSql {
     const { where, orderBy, params } = compileVersionSearch(input.filter, input.orderBy);
     const offset = decodePageToken(input.pageToken);
     const rows = this.sql(
-      `${VERSION_SELECT} WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-    ).all(...params, input.maxResults + 1, offset) as VersionRow[];
+      `${VERSION_SELECT} WHERE ${where} ORDER BY ${orderBy} ${limitClause(input.maxResults + 1, offset)}`,
+    ).all(...params) as VersionRow[];
     const page = toPage(rows, offset, input.maxResults);
     return {
       items: this.rows.versions(page.items),

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { invalid, notFound } from '../model/errors';
+import { limitClause } from '../store';
 
 /** What changed a deployment. */
 export type DeploymentEventKind =
@@ -175,9 +176,9 @@ export class DeploymentRecords {
     const rows = this.db
       .prepare(
         `SELECT * FROM (SELECT * FROM deployment_events WHERE deployment = ?
-           ORDER BY time DESC, event_pk DESC LIMIT ?) ORDER BY time, event_pk`,
+           ORDER BY time DESC, event_pk DESC ${limitClause(limit)}) ORDER BY time, event_pk`,
       )
-      .all(validateDeploymentName(name), limit) as Record<string, unknown>[];
+      .all(validateDeploymentName(name)) as Record<string, unknown>[];
     return rows.map(toEvent);
   }
 

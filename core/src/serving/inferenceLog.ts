@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { limitClause } from '../store';
 
 /** One served request as the inference log keeps it. */
 export interface InferenceLogRow {
@@ -114,9 +115,9 @@ export class InferenceLog {
     this.flush();
     const rows = this.db
       .prepare(
-        `SELECT ${COLUMNS} FROM inference_log WHERE model = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM inference_log WHERE model = ? ORDER BY time DESC, log_pk DESC ${limitClause(limit)}`,
       )
-      .all(model, limit) as Record<string, unknown>[];
+      .all(model) as Record<string, unknown>[];
     return rows.map(toRow);
   }
 
@@ -125,9 +126,9 @@ export class InferenceLog {
     this.flush();
     const rows = this.db
       .prepare(
-        `SELECT ${COLUMNS} FROM inference_log WHERE deployment = ? ORDER BY time DESC, log_pk DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM inference_log WHERE deployment = ? ORDER BY time DESC, log_pk DESC ${limitClause(limit)}`,
       )
-      .all(deployment, limit) as Record<string, unknown>[];
+      .all(deployment) as Record<string, unknown>[];
     return rows.map(toRow);
   }
 }

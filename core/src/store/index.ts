@@ -11,5 +11,6 @@ export {
   migrate,
   MIGRATIONS,
 } from './migrations';
+export { limitClause } from './limit';
 export { StatementCache } from './statementCache';
 export { SqliteUnitOfWork, type UnitOfWork, type WriteTransaction } from './unitOfWork';

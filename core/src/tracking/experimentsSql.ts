@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Experiment, KeyValue, LifecycleStage, Page } from '../model';
 import { invalid, notFound, SextantError } from '../model/errors';
+import { limitClause } from '../store';
 import { decodePageToken, toPage } from './pageToken';
 import { toExperiment, type ExperimentRow } from './rows';
 import { compileExperimentSearch } from './search/sql';
@@ -73,13 +74,8 @@ export class ExperimentsSql {
     const rows = this.sql(
       `SELECT e.* FROM experiments e
          WHERE e.lifecycle_stage IN (SELECT value FROM json_each(?)) AND (${compiled.where})
-         ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
-    ).all(
-      JSON.stringify(stagesFor(input.viewType)),
-      ...compiled.params,
-      input.maxResults + 1,
-      offset,
-    ) as ExperimentRow[];
+         ORDER BY ${compiled.orderBy} ${limitClause(input.maxResults + 1, offset)}`,
+    ).all(JSON.stringify(stagesFor(input.viewType)), ...compiled.params) as ExperimentRow[];
     const page = toPage(rows, offset, input.maxResults);
     return {
       ...page,

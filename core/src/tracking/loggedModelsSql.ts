@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { KeyValue, LoggedModel, LoggedModelStatus, ModelIo, Page } from '../model';
 import { notFound } from '../model/errors';
+import { limitClause } from '../store';
 import { decodePageToken, toPage } from './pageToken';
 import { compileLoggedModelSearch } from './search/loggedModelSearch';
 import type { CreateLoggedModelInput, MetricInput, SearchLoggedModelsInput } from './store';
@@ -96,13 +97,8 @@ export class LoggedModelsSql {
     const rows = this.sql(
       `SELECT m.* FROM logged_models m WHERE m.lifecycle_stage = 'active'
          AND m.experiment_id IN (SELECT value FROM json_each(?)) AND (${compiled.where})
-         ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`,
-    ).all(
-      JSON.stringify(input.experimentIds.map(Number)),
-      ...compiled.params,
-      input.maxResults + 1,
-      offset,
-    ) as LoggedModelRow[];
+         ORDER BY ${compiled.orderBy} ${limitClause(input.maxResults + 1, offset)}`,
+    ).all(JSON.stringify(input.experimentIds.map(Number)), ...compiled.params) as LoggedModelRow[];
     const page = toPage(rows, offset, input.maxResults);
     return { ...page, items: page.items.map((row) => this.toModel(row)) };
   }

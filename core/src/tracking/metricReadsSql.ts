@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Metric, MetricRange, Page, SampledSeries } from '../model';
-import { BLOCK_LEVELS } from '../store';
+import { BLOCK_LEVELS, limitClause } from '../store';
 import { decodePageToken, toPage } from './pageToken';
 import { toMetric, type MetricRow } from './rows';
 import { sampleSeries } from './sampleSql';
@@ -26,8 +26,8 @@ export class MetricReadsSql {
     const rows = this.sql(
       `SELECT ? AS key, p.value, p.is_nan, p.step, p.timestamp FROM metric_points p
          JOIN metric_series s ON s.series_id = p.series_id
-         WHERE s.run_pk = ? AND s.key = ? ORDER BY p.step, p.timestamp LIMIT ? OFFSET ?`,
-    ).all(key, row.run_pk, key, maxResults + 1, offset) as MetricRow[];
+         WHERE s.run_pk = ? AND s.key = ? ORDER BY p.step, p.timestamp ${limitClause(maxResults + 1, offset)}`,
+    ).all(key, row.run_pk, key) as MetricRow[];
     const page = toPage(rows, offset, maxResults);
     return { ...page, items: page.items.map(toMetric) };
   }

@@ -10,6 +10,7 @@ import type {
   RunStatus,
 } from '../model';
 import { invalid, notFound } from '../model/errors';
+import { limitClause } from '../store';
 import type { LoggedModelsSql } from './loggedModelsSql';
 import type { MetricWriter } from './metricWriter';
 import { decodePageToken, toPage } from './pageToken';
@@ -184,8 +185,8 @@ export class RunsSql {
             WHERE json_extract(t.value, '$.key') = 'mlflow.data.context' LIMIT 1) AS context
        FROM datasets d JOIN run_inputs i ON i.dataset_pk = d.dataset_pk
        WHERE d.experiment_id IN (SELECT value FROM json_each(?))
-       ORDER BY d.experiment_id, d.dataset_pk LIMIT ?`,
-    ).all(JSON.stringify(experimentIds.map(Number).filter(Number.isSafeInteger)), limit) as {
+       ORDER BY d.experiment_id, d.dataset_pk ${limitClause(limit)}`,
+    ).all(JSON.stringify(experimentIds.map(Number).filter(Number.isSafeInteger))) as {
       experiment_id: number;
       name: string;
       digest: string;
@@ -263,16 +264,10 @@ export class RunsSql {
       WHERE (${compiled.where})
         AND r.experiment_id IN (${placeholders(experimentIds.length)})
         AND r.lifecycle_stage IN (${placeholders(stages.length)})
-      ORDER BY ${compiled.orderBy} LIMIT ? OFFSET ?`;
+      ORDER BY ${compiled.orderBy} ${limitClause(input.maxResults + 1, offset)}`;
     const pks = this.sql(sql)
       .pluck()
-      .all(
-        ...compiled.params,
-        ...experimentIds,
-        ...stages,
-        input.maxResults + 1,
-        offset,
-      ) as number[];
+      .all(...compiled.params, ...experimentIds, ...stages) as number[];
     const page = toPage(pks, offset, input.maxResults);
     return { ...page, items: this.loadRuns(page.items) };
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { notFound } from '../model/errors';
-import { StatementCache } from '../store';
+import { limitClause, StatementCache } from '../store';
 import type { StoredWebhook, WebhookEvent, WebhookStatus } from './model';
 
 interface WebhookRow {
@@ -83,8 +83,8 @@ export class SqliteWebhookStore {
   /** One page, newest first; `limit + 1` rows are read so the caller knows if more follow. */
   list(offset: number, limit: number): StoredWebhook[] {
     const rows = this.sql(
-      `SELECT * FROM webhooks ORDER BY creation_timestamp DESC, rowid DESC LIMIT ? OFFSET ?`,
-    ).all(limit, offset) as WebhookRow[];
+      `SELECT * FROM webhooks ORDER BY creation_timestamp DESC, rowid DESC ${limitClause(limit, offset)}`,
+    ).all() as WebhookRow[];
     return this.withEvents(rows);
   }
 

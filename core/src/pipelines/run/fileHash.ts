@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import { StatementCache } from '../../store';
+import { limitClause, StatementCache } from '../../store';
 import { walkFolder } from '../../compute';
 
 /** One file of a folder's manifest: its path inside the folder (POSIX) and its content hash. */
@@ -68,8 +68,8 @@ export class FileHasher {
     let after = '';
     for (;;) {
       const rows = this.sql
-        .get('SELECT path FROM file_hashes WHERE path > ? ORDER BY path LIMIT ?')
-        .all(after, batch) as { path: string }[];
+        .get(`SELECT path FROM file_hashes WHERE path > ? ORDER BY path ${limitClause(batch)}`)
+        .all(after) as { path: string }[];
       if (rows.length === 0) return forgotten;
       after = (rows[rows.length - 1] as { path: string }).path;
       const gone: string[] = [];

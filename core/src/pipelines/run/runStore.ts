@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import os from 'node:os';
 import type { PipelineRun, PipelineRunStatus, StepRun, StepStatus } from '../../model/pipeline';
 import { invalid, notFound } from '../../model/errors';
-import { StatementCache } from '../../store';
+import { limitClause, StatementCache } from '../../store';
 import { processAlive } from '../../compute';
 
 interface PipelineRunRow {
@@ -209,9 +209,9 @@ export class PipelineRunStore {
     const rows = this.sql
       .get(
         `SELECT * FROM pipeline_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY start_time DESC, rowid DESC LIMIT ?`,
+         ORDER BY start_time DESC, rowid DESC ${limitClause(filter.limit)}`,
       )
-      .all(...args, filter.limit) as PipelineRunRow[];
+      .all(...args) as PipelineRunRow[];
     return rows.map((row) => this.withSteps(row));
   }
 
