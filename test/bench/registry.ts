@@ -166,8 +166,11 @@ interface QueryResult {
 }
 
 /**
- * Times one query on both servers, call by call in turn (which server goes first alternates), so
- * that both are measured under the same load on the machine rather than one after the other.
+ * Times one query on both servers in alternating blocks of {@link BLOCK} calls (which server goes
+ * first alternates too), so both are measured under the same load on the machine rather than one
+ * after the other, and each block's calls come back to back as on a server in use. Calls that
+ * alternate one by one measured the other server's after-work (a uvicorn worker finishing its
+ * request) and the wake-up of an idle process instead.
  */
 async function timeQueryOnBoth(
   clients: { mlflow: KeepAliveClient; sextant: KeepAliveClient },
@@ -189,16 +192,30 @@ async function timeQueryOnBoth(
     result[name].lastAnswer = read(body);
     result[name].responseBytes = JSON.stringify(body).length;
   };
-  for (let i = 0; i < warmup + calls; i++) {
-    const order = i % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
-    for (const name of order) await call(name, i, i >= warmup);
-  }
+  await inBlocks(warmup + calls, async (name, i) => call(name, i, i >= warmup));
   const done = (r: typeof result.mlflow): QueryResult => ({
     timing: stats(r.samples),
     lastAnswer: r.lastAnswer,
     responseBytes: r.responseBytes,
   });
   return { mlflow: done(result.mlflow), sextant: done(result.sextant) };
+}
+
+/** Calls per server before the other server's turn. */
+const BLOCK = 25;
+
+/** Calls `fn` for i = 0 .. total-1 on each server, in blocks of {@link BLOCK} calls in turn. */
+async function inBlocks(
+  total: number,
+  fn: (name: 'mlflow' | 'sextant', i: number) => Promise<void>,
+): Promise<void> {
+  for (let start = 0, round = 0; start < total; start += BLOCK, round++) {
+    const order =
+      round % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
+    for (const name of order) {
+      for (let i = start; i < Math.min(total, start + BLOCK); i++) await fn(name, i);
+    }
+  }
 }
 
 /**
@@ -212,14 +229,11 @@ async function timeFloorOnBoth(
   warmup: number,
 ): Promise<{ mlflow: TimingStats; sextant: TimingStats }> {
   const samples = { mlflow: [] as number[], sextant: [] as number[] };
-  for (let i = 0; i < warmup + calls; i++) {
-    const order = i % 2 === 0 ? (['sextant', 'mlflow'] as const) : (['mlflow', 'sextant'] as const);
-    for (const name of order) {
-      const t0 = performance.now();
-      await clients[name].getText('/health');
-      if (i >= warmup) samples[name].push(performance.now() - t0);
-    }
-  }
+  await inBlocks(warmup + calls, async (name, i) => {
+    const t0 = performance.now();
+    await clients[name].getText('/health');
+    if (i >= warmup) samples[name].push(performance.now() - t0);
+  });
   return { mlflow: stats(samples.mlflow), sextant: stats(samples.sextant) };
 }
 
