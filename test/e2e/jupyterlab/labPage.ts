@@ -2,8 +2,10 @@
  * What the JupyterLab UI tests do on the page alike: screenshots, themes, menus, the Sextant
  * sidebar's rows, and the registry's aliases read back over the MLflow REST API.
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { Lab } from './jupyterLab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -68,4 +70,26 @@ export async function aliasVersion(url: string, model: string, alias: string): P
   );
   const body = (await answer.json()) as { model_version: { version: string } };
   return body.model_version.version;
+}
+
+/**
+ * Opens JupyterLab at `route` in a new page (its page errors logged), shows the Sextant sidebar,
+ * waits until it is connected and answers the page with the tracking server's URL.
+ */
+export async function openSextantSidebar(
+  context: BrowserContext,
+  lab: Lab,
+  route = '/lab',
+): Promise<{ page: Page; url: string }> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
+  await page.goto(`${lab.base}${route}?token=${lab.token}`);
+  await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
+  await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
+  await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
+  const { url } = JSON.parse(
+    fs.readFileSync(path.join(lab.root, '.sextant', 'server.json'), 'utf8'),
+  ) as { url: string };
+  return { page, url };
 }

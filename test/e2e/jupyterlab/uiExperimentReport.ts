@@ -25,7 +25,15 @@ import { launchChromium } from '../browser';
 import { trafficWithFeedback } from '../experimentTraffic';
 import { waitFor } from '../vscode/codeServer';
 import { startLab } from './jupyterLab';
-import { aliasVersion, contextMenu, deploymentRow, shot, SHOTS, theme } from './labPage';
+import {
+  aliasVersion,
+  contextMenu,
+  deploymentRow,
+  shot,
+  SHOTS,
+  theme,
+  openSextantSidebar,
+} from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const MODEL = 'lab-ab-iris';
@@ -88,16 +96,7 @@ async function main(): Promise<void> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
-    await page.goto(`${lab.base}/lab?token=${lab.token}`);
-    await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
-    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
-    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
-    await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
-    const { url } = JSON.parse(
-      fs.readFileSync(path.join(lab.root, '.sextant', 'server.json'), 'utf8'),
-    ) as { url: string };
+    const { page, url } = await openSextantSidebar(context, lab);
     execFileSync(path.join(venv, 'bin', 'python'), ['-c', TRAIN], {
       env: { ...process.env, MLFLOW_TRACKING_URI: url, GIT_PYTHON_REFRESH: 'quiet' },
       cwd: lab.root,

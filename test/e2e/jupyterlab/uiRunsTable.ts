@@ -23,7 +23,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
 import { waitFor } from '../vscode/codeServer';
 import { startLab, startNotebookKernel } from './jupyterLab';
-import { contextMenu, SHOTS, theme } from './labPage';
+import { contextMenu, SHOTS, theme, openSextantSidebar } from './labPage';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -88,17 +88,8 @@ async function main(): Promise<void> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sextant-lab-chromium-'));
   const context = await launchChromium(profile, { width: 1440, height: 900 });
   try {
-    const page = await context.newPage();
-    page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
     await startNotebookKernel(lab, 'empty.ipynb');
-    await page.goto(`${lab.base}/lab/tree/empty.ipynb?token=${lab.token}`);
-    await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
-    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
-    await page.locator('.jp-SideBar .lm-TabBar-tab[data-id="sextant-sidebar"]').click();
-    await page.locator('#sextant-sidebar[data-state="ready"]').waitFor({ timeout: 60_000 });
-    const { url } = JSON.parse(
-      fs.readFileSync(path.join(lab.root, '.sextant', 'server.json'), 'utf8'),
-    ) as { url: string };
+    const { page, url } = await openSextantSidebar(context, lab, '/lab/tree/empty.ipynb');
     execFileSync(
       path.join(venv, 'bin', 'python'),
       [path.join(REPO, 'test', 'e2e', 'vscode', 'log_table_runs.py')],
