@@ -82,7 +82,13 @@ export async function openSextantSidebar(
   route = '/lab',
 ): Promise<{ page: Page; url: string }> {
   const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`  page error: ${error.message}`));
+  page.on('pageerror', (error) => {
+    // The first frames say whose code threw (the page's bundles are minified).
+    const frames = (error.stack ?? '').split('\n').filter((line) => line.includes(' at '));
+    console.error(
+      `  page error: ${error.message}${frames.length ? `\n  ${frames.slice(0, 3).join('\n  ')}` : ''}`,
+    );
+  });
   await page.goto(`${lab.base}${route}?token=${lab.token}`);
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 60_000 });
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached', timeout: 120_000 });
